@@ -1,0 +1,432 @@
+//! The agent protocol of seed 001 on `/ws/agent`: every frame is a JSON object with an
+//! `api_key`; every answer is the envelope `{api_key, code, message, status, data}` with
+//! `code: 200, status: "Success"` on success and a negative seed code otherwise.
+//!
+//! Requests are parsed leniently the way the seed's PHP-era clients send them: ids and numbers
+//! may arrive as JSON numbers or as strings (`"gid": 12` and `"gid": "12"` mean the same).
+//!
+//! Our extensions (not in the seed) use new codes in the same style and are listed in
+//! [`code`] and [`api`] with an "extension" note.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// `api_key` values.
+pub mod api {
+    /// Not an api_key: heartbeats carry only `call_type: 0` and are answered with this key.
+    pub const HEARTBEAT: i64 = 0;
+    /// Login with a console token → `ix`, `admin_list`, `guest_list`, `is_refresh`, `refresh_token`.
+    pub const LOGIN: i64 = 31000;
+    /// The chat list (same data shape as login).
+    pub const CHAT_LIST: i64 = 32000;
+    /// Paged history of one visitor: `gid`, `group_id`, `page_index`, `page_size`.
+    pub const HISTORY: i64 = 32100;
+    /// Mark a visitor's messages read: `gid`, `group_id`.
+    pub const MARK_READ: i64 = 32200;
+    /// Agent sends to a visitor: `gid`, `msg`, `file_type`.
+    pub const SEND: i64 = 32300;
+    /// Pushed to agents: a visitor sent a message (`data.gid`, `data.message_info`).
+    pub const VISITOR_MESSAGE: i64 = 32399;
+    /// Transfer a visitor to another agent: `gid`, `aix`.
+    pub const TRANSFER: i64 = 32400;
+    /// Pushed to the receiving agent of a transfer.
+    pub const TRANSFER_IN: i64 = 32401;
+    /// Pushed to the transferring agent when the transfer is done.
+    pub const TRANSFER_DONE: i64 = 32402;
+    /// Suspend (`status: 1`) or resume (`status: 0`).
+    pub const SUSPEND: i64 = 32500;
+    /// Online agents.
+    pub const ONLINE_AGENTS: i64 = 33000;
+}
+
+/// `call_type` values (seed 001 "common").
+pub mod call_type {
+    pub const HEARTBEAT: i64 = 0;
+    pub const VISITOR: i64 = 1;
+    pub const AGENT: i64 = 3;
+}
+
+/// Response codes.
+pub mod code {
+    pub const OK: i64 = 200;
+    /// Log in again (no login yet on this connection, or the token expired/was revoked).
+    pub const RELOGIN: i64 = -9999;
+    /// 解析token失败: the token is malformed or unknown.
+    pub const TOKEN_INVALID: i64 = -31001;
+    /// 管理员admin_id不存在: the token's agent no longer exists.
+    pub const ADMIN_NOT_FOUND: i64 = -31002;
+    /// 管理员被禁止登录或不存在: the agent is disabled.
+    pub const ADMIN_FORBIDDEN: i64 = -31003;
+    /// 客服组被禁止或不存在: every group of the agent is disabled.
+    pub const GROUP_FORBIDDEN: i64 = -31004;
+    pub const HISTORY_GID_MISSING: i64 = -32101;
+    pub const HISTORY_GROUP_MISSING: i64 = -32102;
+    pub const READ_GID_MISSING: i64 = -32201;
+    pub const READ_GROUP_MISSING: i64 = -32202;
+    pub const SEND_GID_MISSING: i64 = -32301;
+    pub const SEND_MSG_MISSING: i64 = -32302;
+    pub const TRANSFER_GID_MISSING: i64 = -32403;
+    pub const TRANSFER_AIX_MISSING: i64 = -32404;
+
+    /// Extension: the frame is not a JSON object of this protocol.
+    pub const BAD_FRAME: i64 = -30001;
+    /// Extension: unknown `api_key`.
+    pub const UNKNOWN_API: i64 = -30002;
+    /// Extension: too many requests on this connection; slow down.
+    pub const RATE_LIMITED: i64 = -30003;
+    /// Extension: a server-side failure; nothing was changed.
+    pub const INTERNAL: i64 = -30005;
+    /// Extension: `gid` names no visitor of this agent's site.
+    pub const GID_NOT_FOUND: i64 = -32303;
+    /// Extension: the visitor is being served by another agent.
+    pub const NOT_YOUR_VISITOR: i64 = -32304;
+    /// Extension: `msg` too long or `file_type` not 0–6.
+    pub const SEND_INVALID: i64 = -32305;
+}
+
+pub const STATUS_SUCCESS: &str = "Success";
+pub const STATUS_FAIL: &str = "Fail";
+
+/// An id or number that clients send either as a JSON number or as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Flex(pub String);
+
+impl Flex {
+    /// The value, or `None` when it is empty, `0` or `"0"` — the seed's "not given".
+    pub fn non_zero(&self) -> Option<&str> {
+        match self.0.trim() {
+            "" | "0" => None,
+            s => Some(s),
+        }
+    }
+    pub fn as_i64(&self) -> Option<i64> {
+        self.0.trim().parse().ok()
+    }
+}
+
+impl Serialize for Flex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Flex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Flex;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Flex, E> {
+                Ok(Flex(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Flex, E> {
+                Ok(Flex(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Flex, E> {
+                Ok(Flex(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Flex, E> {
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(Flex((v as i64).to_string()))
+                } else {
+                    Err(E::custom("expected an integer"))
+                }
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flex, E> {
+                Ok(Flex(if v { "1" } else { "0" }.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Any request frame. Which fields matter depends on `api_key`; missing ones are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_index: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<Flex>,
+    /// Message text (or the URL of a media message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aix: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Flex>,
+}
+
+impl Request {
+    /// The `api_key`, or [`api::HEARTBEAT`] for a frame that is only `{call_type: 0}`.
+    pub fn api_key(&self) -> Option<i64> {
+        match (&self.api_key, &self.call_type) {
+            (Some(k), _) => k.as_i64(),
+            (None, Some(ct)) if ct.as_i64() == Some(call_type::HEARTBEAT) => Some(api::HEARTBEAT),
+            _ => None,
+        }
+    }
+}
+
+/// The response envelope. `data` is `{}` when there is nothing to say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub api_key: i64,
+    pub code: i64,
+    pub message: String,
+    pub status: String,
+    pub data: T,
+}
+
+/// An empty `data: {}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+impl<T> Envelope<T> {
+    pub fn ok(api_key: i64, data: T) -> Self {
+        Envelope {
+            api_key,
+            code: code::OK,
+            message: String::new(),
+            status: STATUS_SUCCESS.to_owned(),
+            data,
+        }
+    }
+}
+
+impl Envelope<Empty> {
+    pub fn error(api_key: i64, code: i64, message: impl Into<String>) -> Self {
+        Envelope {
+            api_key,
+            code,
+            message: message.into(),
+            status: STATUS_FAIL.to_owned(),
+            data: Empty {},
+        }
+    }
+}
+
+/// One agent in `admin_list` or the `33000` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminEntry {
+    /// The connection id of this agent (a `32400` `aix` names it).
+    pub ix: String,
+    pub kf_id: String,
+    pub kf_account: String,
+    pub kf_nick: String,
+    pub kf_headimgurl: String,
+    /// 1 online, 2 suspended.
+    pub status: u8,
+    /// Conversations this agent is serving now.
+    pub accepted_case: u32,
+}
+
+/// One visitor in `guest_list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestEntry {
+    pub gid: String,
+    pub uname: String,
+    pub partnerid: String,
+    /// `online` while the visitor has the chat open, else `offline`.
+    pub state: String,
+    /// The agent serving this visitor (`kf_id`), empty while the visitor is waiting.
+    pub kf_id: String,
+    /// Visitor messages the serving agent has not marked read.
+    pub unread: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_msg: Option<MessageInfo>,
+}
+
+/// One message as agents see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageInfo {
+    /// Server id of the message.
+    pub id: String,
+    pub gid: String,
+    /// Position inside the visitor's conversation.
+    pub seq: u64,
+    pub msg: String,
+    pub file_type: u8,
+    /// `to_service` (visitor → agent), `to_visiter` (agent → visitor) or `system`,
+    /// spelled as seed 000's push.
+    pub direction: String,
+    /// The agent who wrote it, empty for visitor and system messages.
+    pub kf_id: String,
+    pub kf_nick: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+    /// Milliseconds since the epoch.
+    pub ts: i64,
+}
+
+/// `data` of `31000` and `32000`. The lists are JSON objects keyed by `ix` and `gid`, as the
+/// seed shows them (`{}`); each entry also carries its own key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListData {
+    pub ix: String,
+    pub admin_list: BTreeMap<String, AdminEntry>,
+    pub guest_list: BTreeMap<String, GuestEntry>,
+    pub is_refresh: u8,
+    pub refresh_token: String,
+}
+
+/// `data` of `32300` responses and `32399` pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageData {
+    pub gid: String,
+    pub message_info: MessageInfo,
+}
+
+/// `data` of `32100`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryData {
+    pub gid: String,
+    pub group_id: String,
+    pub page_index: u32,
+    pub page_size: u32,
+    pub total: u64,
+    /// Oldest first within the page; page 1 is the newest page.
+    pub list: Vec<MessageInfo>,
+}
+
+/// `data` of `32200`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadData {
+    pub group_id: String,
+    pub gid: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn seed_login_request_parses() {
+        let r: Request =
+            serde_json::from_str(r#"{ "api_key" : 31000, "call_type" :3, "token":"" }"#).unwrap();
+        assert_eq!(r.api_key(), Some(api::LOGIN));
+        assert_eq!(r.token.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn numbers_and_strings_are_the_same_id() {
+        let a: Request =
+            serde_json::from_str(r#"{"api_key":32300,"gid":12,"msg":"hi","file_type":0}"#).unwrap();
+        let b: Request =
+            serde_json::from_str(r#"{"api_key":"32300","gid":"12","msg":"hi","file_type":"0"}"#)
+                .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.gid.unwrap().non_zero(), Some("12"));
+        let zero: Request = serde_json::from_str(r#"{"api_key":32100,"gid":0}"#).unwrap();
+        assert_eq!(zero.gid.unwrap().non_zero(), None);
+    }
+
+    #[test]
+    fn heartbeat_is_call_type_zero() {
+        let r: Request = serde_json::from_str(r#"{"call_type":0}"#).unwrap();
+        assert_eq!(r.api_key(), Some(api::HEARTBEAT));
+        let r: Request = serde_json::from_str(r#"{"call_type":3}"#).unwrap();
+        assert_eq!(r.api_key(), None);
+    }
+
+    #[test]
+    fn envelope_shape_matches_seed() {
+        let v = serde_json::to_value(Envelope::error(31000, code::TOKEN_INVALID, "bad")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"api_key":31000,"code":-31001,"message":"bad","status":"Fail","data":{}})
+        );
+        let v = serde_json::to_value(Envelope::ok(32500, Empty {})).unwrap();
+        assert_eq!(v["code"], 200);
+        assert_eq!(v["status"], "Success");
+    }
+
+    fn arb_flex() -> impl Strategy<Value = Option<Flex>> {
+        proptest::option::of(".*".prop_map(Flex))
+    }
+
+    fn arb_info() -> impl Strategy<Value = MessageInfo> {
+        (
+            "[0-9]{1,8}",
+            "[0-9]{1,8}",
+            any::<u64>(),
+            ".*",
+            0u8..7,
+            prop_oneof![Just("to_service"), Just("to_visiter"), Just("system")],
+            ".*",
+            any::<i64>(),
+        )
+            .prop_map(
+                |(id, gid, seq, msg, file_type, dir, nick, ts)| MessageInfo {
+                    id,
+                    gid,
+                    seq,
+                    msg,
+                    file_type,
+                    direction: dir.to_owned(),
+                    kf_id: String::new(),
+                    kf_nick: nick,
+                    timestamp: ts / 1000,
+                    ts,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn requests_round_trip(
+            (a, b, c, d, e) in (arb_flex(), arb_flex(), arb_flex(), arb_flex(), arb_flex()),
+            (f, g, h, i) in (arb_flex(), arb_flex(), arb_flex(), arb_flex()),
+            token in proptest::option::of(".*"),
+        ) {
+            let r = Request { api_key: a, call_type: b, token, gid: c, group_id: d, page_index: e,
+                page_size: f, msg: g, file_type: h, aix: i, status: None };
+            let json = serde_json::to_string(&r).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
+        }
+
+        #[test]
+        fn message_data_round_trips(info in arb_info()) {
+            let e = Envelope::ok(api::VISITOR_MESSAGE, MessageData { gid: info.gid.clone(), message_info: info });
+            let json = serde_json::to_string(&e).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Envelope<MessageData>>(&json).unwrap(), e);
+        }
+
+        #[test]
+        fn list_data_round_trips(info in proptest::option::of(arb_info()), nick in ".*", unread in any::<u32>()) {
+            let mut admin_list = BTreeMap::new();
+            admin_list.insert("7".to_owned(), AdminEntry { ix: "7".into(), kf_id: "1001".into(),
+                kf_account: "a@b".into(), kf_nick: nick.clone(), kf_headimgurl: String::new(), status: 1, accepted_case: 2 });
+            let mut guest_list = BTreeMap::new();
+            guest_list.insert("9".to_owned(), GuestEntry { gid: "9".into(), uname: nick, partnerid: String::new(),
+                state: "online".into(), kf_id: "1001".into(), unread, last_msg: info });
+            let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new() });
+            let json = serde_json::to_string(&e).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Envelope<ListData>>(&json).unwrap(), e);
+        }
+
+        #[test]
+        fn history_round_trips(list in proptest::collection::vec(arb_info(), 0..4), total in any::<u64>()) {
+            let e = Envelope::ok(api::HISTORY, HistoryData { gid: "1".into(), group_id: "0".into(), page_index: 1, page_size: 10, total, list });
+            let json = serde_json::to_string(&e).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Envelope<HistoryData>>(&json).unwrap(), e);
+        }
+    }
+}
