@@ -1,1 +1,208 @@
+//! The Frontdesk server: one axum application that serves the loader, the widget bundles and
+//! demo page, the visitor WebSocket (our protocol, `shared::visitor`), the agent WebSocket
+//! (seed 001, `shared::agent`) and the REST endpoints, on top of one SQLite database.
+//!
+//! Layout:
+//! - [`cli`]: command line (`serve`, `admin …`); `main.rs` only calls it.
+//! - [`db`]: every SQL query; migrations live in `server/migrations`.
+//! - [`hub`]: in-process fan-out between live connections.
+//! - [`visitor`]: `/ws/visitor` sessions. [`agent`]: `/ws/agent` sessions.
+//! - [`routing`]: which agent serves a visitor and who is told about a message.
+//! - [`http`]: REST (agent login, health). [`web`]: static files, loader, demo page.
+//! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
+//! - [`security`], [`ratelimit`]: passwords, signatures, limits.
+//!
+//! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
+//! shutdown future resolves, then closes every WebSocket with "going away" and drains.
 
+pub mod admin;
+pub mod agent;
+pub mod cli;
+pub mod db;
+pub mod http;
+pub mod hub;
+pub mod ratelimit;
+pub mod routing;
+pub mod security;
+pub mod visitor;
+pub mod web;
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::db::Db;
+use crate::hub::Hub;
+use crate::ratelimit::RateLimiter;
+
+/// Runtime settings of a serving process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Origin under which browsers reach this server, without a trailing slash
+    /// (`http://127.0.0.1:8080`). Used in the loader's URLs and the demo page.
+    pub public_url: String,
+    /// Built widget bundles: `chat/` and `launcher/` (Trunk's output).
+    pub web_dir: PathBuf,
+    /// Static files: `entrance.js`, `demo/`.
+    pub public_dir: PathBuf,
+    /// Browser origins allowed to open `/ws/agent` besides `public_url` (non-browser clients
+    /// send no `Origin` and are allowed).
+    pub agent_origins: Vec<String>,
+    /// Lifetime of an agent token from `POST /api/agent/login`.
+    pub agent_token_ttl: Duration,
+    /// How long a new WebSocket may take to send its first (`hello`/login) frame.
+    pub hello_timeout: Duration,
+    /// A connection with no frame from the client for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Config {
+    pub fn new(public_url: &str) -> Config {
+        Config {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            web_dir: default_dir("dist"),
+            public_dir: default_dir("public"),
+            agent_origins: Vec::new(),
+            agent_token_ttl: Duration::from_secs(12 * 3600),
+            hello_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// `./NAME` when it exists (the normal case: started from the repository root), else the
+/// directory beside this crate in the source tree (tests and `cargo run` from elsewhere).
+pub fn default_dir(name: &str) -> PathBuf {
+    let local = PathBuf::from(name);
+    if local.exists() {
+        return local;
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(name);
+    if repo.exists() {
+        repo
+    } else {
+        local
+    }
+}
+
+/// Rate limits shared by all connections.
+pub struct Limits {
+    /// Messages per visitor (all tabs together).
+    pub visitor_msgs: RateLimiter<i64>,
+    /// New WebSocket sessions per client IP.
+    pub connects: RateLimiter<IpAddr>,
+    /// Login attempts per client IP.
+    pub logins: RateLimiter<IpAddr>,
+    /// Requests per agent connection.
+    pub agent_reqs: RateLimiter<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            visitor_msgs: RateLimiter::new(20, 5.0),
+            connects: RateLimiter::new(120, 10.0),
+            logins: RateLimiter::new(10, 0.2),
+            agent_reqs: RateLimiter::new(200, 50.0),
+        }
+    }
+}
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hub: Arc<Hub>,
+    pub config: Arc<Config>,
+    pub limits: Arc<Limits>,
+    /// Flips to `true` when the server starts shutting down; sessions then close.
+    pub shutdown: watch::Receiver<bool>,
+    shutdown_tx: Arc<watch::Sender<bool>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        let (tx, rx) = watch::channel(false);
+        AppState {
+            db,
+            hub: Hub::new(),
+            config: Arc::new(config),
+            limits: Arc::new(Limits::default()),
+            shutdown: rx,
+            shutdown_tx: Arc::new(tx),
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(visitor::router())
+        .merge(agent::router())
+        .merge(http::router())
+        .merge(web::router())
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::trace::TraceLayer::new_for_http())
+                .layer(
+                    tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                        axum::http::HeaderValue::from_static("nosniff"),
+                    ),
+                )
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+                .layer(tower_http::compression::CompressionLayer::new()),
+        )
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then asks every session to close
+/// and waits (at most 10 s) for connections to drain.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let notify = state.shutdown_tx.clone();
+    let sweeper = {
+        let limits = state.limits.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limits.visitor_msgs.sweep(Duration::from_secs(600));
+                limits.connects.sweep(Duration::from_secs(600));
+                limits.logins.sweep(Duration::from_secs(600));
+                limits.agent_reqs.sweep(Duration::from_secs(600));
+            }
+        })
+    };
+    let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing sessions");
+        let _ = notify.send(true);
+        let _ = drained_tx.send(());
+    });
+    let result = tokio::select! {
+        r = server => r,
+        _ = async {
+            let _ = drained_rx.await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => {
+            tracing::warn!("connections did not drain in 10 s; exiting anyway");
+            Ok(())
+        }
+    };
+    sweeper.abort();
+    result
+}

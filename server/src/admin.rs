@@ -1,0 +1,253 @@
+//! Creating and configuring sites, groups and agents — what `frontdesk admin …` does, and
+//! the demo data a fresh install starts with. Validation lives here so every caller gets
+//! the same rules.
+
+use serde::Serialize;
+
+use crate::db::{random_hex, Db, DbError};
+use crate::security::{hash_password, SignCheck};
+
+/// What an admin command can fail with; the message is meant for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no site with sysnum {0}")]
+    NoSite(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+#[derive(Debug, Serialize)]
+pub struct SiteCreated {
+    pub sysnum: String,
+    pub business_id: i64,
+    pub appid: String,
+    pub secret: String,
+    pub sign_key: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupCreated {
+    pub id: i64,
+    pub groupname: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentCreated {
+    pub kf_id: String,
+    pub kf_account: String,
+}
+
+fn check_name(what: &str, s: &str, max: usize) -> Result<(), AdminError> {
+    if s.trim().is_empty() || s.chars().count() > max {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be 1-{max} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn create_site(db: &Db, name: &str) -> Result<SiteCreated, AdminError> {
+    check_name("site name", name, 100)?;
+    let s = db.create_site(name.trim()).await?;
+    Ok(SiteCreated {
+        sysnum: s.sysnum.to_string(),
+        business_id: s.id,
+        appid: s.appid,
+        secret: s.secret,
+        sign_key: s.sign_key,
+    })
+}
+
+/// Site settings to change; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct SiteSettings {
+    /// `Some("")` clears the push URL.
+    pub push_url: Option<String>,
+    pub push_allow_private: Option<bool>,
+    pub sign_check: Option<String>,
+    pub origins: Option<String>,
+}
+
+pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), AdminError> {
+    let site = db
+        .site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?;
+    if let Some(u) = s.push_url.as_deref().filter(|u| !u.is_empty()) {
+        if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 2000 {
+            return Err(AdminError::Invalid(
+                "push URL must be an http(s) URL".into(),
+            ));
+        }
+    }
+    if let Some(c) = s.sign_check.as_deref() {
+        if SignCheck::parse(c).is_none() {
+            return Err(AdminError::Invalid(
+                "sign check must be off, md5 or hmac".into(),
+            ));
+        }
+    }
+    let origins = match s.origins.as_deref() {
+        Some(list) => {
+            let mut clean = Vec::new();
+            for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let o = o.trim_end_matches('/');
+                let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                    && o.bytes()
+                        .all(|b| b.is_ascii_graphic() && !b";,'\"".contains(&b));
+                if !ok {
+                    return Err(AdminError::Invalid(format!("not an origin: {o}")));
+                }
+                clean.push(o.to_owned());
+            }
+            Some(clean.join(","))
+        }
+        None => None,
+    };
+    let push_url = s
+        .push_url
+        .as_deref()
+        .map(|u| Some(u).filter(|u| !u.is_empty()));
+    db.update_site(
+        site.id,
+        push_url,
+        s.push_allow_private,
+        s.sign_check.as_deref(),
+        origins.as_deref(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create_group(db: &Db, sysnum: &str, name: &str) -> Result<GroupCreated, AdminError> {
+    check_name("group name", name, 100)?;
+    let site = db
+        .site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?;
+    let g = db.create_group(site.id, name.trim()).await?;
+    Ok(GroupCreated {
+        id: g.id,
+        groupname: g.groupname,
+    })
+}
+
+/// `kf_account` is `prefix@site`, as seed 002 spells it.
+pub fn check_account(account: &str) -> Result<(), AdminError> {
+    let ok = match account.split_once('@') {
+        Some((prefix, site)) => {
+            let part = |s: &str| {
+                !s.is_empty()
+                    && s.len() <= 64
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            };
+            part(prefix) && part(site)
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AdminError::Invalid(
+            "account must look like prefix@site (letters, digits, . _ -)".into(),
+        ))
+    }
+}
+
+pub struct NewAgent<'a> {
+    pub sysnum: &'a str,
+    pub account: &'a str,
+    pub nick: &'a str,
+    pub password: &'a str,
+    pub groups: &'a [i64],
+    pub max_chats: i64,
+}
+
+pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, AdminError> {
+    check_account(a.account)?;
+    check_name("nick", a.nick, 64)?;
+    if a.password.chars().count() < 8 {
+        return Err(AdminError::Invalid(
+            "password must have at least 8 characters".into(),
+        ));
+    }
+    if !(1..=1000).contains(&a.max_chats) {
+        return Err(AdminError::Invalid("max chats must be 1-1000".into()));
+    }
+    let site = db
+        .site_by_sysnum(a.sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(a.sysnum.to_owned()))?;
+    let password = a.password.to_owned();
+    let phc = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))?
+        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))?;
+    let agent = db
+        .create_agent(
+            site.id,
+            a.account,
+            a.nick.trim(),
+            &phc,
+            a.groups,
+            a.max_chats,
+        )
+        .await
+        .map_err(|e| match e {
+            DbError::Conflict(m) | DbError::NotFound(m) => AdminError::Invalid(m),
+            e => AdminError::Db(e),
+        })?;
+    Ok(AgentCreated {
+        kf_id: agent.id.to_string(),
+        kf_account: agent.account,
+    })
+}
+
+/// The demo site and agent a fresh install starts with.
+pub struct Demo {
+    pub sysnum: String,
+    pub account: String,
+    pub password: String,
+}
+
+/// Creates the demo site, group and agent when the database has no site yet; returns the
+/// demo (new or earlier) if there is one.
+pub async fn ensure_demo(db: &Db) -> Result<Option<Demo>, AdminError> {
+    if db.count_sites().await? == 0 {
+        let site = create_site(db, "Demo site").await?;
+        let group = create_group(db, &site.sysnum, "Default").await?;
+        let password = random_hex(6);
+        let account = "demo@frontdesk";
+        create_agent(
+            db,
+            NewAgent {
+                sysnum: &site.sysnum,
+                account,
+                nick: "Demo agent",
+                password: &password,
+                groups: &[group.id],
+                max_chats: 10,
+            },
+        )
+        .await?;
+        // Kept so the demo login can be printed at every start; demo data only.
+        db.set_setting("demo_sysnum", &site.sysnum).await?;
+        db.set_setting("demo_agent_account", account).await?;
+        db.set_setting("demo_agent_password", &password).await?;
+    }
+    let (Some(sysnum), Some(account), Some(password)) = (
+        db.setting("demo_sysnum").await?,
+        db.setting("demo_agent_account").await?,
+        db.setting("demo_agent_password").await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(Demo {
+        sysnum,
+        account,
+        password,
+    }))
+}

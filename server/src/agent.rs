@@ -1,0 +1,498 @@
+//! `/ws/agent`: the seed 001 agent protocol. Every request is answered with the
+//! `{api_key, code, message, status, data}` envelope (types in `shared::agent`); visitor
+//! messages are pushed as `32399`.
+//!
+//! A connection must log in (`31000`, a token from `POST /api/agent/login`) before anything
+//! but a heartbeat; until then, and after the token expires, requests get `-9999`. Browser
+//! connections (with an `Origin` header) are accepted only from this server's own origin or
+//! the configured agent origins.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use shared::agent::{
+    api, code, AdminEntry, Empty, Envelope, GuestEntry, HistoryData, ListData, MessageData,
+    ReadData, Request,
+};
+use shared::visitor::MsgKind;
+use shared::MAX_FRAME_BYTES;
+use tokio::sync::mpsc;
+
+use crate::db::{now_s, Agent, DbResult, Visitor};
+use crate::hub::AgentFrame;
+use crate::routing::{self, agent_frame, message_info};
+use crate::visitor::validate_body;
+use crate::AppState;
+
+const PING_EVERY: Duration = Duration::from_secs(25);
+const MAX_PAGE_SIZE: i64 = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws/agent", get(upgrade))
+}
+
+/// Whether a browser `Origin` may open an agent connection.
+pub fn origin_allowed(state: &AppState, origin: &str) -> bool {
+    origin == state.config.public_url || state.config.agent_origins.iter().any(|o| o == origin)
+}
+
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let ok = origin.to_str().is_ok_and(|o| origin_allowed(&state, o));
+        if !ok {
+            return (
+                StatusCode::FORBIDDEN,
+                "origin not allowed for agent connections",
+            )
+                .into_response();
+        }
+    }
+    if !state.limits.connects.check(&addr.ip()) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many connections from this address",
+        )
+            .into_response();
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket: WebSocket| session(state, socket))
+}
+
+/// A logged-in connection.
+struct Login {
+    ix: u64,
+    agent: Agent,
+    expires_at: i64,
+}
+
+/// Runs one agent connection over any stream/sink of WebSocket messages.
+pub async fn session<S>(state: AppState, socket: S)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message> + Unpin,
+{
+    let (mut tx, mut rx) = socket.split();
+    let mut login: Option<Login> = None;
+    let mut queue: Option<mpsc::Receiver<AgentFrame>> = None;
+    let mut shutdown = state.shutdown.clone();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let started = Instant::now();
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = rx.next() => {
+                let Some(Ok(frame)) = frame else { break };
+                last_heard = Instant::now();
+                let text = match frame {
+                    Message::Text(t) => t,
+                    Message::Binary(_) => {
+                        let e = agent_frame(&Envelope::error(0, code::BAD_FRAME, "binary frames are not accepted"));
+                        if tx.send(Message::Text(e.as_ref().into())).await.is_err() { break; }
+                        continue;
+                    }
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                };
+                let reply = handle(&state, &mut login, &mut queue, text.as_str()).await;
+                if tx.send(Message::Text(reply.as_ref().into())).await.is_err() { break; }
+            }
+            push = async {
+                match queue.as_mut() {
+                    Some(q) => q.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                match push {
+                    Some(f) => if tx.send(Message::Text(f.as_ref().into())).await.is_err() { break; },
+                    None => {
+                        let _ = tx.send(close(1008, "too slow")).await;
+                        break;
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                let limit = if login.is_some() { state.config.idle_timeout } else { state.config.hello_timeout };
+                if last_heard.elapsed() > limit || (login.is_none() && started.elapsed() > state.config.hello_timeout) {
+                    let _ = tx.send(close(1001, "idle")).await;
+                    break;
+                }
+                if tx.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            }
+            _ = shutdown.changed() => {
+                let _ = tx.send(close(1012, "server restarting")).await;
+                break;
+            }
+        }
+    }
+    if let Some(l) = login {
+        state.hub.unregister_agent(l.ix);
+        tracing::info!(ix = l.ix, agent = l.agent.id, "agent disconnected");
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Answers one request frame.
+async fn handle(
+    state: &AppState,
+    login: &mut Option<Login>,
+    queue: &mut Option<mpsc::Receiver<AgentFrame>>,
+    text: &str,
+) -> AgentFrame {
+    let req: Request = match serde_json::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut m = String::from("bad frame: ");
+            m.extend(e.to_string().chars().take(200));
+            return agent_frame(&Envelope::error(0, code::BAD_FRAME, m));
+        }
+    };
+    let Some(key) = req.api_key() else {
+        return agent_frame(&Envelope::error(0, code::BAD_FRAME, "api_key missing"));
+    };
+    if let Some(l) = login.as_ref() {
+        if !state.limits.agent_reqs.check(&l.ix) {
+            return agent_frame(&Envelope::error(
+                key,
+                code::RATE_LIMITED,
+                "too many requests",
+            ));
+        }
+    }
+    let result = match key {
+        api::HEARTBEAT => Ok(agent_frame(&Envelope {
+            message: "pong".into(),
+            ..Envelope::ok(api::HEARTBEAT, Empty {})
+        })),
+        api::LOGIN => do_login(state, login, queue, &req).await,
+        _ => match login.as_ref() {
+            Some(l) if l.expires_at > now_s() => match key {
+                api::CHAT_LIST => chat_list(state, l, None)
+                    .await
+                    .map(|d| agent_frame(&Envelope::ok(key, d))),
+                api::HISTORY => history(state, l, &req).await,
+                api::MARK_READ => mark_read(state, l, &req).await,
+                api::SEND => send(state, l, &req).await,
+                api::SUSPEND => Ok(suspend(state, l, &req)),
+                api::ONLINE_AGENTS => online(state, l)
+                    .await
+                    .map(|d| agent_frame(&Envelope::ok(key, d))),
+                _ => Ok(agent_frame(&Envelope::error(
+                    key,
+                    code::UNKNOWN_API,
+                    "unknown api_key",
+                ))),
+            },
+            _ => Ok(agent_frame(&Envelope::error(
+                key,
+                code::RELOGIN,
+                "please log in again",
+            ))),
+        },
+    };
+    result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, api_key = key, "agent request failed");
+        agent_frame(&Envelope::error(key, code::INTERNAL, "server error"))
+    })
+}
+
+async fn do_login(
+    state: &AppState,
+    login: &mut Option<Login>,
+    queue: &mut Option<mpsc::Receiver<AgentFrame>>,
+    req: &Request,
+) -> DbResult<AgentFrame> {
+    let fail = |c: i64, m: &str| Ok(agent_frame(&Envelope::error(api::LOGIN, c, m)));
+    let token = req.token.as_deref().unwrap_or("").trim();
+    if token.is_empty() || token.len() > 128 {
+        return fail(
+            code::TOKEN_INVALID,
+            "解析token失败: token missing or malformed",
+        );
+    }
+    let Some(tok) = state.db.agent_token(token).await? else {
+        return fail(
+            code::TOKEN_INVALID,
+            "解析token失败: unknown or expired token",
+        );
+    };
+    let Some(agent) = state.db.agent_by_id(tok.agent_id).await? else {
+        return fail(code::ADMIN_NOT_FOUND, "管理员admin_id不存在");
+    };
+    if agent.disabled {
+        return fail(code::ADMIN_FORBIDDEN, "管理员被禁止登录或不存在");
+    }
+    let groups = state.db.groups_of_agent(agent.id).await?;
+    if !groups.is_empty() && groups.iter().all(|g| g.disabled) {
+        return fail(code::GROUP_FORBIDDEN, "客服组被禁止或不存在");
+    }
+    // Refresh when less than half of the token's lifetime is left.
+    let ttl = state.config.agent_token_ttl.as_secs() as i64;
+    let (is_refresh, refresh_token, expires_at) = if tok.expires_at - now_s() < ttl / 2 {
+        let t = state.db.create_agent_token(agent.id, ttl).await?;
+        (1, t, now_s() + ttl)
+    } else {
+        (0, String::new(), tok.expires_at)
+    };
+    if let Some(old) = login.take() {
+        state.hub.unregister_agent(old.ix);
+    }
+    let (ix, rx) = state.hub.register_agent(agent.id, agent.site_id);
+    *queue = Some(rx);
+    tracing::info!(ix, agent = agent.id, "agent logged in");
+    let l = Login {
+        ix,
+        agent,
+        expires_at,
+    };
+    let data = chat_list(state, &l, Some((is_refresh, refresh_token))).await?;
+    *login = Some(l);
+    Ok(agent_frame(&Envelope::ok(api::LOGIN, data)))
+}
+
+async fn admin_list(state: &AppState, site_id: i64) -> DbResult<BTreeMap<String, AdminEntry>> {
+    let loads: BTreeMap<i64, i64> = state.db.agent_loads(site_id).await?.into_iter().collect();
+    let mut out = BTreeMap::new();
+    for c in state.hub.agent_conns(site_id) {
+        let Some(a) = state.db.agent_by_id(c.agent_id).await? else {
+            continue;
+        };
+        let ix = c.ix.to_string();
+        out.insert(
+            ix.clone(),
+            AdminEntry {
+                ix,
+                kf_id: a.id.to_string(),
+                kf_account: a.account,
+                kf_nick: a.nick,
+                kf_headimgurl: a.headimgurl,
+                status: if c.suspended { 2 } else { 1 },
+                accepted_case: loads.get(&a.id).copied().unwrap_or(0) as u32,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
+    let last = state.db.last_message(v.id).await?;
+    Ok(GuestEntry {
+        gid: v.id.to_string(),
+        uname: v.uname.clone(),
+        partnerid: v
+            .partnerid
+            .clone()
+            .unwrap_or_else(|| v.claimed_partnerid.clone()),
+        state: if state.hub.visitor_online(v.id) {
+            "online"
+        } else {
+            "offline"
+        }
+        .into(),
+        kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        unread: state.db.unread_count(v).await? as u32,
+        last_msg: last.as_ref().map(message_info),
+    })
+}
+
+async fn chat_list(
+    state: &AppState,
+    l: &Login,
+    refresh: Option<(u8, String)>,
+) -> DbResult<ListData> {
+    let site = l.agent.site_id;
+    let mut guest_list = BTreeMap::new();
+    for v in state.db.guests_for_agent(site, l.agent.id).await? {
+        let g = guest_entry(state, &v).await?;
+        guest_list.insert(g.gid.clone(), g);
+    }
+    let (is_refresh, refresh_token) = refresh.unwrap_or((0, String::new()));
+    Ok(ListData {
+        ix: l.ix.to_string(),
+        admin_list: admin_list(state, site).await?,
+        guest_list,
+        is_refresh,
+        refresh_token,
+    })
+}
+
+async fn online(state: &AppState, l: &Login) -> DbResult<BTreeMap<String, AdminEntry>> {
+    admin_list(state, l.agent.site_id).await
+}
+
+/// The visitor `gid` names, if it belongs to the agent's site.
+async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<Visitor>> {
+    let Ok(id) = gid.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(state
+        .db
+        .visitor_by_id(id)
+        .await?
+        .filter(|v| v.site_id == l.agent.site_id))
+}
+
+async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::HISTORY;
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::HISTORY_GID_MISSING,
+            "gid not null",
+        )));
+    };
+    let Some(group_id) = req.group_id.as_ref() else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::HISTORY_GROUP_MISSING,
+            "group_id not null",
+        )));
+    };
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::GID_NOT_FOUND,
+            "no such visitor",
+        )));
+    };
+    let page_index = req
+        .page_index
+        .as_ref()
+        .and_then(|p| p.as_i64())
+        .unwrap_or(1)
+        .max(1);
+    let page_size = req
+        .page_size
+        .as_ref()
+        .and_then(|p| p.as_i64())
+        .unwrap_or(10)
+        .clamp(1, MAX_PAGE_SIZE);
+    let (list, total) = state.db.history_page(v.id, page_index, page_size).await?;
+    Ok(agent_frame(&Envelope::ok(
+        key,
+        HistoryData {
+            gid: v.id.to_string(),
+            group_id: group_id.0.clone(),
+            page_index: page_index as u32,
+            page_size: page_size as u32,
+            total: total as u64,
+            list: list.iter().map(message_info).collect(),
+        },
+    )))
+}
+
+async fn mark_read(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::MARK_READ;
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::READ_GID_MISSING,
+            "gid not null",
+        )));
+    };
+    let Some(group_id) = req.group_id.as_ref() else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::READ_GROUP_MISSING,
+            "group_id not null",
+        )));
+    };
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::GID_NOT_FOUND,
+            "no such visitor",
+        )));
+    };
+    state.db.mark_read(v.id, v.last_seq).await?;
+    Ok(agent_frame(&Envelope::ok(
+        key,
+        ReadData {
+            group_id: group_id.0.clone(),
+            gid: v.id.to_string(),
+        },
+    )))
+}
+
+async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::SEND;
+    let err = |c: i64, m: &str| Ok(agent_frame(&Envelope::error(key, c, m)));
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return err(code::SEND_GID_MISSING, "gid not null");
+    };
+    let Some(msg) = req
+        .msg
+        .as_ref()
+        .map(|m| m.0.as_str())
+        .filter(|m| !m.trim().is_empty())
+    else {
+        return err(code::SEND_MSG_MISSING, "msg not null");
+    };
+    let kind = match req.file_type.as_ref().map(|f| f.as_i64()) {
+        None => MsgKind::Text,
+        Some(Some(n)) => match u8::try_from(n).ok().and_then(|n| MsgKind::try_from(n).ok()) {
+            Some(k) => k,
+            None => return err(code::SEND_INVALID, "file_type must be 0-6"),
+        },
+        Some(None) => return err(code::SEND_INVALID, "file_type must be 0-6"),
+    };
+    if let Err(why) = validate_body(kind, msg) {
+        return err(code::SEND_INVALID, why);
+    }
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return err(code::GID_NOT_FOUND, "no such visitor");
+    };
+    match v.agent_id {
+        Some(a) if a == l.agent.id => {}
+        Some(_) => return err(code::NOT_YOUR_VISITOR, "another agent serves this visitor"),
+        None => {
+            if !state.db.claim_visitor(v.id, l.agent.id).await? {
+                return err(code::NOT_YOUR_VISITOR, "another agent serves this visitor");
+            }
+        }
+    }
+    let m = state
+        .db
+        .insert_agent_message(v.id, l.agent.id, kind, msg)
+        .await?;
+    let data = MessageData {
+        gid: v.id.to_string(),
+        message_info: message_info(&m),
+    };
+    routing::agent_message(state, m);
+    Ok(agent_frame(&Envelope::ok(key, data)))
+}
+
+fn suspend(state: &AppState, l: &Login, req: &Request) -> AgentFrame {
+    let key = api::SUSPEND;
+    match req.status.as_ref().and_then(|s| s.as_i64()) {
+        Some(s @ (0 | 1)) => {
+            state.hub.set_suspended(l.ix, s == 1);
+            agent_frame(&Envelope::ok(key, Empty {}))
+        }
+        _ => agent_frame(&Envelope::error(
+            key,
+            code::BAD_FRAME,
+            "status must be 0 (resume) or 1 (suspend)",
+        )),
+    }
+}

@@ -1,0 +1,392 @@
+//! The command line (SPEC §2): `frontdesk serve …` and `frontdesk admin site|group|agent …`.
+//! Every flag has a `FRONTDESK_*` environment fallback; `--json` prints exactly one JSON
+//! object on stdout. Startup errors are reported with `anyhow` and exit code 1; invalid
+//! admin input exits with 2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::admin::{self, AdminError, NewAgent, SiteSettings};
+use crate::db::Db;
+use crate::{AppState, Config};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "frontdesk",
+    version,
+    about = "Self-hosted customer-service live chat"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create and configure sites, groups and agents.
+    Admin(AdminArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// Database: sqlite://FILE (created if missing).
+    #[arg(
+        long,
+        env = "FRONTDESK_DATABASE_URL",
+        default_value = "sqlite://frontdesk.db",
+        global = true
+    )]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, env = "FRONTDESK_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// URL under which browsers reach this server (default: http://ADDR as bound).
+    #[arg(long, env = "FRONTDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Do not create the demo site and agent on an empty database.
+    #[arg(long, env = "FRONTDESK_NO_DEMO")]
+    pub no_demo: bool,
+    /// Directory with the built widget bundles (chat/, launcher/).
+    #[arg(long, env = "FRONTDESK_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// Directory with static files (entrance.js, demo/).
+    #[arg(long, env = "FRONTDESK_PUBLIC_DIR")]
+    pub public_dir: Option<PathBuf>,
+    /// Extra browser origins allowed to open /ws/agent, comma-separated.
+    #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
+    pub agent_origins: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(subcommand)]
+    pub what: AdminWhat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminWhat {
+    /// Sites (customer websites).
+    #[command(subcommand)]
+    Site(SiteCmd),
+    /// Skill groups.
+    #[command(subcommand)]
+    Group(GroupCmd),
+    /// Agents.
+    #[command(subcommand)]
+    Agent(AgentCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCmd {
+    /// Create a site; prints sysnum, business_id, appid, secret and sign_key.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a site's settings.
+    Set {
+        /// The site's sysnum.
+        #[arg(long)]
+        site: String,
+        /// Custom push (webhook) URL; "" clears it.
+        #[arg(long)]
+        push_url: Option<String>,
+        /// Allow pushes to loopback/private addresses (true/false; bare flag = true).
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        push_allow_private: Option<bool>,
+        /// Visitor security check: off, md5 (seed 003) or hmac (recommended).
+        #[arg(long, value_parser = ["off", "md5", "hmac"])]
+        sign_check: Option<String>,
+        /// Origins allowed to embed the chat, comma-separated ("" allows any).
+        #[arg(long)]
+        origins: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCmd {
+    /// Create a group; prints id and groupname.
+    Create {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCmd {
+    /// Create an agent; prints kf_id and kf_account.
+    Create {
+        #[arg(long)]
+        site: String,
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        nick: String,
+        #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
+        password: String,
+        /// Group id (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<i64>,
+        /// Most conversations served at once.
+        #[arg(long, default_value_t = 5)]
+        max_chats: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Entry point of the `frontdesk` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async {
+        match cli.command {
+            Command::Serve(args) => match run_serve(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            },
+            Command::Admin(args) => run_admin(args).await,
+        }
+    })
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing();
+    let db = Db::open(&args.db.database_url)
+        .await
+        .with_context(|| format!("opening {}", args.db.database_url))?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    let bound = listener.local_addr()?;
+    let shown = if bound.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], bound.port()))
+    } else {
+        bound
+    };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{shown}"));
+    let mut config = Config::new(&public_url);
+    if let Some(d) = args.web_dir {
+        config.web_dir = d;
+    }
+    if let Some(d) = args.public_dir {
+        config.public_dir = d;
+    }
+    config.agent_origins = args
+        .agent_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let public_url = config.public_url.clone();
+    println!("frontdesk listening on http://{bound}");
+    println!("  public URL:   {public_url}");
+    if !args.no_demo {
+        if let Some(demo) = admin::ensure_demo(&db)
+            .await
+            .context("creating the demo site")?
+        {
+            // The demo host page is shown on another origin (localhost vs 127.0.0.1) so
+            // the widget runs cross-origin exactly as on a customer's site.
+            let host_origin = if shown.ip().is_loopback() && args.public_url.is_none() {
+                format!("http://localhost:{}", shown.port())
+            } else {
+                public_url.clone()
+            };
+            println!("  demo sysnum:  {}", demo.sysnum);
+            println!("  demo agent:   {} / {}", demo.account, demo.password);
+            println!("  demo page:    {host_origin}/demo/");
+            println!(
+                "  chat link:    {public_url}/chat/h5/v2/index.html?sysnum={}",
+                demo.sysnum
+            );
+            println!(
+                "  agent socket: {}/ws/agent (token: POST {public_url}/api/agent/login)",
+                public_url.replacen("http", "ws", 1)
+            );
+        }
+    }
+    let state = AppState::new(db.clone(), config);
+    crate::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    println!("frontdesk stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn print_out<T: Serialize>(json: bool, value: &T, human: &[(&str, String)]) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(value).expect("plain structs serialise")
+        );
+    } else {
+        for (k, v) in human {
+            println!("{k}: {v}");
+        }
+    }
+}
+
+async fn run_admin(args: AdminArgs) -> ExitCode {
+    let db = match Db::open(&args.db.database_url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: opening {}: {e}", args.db.database_url);
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: Result<(), AdminError> = async {
+        match args.what {
+            AdminWhat::Site(SiteCmd::Create { name, json }) => {
+                let s = admin::create_site(&db, &name).await?;
+                print_out(
+                    json,
+                    &s,
+                    &[
+                        ("sysnum", s.sysnum.clone()),
+                        ("business_id", s.business_id.to_string()),
+                        ("appid", s.appid.clone()),
+                        ("secret", s.secret.clone()),
+                        ("sign_key", s.sign_key.clone()),
+                    ],
+                );
+            }
+            AdminWhat::Site(SiteCmd::Set {
+                site,
+                push_url,
+                push_allow_private,
+                sign_check,
+                origins,
+            }) => {
+                admin::set_site(
+                    &db,
+                    &site,
+                    SiteSettings {
+                        push_url,
+                        push_allow_private,
+                        sign_check,
+                        origins,
+                    },
+                )
+                .await?;
+                println!("site {site} updated");
+            }
+            AdminWhat::Group(GroupCmd::Create { site, name, json }) => {
+                let g = admin::create_group(&db, &site, &name).await?;
+                print_out(
+                    json,
+                    &g,
+                    &[("id", g.id.to_string()), ("groupname", g.groupname.clone())],
+                );
+            }
+            AdminWhat::Agent(AgentCmd::Create {
+                site,
+                account,
+                nick,
+                password,
+                groups,
+                max_chats,
+                json,
+            }) => {
+                let a = admin::create_agent(
+                    &db,
+                    NewAgent {
+                        sysnum: &site,
+                        account: &account,
+                        nick: &nick,
+                        password: &password,
+                        groups: &groups,
+                        max_chats,
+                    },
+                )
+                .await?;
+                print_out(
+                    json,
+                    &a,
+                    &[
+                        ("kf_id", a.kf_id.clone()),
+                        ("kf_account", a.kf_account.clone()),
+                    ],
+                );
+            }
+        }
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(AdminError::Db(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,878 @@
+//! Storage: the SQLite database and every query the server runs. Nothing else in the crate
+//! writes SQL. Opening the database applies the migrations in `server/migrations`.
+//!
+//! Durability: the database runs in WAL mode with `synchronous = FULL`, so a transaction
+//! that has committed has been fsynced; callers acknowledge a message to a client only after
+//! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use shared::ids::{ClientMsgId, Seq, Sysnum};
+use shared::visitor::{Author, MsgKind};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+/// A storage failure. Callers log it and answer with a generic internal error.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+/// A fresh random secret: `bytes` random bytes as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Bearer tokens are stored only as their SHA-256.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: i64,
+    pub sysnum: Sysnum,
+    pub name: String,
+    pub appid: String,
+    pub secret: String,
+    pub sign_key: String,
+    pub sign_check: String,
+    pub push_url: Option<String>,
+    pub push_allow_private: bool,
+    pub origins: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: i64,
+    pub site_id: i64,
+    pub groupname: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub id: i64,
+    pub site_id: i64,
+    pub account: String,
+    pub nick: String,
+    pub headimgurl: String,
+    pub password_hash: String,
+    pub max_chats: i64,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub id: i64,
+    pub site_id: i64,
+    pub partnerid: Option<String>,
+    pub claimed_partnerid: String,
+    pub uname: String,
+    pub source: String,
+    pub agent_id: Option<i64>,
+    pub last_seq: i64,
+    pub agent_read_seq: i64,
+}
+
+/// One stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub visitor_id: i64,
+    pub seq: i64,
+    pub author: Author,
+    pub agent_id: Option<i64>,
+    pub agent_nick: Option<String>,
+    pub cmid: Option<ClientMsgId>,
+    pub kind: MsgKind,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Result of storing a visitor message.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub message: StoredMessage,
+    /// The `cmid` had been stored before; `message` is the original.
+    pub duplicate: bool,
+}
+
+/// Result of a token lookup.
+#[derive(Debug, Clone)]
+pub struct AgentToken {
+    pub agent_id: i64,
+    pub expires_at: i64,
+}
+
+const SITE_COLS: &str =
+    "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins";
+const AGENT_COLS: &str =
+    "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
+const VISITOR_COLS: &str =
+    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq";
+const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
+
+fn site_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Site> {
+    let sysnum: String = row.try_get("sysnum")?;
+    let origins: String = row.try_get("origins")?;
+    Ok(Site {
+        id: row.try_get("id")?,
+        sysnum: Sysnum::parse(&sysnum)
+            .map_err(|e| DbError::Conflict(format!("stored sysnum invalid: {e}")))?,
+        name: row.try_get("name")?,
+        appid: row.try_get("appid")?,
+        secret: row.try_get("secret")?,
+        sign_key: row.try_get("sign_key")?,
+        sign_check: row.try_get("sign_check")?,
+        push_url: row.try_get("push_url")?,
+        push_allow_private: row.try_get::<i64, _>("push_allow_private")? != 0,
+        origins: origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+fn agent_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Agent> {
+    Ok(Agent {
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        account: row.try_get("account")?,
+        nick: row.try_get("nick")?,
+        headimgurl: row.try_get("headimgurl")?,
+        password_hash: row.try_get("password_hash")?,
+        max_chats: row.try_get("max_chats")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+fn visitor_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Visitor> {
+    Ok(Visitor {
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        partnerid: row.try_get("partnerid")?,
+        claimed_partnerid: row.try_get("claimed_partnerid")?,
+        uname: row.try_get("uname")?,
+        source: row.try_get("source")?,
+        agent_id: row.try_get("agent_id")?,
+        last_seq: row.try_get("last_seq")?,
+        agent_read_seq: row.try_get("agent_read_seq")?,
+    })
+}
+
+fn message_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<StoredMessage> {
+    let author: String = row.try_get("author")?;
+    let kind: i64 = row.try_get("kind")?;
+    let cmid: Option<String> = row.try_get("cmid")?;
+    Ok(StoredMessage {
+        id: row.try_get("id")?,
+        visitor_id: row.try_get("visitor_id")?,
+        seq: row.try_get("seq")?,
+        author: Author::parse(&author).unwrap_or(Author::System),
+        agent_id: row.try_get("agent_id")?,
+        agent_nick: row.try_get("agent_nick")?,
+        cmid: cmid.and_then(|c| ClientMsgId::parse(&c).ok()),
+        kind: u8::try_from(kind)
+            .ok()
+            .and_then(|k| MsgKind::try_from(k).ok())
+            .unwrap_or(MsgKind::Text),
+        body: row.try_get("body")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `url` and applies migrations.
+    /// Accepts `sqlite://path`, `sqlite:path` and `sqlite::memory:`.
+    pub async fn open(url: &str) -> DbResult<Db> {
+        if !url.starts_with("sqlite:") {
+            return Err(DbError::UnsupportedUrl(format!(
+                "{url} (this build stores data in SQLite: use sqlite://FILE)"
+            )));
+        }
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk before it returns, so acks survive power loss too.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Db { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ----- settings -------------------------------------------------------------------
+
+    pub async fn setting(&self, key: &str) -> DbResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> DbResult<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- sites ----------------------------------------------------------------------
+
+    pub async fn count_sites(&self) -> DbResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sites")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Creates a site with fresh random `sysnum`, `appid`, `secret` and `sign_key`.
+    pub async fn create_site(&self, name: &str) -> DbResult<Site> {
+        let sysnum = random_hex(16);
+        let appid = format!("fd{}", random_hex(8));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sites (sysnum, name, appid, secret, sign_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&sysnum)
+        .bind(name)
+        .bind(&appid)
+        .bind(random_hex(16))
+        .bind(random_hex(16))
+        .bind(now_s())
+        .fetch_one(&self.pool)
+        .await?;
+        self.site_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::NotFound("site vanished".into()))
+    }
+
+    pub async fn site_by_id(&self, id: i64) -> DbResult<Option<Site>> {
+        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(site_from).transpose()
+    }
+
+    pub async fn site_by_sysnum(&self, sysnum: &str) -> DbResult<Option<Site>> {
+        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE sysnum = ?"))
+            .bind(sysnum)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(site_from).transpose()
+    }
+
+    /// Updates the given site settings; `None` leaves a setting unchanged.
+    pub async fn update_site(
+        &self,
+        site_id: i64,
+        push_url: Option<Option<&str>>,
+        push_allow_private: Option<bool>,
+        sign_check: Option<&str>,
+        origins: Option<&str>,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(url) = push_url {
+            sqlx::query("UPDATE sites SET push_url = ? WHERE id = ?")
+                .bind(url)
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(allow) = push_allow_private {
+            sqlx::query("UPDATE sites SET push_allow_private = ? WHERE id = ?")
+                .bind(allow as i64)
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(check) = sign_check {
+            sqlx::query("UPDATE sites SET sign_check = ? WHERE id = ?")
+                .bind(check)
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(origins) = origins {
+            sqlx::query("UPDATE sites SET origins = ? WHERE id = ?")
+                .bind(origins)
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- groups ---------------------------------------------------------------------
+
+    pub async fn create_group(&self, site_id: i64, groupname: &str) -> DbResult<Group> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO agent_groups (site_id, groupname) VALUES (?, ?) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(groupname)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Group {
+            id,
+            site_id,
+            groupname: groupname.to_owned(),
+            disabled: false,
+        })
+    }
+
+    pub async fn groups_of_site(&self, site_id: i64) -> DbResult<Vec<Group>> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, groupname, disabled FROM agent_groups WHERE site_id = ? ORDER BY id",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Group {
+                    id: r.try_get("id")?,
+                    site_id: r.try_get("site_id")?,
+                    groupname: r.try_get("groupname")?,
+                    disabled: r.try_get::<i64, _>("disabled")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn groups_of_agent(&self, agent_id: i64) -> DbResult<Vec<Group>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.site_id, g.groupname, g.disabled FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id WHERE m.agent_id = ? ORDER BY g.id",
+        )
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Group {
+                    id: r.try_get("id")?,
+                    site_id: r.try_get("site_id")?,
+                    groupname: r.try_get("groupname")?,
+                    disabled: r.try_get::<i64, _>("disabled")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    // ----- agents ---------------------------------------------------------------------
+
+    /// Creates an agent. `groups` must belong to the same site.
+    pub async fn create_agent(
+        &self,
+        site_id: i64,
+        account: &str,
+        nick: &str,
+        password_hash: &str,
+        groups: &[i64],
+        max_chats: i64,
+    ) -> DbResult<Agent> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = match sqlx::query_scalar(
+            // kf_ids count from 1001, as in seed 002's examples.
+            "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
+             VALUES ((SELECT COALESCE(MAX(id), 1000) + 1 FROM agents), ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(account)
+        .bind(nick)
+        .bind(password_hash)
+        .bind(max_chats)
+        .bind(now_s())
+        .fetch_one(&mut *tx)
+        .await
+        {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DbError::Conflict(format!("agent account {account} already exists")))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for g in groups {
+            let ok: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM agent_groups WHERE id = ? AND site_id = ?")
+                    .bind(g)
+                    .bind(site_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Err(DbError::NotFound(format!(
+                    "group {g} is not a group of this site"
+                )));
+            }
+            sqlx::query("INSERT INTO agent_group_members (agent_id, group_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(g)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.agent_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::NotFound("agent vanished".into()))
+    }
+
+    pub async fn agent_by_id(&self, id: i64) -> DbResult<Option<Agent>> {
+        let row = sqlx::query(&format!("SELECT {AGENT_COLS} FROM agents WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(agent_from).transpose()
+    }
+
+    pub async fn agent_by_account(&self, account: &str) -> DbResult<Option<Agent>> {
+        let row = sqlx::query(&format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE account = ?"
+        ))
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(agent_from).transpose()
+    }
+
+    pub async fn agents_of_site(&self, site_id: i64) -> DbResult<Vec<Agent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE site_id = ? ORDER BY id"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(agent_from).collect()
+    }
+
+    /// Issues a bearer token for an agent, valid for `ttl_s` seconds.
+    pub async fn create_agent_token(&self, agent_id: i64, ttl_s: i64) -> DbResult<String> {
+        let token = random_hex(32);
+        let now = now_s();
+        sqlx::query(
+            "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(agent_id)
+        .bind(now + ttl_s)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(token)
+    }
+
+    /// The live (unexpired, unrevoked) token, if any.
+    pub async fn agent_token(&self, token: &str) -> DbResult<Option<AgentToken>> {
+        let row = sqlx::query(
+            "SELECT agent_id, expires_at FROM agent_tokens WHERE token_hash = ? AND revoked = 0 AND expires_at > ?",
+        )
+        .bind(token_hash(token))
+        .bind(now_s())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(AgentToken {
+                agent_id: r.try_get("agent_id")?,
+                expires_at: r.try_get("expires_at")?,
+            }),
+            None => None,
+        })
+    }
+
+    /// Conversations each agent of the site is serving now (agent id → count).
+    pub async fn agent_loads(&self, site_id: i64) -> DbResult<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT agent_id, COUNT(*) AS n FROM visitors WHERE site_id = ? AND agent_id IS NOT NULL GROUP BY agent_id",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("agent_id")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    // ----- visitors -------------------------------------------------------------------
+
+    pub async fn visitor_by_id(&self, id: i64) -> DbResult<Option<Visitor>> {
+        let row = sqlx::query(&format!("SELECT {VISITOR_COLS} FROM visitors WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(visitor_from).transpose()
+    }
+
+    /// The visitor of `site_id` holding `token`, if any.
+    pub async fn visitor_by_token(&self, site_id: i64, token: &str) -> DbResult<Option<Visitor>> {
+        let row = sqlx::query(&format!(
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = ?)"
+        ))
+        .bind(site_id)
+        .bind(token_hash(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(visitor_from).transpose()
+    }
+
+    /// Creates an anonymous visitor and a token for it.
+    pub async fn create_visitor(&self, site_id: i64) -> DbResult<(Visitor, String)> {
+        let now = now_s();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let token = random_hex(32);
+        sqlx::query(
+            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let v = self
+            .visitor_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::NotFound("visitor vanished".into()))?;
+        Ok((v, token))
+    }
+
+    /// The visitor a *verified* `partnerid` names (created on first sight), with a new token.
+    pub async fn partner_visitor(
+        &self,
+        site_id: i64,
+        partnerid: &str,
+    ) -> DbResult<(Visitor, String)> {
+        let now = now_s();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO visitors (site_id, partnerid, claimed_partnerid, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(site_id, partnerid) DO UPDATE SET last_seen_at = excluded.last_seen_at RETURNING id",
+        )
+        .bind(site_id)
+        .bind(partnerid)
+        .bind(partnerid)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let token = random_hex(32);
+        sqlx::query(
+            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let v = self
+            .visitor_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::NotFound("visitor vanished".into()))?;
+        Ok((v, token))
+    }
+
+    /// Records what the visitor's page said about them (display only) and the visit time.
+    pub async fn touch_visitor(
+        &self,
+        visitor_id: i64,
+        uname: Option<&str>,
+        claimed_partnerid: Option<&str>,
+        source: Option<&str>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET uname = COALESCE(?, uname), claimed_partnerid = COALESCE(?, claimed_partnerid),
+             source = COALESCE(?, source), last_seen_at = ? WHERE id = ?",
+        )
+        .bind(uname)
+        .bind(claimed_partnerid)
+        .bind(source)
+        .bind(now_s())
+        .bind(visitor_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Visitors an agent sees in `guest_list`: those it serves and those still waiting
+    /// (unassigned with at least one message), newest activity first.
+    pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Visitor>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND (agent_id = ? OR (agent_id IS NULL AND last_seq > 0))
+             ORDER BY last_seen_at DESC LIMIT 500"
+        ))
+        .bind(site_id)
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(visitor_from).collect()
+    }
+
+    /// Assigns a waiting visitor to an agent. False when someone else got it first.
+    pub async fn claim_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<bool> {
+        let r = sqlx::query("UPDATE visitors SET agent_id = ? WHERE id = ? AND agent_id IS NULL")
+            .bind(agent_id)
+            .bind(visitor_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Marks a visitor's conversation read by the serving agent up to `seq`.
+    pub async fn mark_read(&self, visitor_id: i64, seq: i64) -> DbResult<()> {
+        sqlx::query("UPDATE visitors SET agent_read_seq = MAX(agent_read_seq, ?) WHERE id = ?")
+            .bind(seq)
+            .bind(visitor_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Visitor messages after the agent's read mark.
+    pub async fn unread_count(&self, visitor: &Visitor) -> DbResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE visitor_id = ? AND author = 'visitor' AND seq > ?",
+        )
+        .bind(visitor.id)
+        .bind(visitor.agent_read_seq)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    // ----- messages -------------------------------------------------------------------
+
+    async fn message_by_cmid(
+        &self,
+        visitor_id: i64,
+        cmid: &ClientMsgId,
+    ) -> DbResult<Option<StoredMessage>> {
+        let row = sqlx::query(&format!(
+            "{MSG_SELECT} WHERE m.visitor_id = ? AND m.cmid = ?"
+        ))
+        .bind(visitor_id)
+        .bind(cmid.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(message_from).transpose()
+    }
+
+    /// Stores a message in the visitor's conversation with the next sequence number and
+    /// commits. With a `cmid` already stored, returns the original instead (`duplicate`).
+    async fn insert_message(
+        &self,
+        visitor_id: i64,
+        author: Author,
+        agent_id: Option<i64>,
+        cmid: Option<&ClientMsgId>,
+        kind: MsgKind,
+        body: &str,
+    ) -> DbResult<Stored> {
+        if let Some(cmid) = cmid {
+            if let Some(m) = self.message_by_cmid(visitor_id, cmid).await? {
+                return Ok(Stored {
+                    message: m,
+                    duplicate: true,
+                });
+            }
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // The first statement writes, so the transaction takes SQLite's write lock at once
+        // (waiting on busy_timeout) instead of failing on a stale read snapshot.
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE visitors SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound(format!("visitor {visitor_id}")))?;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(visitor_id)
+        .bind(seq)
+        .bind(author.as_str())
+        .bind(agent_id)
+        .bind(cmid.map(|c| c.as_str()))
+        .bind(u8::from(kind) as i64)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) && cmid.is_some() => {
+                // Another connection stored the same cmid between our check and insert.
+                tx.rollback().await?;
+                let cmid = cmid.expect("checked above");
+                let m = self
+                    .message_by_cmid(visitor_id, cmid)
+                    .await?
+                    .ok_or_else(|| DbError::Conflict("cmid conflict without a row".into()))?;
+                return Ok(Stored {
+                    message: m,
+                    duplicate: true,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tx.commit().await?;
+        let agent_nick = match agent_id {
+            Some(a) => self.agent_by_id(a).await?.map(|a| a.nick),
+            None => None,
+        };
+        Ok(Stored {
+            message: StoredMessage {
+                id,
+                visitor_id,
+                seq,
+                author,
+                agent_id,
+                agent_nick,
+                cmid: cmid.cloned(),
+                kind,
+                body: body.to_owned(),
+                created_at: now,
+            },
+            duplicate: false,
+        })
+    }
+
+    /// A visitor's message, idempotent on `cmid`. Returns after the commit is durable.
+    pub async fn insert_visitor_message(
+        &self,
+        visitor_id: i64,
+        cmid: &ClientMsgId,
+        kind: MsgKind,
+        body: &str,
+    ) -> DbResult<Stored> {
+        self.insert_message(visitor_id, Author::Visitor, None, Some(cmid), kind, body)
+            .await
+    }
+
+    /// An agent's message to a visitor. Returns after the commit is durable.
+    pub async fn insert_agent_message(
+        &self,
+        visitor_id: i64,
+        agent_id: i64,
+        kind: MsgKind,
+        body: &str,
+    ) -> DbResult<StoredMessage> {
+        Ok(self
+            .insert_message(visitor_id, Author::Agent, Some(agent_id), None, kind, body)
+            .await?
+            .message)
+    }
+
+    /// Messages of a conversation after `after`, oldest first, at most `limit`.
+    pub async fn messages_after(
+        &self,
+        visitor_id: i64,
+        after: Seq,
+        limit: i64,
+    ) -> DbResult<Vec<StoredMessage>> {
+        let rows = sqlx::query(&format!(
+            "{MSG_SELECT} WHERE m.visitor_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
+        ))
+        .bind(visitor_id)
+        .bind(after.0 as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+
+    /// Page `page` (1 = newest) of `size` messages, oldest first within the page, and the total.
+    pub async fn history_page(
+        &self,
+        visitor_id: i64,
+        page: i64,
+        size: i64,
+    ) -> DbResult<(Vec<StoredMessage>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE visitor_id = ?")
+            .bind(visitor_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(&format!(
+            "{MSG_SELECT} WHERE m.visitor_id = ? ORDER BY m.seq DESC LIMIT ? OFFSET ?"
+        ))
+        .bind(visitor_id)
+        .bind(size)
+        .bind((page - 1) * size)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut list: Vec<StoredMessage> =
+            rows.iter().map(message_from).collect::<DbResult<_>>()?;
+        list.reverse();
+        Ok((list, total))
+    }
+
+    pub async fn last_message(&self, visitor_id: i64) -> DbResult<Option<StoredMessage>> {
+        let row = sqlx::query(&format!(
+            "{MSG_SELECT} WHERE m.visitor_id = ? ORDER BY m.seq DESC LIMIT 1"
+        ))
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(message_from).transpose()
+    }
+}

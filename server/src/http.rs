@@ -1,0 +1,143 @@
+//! REST endpoints of our own: agent login (`POST /api/agent/login` → a token for seed 001's
+//! `31000`) and `GET /healthz`. Errors are JSON `{error, message}` with a fitting status;
+//! internal failures are logged and never described to the client.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::security::{hash_password, verify_password};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/agent/login", post(login))
+        .route("/healthz", get(healthz))
+}
+
+/// Errors of the REST boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `bad_request`: the body is not the expected JSON.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401 `invalid_credentials`: unknown account or wrong password (not told apart).
+    #[error("account or password is wrong")]
+    InvalidCredentials,
+    /// 403 `disabled`: the agent may not log in.
+    #[error("this agent is disabled")]
+    Disabled,
+    /// 429 `rate_limited`.
+    #[error("too many attempts; wait a minute")]
+    RateLimited,
+    /// 500 `internal`: logged, not described.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error) = match &self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::Disabled => (StatusCode::FORBIDDEN, "disabled"),
+            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        (
+            status,
+            Json(ErrorBody {
+                error,
+                message: self.to_string(),
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    pub account: String,
+    pub password: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_in: u64,
+    pub kf_id: String,
+    pub kf_account: String,
+    pub kf_nick: String,
+}
+
+/// A hash to verify against for unknown accounts, so both paths cost the same.
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    if !state.limits.logins.check(&addr.ip()) {
+        return Err(ApiError::RateLimited);
+    }
+    let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if req.account.len() > 200 || req.password.len() > 1024 {
+        return Err(ApiError::BadRequest("account or password too long".into()));
+    }
+    let agent = state.db.agent_by_account(req.account.trim()).await?;
+    let phc = agent
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let agent = match agent {
+        Some(a) if ok => a,
+        _ => return Err(ApiError::InvalidCredentials),
+    };
+    if agent.disabled {
+        return Err(ApiError::Disabled);
+    }
+    let ttl = state.config.agent_token_ttl.as_secs();
+    let token = state.db.create_agent_token(agent.id, ttl as i64).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_in: ttl,
+        kf_id: agent.id.to_string(),
+        kf_account: agent.account,
+        kf_nick: agent.nick,
+    }))
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    state.db.count_sites().await?;
+    Ok(Json(serde_json::json!({"status": "ok"})))
+}

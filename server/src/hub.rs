@@ -1,0 +1,171 @@
+//! In-memory delivery between live connections of this process: one broadcast channel per
+//! visitor conversation (every open tab of that visitor listens) and a registry of agent
+//! connections by `ix`. The hub holds no data that is not also in the database: a message is
+//! published only after it was committed, and a client that misses a publish (lag, reconnect)
+//! catches up from the database by sequence number.
+//!
+//! The maps sit behind `std::sync::Mutex`: every critical section is a few map operations
+//! with no `.await` inside, so a blocking mutex is cheaper than tokio's and cannot deadlock
+//! across an await point.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, mpsc};
+
+use crate::db::StoredMessage;
+
+/// Messages queued for one agent connection before it counts as too slow and is dropped.
+pub const AGENT_QUEUE: usize = 1024;
+/// Messages buffered per visitor conversation; a lagging tab resyncs from the database.
+const VISITOR_CHANNEL: usize = 256;
+
+/// A text frame ready to send to an agent connection.
+pub type AgentFrame = Arc<str>;
+
+#[derive(Debug, Clone)]
+pub struct AgentConn {
+    pub ix: u64,
+    pub agent_id: i64,
+    pub site_id: i64,
+    pub suspended: bool,
+    tx: mpsc::Sender<AgentFrame>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    visitors: Mutex<HashMap<i64, broadcast::Sender<Arc<StoredMessage>>>>,
+    agents: Mutex<HashMap<u64, AgentConn>>,
+    next_ix: AtomicU64,
+}
+
+/// A subscription to one visitor conversation; unsubscribes on drop.
+pub struct VisitorSub {
+    hub: Arc<Hub>,
+    visitor_id: i64,
+    pub rx: broadcast::Receiver<Arc<StoredMessage>>,
+}
+
+impl Drop for VisitorSub {
+    fn drop(&mut self) {
+        let mut map = self.hub.visitors.lock().expect("hub lock");
+        if let Some(tx) = map.get(&self.visitor_id) {
+            // Our receiver is still alive while we hold the lock, hence `<= 1`.
+            if tx.receiver_count() <= 1 {
+                map.remove(&self.visitor_id);
+            }
+        }
+    }
+}
+
+impl Hub {
+    pub fn new() -> Arc<Hub> {
+        Arc::new(Hub {
+            next_ix: AtomicU64::new(1),
+            ..Hub::default()
+        })
+    }
+
+    /// Subscribes to a visitor conversation. Subscribe *before* reading the backlog from
+    /// the database so nothing committed in between is missed.
+    pub fn subscribe_visitor(self: &Arc<Self>, visitor_id: i64) -> VisitorSub {
+        let mut map = self.visitors.lock().expect("hub lock");
+        let rx = map
+            .entry(visitor_id)
+            .or_insert_with(|| broadcast::channel(VISITOR_CHANNEL).0)
+            .subscribe();
+        VisitorSub {
+            hub: self.clone(),
+            visitor_id,
+            rx,
+        }
+    }
+
+    /// Delivers a committed message to every open tab of the visitor.
+    pub fn publish_visitor(&self, visitor_id: i64, msg: Arc<StoredMessage>) {
+        if let Some(tx) = self.visitors.lock().expect("hub lock").get(&visitor_id) {
+            let _ = tx.send(msg);
+        }
+    }
+
+    /// Whether the visitor has the chat open anywhere (on this node).
+    pub fn visitor_online(&self, visitor_id: i64) -> bool {
+        self.visitors
+            .lock()
+            .expect("hub lock")
+            .get(&visitor_id)
+            .is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// Registers an agent connection and returns its `ix` and the queue it reads.
+    pub fn register_agent(&self, agent_id: i64, site_id: i64) -> (u64, mpsc::Receiver<AgentFrame>) {
+        let ix = self.next_ix.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(AGENT_QUEUE);
+        self.agents.lock().expect("hub lock").insert(
+            ix,
+            AgentConn {
+                ix,
+                agent_id,
+                site_id,
+                suspended: false,
+                tx,
+            },
+        );
+        (ix, rx)
+    }
+
+    pub fn unregister_agent(&self, ix: u64) {
+        self.agents.lock().expect("hub lock").remove(&ix);
+    }
+
+    /// Live agent connections of a site, ordered by `ix`.
+    pub fn agent_conns(&self, site_id: i64) -> Vec<AgentConn> {
+        let mut v: Vec<AgentConn> = self
+            .agents
+            .lock()
+            .expect("hub lock")
+            .values()
+            .filter(|c| c.site_id == site_id)
+            .cloned()
+            .collect();
+        v.sort_by_key(|c| c.ix);
+        v
+    }
+
+    pub fn set_suspended(&self, ix: u64, suspended: bool) {
+        if let Some(c) = self.agents.lock().expect("hub lock").get_mut(&ix) {
+            c.suspended = suspended;
+        }
+    }
+
+    /// Queues a frame to every connection of `agent_id`; returns how many got it. A
+    /// connection whose queue is full is too slow: its queue is closed, which ends it (the
+    /// agent reconnects and reloads the chat list).
+    pub fn send_to_agent(&self, agent_id: i64, frame: &AgentFrame) -> usize {
+        self.send_where(|c| c.agent_id == agent_id, frame)
+    }
+
+    /// Queues a frame to every agent connection of a site.
+    pub fn send_to_site(&self, site_id: i64, frame: &AgentFrame) -> usize {
+        self.send_where(|c| c.site_id == site_id, frame)
+    }
+
+    fn send_where(&self, pred: impl Fn(&AgentConn) -> bool, frame: &AgentFrame) -> usize {
+        let mut map = self.agents.lock().expect("hub lock");
+        let mut sent = 0;
+        let mut slow = Vec::new();
+        for c in map.values().filter(|c| pred(c)) {
+            match c.tx.try_send(frame.clone()) {
+                Ok(()) => sent += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => slow.push(c.ix),
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        for ix in slow {
+            tracing::warn!(ix, "agent connection too slow; dropping it");
+            map.remove(&ix);
+        }
+        sent
+    }
+}

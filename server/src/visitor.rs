@@ -1,0 +1,458 @@
+//! `/ws/visitor`: one visitor session per WebSocket (SPEC §6, types in `shared::visitor`).
+//!
+//! A session subscribes to its conversation *before* replaying the backlog, so no message
+//! committed in between is missed; it tracks the highest sequence it has sent and drops
+//! live duplicates, and on a gap (lag, out-of-order publish) it catches up from the
+//! database. A `send` is acknowledged only after the row is committed; a repeated `cmid`
+//! returns the original ack and stores nothing.
+//!
+//! Identity: a visitor is whoever holds the token the server minted for them. A `partnerid`
+//! names a visitor across devices only when the site's security check verifies `sign`;
+//! unsigned, it is stored as a display field and gives access to nothing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use shared::ids::Seq;
+use shared::visitor::{ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
+use shared::{MAX_BODY_CHARS, MAX_FRAME_BYTES, MAX_PARTNERID_CHARS};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::db::{DbResult, Site, Visitor};
+use crate::routing::{self, chat_message};
+use crate::security::SignCheck;
+use crate::AppState;
+
+/// Longest `uname` accepted, in characters.
+pub const MAX_UNAME_CHARS: usize = 100;
+/// Messages replayed per database round trip.
+const REPLAY_BATCH: i64 = 500;
+const PING_EVERY: Duration = Duration::from_secs(25);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws/visitor", get(upgrade))
+}
+
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+) -> Response {
+    if !state.limits.connects.check(&addr.ip()) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many connections from this address",
+        )
+            .into_response();
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket: WebSocket| session(state, socket))
+}
+
+/// A refusal at session start: the error frame to send before closing.
+struct Refusal(ErrorCode, &'static str);
+
+/// Runs one visitor session over any stream/sink of WebSocket messages.
+pub async fn session<S>(state: AppState, socket: S)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message> + Unpin,
+{
+    let (tx, mut rx) = socket.split();
+    let mut out = Out { tx };
+    let Some(hello) = wait_hello(&state, &mut rx, &mut out).await else {
+        return;
+    };
+    let (site, visitor, token) = match start(&state, &hello).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(Refusal(code, message))) => {
+            out.send(&ServerFrame::Error {
+                code,
+                message: message.into(),
+                cmid: None,
+            })
+            .await;
+            out.close(4000 + code as u16, message).await;
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "visitor session start failed");
+            out.send(&internal(None)).await;
+            out.close(1011, "internal error").await;
+            return;
+        }
+    };
+    let span = tracing::info_span!("visitor", site = site.id, gid = visitor.id);
+    let _enter = span.enter();
+    tracing::info!("visitor connected");
+
+    let mut sub = state.hub.subscribe_visitor(visitor.id);
+    let welcome = ServerFrame::Welcome {
+        token,
+        visitor_id: visitor.id.to_string(),
+        last_seq: Seq(visitor.last_seq as u64),
+    };
+    if !out.send(&welcome).await {
+        return;
+    }
+    let mut sent_upto = hello.last_seq;
+    if !catch_up(&state, visitor.id, &mut sent_upto, &mut out).await {
+        return;
+    }
+    if !out
+        .send(&ServerFrame::Synced {
+            last_seq: sent_upto,
+        })
+        .await
+    {
+        return;
+    }
+
+    let mut shutdown = state.shutdown.clone();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = rx.next() => {
+                let Some(Ok(frame)) = frame else { break };
+                last_heard = Instant::now();
+                let keep = match frame {
+                    Message::Text(text) => on_text(&state, &site, &visitor, text.as_str(), &mut out).await,
+                    Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
+                    Message::Close(_) => false,
+                    Message::Ping(_) | Message::Pong(_) => true,
+                };
+                if !keep { break; }
+            }
+            live = sub.rx.recv() => {
+                let ok = match live {
+                    Ok(m) if m.seq as u64 <= sent_upto.0 => true,
+                    Ok(m) if m.seq as u64 == sent_upto.0 + 1 => {
+                        sent_upto = Seq(m.seq as u64);
+                        out.send(&ServerFrame::Msg(chat_message(&m))).await
+                    }
+                    // A gap (a publish overtook another, or we lagged): the database is the truth.
+                    Ok(_) | Err(RecvError::Lagged(_)) => catch_up(&state, visitor.id, &mut sent_upto, &mut out).await,
+                    Err(RecvError::Closed) => false,
+                };
+                if !ok { break; }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > state.config.idle_timeout {
+                    out.close(1001, "idle").await;
+                    break;
+                }
+                if !out.raw(Message::Ping(Vec::new().into())).await { break; }
+            }
+            _ = shutdown.changed() => {
+                out.close(1012, "server restarting").await;
+                break;
+            }
+        }
+    }
+    tracing::info!("visitor disconnected");
+}
+
+/// Waits for the first frame, which must be `hello`. Other frames get `hello_first`.
+async fn wait_hello<R, T>(state: &AppState, rx: &mut R, out: &mut Out<T>) -> Option<Hello>
+where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    T: Sink<Message> + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + state.config.hello_timeout;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, rx.next()).await {
+            Ok(Some(Ok(f))) => f,
+            Ok(_) => return None,
+            Err(_) => {
+                out.close(1008, "no hello").await;
+                return None;
+            }
+        };
+        let text = match frame {
+            Message::Text(t) => t,
+            Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) => {
+                if !out.send(&bad_frame("binary frames are not accepted")).await {
+                    return None;
+                }
+                continue;
+            }
+        };
+        match serde_json::from_str::<ClientFrame>(text.as_str()) {
+            Ok(ClientFrame::Hello(h)) => return Some(h),
+            Ok(ClientFrame::Ping) => {
+                if !out.send(&ServerFrame::Pong).await {
+                    return None;
+                }
+            }
+            Ok(ClientFrame::Send(s)) => {
+                let e = ServerFrame::Error {
+                    code: ErrorCode::HelloFirst,
+                    message: "send hello first".into(),
+                    cmid: Some(s.cmid),
+                };
+                if !out.send(&e).await {
+                    return None;
+                }
+            }
+            Err(e) => {
+                if !out.send(&bad_frame(&e.to_string())).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Validates the hello and finds (or creates) the visitor.
+async fn start(
+    state: &AppState,
+    hello: &Hello,
+) -> DbResult<Result<(Site, Visitor, String), Refusal>> {
+    let Some(site) = state.db.site_by_sysnum(hello.sysnum.as_str()).await? else {
+        return Ok(Err(Refusal(
+            ErrorCode::UnknownSite,
+            "no site has this sysnum",
+        )));
+    };
+    let partnerid = hello
+        .partnerid
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if partnerid.is_some_and(|p| p.chars().count() > MAX_PARTNERID_CHARS) {
+        return Ok(Err(Refusal(
+            ErrorCode::Invalid,
+            "partnerid is longer than 300 characters",
+        )));
+    }
+    let uname = hello
+        .uname
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    if uname.is_some_and(|u| u.chars().count() > MAX_UNAME_CHARS) {
+        return Ok(Err(Refusal(
+            ErrorCode::Invalid,
+            "uname is longer than 100 characters",
+        )));
+    }
+    let source = hello
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| s.len() <= 8);
+    let check = SignCheck::parse(&site.sign_check).unwrap_or(SignCheck::Md5);
+    let (visitor, token, claimed) = if check != SignCheck::Off {
+        let (Some(p), Some(sign)) = (partnerid, hello.sign.as_deref()) else {
+            return Ok(Err(Refusal(
+                ErrorCode::SignInvalid,
+                "partnerid and sign are required",
+            )));
+        };
+        if !check.verify(site.sysnum.as_str(), &site.sign_key, p, sign) {
+            return Ok(Err(Refusal(ErrorCode::SignInvalid, "sign does not match")));
+        }
+        let (v, t) = state.db.partner_visitor(site.id, p).await?;
+        (v, t, None)
+    } else {
+        let known = match hello.token.as_deref() {
+            Some(t) if t.len() <= 128 => state.db.visitor_by_token(site.id, t).await?,
+            _ => None,
+        };
+        match (known, hello.token.clone()) {
+            (Some(v), Some(t)) => (v, t, partnerid),
+            _ => {
+                let (v, t) = state.db.create_visitor(site.id).await?;
+                (v, t, partnerid)
+            }
+        }
+    };
+    state
+        .db
+        .touch_visitor(visitor.id, uname, claimed, source)
+        .await?;
+    let visitor = state.db.visitor_by_id(visitor.id).await?.unwrap_or(visitor);
+    Ok(Ok((site, visitor, token)))
+}
+
+/// Sends every stored message after `sent_upto`, advancing it.
+async fn catch_up<T: Sink<Message> + Unpin>(
+    state: &AppState,
+    visitor_id: i64,
+    sent_upto: &mut Seq,
+    out: &mut Out<T>,
+) -> bool {
+    loop {
+        let batch = match state
+            .db
+            .messages_after(visitor_id, *sent_upto, REPLAY_BATCH)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "replay failed");
+                out.send(&internal(None)).await;
+                out.close(1011, "internal error").await;
+                return false;
+            }
+        };
+        let n = batch.len();
+        for m in &batch {
+            if !out.send(&ServerFrame::Msg(chat_message(m))).await {
+                return false;
+            }
+            *sent_upto = Seq(m.seq as u64);
+        }
+        if (n as i64) < REPLAY_BATCH {
+            return true;
+        }
+    }
+}
+
+async fn on_text<T: Sink<Message> + Unpin>(
+    state: &AppState,
+    site: &Site,
+    visitor: &Visitor,
+    text: &str,
+    out: &mut Out<T>,
+) -> bool {
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(ClientFrame::Send(s)) => on_send(state, site, visitor, s, out).await,
+        Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
+        Ok(ClientFrame::Hello(_)) => {
+            let e = ServerFrame::Error {
+                code: ErrorCode::HelloFirst,
+                message: "this session has already started".into(),
+                cmid: None,
+            };
+            out.send(&e).await
+        }
+        Err(e) => out.send(&bad_frame(&e.to_string())).await,
+    }
+}
+
+/// Checks a message body: text must have visible characters; every kind is capped.
+pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err("body is longer than 5000 characters");
+    }
+    if body.trim().is_empty() {
+        return Err(if kind == MsgKind::Text {
+            "text is empty"
+        } else {
+            "body is empty"
+        });
+    }
+    Ok(())
+}
+
+async fn on_send<T: Sink<Message> + Unpin>(
+    state: &AppState,
+    site: &Site,
+    visitor: &Visitor,
+    s: Send,
+    out: &mut Out<T>,
+) -> bool {
+    if let Err(why) = validate_body(s.kind, &s.body) {
+        return out
+            .send(&ServerFrame::Error {
+                code: ErrorCode::Invalid,
+                message: why.into(),
+                cmid: Some(s.cmid),
+            })
+            .await;
+    }
+    if !state.limits.visitor_msgs.check(&visitor.id) {
+        return out
+            .send(&ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "too many messages; retry shortly".into(),
+                cmid: Some(s.cmid),
+            })
+            .await;
+    }
+    let stored = match state
+        .db
+        .insert_visitor_message(visitor.id, &s.cmid, s.kind, &s.body)
+        .await
+    {
+        Ok(st) => st,
+        Err(e) => {
+            tracing::error!(error = %e, "storing a visitor message failed");
+            return out.send(&internal(Some(s.cmid))).await;
+        }
+    };
+    let m = stored.message;
+    let ack = ServerFrame::Ack {
+        cmid: s.cmid,
+        seq: Seq(m.seq as u64),
+        ts: m.created_at,
+    };
+    if !out.send(&ack).await {
+        // The client will retry with the same cmid; the message is stored, so deliver it on.
+    }
+    if !stored.duplicate {
+        if let Err(e) = routing::visitor_message(state, site.id, &m).await {
+            tracing::error!(error = %e, "routing a visitor message failed");
+        }
+        state.hub.publish_visitor(m.visitor_id, Arc::new(m));
+    }
+    true
+}
+
+fn bad_frame(detail: &str) -> ServerFrame {
+    let mut message = String::from("bad frame: ");
+    message.extend(detail.chars().take(200));
+    ServerFrame::Error {
+        code: ErrorCode::BadFrame,
+        message,
+        cmid: None,
+    }
+}
+
+fn internal(cmid: Option<shared::ids::ClientMsgId>) -> ServerFrame {
+    ServerFrame::Error {
+        code: ErrorCode::Internal,
+        message: "server error; nothing was stored, retry".into(),
+        cmid,
+    }
+}
+
+/// The sending half of a session.
+struct Out<T> {
+    tx: T,
+}
+
+impl<T: Sink<Message> + Unpin> Out<T> {
+    /// Sends a frame; false when the connection is gone.
+    async fn send(&mut self, f: &ServerFrame) -> bool {
+        let json = serde_json::to_string(f).expect("protocol types always serialise");
+        self.raw(Message::Text(json.into())).await
+    }
+
+    async fn raw(&mut self, m: Message) -> bool {
+        self.tx.send(m).await.is_ok()
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let _ = self
+            .tx
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+    }
+}

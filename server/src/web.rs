@@ -1,0 +1,301 @@
+//! Files browsers load: the loader (`/chat/frame/v2/entrance.js`), the launcher bundle it
+//! imports into host pages (`/chat/frame/v2/launcher/…`, CORS-open), the chat page
+//! (`/chat/h5/v2/…`), and the demo host page (`/demo/`).
+//!
+//! Caching: content-hashed bundle files are `immutable`; the loader is cached for five
+//! minutes and carries the launcher's version in the URLs it imports; HTML is revalidated
+//! every time (ETag). Compression is applied by the layer in `app`.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use shared::ids::Sysnum;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/demo/") }))
+        .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
+        .route("/demo/", get(demo))
+        .route("/chat/frame/v2/entrance.js", get(entrance))
+        .route("/chat/frame/v2/launcher/{*file}", get(launcher_file))
+        .route(
+            "/chat/h5/v2",
+            get(|| async { Redirect::permanent("/chat/h5/v2/index.html") }),
+        )
+        .route("/chat/h5/v2/", get(chat_index))
+        .route("/chat/h5/v2/index.html", get(chat_index))
+        .route("/chat/h5/v2/{*file}", get(chat_file))
+}
+
+const NO_CACHE: &str = "no-cache";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Joins a URL path below `root`, refusing anything but plain file names in subfolders.
+fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
+    let mut p = root.to_path_buf();
+    for seg in rel.split('/') {
+        let ok = !seg.is_empty()
+            && !seg.starts_with('.')
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !ok {
+            return None;
+        }
+        p.push(seg);
+    }
+    Some(p)
+}
+
+fn not_built(what: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("{what} is not built: run `./x run` (or scripts/build-widget.sh) first\n"),
+    )
+        .into_response()
+}
+
+/// Reads a file and answers it with validators; `None` when it does not exist.
+async fn file_response(
+    path: &Path,
+    req_headers: &HeaderMap,
+    cache: &'static str,
+    extra: &[(header::HeaderName, HeaderValue)],
+) -> Option<Response> {
+    let bytes = tokio::fs::read(path).await.ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let etag = format!("\"{:016x}\"", h.finish());
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    for (k, v) in extra {
+        headers.insert(k.clone(), v.clone());
+    }
+    if req_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Some((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
+    Some((headers, bytes).into_response())
+}
+
+/// A short version of the launcher build, so a new build gets new URLs.
+async fn launcher_version(web_dir: &Path) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in ["launcher.js", "launcher_bg.wasm"] {
+        if let Ok(m) = tokio::fs::metadata(web_dir.join("launcher").join(f)).await {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+    }
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+fn cors_any() -> (header::HeaderName, HeaderValue) {
+    (
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    )
+}
+
+async fn entrance(State(state): State<AppState>) -> Response {
+    let path = state.config.public_dir.join("entrance.js");
+    let Ok(src) = tokio::fs::read_to_string(&path).await else {
+        return not_built("public/entrance.js");
+    };
+    let body = src.replace(
+        "__FD_VERSION__",
+        &launcher_version(&state.config.web_dir).await,
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+            cors_any(),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn launcher_file(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(path) = safe_join(&state.config.web_dir.join("launcher"), &file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Versioned URLs (from the loader) never change; bare ones are revalidated.
+    let cache = if q.contains_key("v") {
+        IMMUTABLE
+    } else {
+        NO_CACHE
+    };
+    match file_response(&path, &headers, cache, &[cors_any()]).await {
+        Some(r) => r,
+        None if !state.config.web_dir.join("launcher").exists() => not_built("the launcher bundle"),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `frame-ancestors` for a site: its configured embedding origins, else anyone.
+async fn frame_ancestors(state: &AppState, q: &HashMap<String, String>) -> String {
+    let site = match q.get("sysnum").map(|s| Sysnum::parse(s)) {
+        Some(Ok(s)) => state.db.site_by_sysnum(s.as_str()).await.ok().flatten(),
+        _ => None,
+    };
+    match site {
+        Some(site) if !site.origins.is_empty() => {
+            let safe: Vec<&str> = site
+                .origins
+                .iter()
+                .map(String::as_str)
+                .filter(|o| {
+                    o.bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+                })
+                .collect();
+            format!("'self' {}", safe.join(" "))
+        }
+        _ => "*".to_owned(),
+    }
+}
+
+async fn chat_index(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let path = state.config.web_dir.join("chat").join("index.html");
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
+         connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+        frame_ancestors(&state, &q).await
+    );
+    let extra = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'self'")),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ];
+    match file_response(&path, &headers, NO_CACHE, &extra).await {
+        Some(r) => r,
+        None => not_built("the chat page"),
+    }
+}
+
+async fn chat_file(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(path) = safe_join(&state.config.web_dir.join("chat"), &file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Trunk names bundle files by content hash.
+    match file_response(&path, &headers, IMMUTABLE, &[]).await {
+        Some(r) => r,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let sysnum = match q.get("sysnum") {
+        Some(s) => match Sysnum::parse(s) {
+            Ok(s) => s.as_str().to_owned(),
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        },
+        None => match state.db.setting("demo_sysnum").await {
+            Ok(Some(s)) => s,
+            _ => {
+                return (
+                    StatusCode::NOT_FOUND,
+                    "no demo site: open /demo/?sysnum=YOUR_SYSNUM\n",
+                )
+                    .into_response()
+            }
+        },
+    };
+    let path = state.config.public_dir.join("demo").join("index.html");
+    let Ok(template) = tokio::fs::read_to_string(&path).await else {
+        return not_built("public/demo/index.html");
+    };
+    let html = template
+        .replace("{{SYSNUM}}", &sysnum)
+        .replace("{{CHAT_ORIGIN}}", &state.config.public_url);
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_join_refuses_traversal() {
+        let root = Path::new("/srv");
+        assert_eq!(
+            safe_join(root, "a/b.js"),
+            Some(PathBuf::from("/srv/a/b.js"))
+        );
+        assert_eq!(safe_join(root, "../etc/passwd"), None);
+        assert_eq!(safe_join(root, "a//b"), None);
+        assert_eq!(safe_join(root, ".hidden"), None);
+        assert_eq!(safe_join(root, "a%2f..%2fb"), None);
+    }
+}
