@@ -3,6 +3,9 @@
 //! booleans as `true`/`"1"`/`1` — so each parser accepts all of those forms and returns
 //! `None` for nonsense (the caller warns once and keeps the default).
 
+/// Theme colour used when the site passes none (or nonsense): six lowercase hex digits.
+pub const DEFAULT_COLOR: &str = "1e6fd9";
+
 /// `locale`: `cn` (default), `en`, `tw`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Locale {
@@ -54,6 +57,21 @@ pub fn parse_flag(s: &str) -> Option<bool> {
     }
 }
 
+/// Whether a visitor- or site-supplied URL may become a link: only absolute `http:`/`https:`
+/// URLs (case-insensitive scheme, non-empty rest, no whitespace or control characters).
+/// Everything else (`javascript:`, `data:`, relative paths) is shown as text.
+pub fn is_http_url(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &s[8..]
+    } else if lower.starts_with("http://") {
+        &s[7..]
+    } else {
+        return false;
+    };
+    !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +88,18 @@ mod tests {
         assert_eq!(Locale::parse("fr"), None);
         assert_eq!(parse_flag("true"), Some(true));
         assert_eq!(parse_flag("maybe"), None);
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert!(is_http_url("https://img.sobot.com/a.png"));
+        assert!(is_http_url("HTTP://example.com"));
+        assert!(!is_http_url("https://"));
+        assert!(!is_http_url("javascript:alert(1)"));
+        assert!(!is_http_url("data:text/html,x"));
+        assert!(!is_http_url("//example.com"));
+        assert!(!is_http_url("http://a b"));
+        assert!(!is_http_url("httpé"));
+        assert_eq!(parse_color(DEFAULT_COLOR).as_deref(), Some(DEFAULT_COLOR));
     }
 }
