@@ -68,6 +68,12 @@ pub struct ServeArgs {
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
+    /// Messages one visitor may send at once before being rate limited.
+    #[arg(long, env = "FRONTDESK_VISITOR_BURST", default_value_t = 20)]
+    pub visitor_burst: u32,
+    /// Messages per second one visitor may send sustained.
+    #[arg(long, env = "FRONTDESK_VISITOR_RATE", default_value_t = 5.0)]
+    pub visitor_rate: f64,
 }
 
 #[derive(Args, Debug)]
@@ -252,7 +258,11 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let state = AppState::new(db.clone(), config);
+    let mut state = AppState::new(db.clone(), config);
+    state.limits = std::sync::Arc::new(crate::Limits::with_visitor_rate(
+        args.visitor_burst,
+        args.visitor_rate,
+    ));
     crate::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     println!("frontdesk stopped");

@@ -105,6 +105,17 @@ pub struct Limits {
     pub agent_reqs: RateLimiter<u64>,
 }
 
+impl Limits {
+    /// Default limits with the per-visitor message limit set to `burst` at once and
+    /// `per_sec` sustained.
+    pub fn with_visitor_rate(burst: u32, per_sec: f64) -> Limits {
+        Limits {
+            visitor_msgs: RateLimiter::new(burst, per_sec),
+            ..Limits::default()
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -1,1 +1,442 @@
+//! Test harness: starts the real server on `127.0.0.1:0` with a fresh SQLite file, and
+//! speaks to it with real clients — tungstenite WebSockets for both protocols and reqwest for
+//! REST. Nothing here stands in for server code.
 
+use std::path::Path;
+use std::time::Duration;
+
+use frontdesk_server::admin::{self, AgentCreated, NewAgent, SiteCreated};
+use frontdesk_server::db::Db;
+use frontdesk_server::{AppState, Config};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use shared::ids::{ClientMsgId, Seq, Sysnum};
+use shared::visitor::{ChatMessage, ClientFrame, Hello, MsgKind, Send, ServerFrame};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long a test waits for any single frame.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running inside the test process.
+pub struct TestServer {
+    pub http: String,
+    pub ws: String,
+    pub db: Db,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("fd.db").display());
+        let db = Db::open(&url).await.expect("open db");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = Config::new(&format!("http://{addr}"));
+        tweak(&mut config);
+        let state = AppState::new(db.clone(), config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(frontdesk_server::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            http: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+            db,
+            state,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(15), t).await;
+        }
+    }
+
+    pub async fn site(&self) -> SiteCreated {
+        admin::create_site(&self.db, "Test site")
+            .await
+            .expect("site")
+    }
+
+    pub async fn agent(&self, sysnum: &str, account: &str) -> AgentCreated {
+        self.agent_with(sysnum, account, &[], 5).await
+    }
+
+    pub async fn agent_with(
+        &self,
+        sysnum: &str,
+        account: &str,
+        groups: &[i64],
+        max_chats: i64,
+    ) -> AgentCreated {
+        admin::create_agent(
+            &self.db,
+            NewAgent {
+                sysnum,
+                account,
+                nick: account,
+                password: PASSWORD,
+                groups,
+                max_chats,
+            },
+        )
+        .await
+        .expect("agent")
+    }
+
+    /// Logs an agent in over REST and returns the token.
+    pub async fn token(&self, account: &str) -> String {
+        login(&self.http, account, PASSWORD).await
+    }
+
+    /// A logged-in agent connection.
+    pub async fn agent_client(&self, account: &str) -> (AgentClient, Value) {
+        let token = self.token(account).await;
+        AgentClient::login(&self.ws, &token).await
+    }
+}
+
+/// Password of every agent the harness creates.
+pub const PASSWORD: &str = "correct horse battery";
+
+pub async fn login(http: &str, account: &str, password: &str) -> String {
+    let r: Value = reqwest::Client::new()
+        .post(format!("{http}/api/agent/login"))
+        .json(&json!({"account": account, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+        .json()
+        .await
+        .expect("login json");
+    r["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {r}"))
+        .to_owned()
+}
+
+pub async fn connect(url: &str) -> Ws {
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect")
+        .0
+}
+
+pub async fn connect_with_origin(
+    url: &str,
+    origin: &str,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    let mut req = url.into_client_request().expect("request");
+    req.headers_mut()
+        .insert("Origin", origin.parse().expect("header"));
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// What the next frame was, for tests that expect the connection to end.
+#[derive(Debug)]
+pub enum Next {
+    Text(String),
+    Closed,
+}
+
+/// The next text frame (pings skipped), or `Closed` when the server closes or drops.
+pub async fn next_text(ws: &mut Ws) -> Next {
+    loop {
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("timed out waiting for a frame")
+        {
+            Some(Ok(Message::Text(t))) => return Next::Text(t.to_string()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Next::Closed,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+pub fn cmid(s: &str) -> ClientMsgId {
+    ClientMsgId::parse(s).expect("cmid")
+}
+
+/// A visitor's chat connection.
+pub struct VisitorClient {
+    pub ws: Ws,
+    pub token: String,
+    pub visitor_id: String,
+}
+
+/// What a hello returned.
+pub struct Session {
+    pub client: VisitorClient,
+    pub last_seq: Seq,
+    pub replay: Vec<ChatMessage>,
+}
+
+impl VisitorClient {
+    /// Connects and says hello; returns the replay up to `synced`.
+    pub async fn hello(ws_base: &str, hello: Hello) -> Result<Session, ServerFrame> {
+        let mut ws = connect(&format!("{ws_base}/ws/visitor")).await;
+        send_frame(&mut ws, &ClientFrame::Hello(hello)).await;
+        let (token, visitor_id, last_seq) = match recv_frame(&mut ws).await {
+            ServerFrame::Welcome {
+                token,
+                visitor_id,
+                last_seq,
+            } => (token, visitor_id, last_seq),
+            other => return Err(other),
+        };
+        let mut replay = Vec::new();
+        loop {
+            match recv_frame(&mut ws).await {
+                ServerFrame::Msg(m) => replay.push(m),
+                ServerFrame::Synced { .. } => break,
+                other => panic!("unexpected during replay: {other:?}"),
+            }
+        }
+        Ok(Session {
+            client: VisitorClient {
+                ws,
+                token,
+                visitor_id,
+            },
+            last_seq,
+            replay,
+        })
+    }
+
+    /// A new anonymous visitor of `sysnum`.
+    pub async fn fresh(ws_base: &str, sysnum: &str) -> Session {
+        Self::hello(ws_base, hello(sysnum, None, 0))
+            .await
+            .expect("welcome")
+    }
+
+    pub async fn send_text(&mut self, id: &str, body: &str) {
+        let f = ClientFrame::Send(Send {
+            cmid: cmid(id),
+            kind: MsgKind::Text,
+            body: body.into(),
+        });
+        send_frame(&mut self.ws, &f).await;
+    }
+
+    pub async fn recv(&mut self) -> ServerFrame {
+        recv_frame(&mut self.ws).await
+    }
+
+    /// Waits for the ack of `id`, skipping live `msg` frames.
+    pub async fn ack(&mut self, id: &str) -> Seq {
+        loop {
+            match self.recv().await {
+                ServerFrame::Ack { cmid, seq, .. } if cmid.as_str() == id => return seq,
+                ServerFrame::Msg(_) => continue,
+                other => panic!("expected ack of {id}, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the next live message (skipping acks).
+    pub async fn next_msg(&mut self) -> ChatMessage {
+        loop {
+            match self.recv().await {
+                ServerFrame::Msg(m) => return m,
+                ServerFrame::Ack { .. } => continue,
+                other => panic!("expected msg, got {other:?}"),
+            }
+        }
+    }
+}
+
+pub fn hello(sysnum: &str, token: Option<&str>, last_seq: u64) -> Hello {
+    Hello {
+        sysnum: Sysnum::parse(sysnum).expect("sysnum"),
+        token: token.map(str::to_owned),
+        last_seq: Seq(last_seq),
+        ..Hello::default()
+    }
+}
+
+pub async fn send_frame(ws: &mut Ws, f: &ClientFrame) {
+    ws.send(Message::text(serde_json::to_string(f).expect("json")))
+        .await
+        .expect("send");
+}
+
+pub async fn recv_frame(ws: &mut Ws) -> ServerFrame {
+    match next_text(ws).await {
+        Next::Text(t) => {
+            serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad server frame {t}: {e}"))
+        }
+        Next::Closed => panic!("connection closed while waiting for a frame"),
+    }
+}
+
+/// An agent connection speaking seed 001. Pushes that arrive while waiting for a response
+/// are kept for [`AgentClient::push`].
+pub struct AgentClient {
+    pub ws: Ws,
+    pending: Vec<Value>,
+}
+
+impl AgentClient {
+    pub async fn connect(ws_base: &str) -> AgentClient {
+        AgentClient {
+            ws: connect(&format!("{ws_base}/ws/agent")).await,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Connects and logs in with `31000`; returns the login response.
+    pub async fn login(ws_base: &str, token: &str) -> (AgentClient, Value) {
+        let mut c = Self::connect(ws_base).await;
+        let r = c
+            .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+            .await;
+        assert_eq!(r["code"], 200, "login failed: {r}");
+        (c, r)
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.ws
+            .send(Message::text(text.to_owned()))
+            .await
+            .expect("send");
+    }
+
+    async fn next_json(&mut self) -> Value {
+        match next_text(&mut self.ws).await {
+            Next::Text(t) => serde_json::from_str(&t).expect("agent frames are JSON"),
+            Next::Closed => panic!("agent connection closed"),
+        }
+    }
+
+    /// Sends a request and returns the response with the same `api_key` (for a heartbeat,
+    /// `api_key` 0; for an unparseable frame, 0).
+    pub async fn request(&mut self, req: Value) -> Value {
+        let key = req["api_key"].as_i64().unwrap_or(0);
+        self.send_raw(&req.to_string()).await;
+        self.response(key).await
+    }
+
+    pub async fn response(&mut self, key: i64) -> Value {
+        loop {
+            let v = self.next_json().await;
+            if v["api_key"].as_i64() == Some(key) {
+                return v;
+            }
+            self.pending.push(v);
+        }
+    }
+
+    /// The next push with this `api_key` (e.g. 32399).
+    pub async fn push(&mut self, key: i64) -> Value {
+        if let Some(i) = self
+            .pending
+            .iter()
+            .position(|v| v["api_key"].as_i64() == Some(key))
+        {
+            return self.pending.remove(i);
+        }
+        self.response(key).await
+    }
+
+    /// Whether a push with this key arrives within `wait`.
+    pub async fn no_push_within(&mut self, key: i64, wait: Duration) -> bool {
+        if self
+            .pending
+            .iter()
+            .any(|v| v["api_key"].as_i64() == Some(key))
+        {
+            return false;
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let v: Value = serde_json::from_str(&t).expect("json");
+                    if v["api_key"].as_i64() == Some(key) {
+                        return false;
+                    }
+                    self.pending.push(v);
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(_) => return true,
+            }
+        }
+    }
+}
+
+/// A `frontdesk serve` child process on its own port, over a given database file.
+pub struct ProcessServer {
+    pub child: tokio::process::Child,
+    pub http: String,
+    pub ws: String,
+}
+
+impl ProcessServer {
+    /// Starts `bin serve --addr 127.0.0.1:0` over `db` and waits for its listening line.
+    pub async fn spawn(bin: &str, db: &Path, extra: &[&str]) -> ProcessServer {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(bin)
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--no-demo",
+                "--database-url",
+            ])
+            .arg(format!("sqlite://{}", db.display()))
+            .args(extra)
+            .env("FRONTDESK_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(a) = line.strip_prefix("frontdesk listening on http://") {
+                    return a.trim().to_owned();
+                }
+            }
+            panic!("server exited before listening")
+        })
+        .await
+        .expect("server did not start in time");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ProcessServer {
+            child,
+            http: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub async fn kill9(mut self) {
+        self.child.kill().await.expect("kill");
+    }
+}

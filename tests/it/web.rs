@@ -1,0 +1,155 @@
+//! What browsers fetch: health, the demo page with the verbatim seed snippet, the loader,
+//! cache and security headers, and the REST login's error shapes.
+
+use harness::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn healthz_and_login_errors() {
+    let srv = TestServer::start().await;
+    let c = reqwest::Client::new();
+    let r = c.get(format!("{}/healthz", srv.http)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@test").await;
+    let bad = c
+        .post(format!("{}/api/agent/login", srv.http))
+        .json(&json!({"account": "alice@test", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"],
+        "invalid_credentials"
+    );
+    let unknown = c
+        .post(format!("{}/api/agent/login", srv.http))
+        .json(&json!({"account": "nobody@test", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        401,
+        "unknown accounts look like wrong passwords"
+    );
+    let garbage = c
+        .post(format!("{}/api/agent/login", srv.http))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(
+        garbage.json::<Value>().await.unwrap()["error"],
+        "bad_request"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_per_ip() {
+    let srv = TestServer::start().await;
+    let c = reqwest::Client::new();
+    let mut limited = false;
+    for _ in 0..15 {
+        let r = c
+            .post(format!("{}/api/agent/login", srv.http))
+            .json(&json!({"account": "x@y", "password": "guess guess"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "15 quick attempts from one IP must be limited");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn demo_page_carries_the_seed_snippet_pointing_here() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let c = reqwest::Client::new();
+    let html = c
+        .get(format!("{}/demo/?sysnum={}", srv.http, site.sysnum))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Seed 003's snippet, line for line, with only the host changed.
+    for line in [
+        "(function (w, d, e, x) {",
+        "w[e] = function () {",
+        "w.cbk = w.cbk || []",
+        "w.cbk.push(arguments);",
+        "x = d.createElement(\"script\");",
+        "x.async = true;",
+        "x.id = \"zhichiScript\";",
+        "d.body.appendChild(x);",
+        "})(window, document, \"zc\");",
+    ] {
+        assert!(html.contains(line), "demo page lacks {line:?}");
+    }
+    let src = format!(
+        "x.src = \"{}/chat/frame/v2/entrance.js?sysnum={}\";",
+        srv.http, site.sysnum
+    );
+    assert!(html.contains(&src), "demo page lacks {src}");
+    let bad = c
+        .get(format!("{}/demo/?sysnum=%3Cscript%3E", srv.http))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn loader_is_cors_open_short_cached_and_versioned() {
+    let srv = TestServer::start().await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/chat/frame/v2/entrance.js?sysnum=abc", srv.http))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["cache-control"], "public, max-age=300");
+    assert!(h["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let body = r.text().await.unwrap();
+    assert!(
+        !body.contains("__FD_VERSION__"),
+        "the version placeholder is filled in"
+    );
+    assert!(body.contains("cbk"), "the loader replays window.cbk");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn static_paths_cannot_escape_their_folders() {
+    let srv = TestServer::start().await;
+    let c = reqwest::Client::new();
+    for p in [
+        "/chat/h5/v2/..%2f..%2fCargo.toml",
+        "/chat/frame/v2/launcher/..%2fchat%2findex.html",
+        "/chat/h5/v2/.hidden",
+    ] {
+        let r = c.get(format!("{}{p}", srv.http)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{p}");
+    }
+    srv.stop().await;
+}
