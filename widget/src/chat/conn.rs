@@ -1,0 +1,489 @@
+//! The visitor session on `/ws/visitor` (SPEC §6, `shared::visitor`).
+//!
+//! Each connection: open → `hello {token, last_seq, …}` → `welcome` → replayed `msg`s →
+//! `synced`; only then is the outbox (re)sent, every entry with its original `cmid`, so the
+//! server's per-`cmid` idempotency turns a resend into the original ack. Entries leave the
+//! outbox on `ack` or on a `msg` carrying their `cmid`. A drop schedules a reconnect with
+//! exponential backoff and jitter (0.25–0.5 s doubling to 5–10 s); `online` and the page
+//! becoming visible reconnect at once. `sign_invalid`/`unknown_site` stop for good.
+//!
+//! The connection lives in a thread-local [`Conn`]; socket and document handlers borrow it
+//! briefly. Leptos runs effects asynchronously, so updating signals from inside a borrow does
+//! not re-enter it.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use shared::ids::{ClientMsgId, Sysnum};
+use shared::visitor::{ChatMessage, ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, VisibilityState, WebSocket};
+
+use super::outbox;
+use super::params::Params;
+use super::store::{last_seq, merge, take_pending, Pending, Status, Store};
+
+/// Ping this often while idle so proxies keep the socket and a dead one is noticed.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// No frame (not even a pong) for this long: consider the socket dead and reconnect.
+const SILENCE_LIMIT_MS: f64 = 60_000.0;
+
+struct Conn {
+    params: Params,
+    sysnum: Sysnum,
+    store: Store,
+    ws: Option<WebSocket>,
+    /// Bumped per socket, so events of a replaced socket are ignored.
+    generation: u32,
+    /// Handlers of the current socket (open, message, close), kept alive here.
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// `synced` arrived on the current socket: sends go out directly.
+    synced: bool,
+    /// Failed connection attempts since the last `synced` (drives the backoff).
+    attempt: u32,
+    reconnect: Option<TimeoutHandle>,
+    /// Outbox retry after `rate_limited`/`internal`.
+    resend: Option<TimeoutHandle>,
+    resend_attempt: u32,
+    token: Option<String>,
+    last_rx: f64,
+    stopped: bool,
+    /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
+    _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    _heartbeat: Option<IntervalHandle>,
+}
+
+thread_local! {
+    static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Conn) -> R) -> Option<R> {
+    CONN.with(|c| c.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+/// Starts the session for this page (once). Without a valid `sysnum` it only marks the page
+/// unavailable.
+pub fn start(params: Params, store: Store) {
+    let Some(sysnum) = params.sysnum.clone() else {
+        store.status.set(Status::Unavailable);
+        return;
+    };
+    let token = outbox::token(&sysnum);
+    let installed = CONN.with(|c| {
+        let Ok(mut c) = c.try_borrow_mut() else {
+            return false;
+        };
+        if c.is_some() {
+            return false;
+        }
+        *c = Some(Conn {
+            params,
+            sysnum,
+            store,
+            ws: None,
+            generation: 0,
+            handlers: Vec::new(),
+            synced: false,
+            attempt: 0,
+            reconnect: None,
+            resend: None,
+            resend_attempt: 0,
+            token,
+            last_rx: 0.0,
+            stopped: false,
+            _page_handlers: Vec::new(),
+            _heartbeat: None,
+        });
+        true
+    });
+    if !installed {
+        return;
+    }
+    let handlers = page_handlers();
+    let heartbeat = set_interval_with_handle(heartbeat, PING_EVERY).ok();
+    with(|c| {
+        c._page_handlers = handlers;
+        c._heartbeat = heartbeat;
+        connect(c);
+    });
+}
+
+/// Reconnect at once when the network comes back or the page becomes visible again.
+fn page_handlers() -> Vec<Closure<dyn FnMut(JsValue)>> {
+    let mut out = Vec::new();
+    let Some(win) = web_sys::window() else {
+        return out;
+    };
+    let wake = || Closure::<dyn FnMut(JsValue)>::new(|_| wake_up());
+    let online = wake();
+    if win
+        .add_event_listener_with_callback("online", online.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        out.push(online);
+    }
+    if let Some(doc) = win.document() {
+        let visible = wake();
+        if doc
+            .add_event_listener_with_callback("visibilitychange", visible.as_ref().unchecked_ref())
+            .is_ok()
+        {
+            out.push(visible);
+        }
+    }
+    out
+}
+
+fn wake_up() {
+    let visible = web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == VisibilityState::Visible);
+    if !visible {
+        return;
+    }
+    with(|c| {
+        if c.ws.is_none() && !c.stopped {
+            c.attempt = 0;
+            connect(c);
+        }
+    });
+}
+
+fn heartbeat() {
+    with(|c| {
+        let Some(ws) = &c.ws else { return };
+        if ws.ready_state() != WebSocket::OPEN {
+            return;
+        }
+        if c.last_rx > 0.0 && js_sys::Date::now() - c.last_rx > SILENCE_LIMIT_MS {
+            // Half-open socket: close it and let on_close reconnect.
+            let _ = ws.close();
+            return;
+        }
+        send_frame(c, &ClientFrame::Ping);
+    });
+}
+
+fn ws_url() -> Option<String> {
+    let loc = web_sys::window()?.location();
+    let mut url = String::from(if loc.protocol().ok()? == "https:" {
+        "wss://"
+    } else {
+        "ws://"
+    });
+    url.push_str(&loc.host().ok()?);
+    url.push_str("/ws/visitor");
+    Some(url)
+}
+
+fn drop_socket(c: &mut Conn) {
+    if let Some(ws) = c.ws.take() {
+        ws.set_onopen(None);
+        ws.set_onmessage(None);
+        ws.set_onclose(None);
+        ws.set_onerror(None);
+        let _ = ws.close();
+    }
+    c.synced = false;
+}
+
+fn connect(c: &mut Conn) {
+    if c.stopped {
+        return;
+    }
+    if let Some(t) = c.reconnect.take() {
+        t.clear();
+    }
+    drop_socket(c);
+    c.generation = c.generation.wrapping_add(1);
+    let generation = c.generation;
+    let Some(ws) = ws_url().and_then(|u| WebSocket::new(&u).ok()) else {
+        schedule_reconnect(c);
+        return;
+    };
+    let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        with(|c| {
+            if c.generation == generation {
+                send_hello(c);
+            }
+        });
+    });
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let Some(text) = e.unchecked_ref::<MessageEvent>().data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<ServerFrame>(&text) {
+            Ok(frame) => {
+                with(|c| {
+                    if c.generation == generation {
+                        c.last_rx = js_sys::Date::now();
+                        handle(c, frame);
+                    }
+                });
+            }
+            Err(_) => web_sys::console::warn_2(
+                &"frontdesk: unreadable frame".into(),
+                &JsValue::from_str(&text),
+            ),
+        }
+    });
+    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        with(|c| {
+            if c.generation == generation {
+                c.ws = None;
+                c.synced = false;
+                schedule_reconnect(c);
+            }
+        });
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    c.handlers = vec![on_open, on_message, on_close];
+    c.ws = Some(ws);
+    c.last_rx = 0.0;
+}
+
+/// Backoff: `min(10 s, 0.5 s · 2^attempt)`, then a random 50–100 % of it (jitter, so a
+/// restarted server is not hit by every visitor in the same millisecond).
+fn backoff_ms(attempt: u32) -> u32 {
+    let cap = 500u32.saturating_mul(1 << attempt.min(5)).min(10_000);
+    cap / 2 + (js_sys::Math::random() * f64::from(cap / 2)) as u32
+}
+
+fn schedule_reconnect(c: &mut Conn) {
+    if c.stopped {
+        return;
+    }
+    let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+    c.store.status.set(if online {
+        Status::Reconnecting
+    } else {
+        Status::Offline
+    });
+    let delay = backoff_ms(c.attempt);
+    c.attempt = c.attempt.saturating_add(1);
+    if let Some(t) = c.reconnect.take() {
+        t.clear();
+    }
+    c.reconnect = set_timeout_with_handle(
+        || {
+            with(|c| {
+                c.reconnect = None;
+                connect(c);
+            });
+        },
+        Duration::from_millis(delay.into()),
+    )
+    .ok();
+}
+
+fn send_frame(c: &Conn, frame: &ClientFrame) -> bool {
+    let Some(ws) = &c.ws else { return false };
+    if ws.ready_state() != WebSocket::OPEN {
+        return false;
+    }
+    match serde_json::to_string(frame) {
+        Ok(json) => ws.send_with_str(&json).is_ok(),
+        Err(_) => false,
+    }
+}
+
+fn send_hello(c: &mut Conn) {
+    let p = &c.params;
+    let hello = Hello {
+        sysnum: c.sysnum.clone(),
+        token: c.token.clone(),
+        partnerid: p.partnerid.clone(),
+        sign: p.sign.clone(),
+        uname: p.uname.clone(),
+        source: p.source.clone(),
+        last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
+    };
+    send_frame(c, &ClientFrame::Hello(hello));
+}
+
+fn send_pending(c: &Conn, p: &Pending) {
+    send_frame(
+        c,
+        &ClientFrame::Send(Send {
+            cmid: p.cmid.clone(),
+            kind: p.kind,
+            body: p.body.clone(),
+        }),
+    );
+}
+
+/// Resends every live outbox entry (after `synced`, or a retryable error).
+fn flush(c: &Conn) {
+    if !c.synced {
+        return;
+    }
+    for p in c.store.outbox.get_untracked() {
+        if !p.failed {
+            send_pending(c, &p);
+        }
+    }
+}
+
+fn schedule_resend(c: &mut Conn) {
+    if c.resend.is_some() {
+        return;
+    }
+    let delay = 1000u32
+        .saturating_mul(1 << c.resend_attempt.min(4))
+        .min(15_000);
+    c.resend_attempt = c.resend_attempt.saturating_add(1);
+    c.resend = set_timeout_with_handle(
+        || {
+            with(|c| {
+                c.resend = None;
+                flush(c);
+            });
+        },
+        Duration::from_millis(delay.into()),
+    )
+    .ok();
+}
+
+/// Forgets `cmid` from the outbox (memory and storage); returns the entry if it was ours.
+fn settle(c: &Conn, cmid: &ClientMsgId) -> Option<Pending> {
+    let p = c
+        .store
+        .outbox
+        .try_update(|o| take_pending(o, cmid))
+        .flatten();
+    outbox::remove(&c.sysnum, cmid);
+    p
+}
+
+fn stop(c: &mut Conn, status: Status) {
+    c.stopped = true;
+    c.store.status.set(status);
+    if let Some(t) = c.reconnect.take() {
+        t.clear();
+    }
+    drop_socket(c);
+}
+
+fn handle(c: &mut Conn, frame: ServerFrame) {
+    match frame {
+        ServerFrame::Welcome {
+            token,
+            last_seq: server_last,
+            ..
+        } => {
+            if c.token.as_deref() != Some(token.as_str()) {
+                if c.token.is_some() {
+                    // A different visitor now: what we show belongs to the old one.
+                    c.store.messages.set(Vec::new());
+                }
+                outbox::set_token(&c.sysnum, &token);
+                c.token = Some(token);
+            }
+            let held = c.store.messages.with_untracked(|m| last_seq(m));
+            if server_last < held {
+                // The server knows less than we show (its data was reset): start over.
+                c.store.messages.set(Vec::new());
+                c.attempt = 0;
+                connect(c);
+            }
+        }
+        ServerFrame::Msg(m) => {
+            if let Some(cmid) = &m.cmid {
+                settle(c, cmid);
+            }
+            c.store.messages.update(|list| {
+                merge(list, m);
+            });
+        }
+        ServerFrame::Synced { .. } => {
+            c.synced = true;
+            c.attempt = 0;
+            c.store.status.set(Status::Online);
+            flush(c);
+        }
+        ServerFrame::Ack { cmid, seq, ts } => {
+            c.resend_attempt = 0;
+            if let Some(p) = settle(c, &cmid) {
+                let m = ChatMessage {
+                    seq,
+                    from: shared::visitor::Author::Visitor,
+                    kind: p.kind,
+                    body: p.body,
+                    ts,
+                    cmid: Some(cmid),
+                    nick: None,
+                };
+                c.store.messages.update(|list| {
+                    merge(list, m);
+                });
+            }
+        }
+        ServerFrame::Error {
+            code,
+            message,
+            cmid,
+        } => match code {
+            ErrorCode::RateLimited | ErrorCode::Internal => schedule_resend(c),
+            ErrorCode::Invalid => match cmid {
+                Some(cmid) => {
+                    c.store.outbox.update(|o| {
+                        for p in o.iter_mut().filter(|p| p.cmid == cmid) {
+                            p.failed = true;
+                        }
+                    });
+                    outbox::mark_failed(&c.sysnum, &cmid);
+                }
+                None => {
+                    warn_server(&message);
+                    stop(c, Status::Unavailable);
+                }
+            },
+            ErrorCode::SignInvalid => stop(c, Status::Refused),
+            ErrorCode::UnknownSite => {
+                warn_server(&message);
+                stop(c, Status::Unavailable);
+            }
+            ErrorCode::BadFrame | ErrorCode::HelloFirst => warn_server(&message),
+        },
+        ServerFrame::Pong => {}
+    }
+}
+
+fn warn_server(message: &str) {
+    web_sys::console::warn_2(
+        &"frontdesk: server said".into(),
+        &JsValue::from_str(message),
+    );
+}
+
+/// Queues a new text message: stored in the outbox first, then sent if the session is synced
+/// (otherwise the next `synced` sends it).
+pub fn send_text(body: String) {
+    with(|c| {
+        if c.stopped {
+            return;
+        }
+        let p = Pending {
+            cmid: outbox::new_cmid(),
+            kind: MsgKind::Text,
+            body,
+            failed: false,
+        };
+        outbox::add(&c.sysnum, &p);
+        c.store.outbox.update(|o| o.push(p.clone()));
+        if c.synced {
+            send_pending(c, &p);
+        }
+    });
+}
+
+/// Drops a failed entry at the visitor's request.
+pub fn discard(cmid: &ClientMsgId) {
+    with(|c| {
+        settle(c, cmid);
+    });
+}

@@ -1,0 +1,121 @@
+//! The chat page's configuration: seed 003 parameters from the query string. The launcher
+//! puts them there for the iframe; a site linking to the page directly writes them itself.
+//! Parameters this issue does not use are ignored silently; nonsense in the ones it uses is
+//! reported with one console warning and replaced by the default.
+
+use shared::config::{parse_color, parse_flag, Locale, DEFAULT_COLOR};
+use shared::ids::Sysnum;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    /// `None` when missing or malformed: the page then shows "unavailable" and never connects.
+    pub sysnum: Option<Sysnum>,
+    /// Six lowercase hex digits, no `#`.
+    pub color: String,
+    pub locale: Locale,
+    pub uname: Option<String>,
+    pub partnerid: Option<String>,
+    pub sign: Option<String>,
+    pub source: Option<String>,
+    /// `embed=1`: we are the launcher's iframe (show the collapse button, talk to `host`).
+    pub embed: bool,
+    /// The host page's origin as the launcher saw it (`location.origin`); the only
+    /// postMessage target. Checked again in [`crate::chat::bridge`] before use.
+    pub host: Option<String>,
+}
+
+impl Params {
+    /// Builds the configuration from a lookup of query parameters. Returns the names of
+    /// parameters whose values were nonsense (the caller warns about them).
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> (Self, Vec<&'static str>) {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let mut bad = Vec::new();
+        let sysnum = get("sysnum").and_then(|s| Sysnum::parse(s.trim()).ok());
+        if sysnum.is_none() {
+            bad.push("sysnum");
+        }
+        let color = match get("color") {
+            None => DEFAULT_COLOR.into(),
+            Some(c) => parse_color(&c).unwrap_or_else(|| {
+                bad.push("color");
+                DEFAULT_COLOR.into()
+            }),
+        };
+        let locale = match get("locale") {
+            None => Locale::default(),
+            Some(l) => Locale::parse(&l).unwrap_or_else(|| {
+                bad.push("locale");
+                Locale::default()
+            }),
+        };
+        let embed = match get("embed") {
+            None => false,
+            Some(e) => parse_flag(&e).unwrap_or_else(|| {
+                bad.push("embed");
+                false
+            }),
+        };
+        let params = Params {
+            sysnum,
+            color,
+            locale,
+            uname: get("uname"),
+            partnerid: get("partnerid"),
+            sign: get("sign"),
+            source: get("source"),
+            embed,
+            host: get("host"),
+        };
+        (params, bad)
+    }
+
+    /// Reads `location.search`; warns once per nonsense parameter.
+    pub fn from_location() -> Self {
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let query = web_sys::UrlSearchParams::new_with_str(&search).ok();
+        let (params, bad) = Params::parse(|k| query.as_ref()?.get(k));
+        for name in bad {
+            web_sys::console::warn_2(
+                &"frontdesk: ignoring invalid chat parameter".into(),
+                &name.into(),
+            );
+        }
+        params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &[(&str, &str)]) -> (Params, Vec<&'static str>) {
+        Params::parse(|k| q.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn seed_values_and_defaults() {
+        let (p, bad) = parse(&[
+            ("sysnum", "3542411be2184c8cb6b48d66ca1b2730"),
+            ("color", "04babc"),
+            ("locale", "en"),
+            ("embed", "1"),
+            ("uname", "智齿客服"),
+            ("card_title", "ignored for now"),
+        ]);
+        assert!(bad.is_empty());
+        assert_eq!(p.color, "04babc");
+        assert_eq!(p.locale, Locale::En);
+        assert!(p.embed);
+        assert_eq!(p.uname.as_deref(), Some("智齿客服"));
+        assert_eq!(p.partnerid, None);
+
+        let (p, bad) = parse(&[("sysnum", "x"), ("color", "red"), ("locale", "fr")]);
+        assert_eq!(bad, ["sysnum", "color", "locale"]);
+        assert_eq!(p.sysnum, None);
+        assert_eq!(p.color, DEFAULT_COLOR);
+        assert_eq!(p.locale, Locale::Cn);
+        assert!(!p.embed);
+    }
+}
