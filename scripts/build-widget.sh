@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the visitor widget's two bundles (release, wasm-opt -Oz), offline:
+#   dist/chat/      the Leptos chat page   (served at /chat/h5/v2/)        — Trunk.toml
+#   dist/launcher/  launcher.js + launcher_bg.wasm, fixed names (served at /chat/frame/v2/launcher/)
+# Needs: rustup target wasm32-unknown-unknown, trunk 0.21, wasm-bindgen-cli =0.2.130 (the
+# version in Cargo.lock), wasm-opt (binaryen). Nothing is downloaded. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "build-widget: $*" >&2; exit 1; }
+
+command -v trunk >/dev/null || die "trunk not found (cargo install trunk --version ~0.21 --locked)"
+command -v wasm-opt >/dev/null || die "wasm-opt not found (apt-get install binaryen)"
+want_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') ||
+    die "wasm-bindgen not found (cargo install wasm-bindgen-cli --version =$want_wb --locked)"
+[ "$have_wb" = "$want_wb" ] ||
+    die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb --locked)"
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+    die "wasm32 target missing (rustup target add wasm32-unknown-unknown)"
+
+echo "build-widget: chat page -> dist/chat"
+trunk build --release --offline=true
+
+echo "build-widget: launcher -> dist/launcher"
+trunk build --release --offline=true widget/launcher.html \
+    --dist dist/launcher --public-url /chat/frame/v2/launcher/ --filehash false
+# The HTML page is only Trunk's build entry; host pages load launcher.js via entrance.js.
+rm -f dist/launcher/index.html
+
+for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm; do
+    [ -s "$f" ] || die "expected output $f is missing"
+done
+echo "build-widget: done"
