@@ -1,0 +1,192 @@
+// Browser-test harness: the real `frontdesk` binary on 127.0.0.1 (its own SQLite file),
+// the admin CLI for setup, a seed 001 agent over a real WebSocket, and Debian's Chromium
+// driven by playwright-core. Page objects wrap the widget's data-testid hooks.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+
+const BIN = process.env.FRONTDESK_BIN;
+const ROOT = process.env.FRONTDESK_ROOT;
+if (!BIN || !ROOT) throw new Error('run through ./x e2e (FRONTDESK_BIN and FRONTDESK_ROOT unset)');
+
+export const PASSWORD = 'e2e password 1';
+const WAIT = 15000;
+
+/** A fresh SQLite database URL in a temp folder. */
+export function tempDb() {
+  return `sqlite://${join(mkdtempSync(join(tmpdir(), 'fd-e2e-')), 'fd.db')}`;
+}
+
+/** `frontdesk admin … --json` → the printed object. */
+export function admin(db, ...args) {
+  const out = execFileSync(BIN, ['admin', '--database-url', db, ...args, '--json'], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+/** A site with one agent (`kf1@e2e`). */
+export function setupSite(db, name = 'E2E shop') {
+  const site = admin(db, 'site', 'create', '--name', name);
+  const agent = admin(db, 'agent', 'create', '--site', site.sysnum, '--account', 'kf1@e2e',
+    '--nick', 'Kim', '--password', PASSWORD);
+  return { site, agent };
+}
+
+/** `frontdesk serve` as a child process. */
+export class Server {
+  static async start(db, port = 0) {
+    const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--database-url', db, '--no-demo',
+      '--web-dir', join(ROOT, 'dist'), '--public-dir', join(ROOT, 'public')],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FRONTDESK_LOG: 'warn' } });
+    const lines = createInterface({ input: child.stdout });
+    const addr = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('server did not start')), WAIT);
+      lines.on('line', (l) => {
+        const m = /^frontdesk listening on http:\/\/(\S+)/.exec(l);
+        if (m) { clearTimeout(t); resolve(m[1]); }
+      });
+      child.on('exit', (c) => reject(new Error(`server exited with ${c}`)));
+    });
+    const s = new Server();
+    s.child = child;
+    s.url = `http://${addr}`;
+    s.port = Number(addr.split(':')[1]);
+    return s;
+  }
+
+  /** Ends the process (SIGKILL by default: no graceful shutdown) and waits for it. */
+  async kill(signal = 'SIGKILL') {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const done = new Promise((r) => this.child.once('exit', r));
+    this.child.kill(signal);
+    await done;
+  }
+}
+
+/** A seed 001 agent client: login over REST, then `31000` on /ws/agent. */
+export class Agent {
+  static async login(server, account = 'kf1@e2e') {
+    const r = await fetch(`${server.url}/api/agent/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account, password: PASSWORD }),
+    });
+    const { token } = await r.json();
+    if (!token) throw new Error(`login failed: ${r.status}`);
+    const a = new Agent();
+    a.frames = [];
+    a.waiters = [];
+    a.ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/agent`);
+    a.ws.on('message', (data) => {
+      a.frames.push(JSON.parse(String(data)));
+      a.waiters.splice(0).forEach((w) => w());
+    });
+    await new Promise((res, rej) => { a.ws.once('open', res); a.ws.once('error', rej); });
+    a.loginResponse = await a.request({ api_key: 31000, call_type: 3, token });
+    if (a.loginResponse.code !== 200) throw new Error(`31000 failed: ${JSON.stringify(a.loginResponse)}`);
+    return a;
+  }
+
+  /** The first frame (received or to come) matching `pred`; removes it. */
+  async next(pred, what = 'frame', timeout = WAIT) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const i = this.frames.findIndex(pred);
+      if (i >= 0) return this.frames.splice(i, 1)[0];
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`agent: no ${what} within ${timeout} ms; got ${JSON.stringify(this.frames)}`);
+      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
+    }
+  }
+
+  async request(req) {
+    this.ws.send(JSON.stringify(req));
+    return this.next((f) => f.api_key === req.api_key, `response to ${req.api_key}`);
+  }
+
+  /** The next `32399` whose message text is `msg`. */
+  visitorMessage(msg) {
+    return this.next((f) => f.api_key === 32399 && f.data?.message_info?.msg === msg, `32399 "${msg}"`);
+  }
+
+  close() { this.ws.close(); }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Records console warnings and uncaught errors of a page. */
+export function watchConsole(page) {
+  const log = { warnings: [], errors: [], dialogs: [] };
+  page.on('console', (m) => { if (m.type() === 'warning') log.warnings.push(m.text()); });
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  page.on('dialog', (d) => { log.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  return log;
+}
+
+/** The chat UI, inside the launcher's iframe or as the full H5 page. */
+export class Chat {
+  constructor(root) { this.root = root; }
+  get input() { return this.root.getByTestId('fd-input'); }
+  async send(text) {
+    await this.input.fill(text);
+    await this.root.getByTestId('fd-send').click();
+  }
+  /** Delivered (acked or received) bubbles, optionally only of one author. */
+  messages(from) {
+    const sel = from ? `[data-testid="fd-msg"][data-from="${from}"]` : '[data-testid="fd-msg"]';
+    return this.root.locator(sel);
+  }
+  message(text, from) { return this.messages(from).filter({ hasText: text }); }
+  pending() { return this.root.getByTestId('fd-msg-pending'); }
+}
+
+/** A customer page with the launcher. */
+export class HostPage {
+  constructor(page) { this.page = page; }
+  get launcher() { return this.page.getByTestId('fd-launcher'); }
+  get frameElement() { return this.page.getByTestId('fd-frame'); }
+  get chat() { return new Chat(this.page.frameLocator('[data-testid="fd-frame"]')); }
+  async open() {
+    await this.launcher.click();
+    await this.frameElement.waitFor({ state: 'visible' });
+    await this.chat.input.waitFor({ state: 'visible' });
+  }
+}
+
+/**
+ * The seed 003 snippet exactly as customers paste it, with only the host changed, plus
+ * `extra` script after it. `className` adds the seed's custom-button line.
+ */
+export function seedSnippet(serverUrl, sysnum, { className, extra = '' } = {}) {
+  return `<script>
+(function (w, d, e, x) {
+w[e] = function () {
+w.cbk = w.cbk || []
+w.cbk.push(arguments);
+}
+x = d.createElement("script");
+x.async = true;
+x.id = "zhichiScript";
+${className ? `x.className="${className}"; //该class绑定到自定义按钮上 第一步\n` : ''}// ***为您的自定义域名
+x.src = "${serverUrl}/chat/frame/v2/entrance.js?sysnum=${sysnum}";
+d.body.appendChild(x);
+})(window, document, "zc");
+${extra}
+</script>`;
+}
+
+/** Serves `html` as http://shop.test/ (another origin than the server) in `page`. */
+export async function serveHost(page, html, path = '/') {
+  await page.route(`http://shop.test${path}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+  await page.goto(`http://shop.test${path}`);
+}

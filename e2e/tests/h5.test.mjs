@@ -1,0 +1,85 @@
+// The chat as a plain link on a phone (375×667), and delivery of messages typed while the
+// server is down: each arrives exactly once after it is back.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tempDb, setupSite, Server, Agent, launchBrowser, Chat } from '../lib.mjs';
+
+let db, server, browser, site;
+before(async () => {
+  db = tempDb();
+  ({ site } = setupSite(db));
+  server = await Server.start(db);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.kill('SIGTERM');
+});
+
+async function phone() {
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+test('H5 link at 375×667: full-page chat, input visible, messages reach the agent', async () => {
+  const agent = await Agent.login(server);
+  const { context, page } = await phone();
+  await page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=Phone%20User&source=4&locale=en`);
+  const chat = new Chat(page);
+  await chat.input.waitFor({ state: 'visible' });
+  const box = await chat.input.boundingBox();
+  assert.ok(box.y + box.height <= 667 && box.x >= 0 && box.x + box.width <= 375,
+    `input fits the phone screen: ${JSON.stringify(box)}`);
+  const send = await page.getByTestId('fd-send').boundingBox();
+  assert.ok(send.x + send.width <= 375, 'send button on screen');
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= 375, `no horizontal scrolling (scrollWidth ${scrollWidth})`);
+  assert.equal(await page.getByTestId('fd-collapse').count(), 0, 'no collapse button outside a frame');
+  await chat.send('Sent from my phone');
+  const push = await agent.visitorMessage('Sent from my phone');
+  const list = await agent.request({ api_key: 32000 });
+  assert.equal(list.data.guest_list[push.data.gid].uname, 'Phone User');
+  await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'Got it!', file_type: 0 });
+  await chat.message('Got it!', 'agent').waitFor();
+  agent.close();
+  await context.close();
+});
+
+test('messages typed while the server is down are delivered once after it is back', async () => {
+  const { context, page } = await phone();
+  await page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}`);
+  const chat = new Chat(page);
+  await chat.send('before the outage');
+  await chat.message('before the outage', 'visitor').waitFor();
+
+  const port = server.port;
+  await server.kill('SIGKILL');
+  const offline = ['typed while down 1', 'typed while down 2', 'typed while down 3'];
+  for (const text of offline) await chat.send(text);
+  await page.waitForTimeout(500);
+  assert.equal(await chat.pending().count(), 3, 'unsent messages wait in the outbox, visibly');
+
+  server = await Server.start(db, port);
+  await chat.pending().first().waitFor({ state: 'detached', timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="fd-msg-pending"]').length === 0,
+    null, { timeout: 30000 });
+  for (const text of offline) await chat.message(text, 'visitor').waitFor();
+
+  // Exactly once on the server (agent history) and on screen, in the order typed.
+  const agent = await Agent.login(server);
+  const gid = Object.values(agent.loginResponse.data.guest_list)
+    .find((g) => g.last_msg?.msg === offline[2])?.gid;
+  assert.ok(gid, 'the visitor is in the guest list with the last offline message');
+  const h = await agent.request({ api_key: 32100, gid, group_id: 0, page_index: 1, page_size: 50 });
+  assert.deepEqual(h.data.list.map((m) => m.msg), ['before the outage', ...offline]);
+  const shown = await chat.messages('visitor').allInnerTexts();
+  for (const text of ['before the outage', ...offline]) {
+    assert.equal(shown.filter((t) => t.includes(text)).length, 1, `"${text}" shown once`);
+  }
+  agent.close();
+  await context.close();
+});
