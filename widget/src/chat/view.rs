@@ -46,7 +46,14 @@ pub fn App() -> impl IntoView {
         }
     };
     if let Some(h) = host.clone() {
-        bridge::listen_expand(h, focus_input);
+        bridge::listen_expand(h.clone(), focus_input);
+        // Escape collapses the window, like the header button.
+        let on_key = window_event_listener(ev::keydown, move |e| {
+            if e.key() == "Escape" && !e.is_composing() {
+                bridge::post_collapse(&h);
+            }
+        });
+        on_cleanup(move || on_key.remove());
     }
     let embed = params.embed;
     conn::start(params, store);
@@ -78,13 +85,15 @@ pub fn App() -> impl IntoView {
         Status::Unavailable => t.unavailable,
     };
     let is_final = move || store.status.get().is_final();
+    let is_down = move || matches!(store.status.get(), Status::Reconnecting | Status::Offline);
 
     view! {
         <header class="fd-h">
             <h1>{t.title}</h1>
             {collapse}
         </header>
-        <p class="fd-s" class=("fd-bad", is_final) data-testid="fd-status" role="status">
+        <p class="fd-s" class=("fd-bad", is_final) class=("fd-warn", is_down) data-testid="fd-status"
+            role="status">
             {status}
         </p>
         <Show when=move || !is_final()>
