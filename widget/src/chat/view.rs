@@ -1,6 +1,10 @@
 //! The chat page's components. Every visitor, agent or site string is rendered as a text node
 //! or an attribute value (Leptos never parses them as HTML); a non-text message becomes a link
 //! only when its body is an `http(s)` URL.
+//!
+//! Test hooks: `data-testid="fd-msg"` (with `data-seq`, `data-from`) and `fd-msg-pending`
+//! (with `data-cmid`, `data-failed`) sit on the bubble itself, whose text is exactly the
+//! message body; the author's name and the time are siblings outside it.
 
 use leptos::either::Either;
 use leptos::ev;
@@ -189,9 +193,12 @@ fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
     };
     let name = (m.from == Author::Agent).then(|| m.nick.clone().unwrap_or_else(|| t.agent.into()));
     view! {
-        <div class=class data-testid="fd-msg" data-seq=m.seq.0.to_string() data-from=m.from.as_str()>
+        <div class=class>
             {name.map(|n| view! { <span class="fd-n">{n}</span> })}
-            <div class="fd-b">{body_view(m.kind, m.body)}</div>
+            <div class="fd-b" data-testid="fd-msg" data-seq=m.seq.0.to_string()
+                data-from=m.from.as_str()>
+                {body_view(m.kind, m.body)}
+            </div>
             <time class="fd-t">{clock(m.ts)}</time>
         </div>
     }
@@ -201,9 +208,11 @@ fn pending(p: Pending, t: &'static Texts) -> impl IntoView {
     let failed = p.failed;
     let cmid = p.cmid.clone();
     view! {
-        <div class="fd-m fd-v fd-p" class=("fd-fail", failed) data-testid="fd-msg-pending"
-            data-cmid=p.cmid.as_str().to_owned() data-failed=failed.to_string()>
-            <div class="fd-b">{body_view(p.kind, p.body)}</div>
+        <div class="fd-m fd-v fd-p" class=("fd-fail", failed)>
+            <div class="fd-b" data-testid="fd-msg-pending" data-cmid=p.cmid.as_str().to_owned()
+                data-failed=failed.to_string()>
+                {body_view(p.kind, p.body)}
+            </div>
             <span class="fd-t">{if failed { t.failed } else { t.sending }}</span>
             {failed.then(|| view! {
                 <button type="button" class="fd-rm" on:click=move |_| conn::discard(&cmid)>
