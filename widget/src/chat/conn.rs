@@ -157,7 +157,7 @@ fn heartbeat() {
         if ws.ready_state() != WebSocket::OPEN {
             return;
         }
-        if c.last_rx > 0.0 && js_sys::Date::now() - c.last_rx > SILENCE_LIMIT_MS {
+        if js_sys::Date::now() - c.last_rx > SILENCE_LIMIT_MS {
             // Half-open socket: close it and let on_close reconnect.
             let _ = ws.close();
             return;
@@ -243,7 +243,8 @@ fn connect(c: &mut Conn) {
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     c.handlers = vec![on_open, on_message, on_close];
     c.ws = Some(ws);
-    c.last_rx = 0.0;
+    // Counts as activity: a socket that opens but never answers is dropped by the heartbeat.
+    c.last_rx = js_sys::Date::now();
 }
 
 /// Backoff: `min(10 s, 0.5 s · 2^attempt)`, then a random 50–100 % of it (jitter, so a
