@@ -3,6 +3,7 @@
 // driven by playwright-core. Page objects wrap the widget's data-testid hooks.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,9 +185,29 @@ ${extra}
 </script>`;
 }
 
-/** Serves `html` as http://shop.test/ (another origin than the server) in `page`. */
-export async function serveHost(page, html, path = '/') {
-  await page.route(`http://shop.test${path}`, (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-  await page.goto(`http://shop.test${path}`);
+/**
+ * A customer website on another origin: a plain HTTP server on 127.0.0.1, addressed as
+ * `http://localhost:PORT` (the Frontdesk server is addressed as 127.0.0.1, so host page and
+ * chat are different origins and different sites, as on a real customer site).
+ */
+export async function startHostSite() {
+  const pages = new Map();
+  const server = createServer((req, res) => {
+    const body = pages.get(new URL(req.url, 'http://h').pathname);
+    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://localhost:${server.address().port}`;
+  let n = 0;
+  return {
+    origin,
+    /** Publishes `html` at a fresh path and opens it in `page`. */
+    async open(page, html) {
+      const path = `/page${++n}.html`;
+      pages.set(path, html);
+      await page.goto(origin + path);
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
 }

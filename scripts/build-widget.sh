@@ -23,9 +23,9 @@ export PATH="$PWD/widget/tools/node_modules/.bin:$PATH"
     die "wrong wasm-opt: $(wasm-opt --version) (expected binaryen 132 from widget/tools)"
 want_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') ||
-    die "wasm-bindgen not found (cargo install wasm-bindgen-cli --version =$want_wb --locked)"
+    die "wasm-bindgen not found (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
 [ "$have_wb" = "$want_wb" ] ||
-    die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb --locked)"
+    die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     die "wasm32 target missing (rustup target add wasm32-unknown-unknown)"
 

@@ -64,7 +64,6 @@ test('messages typed while the server is down are delivered once after it is bac
   assert.equal(await chat.pending().count(), 3, 'unsent messages wait in the outbox, visibly');
 
   server = await Server.start(db, port);
-  await chat.pending().first().waitFor({ state: 'detached', timeout: 30000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="fd-msg-pending"]').length === 0,
     null, { timeout: 30000 });
   for (const text of offline) await chat.message(text, 'visitor').waitFor();

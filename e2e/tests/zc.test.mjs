@@ -1,29 +1,31 @@
 // The zc(...) API as seed 003 documents it, on a customer page of another origin
-// (http://shop.test, served by the browser's request routing): config, custom buttons,
+// (a plain HTTP server addressed as http://localhost:PORT): config, custom buttons,
 // manual init, frame_ready / frame_status, the collapse postMessage, and bad input that must
 // only warn.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, Server, launchBrowser, watchConsole, HostPage, seedSnippet, serveHost } from '../lib.mjs';
+import { tempDb, setupSite, Server, launchBrowser, watchConsole, HostPage, seedSnippet, startHostSite } from '../lib.mjs';
 
-let server, browser, site;
+let server, browser, site, shop;
 before(async () => {
   const db = tempDb();
   ({ site } = setupSite(db));
   server = await Server.start(db);
   browser = await launchBrowser();
+  shop = await startHostSite();
 });
 after(async () => {
   await browser?.close();
   await server?.kill('SIGTERM');
+  await shop?.close();
 });
 
 async function hostPage(body, opts) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const log = watchConsole(page);
-  await serveHost(page, `<!DOCTYPE html><html><head><title>Shop</title></head><body>${body}${seedSnippet(server.url, site.sysnum, opts)}</body></html>`);
+  await shop.open(page, `<!DOCTYPE html><html><head><title>Shop</title></head><body>${body}${seedSnippet(server.url, site.sysnum, opts)}</body></html>`);
   return { context, page, log, host: new HostPage(page) };
 }
 
@@ -41,7 +43,7 @@ zc("config", {color: "00ff00", location: 2, locale: "en", uname: "Ann"});`,
   const src = new URL(await host.frameElement.getAttribute('src'));
   assert.equal(src.searchParams.get('locale'), 'en');
   assert.equal(src.searchParams.get('uname'), 'Ann');
-  assert.equal(src.searchParams.get('host'), 'http://shop.test');
+  assert.equal(src.searchParams.get('host'), shop.origin);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
