@@ -25,6 +25,7 @@ use shared::agent::{
 use shared::visitor::MsgKind;
 use shared::MAX_FRAME_BYTES;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::db::{now_s, Agent, DbResult, Visitor};
 use crate::hub::AgentFrame;
@@ -69,7 +70,9 @@ async fn upgrade(
     }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| session(state, socket))
+        .on_upgrade(move |socket: WebSocket| {
+            session(state, socket).instrument(tracing::info_span!("agent", peer = %addr))
+        })
 }
 
 /// A logged-in connection.

@@ -25,6 +25,7 @@ use shared::ids::Seq;
 use shared::visitor::{ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
 use shared::{MAX_BODY_CHARS, MAX_FRAME_BYTES, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
 
 use crate::db::{DbResult, Site, Visitor};
 use crate::routing::{self, chat_message};
@@ -55,7 +56,9 @@ async fn upgrade(
     }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| session(state, socket))
+        .on_upgrade(move |socket: WebSocket| {
+            session(state, socket).instrument(tracing::info_span!("visitor_ws", peer = %addr))
+        })
 }
 
 /// A refusal at session start: the error frame to send before closing.
@@ -91,7 +94,24 @@ where
         }
     };
     let span = tracing::info_span!("visitor", site = site.id, gid = visitor.id);
-    let _enter = span.enter();
+    live(state, site, visitor, token, hello.last_seq, rx, out)
+        .instrument(span)
+        .await;
+}
+
+/// The started session: welcome, replay, then live traffic until either side leaves.
+async fn live<R, T>(
+    state: AppState,
+    site: Site,
+    visitor: Visitor,
+    token: String,
+    resume_from: Seq,
+    mut rx: R,
+    mut out: Out<T>,
+) where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    T: Sink<Message> + Unpin,
+{
     tracing::info!("visitor connected");
 
     let mut sub = state.hub.subscribe_visitor(visitor.id);
@@ -103,7 +123,7 @@ where
     if !out.send(&welcome).await {
         return;
     }
-    let mut sent_upto = hello.last_seq;
+    let mut sent_upto = resume_from;
     if !catch_up(&state, visitor.id, &mut sent_upto, &mut out).await {
         return;
     }

@@ -130,6 +130,17 @@ async fn loader_is_cors_open_short_cached_and_versioned() {
         .unwrap()
         .starts_with("text/javascript"));
     assert_eq!(h["x-content-type-options"], "nosniff");
+    let gz = reqwest::Client::new()
+        .get(format!("{}/chat/frame/v2/entrance.js", srv.http))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gz.headers()["content-encoding"],
+        "gzip",
+        "static files are compressed"
+    );
     let body = r.text().await.unwrap();
     assert!(
         !body.contains("__FD_VERSION__"),
