@@ -354,28 +354,43 @@ async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<V
         .filter(|v| v.site_id == l.agent.site_id))
 }
 
-async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
-    let key = api::HISTORY;
+/// The visitor a `32100`/`32200` request names, with its `group_id`; or the error frame
+/// (`gid_code` when `gid` is missing or 0, `group_code` when `group_id` is missing).
+async fn conversation_target(
+    state: &AppState,
+    l: &Login,
+    req: &Request,
+    key: i64,
+    gid_code: i64,
+    group_code: i64,
+) -> DbResult<Result<(Visitor, String), AgentFrame>> {
+    let fail = |c: i64, m: &str| Ok(Err(agent_frame(&Envelope::error(key, c, m))));
     let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::HISTORY_GID_MISSING,
-            "gid not null",
-        )));
+        return fail(gid_code, "gid not null");
     };
     let Some(group_id) = req.group_id.as_ref() else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::HISTORY_GROUP_MISSING,
-            "group_id not null",
-        )));
+        return fail(group_code, "group_id not null");
     };
-    let Some(v) = visitor_of(state, l, gid).await? else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::GID_NOT_FOUND,
-            "no such visitor",
-        )));
+    match visitor_of(state, l, gid).await? {
+        Some(v) => Ok(Ok((v, group_id.0.clone()))),
+        None => fail(code::GID_NOT_FOUND, "no such visitor"),
+    }
+}
+
+async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::HISTORY;
+    let (v, group_id) = match conversation_target(
+        state,
+        l,
+        req,
+        key,
+        code::HISTORY_GID_MISSING,
+        code::HISTORY_GROUP_MISSING,
+    )
+    .await?
+    {
+        Ok(t) => t,
+        Err(frame) => return Ok(frame),
     };
     let page_index = req
         .page_index
@@ -394,7 +409,7 @@ async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFr
         key,
         HistoryData {
             gid: v.id.to_string(),
-            group_id: group_id.0.clone(),
+            group_id,
             page_index: page_index as u32,
             page_size: page_size as u32,
             total: total as u64,
@@ -405,32 +420,24 @@ async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFr
 
 async fn mark_read(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
     let key = api::MARK_READ;
-    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::READ_GID_MISSING,
-            "gid not null",
-        )));
-    };
-    let Some(group_id) = req.group_id.as_ref() else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::READ_GROUP_MISSING,
-            "group_id not null",
-        )));
-    };
-    let Some(v) = visitor_of(state, l, gid).await? else {
-        return Ok(agent_frame(&Envelope::error(
-            key,
-            code::GID_NOT_FOUND,
-            "no such visitor",
-        )));
+    let (v, group_id) = match conversation_target(
+        state,
+        l,
+        req,
+        key,
+        code::READ_GID_MISSING,
+        code::READ_GROUP_MISSING,
+    )
+    .await?
+    {
+        Ok(t) => t,
+        Err(frame) => return Ok(frame),
     };
     state.db.mark_read(v.id, v.last_seq).await?;
     Ok(agent_frame(&Envelope::ok(
         key,
         ReadData {
-            group_id: group_id.0.clone(),
+            group_id,
             gid: v.id.to_string(),
         },
     )))

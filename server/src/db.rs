@@ -566,18 +566,13 @@ impl Db {
         row.as_ref().map(visitor_from).transpose()
     }
 
-    /// Creates an anonymous visitor and a token for it.
-    pub async fn create_visitor(&self, site_id: i64) -> DbResult<(Visitor, String)> {
-        let now = now_s();
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+    /// Issues a new token for visitor `id` inside `tx`, commits, and returns the visitor.
+    async fn commit_with_token(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: i64,
+        now: i64,
+    ) -> DbResult<(Visitor, String)> {
         let token = random_hex(32);
         sqlx::query(
             "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
@@ -593,6 +588,21 @@ impl Db {
             .await?
             .ok_or_else(|| DbError::NotFound("visitor vanished".into()))?;
         Ok((v, token))
+    }
+
+    /// Creates an anonymous visitor and a token for it.
+    pub async fn create_visitor(&self, site_id: i64) -> DbResult<(Visitor, String)> {
+        let now = now_s();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        self.commit_with_token(tx, id, now).await
     }
 
     /// The visitor a *verified* `partnerid` names (created on first sight), with a new token.
@@ -614,21 +624,7 @@ impl Db {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let token = random_hex(32);
-        sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
-        )
-        .bind(token_hash(&token))
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let v = self
-            .visitor_by_id(id)
-            .await?
-            .ok_or_else(|| DbError::NotFound("visitor vanished".into()))?;
-        Ok((v, token))
+        self.commit_with_token(tx, id, now).await
     }
 
     /// Records what the visitor's page said about them (display only) and the visit time.
