@@ -14,3 +14,74 @@ pub const ACTION_COLLAPSE: &str = "chat_collapse_window";
 /// What the launcher posts into the chat iframe each time the window is expanded, so the chat
 /// page can move focus to its input.
 pub const EXPAND: &str = r#"{"name":"fd_expand"}"#;
+
+/// `name` of the token-store messages. Used only when the chat page's own storage is
+/// unusable (third-party storage blocked): the launcher then keeps the visitor token — and
+/// nothing else — in the host page's first-party `localStorage["frontdesk:" + sysnum]`.
+///
+/// - chat → host: [`STORE_GET`], or [`store_set`]`(token)`;
+/// - host → chat: [`store_answer`]`(Some(token))` / `(None)`, in reply to a get.
+///
+/// Both sides accept them only with the usual origin and source checks and only a token of
+/// the server's shape ([`is_token`]).
+pub const STORE_NAME: &str = "fd_store";
+
+/// The chat page asks the launcher for the stored token.
+pub const STORE_GET: &str = r#"{"name":"fd_store","data":{"op":"get"}}"#;
+
+/// The chat page tells the launcher to keep `token` (callers check [`is_token`] first, so it
+/// needs no JSON escaping).
+pub fn store_set(token: &str) -> String {
+    let mut s = String::from(r#"{"name":"fd_store","data":{"op":"set","token":""#);
+    s.push_str(token);
+    s.push_str(r#""}}"#);
+    s
+}
+
+/// The launcher's answer to [`STORE_GET`]: the stored token, or `null`.
+pub fn store_answer(token: Option<&str>) -> String {
+    let mut s = String::from(r#"{"name":"fd_store","data":{"token":"#);
+    match token {
+        Some(t) => {
+            s.push('"');
+            s.push_str(t);
+            s.push('"');
+        }
+        None => s.push_str("null"),
+    }
+    s.push_str("}}");
+    s
+}
+
+/// The shape of a server-minted visitor token: 64 lowercase hex digits (32 random bytes).
+/// Anything else crossing the iframe boundary is ignored rather than stored or sent.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_store_messages() {
+        let t = "0123456789abcdef".repeat(4);
+        assert!(is_token(&t));
+        assert!(!is_token(&t.to_uppercase()));
+        assert!(!is_token(&t[1..]));
+        assert!(!is_token(&(t.clone() + "0")));
+        assert!(!is_token(&t.replace('0', "\"")));
+        assert_eq!(
+            store_set(&t),
+            String::from(r#"{"name":"fd_store","data":{"op":"set","token":""#) + &t + r#""}}"#
+        );
+        assert_eq!(
+            store_answer(None),
+            r#"{"name":"fd_store","data":{"token":null}}"#
+        );
+        assert_eq!(
+            store_answer(Some(&t)),
+            String::from(r#"{"name":"fd_store","data":{"token":""#) + &t + r#""}}"#
+        );
+    }
+}
