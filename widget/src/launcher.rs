@@ -11,6 +11,11 @@
 //! the host are invoked only after our state borrow is released (they may call `zc` again),
 //! and the chat iframe is created on the first open only.
 //!
+//! From the chat iframe it accepts only two things (origin *and* source checked): the seed's
+//! collapse message, and — for a chat page whose own storage the browser blocks as
+//! third-party — the visitor token to keep in this page's `localStorage` ([`wire::STORE_NAME`]).
+//! Message contents never come here.
+//!
 //! Size matters more than elegance here: no `format!`, no `serde`, no panicking calls.
 
 use std::cell::RefCell;
@@ -583,11 +588,40 @@ fn on_message(ev: MessageEvent) {
         return;
     };
     let field = |v: &JsValue, k: &str| Reflect::get(v, &JsValue::from_str(k)).ok();
-    if field(&msg, "name").and_then(|v| v.as_string()).as_deref() != Some(wire::POST_NAME) {
+    let string = |v: &JsValue, k: &str| field(v, k).and_then(|v| v.as_string());
+    let name = string(&msg, "name");
+    let Some(data) = field(&msg, "data").filter(JsValue::is_object) else {
         return;
-    }
-    let action = field(&msg, "data").and_then(|d| field(&d, "action"));
-    if action.and_then(|v| v.as_string()).as_deref() == Some(wire::ACTION_COLLAPSE) {
+    };
+    if name.as_deref() == Some(wire::STORE_NAME) {
+        let op = string(&data, "op");
+        let token = string(&data, "token");
+        with(|st| store_token(st, op.as_deref(), token.as_deref()));
+    } else if name.as_deref() == Some(wire::POST_NAME)
+        && string(&data, "action").as_deref() == Some(wire::ACTION_COLLAPSE)
+    {
         set_expanded(false);
+    }
+}
+
+/// The chat page's token store (see [`wire::STORE_NAME`]), used only when its own storage is
+/// blocked: the visitor token, validated, in this page's first-party storage. A `get` is
+/// always answered, with `null` when nothing valid is stored or storage throws here too.
+fn store_token(st: &Launcher, op: Option<&str>, token: Option<&str>) -> Option<()> {
+    let mut key = String::from("frontdesk:");
+    key.push_str(&st.sysnum);
+    let storage = || web_sys::window()?.local_storage().ok().flatten();
+    match op? {
+        "get" => {
+            let held = storage()
+                .and_then(|s| s.get_item(&key).ok().flatten())
+                .filter(|t| wire::is_token(t));
+            post_to_frame(st, &wire::store_answer(held.as_deref()))
+        }
+        "set" => {
+            let token = token.filter(|t| wire::is_token(t))?;
+            storage()?.set_item(&key, token).ok()
+        }
+        _ => None,
     }
 }
