@@ -8,7 +8,8 @@
 //! - `chat` (bin `chat`, feature `chat`): the Leptos chat page served at
 //!   `/chat/h5/v2/index.html`, shown in that iframe or opened as a plain link. It speaks the
 //!   visitor protocol (`shared::visitor`) over `/ws/visitor` and keeps unsent messages in a
-//!   `localStorage` outbox.
+//!   `localStorage` outbox (in memory, with only the visitor token kept by the launcher, where
+//!   the browser blocks storage in the iframe; see `chat::outbox`).
 //! - [`i18n`]: every user-visible string in the three seed locales, shared by both.
 //! - [`wire`]: the few postMessage strings the two sides and the host page exchange.
 //!

@@ -15,8 +15,12 @@ use crate::wire;
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 
 thread_local! {
-    /// The `message` listener, kept for the page's lifetime.
-    static ON_MESSAGE: RefCell<Option<Listener>> = const { RefCell::new(None) };
+    /// The `message` listeners, kept for the page's lifetime.
+    static ON_MESSAGE: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
+}
+
+fn parent() -> Option<web_sys::Window> {
+    web_sys::window()?.parent().ok()?
 }
 
 /// The origin to talk to, if any: `host` must be a bare origin, and where the browser tells us
@@ -40,30 +44,76 @@ pub fn host_origin(params: &Params) -> Option<String> {
     Some(host.to_owned())
 }
 
-/// Tells the launcher (and the site's own listener, seed-style) that the visitor collapsed the
-/// window.
-pub fn post_collapse(host: &str) {
-    let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
-        return;
-    };
-    let _ = parent.post_message(&JsValue::from_str(wire::COLLAPSE), host);
+/// Posts a JSON string to the host page, to exactly `host`.
+fn post(host: &str, msg: &str) -> Option<()> {
+    parent()?.post_message(&JsValue::from_str(msg), host).ok()
 }
 
-/// Calls `on_expand` whenever the launcher reports that the window was expanded.
-pub fn listen_expand(host: String, on_expand: impl Fn() + 'static) -> Option<()> {
+/// Calls `f` with the data of every string message from `host` *and* `window.parent`.
+fn listen(host: String, f: impl Fn(&str) + 'static) -> Option<()> {
     let win = web_sys::window()?;
-    let parent: JsValue = win.parent().ok()??.into();
-    let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+    let parent: JsValue = parent()?.into();
+    let cb = Listener::new(move |ev: MessageEvent| {
         let from_parent = ev.source().map(JsValue::from).as_ref() == Some(&parent);
-        if from_parent
-            && ev.origin() == host
-            && ev.data().as_string().as_deref() == Some(wire::EXPAND)
-        {
-            on_expand();
+        if from_parent && ev.origin() == host {
+            if let Some(data) = ev.data().as_string() {
+                f(&data);
+            }
         }
     });
     win.add_event_listener_with_callback("message", cb.as_ref().unchecked_ref())
         .ok()?;
-    ON_MESSAGE.with(|m| *m.borrow_mut() = Some(cb));
+    ON_MESSAGE.with(|m| m.borrow_mut().push(cb));
     Some(())
+}
+
+/// Tells the launcher (and the site's own listener, seed-style) that the visitor collapsed the
+/// window.
+pub fn post_collapse(host: &str) {
+    post(host, wire::COLLAPSE);
+}
+
+/// Calls `on_expand` whenever the launcher reports that the window was expanded.
+pub fn listen_expand(host: String, on_expand: impl Fn() + 'static) -> Option<()> {
+    listen(host, move |data| {
+        if data == wire::EXPAND {
+            on_expand();
+        }
+    })
+}
+
+/// Asks the launcher for the visitor token it keeps for us ([`wire::STORE_GET`]); every
+/// answer calls `on_answer` with the token, or `None` for `null` or anything that is not a
+/// valid token. `None` here if the question could not be posted (no parent).
+///
+/// Only for a page whose own storage is unusable: see [`super::outbox`] for why only the token
+/// crosses, never messages.
+pub fn ask_token(host: String, on_answer: impl Fn(Option<String>) + 'static) -> Option<()> {
+    let to = host.clone();
+    listen(host, move |data| {
+        let Ok(msg) = js_sys::JSON::parse(data) else {
+            return;
+        };
+        let field = |v: &JsValue, k: &str| Reflect::get(v, &JsValue::from_str(k)).ok();
+        if field(&msg, "name").and_then(|n| n.as_string()).as_deref() != Some(wire::STORE_NAME) {
+            return;
+        }
+        let Some(data) = field(&msg, "data").filter(JsValue::is_object) else {
+            return;
+        };
+        // An answer carries `token` (a string or null); our own `op` shapes are not answers.
+        let Some(token) = field(&data, "token").filter(|t| !t.is_undefined()) else {
+            return;
+        };
+        on_answer(token.as_string().filter(|t| wire::is_token(t)));
+    })?;
+    post(&to, wire::STORE_GET)
+}
+
+/// Hands the (new) visitor token to the launcher to keep; nothing is posted unless it has the
+/// server's token shape.
+pub fn post_token(host: &str, token: &str) {
+    if wire::is_token(token) {
+        post(host, &wire::store_set(token));
+    }
 }

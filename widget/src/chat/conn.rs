@@ -7,6 +7,12 @@
 //! exponential backoff and jitter (0.25–0.5 s doubling to 5–10 s); `online` and the page
 //! becoming visible reconnect at once. `sign_invalid`/`unknown_site` stop for good.
 //!
+//! Where the page's own storage is unusable but it is embedded with a verified host origin,
+//! the visitor token lives with the launcher in the host page (see [`super::outbox`]): the
+//! first `hello` waits for the launcher's answer (at most 1.5 s, `HOST_TOKEN_WAIT`) and each
+//! `welcome` with a token the host does not hold yet hands it over. A page with working
+//! storage never makes that round trip.
+//!
 //! The connection lives in a thread-local [`Conn`]; socket and document handlers borrow it
 //! briefly. Leptos runs effects asynchronously, so updating signals from inside a borrow does
 //! not re-enter it.
@@ -16,19 +22,37 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use shared::ids::{ClientMsgId, Sysnum};
-use shared::visitor::{ChatMessage, ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
+use shared::visitor::{
+    Author, ChatMessage, ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, VisibilityState, WebSocket};
 
-use super::outbox;
 use super::params::Params;
 use super::store::{last_seq, merge, take_pending, Pending, Status, Store};
+use super::{bridge, outbox};
 
 /// Ping this often while idle so proxies keep the socket and a dead one is noticed.
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// No frame (not even a pong) for this long: consider the socket dead and reconnect.
 const SILENCE_LIMIT_MS: f64 = 60_000.0;
+/// How long the first `hello` waits for the host page's answer about the stored token.
+const HOST_TOKEN_WAIT: Duration = Duration::from_millis(1500);
+
+/// The visitor token kept by the launcher in the host page (only when our own storage is
+/// unusable).
+struct HostStore {
+    /// The verified host origin: the only target of the token messages.
+    host: String,
+    /// The launcher answered our `get`. Until then nothing is handed over: a launcher that
+    /// never answers (an old one, or a busy host page) must not have its token overwritten.
+    answered: bool,
+    /// The token the host holds as far as we know; a `set` is posted only when ours differs.
+    held: Option<String>,
+    /// Pending while the first `hello` waits for the answer; `connect` does nothing meanwhile.
+    wait: Option<TimeoutHandle>,
+}
 
 struct Conn {
     params: Params,
@@ -48,6 +72,7 @@ struct Conn {
     resend: Option<TimeoutHandle>,
     resend_attempt: u32,
     token: Option<String>,
+    host_store: Option<HostStore>,
     last_rx: f64,
     stopped: bool,
     /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
@@ -64,13 +89,14 @@ fn with<R>(f: impl FnOnce(&mut Conn) -> R) -> Option<R> {
 }
 
 /// Starts the session for this page (once). Without a valid `sysnum` it only marks the page
-/// unavailable.
-pub fn start(params: Params, store: Store) {
+/// unavailable. `host` is the verified host origin when embedded by the launcher.
+pub fn start(params: Params, store: Store, host: Option<String>) {
     let Some(sysnum) = params.sysnum.clone() else {
         store.status.set(Status::Unavailable);
         return;
     };
     let token = outbox::token(&sysnum);
+    let host = host.filter(|_| !outbox::persistent());
     let installed = CONN.with(|c| {
         let Ok(mut c) = c.try_borrow_mut() else {
             return false;
@@ -91,6 +117,7 @@ pub fn start(params: Params, store: Store) {
             resend: None,
             resend_attempt: 0,
             token,
+            host_store: None,
             last_rx: 0.0,
             stopped: false,
             _page_handlers: Vec::new(),
@@ -103,11 +130,77 @@ pub fn start(params: Params, store: Store) {
     }
     let handlers = page_handlers();
     let heartbeat = set_interval_with_handle(heartbeat, PING_EVERY).ok();
+    let asked = host.and_then(|h| bridge::ask_token(h.clone(), on_host_token).map(|_| h));
+    let wait = asked.as_ref().and_then(|_| {
+        set_timeout_with_handle(
+            || {
+                with(|c| {
+                    if let Some(h) = &mut c.host_store {
+                        h.wait = None;
+                    }
+                    connect(c);
+                });
+            },
+            HOST_TOKEN_WAIT,
+        )
+        .ok()
+    });
     with(|c| {
         c._page_handlers = handlers;
         c._heartbeat = heartbeat;
+        c.host_store = asked.map(|host| HostStore {
+            host,
+            answered: false,
+            held: None,
+            wait,
+        });
         connect(c);
     });
+}
+
+/// The launcher's answer about the token it keeps for us (already shape-checked). Only the
+/// first answer counts. In time, the first `hello` uses it. Late (after [`HOST_TOKEN_WAIT`],
+/// so we connected without it), it is adopted only while this page holds nothing of the
+/// visitor's yet; otherwise our newer token is handed over instead.
+fn on_host_token(token: Option<String>) {
+    with(|c| {
+        let Some(h) = &mut c.host_store else { return };
+        if h.answered {
+            return;
+        }
+        h.answered = true;
+        h.held = token.clone();
+        if let Some(t) = h.wait.take() {
+            t.clear();
+            c.token = token;
+            connect(c);
+            return;
+        }
+        let untouched = c.store.outbox.with_untracked(Vec::is_empty)
+            && c.store
+                .messages
+                .with_untracked(|m| m.iter().all(|m| m.from != Author::Visitor));
+        match token {
+            Some(t) if untouched && c.token.as_ref() != Some(&t) => {
+                c.store.messages.set(Vec::new());
+                c.token = Some(t);
+                c.attempt = 0;
+                connect(c);
+            }
+            _ => hand_over_token(c),
+        }
+    });
+}
+
+/// Gives the launcher our token if it does not hold it yet (and it has answered at all).
+fn hand_over_token(c: &mut Conn) {
+    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
+        return;
+    };
+    if h.answered && h.held.as_ref() != Some(token) {
+        bridge::post_token(&h.host, token);
+        h.held = Some(token.clone());
+    }
 }
 
 /// Reconnect at once when the network comes back or the page becomes visible again.
@@ -190,7 +283,7 @@ fn drop_socket(c: &mut Conn) {
 }
 
 fn connect(c: &mut Conn) {
-    if c.stopped {
+    if c.stopped || c.host_store.as_ref().is_some_and(|h| h.wait.is_some()) {
         return;
     }
     if let Some(t) = c.reconnect.take() {
@@ -384,6 +477,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
                 outbox::set_token(&c.sysnum, &token);
                 c.token = Some(token);
             }
+            hand_over_token(c);
             let held = c.store.messages.with_untracked(|m| last_seq(m));
             if server_last < held {
                 // The server knows less than we show (its data was reset): start over.
@@ -411,7 +505,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             if let Some(p) = settle(c, &cmid) {
                 let m = ChatMessage {
                     seq,
-                    from: shared::visitor::Author::Visitor,
+                    from: Author::Visitor,
                     kind: p.kind,
                     body: p.body,
                     ts,

@@ -4,7 +4,8 @@
 //! - [`params`]: the page's configuration, read once from `location.search`.
 //! - [`store`]: the reactive state (messages by `seq`, the outbox, connection status) and the
 //!   pure rules that change it (merge without duplicates).
-//! - [`outbox`]: `localStorage` persistence of unsent messages and of the visitor token.
+//! - [`outbox`]: `localStorage` persistence of unsent messages and of the visitor token (and
+//!   what happens when the browser blocks that storage in the iframe).
 //! - [`conn`]: the `/ws/visitor` session: hello/replay/synced, acks, resends, reconnect.
 //! - [`bridge`]: everything that talks to the host page through `postMessage`.
 //! - [`view`]: the components.

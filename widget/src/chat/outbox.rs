@@ -1,15 +1,58 @@
 //! `localStorage` persistence, keyed per site: the outbox of unsent messages (SPEC §6) and the
 //! server-minted visitor token. Every change is a read-modify-write of the stored list, so two
-//! tabs of the same site do not erase each other's entries. Storage can be unavailable
-//! (private mode, blocked third-party storage): then everything works in memory for this page
-//! only.
+//! tabs of the same site do not erase each other's entries.
+//!
+//! Storage can be unusable: private modes, and above all a browser that blocks third-party
+//! storage while this page runs in the launcher's iframe on another site (Chrome with
+//! third-party cookies blocked throws `SecurityError` on `localStorage` *and*
+//! `sessionStorage` there). [`persistent`] tells; then every function here is a no-op and:
+//!
+//! - **the visitor token** is kept by the launcher in the host page's first-party storage, if
+//!   the page is embedded with a verified host origin (`conn` asks for it before the first
+//!   `hello` and hands over a new one after `welcome`, through `bridge`). So a reload, or
+//!   closing the tab and coming back, still finds the conversation;
+//! - **the outbox stays in memory** only. It still survives reconnects and server restarts
+//!   for the page's lifetime, but an unsent message is lost if the visitor reloads before the
+//!   server acked it. This is deliberate: SPEC §4.1 lets the host page receive message
+//!   contents only through the documented callbacks, so unsent text is never handed to the
+//!   host to keep. Only the token crosses (which lets the host page's scripts resume this
+//!   visitor's session, as any first-party credential would; they are the site's own).
+//!
+//! Without a verified host (a blocked link opened directly) both live in memory only.
+
+use std::cell::Cell;
 
 use shared::ids::{ClientMsgId, Sysnum};
 use web_sys::Storage;
 
 use super::store::Pending;
 
+thread_local! {
+    /// The result of the probe in [`persistent`], taken once per page.
+    static USABLE: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+/// Whether this page can keep things across a reload: `localStorage` is reachable and a
+/// write to it succeeds. Probed once.
+pub fn persistent() -> bool {
+    let probe = || {
+        let s = web_sys::window()?.local_storage().ok()??;
+        s.set_item("frontdesk.probe", "1").ok()?;
+        s.remove_item("frontdesk.probe").ok()
+    };
+    USABLE.with(|u| {
+        u.get().unwrap_or_else(|| {
+            let ok = probe().is_some();
+            u.set(Some(ok));
+            ok
+        })
+    })
+}
+
 fn storage() -> Option<Storage> {
+    if !persistent() {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 

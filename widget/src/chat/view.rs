@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || on_key.remove());
     }
     let embed = params.embed;
-    conn::start(params, store);
+    conn::start(params, store, host.clone());
     // The window was just opened by the launcher: put the cursor in the input. (On a phone
     // opening the link directly, the keyboard should not pop up uninvited.)
     Effect::new(move |_| {
