@@ -57,6 +57,21 @@ test('demo page: launcher → send → agent 32399 → agent 32300 → visitor s
   assert.equal(await chat.message('Yes, it left today.', 'agent').count(), 1);
   assert.equal(await chat.pending().count(), 0);
 
+  // A script on the host page cannot use the visitor's session, even with the token (kept
+  // in the host's storage when the browser blocks third-party storage in the iframe).
+  const stolen = await page.evaluate(async ({ ws, sysnum }) => {
+    let token = null;
+    try { token = localStorage.getItem(`frontdesk:${sysnum}`); } catch (_) { /* blocked */ }
+    return new Promise((resolve) => {
+      const sock = new WebSocket(`${ws}/ws/visitor`);
+      sock.onopen = () => sock.send(JSON.stringify({ type: 'hello', sysnum, token }));
+      sock.onmessage = (e) => resolve(`answered: ${String(e.data).slice(0, 60)}`);
+      sock.onerror = () => resolve('refused');
+      setTimeout(() => resolve('timeout'), 5000);
+    });
+  }, { ws: server.url.replace('http', 'ws'), sysnum: site.sysnum });
+  assert.equal(stolen, 'refused');
+
   // Close the tab and come back in a new one (same browser profile): still there.
   await page.close();
   const again = new HostPage(await context.newPage());

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -42,11 +42,40 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
 }
 
+/// Browsers send `Origin` on every WebSocket. Only the chat page itself — served by this
+/// server — may open a visitor socket: the origin must be this request's own host, or the
+/// public URL. Scripts on a customer page (another origin) are refused even if they hold a
+/// visitor token. Non-browser clients send no `Origin` and are allowed.
+pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin == state.config.public_url {
+        return true;
+    }
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
 async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    if !same_origin(&state, &headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "visitor sockets are only for the chat page's own origin",
+        )
+            .into_response();
+    }
     if !state.limits.connects.check(&addr.ip()) {
         return (
             StatusCode::TOO_MANY_REQUESTS,

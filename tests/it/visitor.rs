@@ -384,3 +384,19 @@ async fn partnerid_over_300_characters_is_refused() {
     );
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn visitor_sockets_accept_only_the_chat_pages_own_origin() {
+    let srv = TestServer::start().await;
+    let url = format!("{}/ws/visitor", srv.ws);
+    // A script on a customer page holding a stolen token cannot open a session.
+    assert!(connect_with_origin(&url, "http://localhost:1")
+        .await
+        .is_err());
+    assert!(connect_with_origin(&url, "https://shop.example")
+        .await
+        .is_err());
+    // The chat page (same origin as the server) can.
+    assert!(connect_with_origin(&url, &srv.http).await.is_ok());
+    srv.stop().await;
+}
