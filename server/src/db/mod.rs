@@ -1,5 +1,6 @@
-//! Storage: the SQLite database and every query the server runs. Nothing else in the crate
-//! writes SQL. Opening the database applies the migrations in `server/migrations`.
+//! Storage: the SQLite database and every query the server runs. Nothing outside `db/`
+//! writes SQL; each area may keep its queries in a submodule (`db/<area>.rs`, an
+//! `impl Db` block). Opening the database applies the migrations in `server/migrations`.
 //!
 //! Durability: the database runs in WAL mode with `synchronous = FULL`, so a transaction
 //! that has committed has been fsynced; callers acknowledge a message to a client only after
