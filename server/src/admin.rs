@@ -206,6 +206,46 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
     })
 }
 
+/// Disables (or re-enables) an agent; a disabled agent's open sockets close at their next
+/// check. `revoke` also invalidates every token it holds.
+pub async fn set_agent_disabled(db: &Db, account: &str, disabled: bool) -> Result<(), AdminError> {
+    if !db.set_agent_disabled(account, disabled).await? {
+        return Err(AdminError::Invalid(format!(
+            "no agent with account {account}"
+        )));
+    }
+    Ok(())
+}
+
+/// Revokes every token of an agent (its sockets close at their next check); returns how many.
+pub async fn revoke_agent(db: &Db, account: &str) -> Result<u64, AdminError> {
+    let agent = db
+        .agent_by_account(account)
+        .await?
+        .ok_or_else(|| AdminError::Invalid(format!("no agent with account {account}")))?;
+    Ok(db.revoke_agent_tokens(agent.id).await?)
+}
+
+/// Disables (or re-enables) a group: agents whose groups are all disabled cannot log in
+/// (`-31004`) and are logged out.
+pub async fn set_group_disabled(
+    db: &Db,
+    sysnum: &str,
+    group_id: i64,
+    disabled: bool,
+) -> Result<(), AdminError> {
+    let site = db
+        .site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?;
+    if !db.set_group_disabled(site.id, group_id, disabled).await? {
+        return Err(AdminError::Invalid(format!(
+            "group {group_id} is not a group of this site"
+        )));
+    }
+    Ok(())
+}
+
 /// The demo site and agent a fresh install starts with.
 pub struct Demo {
     pub sysnum: String,

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -20,7 +20,7 @@ use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::agent::{
     api, code, AdminEntry, Empty, Envelope, GuestEntry, HistoryData, ListData, MessageData,
-    ReadData, Request,
+    ReadData, Request, TransferData,
 };
 use shared::visitor::MsgKind;
 use shared::MAX_FRAME_BYTES;
@@ -33,7 +33,6 @@ use crate::routing::{self, agent_frame, message_info};
 use crate::visitor::validate_body;
 use crate::AppState;
 
-const PING_EVERY: Duration = Duration::from_secs(25);
 const MAX_PAGE_SIZE: i64 = 100;
 
 pub fn router() -> Router<AppState> {
@@ -79,6 +78,8 @@ async fn upgrade(
 struct Login {
     ix: u64,
     agent: Agent,
+    /// The token this connection is logged in with (the refreshed one, if refreshed).
+    token: String,
     expires_at: i64,
 }
 
@@ -91,7 +92,7 @@ where
     let mut login: Option<Login> = None;
     let mut queue: Option<mpsc::Receiver<AgentFrame>> = None;
     let mut shutdown = state.shutdown.clone();
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(state.config.ping_interval);
     ping.tick().await;
     let started = Instant::now();
     let mut last_heard = Instant::now();
@@ -134,6 +135,19 @@ where
                     break;
                 }
                 if tx.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+                if let Some(l) = login.as_ref() {
+                    match still_allowed(&state, l).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::info!(ix = l.ix, agent = l.agent.id, "token revoked or agent disabled: closing");
+                            let bye = agent_frame(&Envelope::error(api::LOGIN, code::RELOGIN, "please log in again"));
+                            let _ = tx.send(Message::Text(bye.as_ref().into())).await;
+                            let _ = tx.send(close(4001, "logged out")).await;
+                            break;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "agent re-check failed; keeping the connection"),
+                    }
+                }
             }
             _ = shutdown.changed() => {
                 let _ = tx.send(close(1012, "server restarting")).await;
@@ -145,6 +159,23 @@ where
         state.hub.unregister_agent(l.ix);
         tracing::info!(ix = l.ix, agent = l.agent.id, "agent disconnected");
     }
+}
+
+/// Whether a logged-in connection may stay: its token is live, its agent enabled and not all
+/// of its groups disabled. Checked on every ping, so changes made by `frontdesk admin` (another
+/// process) reach open sockets within one ping interval.
+async fn still_allowed(state: &AppState, l: &Login) -> DbResult<bool> {
+    if state.db.agent_token(&l.token).await?.is_none() {
+        return Ok(false);
+    }
+    let Some(agent) = state.db.agent_by_id(l.agent.id).await? else {
+        return Ok(false);
+    };
+    if agent.disabled {
+        return Ok(false);
+    }
+    let groups = state.db.groups_of_agent(agent.id).await?;
+    Ok(groups.is_empty() || groups.iter().any(|g| !g.disabled))
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -196,6 +227,7 @@ async fn handle(
                 api::MARK_READ => mark_read(state, l, &req).await,
                 api::SEND => send(state, l, &req).await,
                 api::SUSPEND => Ok(suspend(state, l, &req)),
+                api::TRANSFER => transfer(state, l, &req).await,
                 api::ONLINE_AGENTS => online(state, l)
                     .await
                     .map(|d| agent_frame(&Envelope::ok(key, d))),
@@ -262,9 +294,15 @@ async fn do_login(
     let (ix, rx) = state.hub.register_agent(agent.id, agent.site_id);
     *queue = Some(rx);
     tracing::info!(ix, agent = agent.id, "agent logged in");
+    let token = if refresh_token.is_empty() {
+        token.to_owned()
+    } else {
+        refresh_token.clone()
+    };
     let l = Login {
         ix,
         agent,
+        token,
         expires_at,
     };
     let data = chat_list(state, &l, Some((is_refresh, refresh_token))).await?;
@@ -505,4 +543,76 @@ fn suspend(state: &AppState, l: &Login, req: &Request) -> AgentFrame {
             "status must be 0 (resume) or 1 (suspend)",
         )),
     }
+}
+
+/// `32400`: hands the visitor `gid` to the agent connection `aix`. The conversation goes on
+/// unbroken: a system line records the transfer, the receiving agent gets `32401` with the
+/// visitor and recent messages, the transferring agent gets `32402`. The receiver may be
+/// suspended (a colleague chose them explicitly); suspension only stops automatic routing.
+async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::TRANSFER;
+    let err = |c: i64, m: &str| Ok(agent_frame(&Envelope::error(key, c, m)));
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return err(code::TRANSFER_GID_MISSING, "gid not null");
+    };
+    let Some(aix) = req.aix.as_ref().and_then(|a| a.non_zero()) else {
+        return err(code::TRANSFER_AIX_MISSING, "aix not null");
+    };
+    let target = aix
+        .parse::<u64>()
+        .ok()
+        .and_then(|ix| state.hub.agent_conn(ix))
+        .filter(|c| c.site_id == l.agent.site_id);
+    let Some(target) = target else {
+        return err(
+            code::TRANSFER_AIX_OFFLINE,
+            "aix is not an online agent of this site",
+        );
+    };
+    if target.agent_id == l.agent.id {
+        return err(code::TRANSFER_TO_SELF, "cannot transfer to yourself");
+    }
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return err(code::GID_NOT_FOUND, "no such visitor");
+    };
+    let Some(to) = state.db.agent_by_id(target.agent_id).await? else {
+        return err(
+            code::TRANSFER_AIX_OFFLINE,
+            "aix is not an online agent of this site",
+        );
+    };
+    if !state.db.transfer_visitor(v.id, l.agent.id, to.id).await? {
+        return err(code::NOT_YOUR_VISITOR, "another agent serves this visitor");
+    }
+    let line = state
+        .db
+        .insert_system_message(v.id, &format!("已为您转接客服 {}", to.nick))
+        .await?;
+    tracing::info!(
+        gid = v.id,
+        from = l.agent.id,
+        to = to.id,
+        "visitor transferred"
+    );
+    let data = message_info(&line);
+    routing::agent_message(state, line);
+    let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
+    let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
+    let body = TransferData {
+        gid: v.id.to_string(),
+        data,
+        guest_info: guest_entry(state, &v).await?,
+        recs: recent.iter().map(message_info).collect(),
+        from_ix: l.ix.to_string(),
+        to_ix: target.ix.to_string(),
+    };
+    state.hub.send_to_agent(
+        to.id,
+        &agent_frame(&Envelope::ok(api::TRANSFER_IN, body.clone())),
+    );
+    state.hub.send_to_agent(
+        l.agent.id,
+        &agent_frame(&Envelope::ok(api::TRANSFER_DONE, body.clone())),
+    );
+    Ok(agent_frame(&Envelope::ok(key, body)))
 }

@@ -128,6 +128,20 @@ pub enum SiteCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCmd {
+    /// Disable a group (its agents with no other enabled group are logged out).
+    Disable {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+    },
+    /// Enable a disabled group again.
+    Enable {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+    },
     /// Create a group; prints id and groupname.
     Create {
         #[arg(long)]
@@ -141,6 +155,21 @@ pub enum GroupCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AgentCmd {
+    /// Disable an agent: no login (-31003), open sockets closed.
+    Disable {
+        #[arg(long)]
+        account: String,
+    },
+    /// Enable a disabled agent again.
+    Enable {
+        #[arg(long)]
+        account: String,
+    },
+    /// Revoke every token of an agent (open sockets closed; it must log in again).
+    Revoke {
+        #[arg(long)]
+        account: String,
+    },
     /// Create an agent; prints kf_id and kf_account.
     Create {
         #[arg(long)]
@@ -344,6 +373,26 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                 )
                 .await?;
                 println!("site {site} updated");
+            }
+            AdminWhat::Group(GroupCmd::Disable { site, id }) => {
+                admin::set_group_disabled(&db, &site, id, true).await?;
+                println!("group {id} disabled");
+            }
+            AdminWhat::Group(GroupCmd::Enable { site, id }) => {
+                admin::set_group_disabled(&db, &site, id, false).await?;
+                println!("group {id} enabled");
+            }
+            AdminWhat::Agent(AgentCmd::Disable { account }) => {
+                admin::set_agent_disabled(&db, &account, true).await?;
+                println!("agent {account} disabled");
+            }
+            AdminWhat::Agent(AgentCmd::Enable { account }) => {
+                admin::set_agent_disabled(&db, &account, false).await?;
+                println!("agent {account} enabled");
+            }
+            AdminWhat::Agent(AgentCmd::Revoke { account }) => {
+                let n = admin::revoke_agent(&db, &account).await?;
+                println!("agent {account}: {n} token(s) revoked");
             }
             AdminWhat::Group(GroupCmd::Create { site, name, json }) => {
                 let g = admin::create_group(&db, &site, &name).await?;

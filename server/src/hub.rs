@@ -133,6 +133,11 @@ impl Hub {
         v
     }
 
+    /// The live connection with this `ix`, if any.
+    pub fn agent_conn(&self, ix: u64) -> Option<AgentConn> {
+        self.agents.lock().expect("hub lock").get(&ix).cloned()
+    }
+
     pub fn set_suspended(&self, ix: u64, suspended: bool) {
         if let Some(c) = self.agents.lock().expect("hub lock").get_mut(&ix) {
             c.suspended = suspended;

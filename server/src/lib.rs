@@ -60,6 +60,9 @@ pub struct Config {
     pub hello_timeout: Duration,
     /// A connection with no frame from the client for this long is closed.
     pub idle_timeout: Duration,
+    /// How often sockets are pinged; logged-in agent sockets also re-check their token, their
+    /// account and their groups this often (so disabling or revoking takes effect live).
+    pub ping_interval: Duration,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             agent_token_ttl: Duration::from_secs(12 * 3600),
             hello_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(120),
+            ping_interval: Duration::from_secs(25),
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -36,7 +36,6 @@ use crate::AppState;
 pub const MAX_UNAME_CHARS: usize = 100;
 /// Messages replayed per database round trip.
 const REPLAY_BATCH: i64 = 500;
-const PING_EVERY: Duration = Duration::from_secs(25);
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -166,7 +165,7 @@ async fn live<R, T>(
     }
 
     let mut shutdown = state.shutdown.clone();
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(state.config.ping_interval);
     ping.tick().await;
     let mut last_heard = Instant::now();
     loop {

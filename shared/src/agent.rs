@@ -85,6 +85,10 @@ pub mod code {
     pub const NOT_YOUR_VISITOR: i64 = -32304;
     /// Extension: `msg` too long or `file_type` not 0–6.
     pub const SEND_INVALID: i64 = -32305;
+    /// Extension: `aix` names no online agent connection of this site.
+    pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
+    /// Extension: `aix` is the transferring agent itself.
+    pub const TRANSFER_TO_SELF: i64 = -32406;
 }
 
 pub const STATUS_SUCCESS: &str = "Success";
@@ -305,6 +309,21 @@ pub struct HistoryData {
     pub list: Vec<MessageInfo>,
 }
 
+/// `data` of the `32400` response, and of the `32401` (to the receiving agent) and `32402`
+/// (to the transferring agent) pushes: the visitor, the system line the transfer wrote into
+/// the conversation, and the most recent messages (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferData {
+    pub gid: String,
+    /// The system message recorded in the conversation ("发送的信息").
+    pub data: MessageInfo,
+    pub guest_info: GuestEntry,
+    pub recs: Vec<MessageInfo>,
+    /// `ix` of the transferring and the receiving connection.
+    pub from_ix: String,
+    pub to_ix: String,
+}
+
 /// `data` of `32200`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadData {
@@ -420,6 +439,16 @@ mod tests {
             let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new() });
             let json = serde_json::to_string(&e).unwrap();
             prop_assert_eq!(serde_json::from_str::<Envelope<ListData>>(&json).unwrap(), e);
+        }
+
+        #[test]
+        fn transfer_round_trips(info in arb_info(), recs in proptest::collection::vec(arb_info(), 0..3), nick in ".*") {
+            let guest_info = GuestEntry { gid: info.gid.clone(), uname: nick, partnerid: String::new(),
+                state: "offline".into(), kf_id: "1002".into(), unread: 0, last_msg: Some(info.clone()) };
+            let e = Envelope::ok(api::TRANSFER_IN, TransferData { gid: info.gid.clone(), data: info,
+                guest_info, recs, from_ix: "1".into(), to_ix: "2".into() });
+            let json = serde_json::to_string(&e).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Envelope<TransferData>>(&json).unwrap(), e);
         }
 
         #[test]

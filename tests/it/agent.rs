@@ -312,3 +312,226 @@ async fn browser_origins_are_checked_for_agent_sockets() {
     assert!(connect_with_origin(&url, &srv.http).await.is_ok());
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn transfer_hands_the_visitor_over_without_a_break() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let alice_kf = srv.agent(&site.sysnum, "alice@test").await;
+    let bob_kf = srv.agent(&site.sysnum, "bob@test").await;
+    let (mut alice, alice_login) = srv.agent_client("alice@test").await;
+    let alice_ix = alice_login["data"]["ix"].as_str().unwrap().to_owned();
+    let mut v = VisitorClient::hello(
+        &srv.ws,
+        shared::visitor::Hello {
+            uname: Some("Zoe".into()),
+            ..hello(&site.sysnum, None, 0)
+        },
+    )
+    .await
+    .unwrap();
+    v.client
+        .send_text("v1", "can someone from billing help?")
+        .await;
+    v.client.ack("v1").await;
+    let gid = alice.push(32399).await["data"]["gid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (mut bob, bob_login) = srv.agent_client("bob@test").await;
+    let bob_ix = bob_login["data"]["ix"].as_str().unwrap().to_owned();
+
+    let r = alice
+        .request(json!({"api_key": 32400, "gid": gid, "aix": bob_ix}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(r["data"]["gid"], gid);
+    assert_eq!(r["data"]["guest_info"]["uname"], "Zoe");
+    assert_eq!(r["data"]["guest_info"]["kf_id"], bob_kf.kf_id);
+    assert_eq!(r["data"]["data"]["direction"], "system");
+    assert_eq!(
+        (r["data"]["from_ix"].as_str(), r["data"]["to_ix"].as_str()),
+        (Some(alice_ix.as_str()), Some(bob_ix.as_str()))
+    );
+
+    // Bob is told with the visitor's info and the recent messages; alice gets 32402.
+    let incoming = bob.push(32401).await;
+    assert_eq!(incoming["data"]["gid"], gid);
+    assert_eq!(incoming["data"]["guest_info"]["uname"], "Zoe");
+    let recs: Vec<&str> = incoming["data"]["recs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["msg"].as_str().unwrap())
+        .collect();
+    assert_eq!(recs.first(), Some(&"can someone from billing help?"));
+    assert_eq!(recs.len(), 2, "the message and the transfer line: {recs:?}");
+    let done = alice.push(32402).await;
+    assert_eq!(done["data"]["gid"], gid);
+
+    // The visitor sees one system line in the same conversation, then talks to bob.
+    let own = v.client.next_msg().await;
+    assert_eq!(own.seq, Seq(1));
+    let line = v.client.next_msg().await;
+    assert_eq!((line.seq, line.from), (Seq(2), Author::System));
+    assert!(line.body.contains("bob@test"), "{}", line.body);
+    let r = bob
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "Bob from billing here"}))
+        .await;
+    assert_eq!(r["code"], 200);
+    let m = v.client.next_msg().await;
+    assert_eq!((m.seq, m.body.as_str()), (Seq(3), "Bob from billing here"));
+    // Further visitor messages go to bob, and alice can no longer write.
+    v.client.send_text("v2", "thanks").await;
+    v.client.ack("v2").await;
+    assert_eq!(
+        bob.push(32399).await["data"]["message_info"]["msg"],
+        "thanks"
+    );
+    let r = alice
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "me again"}))
+        .await;
+    assert_eq!(r["code"], -32304);
+    let _ = alice_kf;
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn transfer_errors() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@test").await;
+    srv.agent(&site.sysnum, "bob@test").await;
+    srv.agent(&other.sysnum, "eve@other").await;
+    let (mut alice, login) = srv.agent_client("alice@test").await;
+    let alice_ix = login["data"]["ix"].as_str().unwrap().to_owned();
+    let (_eve, eve_login) = srv.agent_client("eve@other").await;
+    let eve_ix = eve_login["data"]["ix"].as_str().unwrap().to_owned();
+    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    v.client.send_text("v1", "hi").await;
+    v.client.ack("v1").await;
+    let gid = alice.push(32399).await["data"]["gid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (req, code) in [
+        (json!({"api_key": 32400, "aix": alice_ix}), -32403),
+        (json!({"api_key": 32400, "gid": gid}), -32404),
+        (json!({"api_key": 32400, "gid": gid, "aix": 0}), -32404),
+        (
+            json!({"api_key": 32400, "gid": gid, "aix": "999999"}),
+            -32405,
+        ),
+        (json!({"api_key": 32400, "gid": gid, "aix": eve_ix}), -32405),
+        (
+            json!({"api_key": 32400, "gid": gid, "aix": alice_ix}),
+            -32406,
+        ),
+    ] {
+        let r = alice.request(req.clone()).await;
+        assert_eq!(r["code"], code, "{req} → {r}");
+    }
+    // Bob cannot take alice's visitor by transferring it to himself via alice's ix… nor at all.
+    let (mut bob, _) = srv.agent_client("bob@test").await;
+    let r = bob
+        .request(json!({"api_key": 32400, "gid": gid, "aix": alice_ix}))
+        .await;
+    assert_eq!(r["code"], -32304, "{r}");
+    srv.stop().await;
+}
+
+/// Reads frames until the server closes; returns the last JSON frame seen.
+async fn last_frame_before_close(c: &mut AgentClient) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    loop {
+        match next_text(&mut c.ws).await {
+            Next::Text(t) => last = serde_json::from_str(&t).unwrap(),
+            Next::Closed => return last,
+        }
+    }
+}
+
+#[tokio::test]
+async fn disabling_an_agent_refuses_login_and_closes_its_sockets() {
+    let srv = TestServer::start_with(|c| c.ping_interval = Duration::from_millis(200)).await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@test").await;
+    let token = srv.token("alice@test").await;
+    let (mut live, _) = AgentClient::login(&srv.ws, &token).await;
+    frontdesk_server::admin::set_agent_disabled(&srv.db, "alice@test", true)
+        .await
+        .unwrap();
+    let bye = last_frame_before_close(&mut live).await;
+    assert_eq!(bye["code"], -9999, "told to log in again: {bye}");
+    let mut again = AgentClient::connect(&srv.ws).await;
+    let r = again
+        .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+        .await;
+    assert_eq!(r["code"], -31003, "{r}");
+    // Enabled again, the same token works.
+    frontdesk_server::admin::set_agent_disabled(&srv.db, "alice@test", false)
+        .await
+        .unwrap();
+    let r = again
+        .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn disabling_all_of_an_agents_groups_refuses_login_with_minus_31004() {
+    let srv = TestServer::start_with(|c| c.ping_interval = Duration::from_millis(200)).await;
+    let site = srv.site().await;
+    let g1 = frontdesk_server::admin::create_group(&srv.db, &site.sysnum, "Sales")
+        .await
+        .unwrap();
+    let g2 = frontdesk_server::admin::create_group(&srv.db, &site.sysnum, "Billing")
+        .await
+        .unwrap();
+    srv.agent_with(&site.sysnum, "alice@test", &[g1.id, g2.id], 5)
+        .await;
+    let token = srv.token("alice@test").await;
+    let (mut live, _) = AgentClient::login(&srv.ws, &token).await;
+    frontdesk_server::admin::set_group_disabled(&srv.db, &site.sysnum, g1.id, true)
+        .await
+        .unwrap();
+    // One group left: still fine.
+    let r = live.request(json!({"api_key": 32000})).await;
+    assert_eq!(r["code"], 200);
+    frontdesk_server::admin::set_group_disabled(&srv.db, &site.sysnum, g2.id, true)
+        .await
+        .unwrap();
+    let bye = last_frame_before_close(&mut live).await;
+    assert_eq!(bye["code"], -9999, "{bye}");
+    let mut again = AgentClient::connect(&srv.ws).await;
+    let r = again
+        .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+        .await;
+    assert_eq!(r["code"], -31004, "{r}");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn revoking_tokens_closes_sockets_and_the_token_stops_working() {
+    let srv = TestServer::start_with(|c| c.ping_interval = Duration::from_millis(200)).await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@test").await;
+    let token = srv.token("alice@test").await;
+    let (mut live, _) = AgentClient::login(&srv.ws, &token).await;
+    assert_eq!(
+        frontdesk_server::admin::revoke_agent(&srv.db, "alice@test")
+            .await
+            .unwrap(),
+        1
+    );
+    let bye = last_frame_before_close(&mut live).await;
+    assert_eq!(bye["code"], -9999, "{bye}");
+    let mut again = AgentClient::connect(&srv.ws).await;
+    let r = again
+        .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+        .await;
+    assert_eq!(r["code"], -31001, "{r}");
+    srv.stop().await;
+}

@@ -103,6 +103,19 @@ fn admin_create_commands_print_one_json_object() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("updated"));
 
+    // Disable / enable / revoke, and group disable / enable.
+    for args in [
+        vec!["agent", "disable", "--account", "kf1@shop"],
+        vec!["agent", "enable", "--account", "kf1@shop"],
+        vec!["agent", "revoke", "--account", "kf1@shop"],
+        vec!["group", "disable", "--site", &sysnum, "--id", &gid],
+        vec!["group", "enable", "--site", &sysnum, "--id", &gid],
+    ] {
+        let (code, out, err) = run(&db, &args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!out.trim().is_empty(), "{args:?} says what it did");
+    }
+
     // Bad input: clear errors, non-zero exit, nothing printed on stdout.
     for (args, needle) in [
         (
@@ -182,6 +195,14 @@ fn admin_create_commands_print_one_json_object() {
         (
             vec!["site", "set", "--site", &sysnum, "--push-url", "ftp://x"],
             "http(s)",
+        ),
+        (
+            vec!["agent", "disable", "--account", "nobody@shop"],
+            "no agent",
+        ),
+        (
+            vec!["group", "disable", "--site", &sysnum, "--id", "999"],
+            "group 999",
         ),
     ] {
         let (code, out, err) = run(&db, &args);

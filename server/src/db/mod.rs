@@ -6,6 +6,8 @@
 //! that has committed has been fsynced; callers acknowledge a message to a client only after
 //! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
 
+mod agents;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -816,6 +818,18 @@ impl Db {
     ) -> DbResult<StoredMessage> {
         Ok(self
             .insert_message(visitor_id, Author::Agent, Some(agent_id), None, kind, body)
+            .await?
+            .message)
+    }
+
+    /// A system line in the visitor's conversation (e.g. a transfer). Returns after commit.
+    pub async fn insert_system_message(
+        &self,
+        visitor_id: i64,
+        body: &str,
+    ) -> DbResult<StoredMessage> {
+        Ok(self
+            .insert_message(visitor_id, Author::System, None, None, MsgKind::Text, body)
             .await?
             .message)
     }
