@@ -19,8 +19,8 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::agent::{
-    api, code, AdminEntry, Empty, Envelope, GuestEntry, HistoryData, ListData, MessageData,
-    ReadData, Request, TransferData,
+    api, code, AdminEntry, Empty, Envelope, HistoryData, ListData, MessageData, ReadData, Request,
+    TransferData,
 };
 use shared::visitor::MsgKind;
 use shared::MAX_FRAME_BYTES;
@@ -29,7 +29,7 @@ use tracing::Instrument;
 
 use crate::db::{now_s, Agent, DbResult, Visitor};
 use crate::hub::AgentFrame;
-use crate::routing::{self, agent_frame, message_info};
+use crate::routing::{self, agent_frame, guest_entry, message_info};
 use crate::visitor::validate_body;
 use crate::AppState;
 
@@ -158,7 +158,28 @@ where
     if let Some(l) = login {
         state.hub.unregister_agent(l.ix);
         tracing::info!(ix = l.ix, agent = l.agent.id, "agent disconnected");
+        if !state.hub.agent_online(l.agent.id) {
+            watch_offline(state.clone(), l.agent.site_id, l.agent.id);
+        }
     }
+}
+
+/// After an agent's last connection closed: if it has not come back within the grace
+/// period, it is offline and its visitors are released or re-queued.
+fn watch_offline(state: AppState, site_id: i64, agent_id: i64) {
+    tokio::spawn(async move {
+        let mut shutdown = state.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.agent_offline_grace) => {}
+            _ = shutdown.changed() => return,
+        }
+        if state.hub.agent_online(agent_id) {
+            return;
+        }
+        if let Err(e) = routing::agent_gone(&state, site_id, agent_id).await {
+            tracing::error!(error = %e, agent_id, "releasing an offline agent's visitors failed");
+        }
+    });
 }
 
 /// Whether a logged-in connection may stay: its token is live, its agent enabled and not all
@@ -226,8 +247,9 @@ async fn handle(
                 api::HISTORY => history(state, l, &req).await,
                 api::MARK_READ => mark_read(state, l, &req).await,
                 api::SEND => send(state, l, &req).await,
-                api::SUSPEND => Ok(suspend(state, l, &req)),
+                api::SUSPEND => suspend(state, l, &req).await,
                 api::TRANSFER => transfer(state, l, &req).await,
+                api::END_CHAT => end_chat(state, l, &req).await,
                 api::ONLINE_AGENTS => online(state, l)
                     .await
                     .map(|d| agent_frame(&Envelope::ok(key, d))),
@@ -306,7 +328,10 @@ async fn do_login(
         expires_at,
     };
     let data = chat_list(state, &l, Some((is_refresh, refresh_token))).await?;
+    let site_id = l.agent.site_id;
     *login = Some(l);
+    // New capacity: serve whoever waits (their 32401s follow this response).
+    routing::drain_queue(state, site_id).await?;
     Ok(agent_frame(&Envelope::ok(api::LOGIN, data)))
 }
 
@@ -332,27 +357,6 @@ async fn admin_list(state: &AppState, site_id: i64) -> DbResult<BTreeMap<String,
         );
     }
     Ok(out)
-}
-
-async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
-    let last = state.db.last_message(v.id).await?;
-    Ok(GuestEntry {
-        gid: v.id.to_string(),
-        uname: v.uname.clone(),
-        partnerid: v
-            .partnerid
-            .clone()
-            .unwrap_or_else(|| v.claimed_partnerid.clone()),
-        state: if state.hub.visitor_online(v.id) {
-            "online"
-        } else {
-            "offline"
-        }
-        .into(),
-        kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
-        unread: state.db.unread_count(v).await? as u32,
-        last_msg: last.as_ref().map(message_info),
-    })
 }
 
 async fn chat_list(
@@ -530,19 +534,47 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
 
-fn suspend(state: &AppState, l: &Login, req: &Request) -> AgentFrame {
+async fn suspend(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
     let key = api::SUSPEND;
     match req.status.as_ref().and_then(|s| s.as_i64()) {
         Some(s @ (0 | 1)) => {
             state.hub.set_suspended(l.ix, s == 1);
-            agent_frame(&Envelope::ok(key, Empty {}))
+            if s == 0 {
+                routing::drain_queue(state, l.agent.site_id).await?;
+            }
+            Ok(agent_frame(&Envelope::ok(key, Empty {})))
         }
-        _ => agent_frame(&Envelope::error(
+        _ => Ok(agent_frame(&Envelope::error(
             key,
             code::BAD_FRAME,
             "status must be 0 (resume) or 1 (suspend)",
-        )),
+        ))),
     }
+}
+
+/// `32600` (extension): the agent ends the chat with `gid`. The visitor is no longer served
+/// by anyone (a system line says so) and the freed capacity serves the queue.
+async fn end_chat(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::END_CHAT;
+    let err = |c: i64, m: &str| Ok(agent_frame(&Envelope::error(key, c, m)));
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return err(code::END_GID_MISSING, "gid not null");
+    };
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return err(code::GID_NOT_FOUND, "no such visitor");
+    };
+    if v.agent_id != Some(l.agent.id) {
+        return err(code::NOT_YOUR_VISITOR, "you do not serve this visitor");
+    }
+    state.db.release_visitor(v.id, None).await?;
+    let line = state.db.insert_system_message(v.id, "会话已结束").await?;
+    let data = MessageData {
+        gid: v.id.to_string(),
+        message_info: message_info(&line),
+    };
+    routing::agent_message(state, line);
+    routing::drain_queue(state, l.agent.site_id).await?;
+    Ok(agent_frame(&Envelope::ok(key, data)))
 }
 
 /// `32400`: hands the visitor `gid` to the agent connection `aix`. The conversation goes on
@@ -614,5 +646,7 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         l.agent.id,
         &agent_frame(&Envelope::ok(api::TRANSFER_DONE, body.clone())),
     );
+    // The transferring agent has room again.
+    routing::drain_queue(state, l.agent.site_id).await?;
     Ok(agent_frame(&Envelope::ok(key, body)))
 }

@@ -24,6 +24,15 @@ const VISITOR_CHANNEL: usize = 256;
 /// A text frame ready to send to an agent connection.
 pub type AgentFrame = Arc<str>;
 
+/// What a visitor's open tabs are told.
+#[derive(Debug, Clone)]
+pub enum VisitorEvent {
+    /// A committed message of the conversation.
+    Message(Arc<StoredMessage>),
+    /// The visitor's place in the waiting queue (0: an agent serves them now).
+    Queue(u32),
+}
+
 #[derive(Debug, Clone)]
 pub struct AgentConn {
     pub ix: u64,
@@ -35,7 +44,7 @@ pub struct AgentConn {
 
 #[derive(Default)]
 pub struct Hub {
-    visitors: Mutex<HashMap<i64, broadcast::Sender<Arc<StoredMessage>>>>,
+    visitors: Mutex<HashMap<i64, broadcast::Sender<VisitorEvent>>>,
     agents: Mutex<HashMap<u64, AgentConn>>,
     next_ix: AtomicU64,
 }
@@ -44,7 +53,7 @@ pub struct Hub {
 pub struct VisitorSub {
     hub: Arc<Hub>,
     visitor_id: i64,
-    pub rx: broadcast::Receiver<Arc<StoredMessage>>,
+    pub rx: broadcast::Receiver<VisitorEvent>,
 }
 
 impl Drop for VisitorSub {
@@ -84,9 +93,27 @@ impl Hub {
 
     /// Delivers a committed message to every open tab of the visitor.
     pub fn publish_visitor(&self, visitor_id: i64, msg: Arc<StoredMessage>) {
+        self.publish(visitor_id, VisitorEvent::Message(msg));
+    }
+
+    /// Tells every open tab of the visitor their place in the queue.
+    pub fn publish_queue(&self, visitor_id: i64, position: u32) {
+        self.publish(visitor_id, VisitorEvent::Queue(position));
+    }
+
+    fn publish(&self, visitor_id: i64, event: VisitorEvent) {
         if let Some(tx) = self.visitors.lock().expect("hub lock").get(&visitor_id) {
-            let _ = tx.send(msg);
+            let _ = tx.send(event);
         }
+    }
+
+    /// Whether any connection of `agent_id` is open on this node.
+    pub fn agent_online(&self, agent_id: i64) -> bool {
+        self.agents
+            .lock()
+            .expect("hub lock")
+            .values()
+            .any(|c| c.agent_id == agent_id)
     }
 
     /// Whether the visitor has the chat open anywhere (on this node).

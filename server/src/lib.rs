@@ -63,6 +63,9 @@ pub struct Config {
     /// How often sockets are pinged; logged-in agent sockets also re-check their token, their
     /// account and their groups this often (so disabling or revoking takes effect live).
     pub ping_interval: Duration,
+    /// An agent with no open connection for this long is offline: its unanswered visitors
+    /// go back to the queue (see `routing::agent_gone`).
+    pub agent_offline_grace: Duration,
 }
 
 impl Config {
@@ -76,6 +79,7 @@ impl Config {
             hello_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(120),
             ping_interval: Duration::from_secs(25),
+            agent_offline_grace: Duration::from_secs(60),
         }
     }
 }

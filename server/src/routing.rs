@@ -1,19 +1,21 @@
 //! Who serves a visitor and who hears about a message.
 //!
-//! Policy: a visitor with no serving agent is assigned, on their message, to the online,
-//! non-suspended agent of the site with the fewest served visitors, among those below their
-//! `max_chats`. When nobody can take them the visitor waits: their messages go to every
-//! online agent of the site (each sees the waiting visitor in `guest_list`), and the first
-//! agent who answers (`32300`) claims them.
+//! Policy: a visitor with no serving agent enters the queue with their message and is
+//! assigned to the online, non-suspended agent of the site (of their skill group, if they
+//! asked for one) with the fewest served visitors, among those below their `max_chats`.
+//! When nobody can take them they wait and see their place; the oldest waiter is served
+//! first as soon as capacity appears (an agent logs in or resumes, a chat ends, an agent goes
+//! offline). While waiting, their messages go to every online agent of the site (each sees
+//! the waiting visitor in `guest_list`), and an agent who answers (`32300`) claims them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
-use shared::agent::{api, Envelope, MessageData, MessageInfo};
+use shared::agent::{api, Envelope, GuestEntry, MessageData, MessageInfo, TransferData};
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{DbResult, StoredMessage};
+use crate::db::{DbResult, StoredMessage, Visitor};
 use crate::hub::AgentFrame;
 use crate::AppState;
 
@@ -58,11 +60,14 @@ pub fn chat_message(m: &StoredMessage) -> ChatMessage {
     }
 }
 
-/// Picks and claims an agent for a waiting visitor. `None` when nobody can take them.
-pub async fn assign(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult<Option<i64>> {
+/// Picks and claims an agent for a visitor who has none: among online, non-suspended,
+/// enabled agents of the site (of the visitor's group, if they asked for one) with fewer
+/// served visitors than their `max_chats`, the least loaded (ties: lowest kf_id).
+/// `None` when nobody can take them.
+pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
     let available: BTreeSet<i64> = state
         .hub
-        .agent_conns(site_id)
+        .agent_conns(v.site_id)
         .into_iter()
         .filter(|c| !c.suspended)
         .map(|c| c.agent_id)
@@ -70,7 +75,7 @@ pub async fn assign(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult
     if available.is_empty() {
         return Ok(None);
     }
-    let loads: BTreeMap<i64, i64> = state.db.agent_loads(site_id).await?.into_iter().collect();
+    let loads: BTreeMap<i64, i64> = state.db.agent_loads(v.site_id).await?.into_iter().collect();
     let mut best: Option<(i64, i64)> = None;
     for agent_id in available {
         let Some(agent) = state.db.agent_by_id(agent_id).await? else {
@@ -80,6 +85,11 @@ pub async fn assign(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult
         if agent.disabled || load >= agent.max_chats {
             continue;
         }
+        if let Some(g) = v.group_id {
+            if !state.db.enabled_group_ids(agent_id).await?.contains(&g) {
+                continue;
+            }
+        }
         if best.is_none_or(|(_, l)| load < l) {
             best = Some((agent_id, load));
         }
@@ -87,26 +97,122 @@ pub async fn assign(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult
     let Some((agent_id, _)) = best else {
         return Ok(None);
     };
-    if state.db.claim_visitor(visitor_id, agent_id).await? {
-        tracing::info!(visitor_id, agent_id, "visitor assigned");
+    if state.db.claim_visitor(v.id, agent_id).await? {
+        tracing::info!(visitor = v.id, agent_id, "visitor assigned");
         Ok(Some(agent_id))
     } else {
         // Someone claimed the visitor meanwhile: whoever it is serves them.
-        Ok(state
-            .db
-            .visitor_by_id(visitor_id)
-            .await?
-            .and_then(|v| v.agent_id))
+        Ok(state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id))
     }
 }
 
-/// After a visitor's message is committed: make sure someone serves the visitor and push
-/// `32399` to the serving agent (or, while the visitor waits, to every agent of the site).
+/// The visitor's place in their queue (1 = next), counting only waiters who compete for the
+/// same agents (same group, or both site-wide). `None` when not waiting.
+pub async fn position_of(state: &AppState, v: &Visitor) -> DbResult<Option<u32>> {
+    if v.agent_id.is_some() || v.waiting_since.is_none() {
+        return Ok(None);
+    }
+    let queue = state.db.queue(v.site_id).await?;
+    let mut n = 0;
+    for w in queue.iter().filter(|w| w.group_id == v.group_id) {
+        n += 1;
+        if w.id == v.id {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
+}
+
+/// Tells every waiting visitor of the site their current place.
+async fn announce_positions(state: &AppState, site_id: i64) -> DbResult<()> {
+    let queue = state.db.queue(site_id).await?;
+    let mut counters: BTreeMap<Option<i64>, u32> = BTreeMap::new();
+    for w in &queue {
+        let n = counters.entry(w.group_id).or_insert(0);
+        *n += 1;
+        state.hub.publish_queue(w.id, *n);
+    }
+    Ok(())
+}
+
+/// Serves waiting visitors, oldest first, while agents have room; the agent who takes one is
+/// sent `32401` (visitor info and recent messages) and the visitor learns they are served.
+/// Call whenever capacity may have appeared (login, resume, end of a chat, agent offline).
+pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<()> {
+    for w in state.db.queue(site_id).await? {
+        if let Some(agent_id) = assign(state, &w).await? {
+            notify_assigned(state, w.id, agent_id).await?;
+        }
+    }
+    announce_positions(state, site_id).await
+}
+
+/// Tells an agent it now serves a visitor it did not choose (from the queue, or re-queued
+/// from an offline colleague) with a `32401`, and the visitor that they are served.
+async fn notify_assigned(state: &AppState, visitor_id: i64, agent_id: i64) -> DbResult<()> {
+    let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
+        return Ok(());
+    };
+    let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
+    let Some(last) = recent.last() else {
+        return Ok(());
+    };
+    let body = TransferData {
+        gid: v.id.to_string(),
+        data: message_info(last),
+        guest_info: guest_entry(state, &v).await?,
+        recs: recent.iter().map(message_info).collect(),
+        from_ix: String::new(),
+        to_ix: String::new(),
+    };
+    state.hub.send_to_agent(
+        agent_id,
+        &agent_frame(&Envelope::ok(api::TRANSFER_IN, body)),
+    );
+    state.hub.publish_queue(v.id, 0);
+    Ok(())
+}
+
+/// A visitor as seed 001 lists it.
+pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
+    let last = state.db.last_message(v.id).await?;
+    Ok(GuestEntry {
+        gid: v.id.to_string(),
+        uname: v.uname.clone(),
+        partnerid: v
+            .partnerid
+            .clone()
+            .unwrap_or_else(|| v.claimed_partnerid.clone()),
+        state: if state.hub.visitor_online(v.id) {
+            "online"
+        } else {
+            "offline"
+        }
+        .into(),
+        kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        unread: state.db.unread_count(v).await? as u32,
+        last_msg: last.as_ref().map(message_info),
+    })
+}
+
+/// After a visitor's message is committed: make sure someone serves the visitor (or queue
+/// them and tell them their place) and push `32399` to the serving agent (or, while the
+/// visitor waits, to every agent of the site).
 pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<()> {
-    let serving = match state.db.visitor_by_id(m.visitor_id).await? {
-        Some(v) if v.agent_id.is_some() => v.agent_id,
-        Some(_) => assign(state, site_id, m.visitor_id).await?,
-        None => return Ok(()),
+    let Some(v) = state.db.visitor_by_id(m.visitor_id).await? else {
+        return Ok(());
+    };
+    let serving = match v.agent_id {
+        Some(a) => Some(a),
+        None => {
+            state.db.enqueue(v.id, m.created_at).await?;
+            let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
+            // Older waiters of the same group go first: only try when nobody is ahead.
+            match position_of(state, &v).await? {
+                Some(1) => assign(state, &v).await?,
+                _ => None,
+            }
+        }
     };
     let frame = agent_frame(&Envelope::ok(
         api::VISITOR_MESSAGE,
@@ -117,7 +223,14 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
     ));
     let delivered = match serving {
         Some(agent_id) => state.hub.send_to_agent(agent_id, &frame),
-        None => state.hub.send_to_site(site_id, &frame),
+        None => {
+            if let Some(v) = state.db.visitor_by_id(m.visitor_id).await? {
+                if let Some(p) = position_of(state, &v).await? {
+                    state.hub.publish_queue(v.id, p);
+                }
+            }
+            state.hub.send_to_site(site_id, &frame)
+        }
     };
     tracing::debug!(
         visitor = m.visitor_id,
@@ -126,6 +239,25 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
         "32399 pushed"
     );
     Ok(())
+}
+
+/// An agent is gone (no connection for the grace period): each visitor it served whose last
+/// message is the visitor's (unanswered) goes back to the queue at that message's time, so
+/// they keep their place and are served next; the others are released and routed again when
+/// they next write. Then the queue is drained to the remaining agents.
+pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResult<()> {
+    for v in state.db.visitors_of_agent(agent_id).await? {
+        let last = state.db.last_message(v.id).await?;
+        let requeue = last
+            .filter(|m| m.author == Author::Visitor)
+            .map(|m| m.created_at);
+        state.db.release_visitor(v.id, requeue).await?;
+    }
+    tracing::info!(
+        agent_id,
+        "agent offline: its visitors were released or re-queued"
+    );
+    drain_queue(state, site_id).await
 }
 
 /// After an agent's message is committed: show it in every open tab of the visitor.

@@ -28,6 +28,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
 use crate::db::{DbResult, Site, Visitor};
+use crate::hub::VisitorEvent;
 use crate::routing::{self, chat_message};
 use crate::security::SignCheck;
 use crate::AppState;
@@ -163,6 +164,15 @@ async fn live<R, T>(
     {
         return;
     }
+    match routing::position_of(&state, &visitor).await {
+        Ok(Some(position)) => {
+            if !out.send(&ServerFrame::Queue { position }).await {
+                return;
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "queue position unavailable"),
+    }
 
     let mut shutdown = state.shutdown.clone();
     let mut ping = tokio::time::interval(state.config.ping_interval);
@@ -183,13 +193,16 @@ async fn live<R, T>(
             }
             live = sub.rx.recv() => {
                 let ok = match live {
-                    Ok(m) if m.seq as u64 <= sent_upto.0 => true,
-                    Ok(m) if m.seq as u64 == sent_upto.0 + 1 => {
+                    Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
+                    Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
+                    Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
                         sent_upto = Seq(m.seq as u64);
                         out.send(&ServerFrame::Msg(chat_message(&m))).await
                     }
                     // A gap (a publish overtook another, or we lagged): the database is the truth.
-                    Ok(_) | Err(RecvError::Lagged(_)) => catch_up(&state, visitor.id, &mut sent_upto, &mut out).await,
+                    Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
+                        catch_up(&state, visitor.id, &mut sent_upto, &mut out).await
+                    }
                     Err(RecvError::Closed) => false,
                 };
                 if !ok { break; }
@@ -331,6 +344,11 @@ async fn start(
         .db
         .touch_visitor(visitor.id, uname, claimed, source)
         .await?;
+    let group = hello
+        .groupid
+        .as_deref()
+        .and_then(|g| g.trim().parse::<i64>().ok());
+    state.db.set_visitor_group(visitor.id, group).await?;
     let visitor = state.db.visitor_by_id(visitor.id).await?.unwrap_or(visitor);
     Ok(Ok((site, visitor, token)))
 }

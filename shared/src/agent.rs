@@ -40,6 +40,9 @@ pub mod api {
     pub const SUSPEND: i64 = 32500;
     /// Online agents.
     pub const ONLINE_AGENTS: i64 = 33000;
+    /// Extension: end the chat with visitor `gid` (frees the agent's capacity; the visitor
+    /// is served again, by whoever is free, when they next write).
+    pub const END_CHAT: i64 = 32600;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -85,6 +88,8 @@ pub mod code {
     pub const NOT_YOUR_VISITOR: i64 = -32304;
     /// Extension: `msg` too long or `file_type` not 0–6.
     pub const SEND_INVALID: i64 = -32305;
+    /// Extension: `32600` without `gid`.
+    pub const END_GID_MISSING: i64 = -32601;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.

@@ -102,6 +102,9 @@ pub struct Hello {
     /// The highest sequence the client already shows; the server replays what follows.
     #[serde(default)]
     pub last_seq: Seq,
+    /// seed 003 `groupid`: route this visitor inside that skill group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groupid: Option<String>,
 }
 
 impl Default for Sysnum {
@@ -195,6 +198,11 @@ pub enum ServerFrame {
         cmid: Option<ClientMsgId>,
     },
     Pong,
+    /// Every agent who could serve this visitor is busy: the visitor waits at `position`
+    /// (1 = next). `position: 0` means an agent serves the visitor now.
+    Queue {
+        position: u32,
+    },
 }
 
 #[cfg(test)]
@@ -247,6 +255,7 @@ mod tests {
                         uname,
                         source,
                         last_seq: Seq(seq),
+                        groupid: None,
                     })
                 }),
             (arb_cmid(), arb_kind(), ".*").prop_map(|(cmid, kind, body)| ClientFrame::Send(Send {
@@ -301,6 +310,7 @@ mod tests {
                 }
             ),
             Just(ServerFrame::Pong),
+            any::<u32>().prop_map(|position| ServerFrame::Queue { position }),
         ]
     }
 

@@ -4,5 +4,6 @@
 mod agent;
 mod cli;
 mod restart;
+mod routing;
 mod visitor;
 mod web;

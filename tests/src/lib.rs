@@ -250,8 +250,19 @@ impl VisitorClient {
         loop {
             match self.recv().await {
                 ServerFrame::Ack { cmid, seq, .. } if cmid.as_str() == id => return seq,
-                ServerFrame::Msg(_) => continue,
+                ServerFrame::Msg(_) | ServerFrame::Queue { .. } => continue,
                 other => panic!("expected ack of {id}, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the next queue position (skipping messages and acks).
+    pub async fn queue_position(&mut self) -> u32 {
+        loop {
+            match self.recv().await {
+                ServerFrame::Queue { position } => return position,
+                ServerFrame::Msg(_) | ServerFrame::Ack { .. } => continue,
+                other => panic!("expected queue, got {other:?}"),
             }
         }
     }
@@ -261,7 +272,7 @@ impl VisitorClient {
         loop {
             match self.recv().await {
                 ServerFrame::Msg(m) => return m,
-                ServerFrame::Ack { .. } => continue,
+                ServerFrame::Ack { .. } | ServerFrame::Queue { .. } => continue,
                 other => panic!("expected msg, got {other:?}"),
             }
         }

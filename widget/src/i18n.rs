@@ -25,6 +25,8 @@ pub struct Texts {
     pub refused: &'static str,
     /// Unknown or missing `sysnum`, or another configuration error.
     pub unavailable: &'static str,
+    /// "You are number N in the queue", around the number.
+    pub queue: (&'static str, &'static str),
     /// Shown while the conversation is still empty.
     pub greeting: &'static str,
     /// Name shown above agent messages that carry no nickname.
@@ -48,6 +50,7 @@ pub static CN: Texts = Texts {
     offline: "网络不可用,恢复后自动重连",
     refused: "经验证当前用户为非法用户,不予接入客户服务中心",
     unavailable: "客服暂不可用,请检查接入配置",
+    queue: ("客服繁忙,正在排队,您是第 ", " 位"),
     greeting: "您好,请问有什么可以帮您?",
     agent: "客服",
     you: "我",
@@ -69,6 +72,7 @@ pub static EN: Texts = Texts {
     offline: "You are offline; we will reconnect automatically",
     refused: "Verification failed: this user may not access the customer service center",
     unavailable: "Chat is unavailable: please check the integration settings",
+    queue: ("All agents are busy. You are number ", " in the queue"),
     greeting: "Hello! How can we help you?",
     agent: "Agent",
     you: "You",
@@ -90,6 +94,7 @@ pub static TW: Texts = Texts {
     offline: "網路無法使用,恢復後自動重新連線",
     refused: "經驗證當前用戶為非法用戶,不予接入客戶服務中心",
     unavailable: "客服暫不可用,請檢查接入設定",
+    queue: ("客服繁忙,正在排隊,您是第 ", " 位"),
     greeting: "您好,請問有什麼可以幫您?",
     agent: "客服",
     you: "我",

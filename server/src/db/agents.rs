@@ -50,7 +50,7 @@ impl Db {
         to_agent: i64,
     ) -> DbResult<bool> {
         let r = sqlx::query(
-            "UPDATE visitors SET agent_id = ? WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)",
+            "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)",
         )
         .bind(to_agent)
         .bind(visitor_id)

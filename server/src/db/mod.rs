@@ -7,6 +7,7 @@
 //! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
 
 mod agents;
+mod queue;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -109,6 +110,10 @@ pub struct Visitor {
     pub agent_id: Option<i64>,
     pub last_seq: i64,
     pub agent_read_seq: i64,
+    /// Set while the visitor waits for an agent (unix ms of their first unanswered message).
+    pub waiting_since: Option<i64>,
+    /// The skill group the visitor asked for.
+    pub group_id: Option<i64>,
 }
 
 /// One stored message.
@@ -146,7 +151,7 @@ const SITE_COLS: &str =
 const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
 const VISITOR_COLS: &str =
-    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq";
+    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id";
 const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
 fn site_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Site> {
@@ -196,6 +201,8 @@ fn visitor_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Visitor> {
         agent_id: row.try_get("agent_id")?,
         last_seq: row.try_get("last_seq")?,
         agent_read_seq: row.try_get("agent_read_seq")?,
+        waiting_since: row.try_get("waiting_since")?,
+        group_id: row.try_get("group_id")?,
     })
 }
 
@@ -652,11 +659,11 @@ impl Db {
         Ok(())
     }
 
-    /// Visitors an agent sees in `guest_list`: those it serves and those still waiting
-    /// (unassigned with at least one message), newest activity first.
+    /// Visitors an agent sees in `guest_list`: those it serves and those waiting in the
+    /// queue, newest activity first.
     pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Visitor>> {
         let rows = sqlx::query(&format!(
-            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND (agent_id = ? OR (agent_id IS NULL AND last_seq > 0))
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND (agent_id = ? OR (agent_id IS NULL AND waiting_since IS NOT NULL))
              ORDER BY last_seen_at DESC LIMIT 500"
         ))
         .bind(site_id)
@@ -668,7 +675,9 @@ impl Db {
 
     /// Assigns a waiting visitor to an agent. False when someone else got it first.
     pub async fn claim_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<bool> {
-        let r = sqlx::query("UPDATE visitors SET agent_id = ? WHERE id = ? AND agent_id IS NULL")
+        let r = sqlx::query(
+            "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND agent_id IS NULL",
+        )
             .bind(agent_id)
             .bind(visitor_id)
             .execute(&self.pool)

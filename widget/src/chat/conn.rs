@@ -394,6 +394,7 @@ fn send_hello(c: &mut Conn) {
         sign: p.sign.clone(),
         uname: p.uname.clone(),
         source: p.source.clone(),
+        groupid: p.groupid.clone(),
         last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
     };
     send_frame(c, &ClientFrame::Hello(hello));
@@ -545,6 +546,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             ErrorCode::BadFrame | ErrorCode::HelloFirst => warn_server(&message),
         },
         ServerFrame::Pong => {}
+        ServerFrame::Queue { position } => c.store.queue.set(position),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Params {
     pub partnerid: Option<String>,
     pub sign: Option<String>,
     pub source: Option<String>,
+    /// seed 003 `groupid`: the skill group to be served by (passed to the server as is).
+    pub groupid: Option<String>,
     /// `embed=1`: we are the launcher's iframe (show the collapse button, talk to `host`).
     pub embed: bool,
     /// The host page's origin as the launcher saw it (`location.origin`); the only
@@ -63,6 +65,7 @@ impl Params {
             partnerid: get("partnerid"),
             sign: get("sign"),
             source: get("source"),
+            groupid: get("groupid"),
             embed,
             host: get("host"),
         };

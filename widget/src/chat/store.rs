@@ -46,6 +46,8 @@ pub struct Store {
     pub messages: RwSignal<Vec<ChatMessage>>,
     pub outbox: RwSignal<Vec<Pending>>,
     pub status: RwSignal<Status>,
+    /// Place in the waiting queue (`queue` frames); 0 when not waiting.
+    pub queue: RwSignal<u32>,
 }
 
 impl Store {
@@ -54,6 +56,7 @@ impl Store {
             messages: RwSignal::new(Vec::new()),
             outbox: RwSignal::new(outbox),
             status: RwSignal::new(Status::Connecting),
+            queue: RwSignal::new(0),
         }
     }
 }

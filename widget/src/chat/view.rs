@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
     };
     let is_final = move || store.status.get().is_final();
     let is_down = move || matches!(store.status.get(), Status::Reconnecting | Status::Offline);
+    let waiting = move || !is_final() && store.queue.get() != 0;
 
     view! {
         <header class="fd-h">
@@ -100,6 +101,11 @@ pub fn App() -> impl IntoView {
             role="status">
             {status}
         </p>
+        <Show when=waiting>
+            <p class="fd-s fd-warn" data-testid="fd-queue" role="status">
+                {move || format!("{}{}{}", t.queue.0, store.queue.get(), t.queue.1)}
+            </p>
+        </Show>
         <Show when=move || !is_final()>
             <Conversation store t input/>
         </Show>

@@ -1,0 +1,80 @@
+//! The waiting queue and skill-group routing queries.
+
+use super::{visitor_from, Db, DbResult, Visitor, VISITOR_COLS};
+
+impl Db {
+    /// Records the skill group a visitor asked for, if it is an enabled group of their site;
+    /// anything else clears it (the visitor is then routed site-wide).
+    pub async fn set_visitor_group(&self, visitor_id: i64, group: Option<i64>) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET group_id = (SELECT g.id FROM agent_groups g JOIN visitors v ON v.site_id = g.site_id
+             WHERE v.id = ?1 AND g.id = ?2 AND g.disabled = 0) WHERE id = ?1",
+        )
+        .bind(visitor_id)
+        .bind(group)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Puts an unserved visitor in the queue (keeps their place if already waiting).
+    pub async fn enqueue(&self, visitor_id: i64, since_ms: i64) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ? AND agent_id IS NULL",
+        )
+        .bind(since_ms)
+        .bind(visitor_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Waiting visitors of a site, oldest first.
+    pub async fn queue(&self, site_id: i64) -> DbResult<Vec<Visitor>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND agent_id IS NULL AND waiting_since IS NOT NULL
+             ORDER BY waiting_since, id"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(visitor_from).collect()
+    }
+
+    /// Stops serving a visitor. With `requeue_since`, they wait again from that time;
+    /// otherwise they are served again when they next write.
+    pub async fn release_visitor(
+        &self,
+        visitor_id: i64,
+        requeue_since: Option<i64>,
+    ) -> DbResult<()> {
+        sqlx::query("UPDATE visitors SET agent_id = NULL, waiting_since = ? WHERE id = ?")
+            .bind(requeue_since)
+            .bind(visitor_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Visitors an agent serves now.
+    pub async fn visitors_of_agent(&self, agent_id: i64) -> DbResult<Vec<Visitor>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VISITOR_COLS} FROM visitors WHERE agent_id = ? ORDER BY id"
+        ))
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(visitor_from).collect()
+    }
+
+    /// Ids of the enabled groups an agent belongs to.
+    pub async fn enabled_group_ids(&self, agent_id: i64) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT g.id FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id
+             WHERE m.agent_id = ? AND g.disabled = 0",
+        )
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
