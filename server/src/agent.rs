@@ -488,7 +488,7 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
         gid: v.id.to_string(),
         message_info: message_info(&m),
     };
-    routing::agent_message(state, m);
+    routing::agent_message(state, l.agent.site_id, m).await;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
 

@@ -100,8 +100,9 @@ pub async fn assign(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult
     }
 }
 
-/// After a visitor's message is committed: make sure someone serves the visitor and push
-/// `32399` to the serving agent (or, while the visitor waits, to every agent of the site).
+/// After a visitor's message is committed: make sure someone serves the visitor, push
+/// `32399` to the serving agent (or, while the visitor waits, to every agent of the site)
+/// and queue the site's custom push.
 pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<()> {
     let serving = match state.db.visitor_by_id(m.visitor_id).await? {
         Some(v) if v.agent_id.is_some() => v.agent_id,
@@ -125,10 +126,14 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
         delivered,
         "32399 pushed"
     );
+    crate::push::enqueue(state, site_id, m, serving).await;
     Ok(())
 }
 
-/// After an agent's message is committed: show it in every open tab of the visitor.
-pub fn agent_message(state: &AppState, m: StoredMessage) {
-    state.hub.publish_visitor(m.visitor_id, Arc::new(m));
+/// After an agent's message is committed: show it in every open tab of the visitor and
+/// queue the site's custom push.
+pub async fn agent_message(state: &AppState, site_id: i64, m: StoredMessage) {
+    let m = Arc::new(m);
+    state.hub.publish_visitor(m.visitor_id, m.clone());
+    crate::push::enqueue(state, site_id, &m, m.agent_id).await;
 }
