@@ -3,6 +3,7 @@
 
 mod agent;
 mod cli;
+mod push;
 mod restart;
 mod visitor;
 mod web;
