@@ -347,3 +347,74 @@ async fn push_redirects_are_not_followed() {
     );
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn push_queued_before_a_restart_is_delivered_by_the_next_server() {
+    let rx = Receiver::start(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fd.db").display());
+    let site_id;
+    let secret;
+    {
+        // A process that stored a message and queued its push, then died before delivering.
+        let db = frontdesk_server::db::Db::open(&url).await.unwrap();
+        let site = admin::create_site(&db, "Restart").await.unwrap();
+        admin::set_site(
+            &db,
+            &site.sysnum,
+            SiteSettings {
+                push_url: Some(format!("{}/hook", rx.base)),
+                push_allow_private: Some(true),
+                ..SiteSettings::default()
+            },
+        )
+        .await
+        .unwrap();
+        let (visitor, _) = db.create_visitor(site.business_id).await.unwrap();
+        let m = db
+            .insert_visitor_message(
+                visitor.id,
+                &cmid("k1"),
+                shared::visitor::MsgKind::Text,
+                "before the crash",
+            )
+            .await
+            .unwrap()
+            .message;
+        let state = frontdesk_server::AppState::new(
+            db.clone(),
+            frontdesk_server::Config::new("http://127.0.0.1:1"),
+        );
+        frontdesk_server::push::enqueue(&state, site.business_id, &m, None).await;
+        db.close().await;
+        (site_id, secret) = (site.business_id, site.secret);
+    }
+    assert!(rx.received().is_empty());
+
+    let db = frontdesk_server::db::Db::open(&url).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = frontdesk_server::AppState::new(
+        db.clone(),
+        frontdesk_server::Config::new(&format!("http://{addr}")),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(frontdesk_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let got = rx.wait_for(1).await;
+    assert!(verify(&secret, &got[0]));
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["content"], "before the crash");
+    assert_eq!(body["state"], "offline");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while db.push_deliveries_of_site(site_id).await.unwrap()[0].state != "delivered" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not marked delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+}
