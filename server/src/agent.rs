@@ -530,7 +530,7 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
         gid: v.id.to_string(),
         message_info: message_info(&m),
     };
-    routing::agent_message(state, m);
+    routing::agent_message(state, l.agent.site_id, m).await;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
 
@@ -572,7 +572,7 @@ async fn end_chat(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         gid: v.id.to_string(),
         message_info: message_info(&line),
     };
-    routing::agent_message(state, line);
+    routing::agent_message(state, l.agent.site_id, line).await;
     routing::drain_queue(state, l.agent.site_id).await?;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
@@ -627,7 +627,7 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         "visitor transferred"
     );
     let data = message_info(&line);
-    routing::agent_message(state, line);
+    routing::agent_message(state, l.agent.site_id, line).await;
     let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
     let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
     let body = TransferData {

@@ -11,6 +11,7 @@
 //! - [`http`]: REST (agent login, health). [`web`]: static files, loader, demo page.
 //! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
 //! - [`security`], [`ratelimit`]: passwords, signatures, limits.
+//! - [`push`]: the seed 000 custom push URL (signed webhooks, outbox worker, SSRF guard).
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod db;
 pub mod http;
 pub mod hub;
+pub mod push;
 pub mod ratelimit;
 pub mod routing;
 pub mod security;
@@ -66,6 +68,16 @@ pub struct Config {
     /// An agent with no open connection for this long is offline: its unanswered visitors
     /// go back to the queue (see `routing::agent_gone`).
     pub agent_offline_grace: Duration,
+    /// Push URL retries: the first retry waits about this long, doubling each time…
+    pub push_backoff_base: Duration,
+    /// …up to this long between attempts.
+    pub push_backoff_max: Duration,
+    /// A push is given up (`failed`) after this many attempts.
+    pub push_max_attempts: u32,
+    /// Connect timeout of one push attempt.
+    pub push_connect_timeout: Duration,
+    /// Total timeout of one push attempt.
+    pub push_timeout: Duration,
 }
 
 impl Config {
@@ -80,6 +92,11 @@ impl Config {
             idle_timeout: Duration::from_secs(120),
             ping_interval: Duration::from_secs(25),
             agent_offline_grace: Duration::from_secs(60),
+            push_backoff_base: Duration::from_secs(5),
+            push_backoff_max: Duration::from_secs(3600),
+            push_max_attempts: 8,
+            push_connect_timeout: Duration::from_secs(5),
+            push_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -144,6 +161,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Flips to `true` when the server starts shutting down; sessions then close.
     pub shutdown: watch::Receiver<bool>,
+    /// Wakes the push worker after a push was queued.
+    pub push_wake: Arc<tokio::sync::Notify>,
     shutdown_tx: Arc<watch::Sender<bool>>,
 }
 
@@ -156,6 +175,7 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(Limits::default()),
             shutdown: rx,
+            push_wake: Arc::new(tokio::sync::Notify::new()),
             shutdown_tx: Arc::new(tx),
         }
     }
@@ -184,7 +204,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then asks every session to close
-/// and waits (at most 10 s) for connections to drain.
+/// and waits (at most 10 s) for connections to drain. Runs the push worker meanwhile; it
+/// stops with the server (an attempt cut short is retried after the next start).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -204,6 +225,7 @@ pub async fn serve(
             }
         })
     };
+    let pusher = tokio::spawn(push::worker(state.clone()));
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -223,5 +245,13 @@ pub async fn serve(
         }
     };
     sweeper.abort();
+    // The worker sees the shutdown flag between batches; don't wait on a slow receiver.
+    let abort = pusher.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(2), pusher)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
     result
 }

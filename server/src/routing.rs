@@ -196,8 +196,8 @@ pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> 
 }
 
 /// After a visitor's message is committed: make sure someone serves the visitor (or queue
-/// them and tell them their place) and push `32399` to the serving agent (or, while the
-/// visitor waits, to every agent of the site).
+/// them and tell them their place), push `32399` to the serving agent (or, while the
+/// visitor waits, to every agent of the site) and queue the site's custom push.
 pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<()> {
     let Some(v) = state.db.visitor_by_id(m.visitor_id).await? else {
         return Ok(());
@@ -238,6 +238,7 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
         delivered,
         "32399 pushed"
     );
+    crate::push::enqueue(state, site_id, m, serving).await;
     Ok(())
 }
 
@@ -260,7 +261,10 @@ pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResu
     drain_queue(state, site_id).await
 }
 
-/// After an agent's message is committed: show it in every open tab of the visitor.
-pub fn agent_message(state: &AppState, m: StoredMessage) {
-    state.hub.publish_visitor(m.visitor_id, Arc::new(m));
+/// After an agent's (or a system) message is committed: show it in every open tab of the
+/// visitor and queue the site's custom push.
+pub async fn agent_message(state: &AppState, site_id: i64, m: StoredMessage) {
+    let m = Arc::new(m);
+    state.hub.publish_visitor(m.visitor_id, m.clone());
+    crate::push::enqueue(state, site_id, &m, m.agent_id).await;
 }

@@ -3,6 +3,7 @@
 
 mod agent;
 mod cli;
+mod push;
 mod restart;
 mod routing;
 mod visitor;

@@ -19,6 +19,9 @@ use shared::visitor::{Author, MsgKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+mod push;
+pub use push::{AttemptResult, PushAttempt, PushDelivery};
+
 /// A storage failure. Callers log it and answer with a generic internal error.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

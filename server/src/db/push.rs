@@ -1,0 +1,186 @@
+//! The push outbox and delivery log (seed 000 custom push URL): `push_deliveries` holds one
+//! row per message to push, `push_attempts` every attempt's outcome.
+
+use sqlx::Row;
+
+use super::{now_ms, Db, DbResult};
+
+/// One message to push and where its delivery stands.
+#[derive(Debug, Clone)]
+pub struct PushDelivery {
+    pub id: i64,
+    pub message_id: i64,
+    pub site_id: i64,
+    pub url: String,
+    /// The exact JSON body that is POSTed (and signed).
+    pub payload: String,
+    /// `pending`, `delivered`, `failed` (gave up or permanent error) or `refused` (the
+    /// target address is not allowed; nothing was sent).
+    pub state: String,
+    pub attempts: i64,
+    /// Unix milliseconds.
+    pub next_attempt_at: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+}
+
+/// One delivery attempt as logged.
+#[derive(Debug, Clone)]
+pub struct PushAttempt {
+    pub attempt: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// `delivered`, `retry`, `failed` or `refused`.
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// The outcome of one attempt, to record.
+#[derive(Debug, Clone)]
+pub struct AttemptResult {
+    /// `delivered`, `retry`, `failed` or `refused`.
+    pub outcome: &'static str,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    /// For `retry`: when to try again (unix milliseconds).
+    pub next_attempt_at: i64,
+}
+
+const DELIVERY_COLS: &str = "id, message_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
+
+fn delivery_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<PushDelivery> {
+    Ok(PushDelivery {
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
+        site_id: row.try_get("site_id")?,
+        url: row.try_get("url")?,
+        payload: row.try_get("payload")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        delivered_at: row.try_get("delivered_at")?,
+    })
+}
+
+impl Db {
+    /// Queues a push of message `message_id`, due now. A message is queued at most once.
+    pub async fn enqueue_push(
+        &self,
+        message_id: i64,
+        site_id: i64,
+        url: &str,
+        payload: &str,
+    ) -> DbResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO push_deliveries (message_id, site_id, url, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(site_id)
+        .bind(url)
+        .bind(payload)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Pending deliveries due at `now_ms`, oldest first, at most `limit`.
+    pub async fn due_pushes(&self, now_ms: i64, limit: i64) -> DbResult<Vec<PushDelivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+        ))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from).collect()
+    }
+
+    /// When the next pending delivery is due (unix milliseconds), if any.
+    pub async fn next_push_due(&self) -> DbResult<Option<i64>> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MIN(next_attempt_at) FROM push_deliveries WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Logs attempt number `attempt` of delivery `id` and moves the delivery on: `retry`
+    /// keeps it pending until `next_attempt_at`, the other outcomes are final.
+    pub async fn record_push_attempt(
+        &self,
+        id: i64,
+        attempt: i64,
+        r: &AttemptResult,
+    ) -> DbResult<()> {
+        let now = now_ms();
+        let state = match r.outcome {
+            "retry" => "pending",
+            other => other,
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
+        )
+        .bind(state)
+        .bind(attempt)
+        .bind(r.next_attempt_at)
+        .bind(r.status)
+        .bind(r.error.as_deref())
+        .bind((r.outcome == "delivered").then_some(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO push_attempts (delivery_id, attempt, at, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(now)
+        .bind(r.outcome)
+        .bind(r.status)
+        .bind(r.error.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The delivery log of a site, oldest first.
+    pub async fn push_deliveries_of_site(&self, site_id: i64) -> DbResult<Vec<PushDelivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE site_id = ? ORDER BY id"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from).collect()
+    }
+
+    /// Every logged attempt of a delivery, in order.
+    pub async fn push_attempts(&self, delivery_id: i64) -> DbResult<Vec<PushAttempt>> {
+        let rows = sqlx::query(
+            "SELECT attempt, at, outcome, status, error FROM push_attempts WHERE delivery_id = ? ORDER BY attempt, id",
+        )
+        .bind(delivery_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PushAttempt {
+                    attempt: r.try_get("attempt")?,
+                    at: r.try_get("at")?,
+                    outcome: r.try_get("outcome")?,
+                    status: r.try_get("status")?,
+                    error: r.try_get("error")?,
+                })
+            })
+            .collect()
+    }
+}
