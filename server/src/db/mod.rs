@@ -16,6 +16,9 @@ use shared::visitor::{Author, MsgKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+mod accounts;
+pub use accounts::AccessToken;
+
 /// A storage failure. Callers log it and answer with a generic internal error.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
