@@ -3,6 +3,7 @@
 
 mod agent;
 mod cli;
+mod compat;
 mod restart;
 mod visitor;
 mod web;
