@@ -14,6 +14,11 @@ pub enum AdminError {
     Invalid(String),
     #[error("no site with sysnum {0}")]
     NoSite(String),
+    /// An agent with this account exists already (accounts are unique across sites).
+    #[error("agent account {0} already exists")]
+    Exists(String),
+    #[error("no agent with account {0}")]
+    NoAgent(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -157,6 +162,28 @@ pub fn check_account(account: &str) -> Result<(), AdminError> {
     }
 }
 
+/// An agent's nick: 1-64 characters, not only whitespace.
+pub fn check_nick(nick: &str) -> Result<(), AdminError> {
+    check_name("nick", nick, 64)
+}
+
+fn check_password(password: &str) -> Result<(), AdminError> {
+    if password.chars().count() < 8 {
+        return Err(AdminError::Invalid(
+            "password must have at least 8 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn hash(password: &str) -> Result<String, AdminError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))?
+        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))
+}
+
 pub struct NewAgent<'a> {
     pub sysnum: &'a str,
     pub account: &'a str,
@@ -168,12 +195,8 @@ pub struct NewAgent<'a> {
 
 pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, AdminError> {
     check_account(a.account)?;
-    check_name("nick", a.nick, 64)?;
-    if a.password.chars().count() < 8 {
-        return Err(AdminError::Invalid(
-            "password must have at least 8 characters".into(),
-        ));
-    }
+    check_nick(a.nick)?;
+    check_password(a.password)?;
     if !(1..=1000).contains(&a.max_chats) {
         return Err(AdminError::Invalid("max chats must be 1-1000".into()));
     }
@@ -181,11 +204,7 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
         .site_by_sysnum(a.sysnum)
         .await?
         .ok_or_else(|| AdminError::NoSite(a.sysnum.to_owned()))?;
-    let password = a.password.to_owned();
-    let phc = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))?
-        .map_err(|e| AdminError::Invalid(format!("hashing failed: {e}")))?;
+    let phc = hash(a.password).await?;
     let agent = db
         .create_agent(
             site.id,
@@ -197,7 +216,8 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
         )
         .await
         .map_err(|e| match e {
-            DbError::Conflict(m) | DbError::NotFound(m) => AdminError::Invalid(m),
+            DbError::Conflict(_) => AdminError::Exists(a.account.to_owned()),
+            DbError::NotFound(m) => AdminError::Invalid(m),
             e => AdminError::Db(e),
         })?;
     Ok(AgentCreated {
@@ -244,6 +264,19 @@ pub async fn set_group_disabled(
         )));
     }
     Ok(())
+}
+
+/// Sets an agent's password (at least 8 characters) and revokes its current agent tokens.
+/// Agents created through seed 002's `kfaccount/add` have a random password nobody knows
+/// until an operator sets one with this (`frontdesk admin agent passwd`).
+pub async fn set_password(db: &Db, account: &str, password: &str) -> Result<(), AdminError> {
+    check_password(password)?;
+    let phc = hash(password).await?;
+    if db.set_agent_password(account.trim(), &phc).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NoAgent(account.trim().to_owned()))
+    }
 }
 
 /// The demo site and agent a fresh install starts with.

@@ -190,6 +190,15 @@ pub enum AgentCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Set an agent's password (e.g. one created by seed 002's kfaccount/add, which gets a
+    /// random one); revokes the agent's current login tokens.
+    Passwd {
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
+        password: String,
+    },
 }
 
 /// Entry point of the `frontdesk` binary.
@@ -431,6 +440,10 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                         ("kf_account", a.kf_account.clone()),
                     ],
                 );
+            }
+            AdminWhat::Agent(AgentCmd::Passwd { account, password }) => {
+                admin::set_password(&db, &account, &password).await?;
+                println!("password of {} set", account.trim());
             }
         }
         Ok(())

@@ -9,6 +9,8 @@
 //! - [`visitor`]: `/ws/visitor` sessions. [`agent`]: `/ws/agent` sessions.
 //! - [`routing`]: which agent serves a visitor and who is told about a message.
 //! - [`http`]: REST (agent login, health). [`web`]: static files, loader, demo page.
+//! - [`compat`]: seed 002 (WeChat-style `/cgi-bin/token`, kf account list/online/add) and
+//!   seed 000 (`/api/group/{business_id}`) endpoints.
 //! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
 //! - [`security`], [`ratelimit`]: passwords, signatures, limits.
 //! - [`push`]: the seed 000 custom push URL (signed webhooks, outbox worker, SSRF guard).
@@ -19,6 +21,7 @@
 pub mod admin;
 pub mod agent;
 pub mod cli;
+pub mod compat;
 pub mod db;
 pub mod http;
 pub mod hub;
@@ -187,6 +190,7 @@ pub fn app(state: AppState) -> Router {
         .merge(visitor::router())
         .merge(agent::router())
         .merge(http::router())
+        .merge(compat::router())
         .merge(web::router())
         .layer(
             tower::ServiceBuilder::new()

@@ -3,6 +3,7 @@
 
 mod agent;
 mod cli;
+mod compat;
 mod push;
 mod restart;
 mod routing;

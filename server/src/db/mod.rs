@@ -21,6 +21,8 @@ use sqlx::{Row, SqlitePool};
 
 mod push;
 pub use push::{AttemptResult, PushAttempt, PushDelivery};
+mod accounts;
+pub use accounts::AccessToken;
 
 /// A storage failure. Callers log it and answer with a generic internal error.
 #[derive(Debug, thiserror::Error)]
