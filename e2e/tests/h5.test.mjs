@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, Server, Agent, launchBrowser, Chat } from '../lib.mjs';
+import { tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, Chat } from '../lib.mjs';
 
 let db, server, browser, site;
 before(async () => {
@@ -81,4 +81,33 @@ test('messages typed while the server is down are delivered once after it is bac
   }
   agent.close();
   await context.close();
+});
+
+test('when every agent is busy the visitor sees their place in the queue, then is served', async () => {
+  const site2 = admin(db, 'site', 'create', '--name', 'Busy shop');
+  admin(db, 'agent', 'create', '--site', site2.sysnum, '--account', 'solo@busy', '--nick', 'Solo',
+    '--password', PASSWORD, '--max-chats', '1');
+  const agent = await Agent.login(server, 'solo@busy');
+  const first = await phone();
+  await first.page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site2.sysnum}&locale=en`);
+  await new Chat(first.page).send('first in line');
+  const push = await agent.visitorMessage('first in line');
+
+  const second = await phone();
+  await second.page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site2.sysnum}&locale=en`);
+  await new Chat(second.page).send('second in line');
+  const queue = second.page.getByTestId('fd-queue');
+  await queue.waitFor();
+  assert.equal(await queue.innerText(), 'All agents are busy. You are number 1 in the queue');
+  assert.equal(await first.page.getByTestId('fd-queue').count(), 0, 'the served visitor sees no queue');
+
+  // The agent ends the first chat (32600): the waiting visitor is served and the line goes.
+  const end = await agent.request({ api_key: 32600, gid: push.data.gid });
+  assert.equal(end.code, 200);
+  const handed = await agent.next((f) => f.api_key === 32401, '32401 for the waiting visitor');
+  assert.equal(handed.data.recs.at(-1).msg, 'second in line');
+  await queue.waitFor({ state: 'detached' });
+  agent.close();
+  await first.context.close();
+  await second.context.close();
 });
