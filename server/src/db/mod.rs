@@ -182,6 +182,15 @@ fn site_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Site> {
     })
 }
 
+fn group_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Group> {
+    Ok(Group {
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        groupname: row.try_get("groupname")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
 fn agent_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Agent> {
     Ok(Agent {
         id: row.try_get("id")?,
@@ -396,16 +405,7 @@ impl Db {
         .bind(site_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Group {
-                    id: r.try_get("id")?,
-                    site_id: r.try_get("site_id")?,
-                    groupname: r.try_get("groupname")?,
-                    disabled: r.try_get::<i64, _>("disabled")? != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(group_from).collect()
     }
 
     pub async fn groups_of_agent(&self, agent_id: i64) -> DbResult<Vec<Group>> {
@@ -415,16 +415,7 @@ impl Db {
         .bind(agent_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Group {
-                    id: r.try_get("id")?,
-                    site_id: r.try_get("site_id")?,
-                    groupname: r.try_get("groupname")?,
-                    disabled: r.try_get::<i64, _>("disabled")? != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(group_from).collect()
     }
 
     // ----- agents ---------------------------------------------------------------------
