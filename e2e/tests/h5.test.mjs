@@ -43,8 +43,16 @@ test('H5 link at 375×667: full-page chat, input visible, messages reach the age
   const push = await agent.visitorMessage('Sent from my phone');
   const list = await agent.request({ api_key: 32000 });
   assert.equal(list.data.guest_list[push.data.gid].uname, 'Phone User');
+  // Typing indicators both ways.
+  await chat.input.pressSequentially('one more thi');
+  const typing = await agent.next((f) => f.api_key === 32799 && f.data.status === 1, 'visitor typing (32799)');
+  assert.deepEqual(typing.data, { gid: push.data.gid, status: 1 });
+  assert.equal((await agent.request({ api_key: 32700, gid: push.data.gid, status: 1 })).code, 200);
+  await page.getByTestId('fd-typing').waitFor();
+  assert.equal(await page.getByTestId('fd-typing').innerText(), 'The agent is typing…');
   await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'Got it!', file_type: 0 });
   await chat.message('Got it!', 'agent').waitFor();
+  await page.getByTestId('fd-typing').waitFor({ state: 'detached' });
   agent.close();
   await context.close();
 });

@@ -20,7 +20,7 @@ use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::agent::{
     api, code, AdminEntry, Empty, Envelope, HistoryData, ListData, MessageData, ReadData, Request,
-    TransferData,
+    TransferData, TypingData,
 };
 use shared::visitor::MsgKind;
 use shared::MAX_FRAME_BYTES;
@@ -250,6 +250,7 @@ async fn handle(
                 api::SUSPEND => suspend(state, l, &req).await,
                 api::TRANSFER => transfer(state, l, &req).await,
                 api::END_CHAT => end_chat(state, l, &req).await,
+                api::TYPING => typing(state, l, &req).await,
                 api::ONLINE_AGENTS => online(state, l)
                     .await
                     .map(|d| agent_frame(&Envelope::ok(key, d))),
@@ -649,4 +650,32 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
     // The transferring agent has room again.
     routing::drain_queue(state, l.agent.site_id).await?;
     Ok(agent_frame(&Envelope::ok(key, body)))
+}
+
+/// `32700` (extension): the agent is typing to `gid` (`status` 1) or stopped (0); every open
+/// tab of the visitor shows it.
+async fn typing(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame> {
+    let key = api::TYPING;
+    let err = |c: i64, m: &str| Ok(agent_frame(&Envelope::error(key, c, m)));
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return err(code::TYPING_GID_MISSING, "gid not null");
+    };
+    let status = match req.status.as_ref().and_then(|s| s.as_i64()) {
+        Some(s @ (0 | 1)) => s as u8,
+        _ => return err(code::BAD_FRAME, "status must be 1 (typing) or 0 (stopped)"),
+    };
+    let Some(v) = visitor_of(state, l, gid).await? else {
+        return err(code::GID_NOT_FOUND, "no such visitor");
+    };
+    if v.agent_id != Some(l.agent.id) {
+        return err(code::NOT_YOUR_VISITOR, "you do not serve this visitor");
+    }
+    state.hub.publish_typing(v.id, status == 1);
+    Ok(agent_frame(&Envelope::ok(
+        key,
+        TypingData {
+            gid: v.id.to_string(),
+            status,
+        },
+    )))
 }

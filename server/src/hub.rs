@@ -31,6 +31,8 @@ pub enum VisitorEvent {
     Message(Arc<StoredMessage>),
     /// The visitor's place in the waiting queue (0: an agent serves them now).
     Queue(u32),
+    /// The serving agent started (`true`) or stopped (`false`) typing.
+    Typing(bool),
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +101,11 @@ impl Hub {
     /// Tells every open tab of the visitor their place in the queue.
     pub fn publish_queue(&self, visitor_id: i64, position: u32) {
         self.publish(visitor_id, VisitorEvent::Queue(position));
+    }
+
+    /// Tells every open tab of the visitor whether their agent is typing.
+    pub fn publish_typing(&self, visitor_id: i64, typing: bool) {
+        self.publish(visitor_id, VisitorEvent::Typing(typing));
     }
 
     fn publish(&self, visitor_id: i64, event: VisitorEvent) {

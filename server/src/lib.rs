@@ -131,6 +131,8 @@ pub struct Limits {
     pub logins: RateLimiter<IpAddr>,
     /// Requests per agent connection.
     pub agent_reqs: RateLimiter<u64>,
+    /// Typing notices per visitor (extra ones are dropped silently).
+    pub typing: RateLimiter<i64>,
 }
 
 impl Limits {
@@ -151,6 +153,7 @@ impl Default for Limits {
             connects: RateLimiter::new(120, 10.0),
             logins: RateLimiter::new(10, 0.2),
             agent_reqs: RateLimiter::new(200, 50.0),
+            typing: RateLimiter::new(3, 1.0),
         }
     }
 }
@@ -226,6 +229,7 @@ pub async fn serve(
                 limits.connects.sweep(Duration::from_secs(600));
                 limits.logins.sweep(Duration::from_secs(600));
                 limits.agent_reqs.sweep(Duration::from_secs(600));
+                limits.typing.sweep(Duration::from_secs(600));
             }
         })
     };

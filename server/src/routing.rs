@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
-use shared::agent::{api, Envelope, GuestEntry, MessageData, MessageInfo, TransferData};
+use shared::agent::{
+    api, Envelope, GuestEntry, MessageData, MessageInfo, TransferData, TypingData,
+};
 use shared::visitor::{Author, ChatMessage};
 
 use crate::db::{DbResult, StoredMessage, Visitor};
@@ -239,6 +241,31 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
         "32399 pushed"
     );
     crate::push::enqueue(state, site_id, m, serving).await;
+    Ok(())
+}
+
+/// The visitor started or stopped typing: tell the serving agent (`32799`). Notices beyond
+/// a few per second are dropped; nobody is told while the visitor waits.
+pub async fn visitor_typing(state: &AppState, visitor_id: i64, typing: bool) -> DbResult<()> {
+    if typing && !state.limits.typing.check(&visitor_id) {
+        return Ok(());
+    }
+    let Some(agent_id) = state
+        .db
+        .visitor_by_id(visitor_id)
+        .await?
+        .and_then(|v| v.agent_id)
+    else {
+        return Ok(());
+    };
+    let data = TypingData {
+        gid: visitor_id.to_string(),
+        status: typing as u8,
+    };
+    state.hub.send_to_agent(
+        agent_id,
+        &agent_frame(&Envelope::ok(api::VISITOR_TYPING, data)),
+    );
     Ok(())
 }
 

@@ -194,6 +194,7 @@ async fn live<R, T>(
             live = sub.rx.recv() => {
                 let ok = match live {
                     Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
+                    Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
                         sent_upto = Seq(m.seq as u64);
@@ -252,6 +253,8 @@ where
         };
         match serde_json::from_str::<ClientFrame>(text.as_str()) {
             Ok(ClientFrame::Hello(h)) => return Some(h),
+            // Nobody to tell before the session started.
+            Ok(ClientFrame::Typing { .. }) => {}
             Ok(ClientFrame::Ping) => {
                 if !out.send(&ServerFrame::Pong).await {
                     return None;
@@ -397,6 +400,12 @@ async fn on_text<T: Sink<Message> + Unpin>(
     match serde_json::from_str::<ClientFrame>(text) {
         Ok(ClientFrame::Send(s)) => on_send(state, site, visitor, s, out).await,
         Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
+        Ok(ClientFrame::Typing { typing }) => {
+            if let Err(e) = routing::visitor_typing(state, visitor.id, typing).await {
+                tracing::warn!(error = %e, "typing notice failed");
+            }
+            true
+        }
         Ok(ClientFrame::Hello(_)) => {
             let e = ServerFrame::Error {
                 code: ErrorCode::HelloFirst,

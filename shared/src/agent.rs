@@ -43,6 +43,10 @@ pub mod api {
     /// Extension: end the chat with visitor `gid` (frees the agent's capacity; the visitor
     /// is served again, by whoever is free, when they next write).
     pub const END_CHAT: i64 = 32600;
+    /// Extension: the agent is typing to visitor `gid` (`status: 1`) or stopped (`status: 0`).
+    pub const TYPING: i64 = 32700;
+    /// Extension, pushed to the serving agent: visitor `gid` is typing (`data.status` 1/0).
+    pub const VISITOR_TYPING: i64 = 32799;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -90,6 +94,8 @@ pub mod code {
     pub const SEND_INVALID: i64 = -32305;
     /// Extension: `32600` without `gid`.
     pub const END_GID_MISSING: i64 = -32601;
+    /// Extension: `32700` without `gid`.
+    pub const TYPING_GID_MISSING: i64 = -32701;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
@@ -327,6 +333,14 @@ pub struct TransferData {
     /// `ix` of the transferring and the receiving connection.
     pub from_ix: String,
     pub to_ix: String,
+}
+
+/// `data` of the `32700` response and the `32799` push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingData {
+    pub gid: String,
+    /// 1 typing, 0 stopped.
+    pub status: u8,
 }
 
 /// `data` of `32200`.

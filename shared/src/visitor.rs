@@ -128,6 +128,11 @@ pub enum ClientFrame {
     Hello(Hello),
     Send(Send),
     Ping,
+    /// The visitor is typing (`true`, repeated at most every few seconds while they type) or
+    /// stopped (`false`). Shown to the serving agent as `32799`.
+    Typing {
+        typing: bool,
+    },
 }
 
 /// One stored message as the visitor sees it.
@@ -203,6 +208,11 @@ pub enum ServerFrame {
     Queue {
         position: u32,
     },
+    /// The serving agent is typing (`true`) or stopped (`false`). Clients hide the indicator
+    /// on `false`, on the agent's next message, or after a few seconds without a repeat.
+    Typing {
+        typing: bool,
+    },
 }
 
 #[cfg(test)]
@@ -264,6 +274,7 @@ mod tests {
                 body
             })),
             Just(ClientFrame::Ping),
+            any::<bool>().prop_map(|typing| ClientFrame::Typing { typing }),
         ]
     }
 
@@ -311,6 +322,7 @@ mod tests {
             ),
             Just(ServerFrame::Pong),
             any::<u32>().prop_map(|position| ServerFrame::Queue { position }),
+            any::<bool>().prop_map(|typing| ServerFrame::Typing { typing }),
         ]
     }
 

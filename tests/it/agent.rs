@@ -535,3 +535,83 @@ async fn revoking_tokens_closes_sockets_and_the_token_stops_working() {
     assert_eq!(r["code"], -31001, "{r}");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn typing_indicators_both_ways() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@test").await;
+    srv.agent(&site.sysnum, "bob@test").await;
+    let (mut alice, _) = srv.agent_client("alice@test").await;
+    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    v.client.send_text("v1", "hello").await;
+    v.client.ack("v1").await;
+    let gid = alice.push(32399).await["data"]["gid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Visitor → agent: 32799.
+    send_frame(
+        &mut v.client.ws,
+        &shared::visitor::ClientFrame::Typing { typing: true },
+    )
+    .await;
+    let t = alice.push(32799).await;
+    assert_eq!(t["data"], json!({"gid": gid, "status": 1}));
+    send_frame(
+        &mut v.client.ws,
+        &shared::visitor::ClientFrame::Typing { typing: false },
+    )
+    .await;
+    assert_eq!(alice.push(32799).await["data"]["status"], 0);
+
+    // Agent → visitor: the visitor's tabs get `typing` frames.
+    let r = alice
+        .request(json!({"api_key": 32700, "gid": gid, "status": 1}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match v.client.recv().await {
+            shared::visitor::ServerFrame::Typing { typing } => {
+                seen.push(typing);
+                if seen.len() == 1 {
+                    alice
+                        .request(json!({"api_key": 32700, "gid": gid, "status": 0}))
+                        .await;
+                }
+            }
+            _ => continue,
+        }
+    }
+    assert_eq!(seen, vec![true, false]);
+
+    // Only the serving agent, with a gid and a 0/1 status.
+    let (mut bob, _) = srv.agent_client("bob@test").await;
+    for (req, code) in [
+        (json!({"api_key": 32700, "status": 1}), -32701),
+        (json!({"api_key": 32700, "gid": gid, "status": 7}), -30001),
+        (
+            json!({"api_key": 32700, "gid": "999999", "status": 1}),
+            -32303,
+        ),
+    ] {
+        let r = alice.request(req.clone()).await;
+        assert_eq!(r["code"], code, "{req} → {r}");
+    }
+    let r = bob
+        .request(json!({"api_key": 32700, "gid": gid, "status": 1}))
+        .await;
+    assert_eq!(r["code"], -32304);
+    // Nobody hears a waiting visitor typing.
+    let mut w = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    send_frame(
+        &mut w.client.ws,
+        &shared::visitor::ClientFrame::Typing { typing: true },
+    )
+    .await;
+    assert!(bob.no_push_within(32799, Duration::from_millis(300)).await);
+    let _ = &mut w;
+    srv.stop().await;
+}

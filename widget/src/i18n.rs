@@ -25,6 +25,8 @@ pub struct Texts {
     pub refused: &'static str,
     /// Unknown or missing `sysnum`, or another configuration error.
     pub unavailable: &'static str,
+    /// Shown while the agent is typing.
+    pub agent_typing: &'static str,
     /// "You are number N in the queue", around the number.
     pub queue: (&'static str, &'static str),
     /// Shown while the conversation is still empty.
@@ -50,6 +52,7 @@ pub static CN: Texts = Texts {
     offline: "网络不可用,恢复后自动重连",
     refused: "经验证当前用户为非法用户,不予接入客户服务中心",
     unavailable: "客服暂不可用,请检查接入配置",
+    agent_typing: "客服正在输入…",
     queue: ("客服繁忙,正在排队,您是第 ", " 位"),
     greeting: "您好,请问有什么可以帮您?",
     agent: "客服",
@@ -72,6 +75,7 @@ pub static EN: Texts = Texts {
     offline: "You are offline; we will reconnect automatically",
     refused: "Verification failed: this user may not access the customer service center",
     unavailable: "Chat is unavailable: please check the integration settings",
+    agent_typing: "The agent is typing…",
     queue: ("All agents are busy. You are number ", " in the queue"),
     greeting: "Hello! How can we help you?",
     agent: "Agent",
@@ -94,6 +98,7 @@ pub static TW: Texts = Texts {
     offline: "網路無法使用,恢復後自動重新連線",
     refused: "經驗證當前用戶為非法用戶,不予接入客戶服務中心",
     unavailable: "客服暫不可用,請檢查接入設定",
+    agent_typing: "客服正在輸入…",
     queue: ("客服繁忙,正在排隊,您是第 ", " 位"),
     greeting: "您好,請問有什麼可以幫您?",
     agent: "客服",

@@ -71,6 +71,10 @@ struct Conn {
     /// Outbox retry after `rate_limited`/`internal`.
     resend: Option<TimeoutHandle>,
     resend_attempt: u32,
+    /// When a `typing: true` notice was last sent (ms; 0 when the agent was told "stopped").
+    typing_sent_at: f64,
+    /// Hides the agent's typing indicator when no repeat arrives in time.
+    typing_clear: Option<TimeoutHandle>,
     token: Option<String>,
     host_store: Option<HostStore>,
     last_rx: f64,
@@ -79,6 +83,11 @@ struct Conn {
     _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     _heartbeat: Option<IntervalHandle>,
 }
+
+/// How often a continuing "visitor is typing" notice is repeated.
+const TYPING_REPEAT_MS: f64 = 2000.0;
+/// How long the agent's typing indicator stays without a repeat.
+const AGENT_TYPING_SHOWN: Duration = Duration::from_secs(6);
 
 thread_local! {
     static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
@@ -116,6 +125,8 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
             reconnect: None,
             resend: None,
             resend_attempt: 0,
+            typing_sent_at: 0.0,
+            typing_clear: None,
             token,
             host_store: None,
             last_rx: 0.0,
@@ -488,6 +499,9 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             }
         }
         ServerFrame::Msg(m) => {
+            if m.from == Author::Agent {
+                c.store.agent_typing.set(false);
+            }
             if let Some(cmid) = &m.cmid {
                 settle(c, cmid);
             }
@@ -547,6 +561,21 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
         },
         ServerFrame::Pong => {}
         ServerFrame::Queue { position } => c.store.queue.set(position),
+        ServerFrame::Typing { typing } => {
+            if let Some(t) = c.typing_clear.take() {
+                t.clear();
+            }
+            c.store.agent_typing.set(typing);
+            if typing {
+                c.typing_clear = set_timeout_with_handle(
+                    || {
+                        with(|c| c.store.agent_typing.set(false));
+                    },
+                    AGENT_TYPING_SHOWN,
+                )
+                .ok();
+            }
+        }
     }
 }
 
@@ -575,6 +604,29 @@ pub fn send_text(body: String) {
         if c.synced {
             send_pending(c, &p);
         }
+    });
+}
+
+/// Tells the agent whether the visitor is typing: `true` at most every 2 s while they type,
+/// `false` once when they clear the input or send.
+pub fn typing(now_typing: bool) {
+    with(|c| {
+        if !c.synced {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now_typing {
+            if now - c.typing_sent_at < TYPING_REPEAT_MS {
+                return;
+            }
+            c.typing_sent_at = now;
+        } else {
+            if c.typing_sent_at == 0.0 {
+                return;
+            }
+            c.typing_sent_at = 0.0;
+        }
+        send_frame(c, &ClientFrame::Typing { typing: now_typing });
     });
 }
 

@@ -48,6 +48,8 @@ pub struct Store {
     pub status: RwSignal<Status>,
     /// Place in the waiting queue (`queue` frames); 0 when not waiting.
     pub queue: RwSignal<u32>,
+    /// The serving agent is typing (`typing` frames; cleared by their message or a timeout).
+    pub agent_typing: RwSignal<bool>,
 }
 
 impl Store {
@@ -57,6 +59,7 @@ impl Store {
             outbox: RwSignal::new(outbox),
             status: RwSignal::new(Status::Connecting),
             queue: RwSignal::new(0),
+            agent_typing: RwSignal::new(false),
         }
     }
 }

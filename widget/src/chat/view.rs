@@ -135,6 +135,7 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
         }
         conn::send_text(text.to_owned());
         el.set_value("");
+        conn::typing(false);
         let _ = el.focus();
     };
     view! {
@@ -147,6 +148,9 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
             <For each=move || store.outbox.get() key=|p| (p.cmid.clone(), p.failed)
                 children=move |p| pending(p, t)/>
         </div>
+        <Show when=move || store.agent_typing.get()>
+            <p class="fd-s" data-testid="fd-typing" role="status">{t.agent_typing}</p>
+        </Show>
         <form class="fd-f" on:submit=move |e: ev::SubmitEvent| {
             e.prevent_default();
             submit();
@@ -154,6 +158,10 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
             <label for="fd-in" class="fd-sr">{t.input_label}</label>
             <textarea id="fd-in" node_ref=input data-testid="fd-input" rows="1" maxlength="5000"
                 placeholder=t.placeholder enterkeyhint="send"
+                on:input=move |_| {
+                    let typed = input.get_untracked().is_some_and(|el| !el.value().trim().is_empty());
+                    conn::typing(typed);
+                }
                 on:keydown=move |e: ev::KeyboardEvent| {
                     // Enter sends, Shift+Enter is a newline; never while an IME is composing.
                     if e.key() == "Enter" && !e.shift_key() && !e.is_composing() && e.key_code() != 229 {
