@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Directory with static files (entrance.js, demo/).
     #[arg(long, env = "FRONTDESK_PUBLIC_DIR")]
     pub public_dir: Option<PathBuf>,
+    /// Directory for uploaded files.
+    #[arg(long, env = "FRONTDESK_UPLOAD_DIR", default_value = "uploads")]
+    pub upload_dir: PathBuf,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
@@ -262,6 +265,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(d) = args.public_dir {
         config.public_dir = d;
     }
+    config.upload_dir = args.upload_dir;
     config.agent_origins = args
         .agent_origins
         .iter()

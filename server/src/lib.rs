@@ -23,6 +23,7 @@ pub mod agent;
 pub mod cli;
 pub mod compat;
 pub mod db;
+pub mod files;
 pub mod http;
 pub mod hub;
 pub mod push;
@@ -56,6 +57,8 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Static files: `entrance.js`, `demo/`.
     pub public_dir: PathBuf,
+    /// Where uploaded files are kept (created on first upload).
+    pub upload_dir: PathBuf,
     /// Browser origins allowed to open `/ws/agent` besides `public_url` (non-browser clients
     /// send no `Origin` and are allowed).
     pub agent_origins: Vec<String>,
@@ -89,6 +92,7 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_owned(),
             web_dir: default_dir("dist"),
             public_dir: default_dir("public"),
+            upload_dir: PathBuf::from("uploads"),
             agent_origins: Vec::new(),
             agent_token_ttl: Duration::from_secs(12 * 3600),
             hello_timeout: Duration::from_secs(15),
@@ -189,12 +193,17 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // Every route but uploads takes bodies of at most 1 MiB; uploads have their own limit.
+    let small_bodies = Router::new()
         .merge(visitor::router())
         .merge(agent::router())
         .merge(http::router())
         .merge(compat::router())
         .merge(web::router())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024));
+    Router::new()
+        .merge(small_bodies)
+        .merge(files::router())
         .layer(
             tower::ServiceBuilder::new()
                 .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -204,7 +213,6 @@ pub fn app(state: AppState) -> Router {
                         axum::http::HeaderValue::from_static("nosniff"),
                     ),
                 )
-                .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
                 .layer(tower_http::compression::CompressionLayer::new()),
         )
         .with_state(state)

@@ -418,7 +418,9 @@ async fn on_text<T: Sink<Message> + Unpin>(
     }
 }
 
-/// Checks a message body: text must have visible characters; every kind is capped.
+/// Checks a message body: text must have visible characters; media kinds (image, voice,
+/// video, file) must be an http(s) URL; cards (product, order) a JSON object; every kind is
+/// capped at 5000 characters.
 pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
     if body.chars().count() > MAX_BODY_CHARS {
         return Err("body is longer than 5000 characters");
@@ -430,7 +432,24 @@ pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
             "body is empty"
         });
     }
-    Ok(())
+    match kind {
+        MsgKind::Text => Ok(()),
+        MsgKind::Image | MsgKind::Voice | MsgKind::Video | MsgKind::File => {
+            let url_like = (body.starts_with("https://") || body.starts_with("http://"))
+                && !body.chars().any(|c| c.is_whitespace() || c.is_control());
+            if url_like {
+                Ok(())
+            } else {
+                Err("media messages must be an http(s) URL")
+            }
+        }
+        MsgKind::Product | MsgKind::Order => {
+            match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body) {
+                Ok(_) => Ok(()),
+                Err(_) => Err("card messages must be a JSON object"),
+            }
+        }
+    }
 }
 
 async fn on_send<T: Sink<Message> + Unpin>(

@@ -4,6 +4,7 @@
 mod agent;
 mod cli;
 mod compat;
+mod files;
 mod push;
 mod restart;
 mod routing;

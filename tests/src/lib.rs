@@ -45,6 +45,7 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::new(&format!("http://{addr}"));
+        config.upload_dir = dir.path().join("uploads");
         tweak(&mut config);
         let state = AppState::new(db.clone(), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

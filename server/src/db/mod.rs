@@ -7,6 +7,8 @@
 //! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
 
 mod agents;
+mod files;
+pub use files::StoredFile;
 mod queue;
 
 use std::str::FromStr;

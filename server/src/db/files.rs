@@ -1,0 +1,53 @@
+//! Uploaded file records.
+
+use sqlx::Row;
+
+use super::{now_s, Db, DbResult};
+
+/// A stored upload.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub id: String,
+    pub site_id: i64,
+    pub name: String,
+    pub mime: String,
+    pub kind: i64,
+    pub size: i64,
+}
+
+impl Db {
+    pub async fn insert_file(&self, f: &StoredFile, agent_id: i64) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO files (id, site_id, agent_id, name, mime, kind, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&f.id)
+        .bind(f.site_id)
+        .bind(agent_id)
+        .bind(&f.name)
+        .bind(&f.mime)
+        .bind(f.kind)
+        .bind(f.size)
+        .bind(now_s())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn file(&self, id: &str) -> DbResult<Option<StoredFile>> {
+        let row = sqlx::query("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(StoredFile {
+                id: r.try_get("id")?,
+                site_id: r.try_get("site_id")?,
+                name: r.try_get("name")?,
+                mime: r.try_get("mime")?,
+                kind: r.try_get("kind")?,
+                size: r.try_get("size")?,
+            }),
+            None => None,
+        })
+    }
+}
