@@ -1,11 +1,12 @@
 // The agent console (/console/) against the real binary: a visitor on the demo page and an
 // agent in the console chat both ways with unread badges and the tab title; a transfer to a
-// second agent through the console; visitor-supplied HTML and javascript: stay text.
+// second agent through the console; visitor-supplied HTML and javascript: stay text; paged
+// history and ending a chat.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tempDb, setupSite, admin, PASSWORD, Server, launchBrowser, watchConsole, HostPage, Chat, ConsolePage,
+  tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, watchConsole, HostPage, Chat, ConsolePage,
 } from '../lib.mjs';
 
 let db, server, browser, site;
@@ -151,4 +152,38 @@ test('console: visitor-supplied HTML and javascript: are shown as text and execu
   assert.deepEqual(agent.log.dialogs, [], 'nothing executed');
   await vctx.close();
   await agent.context.close();
+});
+
+test('console: older history loads in pages of 20 (32100), then the agent ends the chat (32600)', async () => {
+  const c = await consoleAs('kf1@e2e');
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=Paging%20Pat&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('the very first question');
+  await c.c.guest('mine', 'Paging Pat').waitFor();
+  // 24 answers from the same agent's second connection make the history longer than a page.
+  const raw = await Agent.login(server);
+  const gid = await c.c.guest('mine', 'Paging Pat').getAttribute('data-gid');
+  for (let i = 1; i <= 24; i++) {
+    const r = await raw.request({ api_key: 32300, gid, msg: `answer ${String(i).padStart(2, '0')}`, file_type: 0 });
+    assert.equal(r.code, 200);
+  }
+  raw.close();
+
+  await c.c.guest('mine', 'Paging Pat').getByRole('button').click();
+  await c.c.message('answer 24', 'agent').waitFor();
+  assert.equal(await c.c.messages().count(), 20, 'the newest page only');
+  assert.equal(await c.c.message('the very first question', 'visitor').count(), 0);
+  await c.page.getByTestId('fd-c-older').click();
+  await c.c.message('the very first question', 'visitor').waitFor();
+  assert.equal(await c.c.message('answer 01', 'agent').count(), 1);
+  await c.page.getByTestId('fd-c-older').waitFor({ state: 'detached' });
+
+  await c.page.getByTestId('fd-c-end').click();
+  await c.c.guest('mine', 'Paging Pat').waitFor({ state: 'detached' });
+  assert.deepEqual(c.log.errors, []);
+  await vctx.close();
+  await c.context.close();
 });
