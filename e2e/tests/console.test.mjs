@@ -187,3 +187,27 @@ test('console: older history loads in pages of 20 (32100), then the agent ends t
   await vctx.close();
   await c.context.close();
 });
+
+test('console: a suspended agent sees a new visitor in Waiting; resume toggles back', async () => {
+  const c = await consoleAs('kf1@e2e');
+  const suspend = c.page.getByTestId('fd-c-suspend');
+  await suspend.click();
+  await c.page.locator('[data-testid="fd-c-suspend"][aria-pressed="true"]').waitFor();
+  assert.equal(await suspend.innerText(), 'Resume');
+
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=Queue%20Quinn&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('anyone there?');
+  // Nobody can serve: the visitor waits, and the console lists them (chat list refresh).
+  await c.c.guest('waiting', 'Queue Quinn').waitFor({ timeout: 25000 });
+  assert.equal(await c.c.guest('mine', 'Queue Quinn').count(), 0);
+
+  await suspend.click();
+  await c.page.locator('[data-testid="fd-c-suspend"][aria-pressed="false"]').waitFor();
+  assert.deepEqual(c.log.errors, []);
+  await vctx.close();
+  await c.context.close();
+});
