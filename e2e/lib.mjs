@@ -211,3 +211,30 @@ export async function startHostSite() {
     close: () => new Promise((r) => server.close(r)),
   };
 }
+
+/** The agent console at `/console/` (same origin as the server, as its Origin check wants). */
+export class ConsolePage {
+  constructor(page) { this.page = page; }
+  async login(server, account = 'kf1@e2e', password = PASSWORD) {
+    await this.page.goto(`${server.url}/console/`);
+    await this.page.getByTestId('fd-c-account').fill(account);
+    await this.page.getByTestId('fd-c-password').fill(password);
+    await this.page.getByTestId('fd-c-login').click();
+    await this.page.getByTestId('fd-c-mine').waitFor({ state: 'attached' });
+  }
+  /** `waiting`, `mine` or `agents`. */
+  list(name) { return this.page.getByTestId(`fd-c-${name}`); }
+  /** The list item (in `list`) whose text (name, last message) contains `text`. */
+  guest(list, text) { return this.list(list).getByTestId('fd-c-guest').filter({ hasText: text }); }
+  get input() { return this.page.getByTestId('fd-c-input'); }
+  get messageList() { return this.page.getByTestId('fd-c-messages'); }
+  messages(from) {
+    const sel = from ? `[data-testid="fd-c-msg"][data-from="${from}"]` : '[data-testid="fd-c-msg"]';
+    return this.page.locator(sel);
+  }
+  message(text, from) { return this.messages(from).filter({ hasText: text }); }
+  async send(text) {
+    await this.input.fill(text);
+    await this.input.press('Enter');
+  }
+}

@@ -294,6 +294,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
                 "  chat link:    {public_url}/chat/h5/v2/index.html?sysnum={}",
                 demo.sysnum
             );
+            println!("  agent console: {public_url}/console/");
             println!(
                 "  agent socket: {}/ws/agent (token: POST {public_url}/api/agent/login)",
                 public_url.replacen("http", "ws", 1)

@@ -33,6 +33,12 @@ pub fn router() -> Router<AppState> {
         .route("/chat/h5/v2/", get(chat_index))
         .route("/chat/h5/v2/index.html", get(chat_index))
         .route("/chat/h5/v2/{*file}", get(chat_file))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route("/console/", get(console_index))
+        .route("/console/{*file}", get(console_file))
 }
 
 const NO_CACHE: &str = "no-cache";
@@ -239,6 +245,48 @@ async fn chat_file(
         return StatusCode::NOT_FOUND.into_response();
     };
     // Trunk names bundle files by content hash.
+    match file_response(&path, &headers, IMMUTABLE, &[]).await {
+        Some(r) => r,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The agent console (`dist/console`, built by scripts/build-console.sh). It is never framed
+/// and talks only to this origin (`/api/agent/login`, `/ws/agent`).
+async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let path = state.config.web_dir.join("console").join("index.html");
+    let extra = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+                 style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    match file_response(&path, &headers, NO_CACHE, &extra).await {
+        Some(r) => r,
+        None => not_built("the agent console (scripts/build-console.sh)"),
+    }
+}
+
+async fn console_file(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    if file == "index.html" {
+        return console_index(State(state), headers).await;
+    }
+    let Some(path) = safe_join(&state.config.web_dir.join("console"), &file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     match file_response(&path, &headers, IMMUTABLE, &[]).await {
         Some(r) => r,
         None => StatusCode::NOT_FOUND.into_response(),

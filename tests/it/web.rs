@@ -170,3 +170,62 @@ async fn static_paths_cannot_escape_their_folders() {
     }
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn console_is_served_unframeable_with_immutable_assets() {
+    let web = tempfile::tempdir().unwrap();
+    let dir = web.path().join("console");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Frontdesk</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("frontdesk-console-0123abcd.js"), "export {}").unwrap();
+    let web_dir = web.path().to_path_buf();
+    let srv = TestServer::start_with(move |c| c.web_dir = web_dir).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let r = c.get(format!("{}/console", srv.http)).send().await.unwrap();
+    assert!(r.status().is_redirection());
+    assert_eq!(r.headers()["location"], "/console/");
+
+    let r = c
+        .get(format!("{}/console/", srv.http))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["cache-control"], "no-cache");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    assert!(r.text().await.unwrap().contains("<title>Frontdesk</title>"));
+
+    let r = c
+        .get(format!(
+            "{}/console/frontdesk-console-0123abcd.js",
+            srv.http
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    for p in [
+        "/console/..%2f..%2fCargo.toml",
+        "/console/.hidden",
+        "/console/nope.js",
+    ] {
+        let r = c.get(format!("{}{p}", srv.http)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{p}");
+    }
+    srv.stop().await;
+}

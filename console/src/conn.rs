@@ -1,0 +1,384 @@
+//! The agent socket on `/ws/agent` (same origin, so the server's Origin check passes).
+//!
+//! open → `31000 {token}` → lists; heartbeats `{call_type: 0}` every 25 s, `33000` every 5 s
+//! and `32000` every 15 s; a drop reconnects with exponential backoff and jitter (and
+//! logs in again, which refreshes the lists). `-9999`/token errors on `31000`, or a close
+//! with 4001, end the session: back to the login form with a message.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use shared::agent::{api, code, AdminEntry, Envelope, ListData, MessageData, TransferData};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use crate::notify;
+use crate::store::{Store, PAGE_SIZE};
+
+const TOKEN_KEY: &str = "frontdesk-console-token";
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(25);
+/// The online agents are polled this often (the server pushes no change of that list); the
+/// chat list every third time.
+const REFRESH_EVERY: Duration = Duration::from_secs(5);
+
+struct Conn {
+    store: Store,
+    ws: Option<WebSocket>,
+    generation: u32,
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    attempt: u32,
+    reconnect: Option<TimeoutHandle>,
+    timers: Vec<IntervalHandle>,
+    ticks: u32,
+}
+
+thread_local! {
+    static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Conn) -> R) -> Option<R> {
+    CONN.with(|c| c.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The token kept for this tab (survives a reload, not closing the tab).
+pub fn saved_token() -> Option<String> {
+    storage()?
+        .get_item(TOKEN_KEY)
+        .ok()?
+        .filter(|t| !t.is_empty())
+}
+
+fn save_token(token: Option<&str>) {
+    if let Some(s) = storage() {
+        let _ = match token {
+            Some(t) => s.set_item(TOKEN_KEY, t),
+            None => s.remove_item(TOKEN_KEY),
+        };
+    }
+}
+
+/// Starts (or restarts) the session with `token`.
+pub fn start(store: Store, token: String) {
+    save_token(Some(&token));
+    store.notice.set(String::new());
+    store.token.set(Some(token));
+    let fresh = CONN.with(|c| {
+        let Ok(mut c) = c.try_borrow_mut() else {
+            return false;
+        };
+        if c.is_some() {
+            return false;
+        }
+        *c = Some(Conn {
+            store,
+            ws: None,
+            generation: 0,
+            handlers: Vec::new(),
+            attempt: 0,
+            reconnect: None,
+            timers: Vec::new(),
+            ticks: 0,
+        });
+        true
+    });
+    if fresh {
+        let timers = [
+            set_interval_with_handle(
+                || {
+                    with(|c| send(c, &json!({"call_type": 0})));
+                },
+                HEARTBEAT_EVERY,
+            ),
+            set_interval_with_handle(
+                || {
+                    with(|c| {
+                        c.ticks = c.ticks.wrapping_add(1);
+                        if c.store.online.get_untracked() {
+                            if c.ticks % 3 == 0 {
+                                send(c, &json!({"api_key": api::CHAT_LIST}));
+                            }
+                            send(c, &json!({"api_key": api::ONLINE_AGENTS}));
+                        }
+                    });
+                },
+                REFRESH_EVERY,
+            ),
+        ];
+        with(|c| c.timers = timers.into_iter().filter_map(Result::ok).collect());
+    }
+    with(|c| {
+        c.attempt = 0;
+        connect(c);
+    });
+}
+
+/// Ends the session: back to the login form showing `why`.
+pub fn logout(why: &str) {
+    save_token(None);
+    let conn = CONN.with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.take()));
+    if let Some(mut c) = conn {
+        drop_socket(&mut c);
+        // We may be inside one of these handlers (a `-9999` frame, a 4001 close): dropping a
+        // closure while it runs is an error, so they are leaked (once per logout).
+        for h in c.handlers.drain(..) {
+            h.forget();
+        }
+        if let Some(t) = c.reconnect.take() {
+            t.clear();
+        }
+        for t in c.timers.drain(..) {
+            t.clear();
+        }
+        c.store.clear();
+        c.store.token.set(None);
+        c.store.notice.set(why.to_owned());
+    }
+    notify::set_title(0);
+}
+
+fn ws_url() -> Option<String> {
+    let loc = web_sys::window()?.location();
+    let scheme = if loc.protocol().ok()? == "https:" {
+        "wss://"
+    } else {
+        "ws://"
+    };
+    Some(format!("{scheme}{}/ws/agent", loc.host().ok()?))
+}
+
+fn drop_socket(c: &mut Conn) {
+    if let Some(ws) = c.ws.take() {
+        ws.set_onopen(None);
+        ws.set_onmessage(None);
+        ws.set_onclose(None);
+        let _ = ws.close();
+    }
+    c.store.online.set(false);
+}
+
+fn connect(c: &mut Conn) {
+    if let Some(t) = c.reconnect.take() {
+        t.clear();
+    }
+    drop_socket(c);
+    c.generation = c.generation.wrapping_add(1);
+    let generation = c.generation;
+    let Some(ws) = ws_url().and_then(|u| WebSocket::new(&u).ok()) else {
+        schedule_reconnect(c);
+        return;
+    };
+    let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        with(|c| {
+            if c.generation == generation {
+                let token = c.store.token.get_untracked().unwrap_or_default();
+                send(
+                    c,
+                    &json!({"api_key": api::LOGIN, "call_type": 3, "token": token}),
+                );
+            }
+        });
+    });
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let Some(text) = e.unchecked_ref::<MessageEvent>().data().as_string() else {
+            return;
+        };
+        let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+            return;
+        };
+        let current = with(|c| (c.generation == generation).then_some(c.store)).flatten();
+        if let Some(store) = current {
+            handle(store, frame);
+        }
+    });
+    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let code = e.unchecked_ref::<CloseEvent>().code();
+        let current = with(|c| c.generation == generation).unwrap_or(false);
+        if !current {
+            return;
+        }
+        if code == 4001 {
+            logout("You were logged out. Please log in again.");
+            return;
+        }
+        with(|c| {
+            c.ws = None;
+            c.store.online.set(false);
+            schedule_reconnect(c);
+        });
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    c.handlers = vec![on_open, on_message, on_close];
+    c.ws = Some(ws);
+}
+
+/// `min(10 s, 0.5 s · 2^attempt)`, then a random 50–100 % of it.
+fn backoff_ms(attempt: u32) -> u32 {
+    let cap = 500u32.saturating_mul(1 << attempt.min(5)).min(10_000);
+    cap / 2 + (js_sys::Math::random() * f64::from(cap / 2)) as u32
+}
+
+fn schedule_reconnect(c: &mut Conn) {
+    let delay = backoff_ms(c.attempt);
+    c.attempt = c.attempt.saturating_add(1);
+    c.store.notice.set("Connection lost, reconnecting…".into());
+    c.reconnect = set_timeout_with_handle(
+        || {
+            with(|c| {
+                c.reconnect = None;
+                connect(c);
+            });
+        },
+        Duration::from_millis(delay.into()),
+    )
+    .ok();
+}
+
+fn send(c: &Conn, frame: &Value) -> bool {
+    let Some(ws) = &c.ws else { return false };
+    ws.ready_state() == WebSocket::OPEN && ws.send_with_str(&frame.to_string()).is_ok()
+}
+
+/// Sends a request on the current socket (dropped while disconnected: the lists are
+/// reloaded on reconnect).
+pub fn request(frame: Value) {
+    with(|c| {
+        if !send(c, &frame) {
+            c.store
+                .notice
+                .set("Not connected: the request was not sent.".into());
+        }
+    });
+}
+
+fn data<T: serde::de::DeserializeOwned>(frame: Value) -> Option<T> {
+    serde_json::from_value::<Envelope<T>>(frame)
+        .ok()
+        .map(|e| e.data)
+}
+
+fn handle(store: Store, frame: Value) {
+    let key = frame.get("api_key").and_then(Value::as_i64).unwrap_or(-1);
+    let status = frame.get("code").and_then(Value::as_i64).unwrap_or(0);
+    if status == code::RELOGIN {
+        logout("Your session has ended. Please log in again.");
+        return;
+    }
+    if status != code::OK {
+        if key == api::LOGIN {
+            logout("Your session has expired. Please log in again.");
+            return;
+        }
+        let msg = frame.get("message").and_then(Value::as_str).unwrap_or("");
+        store
+            .notice
+            .set(format!("Request {key} failed ({status}): {msg}"));
+        return;
+    }
+    match key {
+        api::LOGIN | api::CHAT_LIST => {
+            let Some(d) = data::<ListData>(frame) else {
+                return;
+            };
+            if d.is_refresh == 1 && !d.refresh_token.is_empty() {
+                save_token(Some(&d.refresh_token));
+                store.token.set(Some(d.refresh_token.clone()));
+            }
+            if key == api::LOGIN {
+                with(|c| c.attempt = 0);
+                store.online.set(true);
+                store.notice.set(String::new());
+            }
+            store.set_lists(d);
+            // Re-read the open chat's newest page after a reconnect.
+            if key == api::LOGIN {
+                if let Some(gid) = store.open.get_untracked() {
+                    history(&gid, 1);
+                }
+            }
+        }
+        api::VISITOR_MESSAGE => {
+            let Some(d) = data::<MessageData>(frame) else {
+                return;
+            };
+            let gid = d.gid.clone();
+            let visible = notify::page_visible();
+            let is_open = store.open.get_untracked().as_deref() == Some(gid.as_str());
+            let seen = is_open && visible;
+            let text = d.message_info.msg.clone();
+            if !store.message(d.message_info, !seen) {
+                request(json!({"api_key": api::CHAT_LIST}));
+            }
+            if seen {
+                mark_read(&gid);
+            } else {
+                let name = store
+                    .guests
+                    .with_untracked(|g| g.get(&gid).map(|e| e.uname.clone()))
+                    .unwrap_or_default();
+                notify::alert(&name, &text);
+            }
+        }
+        api::SEND => {
+            if let Some(d) = data::<MessageData>(frame) {
+                store.message(d.message_info, false);
+            }
+        }
+        api::HISTORY => {
+            if let Some(d) = data::<shared::agent::HistoryData>(frame) {
+                if store.open.get_untracked().as_deref() == Some(d.gid.as_str()) {
+                    store.total.set(d.total);
+                    store.pages.update(|p| *p = (*p).max(d.page_index));
+                    store.merge(&d.gid, d.list);
+                }
+            }
+        }
+        api::TRANSFER_IN => {
+            if let Some(d) = data::<TransferData>(frame) {
+                let name = d.guest_info.uname.clone();
+                store.transfer(d);
+                notify::alert(&name, "A chat was handed to you");
+            }
+        }
+        api::TRANSFER | api::TRANSFER_DONE => {
+            if let Some(d) = data::<TransferData>(frame) {
+                store.transfer(d);
+            }
+        }
+        api::ONLINE_AGENTS => {
+            if let Some(d) = data::<std::collections::BTreeMap<String, AdminEntry>>(frame) {
+                store.agents.set(d);
+            }
+        }
+        api::SUSPEND => {
+            store.suspended.update(|s| *s = !*s);
+        }
+        api::END_CHAT => {
+            if let Some(gid) = store.open.get_untracked() {
+                store.guests.update(|g| {
+                    g.remove(&gid);
+                });
+                store.close_chat();
+            }
+            request(json!({"api_key": api::CHAT_LIST}));
+        }
+        _ => {}
+    }
+}
+
+pub fn history(gid: &str, page: u32) {
+    request(json!({"api_key": api::HISTORY, "gid": gid, "group_id": 0,
+        "page_index": page, "page_size": PAGE_SIZE}));
+}
+
+pub fn mark_read(gid: &str) {
+    request(json!({"api_key": api::MARK_READ, "gid": gid, "group_id": 0}));
+}

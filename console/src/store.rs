@@ -1,0 +1,149 @@
+//! Console state. All of it lives in signals that are `Copy`, created once by [`Store::new`].
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use shared::agent::{AdminEntry, GuestEntry, ListData, MessageInfo, TransferData};
+
+/// Messages per `32100` page.
+pub const PAGE_SIZE: u32 = 20;
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    /// The console token; `None` shows the login form.
+    pub token: RwSignal<Option<String>>,
+    /// Shown on the login form (why we are there) or above the chat (a failed request).
+    pub notice: RwSignal<String>,
+    /// The socket is logged in (`31000` answered 200).
+    pub online: RwSignal<bool>,
+    /// Our connection id and `kf_id`.
+    pub me_ix: RwSignal<String>,
+    pub me_kf: RwSignal<String>,
+    pub suspended: RwSignal<bool>,
+    pub guests: RwSignal<BTreeMap<String, GuestEntry>>,
+    pub agents: RwSignal<BTreeMap<String, AdminEntry>>,
+    /// The open chat.
+    pub open: RwSignal<Option<String>>,
+    /// Its messages, by `seq`.
+    pub messages: RwSignal<Vec<MessageInfo>>,
+    /// Pages of history loaded so far and the total the server reported.
+    pub pages: RwSignal<u32>,
+    pub total: RwSignal<u64>,
+}
+
+impl Store {
+    pub fn new(token: Option<String>) -> Self {
+        Store {
+            token: RwSignal::new(token),
+            notice: RwSignal::new(String::new()),
+            online: RwSignal::new(false),
+            me_ix: RwSignal::new(String::new()),
+            me_kf: RwSignal::new(String::new()),
+            suspended: RwSignal::new(false),
+            guests: RwSignal::new(BTreeMap::new()),
+            agents: RwSignal::new(BTreeMap::new()),
+            open: RwSignal::new(None),
+            messages: RwSignal::new(Vec::new()),
+            pages: RwSignal::new(0),
+            total: RwSignal::new(0),
+        }
+    }
+
+    /// `31000`/`32000` data: replaces both lists.
+    pub fn set_lists(&self, d: ListData) {
+        let me = d.admin_list.get(&d.ix).cloned();
+        if let Some(me) = &me {
+            self.me_kf.set(me.kf_id.clone());
+            self.suspended.set(me.status == 2);
+        }
+        self.me_ix.set(d.ix);
+        self.agents.set(d.admin_list);
+        let open = self.open.get_untracked();
+        self.guests.set(
+            d.guest_list
+                .into_values()
+                .map(|mut g| {
+                    if open.as_deref() == Some(g.gid.as_str()) {
+                        g.unread = 0;
+                    }
+                    (g.gid.clone(), g)
+                })
+                .collect(),
+        );
+    }
+
+    /// Adds messages of the open chat (history pages, live ones), each once, ordered by `seq`.
+    pub fn merge(&self, gid: &str, list: Vec<MessageInfo>) {
+        if self.open.get_untracked().as_deref() != Some(gid) {
+            return;
+        }
+        self.messages.update(|m| {
+            for info in list {
+                if !m.iter().any(|x| x.id == info.id) {
+                    m.push(info);
+                }
+            }
+            m.sort_by_key(|x| x.seq);
+        });
+    }
+
+    /// A visitor message (`32399`) or our own sent one: last message, unread, open chat.
+    /// Returns false when the visitor is not in our lists yet.
+    pub fn message(&self, info: MessageInfo, count_unread: bool) -> bool {
+        let gid = info.gid.clone();
+        let mut known = false;
+        self.guests.update(|g| {
+            if let Some(e) = g.get_mut(&gid) {
+                known = true;
+                if count_unread {
+                    e.unread = e.unread.saturating_add(1);
+                }
+                e.last_msg = Some(info.clone());
+            }
+        });
+        self.merge(&gid, vec![info]);
+        known
+    }
+
+    /// `32401` (a chat handed to us), `32402`/`32400` (handed away): the entry as the server
+    /// now sees it, and the recent messages.
+    pub fn transfer(&self, d: TransferData) {
+        let gid = d.gid.clone();
+        let mine = d.guest_info.kf_id == self.me_kf.get_untracked();
+        self.guests.update(|g| {
+            g.insert(gid.clone(), d.guest_info.clone());
+        });
+        if mine {
+            let mut recs = d.recs;
+            recs.push(d.data);
+            self.merge(&gid, recs);
+        } else if self.open.get_untracked().as_deref() == Some(gid.as_str()) {
+            self.close_chat();
+        }
+    }
+
+    pub fn close_chat(&self) {
+        self.open.set(None);
+        self.messages.set(Vec::new());
+        self.pages.set(0);
+        self.total.set(0);
+    }
+
+    /// Sum of unread messages of our own chats (the tab title's count).
+    pub fn unread_total(&self) -> u32 {
+        let me = self.me_kf.get();
+        self.guests.with(|g| {
+            g.values()
+                .filter(|e| !me.is_empty() && e.kf_id == me)
+                .map(|e| e.unread)
+                .sum()
+        })
+    }
+
+    pub fn clear(&self) {
+        self.online.set(false);
+        self.guests.set(BTreeMap::new());
+        self.agents.set(BTreeMap::new());
+        self.close_chat();
+    }
+}

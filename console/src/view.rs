@@ -1,0 +1,406 @@
+//! The console's components. Visitor-supplied strings (uname, partnerid, message text) are
+//! only ever text nodes or attribute values; nothing is parsed as HTML.
+
+use leptos::either::Either;
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use serde_json::json;
+use shared::agent::{api, GuestEntry, MessageInfo};
+use shared::config::is_http_url;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::store::Store;
+use crate::{conn, notify};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let store = Store::new(None);
+    if let Some(t) = conn::saved_token() {
+        conn::start(store, t);
+    }
+    // The tab title counts unread messages of our own chats.
+    Effect::new(move |_| notify::set_title(store.unread_total()));
+    view! {
+        <Show when=move || store.token.with(Option::is_some)
+            fallback=move || view! { <Login store/> }>
+            <Console store/>
+        </Show>
+    }
+}
+
+/// `POST /api/agent/login` → the token, or an error text for the form.
+async fn login(account: String, password: String) -> Result<String, String> {
+    let win = web_sys::window().ok_or("no window")?;
+    let headers = web_sys::Headers::new().map_err(|_| "headers")?;
+    let _ = headers.set("content-type", "application/json");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    let body = json!({"account": account, "password": password}).to_string();
+    init.set_body(&body.into());
+    let resp = JsFuture::from(win.fetch_with_str_and_init("/api/agent/login", &init))
+        .await
+        .map_err(|_| "The server cannot be reached.".to_owned())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "bad response")?;
+    let status = resp.status();
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    match status {
+        200 => serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("token")?.as_str().map(str::to_owned))
+            .ok_or_else(|| "Unexpected answer from the server.".to_owned()),
+        401 => Err("Wrong account or password.".into()),
+        403 => Err("This account is disabled.".into()),
+        429 => Err("Too many attempts. Please wait a minute and try again.".into()),
+        s => Err(format!("Login failed (HTTP {s}).")),
+    }
+}
+
+#[component]
+fn Login(store: Store) -> impl IntoView {
+    let account: NodeRef<html::Input> = NodeRef::new();
+    let password: NodeRef<html::Input> = NodeRef::new();
+    let busy = RwSignal::new(false);
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        notify::on_user_gesture();
+        let (Some(a), Some(p)) = (account.get_untracked(), password.get_untracked()) else {
+            return;
+        };
+        let (a, p) = (a.value(), p.value());
+        if a.trim().is_empty() || p.is_empty() {
+            store.notice.set("Enter your account and password.".into());
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match login(a.trim().to_owned(), p).await {
+                Ok(token) => conn::start(store, token),
+                Err(msg) => store.notice.set(msg),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <main>
+            <form class="c-login" on:submit=submit aria-labelledby="c-login-h">
+                <h1 id="c-login-h">"Frontdesk agent console"</h1>
+                <label for="c-account">"Account"</label>
+                <input id="c-account" node_ref=account data-testid="fd-c-account" autocomplete="username" required/>
+                <label for="c-password">"Password"</label>
+                <input id="c-password" node_ref=password type="password" data-testid="fd-c-password"
+                    autocomplete="current-password" required/>
+                <p class="c-err" role="alert" data-testid="fd-c-error">{move || store.notice.get()}</p>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-c-login" disabled=move || busy.get()>
+                    "Log in"
+                </button>
+            </form>
+        </main>
+    }
+}
+
+fn guest_name(g: &GuestEntry) -> String {
+    if !g.uname.is_empty() {
+        g.uname.clone()
+    } else if !g.partnerid.is_empty() {
+        g.partnerid.clone()
+    } else {
+        format!("Visitor {}", g.gid)
+    }
+}
+
+fn open_chat(store: Store, gid: String) {
+    notify::on_user_gesture();
+    if store.open.get_untracked().as_deref() == Some(gid.as_str()) {
+        return;
+    }
+    store.close_chat();
+    store.open.set(Some(gid.clone()));
+    store.notice.set(String::new());
+    store.guests.update(|g| {
+        if let Some(e) = g.get_mut(&gid) {
+            e.unread = 0;
+        }
+    });
+    conn::history(&gid, 1);
+    conn::mark_read(&gid);
+}
+
+/// One visitor in a list; the key includes what it shows, so changes re-render it.
+fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
+    let gid = g.gid.clone();
+    let selected = {
+        let gid = gid.clone();
+        move || store.open.with(|o| o.as_deref() == Some(gid.as_str()))
+    };
+    let last = g
+        .last_msg
+        .as_ref()
+        .map(|m| m.msg.clone())
+        .unwrap_or_default();
+    let unread = g.unread;
+    let name = guest_name(&g);
+    let item_gid = gid.clone();
+    let label = if unread > 0 {
+        format!("{name}, {unread} unread")
+    } else {
+        name.clone()
+    };
+    view! {
+        <li data-testid="fd-c-guest" data-gid=item_gid>
+            <button type="button" class="c-item" class=("c-sel", selected) aria-label=label
+                on:click=move |_| open_chat(store, gid.clone())>
+                <span class="c-who">{name}<span class="c-last">{last}</span></span>
+                {(unread > 0).then(|| view! {
+                    <span class="c-badge" data-testid="fd-c-unread" aria-hidden="true">{unread.to_string()}</span>
+                })}
+            </button>
+        </li>
+    }
+}
+
+fn guest_key(g: &GuestEntry) -> (String, u32, String, String) {
+    (
+        g.gid.clone(),
+        g.unread,
+        g.last_msg
+            .as_ref()
+            .map(|m| m.id.clone())
+            .unwrap_or_default(),
+        g.uname.clone(),
+    )
+}
+
+#[component]
+fn Console(store: Store) -> impl IntoView {
+    let waiting = move || {
+        store.guests.with(|g| {
+            g.values()
+                .filter(|e| e.kf_id.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let mine = move || {
+        let me = store.me_kf.get();
+        store.guests.with(|g| {
+            let mut v: Vec<GuestEntry> = g
+                .values()
+                .filter(|e| !me.is_empty() && e.kf_id == me)
+                .cloned()
+                .collect();
+            v.sort_by_key(|e| std::cmp::Reverse(e.last_msg.as_ref().map_or(0, |m| m.ts)));
+            v
+        })
+    };
+    let others = move || {
+        let me = store.me_ix.get();
+        store.agents.with(|a| {
+            a.values()
+                .filter(|e| e.ix != me)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let me_nick = move || {
+        let me = store.me_ix.get();
+        store
+            .agents
+            .with(|a| a.get(&me).map(|e| e.kf_nick.clone()))
+            .unwrap_or_default()
+    };
+    let suspend = move |_| {
+        notify::on_user_gesture();
+        let status = if store.suspended.get_untracked() {
+            0
+        } else {
+            1
+        };
+        conn::request(json!({"api_key": api::SUSPEND, "status": status}));
+    };
+    view! {
+        <div class="c-app">
+            <nav class="c-side" aria-label="Chats">
+                <div class="c-top">
+                    <span>{me_nick}</span>
+                    <button type="button" class="c-btn" data-testid="fd-c-suspend"
+                        aria-pressed=move || store.suspended.get().to_string() on:click=suspend>
+                        {move || if store.suspended.get() { "Resume" } else { "Suspend" }}
+                    </button>
+                    <button type="button" class="c-btn" data-testid="fd-c-logout"
+                        on:click=move |_| conn::logout("Logged out.")>"Log out"</button>
+                </div>
+                <h2 id="c-h-wait">"Waiting"</h2>
+                <ul data-testid="fd-c-waiting" aria-labelledby="c-h-wait">
+                    <For each=waiting key=guest_key children=move |g| guest_item(store, g)/>
+                </ul>
+                <h2 id="c-h-mine">"My chats"</h2>
+                <ul data-testid="fd-c-mine" aria-labelledby="c-h-mine">
+                    <For each=mine key=guest_key children=move |g| guest_item(store, g)/>
+                </ul>
+                <h2 id="c-h-agents">"Agents online"</h2>
+                <ul data-testid="fd-c-agents" aria-labelledby="c-h-agents">
+                    <For each=others key=|a| (a.ix.clone(), a.status, a.accepted_case)
+                        children=move |a| view! {
+                            <li class="c-agent" data-testid="fd-c-agent" data-ix=a.ix.clone()>
+                                {a.kf_nick.clone()}" "
+                                <span class="c-muted">
+                                    {if a.status == 2 { "(suspended)".to_owned() } else { format!("({} chats)", a.accepted_case) }}
+                                </span>
+                            </li>
+                        }/>
+                </ul>
+            </nav>
+            <main class="c-main">
+                <Show when=move || !store.notice.with(String::is_empty)>
+                    <p class="c-status" role="status" data-testid="fd-c-status">{move || store.notice.get()}</p>
+                </Show>
+                <Show when=move || store.open.with(Option::is_some)
+                    fallback=|| view! { <p class="c-empty">"Choose a chat on the left."</p> }>
+                    <ChatPane store/>
+                </Show>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn ChatPane(store: Store) -> impl IntoView {
+    let input: NodeRef<html::Textarea> = NodeRef::new();
+    let list: NodeRef<html::Div> = NodeRef::new();
+    let gid = move || store.open.get().unwrap_or_default();
+    let guest = move || {
+        let gid = gid();
+        store.guests.with(|g| g.get(&gid).cloned())
+    };
+    let title = move || guest().map(|g| guest_name(&g)).unwrap_or_default();
+    let partner = move || {
+        guest()
+            .filter(|g| !g.partnerid.is_empty() && !g.uname.is_empty())
+            .map(|g| g.partnerid)
+    };
+    let is_mine = move || {
+        let me = store.me_kf.get();
+        guest().is_some_and(|g| !me.is_empty() && g.kf_id == me)
+    };
+    // Focus the input when a chat opens.
+    Effect::new(move |_| {
+        store.open.track();
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
+    // Keep the newest message in view (unless older ones were just prepended).
+    let newest = Memo::new(move |_| store.messages.with(|m| m.last().map(|m| m.id.clone())));
+    Effect::new(move |_| {
+        newest.track();
+        if let Some(el) = list.get() {
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+        }
+    });
+    let has_older = move || {
+        u64::from(store.pages.get()) * u64::from(crate::store::PAGE_SIZE) < store.total.get()
+    };
+    let load_older = move || {
+        if has_older() {
+            conn::history(&gid(), store.pages.get_untracked() + 1);
+        }
+    };
+    let on_scroll = move |_| {
+        if list.get_untracked().is_some_and(|el| el.scroll_top() == 0) {
+            load_older();
+        }
+    };
+    let submit = move || {
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let text = el.value();
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        conn::request(json!({"api_key": api::SEND, "gid": gid(), "msg": text, "file_type": 0}));
+        el.set_value("");
+        let _ = el.focus();
+    };
+    let others = move || {
+        let me = store.me_ix.get();
+        store.agents.with(|a| {
+            a.values()
+                .filter(|e| e.ix != me && e.status == 1)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <header class="c-head">
+            <h2 data-testid="fd-c-title">{title}
+                {move || partner().map(|p| view! { " " <span class="c-muted">{p}</span> })}
+            </h2>
+            <Show when=is_mine>
+                <For each=others key=|a| a.ix.clone() children=move |a| {
+                    let ix = a.ix.clone();
+                    view! {
+                        <button type="button" class="c-btn" data-testid="fd-c-transfer" data-aix=ix.clone()
+                            on:click=move |_| conn::request(json!({"api_key": api::TRANSFER, "gid": gid(), "aix": ix.clone()}))>
+                            "Transfer to "{a.kf_nick.clone()}
+                        </button>
+                    }
+                }/>
+                <button type="button" class="c-btn" data-testid="fd-c-end"
+                    on:click=move |_| conn::request(json!({"api_key": api::END_CHAT, "gid": gid()}))>
+                    "End chat"
+                </button>
+            </Show>
+        </header>
+        <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
+            on:scroll=on_scroll>
+            <Show when=has_older>
+                <button type="button" class="c-btn" data-testid="fd-c-older" on:click=move |_| load_older()>
+                    "Load older messages"
+                </button>
+            </Show>
+            <For each=move || store.messages.get() key=|m| m.id.clone() children=message/>
+        </div>
+        <form class="c-form" on:submit=move |e: ev::SubmitEvent| {
+            e.prevent_default();
+            submit();
+        }>
+            <label for="c-in" class="c-sr">"Reply"</label>
+            <textarea id="c-in" node_ref=input data-testid="fd-c-input" rows="2" maxlength="5000"
+                placeholder="Type a reply, Enter sends"
+                on:keydown=move |e: ev::KeyboardEvent| {
+                    if e.key() == "Enter" && !e.shift_key() && !e.is_composing() && e.key_code() != 229 {
+                        e.prevent_default();
+                        submit();
+                    }
+                }></textarea>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-c-send">"Send"</button>
+        </form>
+    }
+}
+
+fn message(m: MessageInfo) -> impl IntoView {
+    let from = match m.direction.as_str() {
+        "to_service" => "visitor",
+        "to_visiter" => "agent",
+        _ => "system",
+    };
+    let body = if m.file_type != 0 && is_http_url(&m.msg) {
+        Either::Left(view! {
+            <a href=m.msg.clone() rel="noopener noreferrer" target="_blank">{m.msg.clone()}</a>
+        })
+    } else {
+        Either::Right(m.msg)
+    };
+    view! {
+        <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()>{body}</div>
+    }
+}
