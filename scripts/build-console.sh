@@ -6,24 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-die() { echo "build-console: $*" >&2; exit 1; }
-
-command -v trunk >/dev/null || die "trunk not found (cargo install trunk --version ~0.21 --locked)"
-if [ ! -x widget/tools/node_modules/.bin/wasm-opt ]; then
-    command -v npm >/dev/null || die "npm not found: needed once to install wasm-opt (binaryen) into widget/tools"
-    echo "build-console: installing wasm-opt (npm binaryen, pinned) into widget/tools"
-    npm ci --prefix widget/tools --no-audit --no-fund >&2 || die "npm ci --prefix widget/tools failed"
-fi
-export PATH="$PWD/widget/tools/node_modules/.bin:$PATH"
-[ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
-    die "wrong wasm-opt: $(wasm-opt --version) (expected binaryen 132 from widget/tools)"
-want_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
-have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') ||
-    die "wasm-bindgen not found (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
-[ "$have_wb" = "$want_wb" ] ||
-    die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
-    die "wasm32 target missing (rustup target add wasm32-unknown-unknown)"
+SCRIPT=build-console
+# shellcheck source=scripts/wasm-tools.sh
+source scripts/wasm-tools.sh
 
 echo "build-console: agent console -> dist/console"
 (cd console && trunk build --release --offline=true)

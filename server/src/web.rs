@@ -80,7 +80,7 @@ fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
 fn not_built(what: &str) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        format!("{what} is not built: run `./x run` (or scripts/build-widget.sh) first\n"),
+        format!("{what} is not built: run `./x build` (or scripts/build-widget.sh and scripts/build-console.sh) first\n"),
     )
         .into_response()
 }

@@ -221,13 +221,7 @@ async fn agents_of_other_sites_and_other_agents_cannot_touch_a_visitor() {
     srv.agent(&site.sysnum, "bob@test").await;
     srv.agent(&other.sysnum, "eve@other").await;
     let (mut alice, _) = srv.agent_client("alice@test").await;
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("v1", "hello").await;
-    v.client.ack("v1").await;
-    let gid = alice.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hello").await;
 
     let (mut eve, login) = srv.agent_client("eve@other").await;
     assert!(login["data"]["guest_list"].get(&gid).is_none());
@@ -408,13 +402,7 @@ async fn transfer_errors() {
     let alice_ix = login["data"]["ix"].as_str().unwrap().to_owned();
     let (_eve, eve_login) = srv.agent_client("eve@other").await;
     let eve_ix = eve_login["data"]["ix"].as_str().unwrap().to_owned();
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("v1", "hi").await;
-    v.client.ack("v1").await;
-    let gid = alice.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hi").await;
     for (req, code) in [
         (json!({"api_key": 32400, "aix": alice_ix}), -32403),
         (json!({"api_key": 32400, "gid": gid}), -32404),
@@ -543,13 +531,7 @@ async fn typing_indicators_both_ways() {
     srv.agent(&site.sysnum, "alice@test").await;
     srv.agent(&site.sysnum, "bob@test").await;
     let (mut alice, _) = srv.agent_client("alice@test").await;
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("v1", "hello").await;
-    v.client.ack("v1").await;
-    let gid = alice.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mut v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hello").await;
 
     // Visitor → agent: 32799.
     send_frame(

@@ -25,13 +25,9 @@ async fn an_agent_uploads_an_image_and_sends_it_to_the_visitor() {
     srv.agent(&site.sysnum, "alice@test").await;
     let token = srv.token("alice@test").await;
     let (mut alice, _) = AgentClient::login(&srv.ws, &token).await;
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("v1", "can you show me?").await;
-    v.client.ack("v1").await;
-    let gid = alice.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mut v, gid) = srv
+        .visitor_to(&site.sysnum, &mut alice, "can you show me?")
+        .await;
 
     let r = upload(&srv, &token, "photo%20one.png", PNG.to_vec()).await;
     assert_eq!(r.status(), 200);
@@ -171,13 +167,7 @@ async fn media_messages_must_be_http_urls_and_cards_json_objects() {
     let site = srv.site().await;
     srv.agent(&site.sysnum, "alice@test").await;
     let (mut alice, _) = srv.agent_client("alice@test").await;
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("v1", "hi").await;
-    v.client.ack("v1").await;
-    let gid = alice.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hi").await;
     for (msg, ft) in [
         ("javascript:alert(1)", 1),
         ("data:text/html,<script>alert(1)</script>", 6),

@@ -116,13 +116,7 @@ async fn ending_chats_checks_its_input() {
     srv.agent(&site.sysnum, "b@test").await;
     let (mut ca, _) = srv.agent_client("a@test").await;
     let (mut cb, _) = srv.agent_client("b@test").await;
-    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
-    v.client.send_text("m", "hi").await;
-    v.client.ack("m").await;
-    let gid = ca.push(32399).await["data"]["gid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut ca, "hi").await;
     for (req, code) in [
         (json!({"api_key": 32600}), -32601),
         (json!({"api_key": 32600, "gid": "999999"}), -32303),

@@ -110,6 +110,25 @@ impl TestServer {
         login(&self.http, account, PASSWORD).await
     }
 
+    /// A new visitor of `sysnum` who wrote `text` (acked), and their `gid` as `agent` learnt
+    /// it from the `32399` push.
+    pub async fn visitor_to(
+        &self,
+        sysnum: &str,
+        agent: &mut AgentClient,
+        text: &str,
+    ) -> (Session, String) {
+        let mut v = VisitorClient::fresh(&self.ws, sysnum).await;
+        v.client.send_text("first", text).await;
+        v.client.ack("first").await;
+        let push = agent.push(32399).await;
+        let gid = push["data"]["gid"]
+            .as_str()
+            .expect("32399 carries data.gid")
+            .to_owned();
+        (v, gid)
+    }
+
     /// A logged-in agent connection.
     pub async fn agent_client(&self, account: &str) -> (AgentClient, Value) {
         let token = self.token(account).await;

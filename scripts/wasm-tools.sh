@@ -1,0 +1,24 @@
+# Sourced by scripts/build-widget.sh and scripts/build-console.sh (which set $SCRIPT first):
+# checks the tools every Trunk build here needs and puts binaryen 132's wasm-opt first on PATH.
+#   trunk 0.21 · wasm-bindgen-cli = Cargo.lock's wasm-bindgen · the wasm32 target
+#   wasm-opt from widget/tools (npm binaryen 132; Debian's 108 corrupts wasm-bindgen's
+#   externref table), installed once with `npm ci` from the pinned lock file.
+
+die() { echo "$SCRIPT: $*" >&2; exit 1; }
+
+command -v trunk >/dev/null || die "trunk not found (cargo install trunk --version ~0.21 --locked)"
+if [ ! -x widget/tools/node_modules/.bin/wasm-opt ]; then
+    command -v npm >/dev/null || die "npm not found: needed once to install wasm-opt (binaryen) into widget/tools"
+    echo "$SCRIPT: installing wasm-opt (npm binaryen, pinned) into widget/tools"
+    npm ci --prefix widget/tools --no-audit --no-fund >&2 || die "npm ci --prefix widget/tools failed"
+fi
+export PATH="$PWD/widget/tools/node_modules/.bin:$PATH"
+[ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
+    die "wrong wasm-opt: $(wasm-opt --version) (expected binaryen 132 from widget/tools)"
+want_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') ||
+    die "wasm-bindgen not found (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
+[ "$have_wb" = "$want_wb" ] ||
+    die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+    die "wasm32 target missing (rustup target add wasm32-unknown-unknown)"
