@@ -221,6 +221,8 @@ export class ConsolePage {
     await this.page.getByTestId('fd-c-password').fill(password);
     await this.page.getByTestId('fd-c-login').click();
     await this.page.getByTestId('fd-c-mine').waitFor({ state: 'attached' });
+    // The socket session (31000) is live once the console enables its controls.
+    await this.page.locator('[data-testid="fd-c-suspend"]:enabled').waitFor();
   }
   /** `waiting`, `mine` or `agents`. */
   list(name) { return this.page.getByTestId(`fd-c-${name}`); }

@@ -229,7 +229,10 @@ fn Console(store: Store) -> impl IntoView {
             <nav class="c-side" aria-label="Chats">
                 <div class="c-top">
                     <span>{me_nick}</span>
+                    // Enabled once the socket session (31000) is live: a request sent before
+                    // that would be dropped or answered with -9999.
                     <button type="button" class="c-btn" data-testid="fd-c-suspend"
+                        disabled=move || !store.online.get()
                         aria-pressed=move || store.suspended.get().to_string() on:click=suspend>
                         {move || if store.suspended.get() { "Resume" } else { "Suspend" }}
                     </button>
