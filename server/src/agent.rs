@@ -23,9 +23,7 @@ use shared::agent::{
     TransferData, TypingData,
 };
 use shared::visitor::MsgKind;
-use shared::MAX_FRAME_BYTES;
 use tokio::sync::mpsc;
-use tracing::Instrument;
 
 use crate::db::{now_s, Agent, DbResult, Visitor};
 use crate::hub::AgentFrame;
@@ -60,18 +58,8 @@ async fn upgrade(
                 .into_response();
         }
     }
-    if !state.limits.connects.check(&addr.ip()) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many connections from this address",
-        )
-            .into_response();
-    }
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| {
-            session(state, socket).instrument(tracing::info_span!("agent", peer = %addr))
-        })
+    let span = tracing::info_span!("agent", peer = %addr);
+    crate::accept_socket(ws, state, addr.ip(), span, session::<WebSocket>)
 }
 
 /// A logged-in connection.

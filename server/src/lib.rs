@@ -191,6 +191,33 @@ impl AppState {
     }
 }
 
+/// Accepts a WebSocket for `session` after the checks both socket endpoints share: the per-IP
+/// connection limit and the frame size limits. The session runs inside `span`.
+pub(crate) fn accept_socket<F, Fut>(
+    ws: axum::extract::ws::WebSocketUpgrade,
+    state: AppState,
+    ip: IpAddr,
+    span: tracing::Span,
+    session: F,
+) -> axum::response::Response
+where
+    F: FnOnce(AppState, axum::extract::ws::WebSocket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    use axum::response::IntoResponse;
+    use tracing::Instrument;
+    if !state.limits.connects.check(&ip) {
+        return (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too many connections from this address",
+        )
+            .into_response();
+    }
+    ws.max_message_size(shared::MAX_FRAME_BYTES)
+        .max_frame_size(shared::MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session(state, socket).instrument(span))
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     // Every route but uploads takes bodies of at most 1 MiB; uploads have their own limit.

@@ -23,7 +23,7 @@ use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::ids::Seq;
 use shared::visitor::{ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
-use shared::{MAX_BODY_CHARS, MAX_FRAME_BYTES, MAX_PARTNERID_CHARS};
+use shared::{MAX_BODY_CHARS, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
@@ -76,18 +76,8 @@ async fn upgrade(
         )
             .into_response();
     }
-    if !state.limits.connects.check(&addr.ip()) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many connections from this address",
-        )
-            .into_response();
-    }
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| {
-            session(state, socket).instrument(tracing::info_span!("visitor_ws", peer = %addr))
-        })
+    let span = tracing::info_span!("visitor_ws", peer = %addr);
+    crate::accept_socket(ws, state, addr.ip(), span, session::<WebSocket>)
 }
 
 /// A refusal at session start: the error frame to send before closing.

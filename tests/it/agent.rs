@@ -311,7 +311,7 @@ async fn browser_origins_are_checked_for_agent_sockets() {
 async fn transfer_hands_the_visitor_over_without_a_break() {
     let srv = TestServer::start().await;
     let site = srv.site().await;
-    let alice_kf = srv.agent(&site.sysnum, "alice@test").await;
+    srv.agent(&site.sysnum, "alice@test").await;
     let bob_kf = srv.agent(&site.sysnum, "bob@test").await;
     let (mut alice, alice_login) = srv.agent_client("alice@test").await;
     let alice_ix = alice_login["data"]["ix"].as_str().unwrap().to_owned();
@@ -386,7 +386,6 @@ async fn transfer_hands_the_visitor_over_without_a_break() {
         .request(json!({"api_key": 32300, "gid": gid, "msg": "me again"}))
         .await;
     assert_eq!(r["code"], -32304);
-    let _ = alice_kf;
     srv.stop().await;
 }
 
