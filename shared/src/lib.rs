@@ -6,12 +6,15 @@
 //!   per-conversation sequence numbers, acks after commit, resume from a sequence.
 //! - [`agent`]: the seed 001 agent protocol on `/ws/agent`: the `{api_key, code, message,
 //!   status, data}` envelope, every `api_key` and error code, and our documented extensions.
+//! - [`card`]: product and order cards (message kinds 3 and 4): the seeds' loose JSON, safe
+//!   URLs only.
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //!
 //! Invariant: this crate depends on `serde` only, so it compiles unchanged to native code and
 //! to `wasm32-unknown-unknown`, and it never does I/O.
 
 pub mod agent;
+pub mod card;
 pub mod config;
 pub mod ids;
 pub mod visitor;

@@ -1,0 +1,501 @@
+//! Product and order cards: the JSON body of a message whose kind is 3 (product) or 4 (order).
+//!
+//! The fields are the seed's own (seed 003 `card_*` and `order_*`/`goods`, seed 000's
+//! `product` JSON `{pid, title, img, info, price, url}`), and they arrive as the seeds send
+//! them: numbers as strings, URLs `encodeURIComponent`-ed, `goods` as a JSON string. Parse a
+//! body with `serde_json::from_str::<RawCard>` (this crate stays serde-only), then
+//! [`RawCard::product`] / [`RawCard::order`] give the normalised card.
+//!
+//! Every URL goes through [`safe_url`]: only an absolute `http:`/`https:` URL (after undoing
+//! one level of percent-encoding) may become a link or an image source; anything else
+//! (`javascript:`, `data:`, a mini-program page path) is dropped from links and images.
+//! Titles and texts are plain strings that callers render as text nodes.
+
+use serde::Deserialize;
+
+use crate::config::{is_http_url, Locale};
+
+/// A value the seeds send either as a JSON string or as a number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Loose {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Loose {
+    pub fn text(&self) -> String {
+        match self {
+            Loose::Str(s) => s.clone(),
+            Loose::Int(n) => n.to_string(),
+            Loose::Float(f) => f.to_string(),
+            Loose::Bool(b) => b.to_string(),
+        }
+    }
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Loose::Str(s) => s.trim().parse().ok(),
+            Loose::Int(n) => Some(*n),
+            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+            _ => None,
+        }
+    }
+}
+
+/// One good of an order card (`{name, pictureUrl}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawGood {
+    #[serde(default)]
+    pub name: Option<Loose>,
+    #[serde(default, rename = "pictureUrl")]
+    pub picture_url: Option<Loose>,
+}
+
+/// `goods`: an array, or (as seed 003 sends it) that array as a JSON string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawGoods {
+    List(Vec<RawGood>),
+    Text(String),
+}
+
+/// A card body as sent, every field optional and loosely typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawCard {
+    // Product, seed 003.
+    pub card_title: Option<Loose>,
+    pub card_url: Option<Loose>,
+    pub card_desc: Option<Loose>,
+    pub card_note: Option<Loose>,
+    pub card_picture: Option<Loose>,
+    // Product, seed 000.
+    pub title: Option<Loose>,
+    pub url: Option<Loose>,
+    pub info: Option<Loose>,
+    pub price: Option<Loose>,
+    pub img: Option<Loose>,
+    // Order, seed 003.
+    pub order_status: Option<Loose>,
+    pub status_custom: Option<Loose>,
+    pub create_time: Option<Loose>,
+    pub order_code: Option<Loose>,
+    pub order_url: Option<Loose>,
+    pub goods_count: Option<Loose>,
+    pub total_fee: Option<Loose>,
+    pub goods: Option<RawGoods>,
+}
+
+/// A product card, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub title: String,
+    /// A safe `http(s)` link, if the card has one.
+    pub url: Option<String>,
+    pub desc: String,
+    /// The seed's tag line, e.g. a price.
+    pub note: String,
+    pub picture: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Good {
+    pub name: String,
+    pub picture: Option<String>,
+}
+
+/// An order card, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// 0 (custom, see `status_custom`) … 7; anything else is treated as 0.
+    pub status: u8,
+    pub status_custom: String,
+    /// Milliseconds since the epoch.
+    pub create_time: Option<i64>,
+    pub code: String,
+    pub url: Option<String>,
+    pub goods_count: Option<i64>,
+    /// In cents (fen).
+    pub total_fee: Option<i64>,
+    pub goods: Vec<Good>,
+}
+
+fn text(v: &Option<Loose>) -> String {
+    v.as_ref().map(Loose::text).unwrap_or_default()
+}
+
+fn first_text(a: &Option<Loose>, b: &Option<Loose>) -> String {
+    let t = text(a);
+    if t.trim().is_empty() {
+        text(b)
+    } else {
+        t
+    }
+}
+
+fn url(v: &Option<Loose>) -> Option<String> {
+    v.as_ref().and_then(|v| safe_url(&v.text()))
+}
+
+impl RawCard {
+    /// The product card, or `None` when it has no title (seed 003: `card_title` is required).
+    pub fn product(&self) -> Option<Product> {
+        let title = first_text(&self.card_title, &self.title);
+        if title.trim().is_empty() {
+            return None;
+        }
+        Some(Product {
+            title,
+            url: url(&self.card_url).or_else(|| url(&self.url)),
+            desc: first_text(&self.card_desc, &self.info),
+            note: first_text(&self.card_note, &self.price),
+            picture: url(&self.card_picture).or_else(|| url(&self.img)),
+        })
+    }
+
+    /// The order card, or `None` when it has neither a code nor goods nor a status.
+    pub fn order(&self) -> Option<Order> {
+        let goods: Vec<RawGood> = match &self.goods {
+            Some(RawGoods::List(l)) => l.clone(),
+            Some(RawGoods::Text(s)) => parse_goods(s),
+            None => Vec::new(),
+        };
+        let goods: Vec<Good> = goods
+            .iter()
+            .map(|g| Good {
+                name: text(&g.name),
+                picture: url(&g.picture_url),
+            })
+            .filter(|g| !g.name.trim().is_empty() || g.picture.is_some())
+            .collect();
+        let code = text(&self.order_code);
+        if code.trim().is_empty() && goods.is_empty() && self.order_status.is_none() {
+            return None;
+        }
+        let status = self
+            .order_status
+            .as_ref()
+            .and_then(Loose::int)
+            .and_then(|s| u8::try_from(s).ok())
+            .filter(|s| *s <= 7)
+            .unwrap_or(0);
+        Some(Order {
+            status,
+            status_custom: text(&self.status_custom),
+            create_time: self.create_time.as_ref().and_then(Loose::int),
+            code,
+            url: url(&self.order_url),
+            goods_count: self.goods_count.as_ref().and_then(Loose::int),
+            total_fee: self.total_fee.as_ref().and_then(Loose::int),
+            goods,
+        })
+    }
+}
+
+/// `goods` sent as a string: the JSON array itself, possibly percent-encoded once. Only
+/// `{name, pictureUrl}` objects of strings are read (enough for the seed's shape without a
+/// JSON parser in this crate); anything else yields no goods.
+fn parse_goods(s: &str) -> Vec<RawGood> {
+    let decoded;
+    let s = if s.trim_start().starts_with('%') {
+        decoded = percent_decode(s).unwrap_or_default();
+        decoded.as_str()
+    } else {
+        s
+    };
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let obj = &rest[open + 1..open + close];
+        out.push(RawGood {
+            name: string_field(obj, "name").map(Loose::Str),
+            picture_url: string_field(obj, "pictureUrl").map(Loose::Str),
+        });
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+/// The string value of `"key":"…"` inside one flat JSON object's text, with `\"`, `\\`,
+/// `\/` and `\uXXXX` unescaped.
+fn string_field(obj: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\"");
+    let at = obj.find(&pat)? + pat.len();
+    let after = obj[at..].trim_start().strip_prefix(':')?.trim_start();
+    let body = after.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Undoes one level of `encodeURIComponent`; `None` if an escape is malformed or the bytes
+/// are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A URL that may become a link or an image source: `raw` itself when it is an absolute
+/// `http(s)` URL, else `raw` percent-decoded once when *that* is one (seed 003 asks sites to
+/// `encodeURIComponent` card URLs). Everything else is `None`.
+pub fn safe_url(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if is_http_url(raw) {
+        return Some(raw.to_owned());
+    }
+    let lower = raw.get(..10).unwrap_or(raw).to_ascii_lowercase();
+    if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
+        return percent_decode(raw).filter(|d| is_http_url(d));
+    }
+    None
+}
+
+/// `total_fee` in cents as `12.34`.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// The seed's order status names (1–7); 0 means "use `status_custom`".
+pub fn order_status_label(status: u8, locale: Locale) -> &'static str {
+    const CN: [&str; 7] = [
+        "待付款",
+        "待发货",
+        "运输中",
+        "派送中",
+        "已完成",
+        "待评价",
+        "已取消",
+    ];
+    const TW: [&str; 7] = [
+        "待付款",
+        "待發貨",
+        "運輸中",
+        "派送中",
+        "已完成",
+        "待評價",
+        "已取消",
+    ];
+    const EN: [&str; 7] = [
+        "Awaiting payment",
+        "Awaiting shipment",
+        "In transit",
+        "Out for delivery",
+        "Completed",
+        "Awaiting review",
+        "Cancelled",
+    ];
+    let names = match locale {
+        Locale::Cn => &CN,
+        Locale::Tw => &TW,
+        Locale::En => &EN,
+    };
+    match status {
+        1..=7 => names[usize::from(status) - 1],
+        _ => "",
+    }
+}
+
+impl Order {
+    /// The status to show: the seed's name, or `status_custom` for 0.
+    pub fn status_text(&self, locale: Locale) -> String {
+        match order_status_label(self.status, locale) {
+            "" => self.status_custom.clone(),
+            s => s.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> RawCard {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn seed_003_product_with_encoded_urls() {
+        let p = raw(
+            r#"{"card_title":"云客服_智齿客服","card_url":"http%3A%2F%2Fwww.sobot.com",
+            "card_desc":"云客服","card_note":"1500,2000",
+            "card_picture":"https%3A%2F%2Fimg.sobot.com%2Fconsole%2Fcommon%2Fface%2Fadmin.png"}"#,
+        )
+        .product()
+        .unwrap();
+        assert_eq!(p.title, "云客服_智齿客服");
+        assert_eq!(p.url.as_deref(), Some("http://www.sobot.com"));
+        assert_eq!(p.note, "1500,2000");
+        assert_eq!(
+            p.picture.as_deref(),
+            Some("https://img.sobot.com/console/common/face/admin.png")
+        );
+    }
+
+    #[test]
+    fn seed_000_product() {
+        let p = raw(r#"{"pid":1,"title":" Apple MacBook Air ","img":"http://www.wolive.cc/assets/images/pro.jpg",
+            "info":"13.3英寸","price":"¥7588.00","url":"http://www.wolive.cc/demo/index/product1"}"#)
+        .product()
+        .unwrap();
+        assert_eq!(p.title, " Apple MacBook Air ");
+        assert_eq!(p.note, "¥7588.00");
+        assert_eq!(p.desc, "13.3英寸");
+        assert_eq!(
+            p.url.as_deref(),
+            Some("http://www.wolive.cc/demo/index/product1")
+        );
+    }
+
+    #[test]
+    fn unsafe_urls_are_dropped() {
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "javascript%3Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "/pages/goods/index?id=1",
+            "http%3A%2F%2Fa b",
+            "%E0%A4%A",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+        let p = raw(
+            r#"{"card_title":"<img src=x onerror=alert(1)>","card_url":"javascript:alert(1)",
+            "card_picture":"javascript:alert(2)"}"#,
+        )
+        .product()
+        .unwrap();
+        assert_eq!(p.title, "<img src=x onerror=alert(1)>");
+        assert_eq!((p.url, p.picture), (None, None));
+    }
+
+    #[test]
+    fn product_needs_a_title() {
+        assert!(raw(r#"{"card_url":"http://a.example"}"#)
+            .product()
+            .is_none());
+        assert!(raw("{}").product().is_none());
+    }
+
+    #[test]
+    fn seed_003_order_with_goods_as_string() {
+        let o = raw(r#"{"order_status":1,"status_custom":"自定义状态","create_time":"1586414406391",
+            "order_code":11111,"order_url":"http%3A%2F%2Fwww.sobot.com","goods_count":"2","total_fee":1000,
+            "goods":"[{\"name\":\"saaadad\",\"pictureUrl\":\"https%3A%2F%2Fimg.sobot.com%2Fa.png\"}]"}"#)
+        .order()
+        .unwrap();
+        assert_eq!(o.status, 1);
+        assert_eq!(o.status_text(Locale::Cn), "待付款");
+        assert_eq!(o.status_text(Locale::En), "Awaiting payment");
+        assert_eq!(o.create_time, Some(1_586_414_406_391));
+        assert_eq!(o.code, "11111");
+        assert_eq!(o.url.as_deref(), Some("http://www.sobot.com"));
+        assert_eq!(o.goods_count, Some(2));
+        assert_eq!(o.total_fee.map(money).as_deref(), Some("10.00"));
+        assert_eq!(
+            o.goods,
+            vec![Good {
+                name: "saaadad".into(),
+                picture: Some("https://img.sobot.com/a.png".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn order_custom_status_and_goods_as_array() {
+        let o = raw(
+            r#"{"order_status":"0","status_custom":"Packed","order_code":"A-1",
+            "goods":[{"name":"x","pictureUrl":"javascript:alert(1)"}]}"#,
+        )
+        .order()
+        .unwrap();
+        assert_eq!(o.status_text(Locale::En), "Packed");
+        assert_eq!(o.goods[0].picture, None);
+        let o = raw(r#"{"order_status":99,"order_code":"B"}"#)
+            .order()
+            .unwrap();
+        assert_eq!(o.status, 0);
+        assert!(raw(r#"{"card_title":"x"}"#).order().is_none());
+    }
+
+    #[test]
+    fn money_formats_cents() {
+        assert_eq!(money(0), "0.00");
+        assert_eq!(money(5), "0.05");
+        assert_eq!(money(123456), "1234.56");
+        assert_eq!(money(-250), "-2.50");
+    }
+
+    #[test]
+    fn goods_string_parser_is_total() {
+        for s in [
+            "",
+            "[",
+            "[{",
+            "[{\"name\":",
+            "[{\"name\":\"a\\u12",
+            "[{\"name\":\"\\",
+            "}{",
+            "%5B%7B%22name%22%3A%22a%22%7D%5D",
+        ] {
+            let _ = parse_goods(s);
+        }
+        assert_eq!(
+            parse_goods("%5B%7B%22name%22%3A%22a%22%7D%5D")[0]
+                .name
+                .as_ref()
+                .map(Loose::text),
+            Some("a".into())
+        );
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics_and_only_http_survives(s in ".*") {
+            let _ = parse_goods(&s);
+            let _ = percent_decode(&s);
+            if let Some(u) = safe_url(&s) {
+                prop_assert!(is_http_url(&u));
+            }
+        }
+    }
+}
