@@ -22,7 +22,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use shared::agent::Uploaded;
 use shared::visitor::MsgKind;
 
 use crate::db::{random_hex, StoredFile};
@@ -110,16 +110,6 @@ fn pct(s: &str) -> String {
         }
     }
     out
-}
-
-#[derive(Serialize)]
-pub struct Uploaded {
-    pub url: String,
-    pub name: String,
-    pub mime: String,
-    pub size: usize,
-    /// The seed 001 `file_type` to send the URL with.
-    pub file_type: u8,
 }
 
 fn upload_dir(state: &AppState) -> &Path {

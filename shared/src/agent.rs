@@ -335,6 +335,18 @@ pub struct TransferData {
     pub to_ix: String,
 }
 
+/// The answer of `POST /api/files` (an agent upload, REST beside this protocol): send `url`
+/// with `32300` and this `file_type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub url: String,
+    pub name: String,
+    pub mime: String,
+    pub size: usize,
+    /// The seed 001 `file_type` to send the URL with.
+    pub file_type: u8,
+}
+
 /// `data` of the `32700` response and the `32799` push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingData {

@@ -288,6 +288,32 @@ pub fn money(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
+/// An amount typed by a person, `12.34`, `12.5` or `12`, in cents; `None` for anything else
+/// (signs, exponents, more than two decimals, separators).
+pub fn parse_cents(s: &str) -> Option<i64> {
+    let (whole, frac) = match s.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (s, ""),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || frac.len() > 2 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(frac)
+}
+
+/// The name of an uploaded file from its URL (`…/files/{id}/{name}`): the last path
+/// segment, percent-decoded.
+pub fn file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let last = path.rsplit('/').next().unwrap_or(path);
+    percent_decode(last)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| last.to_owned())
+}
+
 /// The seed's order status names (1–7); 0 means "use `status_custom`".
 pub fn order_status_label(status: u8, locale: Locale) -> &'static str {
     const CN: [&str; 7] = [
@@ -460,6 +486,27 @@ mod tests {
     }
 
     #[test]
+    fn amounts_to_cents() {
+        assert_eq!(parse_cents("12.5"), Some(1250));
+        assert_eq!(parse_cents("12.34"), Some(1234));
+        assert_eq!(parse_cents("7"), Some(700));
+        assert_eq!(parse_cents("0.05"), Some(5));
+        for bad in ["", ".5", "1.", "1.234", "-1", "1e3", "1,5", "１", "99999999999999999999"] {
+            assert_eq!(parse_cents(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn file_names_from_urls() {
+        assert_eq!(
+            file_name("http://h/files/ab12/Q3%20report%20%E6%8A%A5%E5%91%8A.pdf"),
+            "Q3 report 报告.pdf"
+        );
+        assert_eq!(file_name("https://h/x/a.png?v=1#top"), "a.png");
+        assert_eq!(file_name("https://h/x/%ZZ.txt"), "%ZZ.txt");
+    }
+
+    #[test]
     fn goods_string_parser_is_total() {
         for s in [
             "",
@@ -493,6 +540,8 @@ mod props {
         fn never_panics_and_only_http_survives(s in ".*") {
             let _ = parse_goods(&s);
             let _ = percent_decode(&s);
+            let _ = parse_cents(&s);
+            let _ = file_name(&s);
             if let Some(u) = safe_url(&s) {
                 prop_assert!(is_http_url(&u));
             }
