@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
@@ -40,8 +40,10 @@ export function setupSite(db, name = 'E2E shop') {
 /** `frontdesk serve` as a child process. */
 export class Server {
   static async start(db, port = 0) {
+    // Uploads go beside the database file, in its temp folder.
+    const uploads = join(dirname(db.replace(/^sqlite:\/\//, '')), 'uploads');
     const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--database-url', db, '--no-demo',
-      '--web-dir', join(ROOT, 'dist'), '--public-dir', join(ROOT, 'public')],
+      '--web-dir', join(ROOT, 'dist'), '--public-dir', join(ROOT, 'public'), '--upload-dir', uploads],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FRONTDESK_LOG: 'warn' } });
     const lines = createInterface({ input: child.stdout });
     const addr = await new Promise((resolve, reject) => {

@@ -10,13 +10,15 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use serde_json::{json, Value};
-use shared::agent::{api, code, AdminEntry, Envelope, ListData, MessageData, TransferData};
+use shared::agent::{
+    api, code, AdminEntry, Envelope, ListData, MessageData, TransferData, TypingData,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use crate::notify;
 use crate::store::{Store, PAGE_SIZE};
+use crate::{media, notify};
 
 const TOKEN_KEY: &str = "frontdesk-console-token";
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(25);
@@ -277,6 +279,10 @@ fn handle(store: Store, frame: Value) {
             logout("Your session has expired. Please log in again.");
             return;
         }
+        if key == api::TYPING {
+            // Only a hint (the chat may have just been transferred or ended).
+            return;
+        }
         let msg = frame.get("message").and_then(Value::as_str).unwrap_or("");
         store
             .notice
@@ -313,7 +319,8 @@ fn handle(store: Store, frame: Value) {
             let visible = notify::page_visible();
             let is_open = store.open.get_untracked().as_deref() == Some(gid.as_str());
             let seen = is_open && visible;
-            let text = d.message_info.msg.clone();
+            let text = media::preview(&d.message_info);
+            store.visitor_typing(gid.clone(), false);
             if !store.message(d.message_info, !seen) {
                 request(json!({"api_key": api::CHAT_LIST}));
             }
@@ -351,6 +358,11 @@ fn handle(store: Store, frame: Value) {
         api::TRANSFER | api::TRANSFER_DONE => {
             if let Some(d) = data::<TransferData>(frame) {
                 store.transfer(d);
+            }
+        }
+        api::VISITOR_TYPING => {
+            if let Some(d) = data::<TypingData>(frame) {
+                store.visitor_typing(d.gid, d.status == 1);
             }
         }
         api::ONLINE_AGENTS => {

@@ -4,10 +4,17 @@
 //! - [`store`]: the reactive state (lists, the open chat) and how frames change it.
 //! - [`conn`]: the socket: login `31000`, heartbeats, reconnect with backoff, requests.
 //! - [`view`]: the components. Every visitor-supplied string is a text node or an attribute
-//!   value; a non-text message is a link only when it is an `http(s)` URL.
+//!   value.
+//! - [`media`]: message bodies by kind (image, voice, video, file, product and order cards);
+//!   only `http(s)` URLs become links or sources.
+//! - [`compose`]: attachments, cards and the typing signal.
+//! - [`http`]: the REST calls (login, upload).
 //! - [`notify`]: desktop notification, beep and the tab title.
 
+mod compose;
 mod conn;
+mod http;
+mod media;
 mod notify;
 mod store;
 mod view;

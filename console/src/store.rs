@@ -29,7 +29,13 @@ pub struct Store {
     /// Pages of history loaded so far and the total the server reported.
     pub pages: RwSignal<u32>,
     pub total: RwSignal<u64>,
+    /// Visitors typing now (`32799`), by gid: when the indicator lapses (ms since the epoch).
+    pub typing: RwSignal<BTreeMap<String, f64>>,
 }
+
+/// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
+/// repeat it every 2 s while typing).
+pub const TYPING_LAPSE_MS: f64 = 6000.0;
 
 impl Store {
     pub fn new(token: Option<String>) -> Self {
@@ -46,6 +52,7 @@ impl Store {
             messages: RwSignal::new(Vec::new()),
             pages: RwSignal::new(0),
             total: RwSignal::new(0),
+            typing: RwSignal::new(BTreeMap::new()),
         }
     }
 
@@ -122,6 +129,29 @@ impl Store {
         }
     }
 
+    /// `32799`: `gid` started (`true`) or stopped typing. A start lapses by itself after
+    /// [`TYPING_LAPSE_MS`].
+    pub fn visitor_typing(&self, gid: String, on: bool) {
+        if on {
+            let until = js_sys::Date::now() + TYPING_LAPSE_MS;
+            self.typing.update(|t| {
+                t.insert(gid.clone(), until);
+            });
+            let typing = self.typing;
+            set_timeout(
+                move || {
+                    let now = js_sys::Date::now();
+                    typing.update(|t| t.retain(|_, until| *until > now));
+                },
+                std::time::Duration::from_millis(TYPING_LAPSE_MS as u64 + 50),
+            );
+        } else {
+            self.typing.update(|t| {
+                t.remove(&gid);
+            });
+        }
+    }
+
     pub fn close_chat(&self) {
         self.open.set(None);
         self.messages.set(Vec::new());
@@ -144,6 +174,7 @@ impl Store {
         self.online.set(false);
         self.guests.set(BTreeMap::new());
         self.agents.set(BTreeMap::new());
+        self.typing.set(BTreeMap::new());
         self.close_chat();
     }
 }

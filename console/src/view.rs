@@ -1,18 +1,15 @@
 //! The console's components. Visitor-supplied strings (uname, partnerid, message text) are
 //! only ever text nodes or attribute values; nothing is parsed as HTML.
 
-use leptos::either::Either;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use serde_json::json;
 use shared::agent::{api, GuestEntry, MessageInfo};
-use shared::config::is_http_url;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
+use crate::compose::{Attach, CardForm, Typing};
 use crate::store::Store;
-use crate::{conn, notify};
+use crate::{conn, http, media, notify};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -27,38 +24,6 @@ pub fn App() -> impl IntoView {
             fallback=move || view! { <Login store/> }>
             <Console store/>
         </Show>
-    }
-}
-
-/// `POST /api/agent/login` → the token, or an error text for the form.
-async fn login(account: String, password: String) -> Result<String, String> {
-    let win = web_sys::window().ok_or("no window")?;
-    let headers = web_sys::Headers::new().map_err(|_| "headers")?;
-    let _ = headers.set("content-type", "application/json");
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    let body = json!({"account": account, "password": password}).to_string();
-    init.set_body(&body.into());
-    let resp = JsFuture::from(win.fetch_with_str_and_init("/api/agent/login", &init))
-        .await
-        .map_err(|_| "The server cannot be reached.".to_owned())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "bad response")?;
-    let status = resp.status();
-    let text = match resp.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    }
-    .unwrap_or_default();
-    match status {
-        200 => serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("token")?.as_str().map(str::to_owned))
-            .ok_or_else(|| "Unexpected answer from the server.".to_owned()),
-        401 => Err("Wrong account or password.".into()),
-        403 => Err("This account is disabled.".into()),
-        429 => Err("Too many attempts. Please wait a minute and try again.".into()),
-        s => Err(format!("Login failed (HTTP {s}).")),
     }
 }
 
@@ -80,7 +45,7 @@ fn Login(store: Store) -> impl IntoView {
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match login(a.trim().to_owned(), p).await {
+            match http::login(a.trim().to_owned(), p).await {
                 Ok(token) => conn::start(store, token),
                 Err(msg) => store.notice.set(msg),
             }
@@ -139,11 +104,7 @@ fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
         let gid = gid.clone();
         move || store.open.with(|o| o.as_deref() == Some(gid.as_str()))
     };
-    let last = g
-        .last_msg
-        .as_ref()
-        .map(|m| m.msg.clone())
-        .unwrap_or_default();
+    let last = g.last_msg.as_ref().map(media::preview).unwrap_or_default();
     let unread = g.unread;
     let name = guest_name(&g);
     let item_gid = gid.clone();
@@ -320,6 +281,13 @@ fn ChatPane(store: Store) -> impl IntoView {
             load_older();
         }
     };
+    let typing = Typing::new();
+    // Leaving a chat (another one opened, or it closed) ends "typing" there.
+    Effect::new(move |_| {
+        store.open.track();
+        typing.stop();
+    });
+    on_cleanup(move || typing.stop());
     let submit = move || {
         let Some(el) = input.get_untracked() else {
             return;
@@ -330,8 +298,15 @@ fn ChatPane(store: Store) -> impl IntoView {
             return;
         }
         conn::request(json!({"api_key": api::SEND, "gid": gid(), "msg": text, "file_type": 0}));
+        typing.sent();
         el.set_value("");
         let _ = el.focus();
+    };
+    let gid_signal = Signal::derive(gid);
+    let card_open = RwSignal::new(false);
+    let visitor_typing = move || {
+        let gid = gid();
+        store.typing.with(|t| t.contains_key(&gid))
     };
     let others = move || {
         let me = store.me_ix.get();
@@ -372,13 +347,33 @@ fn ChatPane(store: Store) -> impl IntoView {
             </Show>
             <For each=move || store.messages.get() key=|m| m.id.clone() children=message/>
         </div>
+        <Show when=visitor_typing>
+            <p class="c-typing" data-testid="fd-c-typing" role="status">"The visitor is typing…"</p>
+        </Show>
+        <Show when=move || is_mine() && card_open.get()>
+            <CardForm gid=gid_signal open=card_open/>
+        </Show>
         <form class="c-form" on:submit=move |e: ev::SubmitEvent| {
             e.prevent_default();
             submit();
         }>
+            <Show when=is_mine>
+                <div class="c-tools">
+                    <Attach store gid=gid_signal/>
+                    <button type="button" class="c-btn" data-testid="fd-c-card-toggle"
+                        aria-expanded=move || card_open.get().to_string()
+                        on:click=move |_| card_open.update(|o| *o = !*o)>"Card"</button>
+                </div>
+            </Show>
             <label for="c-in" class="c-sr">"Reply"</label>
             <textarea id="c-in" node_ref=input data-testid="fd-c-input" rows="2" maxlength="5000"
                 placeholder="Type a reply, Enter sends"
+                on:input=move |_| {
+                    let typed = input.get_untracked().is_some_and(|el| !el.value().trim().is_empty());
+                    if is_mine() {
+                        typing.input(&gid(), typed);
+                    }
+                }
                 on:keydown=move |e: ev::KeyboardEvent| {
                     if e.key() == "Enter" && !e.shift_key() && !e.is_composing() && e.key_code() != 229 {
                         e.prevent_default();
@@ -396,14 +391,8 @@ fn message(m: MessageInfo) -> impl IntoView {
         "to_visiter" => "agent",
         _ => "system",
     };
-    let body = if m.file_type != 0 && is_http_url(&m.msg) {
-        Either::Left(view! {
-            <a href=m.msg.clone() rel="noopener noreferrer" target="_blank">{m.msg.clone()}</a>
-        })
-    } else {
-        Either::Right(m.msg)
-    };
     view! {
-        <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()>{body}</div>
+        <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()
+            data-kind=m.file_type.to_string()>{media::body(&m)}</div>
     }
 }

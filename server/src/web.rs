@@ -260,7 +260,8 @@ async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Res
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-                 style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+                 style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
+                 media-src 'self' https: http:; connect-src 'self'; \
                  base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             ),
         ),

@@ -301,7 +301,11 @@ pub fn parse_cents(s: &str) -> Option<i64> {
         return None;
     }
     let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(frac)
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(frac)
 }
 
 /// The name of an uploaded file from its URL (`…/files/{id}/{name}`): the last path
@@ -491,7 +495,17 @@ mod tests {
         assert_eq!(parse_cents("12.34"), Some(1234));
         assert_eq!(parse_cents("7"), Some(700));
         assert_eq!(parse_cents("0.05"), Some(5));
-        for bad in ["", ".5", "1.", "1.234", "-1", "1e3", "1,5", "１", "99999999999999999999"] {
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.234",
+            "-1",
+            "1e3",
+            "1,5",
+            "１",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_cents(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,256 @@
+//! What the agent sends besides text: attachments (uploaded with `POST /api/files`, then sent
+//! with `32300` and the `file_type` the server detected), product and order cards (`32300`
+//! `file_type` 3/4 with the seed 003 field names), and the typing signal `32700`.
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use serde_json::{json, Map, Value};
+use shared::agent::api;
+use shared::card::{parse_cents, safe_url};
+use shared::visitor::MsgKind;
+
+use crate::store::Store;
+use crate::{conn, http};
+
+/// While the agent keeps typing, `32700 status 1` is repeated this often (the visitor's
+/// indicator times out after 6 s).
+const TYPING_EVERY_MS: f64 = 2000.0;
+
+/// The agent's typing state: which chat we last said "typing" to, and when.
+#[derive(Clone, Copy)]
+pub struct Typing(StoredValue<Option<(String, f64)>>);
+
+impl Typing {
+    pub fn new() -> Self {
+        Typing(StoredValue::new(None))
+    }
+
+    /// The reply box of `gid` changed: `typed` is whether it holds any text.
+    pub fn input(&self, gid: &str, typed: bool) {
+        let now = js_sys::Date::now();
+        let last = self.0.get_value();
+        let same = last.as_ref().is_some_and(|(g, _)| g == gid);
+        if typed {
+            if !same {
+                self.stop();
+            }
+            if !same || last.is_some_and(|(_, t)| now - t >= TYPING_EVERY_MS) {
+                conn::request(json!({"api_key": api::TYPING, "gid": gid, "status": 1}));
+                self.0.set_value(Some((gid.to_owned(), now)));
+            }
+        } else {
+            self.stop();
+        }
+    }
+
+    /// Says "stopped" to the chat we said "typing" to, if any.
+    pub fn stop(&self) {
+        if let Some((gid, _)) = self.0.get_value() {
+            self.0.set_value(None);
+            conn::request(json!({"api_key": api::TYPING, "gid": gid, "status": 0}));
+        }
+    }
+
+    /// The message was sent: the visitor's indicator clears on it, so just forget.
+    pub fn sent(&self) {
+        self.0.set_value(None);
+    }
+}
+
+/// The paper-clip button: choose a file, upload it, send its URL.
+#[component]
+pub fn Attach(store: Store, gid: Signal<String>) -> impl IntoView {
+    let input: NodeRef<html::Input> = NodeRef::new();
+    let busy = RwSignal::new(false);
+    let on_change = move |_: ev::Event| {
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let Some(file) = http::picked(&el) else {
+            return;
+        };
+        el.set_value("");
+        let token = store.token.get_untracked().unwrap_or_default();
+        let gid = gid.get_untracked();
+        busy.set(true);
+        store.notice.set(format!("Uploading {}…", file.name));
+        leptos::task::spawn_local(async move {
+            match http::upload(&token, &file).await {
+                Ok(up) => {
+                    store.notice.set(String::new());
+                    conn::request(json!({"api_key": api::SEND, "gid": gid, "msg": up.url,
+                        "file_type": up.file_type}));
+                }
+                Err(why) => store.notice.set(why),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <input type="file" id="c-file" class="c-sr" node_ref=input data-testid="fd-c-file-input"
+            on:change=on_change disabled=move || busy.get()/>
+        <label for="c-file" class="c-btn" class=("c-busy", move || busy.get()) title="Send an image or a file">
+            "Attach"
+        </label>
+    }
+}
+
+/// A `<label>` and `<input>` of the card form; the value is read back through `node`.
+fn field(id: &'static str, label: &'static str, node: NodeRef<html::Input>) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id node_ref=node data-testid=id/>
+    }
+}
+
+fn value(node: NodeRef<html::Input>) -> String {
+    node.get_untracked()
+        .map(|el| el.value().trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Puts `key: value` into the card when the value is not empty.
+fn put(card: &mut Map<String, Value>, key: &str, value: String) {
+    if !value.is_empty() {
+        card.insert(key.to_owned(), Value::String(value));
+    }
+}
+
+/// A URL field: empty, or an `http(s)` URL.
+fn url_field(name: &str, v: String) -> Result<String, String> {
+    if v.is_empty() || safe_url(&v).is_some() {
+        Ok(v)
+    } else {
+        Err(format!("{name} must start with http:// or https://."))
+    }
+}
+
+/// The card form: a product card (title required) or an order card (order number required).
+#[component]
+pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
+    let order = RwSignal::new(false);
+    let (title, url, desc, note, picture) = (
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+    );
+    let (code, total, count, custom, order_url) = (
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+    );
+    let status: NodeRef<html::Select> = NodeRef::new();
+    let error = RwSignal::new(String::new());
+    let build = move || -> Result<(MsgKind, Map<String, Value>), String> {
+        let mut card = Map::new();
+        if order.get_untracked() {
+            let c = value(code);
+            if c.is_empty() {
+                return Err("Enter the order number.".into());
+            }
+            put(&mut card, "order_code", c);
+            let s = status
+                .get_untracked()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            card.insert("order_status".into(), json!(s.parse::<u8>().unwrap_or(0)));
+            put(&mut card, "status_custom", value(custom));
+            let t = value(total);
+            if !t.is_empty() {
+                let c = parse_cents(&t).ok_or("Total must be an amount like 12.50.")?;
+                card.insert("total_fee".into(), json!(c));
+            }
+            let n = value(count);
+            if !n.is_empty() {
+                let n: u32 = n.parse().map_err(|_| "Items must be a whole number.")?;
+                card.insert("goods_count".into(), json!(n));
+            }
+            put(
+                &mut card,
+                "order_url",
+                url_field("The link", value(order_url))?,
+            );
+            card.insert("create_time".into(), json!(js_sys::Date::now() as i64));
+            Ok((MsgKind::Order, card))
+        } else {
+            let t = value(title);
+            if t.is_empty() {
+                return Err("Enter the product title.".into());
+            }
+            put(&mut card, "card_title", t);
+            put(&mut card, "card_url", url_field("The link", value(url))?);
+            put(&mut card, "card_desc", value(desc));
+            put(&mut card, "card_note", value(note));
+            put(
+                &mut card,
+                "card_picture",
+                url_field("The picture", value(picture))?,
+            );
+            Ok((MsgKind::Product, card))
+        }
+    };
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        match build() {
+            Ok((kind, card)) => {
+                error.set(String::new());
+                conn::request(json!({"api_key": api::SEND, "gid": gid.get_untracked(),
+                    "msg": Value::Object(card).to_string(), "file_type": u8::from(kind)}));
+                open.set(false);
+            }
+            Err(why) => error.set(why),
+        }
+    };
+    let statuses = [
+        (1, "Awaiting payment"),
+        (2, "Awaiting shipment"),
+        (3, "In transit"),
+        (4, "Out for delivery"),
+        (5, "Completed"),
+        (6, "Awaiting review"),
+        (7, "Cancelled"),
+        (0, "Other (below)"),
+    ];
+    view! {
+        <form class="c-cardform" data-testid="fd-c-cardform" on:submit=submit aria-label="Send a card">
+            <fieldset class="c-kind">
+                <legend>"Card"</legend>
+                <label><input type="radio" name="c-kind" checked=move || !order.get()
+                    data-testid="fd-c-kind-product" on:change=move |_| order.set(false)/>" Product"</label>
+                <label><input type="radio" name="c-kind" checked=move || order.get()
+                    data-testid="fd-c-kind-order" on:change=move |_| order.set(true)/>" Order"</label>
+            </fieldset>
+            <Show when=move || !order.get() fallback=move || view! {
+                <div class="c-grid">
+                    {field("fd-c-order-code", "Order number", code)}
+                    <label for="fd-c-order-status">"Status"</label>
+                    <select id="fd-c-order-status" node_ref=status data-testid="fd-c-order-status">
+                        {statuses.map(|(n, l)| view! { <option value=n.to_string()>{l}</option> }).collect_view()}
+                    </select>
+                    {field("fd-c-order-custom", "Other status", custom)}
+                    {field("fd-c-order-total", "Total", total)}
+                    {field("fd-c-order-count", "Items", count)}
+                    {field("fd-c-order-url", "Link", order_url)}
+                </div>
+            }>
+                <div class="c-grid">
+                    {field("fd-c-card-title-in", "Title", title)}
+                    {field("fd-c-card-url", "Link", url)}
+                    {field("fd-c-card-desc", "Description", desc)}
+                    {field("fd-c-card-note", "Price / note", note)}
+                    {field("fd-c-card-picture", "Picture URL", picture)}
+                </div>
+            </Show>
+            <p class="c-err" role="alert" data-testid="fd-c-card-error">{move || error.get()}</p>
+            <div class="c-row">
+                <button type="submit" class="c-btn c-pri" data-testid="fd-c-card-send">"Send card"</button>
+                <button type="button" class="c-btn" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,138 @@
+//! The console's two REST calls: `POST /api/agent/login` (account, password → token) and
+//! `POST /api/files` (an attachment → the URL to send with `32300`).
+
+use js_sys::Reflect;
+use serde_json::json;
+use shared::agent::Uploaded;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The server's upload cap (`server/src/files.rs`), checked here first to spare the upload.
+pub const MAX_UPLOAD_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
+
+/// `POST url` → (HTTP status, body text); `Err` when the server cannot be reached.
+async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &JsValue,
+) -> Result<(u16, String), String> {
+    let win = web_sys::window().ok_or("no window")?;
+    let h = web_sys::Headers::new().map_err(|_| "headers")?;
+    for (k, v) in headers {
+        let _ = h.set(k, v);
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&h);
+    init.set_body(body);
+    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| "The server cannot be reached.".to_owned())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "bad response")?;
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    Ok((resp.status(), text.unwrap_or_default()))
+}
+
+/// The server's `{message}` (or `{errmsg}`) from an error body, if any.
+fn server_message(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .or_else(|| v.get("errmsg"))?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+/// Logs in → the console token, or a text for the login form.
+pub async fn login(account: String, password: String) -> Result<String, String> {
+    let body = json!({"account": account, "password": password}).to_string();
+    let (status, text) = post(
+        "/api/agent/login",
+        &[("content-type", "application/json")],
+        &body.into(),
+    )
+    .await?;
+    match status {
+        200 => serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("token")?.as_str().map(str::to_owned))
+            .ok_or_else(|| "Unexpected answer from the server.".to_owned()),
+        401 => Err("Wrong account or password.".into()),
+        403 => Err("This account is disabled.".into()),
+        429 => Err("Too many attempts. Please wait a minute and try again.".into()),
+        s => Err(format!("Login failed (HTTP {s}).")),
+    }
+}
+
+/// A `File` from an `<input type=file>`: its name, size and type (through `Reflect`, so no
+/// extra web-sys features).
+pub struct Picked {
+    pub file: JsValue,
+    pub name: String,
+    pub size: f64,
+    pub mime: String,
+}
+
+fn prop(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The first file chosen in `input`, if any.
+pub fn picked(input: &web_sys::HtmlInputElement) -> Option<Picked> {
+    let files = prop(input, "files");
+    let file = js_sys::Reflect::get_u32(&files, 0)
+        .ok()
+        .filter(|f| !f.is_undefined() && !f.is_null())?;
+    Some(Picked {
+        name: prop(&file, "name").as_string().unwrap_or_default(),
+        size: prop(&file, "size").as_f64().unwrap_or(0.0),
+        mime: prop(&file, "type").as_string().unwrap_or_default(),
+        file,
+    })
+}
+
+/// Uploads `f` with the agent's token → where it is served and the `file_type` to send.
+pub async fn upload(token: &str, f: &Picked) -> Result<Uploaded, String> {
+    if f.size > MAX_UPLOAD_BYTES {
+        return Err("The file is larger than 10 MiB.".into());
+    }
+    if f.size == 0.0 {
+        return Err("The file is empty.".into());
+    }
+    let url = format!(
+        "/api/files?name={}",
+        String::from(js_sys::encode_uri_component(&f.name))
+    );
+    let auth = format!("Bearer {token}");
+    let mime = if f.mime.is_empty() {
+        "application/octet-stream"
+    } else {
+        &f.mime
+    };
+    let (status, text) = post(
+        &url,
+        &[("authorization", &auth), ("content-type", mime)],
+        &f.file,
+    )
+    .await?;
+    match status {
+        200 => serde_json::from_str::<Uploaded>(&text)
+            .map_err(|_| "Unexpected answer from the server.".to_owned()),
+        401 => Err("Your session has expired. Please log in again.".into()),
+        413 => Err("The file is larger than 10 MiB.".into()),
+        415 => Err(format!(
+            "This file type is not accepted. {}",
+            server_message(&text)
+        )),
+        s => Err(format!(
+            "Upload failed (HTTP {s}). {}",
+            server_message(&text)
+        )),
+    }
+}

@@ -1,0 +1,157 @@
+//! How a message body is shown, by seed 001 `file_type`: text; an image inline; voice and
+//! video with the browser's player; a file as a download link; product and order cards from
+//! [`shared::card`]. Every URL that becomes an `href` or `src` passed
+//! [`shared::card::safe_url`] (`http(s)` only); every other string is a text node.
+
+use leptos::prelude::*;
+use shared::agent::MessageInfo;
+use shared::card::{file_name, money, safe_url, Order, Product, RawCard};
+use shared::config::Locale;
+use shared::visitor::MsgKind;
+
+fn kind(m: &MessageInfo) -> MsgKind {
+    MsgKind::try_from(m.file_type).unwrap_or(MsgKind::Text)
+}
+
+fn card(m: &MessageInfo) -> Option<RawCard> {
+    serde_json::from_str::<RawCard>(&m.msg).ok()
+}
+
+/// One line for lists and notifications.
+pub fn preview(m: &MessageInfo) -> String {
+    match kind(m) {
+        MsgKind::Text => m.msg.clone(),
+        MsgKind::Image => "[Image]".into(),
+        MsgKind::Voice => "[Voice]".into(),
+        MsgKind::Video => "[Video]".into(),
+        MsgKind::File => format!("[File] {}", file_name(&m.msg)),
+        MsgKind::Product => match card(m).and_then(|c| c.product()) {
+            Some(p) => format!("[Product] {}", p.title),
+            None => "[Product]".into(),
+        },
+        MsgKind::Order => match card(m).and_then(|c| c.order()) {
+            Some(o) => format!("[Order] {}", o.code),
+            None => "[Order]".into(),
+        },
+    }
+}
+
+fn link(url: String, text: String) -> AnyView {
+    view! {
+        <a href=url rel="noopener noreferrer" target="_blank">{text}</a>
+    }
+    .into_any()
+}
+
+fn product_view(p: Product) -> AnyView {
+    let inner = view! {
+        {p.picture.map(|src| view! { <img class="c-card-pic" src=src alt="" loading="lazy"/> })}
+        <span class="c-card-text">
+            <strong data-testid="fd-c-card-title">{p.title}</strong>
+            {(!p.desc.is_empty()).then(|| view! { <span class="c-card-desc">{p.desc}</span> })}
+            {(!p.note.is_empty()).then(|| view! { <span class="c-card-note">{p.note}</span> })}
+        </span>
+    };
+    match p.url {
+        Some(url) => view! {
+            <a class="c-card" data-testid="fd-c-card" data-card="product" href=url
+                rel="noopener noreferrer" target="_blank">{inner}</a>
+        }
+        .into_any(),
+        None => {
+            view! { <div class="c-card" data-testid="fd-c-card" data-card="product">{inner}</div> }
+                .into_any()
+        }
+    }
+}
+
+fn order_view(o: Order) -> AnyView {
+    let status = o.status_text(Locale::En);
+    let created = o.create_time.map(|ms| {
+        let d = js_sys::Date::new(&(ms as f64).into());
+        String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+    });
+    let total = o.total_fee.map(money);
+    let count = o.goods_count;
+    let goods = o
+        .goods
+        .into_iter()
+        .map(|g| {
+            view! {
+                <li>
+                    {g.picture.map(|src| view! { <img class="c-card-thumb" src=src alt="" loading="lazy"/> })}
+                    {g.name}
+                </li>
+            }
+        })
+        .collect_view();
+    let body = view! {
+        <span class="c-card-text">
+            <strong data-testid="fd-c-card-title">"Order "{o.code}</strong>
+            <span class="c-card-note">{status}</span>
+            {created.map(|c| view! { <span class="c-card-desc">{c}</span> })}
+            <ul class="c-card-goods">{goods}</ul>
+            {(count.is_some() || total.is_some()).then(|| view! {
+                <span class="c-card-desc">
+                    {count.map(|n| format!("{n} items "))}
+                    {total.map(|t| format!("Total ¥{t}"))}
+                </span>
+            })}
+        </span>
+    };
+    match o.url {
+        Some(url) => view! {
+            <a class="c-card" data-testid="fd-c-card" data-card="order" href=url
+                rel="noopener noreferrer" target="_blank">{body}</a>
+        }
+        .into_any(),
+        None => {
+            view! { <div class="c-card" data-testid="fd-c-card" data-card="order">{body}</div> }
+                .into_any()
+        }
+    }
+}
+
+/// The body of one message.
+pub fn body(m: &MessageInfo) -> AnyView {
+    let text = m.msg.clone();
+    let url = safe_url(&m.msg);
+    match (kind(m), url) {
+        (MsgKind::Image, Some(src)) => {
+            let href = src.clone();
+            view! {
+                <a href=href rel="noopener noreferrer" target="_blank">
+                    <img class="c-img" data-testid="fd-c-img" src=src alt="Image" loading="lazy"/>
+                </a>
+            }
+            .into_any()
+        }
+        (MsgKind::Voice, Some(src)) => {
+            let fallback = link(src.clone(), "Voice message".into());
+            view! { <audio controls preload="none" src=src>{fallback}</audio> }.into_any()
+        }
+        (MsgKind::Video, Some(src)) => {
+            let fallback = link(src.clone(), "Video".into());
+            view! { <video class="c-img" controls preload="metadata" src=src>{fallback}</video> }
+                .into_any()
+        }
+        (MsgKind::File, Some(src)) => {
+            let name = file_name(&src);
+            let text = name.clone();
+            view! {
+                <a class="c-file" data-testid="fd-c-file" href=src rel="noopener noreferrer" target="_blank"
+                    download=name>{text}</a>
+            }
+            .into_any()
+        }
+        (MsgKind::Product, _) => match card(m).and_then(|c| c.product()) {
+            Some(p) => product_view(p),
+            None => text.into_any(),
+        },
+        (MsgKind::Order, _) => match card(m).and_then(|c| c.order()) {
+            Some(o) => order_view(o),
+            None => text.into_any(),
+        },
+        _ => text.into_any(),
+    }
+}
