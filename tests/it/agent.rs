@@ -467,6 +467,34 @@ async fn disabling_an_agent_refuses_login_and_closes_its_sockets() {
     srv.stop().await;
 }
 
+/// `-31002` (admin_id does not exist): the token is valid but its agent row is gone. Agents
+/// are never deleted by Frontdesk (their messages reference them), so this is an operator
+/// deleting the row in the database by hand, with foreign keys off as a bulk edit would.
+#[tokio::test]
+async fn a_token_whose_agent_row_is_gone_gets_minus_31002() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "gone@test").await;
+    let token = srv.token("gone@test").await;
+    let url = format!("sqlite://{}", srv.dir.path().join("fd.db").display());
+    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    for sql in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM agents WHERE account = 'gone@test'",
+    ] {
+        sqlx::query(sql).execute(&mut raw).await.unwrap();
+    }
+    let mut c = AgentClient::connect(&srv.ws).await;
+    let r = c
+        .request(json!({"api_key": 31000, "call_type": 3, "token": token}))
+        .await;
+    assert_eq!(r["code"], -31002, "{r}");
+    assert_eq!(r["api_key"], 31000, "{r}");
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn disabling_all_of_an_agents_groups_refuses_login_with_minus_31004() {
     let srv = TestServer::start_with(|c| c.ping_interval = Duration::from_millis(200)).await;
