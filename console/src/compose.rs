@@ -46,8 +46,9 @@ impl Typing {
 
     /// Says "stopped" to the chat we said "typing" to, if any.
     pub fn stop(&self) {
-        if let Some((gid, _)) = self.0.get_value() {
-            self.0.set_value(None);
+        // `try_`: this also runs while the chat pane is being torn down.
+        if let Some(Some((gid, _))) = self.0.try_get_value() {
+            self.0.try_set_value(None);
             conn::request(json!({"api_key": api::TYPING, "gid": gid, "status": 0}));
         }
     }
