@@ -217,7 +217,8 @@ async fn chat_index(
     let csp = format!(
         "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
-         connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+         media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors {}",
         frame_ancestors(&state, &q).await
     );
     let extra = [

@@ -11,13 +11,20 @@
 //! (`javascript:`, `data:`, a mini-program page path) is dropped from links and images.
 //! Titles and texts are plain strings that callers render as text nodes.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::config::{is_http_url, Locale};
 
-/// A value the seeds send either as a JSON string or as a number.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// A value the seeds send either as a JSON string or as a number (or a boolean); anything
+/// else (an object, an array) fails the card.
+///
+/// `Deserialize` is written by hand: it accepts exactly what `#[serde(untagged)]` over these
+/// variants would, without serde's buffered `Content` machinery, which cost the chat page's
+/// wasm bundle about 20 KB gzip.
+#[derive(Debug, Clone)]
 pub enum Loose {
     Str(String),
     Int(i64),
@@ -30,7 +37,7 @@ impl Loose {
         match self {
             Loose::Str(s) => s.clone(),
             Loose::Int(n) => n.to_string(),
-            Loose::Float(f) => f.to_string(),
+            Loose::Float(f) => float_text(*f),
             Loose::Bool(b) => b.to_string(),
         }
     }
@@ -44,6 +51,45 @@ impl Loose {
     }
 }
 
+/// A JSON float as text: the shortest decimal with at most 9 fraction digits that reads back
+/// as `f` (so `399.5` → `"399.5"`, `0.1` → `"0.1"`), else `f` rounded to 9 decimals; from
+/// 10^19 on, `<mantissa>e<exponent>`. Written out because core's float formatting costs the
+/// chat page's wasm bundle about 8 KB gzip; card values are prices and ids, not science.
+fn float_text(f: f64) -> String {
+    if !f.is_finite() {
+        return String::new(); // JSON has no NaN or infinity
+    }
+    let mut a = f.abs();
+    let sign = if f < 0.0 { "-" } else { "" };
+    if a >= 1e19 {
+        let mut e = 0;
+        while a >= 10.0 {
+            a /= 10.0;
+            e += 1;
+        }
+        return format!("{sign}{}e{e}", float_text(a));
+    }
+    let (mut k, mut scale) = (0, 1.0);
+    while k < 9 && (a * scale).round() / scale != a {
+        k += 1;
+        scale *= 10.0;
+    }
+    let mut s = ((a * scale).round() as u64).to_string();
+    if k > 0 {
+        while s.len() <= k {
+            s.insert(0, '0');
+        }
+        s.insert(s.len() - k, '.');
+        let end = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(end);
+    }
+    if s == "0" {
+        s
+    } else {
+        format!("{sign}{s}")
+    }
+}
+
 /// One good of an order card (`{name, pictureUrl}`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawGood {
@@ -53,16 +99,127 @@ pub struct RawGood {
     pub picture_url: Option<Loose>,
 }
 
-/// `goods`: an array, or (as seed 003 sends it) that array as a JSON string.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// `goods`: an array, or (as seed 003 sends it) that array as a JSON string. (`Deserialize`
+/// by hand, as for [`Loose`].)
+#[derive(Debug, Clone)]
 pub enum RawGoods {
     List(Vec<RawGood>),
     Text(String),
 }
 
-/// A card body as sent, every field optional and loosely typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+impl RawCard {
+    /// The loose field called `key`, if there is one.
+    fn field(&mut self, key: &str) -> Option<&mut Option<Loose>> {
+        Some(match key {
+            "card_title" => &mut self.card_title,
+            "card_url" => &mut self.card_url,
+            "card_desc" => &mut self.card_desc,
+            "card_note" => &mut self.card_note,
+            "card_picture" => &mut self.card_picture,
+            "title" => &mut self.title,
+            "url" => &mut self.url,
+            "info" => &mut self.info,
+            "price" => &mut self.price,
+            "img" => &mut self.img,
+            "order_status" => &mut self.order_status,
+            "status_custom" => &mut self.status_custom,
+            "create_time" => &mut self.create_time,
+            "order_code" => &mut self.order_code,
+            "order_url" => &mut self.order_url,
+            "goods_count" => &mut self.goods_count,
+            "total_fee" => &mut self.total_fee,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCard {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCard;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a card object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCard, A::Error> {
+                let mut card = RawCard::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "goods" {
+                        card.goods = map.next_value()?;
+                    } else if let Some(slot) = card.field(&key) {
+                        *slot = map.next_value()?;
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                Ok(card)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Loose;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, a number or a boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Loose, E> {
+                Ok(Loose::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Loose, E> {
+                Ok(Loose::Str(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Loose, E> {
+                Ok(Loose::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Loose, E> {
+                Ok(i64::try_from(v).map_or(Loose::Float(v as f64), Loose::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Loose, E> {
+                Ok(Loose::Float(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Loose, E> {
+                Ok(Loose::Bool(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawGoods {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawGoods;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of goods, or that list as a JSON string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawGoods, E> {
+                Ok(RawGoods::Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawGoods, E> {
+                Ok(RawGoods::Text(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawGoods, A::Error> {
+                let mut list = Vec::new();
+                while let Some(good) = seq.next_element()? {
+                    list.push(good);
+                }
+                Ok(RawGoods::List(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A card body as sent, every field optional and loosely typed. It must be a JSON object;
+/// unknown keys are ignored, and of a repeated key the last one counts. (`Deserialize` by
+/// hand: one code path for the 17 loose fields instead of serde's per-field one.)
+#[derive(Debug, Clone, Default)]
 pub struct RawCard {
     // Product, seed 003.
     pub card_title: Option<Loose>,
@@ -308,14 +465,27 @@ pub fn parse_cents(s: &str) -> Option<i64> {
         .checked_add(frac)
 }
 
-/// The name of an uploaded file from its URL (`…/files/{id}/{name}`): the last path
-/// segment, percent-decoded.
+/// The name to show for a file URL: its last path segment (no query or fragment),
+/// percent-decoded, without control or bidirectional-override characters (so a name cannot
+/// pretend to end in another extension). A URL without such a segment is shown whole.
 pub fn file_name(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let last = path.rsplit('/').next().unwrap_or(path);
-    percent_decode(last)
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| last.to_owned())
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let Some((_host, path)) = rest.split_once('/') else {
+        return url.to_owned();
+    };
+    let seg = path.rsplit('/').next().unwrap_or("");
+    let decoded = percent_decode(seg).unwrap_or_else(|| seg.to_owned());
+    let name: String = decoded
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '\u{200e}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        url.to_owned()
+    } else {
+        name.to_owned()
+    }
 }
 
 /// The seed's order status names (1–7); 0 means "use `status_custom`".
@@ -482,6 +652,69 @@ mod tests {
     }
 
     #[test]
+    fn floats_read_as_written() {
+        let cases: [(f64, &str); 14] = [
+            (399.5, "399.5"),
+            (0.1, "0.1"),
+            (399.99, "399.99"),
+            (-2.25, "-2.25"),
+            (123456.789, "123456.789"),
+            (7588.0, "7588"),
+            (-0.0, "0"),
+            (0.1 + 0.2, "0.3"),
+            (1e-12, "0"),
+            (-1e-12, "0"),
+            (9007199254740993.0, "9007199254740992"),
+            (1e16, "10000000000000000"),
+            (1.5e300, "1.5e300"),
+            (-2e19, "-2e19"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(Loose::Float(f).text(), want, "{f:e}");
+        }
+        let p = raw(r#"{"card_title":12.5,"card_note":1e2,"card_desc":-0.75}"#)
+            .product()
+            .unwrap();
+        assert_eq!(
+            (p.title.as_str(), p.note.as_str(), p.desc.as_str()),
+            ("12.5", "100", "-0.75")
+        );
+        assert_eq!(Loose::Float(1e2).int(), Some(100));
+    }
+
+    #[test]
+    fn card_json_shapes() {
+        // Unknown keys (seed 000's `pid`, anything nested) are ignored; null is absent; the
+        // last of a repeated key counts.
+        let c = raw(
+            r#"{"pid":{"a":[1,{"b":null}]},"card_title":"a","card_title":"b","card_url":null,
+            "goods":[{"name":"g","pictureUrl":null,"extra":[1]}]}"#,
+        );
+        assert_eq!(c.product().unwrap().title, "b");
+        assert!(c.card_url.is_none());
+        assert_eq!(c.order().unwrap().goods[0].name, "g");
+        // Not an object, or a field that is neither text nor a number: no card at all.
+        for bad in [
+            "[]",
+            r#"["a"]"#,
+            "\"x\"",
+            "null",
+            r#"{"card_title":["a"]}"#,
+            r#"{"card_title":{"a":1}}"#,
+            r#"{"goods":7}"#,
+            r#"{"goods":[1]}"#,
+            r#"{"card_title":"a""#,
+        ] {
+            assert!(serde_json::from_str::<RawCard>(bad).is_err(), "{bad}");
+        }
+        // Numbers beyond i64 are still text.
+        let p = raw(r#"{"card_title":18446744073709551615}"#)
+            .product()
+            .unwrap();
+        assert_eq!(p.title, "1.844674407e19");
+    }
+
+    #[test]
     fn money_formats_cents() {
         assert_eq!(money(0), "0.00");
         assert_eq!(money(5), "0.05");
@@ -518,6 +751,34 @@ mod tests {
         );
         assert_eq!(file_name("https://h/x/a.png?v=1#top"), "a.png");
         assert_eq!(file_name("https://h/x/%ZZ.txt"), "%ZZ.txt");
+    }
+
+    #[test]
+    fn file_names_keep_no_tricks() {
+        assert_eq!(
+            file_name("https://h.example/a/b/report.pdf?x=1#p2"),
+            "report.pdf"
+        );
+        assert_eq!(
+            file_name("https://h.example/a/report%2Fx.pdf"),
+            "report/x.pdf"
+        );
+        // Malformed escapes are shown as they are.
+        assert_eq!(file_name("https://h.example/100%zz.txt"), "100%zz.txt");
+        // No segment: the whole URL.
+        assert_eq!(file_name("https://h.example/"), "https://h.example/");
+        assert_eq!(file_name("https://h.example"), "https://h.example");
+        assert_eq!(
+            file_name("https://h.example/dir/?q"),
+            "https://h.example/dir/?q"
+        );
+        // Controls and bidi overrides are dropped (U+202E before "fdp.exe" shows "exe.pdf").
+        assert_eq!(file_name("https://h.example/a%E2%80%AEfdp.exe"), "afdp.exe");
+        assert_eq!(file_name("https://h.example/a%0Ab%00.txt"), "ab.txt");
+        assert_eq!(
+            file_name("https://h.example/%E2%80%AE"),
+            "https://h.example/%E2%80%AE"
+        );
     }
 
     #[test]
@@ -559,6 +820,20 @@ mod props {
             if let Some(u) = safe_url(&s) {
                 prop_assert!(is_http_url(&u));
             }
+        }
+
+        #[test]
+        fn decimal_floats_read_back(m in -1_000_000_000_000i64..1_000_000_000_000, k in 0u32..7) {
+            let f = m as f64 / 10f64.powi(k as i32);
+            let text = float_text(f);
+            prop_assert_eq!(text.parse::<f64>().unwrap(), f, "{}", text);
+        }
+
+        #[test]
+        fn any_float_has_some_text(f in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO) {
+            let text = float_text(f);
+            prop_assert!(!text.is_empty());
+            prop_assert!(text.len() < 40, "{}", text);
         }
     }
 }

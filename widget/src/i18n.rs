@@ -6,6 +6,8 @@ use shared::config::Locale;
 
 /// Every string the chat page shows or announces.
 pub struct Texts {
+    /// The locale these texts are for (order status names come from `shared::card`).
+    pub locale: Locale,
     /// `lang` attribute of the chat page.
     pub lang: &'static str,
     /// Chat window header and document title.
@@ -34,9 +36,22 @@ pub struct Texts {
     /// Name shown above agent messages that carry no nickname.
     pub agent: &'static str,
     pub you: &'static str,
+    /// Alternative text of an image message.
+    pub image: &'static str,
+    /// Opens an image, a voice or a video message in a new tab.
+    pub open: &'static str,
+    /// The hint under a file's name.
+    pub download: &'static str,
+    /// Order card: its heading, the label before its number, the label before its total.
+    pub order: &'static str,
+    pub order_no: &'static str,
+    pub total: &'static str,
+    /// Order card: around the number of goods (one, many).
+    pub items: (&'static str, &'static str, &'static str),
 }
 
 pub static CN: Texts = Texts {
+    locale: Locale::Cn,
     lang: "zh-CN",
     title: "在线客服",
     collapse: "收起聊天窗口",
@@ -57,9 +72,17 @@ pub static CN: Texts = Texts {
     greeting: "您好,请问有什么可以帮您?",
     agent: "客服",
     you: "我",
+    image: "图片",
+    open: "打开",
+    download: "下载",
+    order: "订单",
+    order_no: "订单编号:",
+    total: "合计:",
+    items: ("共 ", " 件", " 件"),
 };
 
 pub static EN: Texts = Texts {
+    locale: Locale::En,
     lang: "en",
     title: "Customer service",
     collapse: "Minimise chat",
@@ -80,9 +103,17 @@ pub static EN: Texts = Texts {
     greeting: "Hello! How can we help you?",
     agent: "Agent",
     you: "You",
+    image: "Image",
+    open: "Open",
+    download: "Download",
+    order: "Order",
+    order_no: "Order no. ",
+    total: "Total: ",
+    items: ("", " item", " items"),
 };
 
 pub static TW: Texts = Texts {
+    locale: Locale::Tw,
     lang: "zh-TW",
     title: "線上客服",
     collapse: "收起聊天視窗",
@@ -103,7 +134,22 @@ pub static TW: Texts = Texts {
     greeting: "您好,請問有什麼可以幫您?",
     agent: "客服",
     you: "我",
+    image: "圖片",
+    open: "打開",
+    download: "下載",
+    order: "訂單",
+    order_no: "訂單編號:",
+    total: "合計:",
+    items: ("共 ", " 件", " 件"),
 };
+
+impl Texts {
+    /// An order's number of goods: "共 2 件", "1 item", "2 items".
+    pub fn items(&self, n: i64) -> String {
+        let (before, one, many) = self.items;
+        format!("{before}{n}{}", if n == 1 { one } else { many })
+    }
+}
 
 pub fn texts(locale: Locale) -> &'static Texts {
     match locale {
@@ -119,5 +165,21 @@ pub fn launcher_texts(locale: Locale) -> (&'static str, &'static str) {
         Locale::Cn => ("在线客服", "在线客服聊天窗口"),
         Locale::En => ("Customer service", "Customer service chat"),
         Locale::Tw => ("線上客服", "線上客服聊天視窗"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_match_their_locale_and_count_items() {
+        for l in [Locale::Cn, Locale::En, Locale::Tw] {
+            assert_eq!(texts(l).locale, l);
+        }
+        assert_eq!(EN.items(1), "1 item");
+        assert_eq!(EN.items(2), "2 items");
+        assert_eq!(CN.items(2), "共 2 件");
+        assert_eq!(TW.items(1), "共 1 件");
     }
 }

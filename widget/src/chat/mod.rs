@@ -8,10 +8,12 @@
 //!   what happens when the browser blocks that storage in the iframe).
 //! - [`conn`]: the `/ws/visitor` session: hello/replay/synced, acks, resends, reconnect.
 //! - [`bridge`]: everything that talks to the host page through `postMessage`.
+//! - [`media`]: how a message body is shown (text, image, player, file link, card).
 //! - [`view`]: the components.
 
 pub mod bridge;
 pub mod conn;
+pub mod media;
 pub mod outbox;
 pub mod params;
 pub mod store;

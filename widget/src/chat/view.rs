@@ -1,19 +1,21 @@
 //! The chat page's components. Every visitor, agent or site string is rendered as a text node
-//! or an attribute value (Leptos never parses them as HTML); a non-text message becomes a link
-//! only when its body is an `http(s)` URL.
+//! or an attribute value (Leptos never parses them as HTML); a URL becomes a link, an image
+//! or a player source only when it passes `shared::card::safe_url` (`http(s)` only).
 //!
-//! Test hooks: `data-testid="fd-msg"` (with `data-seq`, `data-from`) and `fd-msg-pending`
-//! (with `data-cmid`, `data-failed`) sit on the bubble itself, whose text is exactly the
-//! message body; the author's name and the time are siblings outside it.
+//! Test hooks: `data-testid="fd-msg"` (with `data-seq`, `data-from`, `data-kind`) and
+//! `fd-msg-pending` (with `data-cmid`, `data-failed`) sit on the bubble itself, whose text is
+//! exactly the message body for text messages; the author's name and the time are siblings
+//! outside it. Inside a bubble: `fd-img` (an image message's `<img>`), `fd-file` (a file
+//! link), `fd-card` (with `data-card="product"|"order"`), `fd-card-title`, `fd-card-link`.
 
-use leptos::either::Either;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use shared::config::is_http_url;
 use shared::visitor::{Author, ChatMessage, MsgKind};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
+use web_sys::Element;
 
+use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
 use super::{bridge, conn, outbox};
@@ -139,7 +141,8 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
         let _ = el.focus();
     };
     view! {
-        <div class="fd-l" node_ref=list role="log" aria-live="polite">
+        <div class="fd-l" node_ref=list role="log" aria-live="polite"
+            on:load:capture=move |e: ev::Event| keep_at_bottom(list, &e)>
             <Show when=empty>
                 <p class="fd-e">{t.greeting}</p>
             </Show>
@@ -174,6 +177,21 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
     }
 }
 
+/// A picture that finished loading made the list taller: if the visitor was at the bottom
+/// before that, stay there (an image arriving must not push the newest messages away).
+fn keep_at_bottom(list: NodeRef<html::Div>, e: &web_sys::Event) {
+    let grown = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+    let (Some(el), Some(grown)) = (list.get_untracked(), grown) else {
+        return;
+    };
+    let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+    if gap - grown.offset_height() < 48 {
+        el.set_scroll_top(el.scroll_height());
+    }
+}
+
 /// `HH:MM` in the visitor's time zone.
 fn clock(ts: i64) -> String {
     let d = js_sys::Date::new(&(ts as f64).into());
@@ -189,13 +207,168 @@ fn clock(ts: i64) -> String {
     s
 }
 
-fn body_view(kind: MsgKind, body: String) -> impl IntoView {
-    if kind != MsgKind::Text && is_http_url(&body) {
-        Either::Left(view! {
-            <a href=body.clone() rel="noopener noreferrer" target="_blank">{body.clone()}</a>
-        })
-    } else {
-        Either::Right(body)
+/// `rel` of every link to something outside the chat page.
+const REL: &str = "noopener noreferrer";
+
+/// A local date and time (`YYYY-MM-DD HH:MM`) from milliseconds since the epoch; `None`
+/// when that is no date (out of range).
+fn date_time(ms: i64) -> Option<String> {
+    let d = js_sys::Date::new(&(ms as f64).into());
+    (!d.get_time().is_nan()).then(|| {
+        media::date_time(
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes(),
+        )
+    })
+}
+
+/// Fills a bubble (a `use:` directive) with a message body: text, or (when it is safe to) an
+/// image, a player, a file link or a card; [`media::shown`] decides which.
+///
+/// Built with plain DOM calls rather than `view!`: a bubble's content never changes, and
+/// this keeps the bundle small. Every value is set with `set_text_content` or
+/// `set_attribute`, never as HTML, and every `href`/`src` has passed `safe_url`.
+fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
+    bubble.set_text_content(None);
+    let b = &bubble;
+    match media::shown(kind, body) {
+        Shown::Text(s) => b.set_text_content(Some(&s)),
+        Shown::Image(src) => {
+            let a = link(b, "", &src);
+            set(&a, &[("title", t.open)]);
+            set(
+                &picture(&a, "fd-im", &src, t.image),
+                &[("data-testid", "fd-img")],
+            );
+        }
+        Shown::Voice(src) => player(b, "audio", "none", &src, t),
+        Shown::Video(src) => player(b, "video", "metadata", &src, t),
+        Shown::File { url, name } => {
+            let a = link(b, "fd-fi", &url);
+            set(&a, &[("data-testid", "fd-file"), ("download", "")]);
+            line(&a, "fd-ct", &name);
+            line(&a, "fd-cs", t.download);
+        }
+        Shown::Product(p) => {
+            let c = card(b, "product", p.url.as_deref());
+            let row = add(&c, "div", "fd-pc");
+            if let Some(src) = &p.picture {
+                picture(&row, "fd-cp", src, "");
+            }
+            let x = add(&row, "div", "fd-cx");
+            title(&x, &p.title);
+            line(&x, "fd-cs", &p.desc);
+            line(&x, "fd-cn", &p.note);
+        }
+        Shown::Order(o) => {
+            let c = card(b, "order", o.url.as_deref());
+            let head = add(&c, "div", "fd-oh");
+            title(&head, t.order);
+            line(&head, "fd-os", &o.status_text(t.locale));
+            if !o.code.is_empty() {
+                line(&c, "fd-cs", &format!("{}{}", t.order_no, o.code));
+            }
+            if let Some(when) = o.create_time.and_then(date_time) {
+                line(&c, "fd-cs", &when);
+            }
+            if !o.goods.is_empty() {
+                let list = add(&c, "ul", "fd-g");
+                for g in &o.goods {
+                    let li = add(&list, "li", "");
+                    if let Some(src) = &g.picture {
+                        picture(&li, "", src, "");
+                    }
+                    line(&li, "", &g.name);
+                }
+            }
+            let mut sum = Vec::new();
+            if let Some(n) = o.goods_count {
+                sum.push(t.items(n));
+            }
+            if let Some(fee) = o.total_fee {
+                sum.push(format!("{}{}", t.total, media::price(fee)));
+            }
+            line(&c, "fd-cs fd-ot", &sum.join(" · "));
+        }
+    }
+}
+
+/// Appends a new `<tag class=…>` to `parent`.
+fn add(parent: &Element, tag: &str, class: &str) -> Element {
+    let el = document().create_element(tag).unwrap_throw();
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    let _ = parent.append_child(&el);
+    el
+}
+
+/// Appends `<span class=…>text</span>` (a text node), unless `text` is blank.
+fn line(parent: &Element, class: &str, text: &str) -> Option<Element> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let el = add(parent, "span", class);
+    el.set_text_content(Some(text));
+    Some(el)
+}
+
+fn set(el: &Element, attrs: &[(&str, &str)]) {
+    for (k, v) in attrs {
+        let _ = el.set_attribute(k, v);
+    }
+}
+
+/// A link that opens `href` (which passed `safe_url`) in a new tab.
+fn link(parent: &Element, class: &str, href: &str) -> Element {
+    let a = add(parent, "a", class);
+    set(&a, &[("href", href), ("rel", REL), ("target", "_blank")]);
+    a
+}
+
+/// Appends a lazily loaded `<img>` of `src` (which passed `safe_url`); `alt` "" is decorative.
+fn picture(parent: &Element, class: &str, src: &str, alt: &str) -> Element {
+    let img = add(parent, "img", class);
+    set(&img, &[("alt", alt), ("loading", "lazy"), ("src", src)]);
+    img
+}
+
+fn title(parent: &Element, text: &str) {
+    if let Some(el) = line(parent, "fd-ct", text) {
+        set(&el, &[("data-testid", "fd-card-title")]);
+    }
+}
+
+/// `<audio>`/`<video>` with controls, and a link to open the file where the player cannot.
+fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
+    let m = add(bubble, tag, "");
+    set(
+        &m,
+        &[
+            ("controls", ""),
+            ("playsinline", ""),
+            ("preload", preload),
+            ("src", src),
+        ],
+    );
+    link(bubble, "fd-o", src).set_text_content(Some(t.open));
+}
+
+/// A card's frame (`fd-card`); the whole card is one link when the card has a (safe) URL.
+/// Returns the element the card's content goes into.
+fn card(bubble: &Element, kind: &str, url: Option<&str>) -> Element {
+    let c = add(bubble, "div", "fd-c");
+    set(&c, &[("data-testid", "fd-card"), ("data-card", kind)]);
+    match url {
+        Some(href) => {
+            let a = link(&c, "fd-cl", href);
+            set(&a, &[("data-testid", "fd-card-link")]);
+            a
+        }
+        None => c,
     }
 }
 
@@ -210,9 +383,8 @@ fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
         <div class=class>
             {name.map(|n| view! { <span class="fd-n">{n}</span> })}
             <div class="fd-b" data-testid="fd-msg" data-seq=m.seq.0.to_string()
-                data-from=m.from.as_str()>
-                {body_view(m.kind, m.body)}
-            </div>
+                data-from=m.from.as_str() data-kind=u8::from(m.kind).to_string()
+                use:fill=(m.kind, m.body, t)></div>
             <time class="fd-t">{clock(m.ts)}</time>
         </div>
     }
@@ -224,9 +396,7 @@ fn pending(p: Pending, t: &'static Texts) -> impl IntoView {
     view! {
         <div class="fd-m fd-v fd-p" class=("fd-fail", failed)>
             <div class="fd-b" data-testid="fd-msg-pending" data-cmid=p.cmid.as_str().to_owned()
-                data-failed=failed.to_string()>
-                {body_view(p.kind, p.body)}
-            </div>
+                data-failed=failed.to_string() use:fill=(p.kind, p.body, t)></div>
             <span class="fd-t">{if failed { t.failed } else { t.sending }}</span>
             {failed.then(|| view! {
                 <button type="button" class="fd-rm" on:click=move |_| conn::discard(&cmid)>

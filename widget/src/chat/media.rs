@@ -1,0 +1,165 @@
+//! What a message body is shown as: the pure decision behind `view::body_view`, kept out of
+//! the components so it can be tested natively.
+//!
+//! Media kinds (image, voice, video, file) are shown as such only when the body passes
+//! [`safe_url`] (`http(s)` only); cards (product, order) only when the body parses as a
+//! seed card ([`shared::card`]). Everything else falls back to the raw body as text.
+
+use shared::card::{file_name, money, safe_url, Order, Product, RawCard};
+use shared::visitor::MsgKind;
+
+/// A message body, ready for the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Text(String),
+    Image(String),
+    Voice(String),
+    Video(String),
+    File { url: String, name: String },
+    Product(Product),
+    Order(Order),
+}
+
+/// Decides how a message of `kind` with `body` is shown.
+pub fn shown(kind: MsgKind, body: String) -> Shown {
+    let url = || safe_url(&body);
+    let card = || serde_json::from_str::<RawCard>(&body).ok();
+    let decided = match kind {
+        MsgKind::Text => None,
+        MsgKind::Image => url().map(Shown::Image),
+        MsgKind::Voice => url().map(Shown::Voice),
+        MsgKind::Video => url().map(Shown::Video),
+        MsgKind::File => url().map(|url| Shown::File {
+            name: file_name(&url),
+            url,
+        }),
+        MsgKind::Product => card().and_then(|c| c.product()).map(Shown::Product),
+        MsgKind::Order => card().and_then(|c| c.order()).map(Shown::Order),
+    };
+    decided.unwrap_or(Shown::Text(body))
+}
+
+/// A local date and time as `YYYY-MM-DD HH:MM` (month 1–12).
+pub fn date_time(year: u32, month: u32, day: u32, hour: u32, minute: u32) -> String {
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
+}
+
+/// An order's fee in cents (fen) as shown: `¥10.00`. The seeds' amounts are in yuan, so the
+/// sign is the same in every locale.
+pub fn price(cents: i64) -> String {
+    format!("¥{}", money(cents))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::card::Good;
+
+    fn text(s: &str) -> Shown {
+        Shown::Text(s.to_owned())
+    }
+
+    #[test]
+    fn media_needs_an_http_url() {
+        let png = "http://127.0.0.1:8080/files/ab/cat.png";
+        assert_eq!(shown(MsgKind::Image, png.into()), Shown::Image(png.into()));
+        assert_eq!(
+            shown(MsgKind::Voice, "https://a.example/v.mp3".into()),
+            Shown::Voice("https://a.example/v.mp3".into())
+        );
+        assert_eq!(
+            shown(MsgKind::Video, "https://a.example/v.mp4".into()),
+            Shown::Video("https://a.example/v.mp4".into())
+        );
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:image/png;base64,iVBORw0KGgo=",
+            "/files/ab/cat.png",
+            "cat.png",
+        ] {
+            for kind in [
+                MsgKind::Image,
+                MsgKind::Voice,
+                MsgKind::Video,
+                MsgKind::File,
+            ] {
+                assert_eq!(shown(kind, bad.into()), text(bad), "{kind:?} {bad}");
+            }
+        }
+        // A text message that happens to be a URL stays text.
+        assert_eq!(shown(MsgKind::Text, png.into()), text(png));
+    }
+
+    #[test]
+    fn files_show_their_decoded_name() {
+        let url = "http://h.example/files/0123/%E6%8A%A5%E4%BB%B7%20Q3.pdf";
+        assert_eq!(
+            shown(MsgKind::File, url.into()),
+            Shown::File {
+                url: url.into(),
+                name: "报价 Q3.pdf".into()
+            }
+        );
+    }
+
+    #[test]
+    fn cards_parse_or_fall_back_to_text() {
+        let body = r#"{"card_title":"Shoes","card_url":"http%3A%2F%2Fshop.example%2Fp%2F1",
+            "card_desc":"Light","card_note":"¥399.00"}"#;
+        match shown(MsgKind::Product, body.into()) {
+            Shown::Product(p) => {
+                assert_eq!(p.title, "Shoes");
+                assert_eq!(p.url.as_deref(), Some("http://shop.example/p/1"));
+                assert_eq!((p.desc.as_str(), p.note.as_str()), ("Light", "¥399.00"));
+                assert_eq!(p.picture, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let order = r#"{"order_status":"3","order_code":"A1","total_fee":"1000",
+            "goods":"[{\"name\":\"Shoes\",\"pictureUrl\":\"javascript:x\"}]"}"#;
+        match shown(MsgKind::Order, order.into()) {
+            Shown::Order(o) => {
+                assert_eq!((o.status, o.code.as_str()), (3, "A1"));
+                assert_eq!(o.total_fee.map(price).as_deref(), Some("¥10.00"));
+                assert_eq!(
+                    o.goods,
+                    vec![Good {
+                        name: "Shoes".into(),
+                        picture: None
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        for (kind, bad) in [
+            (MsgKind::Product, "not json"),
+            (MsgKind::Product, "[1,2]"),
+            (MsgKind::Product, r#"{"card_url":"http://a.example"}"#),
+            (MsgKind::Product, r#"{"card_title":{"x":1}}"#),
+            (MsgKind::Order, r#"{"card_title":"only a product"}"#),
+            (MsgKind::Order, "{"),
+        ] {
+            assert_eq!(shown(kind, bad.into()), text(bad), "{kind:?} {bad}");
+        }
+    }
+
+    #[test]
+    fn card_urls_are_never_unsafe() {
+        let body = r#"{"card_title":"<img src=x onerror=alert(1)>","card_url":"javascript:alert(1)",
+            "card_picture":"data:image/svg+xml,<svg onload=alert(1)>"}"#;
+        let Shown::Product(p) = shown(MsgKind::Product, body.into()) else {
+            panic!("a product card");
+        };
+        assert_eq!(p.title, "<img src=x onerror=alert(1)>");
+        assert_eq!((p.url, p.picture), (None, None));
+    }
+
+    #[test]
+    fn dates_and_prices() {
+        assert_eq!(date_time(2020, 4, 9, 14, 40), "2020-04-09 14:40");
+        assert_eq!(date_time(2026, 12, 31, 0, 5), "2026-12-31 00:05");
+        assert_eq!(price(1000), "¥10.00");
+        assert_eq!(price(7), "¥0.07");
+    }
+}
