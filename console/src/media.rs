@@ -43,6 +43,19 @@ fn link(url: String, text: String) -> AnyView {
     .into_any()
 }
 
+/// A card: the whole of it a link when it has a (safe) URL.
+fn shell(kind: &'static str, url: Option<String>, inner: impl IntoView + 'static) -> AnyView {
+    match url {
+        Some(url) => view! {
+            <a class="c-card" data-testid="fd-c-card" data-card=kind href=url
+                rel="noopener noreferrer" target="_blank">{inner}</a>
+        }
+        .into_any(),
+        None => view! { <div class="c-card" data-testid="fd-c-card" data-card=kind>{inner}</div> }
+            .into_any(),
+    }
+}
+
 fn product_view(p: Product) -> AnyView {
     let inner = view! {
         {p.picture.map(|src| view! { <img class="c-card-pic" src=src alt="" loading="lazy"/> })}
@@ -52,17 +65,7 @@ fn product_view(p: Product) -> AnyView {
             {(!p.note.is_empty()).then(|| view! { <span class="c-card-note">{p.note}</span> })}
         </span>
     };
-    match p.url {
-        Some(url) => view! {
-            <a class="c-card" data-testid="fd-c-card" data-card="product" href=url
-                rel="noopener noreferrer" target="_blank">{inner}</a>
-        }
-        .into_any(),
-        None => {
-            view! { <div class="c-card" data-testid="fd-c-card" data-card="product">{inner}</div> }
-                .into_any()
-        }
-    }
+    shell("product", p.url, inner)
 }
 
 fn order_view(o: Order) -> AnyView {
@@ -99,17 +102,7 @@ fn order_view(o: Order) -> AnyView {
             })}
         </span>
     };
-    match o.url {
-        Some(url) => view! {
-            <a class="c-card" data-testid="fd-c-card" data-card="order" href=url
-                rel="noopener noreferrer" target="_blank">{body}</a>
-        }
-        .into_any(),
-        None => {
-            view! { <div class="c-card" data-testid="fd-c-card" data-card="order">{body}</div> }
-                .into_any()
-        }
-    }
+    shell("order", o.url, body)
 }
 
 /// The body of one message.
