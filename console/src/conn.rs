@@ -222,14 +222,8 @@ fn connect(c: &mut Conn) {
     c.ws = Some(ws);
 }
 
-/// `min(10 s, 0.5 s · 2^attempt)`, then a random 50–100 % of it.
-fn backoff_ms(attempt: u32) -> u32 {
-    let cap = 500u32.saturating_mul(1 << attempt.min(5)).min(10_000);
-    cap / 2 + (js_sys::Math::random() * f64::from(cap / 2)) as u32
-}
-
 fn schedule_reconnect(c: &mut Conn) {
-    let delay = backoff_ms(c.attempt);
+    let delay = shared::reconnect_delay_ms(c.attempt, js_sys::Math::random());
     c.attempt = c.attempt.saturating_add(1);
     c.store.notice.set("Connection lost, reconnecting…".into());
     c.reconnect = set_timeout_with_handle(

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use shared::agent::MessageInfo;
-use shared::card::{file_name, money, safe_url, Order, Product, RawCard};
+use shared::card::{file_name, price, safe_url, Order, Product, RawCard};
 use shared::config::Locale;
 use shared::visitor::MsgKind;
 
@@ -74,7 +74,7 @@ fn order_view(o: Order) -> AnyView {
         let d = js_sys::Date::new(&(ms as f64).into());
         String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
     });
-    let total = o.total_fee.map(money);
+    let total = o.total_fee.map(price);
     let count = o.goods_count;
     let goods = o
         .goods
@@ -97,7 +97,7 @@ fn order_view(o: Order) -> AnyView {
             {(count.is_some() || total.is_some()).then(|| view! {
                 <span class="c-card-desc">
                     {count.map(|n| format!("{n} items "))}
-                    {total.map(|t| format!("Total ¥{t}"))}
+                    {total.map(|t| format!("Total {t}"))}
                 </span>
             })}
         </span>

@@ -445,6 +445,12 @@ pub fn money(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
+/// An order's fee in cents (fen) as shown: `¥10.00`. The seeds' amounts are in yuan, so the
+/// sign is the same in every locale.
+pub fn price(cents: i64) -> String {
+    format!("¥{}", money(cents))
+}
+
 /// An amount typed by a person, `12.34`, `12.5` or `12`, in cents; `None` for anything else
 /// (signs, exponents, more than two decimals, separators).
 pub fn parse_cents(s: &str) -> Option<i64> {
@@ -720,6 +726,8 @@ mod tests {
         assert_eq!(money(5), "0.05");
         assert_eq!(money(123456), "1234.56");
         assert_eq!(money(-250), "-2.50");
+        assert_eq!(price(1000), "¥10.00");
+        assert_eq!(price(7), "¥0.07");
     }
 
     #[test]

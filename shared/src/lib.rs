@@ -10,6 +10,9 @@
 //!   URLs only.
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //!
+//! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
+//! policy of both browser clients.
+//!
 //! Invariant: this crate depends on `serde` only, so it compiles unchanged to native code and
 //! to `wasm32-unknown-unknown`, and it never does I/O.
 
@@ -23,5 +26,29 @@ pub mod visitor;
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest message body (text, or a URL for media kinds), in characters.
 pub const MAX_BODY_CHARS: usize = 5000;
+/// The reconnect delay both browser clients (chat page, agent console) wait before attempt
+/// `attempt` (0-based): `min(10 s, 0.5 s · 2^attempt)`, then 50–100 % of that by `jitter`
+/// (in `[0, 1)`, e.g. `Math.random()`), so a restarted server is not hit by every client in
+/// the same millisecond.
+pub fn reconnect_delay_ms(attempt: u32, jitter: f64) -> u32 {
+    let cap = 500u32.saturating_mul(1 << attempt.min(5)).min(10_000);
+    cap / 2 + (jitter.clamp(0.0, 1.0) * f64::from(cap / 2)) as u32
+}
+
 /// Longest `partnerid` the seed allows (seed 003: "限制300字符").
 pub const MAX_PARTNERID_CHARS: usize = 300;
+
+#[cfg(test)]
+mod tests {
+    use super::reconnect_delay_ms;
+
+    #[test]
+    fn reconnect_delay_doubles_to_ten_seconds_with_jitter() {
+        assert_eq!(reconnect_delay_ms(0, 0.0), 250);
+        assert_eq!(reconnect_delay_ms(0, 0.999), 499);
+        assert_eq!(reconnect_delay_ms(1, 0.0), 500);
+        assert_eq!(reconnect_delay_ms(4, 0.5), 6000);
+        assert_eq!(reconnect_delay_ms(5, 0.0), 5000);
+        assert_eq!(reconnect_delay_ms(u32::MAX, 1.0), 10_000);
+    }
+}

@@ -351,13 +351,6 @@ fn connect(c: &mut Conn) {
     c.last_rx = js_sys::Date::now();
 }
 
-/// Backoff: `min(10 s, 0.5 s · 2^attempt)`, then a random 50–100 % of it (jitter, so a
-/// restarted server is not hit by every visitor in the same millisecond).
-fn backoff_ms(attempt: u32) -> u32 {
-    let cap = 500u32.saturating_mul(1 << attempt.min(5)).min(10_000);
-    cap / 2 + (js_sys::Math::random() * f64::from(cap / 2)) as u32
-}
-
 fn schedule_reconnect(c: &mut Conn) {
     if c.stopped {
         return;
@@ -368,7 +361,7 @@ fn schedule_reconnect(c: &mut Conn) {
     } else {
         Status::Offline
     });
-    let delay = backoff_ms(c.attempt);
+    let delay = shared::reconnect_delay_ms(c.attempt, js_sys::Math::random());
     c.attempt = c.attempt.saturating_add(1);
     if let Some(t) = c.reconnect.take() {
         t.clear();

@@ -5,7 +5,7 @@
 //! [`safe_url`] (`http(s)` only); cards (product, order) only when the body parses as a
 //! seed card ([`shared::card`]). Everything else falls back to the raw body as text.
 
-use shared::card::{file_name, money, safe_url, Order, Product, RawCard};
+use shared::card::{file_name, safe_url, Order, Product, RawCard};
 use shared::visitor::MsgKind;
 
 /// A message body, ready for the view.
@@ -44,16 +44,10 @@ pub fn date_time(year: u32, month: u32, day: u32, hour: u32, minute: u32) -> Str
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
 }
 
-/// An order's fee in cents (fen) as shown: `¥10.00`. The seeds' amounts are in yuan, so the
-/// sign is the same in every locale.
-pub fn price(cents: i64) -> String {
-    format!("¥{}", money(cents))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::card::Good;
+    use shared::card::{price, Good};
 
     fn text(s: &str) -> Shown {
         Shown::Text(s.to_owned())
@@ -156,10 +150,8 @@ mod tests {
     }
 
     #[test]
-    fn dates_and_prices() {
+    fn dates() {
         assert_eq!(date_time(2020, 4, 9, 14, 40), "2020-04-09 14:40");
         assert_eq!(date_time(2026, 12, 31, 0, 5), "2026-12-31 00:05");
-        assert_eq!(price(1000), "¥10.00");
-        assert_eq!(price(7), "¥0.07");
     }
 }

@@ -289,7 +289,7 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
                 sum.push(t.items(n));
             }
             if let Some(fee) = o.total_fee {
-                sum.push(format!("{}{}", t.total, media::price(fee)));
+                sum.push(format!("{}{}", t.total, shared::card::price(fee)));
             }
             line(&c, "fd-cs fd-ot", &sum.join(" · "));
         }
