@@ -385,6 +385,24 @@ async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<V
         .filter(|v| v.site_id == l.agent.site_id))
 }
 
+/// The visitor `gid` names, if this agent serves them; else the error frame for `key`
+/// (`-32303` no such visitor here, `-32304` served by someone else or by nobody).
+async fn served_visitor(
+    state: &AppState,
+    l: &Login,
+    gid: &str,
+    key: i64,
+) -> DbResult<Result<Visitor, AgentFrame>> {
+    let fail = |c: i64, m: &str| Ok(Err(agent_frame(&Envelope::error(key, c, m))));
+    match visitor_of(state, l, gid).await? {
+        None => fail(code::GID_NOT_FOUND, "no such visitor"),
+        Some(v) if v.agent_id != Some(l.agent.id) => {
+            fail(code::NOT_YOUR_VISITOR, "you do not serve this visitor")
+        }
+        Some(v) => Ok(Ok(v)),
+    }
+}
+
 /// The visitor a `32100`/`32200` request names, with its `group_id`; or the error frame
 /// (`gid_code` when `gid` is missing or 0, `group_code` when `group_id` is missing).
 async fn conversation_target(
@@ -549,12 +567,10 @@ async fn end_chat(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
     let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
         return err(code::END_GID_MISSING, "gid not null");
     };
-    let Some(v) = visitor_of(state, l, gid).await? else {
-        return err(code::GID_NOT_FOUND, "no such visitor");
+    let v = match served_visitor(state, l, gid, key).await? {
+        Ok(v) => v,
+        Err(frame) => return Ok(frame),
     };
-    if v.agent_id != Some(l.agent.id) {
-        return err(code::NOT_YOUR_VISITOR, "you do not serve this visitor");
-    }
     state.db.release_visitor(v.id, None).await?;
     let line = state.db.insert_system_message(v.id, "会话已结束").await?;
     let data = MessageData {
@@ -652,12 +668,10 @@ async fn typing(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFra
         Some(s @ (0 | 1)) => s as u8,
         _ => return err(code::BAD_FRAME, "status must be 1 (typing) or 0 (stopped)"),
     };
-    let Some(v) = visitor_of(state, l, gid).await? else {
-        return err(code::GID_NOT_FOUND, "no such visitor");
+    let v = match served_visitor(state, l, gid, key).await? {
+        Ok(v) => v,
+        Err(frame) => return Ok(frame),
     };
-    if v.agent_id != Some(l.agent.id) {
-        return err(code::NOT_YOUR_VISITOR, "you do not serve this visitor");
-    }
     state.hub.publish_typing(v.id, status == 1);
     Ok(agent_frame(&Envelope::ok(
         key,

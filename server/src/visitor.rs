@@ -269,6 +269,20 @@ where
     }
 }
 
+/// An optional hello field, trimmed (empty is absent); refused when longer than `max`
+/// characters.
+fn bounded<'a>(
+    value: Option<&'a str>,
+    max: usize,
+    too_long: &'static str,
+) -> Result<Option<&'a str>, Refusal> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    if value.is_some_and(|v| v.chars().count() > max) {
+        return Err(Refusal(ErrorCode::Invalid, too_long));
+    }
+    Ok(value)
+}
+
 /// Validates the hello and finds (or creates) the visitor.
 async fn start(
     state: &AppState,
@@ -280,28 +294,22 @@ async fn start(
             "no site has this sysnum",
         )));
     };
-    let partnerid = hello
-        .partnerid
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    if partnerid.is_some_and(|p| p.chars().count() > MAX_PARTNERID_CHARS) {
-        return Ok(Err(Refusal(
-            ErrorCode::Invalid,
-            "partnerid is longer than 300 characters",
-        )));
-    }
-    let uname = hello
-        .uname
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
-    if uname.is_some_and(|u| u.chars().count() > MAX_UNAME_CHARS) {
-        return Ok(Err(Refusal(
-            ErrorCode::Invalid,
-            "uname is longer than 100 characters",
-        )));
-    }
+    let partnerid = match bounded(
+        hello.partnerid.as_deref(),
+        MAX_PARTNERID_CHARS,
+        "partnerid is longer than 300 characters",
+    ) {
+        Ok(p) => p,
+        Err(r) => return Ok(Err(r)),
+    };
+    let uname = match bounded(
+        hello.uname.as_deref(),
+        MAX_UNAME_CHARS,
+        "uname is longer than 100 characters",
+    ) {
+        Ok(u) => u,
+        Err(r) => return Ok(Err(r)),
+    };
     let source = hello
         .source
         .as_deref()
