@@ -242,3 +242,16 @@ export class ConsolePage {
     await this.input.press('Enter');
   }
 }
+
+/**
+ * A console in a fresh 1280×800 browser context → `{ context, page, log, c }`, logged in as
+ * `account` unless `login` is false (to prepare the context first, then `c.login(server)`).
+ */
+export async function openConsole(browser, server, account = 'kf1@e2e', { login = true } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const log = watchConsole(page);
+  const c = new ConsolePage(page);
+  if (login) await c.login(server, account);
+  return { context, page, log, c };
+}

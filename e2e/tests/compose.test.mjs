@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import {
-  tempDb, setupSite, Server, launchBrowser, watchConsole, Chat, ConsolePage,
+  tempDb, setupSite, Server, launchBrowser, watchConsole, Chat, openConsole,
 } from '../lib.mjs';
 
 // A real 2×2 PNG (red pixels), made with Python's zlib and struct.
@@ -28,14 +28,6 @@ after(async () => {
   await server?.kill('SIGTERM');
 });
 
-async function consoleAs(account = 'kf1@e2e', contextOptions = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
-  const page = await context.newPage();
-  const log = watchConsole(page);
-  const c = new ConsolePage(page);
-  return { context, page, log, c, login: () => c.login(server, account) };
-}
-
 /** A visitor on the H5 chat page who has said `first`; the agent's console has the chat open. */
 async function visitorChat(agent, uname, first) {
   const vctx = await browser.newContext();
@@ -53,8 +45,7 @@ async function visitorChat(agent, uname, first) {
 }
 
 test('console: typing indicators both ways', async () => {
-  const agent = await consoleAs();
-  await agent.login();
+  const agent = await openConsole(browser, server);
   const v = await visitorChat(agent, 'Typing Tess', 'hello');
 
   await v.chat.input.pressSequentially('I am writ', { delay: 20 });
@@ -81,8 +72,7 @@ test('console: typing indicators both ways', async () => {
 });
 
 test('console: the agent sends an image, a file and cards; the visitor sees each live', async () => {
-  const agent = await consoleAs();
-  await agent.login();
+  const agent = await openConsole(browser, server);
   const v = await visitorChat(agent, 'Media Max', 'can you show me?');
   const fileInput = agent.page.getByTestId('fd-c-file-input');
 
@@ -178,8 +168,7 @@ async function rawVisitor(uname) {
 }
 
 test('console: XSS payloads in visitor name and card fields execute nothing', async () => {
-  const agent = await consoleAs();
-  await agent.login();
+  const agent = await openConsole(browser, server);
   await agent.page.evaluate(() => { window.__xss = 0; });
   const uname = '<img src=x onerror=window.__xss=1>';
   const v = await rawVisitor(uname);
@@ -228,7 +217,7 @@ test('console: XSS payloads in visitor name and card fields execute nothing', as
 });
 
 test('console: a new visitor message raises a desktop notification and a beep', async () => {
-  const agent = await consoleAs('kf1@e2e');
+  const agent = await openConsole(browser, server, 'kf1@e2e', { login: false });
   await agent.context.grantPermissions(['notifications'], { origin: server.url });
   // Observe the browser APIs the console calls (each still does its real work).
   await agent.context.addInitScript(() => {
@@ -247,7 +236,7 @@ test('console: a new visitor message raises a desktop notification and a beep', 
       return createOscillator.apply(this, args);
     };
   });
-  await agent.login();
+  await agent.c.login(server);
   assert.equal(await agent.page.evaluate(() => Notification.permission), 'granted');
 
   const vctx = await browser.newContext();

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, watchConsole, HostPage, Chat, ConsolePage,
+  tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, HostPage, Chat, openConsole,
 } from '../lib.mjs';
 
 let db, server, browser, site;
@@ -23,14 +23,7 @@ after(async () => {
   await server?.kill('SIGTERM');
 });
 
-async function consoleAs(account) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const log = watchConsole(page);
-  const c = new ConsolePage(page);
-  await c.login(server, account);
-  return { context, page, log, c };
-}
+const consoleAs = (account) => openConsole(browser, server, account);
 
 test('console: visitor and agent chat both ways; unread badge and tab title; read on open', async () => {
   const agent = await consoleAs('kf1@e2e');
