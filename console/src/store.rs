@@ -145,7 +145,7 @@ impl Store {
                 },
                 std::time::Duration::from_millis(TYPING_LAPSE_MS as u64 + 50),
             );
-        } else {
+        } else if self.typing.with_untracked(|t| t.contains_key(&gid)) {
             self.typing.update(|t| {
                 t.remove(&gid);
             });
