@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use crate::db::{random_hex, Db, DbError};
+use shared::ids::Sysnum;
+
+use crate::db::{random_hex, Db, DbError, NewSite, SiteKey};
 use crate::security::{hash_password, SignCheck};
 
 /// What an admin command can fail with; the message is meant for the operator.
@@ -19,6 +21,9 @@ pub enum AdminError {
     Exists(String),
     #[error("no agent with account {0}")]
     NoAgent(String),
+    /// A site id given at `admin site create` belongs to another site.
+    #[error("{0} is already used by another site")]
+    Taken(SiteKey),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -54,8 +59,77 @@ fn check_name(what: &str, s: &str, max: usize) -> Result<(), AdminError> {
 }
 
 pub async fn create_site(db: &Db, name: &str) -> Result<SiteCreated, AdminError> {
+    import_site(db, SiteIds::default(), name).await
+}
+
+/// Ids a site brings from the hosted system it moves from; `None` mints a fresh one.
+/// Strings as the operator typed them: [`import_site`] validates them.
+#[derive(Debug, Default, Clone)]
+pub struct SiteIds {
+    pub sysnum: Option<String>,
+    pub business_id: Option<i64>,
+    pub appid: Option<String>,
+    pub secret: Option<String>,
+    pub sign_key: Option<String>,
+}
+
+/// The largest `business_id` a JSON client (JavaScript numbers) reads exactly.
+const MAX_BUSINESS_ID: i64 = (1 << 53) - 1;
+
+/// A credential the operator gives: 1–`max` printable ASCII characters, no spaces.
+fn check_credential(what: &str, v: &str, max: usize) -> Result<(), AdminError> {
+    if v.is_empty() || v.len() > max || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be 1-{max} printable ASCII characters without spaces"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a site keeping the ids it is given (a site that moves here), minting the rest.
+/// Malformed ids are [`AdminError::Invalid`]; an id another site has is
+/// [`AdminError::Taken`].
+pub async fn import_site(db: &Db, ids: SiteIds, name: &str) -> Result<SiteCreated, AdminError> {
     check_name("site name", name, 100)?;
-    let s = db.create_site(name.trim()).await?;
+    let sysnum = ids
+        .sysnum
+        .as_deref()
+        .map(|s| Sysnum::parse(s).map_err(|e| AdminError::Invalid(e.to_string())))
+        .transpose()?;
+    if let Some(id) = ids.business_id {
+        if !(1..=MAX_BUSINESS_ID).contains(&id) {
+            return Err(AdminError::Invalid(format!(
+                "business_id must be a positive integer up to {MAX_BUSINESS_ID}"
+            )));
+        }
+    }
+    match (&ids.appid, &ids.secret) {
+        (Some(appid), Some(secret)) => {
+            check_credential("appid", appid, 64)?;
+            check_credential("secret", secret, 128)?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(AdminError::Invalid(
+                "appid and secret must be given together".into(),
+            ))
+        }
+    }
+    if let Some(k) = &ids.sign_key {
+        check_credential("sign_key", k, 128)?;
+    }
+    let new = NewSite {
+        name: name.trim().to_owned(),
+        sysnum,
+        business_id: ids.business_id,
+        appid: ids.appid,
+        secret: ids.secret,
+        sign_key: ids.sign_key,
+    };
+    let s = db.create_site(&new).await.map_err(|e| match e {
+        DbError::SiteTaken(key) => AdminError::Taken(key),
+        e => e.into(),
+    })?;
     Ok(SiteCreated {
         sysnum: s.sysnum.to_string(),
         business_id: s.id,

@@ -102,10 +102,27 @@ pub enum AdminWhat {
 
 #[derive(Subcommand, Debug)]
 pub enum SiteCmd {
-    /// Create a site; prints sysnum, business_id, appid, secret and sign_key.
+    /// Create a site; prints sysnum, business_id, appid, secret and sign_key. A site moving
+    /// from the hosted system keeps its ids: give them and they are kept (a malformed id or
+    /// one another site has is an error).
     Create {
         #[arg(long)]
         name: String,
+        /// Keep this sysnum (32 lowercase hex), so existing snippets and chat links work.
+        #[arg(long)]
+        sysnum: Option<String>,
+        /// Keep this business_id (seed 000), a positive integer.
+        #[arg(long)]
+        business_id: Option<i64>,
+        /// Keep this seed 002 appid (needs --secret).
+        #[arg(long, requires = "secret")]
+        appid: Option<String>,
+        /// Keep this seed 002 secret (needs --appid).
+        #[arg(long, requires = "appid")]
+        secret: Option<String>,
+        /// Keep this security-check key (sign = MD5(sysnum + sign_key + partnerid)).
+        #[arg(long)]
+        sign_key: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -354,8 +371,23 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
     };
     let result: Result<(), AdminError> = async {
         match args.what {
-            AdminWhat::Site(SiteCmd::Create { name, json }) => {
-                let s = admin::create_site(&db, &name).await?;
+            AdminWhat::Site(SiteCmd::Create {
+                name,
+                sysnum,
+                business_id,
+                appid,
+                secret,
+                sign_key,
+                json,
+            }) => {
+                let ids = admin::SiteIds {
+                    sysnum,
+                    business_id,
+                    appid,
+                    secret,
+                    sign_key,
+                };
+                let s = admin::import_site(&db, ids, &name).await?;
                 print_out(
                     json,
                     &s,

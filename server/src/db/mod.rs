@@ -10,6 +10,8 @@ mod agents;
 mod files;
 pub use files::StoredFile;
 mod queue;
+mod sites;
+pub use sites::{NewSite, SiteKey};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -39,6 +41,10 @@ pub enum DbError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// A site id given at import (`admin site create --sysnum/--business-id/--appid`) is
+    /// already another site's.
+    #[error("{0} is already used by another site")]
+    SiteTaken(SiteKey),
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -302,26 +308,6 @@ impl Db {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sites")
             .fetch_one(&self.pool)
             .await?)
-    }
-
-    /// Creates a site with fresh random `sysnum`, `appid`, `secret` and `sign_key`.
-    pub async fn create_site(&self, name: &str) -> DbResult<Site> {
-        let sysnum = random_hex(16);
-        let appid = format!("fd{}", random_hex(8));
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sites (sysnum, name, appid, secret, sign_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&sysnum)
-        .bind(name)
-        .bind(&appid)
-        .bind(random_hex(16))
-        .bind(random_hex(16))
-        .bind(now_s())
-        .fetch_one(&self.pool)
-        .await?;
-        self.site_by_id(id)
-            .await?
-            .ok_or_else(|| DbError::NotFound("site vanished".into()))
     }
 
     pub async fn site_by_id(&self, id: i64) -> DbResult<Option<Site>> {
