@@ -77,7 +77,14 @@ async fn upgrade(
             .into_response();
     }
     let span = tracing::info_span!("visitor_ws", peer = %addr);
-    crate::accept_socket(ws, state, addr.ip(), span, session::<WebSocket>)
+    crate::accept_socket(
+        ws,
+        state,
+        addr.ip(),
+        crate::Budget::Visitor,
+        span,
+        session::<WebSocket>,
+    )
 }
 
 /// A refusal at session start: the error frame to send before closing.
@@ -270,7 +277,7 @@ where
 }
 
 /// An optional hello field, trimmed (empty is absent); refused when longer than `max`
-/// characters.
+/// characters or when it holds characters that disguise a name ([`shared::display_safe`]).
 fn bounded<'a>(
     value: Option<&'a str>,
     max: usize,
@@ -279,6 +286,12 @@ fn bounded<'a>(
     let value = value.map(str::trim).filter(|v| !v.is_empty());
     if value.is_some_and(|v| v.chars().count() > max) {
         return Err(Refusal(ErrorCode::Invalid, too_long));
+    }
+    if value.is_some_and(|v| !shared::display_safe(v)) {
+        return Err(Refusal(
+            ErrorCode::Invalid,
+            "partnerid and uname may not contain control, direction-changing or invisible characters",
+        ));
     }
     Ok(value)
 }
