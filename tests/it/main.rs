@@ -8,5 +8,6 @@ mod files;
 mod push;
 mod restart;
 mod routing;
+mod security;
 mod visitor;
 mod web;
