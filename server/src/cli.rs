@@ -89,6 +89,30 @@ pub struct ServeArgs {
     /// `X-Forwarded-For` header names the client. Empty: the TCP peer is the client.
     #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::clientip::Net>,
+    /// New anonymous visitors one client address (IPv6: /64) may start at once…
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_BURST", default_value_t = 20)]
+    pub client_new_visitor_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_RATE", default_value_t = 1.0 / 6.0)]
+    pub client_new_visitor_rate: f64,
+    /// New anonymous visitors one site may get at once…
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_BURST", default_value_t = 300)]
+    pub site_new_visitor_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_RATE", default_value_t = 10.0)]
+    pub site_new_visitor_rate: f64,
+    /// Visitor messages one client address may send at once (all its visitors together)…
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_BURST", default_value_t = 60)]
+    pub client_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_RATE", default_value_t = 10.0)]
+    pub client_msg_rate: f64,
+    /// Visitor messages one site may receive at once…
+    #[arg(long, env = "FRONTDESK_SITE_MSG_BURST", default_value_t = 1000)]
+    pub site_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 100.0)]
+    pub site_msg_rate: f64,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
@@ -329,10 +353,15 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let mut state = AppState::new(db.clone(), config);
-    state.limits = std::sync::Arc::new(crate::Limits::with_visitor_rate(
-        args.visitor_burst,
-        args.visitor_rate,
-    ));
+    let mut limits = crate::Limits::with_visitor_rate(args.visitor_burst, args.visitor_rate);
+    use crate::ratelimit::RateLimiter;
+    limits.new_visitors_per_client =
+        RateLimiter::new(args.client_new_visitor_burst, args.client_new_visitor_rate);
+    limits.new_visitors_per_site =
+        RateLimiter::new(args.site_new_visitor_burst, args.site_new_visitor_rate);
+    limits.msgs_per_client = RateLimiter::new(args.client_msg_burst, args.client_msg_rate);
+    limits.msgs_per_site = RateLimiter::new(args.site_msg_burst, args.site_msg_rate);
+    state.limits = std::sync::Arc::new(limits);
     crate::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     println!("frontdesk stopped");

@@ -166,6 +166,15 @@ pub struct Limits {
     pub agent_reqs: RateLimiter<u64>,
     /// Typing notices per visitor (extra ones are dropped silently).
     pub typing: RateLimiter<i64>,
+    /// New anonymous visitors per client address (IPv6 /64): every new socket could
+    /// otherwise mint a fresh visitor with a fresh per-visitor message budget.
+    pub new_visitors_per_client: RateLimiter<IpAddr>,
+    /// New anonymous visitors per site, whatever the address.
+    pub new_visitors_per_site: RateLimiter<i64>,
+    /// Visitor messages per client address, over all its visitors.
+    pub msgs_per_client: RateLimiter<IpAddr>,
+    /// Visitor messages per site, over all its visitors.
+    pub msgs_per_site: RateLimiter<i64>,
 }
 
 impl Limits {
@@ -189,6 +198,10 @@ impl Default for Limits {
             agent_connects: RateLimiter::new(60, 5.0),
             agent_reqs: RateLimiter::new(200, 50.0),
             typing: RateLimiter::new(3, 1.0),
+            new_visitors_per_client: RateLimiter::new(20, 1.0 / 6.0),
+            new_visitors_per_site: RateLimiter::new(300, 10.0),
+            msgs_per_client: RateLimiter::new(60, 10.0),
+            msgs_per_site: RateLimiter::new(1000, 100.0),
         }
     }
 }
@@ -318,6 +331,12 @@ pub async fn serve(
                 limits.agent_connects.sweep(Duration::from_secs(600));
                 limits.agent_reqs.sweep(Duration::from_secs(600));
                 limits.typing.sweep(Duration::from_secs(600));
+                limits
+                    .new_visitors_per_client
+                    .sweep(Duration::from_secs(600));
+                limits.new_visitors_per_site.sweep(Duration::from_secs(600));
+                limits.msgs_per_client.sweep(Duration::from_secs(600));
+                limits.msgs_per_site.sweep(Duration::from_secs(600));
             }
         })
     };

@@ -77,14 +77,45 @@ async fn upgrade(
             .into_response();
     }
     let span = tracing::info_span!("visitor_ws", peer = %addr);
+    let client = crate::clientip::bucket(addr.ip());
     crate::accept_socket(
         ws,
         state,
         addr.ip(),
         crate::Budget::Visitor,
         span,
-        session::<WebSocket>,
+        move |state, socket| CLIENT.scope(client, session::<WebSocket>(state, socket)),
     )
+}
+
+tokio::task_local! {
+    /// The client (its [`crate::clientip::bucket`]) a session runs for, for the per-client
+    /// limits on new visitors and messages. Absent in sessions started without a socket
+    /// (tests driving [`session`] directly): then only the per-site limits apply.
+    static CLIENT: std::net::IpAddr;
+}
+
+/// Per-client and per-site budgets (see `Limits`): `None` when within them, else the refusal
+/// message. `new_visitor` picks the new-visitor budgets, else the message budgets.
+fn over_budget(state: &AppState, site_id: i64, new_visitor: bool) -> Option<&'static str> {
+    let l = &state.limits;
+    let client = CLIENT.try_with(|c| *c).ok();
+    if new_visitor {
+        if client.is_some_and(|c| !l.new_visitors_per_client.check(&c)) {
+            return Some("too many new conversations from this address; try again later");
+        }
+        if !l.new_visitors_per_site.check(&site_id) {
+            return Some("this site is receiving too many new conversations; try again shortly");
+        }
+    } else {
+        if client.is_some_and(|c| !l.msgs_per_client.check(&c)) {
+            return Some("too many messages from this address; retry shortly");
+        }
+        if !l.msgs_per_site.check(&site_id) {
+            return Some("this site is receiving too many messages; retry shortly");
+        }
+    }
+    None
 }
 
 /// A refusal at session start: the error frame to send before closing.
@@ -349,6 +380,9 @@ async fn start(
         match (known, hello.token.clone()) {
             (Some(v), Some(t)) => (v, t, partnerid),
             _ => {
+                if let Some(why) = over_budget(state, site.id, true) {
+                    return Ok(Err(Refusal(ErrorCode::RateLimited, why)));
+                }
                 let (v, t) = state.db.create_visitor(site.id).await?;
                 (v, t, partnerid)
             }
@@ -484,6 +518,15 @@ async fn on_send<T: Sink<Message> + Unpin>(
             .send(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: "too many messages; retry shortly".into(),
+                cmid: Some(s.cmid),
+            })
+            .await;
+    }
+    if let Some(why) = over_budget(state, site.id, false) {
+        return out
+            .send(&ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: why.into(),
                 cmid: Some(s.cmid),
             })
             .await;

@@ -554,3 +554,61 @@ async fn disguised_names_are_refused_and_unverified_partnerids_are_marked() {
     assert_eq!(g["partnerid_verified"], false, "{g}");
     srv.stop().await;
 }
+
+/// One address used to mint a fresh anonymous visitor (with a fresh message budget) per
+/// socket: 211 visitors and 4 220 messages in 11 s. New visitors and messages are now also
+/// limited per client address, and per site.
+#[tokio::test]
+async fn one_client_cannot_flood_a_site_with_new_visitors_or_messages() {
+    use shared::visitor::{ErrorCode, ServerFrame};
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let mut visitors = Vec::new();
+    let mut refused = 0;
+    for _ in 0..25 {
+        match VisitorClient::hello(&srv.ws, hello(&site.sysnum, None, 0)).await {
+            Ok(s) => visitors.push(s),
+            Err(ServerFrame::Error { code, .. }) => {
+                assert_eq!(code, ErrorCode::RateLimited);
+                refused += 1;
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(visitors.len(), 20, "20 new visitors per address at once");
+    assert_eq!(refused, 5);
+    // A returning visitor (with its token) is not a new one.
+    let token = visitors[0].client.token.clone();
+    assert!(
+        VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&token), 0))
+            .await
+            .is_ok()
+    );
+
+    // Each visitor stays under its own limit (20), the address goes over its 60.
+    let mut acked = 0;
+    let mut limited = 0;
+    for (i, v) in visitors.iter_mut().take(4).enumerate() {
+        for j in 0..20 {
+            let id = format!("m{i}x{j}");
+            v.client.send_text(&id, "spam").await;
+            loop {
+                match v.client.recv().await {
+                    ServerFrame::Ack { .. } => acked += 1,
+                    ServerFrame::Error { code, .. } => {
+                        assert_eq!(code, ErrorCode::RateLimited);
+                        limited += 1;
+                    }
+                    _ => continue,
+                }
+                break;
+            }
+        }
+    }
+    // 80 were sent, each visitor within its own limit; the address may send 60 at once plus
+    // 10/s refill while the loop runs.
+    println!("{acked} stored, {limited} refused");
+    assert!(acked <= 70, "{acked} messages stored (limit 60 at once)");
+    assert_eq!(acked + limited, 80);
+    srv.stop().await;
+}
