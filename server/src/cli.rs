@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// `X-Forwarded-For` header names the client. Empty: the TCP peer is the client.
     #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::clientip::Net>,
+    /// Visitors one site's waiting queue holds; when full, new visitors' messages are refused
+    /// (rate_limited, retried by the chat page) until someone is served.
+    #[arg(long, env = "FRONTDESK_MAX_QUEUE", default_value_t = 200)]
+    pub max_queue: usize,
     /// New anonymous visitors one client address (IPv6: /64) may start at once…
     #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_BURST", default_value_t = 20)]
     pub client_new_visitor_burst: u32,
@@ -317,6 +321,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     config.header_timeout = Duration::from_secs(args.header_timeout_secs.max(1));
     config.max_conns_per_client = args.max_conns_per_client.max(1);
     config.trusted_proxies = args.trusted_proxies;
+    config.max_queue = args.max_queue.max(1);
     config.agent_origins = args
         .agent_origins
         .iter()

@@ -101,6 +101,10 @@ pub struct Config {
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client
     /// (`--trusted-proxies`); see [`clientip`].
     pub trusted_proxies: Vec<clientip::Net>,
+    /// Visitors one site's waiting queue holds (`--max-queue`). When it is full, the first
+    /// message of a visitor who is neither served nor waiting is refused with
+    /// `rate_limited` (the chat page keeps it and retries); nothing is stored or pushed.
+    pub max_queue: usize,
 }
 
 impl Config {
@@ -127,6 +131,7 @@ impl Config {
             header_timeout: Duration::from_secs(10),
             max_conns_per_client: 128,
             trusted_proxies: Vec::new(),
+            max_queue: 200,
         }
     }
 }

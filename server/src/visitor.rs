@@ -95,6 +95,21 @@ tokio::task_local! {
     static CLIENT: std::net::IpAddr;
 }
 
+/// Whether this message would make the visitor join a site queue that already holds
+/// `Config::max_queue` waiters. A visitor who is served or already waiting is never refused.
+async fn queue_full(state: &AppState, site: &Site, visitor: &Visitor) -> DbResult<bool> {
+    if visitor.agent_id.is_some() {
+        return Ok(false);
+    }
+    let Some(now) = state.db.visitor_by_id(visitor.id).await? else {
+        return Ok(false);
+    };
+    if now.agent_id.is_some() || now.waiting_since.is_some() {
+        return Ok(false);
+    }
+    Ok(state.db.queue_len(site.id).await? >= state.config.max_queue as i64)
+}
+
 /// Per-client and per-site budgets (see `Limits`): `None` when within them, else the refusal
 /// message. `new_visitor` picks the new-visitor budgets, else the message budgets.
 fn over_budget(state: &AppState, site_id: i64, new_visitor: bool) -> Option<&'static str> {
@@ -522,7 +537,19 @@ async fn on_send<T: Sink<Message> + Unpin>(
             })
             .await;
     }
-    if let Some(why) = over_budget(state, site.id, false) {
+    let why = match over_budget(state, site.id, false) {
+        Some(why) => Some(why),
+        None => match queue_full(state, site, visitor).await {
+            Ok(full) => full.then_some(
+                "all agents are busy and the waiting queue is full; your message will be retried",
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "checking the queue failed");
+                return out.send(&internal(Some(s.cmid))).await;
+            }
+        },
+    };
+    if let Some(why) = why {
         return out
             .send(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,

@@ -612,3 +612,46 @@ async fn one_client_cannot_flood_a_site_with_new_visitors_or_messages() {
     assert_eq!(acked + limited, 80);
     srv.stop().await;
 }
+
+/// The waiting queue is bounded: with no agent online and `max_queue` visitors waiting, a new
+/// visitor's message is refused (`rate_limited`, retried by the chat page) and nothing is
+/// stored; visitors already waiting can still write.
+#[tokio::test]
+async fn the_waiting_queue_is_bounded() {
+    use shared::visitor::{ErrorCode, ServerFrame};
+    let srv = TestServer::start_with(|c| c.max_queue = 3).await;
+    let site = srv.site().await;
+    let mut waiting = Vec::new();
+    for i in 0..3 {
+        let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+        let id = format!("w{i}");
+        v.client.send_text(&id, "anyone there?").await;
+        v.client.ack(&id).await;
+        waiting.push(v);
+    }
+    let mut late = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    late.client.send_text("late1", "hello?").await;
+    loop {
+        match late.client.recv().await {
+            ServerFrame::Error {
+                code,
+                cmid,
+                message,
+            } => {
+                assert_eq!(code, ErrorCode::RateLimited, "{message}");
+                assert_eq!(
+                    cmid.map(|c| c.as_str().to_owned()).as_deref(),
+                    Some("late1")
+                );
+                assert!(message.contains("queue is full"), "{message}");
+                break;
+            }
+            ServerFrame::Ack { .. } => panic!("stored although the queue is full"),
+            _ => continue,
+        }
+    }
+    // Someone already waiting may still write.
+    waiting[0].client.send_text("w0b", "still here").await;
+    waiting[0].client.ack("w0b").await;
+    srv.stop().await;
+}
