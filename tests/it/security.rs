@@ -655,3 +655,53 @@ async fn the_waiting_queue_is_bounded() {
     waiting[0].client.ack("w0b").await;
     srv.stop().await;
 }
+
+/// Seed 002's `kfaccount/add` answered "exists" for another site's account names, so one
+/// tenant could probe another's. An `@site` part another site uses is now refused as
+/// invalid whatever the prefix; within its own `@site` a site still hears "exists".
+#[tokio::test]
+async fn one_site_cannot_probe_another_sites_account_names() {
+    let srv = TestServer::start().await;
+    let a = srv.site().await;
+    let b = srv.site().await;
+    srv.agent(&b.sysnum, "kim@shop-b").await;
+    let token = {
+        let v: serde_json::Value = reqwest::get(format!(
+            "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+            srv.http, a.appid, a.secret
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        v["access_token"].as_str().unwrap().to_owned()
+    };
+    let add = |account: &'static str| {
+        let url = format!(
+            "{}/customservice/kfaccount/add?access_token={token}",
+            srv.http
+        );
+        async move {
+            let v: serde_json::Value = reqwest::Client::new()
+                .post(url)
+                .json(&json!({"kf_account": account, "nickname": "Probe"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["errcode"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(
+        add("kim@shop-b").await,
+        65404,
+        "exists elsewhere: same answer…"
+    );
+    assert_eq!(add("nobody@shop-b").await, 65404, "…as not existing");
+    assert_eq!(add("kim@shop-a").await, 0);
+    assert_eq!(add("kim@shop-a").await, 65406, "own names still say exists");
+    srv.stop().await;
+}
