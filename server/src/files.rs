@@ -228,13 +228,10 @@ fn refuse(status: StatusCode, error: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// How long an upload may send nothing before it is dropped.
-const BODY_IDLE: Duration = Duration::from_secs(30);
-
 /// The upload endpoint. Nothing of the body is read before the bearer token, the declared
 /// `Content-Length`, the site's quota and the upload bounds have been checked; the body is
 /// then streamed to a private temporary file (never held in memory) and cut off at
-/// [`MAX_UPLOAD`] bytes or after [`BODY_IDLE`] of silence.
+/// [`MAX_UPLOAD`] bytes or after `Config::header_timeout` of silence.
 async fn upload(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -290,7 +287,8 @@ async fn upload(
     let id = random_hex(16);
     let dir = upload_dir(&state).to_path_buf();
     let tmp = dir.join(format!(".{id}.part"));
-    let received = match receive(&dir, &tmp, body).await {
+    let idle = state.config.header_timeout;
+    let received = match receive(&dir, &tmp, body, idle).await {
         Ok(r) => r,
         Err(e) => {
             let _ = tokio::fs::remove_file(&tmp).await;
@@ -385,7 +383,7 @@ struct Received {
 }
 
 /// Creates `dir` (0700) and streams `body` into `tmp` (0600), sniffing as it goes.
-async fn receive(dir: &Path, tmp: &Path, body: Body) -> Result<Received, Receive> {
+async fn receive(dir: &Path, tmp: &Path, body: Body, idle: Duration) -> Result<Received, Receive> {
     private_dir(dir).await.map_err(Receive::Io)?;
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
@@ -398,7 +396,7 @@ async fn receive(dir: &Path, tmp: &Path, body: Body) -> Result<Received, Receive
     let mut size = 0usize;
     let mut sniffer = Sniffer::default();
     loop {
-        let chunk = match tokio::time::timeout(BODY_IDLE, stream.next()).await {
+        let chunk = match tokio::time::timeout(idle, stream.next()).await {
             Err(_) => return Err(Receive::Stalled),
             Ok(None) => break,
             Ok(Some(Err(_))) => return Err(Receive::Body),
