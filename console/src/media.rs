@@ -2,6 +2,11 @@
 //! video with the browser's player; a file as a download link; product and order cards from
 //! [`shared::card`]. Every URL that becomes an `href` or `src` passed
 //! [`shared::card::safe_url`] (`http(s)` only); every other string is a text node.
+//!
+//! Media on another host than this server (a visitor can send any URL) is click-to-load:
+//! the agent sees "Load image from HOST" and the browser requests nothing from that host
+//! until the agent clicks, so a visitor cannot learn agents' addresses or make their
+//! browsers call internal hosts by sending a URL. Our own uploads (`/files/…`) load at once.
 
 use leptos::prelude::*;
 use shared::agent::MessageInfo;
@@ -36,6 +41,48 @@ pub fn preview(m: &MessageInfo) -> String {
     }
 }
 
+/// Whether `url` is on this server's origin (our uploads).
+fn ours(url: &str) -> bool {
+    let origin = window().location().origin().unwrap_or_default();
+    !origin.is_empty() && url.starts_with(&format!("{origin}/"))
+}
+
+/// The host part of an `http(s)` URL, for the click-to-load label.
+fn host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..end].rsplit('@').next().unwrap_or("").to_owned()
+}
+
+/// `make()` at once for our own URLs; for any other host a button first, and `make()` only
+/// after the agent clicked it.
+fn gated(
+    url: &str,
+    what: &'static str,
+    make: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    if ours(url) {
+        return make();
+    }
+    let label = format!("Load {what} from {}", host(url));
+    let shown = RwSignal::new(false);
+    view! {
+        {move || {
+            if shown.get() {
+                make()
+            } else {
+                let label = label.clone();
+                view! {
+                    <button type="button" class="c-btn c-load" data-testid="fd-c-load"
+                        on:click=move |_| shown.set(true)>{label}</button>
+                }
+                .into_any()
+            }
+        }}
+    }
+    .into_any()
+}
+
 fn link(url: String, text: String) -> AnyView {
     view! {
         <a href=url rel="noopener noreferrer" target="_blank">{text}</a>
@@ -58,7 +105,12 @@ fn shell(kind: &'static str, url: Option<String>, inner: impl IntoView + 'static
 
 fn product_view(p: Product) -> AnyView {
     let inner = view! {
-        {p.picture.map(|src| view! { <img class="c-card-pic" src=src alt="" loading="lazy"/> })}
+        {p.picture.map(|src| {
+            let s = src.clone();
+            gated(&src, "picture", move || {
+                view! { <img class="c-card-pic" src=s.clone() alt="" loading="lazy"/> }.into_any()
+            })
+        })}
         <span class="c-card-text">
             <strong data-testid="fd-c-card-title">{p.title}</strong>
             {(!p.desc.is_empty()).then(|| view! { <span class="c-card-desc">{p.desc}</span> })}
@@ -82,7 +134,13 @@ fn order_view(o: Order) -> AnyView {
         .map(|g| {
             view! {
                 <li>
-                    {g.picture.map(|src| view! { <img class="c-card-thumb" src=src alt="" loading="lazy"/> })}
+                    {g.picture.map(|src| {
+                        let s = src.clone();
+                        gated(&src, "picture", move || {
+                            view! { <img class="c-card-thumb" src=s.clone() alt="" loading="lazy"/> }
+                                .into_any()
+                        })
+                    })}
                     {g.name}
                 </li>
             }
@@ -110,24 +168,24 @@ pub fn body(m: &MessageInfo) -> AnyView {
     let text = m.msg.clone();
     let url = safe_url(&m.msg);
     match (kind(m), url) {
-        (MsgKind::Image, Some(src)) => {
+        (MsgKind::Image, Some(src)) => gated(&src.clone(), "image", move || {
             let href = src.clone();
             view! {
                 <a href=href rel="noopener noreferrer" target="_blank">
-                    <img class="c-img" data-testid="fd-c-img" src=src alt="Image" loading="lazy"/>
+                    <img class="c-img" data-testid="fd-c-img" src=src.clone() alt="Image" loading="lazy"/>
                 </a>
             }
             .into_any()
-        }
-        (MsgKind::Voice, Some(src)) => {
+        }),
+        (MsgKind::Voice, Some(src)) => gated(&src.clone(), "voice message", move || {
             let fallback = link(src.clone(), "Voice message".into());
-            view! { <audio controls preload="none" src=src>{fallback}</audio> }.into_any()
-        }
-        (MsgKind::Video, Some(src)) => {
+            view! { <audio controls preload="none" src=src.clone()>{fallback}</audio> }.into_any()
+        }),
+        (MsgKind::Video, Some(src)) => gated(&src.clone(), "video", move || {
             let fallback = link(src.clone(), "Video".into());
-            view! { <video class="c-img" controls preload="metadata" src=src>{fallback}</video> }
+            view! { <video class="c-img" controls preload="metadata" src=src.clone()>{fallback}</video> }
                 .into_any()
-        }
+        }),
         (MsgKind::File, Some(src)) => {
             let name = file_name(&src);
             let text = name.clone();

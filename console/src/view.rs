@@ -246,8 +246,8 @@ fn ChatPane(store: Store) -> impl IntoView {
     let title = move || guest().map(|g| guest_name(&g)).unwrap_or_default();
     let partner = move || {
         guest()
-            .filter(|g| !g.partnerid.is_empty() && !g.uname.is_empty())
-            .map(|g| g.partnerid)
+            .filter(|g| !g.partnerid.is_empty())
+            .map(|g| (g.partnerid, g.partnerid_verified))
     };
     let is_mine = move || {
         let me = store.me_kf.get();
@@ -320,7 +320,15 @@ fn ChatPane(store: Store) -> impl IntoView {
     view! {
         <header class="c-head">
             <h2 data-testid="fd-c-title">{title}
-                {move || partner().map(|p| view! { " " <span class="c-muted">{p}</span> })}
+                {move || partner().map(|(p, verified)| view! {
+                    " " <span class="c-muted" data-testid="fd-c-partnerid">{p}</span>
+                    {(!verified).then(|| view! {
+                        " " <span class="c-muted c-unverified" data-testid="fd-c-unverified"
+                            title="Claimed by the visitor's page, not verified by the site's sign check">
+                            "(unverified)"
+                        </span>
+                    })}
+                })}
             </h2>
             <Show when=is_mine>
                 <For each=others key=|a| a.ix.clone() children=move |a| {

@@ -55,6 +55,11 @@ fn check_name(what: &str, s: &str, max: usize) -> Result<(), AdminError> {
             "{what} must be 1-{max} characters"
         )));
     }
+    if !shared::display_safe(s) {
+        return Err(AdminError::Invalid(format!(
+            "{what} may not contain control, direction-changing or invisible characters"
+        )));
+    }
     Ok(())
 }
 

@@ -59,7 +59,14 @@ async fn upgrade(
         }
     }
     let span = tracing::info_span!("agent", peer = %addr);
-    crate::accept_socket(ws, state, addr.ip(), span, session::<WebSocket>)
+    crate::accept_socket(
+        ws,
+        state,
+        addr.ip(),
+        crate::Budget::Agent,
+        span,
+        session::<WebSocket>,
+    )
 }
 
 /// A logged-in connection.
@@ -446,7 +453,7 @@ async fn history(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFr
         .as_ref()
         .and_then(|p| p.as_i64())
         .unwrap_or(1)
-        .max(1);
+        .clamp(1, i64::from(u32::MAX));
     let page_size = req
         .page_size
         .as_ref()

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -68,6 +69,54 @@ pub struct ServeArgs {
     /// Directory for uploaded files.
     #[arg(long, env = "FRONTDESK_UPLOAD_DIR", default_value = "uploads")]
     pub upload_dir: PathBuf,
+    /// Megabytes of uploads one site may keep in total.
+    #[arg(long, env = "FRONTDESK_UPLOAD_QUOTA_MB", default_value_t = 1024)]
+    pub upload_quota_mb: u64,
+    /// Uploads in progress at once over all agents.
+    #[arg(long, env = "FRONTDESK_MAX_UPLOADS", default_value_t = 16)]
+    pub max_uploads: usize,
+    /// Uploads in progress at once for one agent.
+    #[arg(long, env = "FRONTDESK_MAX_UPLOADS_PER_AGENT", default_value_t = 2)]
+    pub max_uploads_per_agent: usize,
+    /// Seconds a client has to send a request's headers; also how long an idle kept-alive
+    /// connection stays open, and how long a request body may send nothing.
+    #[arg(long, env = "FRONTDESK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Open connections (WebSockets included) per client address (IPv6: per /64).
+    #[arg(long, env = "FRONTDESK_MAX_CONNS_PER_CLIENT", default_value_t = 128)]
+    pub max_conns_per_client: usize,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `Forwarded` /
+    /// `X-Forwarded-For` header names the client. Empty: the TCP peer is the client.
+    #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::clientip::Net>,
+    /// Visitors one site's waiting queue holds; when full, new visitors' messages are refused
+    /// (rate_limited, retried by the chat page) until someone is served.
+    #[arg(long, env = "FRONTDESK_MAX_QUEUE", default_value_t = 200)]
+    pub max_queue: usize,
+    /// New anonymous visitors one client address (IPv6: /64) may start at once…
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_BURST", default_value_t = 20)]
+    pub client_new_visitor_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_RATE", default_value_t = 1.0 / 6.0)]
+    pub client_new_visitor_rate: f64,
+    /// New anonymous visitors one site may get at once…
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_BURST", default_value_t = 300)]
+    pub site_new_visitor_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_RATE", default_value_t = 10.0)]
+    pub site_new_visitor_rate: f64,
+    /// Visitor messages one client address may send at once (all its visitors together)…
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_BURST", default_value_t = 60)]
+    pub client_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_RATE", default_value_t = 10.0)]
+    pub client_msg_rate: f64,
+    /// Visitor messages one site may receive at once…
+    #[arg(long, env = "FRONTDESK_SITE_MSG_BURST", default_value_t = 1000)]
+    pub site_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 100.0)]
+    pub site_msg_rate: f64,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
@@ -283,6 +332,13 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         config.public_dir = d;
     }
     config.upload_dir = args.upload_dir;
+    config.upload_quota_bytes = args.upload_quota_mb.saturating_mul(1024 * 1024);
+    config.max_uploads = args.max_uploads.max(1);
+    config.max_uploads_per_agent = args.max_uploads_per_agent.max(1);
+    config.header_timeout = Duration::from_secs(args.header_timeout_secs.max(1));
+    config.max_conns_per_client = args.max_conns_per_client.max(1);
+    config.trusted_proxies = args.trusted_proxies;
+    config.max_queue = args.max_queue.max(1);
     config.agent_origins = args
         .agent_origins
         .iter()
@@ -319,10 +375,15 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let mut state = AppState::new(db.clone(), config);
-    state.limits = std::sync::Arc::new(crate::Limits::with_visitor_rate(
-        args.visitor_burst,
-        args.visitor_rate,
-    ));
+    let mut limits = crate::Limits::with_visitor_rate(args.visitor_burst, args.visitor_rate);
+    use crate::ratelimit::RateLimiter;
+    limits.new_visitors_per_client =
+        RateLimiter::new(args.client_new_visitor_burst, args.client_new_visitor_rate);
+    limits.new_visitors_per_site =
+        RateLimiter::new(args.site_new_visitor_burst, args.site_new_visitor_rate);
+    limits.msgs_per_client = RateLimiter::new(args.client_msg_burst, args.client_msg_rate);
+    limits.msgs_per_site = RateLimiter::new(args.site_msg_burst, args.site_msg_rate);
+    state.limits = std::sync::Arc::new(limits);
     crate::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     println!("frontdesk stopped");

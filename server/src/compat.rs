@@ -39,7 +39,7 @@
 //! | 44002 | `empty post data` | `kfaccount/add` without a body |
 //! | 47001 | `data format error` | body not a JSON object with string `kf_account` and `nickname`; malformed query |
 //! | 65403 | `invalid nickname` | nickname empty or over 64 characters |
-//! | 65404 | `invalid kf_account` | account not `prefix@site` (letters, digits, `._-`, ≤ 64 each) |
+//! | 65404 | `invalid kf_account` | account not `prefix@site` (letters, digits, `._-`, ≤ 64 each), or its `@site` part is used by another site's agents (whatever the prefix, so another site's account names cannot be probed) |
 //! | 65406 | `kf_account exsited` | an agent with this account exists (WeChat's spelling) |
 //!
 //! **Seed 000, 商戶分組信息.** `GET /api/group/{business_id}` → `{"code":0,"msg":[{"id":11,
@@ -310,6 +310,17 @@ async fn kfaccount_add(
     };
     let account = account.trim();
     admin::check_account(account).map_err(|_| WxError::InvalidAccount)?;
+    // Account names are unique across sites; so that one site cannot learn another's names
+    // from "exists", an `@site` part another site's agents use is refused as invalid
+    // whatever the prefix.
+    let suffix = account.split_once('@').map_or("", |(_, s)| s);
+    if state
+        .db
+        .account_suffix_used_elsewhere(site.id, suffix)
+        .await?
+    {
+        return Err(WxError::InvalidAccount);
+    }
     admin::check_nick(nick).map_err(|_| WxError::InvalidNickname)?;
     // A password nobody knows: the agent logs in only after `admin agent passwd`.
     let password = random_hex(32);

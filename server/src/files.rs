@@ -14,16 +14,20 @@
 //! the message can open it, nobody can guess another.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use shared::agent::Uploaded;
 use shared::visitor::MsgKind;
+use tokio::io::AsyncWriteExt;
 
 use crate::db::{random_hex, StoredFile};
 use crate::http::ApiError;
@@ -37,50 +41,99 @@ pub fn router() -> Router<AppState> {
         .route("/api/files", post(upload))
         .route("/files/{id}/{name}", get(download))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD))
 }
 
 /// The MIME type and message kind of `bytes`, from their magic numbers; `None` when the
 /// content is not an accepted type. `name` only matters for plain text.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<(&'static str, MsgKind)> {
-    let starts = |m: &[u8]| bytes.starts_with(m);
-    let at = |off: usize, m: &[u8]| bytes.get(off..off + m.len()) == Some(m);
-    if starts(b"\x89PNG\r\n\x1a\n") {
-        return Some(("image/png", MsgKind::Image));
+    let mut s = Sniffer::default();
+    s.feed(bytes);
+    s.finish(name)
+}
+
+/// [`sniff`] over a stream: keeps the first bytes for the magic numbers and checks "is this
+/// UTF-8 text without NUL" incrementally, so a file is never held in memory.
+#[derive(Default)]
+pub struct Sniffer {
+    head: Vec<u8>,
+    /// Bytes of a UTF-8 sequence split across chunks.
+    carry: Vec<u8>,
+    text: Option<bool>,
+}
+
+impl Sniffer {
+    const HEAD: usize = 16;
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let take = Self::HEAD.saturating_sub(self.head.len()).min(chunk.len());
+        self.head.extend_from_slice(&chunk[..take]);
+        if self.text == Some(false) {
+            return;
+        }
+        let joined;
+        let chunk = if self.carry.is_empty() {
+            chunk
+        } else {
+            let mut j = std::mem::take(&mut self.carry);
+            j.extend_from_slice(chunk);
+            joined = j;
+            &joined[..]
+        };
+        if chunk.contains(&0) {
+            self.text = Some(false);
+            return;
+        }
+        match std::str::from_utf8(chunk) {
+            Ok(_) => self.text = Some(true),
+            Err(e) if e.error_len().is_none() && chunk.len() - e.valid_up_to() < 4 => {
+                self.carry = chunk[e.valid_up_to()..].to_vec();
+                self.text = Some(true);
+            }
+            Err(_) => self.text = Some(false),
+        }
     }
-    if starts(b"\xff\xd8\xff") {
-        return Some(("image/jpeg", MsgKind::Image));
+
+    pub fn finish(&self, name: &str) -> Option<(&'static str, MsgKind)> {
+        let bytes = &self.head[..];
+        let starts = |m: &[u8]| bytes.starts_with(m);
+        let at = |off: usize, m: &[u8]| bytes.get(off..off + m.len()) == Some(m);
+        if starts(b"\x89PNG\r\n\x1a\n") {
+            return Some(("image/png", MsgKind::Image));
+        }
+        if starts(b"\xff\xd8\xff") {
+            return Some(("image/jpeg", MsgKind::Image));
+        }
+        if starts(b"GIF87a") || starts(b"GIF89a") {
+            return Some(("image/gif", MsgKind::Image));
+        }
+        if starts(b"RIFF") && at(8, b"WEBP") {
+            return Some(("image/webp", MsgKind::Image));
+        }
+        if starts(b"RIFF") && at(8, b"WAVE") {
+            return Some(("audio/wav", MsgKind::Voice));
+        }
+        if starts(b"%PDF-") {
+            return Some(("application/pdf", MsgKind::File));
+        }
+        if starts(b"PK\x03\x04") {
+            return Some(("application/zip", MsgKind::File));
+        }
+        if at(4, b"ftyp") {
+            return Some(("video/mp4", MsgKind::Video));
+        }
+        if starts(b"ID3") || starts(b"\xff\xfb") || starts(b"\xff\xf3") || starts(b"\xff\xf2") {
+            return Some(("audio/mpeg", MsgKind::Voice));
+        }
+        if starts(b"OggS") {
+            return Some(("audio/ogg", MsgKind::Voice));
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        let texty = matches!(ext.as_deref(), Some("txt" | "csv" | "log"));
+        if texty && self.text == Some(true) && self.carry.is_empty() {
+            return Some(("text/plain; charset=utf-8", MsgKind::File));
+        }
+        None
     }
-    if starts(b"GIF87a") || starts(b"GIF89a") {
-        return Some(("image/gif", MsgKind::Image));
-    }
-    if starts(b"RIFF") && at(8, b"WEBP") {
-        return Some(("image/webp", MsgKind::Image));
-    }
-    if starts(b"RIFF") && at(8, b"WAVE") {
-        return Some(("audio/wav", MsgKind::Voice));
-    }
-    if starts(b"%PDF-") {
-        return Some(("application/pdf", MsgKind::File));
-    }
-    if starts(b"PK\x03\x04") {
-        return Some(("application/zip", MsgKind::File));
-    }
-    if at(4, b"ftyp") {
-        return Some(("video/mp4", MsgKind::Video));
-    }
-    if starts(b"ID3") || starts(b"\xff\xfb") || starts(b"\xff\xf3") || starts(b"\xff\xf2") {
-        return Some(("audio/mpeg", MsgKind::Voice));
-    }
-    if starts(b"OggS") {
-        return Some(("audio/ogg", MsgKind::Voice));
-    }
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let texty = matches!(ext.as_deref(), Some("txt" | "csv" | "log"));
-    if texty && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
-        return Some(("text/plain; charset=utf-8", MsgKind::File));
-    }
-    None
 }
 
 /// A display name safe to store and echo: no path, no control characters, ≤ 120 chars.
@@ -116,11 +169,74 @@ fn upload_dir(state: &AppState) -> &Path {
     &state.config.upload_dir
 }
 
+/// Bounds uploads in flight: at most `total` at once, `per_agent` of them for one agent.
+/// A request over either bound is refused at once (429) instead of waiting while holding a
+/// connection.
+pub struct UploadGate {
+    total: usize,
+    per_agent: usize,
+    running: Mutex<(usize, HashMap<i64, usize>)>,
+}
+
+/// One upload's place in the [`UploadGate`]; freed on drop.
+pub struct UploadSlot<'a> {
+    gate: &'a UploadGate,
+    agent: i64,
+}
+
+impl UploadGate {
+    pub fn new(total: usize, per_agent: usize) -> UploadGate {
+        UploadGate {
+            total,
+            per_agent,
+            running: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// A slot for `agent`, or `None` when the server or that agent is at its bound.
+    pub fn enter(&self, agent: i64) -> Option<UploadSlot<'_>> {
+        let mut r = self.running.lock().expect("upload gate");
+        let mine = r.1.get(&agent).copied().unwrap_or(0);
+        if r.0 >= self.total || mine >= self.per_agent {
+            return None;
+        }
+        r.0 += 1;
+        r.1.insert(agent, mine + 1);
+        Some(UploadSlot { gate: self, agent })
+    }
+}
+
+impl Drop for UploadSlot<'_> {
+    fn drop(&mut self) {
+        let mut r = self.gate.running.lock().expect("upload gate");
+        r.0 -= 1;
+        if let Some(n) = r.1.get_mut(&self.agent) {
+            *n -= 1;
+            if *n == 0 {
+                r.1.remove(&self.agent);
+            }
+        }
+    }
+}
+
+/// A refusal with its own status and `{error, message}` body.
+fn refuse(status: StatusCode, error: &str, message: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": error, "message": message })),
+    )
+        .into_response()
+}
+
+/// The upload endpoint. Nothing of the body is read before the bearer token, the declared
+/// `Content-Length`, the site's quota and the upload bounds have been checked; the body is
+/// then streamed to a private temporary file (never held in memory) and cut off at
+/// [`MAX_UPLOAD`] bytes or after `Config::header_timeout` of silence.
 async fn upload(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -135,28 +251,99 @@ async fn upload(
     let Some(agent) = agent.filter(|a| !a.disabled) else {
         return Err(ApiError::InvalidCredentials);
     };
-    if body.is_empty() {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_UPLOAD as u64) {
+        return Ok(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "files are limited to 10 MiB",
+        ));
+    }
+    if declared == Some(0) {
         return Err(ApiError::BadRequest(
             "the request body (the file) is empty".into(),
         ));
     }
-    let name = clean_name(q.get("name").map(String::as_str).unwrap_or("file"));
-    let Some((mime, kind)) = sniff(&body, &name) else {
-        return Ok((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Json(serde_json::json!({
-                "error": "unsupported_type",
-                "message": "accepted: PNG, JPEG, GIF, WebP, PDF, ZIP/Office, MP4, MP3, Ogg, WAV, and .txt/.csv/.log text"
-            })),
-        )
-            .into_response());
+    let quota = state.config.upload_quota_bytes;
+    let used = state.db.site_upload_bytes(agent.site_id).await? as u64;
+    if used.saturating_add(declared.unwrap_or(1)) > quota {
+        return Ok(refuse(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "quota_exceeded",
+            "this site's upload quota is used up",
+        ));
+    }
+    let Some(_slot) = state.uploads.enter(agent.id) else {
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            "too many uploads in progress; try again when one has finished",
+        ));
     };
+    let name = clean_name(q.get("name").map(String::as_str).unwrap_or("file"));
     let id = random_hex(16);
     let dir = upload_dir(&state).to_path_buf();
-    let size = body.len();
-    write_file(&dir, &id, body)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("storing upload: {e}")))?;
+    let tmp = dir.join(format!(".{id}.part"));
+    let idle = state.config.header_timeout;
+    let received = match receive(&dir, &tmp, body, idle).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return match e {
+                Receive::TooLarge => Ok(refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "files are limited to 10 MiB",
+                )),
+                Receive::Stalled => Ok(refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout",
+                    "the upload stalled",
+                )),
+                Receive::Body => Err(ApiError::BadRequest("the upload was cut off".into())),
+                Receive::Io(e) => Err(ApiError::Internal(anyhow::anyhow!("storing upload: {e}"))),
+            };
+        }
+    };
+    let size = received.size;
+    if size == 0 {
+        return discard(
+            &tmp,
+            Err(ApiError::BadRequest(
+                "the request body (the file) is empty".into(),
+            )),
+        )
+        .await;
+    }
+    let Some((mime, kind)) = received.sniffer.finish(&name) else {
+        return discard(&tmp, Ok(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            "accepted: PNG, JPEG, GIF, WebP, PDF, ZIP/Office, MP4, MP3, Ogg, WAV, and .txt/.csv/.log text",
+        )))
+        .await;
+    };
+    if used.saturating_add(size as u64) > quota {
+        return discard(
+            &tmp,
+            Ok(refuse(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "quota_exceeded",
+                "this site's upload quota is used up",
+            )),
+        )
+        .await;
+    }
+    if let Err(e) = tokio::fs::rename(&tmp, dir.join(&id)).await {
+        return discard(
+            &tmp,
+            Err(ApiError::Internal(anyhow::anyhow!("storing upload: {e}"))),
+        )
+        .await;
+    }
     let stored = StoredFile {
         id: id.clone(),
         site_id: agent.site_id,
@@ -177,12 +364,76 @@ async fn upload(
     .into_response())
 }
 
-/// Writes to a temporary name and renames, so a reader never sees half a file.
-async fn write_file(dir: &Path, id: &str, body: Bytes) -> std::io::Result<()> {
-    tokio::fs::create_dir_all(dir).await?;
-    let tmp: PathBuf = dir.join(format!(".{id}.part"));
-    tokio::fs::write(&tmp, &body).await?;
-    tokio::fs::rename(&tmp, dir.join(id)).await
+/// Removes the temporary file of a refused upload and passes `r` on.
+async fn discard<T>(tmp: &Path, r: T) -> T {
+    let _ = tokio::fs::remove_file(tmp).await;
+    r
+}
+
+enum Receive {
+    TooLarge,
+    Stalled,
+    Body,
+    Io(std::io::Error),
+}
+
+struct Received {
+    size: usize,
+    sniffer: Sniffer,
+}
+
+/// Creates `dir` (0700) and streams `body` into `tmp` (0600), sniffing as it goes.
+async fn receive(dir: &Path, tmp: &Path, body: Body, idle: Duration) -> Result<Received, Receive> {
+    private_dir(dir).await.map_err(Receive::Io)?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp)
+        .await
+        .map_err(Receive::Io)?;
+    let mut stream = body.into_data_stream();
+    let mut size = 0usize;
+    let mut sniffer = Sniffer::default();
+    loop {
+        let chunk = match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => return Err(Receive::Stalled),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(Receive::Body),
+            Ok(Some(Ok(c))) => c,
+        };
+        size += chunk.len();
+        if size > MAX_UPLOAD {
+            return Err(Receive::TooLarge);
+        }
+        sniffer.feed(&chunk);
+        file.write_all(&chunk).await.map_err(Receive::Io)?;
+    }
+    file.sync_all().await.map_err(Receive::Io)?;
+    Ok(Received { size, sniffer })
+}
+
+/// Creates `dir` and its parents readable by this user only (0700).
+pub async fn private_dir(dir: &Path) -> std::io::Result<()> {
+    tokio::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .await
+}
+
+/// Removes partial uploads left by a crash (`.<id>.part`); run once at start.
+pub async fn sweep_partials(dir: &Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".part") {
+            let _ = tokio::fs::remove_file(e.path()).await;
+        }
+    }
 }
 
 /// Images browsers render without running anything.
@@ -273,6 +524,27 @@ mod tests {
         assert!(
             sniff(b"MZ\x90\x00", "setup.txt").is_none(),
             "NUL bytes are not text"
+        );
+    }
+
+    #[test]
+    fn streamed_sniffing_matches_whole_sniffing() {
+        let text = "报告 line\n".repeat(50);
+        let b = text.as_bytes();
+        for split in [1, 2, 3, 7, 100] {
+            let mut s = Sniffer::default();
+            for c in b.chunks(split) {
+                s.feed(c);
+            }
+            assert_eq!(s.finish("a.txt"), sniff(b, "a.txt"), "chunks of {split}");
+            assert!(s.finish("a.txt").is_some());
+        }
+        let mut s = Sniffer::default();
+        s.feed(&b[..b.len() - 1]);
+        s.feed(&[0xe6]);
+        assert!(
+            s.finish("a.txt").is_none(),
+            "a cut-off character is not text"
         );
     }
 

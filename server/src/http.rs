@@ -103,12 +103,20 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    if !state.limits.logins.check(&addr.ip()) {
+    if !state
+        .limits
+        .logins
+        .check(&crate::clientip::bucket(addr.ip()))
+    {
         return Err(ApiError::RateLimited);
     }
     let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     if req.account.len() > 200 || req.password.len() > 1024 {
         return Err(ApiError::BadRequest("account or password too long".into()));
+    }
+    let account_key = req.account.trim().to_lowercase();
+    if !state.limits.login_failures.allows(&account_key) {
+        return Err(ApiError::RateLimited);
     }
     let agent = state.db.agent_by_account(req.account.trim()).await?;
     let phc = agent
@@ -121,7 +129,10 @@ async fn login(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let agent = match agent {
         Some(a) if ok => a,
-        _ => return Err(ApiError::InvalidCredentials),
+        _ => {
+            state.limits.login_failures.check(&account_key);
+            return Err(ApiError::InvalidCredentials);
+        }
     };
     if agent.disabled {
         return Err(ApiError::Disabled);

@@ -21,11 +21,13 @@
 pub mod admin;
 pub mod agent;
 pub mod cli;
+pub mod clientip;
 pub mod compat;
 pub mod db;
 pub mod files;
 pub mod http;
 pub mod hub;
+pub mod listen;
 pub mod push;
 pub mod ratelimit;
 pub mod routing;
@@ -34,7 +36,7 @@ pub mod visitor;
 pub mod web;
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,6 +86,25 @@ pub struct Config {
     pub push_connect_timeout: Duration,
     /// Total timeout of one push attempt.
     pub push_timeout: Duration,
+    /// Bytes of uploads one site may keep in total (`--upload-quota-mb`).
+    pub upload_quota_bytes: u64,
+    /// Uploads in flight at once, over all agents (`--max-uploads`)…
+    pub max_uploads: usize,
+    /// …and for one agent (`--max-uploads-per-agent`).
+    pub max_uploads_per_agent: usize,
+    /// A request's head must arrive within this, and an idle kept-alive connection is closed
+    /// after it (`--header-timeout-secs`); a request body that sends nothing for this long is
+    /// cut off.
+    pub header_timeout: Duration,
+    /// Open connections (WebSockets included) per client address (`--max-conns-per-client`).
+    pub max_conns_per_client: usize,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client
+    /// (`--trusted-proxies`); see [`clientip`].
+    pub trusted_proxies: Vec<clientip::Net>,
+    /// Visitors one site's waiting queue holds (`--max-queue`). When it is full, the first
+    /// message of a visitor who is neither served nor waiting is refused with
+    /// `rate_limited` (the chat page keeps it and retries); nothing is stored or pushed.
+    pub max_queue: usize,
 }
 
 impl Config {
@@ -104,6 +125,13 @@ impl Config {
             push_max_attempts: 8,
             push_connect_timeout: Duration::from_secs(5),
             push_timeout: Duration::from_secs(10),
+            upload_quota_bytes: 1024 * 1024 * 1024,
+            max_uploads: 16,
+            max_uploads_per_agent: 2,
+            header_timeout: Duration::from_secs(10),
+            max_conns_per_client: 128,
+            trusted_proxies: Vec::new(),
+            max_queue: 200,
         }
     }
 }
@@ -133,10 +161,25 @@ pub struct Limits {
     pub connects: RateLimiter<IpAddr>,
     /// Login attempts per client IP.
     pub logins: RateLimiter<IpAddr>,
+    /// Failed logins per account (lowercased), from any address: a password cannot be
+    /// guessed by spreading attempts over many addresses.
+    pub login_failures: RateLimiter<String>,
+    /// New agent WebSocket sessions per client IP, a budget apart from visitors'
+    /// (`connects`), so a visitor flood cannot lock agents out.
+    pub agent_connects: RateLimiter<IpAddr>,
     /// Requests per agent connection.
     pub agent_reqs: RateLimiter<u64>,
     /// Typing notices per visitor (extra ones are dropped silently).
     pub typing: RateLimiter<i64>,
+    /// New anonymous visitors per client address (IPv6 /64): every new socket could
+    /// otherwise mint a fresh visitor with a fresh per-visitor message budget.
+    pub new_visitors_per_client: RateLimiter<IpAddr>,
+    /// New anonymous visitors per site, whatever the address.
+    pub new_visitors_per_site: RateLimiter<i64>,
+    /// Visitor messages per client address, over all its visitors.
+    pub msgs_per_client: RateLimiter<IpAddr>,
+    /// Visitor messages per site, over all its visitors.
+    pub msgs_per_site: RateLimiter<i64>,
 }
 
 impl Limits {
@@ -156,8 +199,14 @@ impl Default for Limits {
             visitor_msgs: RateLimiter::new(20, 5.0),
             connects: RateLimiter::new(120, 10.0),
             logins: RateLimiter::new(10, 0.2),
+            login_failures: RateLimiter::new(10, 1.0 / 30.0),
+            agent_connects: RateLimiter::new(60, 5.0),
             agent_reqs: RateLimiter::new(200, 50.0),
             typing: RateLimiter::new(3, 1.0),
+            new_visitors_per_client: RateLimiter::new(20, 1.0 / 6.0),
+            new_visitors_per_site: RateLimiter::new(300, 10.0),
+            msgs_per_client: RateLimiter::new(60, 10.0),
+            msgs_per_site: RateLimiter::new(1000, 100.0),
         }
     }
 }
@@ -173,14 +222,18 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Wakes the push worker after a push was queued.
     pub push_wake: Arc<tokio::sync::Notify>,
+    /// Bounds uploads in flight (see [`files::UploadGate`]).
+    pub uploads: Arc<files::UploadGate>,
     shutdown_tx: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
         let (tx, rx) = watch::channel(false);
+        let uploads = files::UploadGate::new(config.max_uploads, config.max_uploads_per_agent);
         AppState {
             db,
+            uploads: Arc::new(uploads),
             hub: Hub::new(),
             config: Arc::new(config),
             limits: Arc::new(Limits::default()),
@@ -191,12 +244,21 @@ impl AppState {
     }
 }
 
+/// Whose budget a new WebSocket session counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    Visitor,
+    Agent,
+}
+
 /// Accepts a WebSocket for `session` after the checks both socket endpoints share: the per-IP
-/// connection limit and the frame size limits. The session runs inside `span`.
+/// connection limit (visitors and agents have separate budgets; IPv6 counts per /64) and the
+/// frame size limits. The session runs inside `span`.
 pub(crate) fn accept_socket<F, Fut>(
     ws: axum::extract::ws::WebSocketUpgrade,
     state: AppState,
     ip: IpAddr,
+    budget: Budget,
     span: tracing::Span,
     session: F,
 ) -> axum::response::Response
@@ -206,7 +268,11 @@ where
 {
     use axum::response::IntoResponse;
     use tracing::Instrument;
-    if !state.limits.connects.check(&ip) {
+    let limiter = match budget {
+        Budget::Visitor => &state.limits.connects,
+        Budget::Agent => &state.limits.agent_connects,
+    };
+    if !limiter.check(&clientip::bucket(ip)) {
         return (
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             "too many connections from this address",
@@ -227,7 +293,10 @@ pub fn app(state: AppState) -> Router {
         .merge(http::router())
         .merge(compat::router())
         .merge(web::router())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config.header_timeout,
+        ));
     Router::new()
         .merge(small_bodies)
         .merge(files::router())
@@ -263,22 +332,35 @@ pub async fn serve(
                 limits.visitor_msgs.sweep(Duration::from_secs(600));
                 limits.connects.sweep(Duration::from_secs(600));
                 limits.logins.sweep(Duration::from_secs(600));
+                limits.login_failures.sweep(Duration::from_secs(3600));
+                limits.agent_connects.sweep(Duration::from_secs(600));
                 limits.agent_reqs.sweep(Duration::from_secs(600));
                 limits.typing.sweep(Duration::from_secs(600));
+                limits
+                    .new_visitors_per_client
+                    .sweep(Duration::from_secs(600));
+                limits.new_visitors_per_site.sweep(Duration::from_secs(600));
+                limits.msgs_per_client.sweep(Duration::from_secs(600));
+                limits.msgs_per_site.sweep(Duration::from_secs(600));
             }
         })
     };
     let pusher = tokio::spawn(push::worker(state.clone()));
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    files::sweep_partials(&state.config.upload_dir).await;
+    let opts = listen::ConnOptions {
+        header_timeout: state.config.header_timeout,
+        max_per_client: state.config.max_conns_per_client,
+        trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
+    };
+    let server = listen::serve(listener, app(state), opts, async move {
         shutdown.await;
         tracing::info!("shutting down: closing sessions");
         let _ = notify.send(true);
         let _ = drained_tx.send(());
     });
-    let result = tokio::select! {
-        r = server => r,
+    let result: std::io::Result<()> = tokio::select! {
+        () = server => Ok(()),
         _ = async {
             let _ = drained_rx.await;
             tokio::time::sleep(Duration::from_secs(10)).await;

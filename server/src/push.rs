@@ -25,7 +25,9 @@
 //! with exponential backoff and jitter (`Config::push_backoff_base` doubling up to
 //! `push_backoff_max`, at most `push_max_attempts` attempts, then `failed`). Other statuses
 //! (3xx — redirects are never followed — and 4xx) are final: `failed` at once. Every attempt
-//! is logged in `push_attempts`.
+//! is logged in `push_attempts`. Fairness: at most 8 attempts run at once and at most 2 for
+//! one site, and a finished attempt's place is refilled at once, so a site whose receiver is
+//! slow or hangs delays only its own pushes, never another site's.
 //!
 //! **Where we send (SSRF guard).** Only `http`/`https` URLs. The host is resolved here and
 //! the request is refused if *any* resolved address is loopback, private, link-local,
@@ -39,7 +41,6 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -267,36 +268,74 @@ pub fn backoff(base: Duration, max: Duration, failed: u32) -> Duration {
 /// Delivers due pushes until the server shuts down.
 pub async fn worker(state: AppState) {
     let mut shutdown = state.shutdown.clone();
+    // Attempts run as tasks, at most `IN_FLIGHT` at once and `PER_SITE` for one site, and
+    // the loop refills free places as soon as any attempt ends: one site's slow or hanging
+    // receiver holds at most its own `PER_SITE` places and never delays another site.
+    const IN_FLIGHT: usize = 8;
+    const PER_SITE: usize = 2;
+    let mut running: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
+    let mut tasks: std::collections::HashMap<tokio::task::Id, (i64, i64)> =
+        std::collections::HashMap::new();
+    let mut busy: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut per_site: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let due = match state.db.due_pushes(now_ms(), 32).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the push queue failed");
-                Vec::new()
+        if running.len() < IN_FLIGHT {
+            let due = match state.db.due_pushes(now_ms(), 256).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the push queue failed");
+                    Vec::new()
+                }
+            };
+            for d in due {
+                if running.len() >= IN_FLIGHT {
+                    break;
+                }
+                let n = per_site.get(&d.site_id).copied().unwrap_or(0);
+                if busy.contains(&d.id) || n >= PER_SITE {
+                    continue;
+                }
+                busy.insert(d.id);
+                per_site.insert(d.site_id, n + 1);
+                let st = state.clone();
+                let key = (d.id, d.site_id);
+                let h = running.spawn(async move { attempt(&st, d).await });
+                tasks.insert(h.id(), key);
             }
-        };
-        if !due.is_empty() {
-            futures_util::stream::iter(due)
-                .for_each_concurrent(8, |d| {
-                    let state = state.clone();
-                    async move { attempt(&state, d).await }
-                })
-                .await;
-            continue;
         }
-        let wait = match state.db.next_push_due().await {
-            Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64),
-            _ => Duration::from_secs(60),
+        let wait = if running.is_empty() {
+            match state.db.next_push_due().await {
+                Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64),
+                _ => Duration::from_secs(60),
+            }
+        } else {
+            Duration::from_secs(60)
         };
         tokio::select! {
+            Some(done) = running.join_next_with_id(), if !running.is_empty() => {
+                let task = match done {
+                    Ok((task, ())) => task,
+                    Err(e) => e.id(),
+                };
+                if let Some((id, site)) = tasks.remove(&task) {
+                    busy.remove(&id);
+                    if let Some(n) = per_site.get_mut(&site) {
+                        *n -= 1;
+                        if *n == 0 {
+                            per_site.remove(&site);
+                        }
+                    }
+                }
+            }
             _ = state.push_wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => {}
         }
     }
+    running.abort_all();
 }
 
 /// One attempt at delivering `d`, recorded in the log.

@@ -38,6 +38,20 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
     }
 
+    /// Whether `key` has a token left, without taking it (for limits that only count
+    /// failures: ask first, [`check`](Self::check) when one happened).
+    pub fn allows(&self, key: &K) -> bool {
+        let now = Instant::now();
+        let map = self.buckets.lock().expect("ratelimit lock");
+        match map.get(key) {
+            None => true,
+            Some((tokens, last)) => {
+                (tokens + now.duration_since(*last).as_secs_f64() * self.per_sec).min(self.burst)
+                    >= 1.0
+            }
+        }
+    }
+
     /// Forgets buckets that have been full for a while (bounded memory).
     pub fn sweep(&self, idle: Duration) {
         let now = Instant::now();

@@ -185,6 +185,7 @@ pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> 
             .partnerid
             .clone()
             .unwrap_or_else(|| v.claimed_partnerid.clone()),
+        partnerid_verified: v.partnerid.is_some(),
         state: if state.hub.visitor_online(v.id) {
             "online"
         } else {

@@ -77,7 +77,60 @@ async fn upgrade(
             .into_response();
     }
     let span = tracing::info_span!("visitor_ws", peer = %addr);
-    crate::accept_socket(ws, state, addr.ip(), span, session::<WebSocket>)
+    let client = crate::clientip::bucket(addr.ip());
+    crate::accept_socket(
+        ws,
+        state,
+        addr.ip(),
+        crate::Budget::Visitor,
+        span,
+        move |state, socket| CLIENT.scope(client, session::<WebSocket>(state, socket)),
+    )
+}
+
+tokio::task_local! {
+    /// The client (its [`crate::clientip::bucket`]) a session runs for, for the per-client
+    /// limits on new visitors and messages. Absent in sessions started without a socket
+    /// (tests driving [`session`] directly): then only the per-site limits apply.
+    static CLIENT: std::net::IpAddr;
+}
+
+/// Whether this message would make the visitor join a site queue that already holds
+/// `Config::max_queue` waiters. A visitor who is served or already waiting is never refused.
+async fn queue_full(state: &AppState, site: &Site, visitor: &Visitor) -> DbResult<bool> {
+    if visitor.agent_id.is_some() {
+        return Ok(false);
+    }
+    let Some(now) = state.db.visitor_by_id(visitor.id).await? else {
+        return Ok(false);
+    };
+    if now.agent_id.is_some() || now.waiting_since.is_some() {
+        return Ok(false);
+    }
+    Ok(state.db.queue_len(site.id).await? >= state.config.max_queue as i64)
+}
+
+/// Per-client and per-site budgets (see `Limits`): `None` when within them, else the refusal
+/// message. `new_visitor` picks the new-visitor budgets, else the message budgets.
+fn over_budget(state: &AppState, site_id: i64, new_visitor: bool) -> Option<&'static str> {
+    let l = &state.limits;
+    let client = CLIENT.try_with(|c| *c).ok();
+    if new_visitor {
+        if client.is_some_and(|c| !l.new_visitors_per_client.check(&c)) {
+            return Some("too many new conversations from this address; try again later");
+        }
+        if !l.new_visitors_per_site.check(&site_id) {
+            return Some("this site is receiving too many new conversations; try again shortly");
+        }
+    } else {
+        if client.is_some_and(|c| !l.msgs_per_client.check(&c)) {
+            return Some("too many messages from this address; retry shortly");
+        }
+        if !l.msgs_per_site.check(&site_id) {
+            return Some("this site is receiving too many messages; retry shortly");
+        }
+    }
+    None
 }
 
 /// A refusal at session start: the error frame to send before closing.
@@ -270,7 +323,7 @@ where
 }
 
 /// An optional hello field, trimmed (empty is absent); refused when longer than `max`
-/// characters.
+/// characters or when it holds characters that disguise a name ([`shared::display_safe`]).
 fn bounded<'a>(
     value: Option<&'a str>,
     max: usize,
@@ -279,6 +332,12 @@ fn bounded<'a>(
     let value = value.map(str::trim).filter(|v| !v.is_empty());
     if value.is_some_and(|v| v.chars().count() > max) {
         return Err(Refusal(ErrorCode::Invalid, too_long));
+    }
+    if value.is_some_and(|v| !shared::display_safe(v)) {
+        return Err(Refusal(
+            ErrorCode::Invalid,
+            "partnerid and uname may not contain control, direction-changing or invisible characters",
+        ));
     }
     Ok(value)
 }
@@ -336,6 +395,9 @@ async fn start(
         match (known, hello.token.clone()) {
             (Some(v), Some(t)) => (v, t, partnerid),
             _ => {
+                if let Some(why) = over_budget(state, site.id, true) {
+                    return Ok(Err(Refusal(ErrorCode::RateLimited, why)));
+                }
                 let (v, t) = state.db.create_visitor(site.id).await?;
                 (v, t, partnerid)
             }
@@ -471,6 +533,27 @@ async fn on_send<T: Sink<Message> + Unpin>(
             .send(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: "too many messages; retry shortly".into(),
+                cmid: Some(s.cmid),
+            })
+            .await;
+    }
+    let why = match over_budget(state, site.id, false) {
+        Some(why) => Some(why),
+        None => match queue_full(state, site, visitor).await {
+            Ok(full) => full.then_some(
+                "all agents are busy and the waiting queue is full; your message will be retried",
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "checking the queue failed");
+                return out.send(&internal(Some(s.cmid))).await;
+            }
+        },
+    };
+    if let Some(why) = why {
+        return out
+            .send(&ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: why.into(),
                 cmid: Some(s.cmid),
             })
             .await;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -185,14 +185,21 @@ async fn launcher_file(
     }
 }
 
-/// `frame-ancestors` for a site: its configured embedding origins, else anyone.
-async fn frame_ancestors(state: &AppState, q: &HashMap<String, String>) -> String {
-    let site = match q.get("sysnum").map(|s| Sysnum::parse(s)) {
-        Some(Ok(s)) => state.db.site_by_sysnum(s.as_str()).await.ok().flatten(),
-        _ => None,
+/// `frame-ancestors` for the chat page: for a known site with embedding origins those origins
+/// (and `'self'`); for a known site without any, anyone. The sysnum is read with
+/// [`Sysnum::from_query`], the chat page's own parser, so the page never connects to a site
+/// other than the one whose policy was sent; a missing, repeated or padded sysnum (the page
+/// will not connect) and an unknown site get `'self'`, never `*`.
+async fn frame_ancestors(state: &AppState, raw_query: Option<&str>) -> String {
+    let Ok(sysnum) = Sysnum::from_query(raw_query.unwrap_or("")) else {
+        return "'self'".to_owned();
+    };
+    let site = match state.db.site_by_sysnum(sysnum.as_str()).await {
+        Ok(Some(site)) => site,
+        _ => return "'self'".to_owned(),
     };
     match site {
-        Some(site) if !site.origins.is_empty() => {
+        site if !site.origins.is_empty() => {
             let safe: Vec<&str> = site
                 .origins
                 .iter()
@@ -210,7 +217,7 @@ async fn frame_ancestors(state: &AppState, q: &HashMap<String, String>) -> Strin
 
 async fn chat_index(
     State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+    RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let path = state.config.web_dir.join("chat").join("index.html");
@@ -219,7 +226,7 @@ async fn chat_index(
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {}",
-        frame_ancestors(&state, &q).await
+        frame_ancestors(&state, q.as_deref()).await
     );
     let extra = [
         (

@@ -258,6 +258,11 @@ pub struct GuestEntry {
     pub gid: String,
     pub uname: String,
     pub partnerid: String,
+    /// Our extension: `true` when `partnerid` was verified by the site's `sign` check;
+    /// `false` when it is only what the page claimed (anyone can claim any id), so agents
+    /// must not trust it as an identity.
+    #[serde(default)]
+    pub partnerid_verified: bool,
     /// `online` while the visitor has the chat open, else `offline`.
     pub state: String,
     /// The agent serving this visitor (`kf_id`), empty while the visitor is waiting.
@@ -465,7 +470,7 @@ mod tests {
             admin_list.insert("7".to_owned(), AdminEntry { ix: "7".into(), kf_id: "1001".into(),
                 kf_account: "a@b".into(), kf_nick: nick.clone(), kf_headimgurl: String::new(), status: 1, accepted_case: 2 });
             let mut guest_list = BTreeMap::new();
-            guest_list.insert("9".to_owned(), GuestEntry { gid: "9".into(), uname: nick, partnerid: String::new(),
+            guest_list.insert("9".to_owned(), GuestEntry { gid: "9".into(), uname: nick, partnerid: String::new(), partnerid_verified: false,
                 state: "online".into(), kf_id: "1001".into(), unread, last_msg: info });
             let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new() });
             let json = serde_json::to_string(&e).unwrap();
@@ -474,7 +479,7 @@ mod tests {
 
         #[test]
         fn transfer_round_trips(info in arb_info(), recs in proptest::collection::vec(arb_info(), 0..3), nick in ".*") {
-            let guest_info = GuestEntry { gid: info.gid.clone(), uname: nick, partnerid: String::new(),
+            let guest_info = GuestEntry { gid: info.gid.clone(), uname: nick, partnerid: String::new(), partnerid_verified: false,
                 state: "offline".into(), kf_id: "1002".into(), unread: 0, last_msg: Some(info.clone()) };
             let e = Envelope::ok(api::TRANSFER_IN, TransferData { gid: info.gid.clone(), data: info,
                 guest_info, recs, from_ix: "1".into(), to_ix: "2".into() });

@@ -35,12 +35,45 @@ pub fn reconnect_delay_ms(attempt: u32, jitter: f64) -> u32 {
     cap / 2 + (jitter.clamp(0.0, 1.0) * f64::from(cap / 2)) as u32
 }
 
+/// Whether `s` may be shown to agents as a name: no control characters, no bidirectional
+/// controls (U+061C, U+200E/F, U+202A–E, U+2066–9: they reorder what follows, so
+/// `"alice\u{202E}nimda"` reads as something else) and no invisible characters (U+200B,
+/// U+2060, U+FEFF, U+00AD) that make two different names look the same. Joiners (U+200C/D)
+/// stay allowed: scripts and emoji sequences need them.
+pub fn display_safe(s: &str) -> bool {
+    !s.chars().any(|c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200B}'
+                    | '\u{2060}'
+                    | '\u{FEFF}'
+                    | '\u{00AD}'
+            )
+    })
+}
+
 /// Longest `partnerid` the seed allows (seed 003: "限制300字符").
 pub const MAX_PARTNERID_CHARS: usize = 300;
 
 #[cfg(test)]
 mod tests {
-    use super::reconnect_delay_ms;
+    use super::{display_safe, reconnect_delay_ms};
+
+    #[test]
+    fn names_with_direction_or_invisible_characters_are_not_display_safe() {
+        assert!(display_safe("智齿客服 Alice 👨\u{200D}👩\u{200D}👧"));
+        assert!(!display_safe("alice\u{202E}nimda"));
+        assert!(!display_safe("ad\u{200B}min"));
+        assert!(!display_safe("\u{2067}x"));
+        assert!(!display_safe("a\nb"));
+        assert!(!display_safe("\u{FEFF}bob"));
+    }
 
     #[test]
     fn reconnect_delay_doubles_to_ten_seconds_with_jitter() {

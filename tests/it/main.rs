@@ -8,6 +8,7 @@ mod files;
 mod push;
 mod restart;
 mod routing;
+mod security;
 mod site_import;
 mod visitor;
 mod web;

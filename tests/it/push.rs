@@ -418,3 +418,60 @@ async fn push_queued_before_a_restart_is_delivered_by_the_next_server() {
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
 }
+
+/// One site's receiver that never answers used to hold up every site's pushes (16.5 s in the
+/// probe): attempts ran in batches and a batch waited for its slowest. Now a site has at most
+/// two attempts in flight and the others' pushes go out at once.
+#[tokio::test]
+async fn a_hanging_receiver_does_not_delay_other_sites_pushes() {
+    let srv = TestServer::start_with(|c| c.push_timeout = Duration::from_secs(20)).await;
+    // Accepts connections and never answers.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_addr = hang.local_addr().unwrap();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    {
+        let held = held.clone();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = hang.accept().await {
+                held.lock().unwrap().push(s);
+            }
+        });
+    }
+    let slow = srv.site().await;
+    set_push(
+        &srv,
+        &slow.sysnum,
+        &format!("http://{hang_addr}/hook"),
+        true,
+    )
+    .await;
+    let fast = srv.site().await;
+    let rx = Receiver::start(0).await;
+    set_push(&srv, &fast.sysnum, &format!("{}/hook", rx.base), true).await;
+
+    let mut v = VisitorClient::fresh(&srv.ws, &slow.sysnum).await;
+    for i in 0..12 {
+        let id = format!("s{i}");
+        v.client.send_text(&id, "to the slow site").await;
+        v.client.ack(&id).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let mut w = VisitorClient::fresh(&srv.ws, &fast.sysnum).await;
+    w.client.send_text("f1", "to the fast site").await;
+    w.client.ack("f1").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while rx.received().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fast site's push waited behind the slow site's"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("fast site's push delivered after {:?}", started.elapsed());
+    assert!(
+        held.lock().unwrap().len() <= 2,
+        "the slow site holds at most two attempts"
+    );
+    srv.stop().await;
+}

@@ -12,7 +12,16 @@ use tokio_tungstenite::tungstenite::Message;
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-under-test");
 const N: usize = 150;
 /// The test floods on purpose; the per-visitor rate limit is tested elsewhere.
-const UNLIMITED: &[&str] = &["--visitor-burst", "100000", "--visitor-rate", "100000"];
+const UNLIMITED: &[&str] = &[
+    "--visitor-burst",
+    "100000",
+    "--visitor-rate",
+    "100000",
+    "--client-msg-burst",
+    "100000",
+    "--client-msg-rate",
+    "100000",
+];
 
 #[tokio::test]
 async fn kill_9_mid_stream_loses_no_acked_message() {

@@ -39,6 +39,14 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_with_limits(tweak, |_| {}).await
+    }
+
+    /// A server with a tweaked configuration and tweaked rate limits.
+    pub async fn start_with_limits(
+        tweak: impl FnOnce(&mut Config),
+        limits: impl FnOnce(&mut frontdesk_server::Limits),
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("fd.db").display());
         let db = Db::open(&url).await.expect("open db");
@@ -47,7 +55,10 @@ impl TestServer {
         let mut config = Config::new(&format!("http://{addr}"));
         config.upload_dir = dir.path().join("uploads");
         tweak(&mut config);
-        let state = AppState::new(db.clone(), config);
+        let mut state = AppState::new(db.clone(), config);
+        let mut l = frontdesk_server::Limits::default();
+        limits(&mut l);
+        state.limits = std::sync::Arc::new(l);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(frontdesk_server::serve(listener, state.clone(), async {
             let _ = stopped.await;

@@ -69,6 +69,21 @@ impl Db {
 
     /// Replaces an agent's password hash and revokes its agent tokens. False when no agent
     /// has this account.
+    /// Whether an agent of a site other than `site_id` has an account `…@suffix`.
+    pub async fn account_suffix_used_elsewhere(
+        &self,
+        site_id: i64,
+        suffix: &str,
+    ) -> DbResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM agents WHERE site_id != ? AND substr(account, instr(account, '@') + 1) = ?)",
+        )
+        .bind(site_id)
+        .bind(suffix)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     pub async fn set_agent_password(&self, account: &str, password_hash: &str) -> DbResult<bool> {
         let mut tx = self.pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(

@@ -33,6 +33,16 @@ impl Db {
         Ok(())
     }
 
+    /// Bytes of all files uploaded for `site_id` (for the per-site upload quota).
+    pub async fn site_upload_bytes(&self, site_id: i64) -> DbResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM files WHERE site_id = ?")
+                .bind(site_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn file(&self, id: &str) -> DbResult<Option<StoredFile>> {
         let row = sqlx::query("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = ?")
             .bind(id)

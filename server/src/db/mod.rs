@@ -249,6 +249,26 @@ fn message_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<StoredMessage> {
     })
 }
 
+/// Creates the database file readable by this user only (0600) when it does not exist yet,
+/// so SQLite (which gives its `-wal`/`-shm` files the same mode) never makes a
+/// world-readable one. An existing file keeps the mode its operator gave it.
+fn create_private(path: &std::path::Path) -> DbResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") || path.exists() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(DbError::Sqlx(sqlx::Error::Io(e))),
+        })
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -269,6 +289,7 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        create_private(opts.get_filename())?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -861,7 +882,7 @@ impl Db {
         ))
         .bind(visitor_id)
         .bind(size)
-        .bind((page - 1) * size)
+        .bind(page.saturating_sub(1).saturating_mul(size))
         .fetch_all(&self.pool)
         .await?;
         let mut list: Vec<StoredMessage> =

@@ -27,12 +27,14 @@ pub struct Params {
 }
 
 impl Params {
-    /// Builds the configuration from a lookup of query parameters. Returns the names of
-    /// parameters whose values were nonsense (the caller warns about them).
-    pub fn parse(get: impl Fn(&str) -> Option<String>) -> (Self, Vec<&'static str>) {
+    /// Builds the configuration from the raw query string `search` (the sysnum is read from
+    /// it by [`Sysnum::from_query`], the same parser the server uses for `frame-ancestors`:
+    /// exactly once, no padding) and a lookup of the other query parameters. Returns the
+    /// names of parameters whose values were nonsense (the caller warns about them).
+    pub fn parse(search: &str, get: impl Fn(&str) -> Option<String>) -> (Self, Vec<&'static str>) {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let mut bad = Vec::new();
-        let sysnum = get("sysnum").and_then(|s| Sysnum::parse(s.trim()).ok());
+        let sysnum = Sysnum::from_query(search).ok();
         if sysnum.is_none() {
             bad.push("sysnum");
         }
@@ -78,7 +80,7 @@ impl Params {
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
         let query = web_sys::UrlSearchParams::new_with_str(&search).ok();
-        let (params, bad) = Params::parse(|k| query.as_ref()?.get(k));
+        let (params, bad) = Params::parse(&search, |k| query.as_ref()?.get(k));
         for name in bad {
             web_sys::console::warn_2(
                 &"frontdesk: ignoring invalid chat parameter".into(),
@@ -94,7 +96,10 @@ mod tests {
     use super::*;
 
     fn parse(q: &[(&str, &str)]) -> (Params, Vec<&'static str>) {
-        Params::parse(|k| q.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+        let search: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        Params::parse(&search.join("&"), |k| {
+            q.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        })
     }
 
     #[test]
@@ -120,5 +125,15 @@ mod tests {
         assert_eq!(p.color, DEFAULT_COLOR);
         assert_eq!(p.locale, Locale::Cn);
         assert!(!p.embed);
+
+        let s = "3542411be2184c8cb6b48d66ca1b2730";
+        let (p, bad) = parse(&[("sysnum", s), ("sysnum", "x")]);
+        assert_eq!(
+            (p.sysnum, bad),
+            (None, vec!["sysnum"]),
+            "duplicates are refused"
+        );
+        let (p, _) = parse(&[("sysnum", &format!("%20{s}"))]);
+        assert_eq!(p.sysnum, None, "padding is refused, not trimmed");
     }
 }

@@ -1,0 +1,210 @@
+//! The accept loop (instead of `axum::serve`, which has no timeouts and no connection caps).
+//! Every connection is HTTP/1.1 (WebSockets upgrade from it) and gets:
+//! - a header-read timeout ([`ConnOptions::header_timeout`]): a request's head must arrive
+//!   within it, and a kept-alive connection waiting for its next request is closed after it,
+//!   so connections that send nothing or half a request end;
+//! - a cap on open connections per client ([`ConnOptions::max_per_client`], keyed by
+//!   [`clientip::bucket`] of the TCP peer; trusted proxies are exempt). An upgraded WebSocket
+//!   keeps counting until it closes. Over the cap the socket is closed at once;
+//! - the client address ([`clientip::client_ip`]) as the request's `ConnectInfo`.
+//!
+//! Request bodies that stall are cut by the body timeout layer in [`crate::app`].
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::{pin, Pin};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use crate::clientip::{self, Net};
+
+/// Connection-level limits of [`serve`].
+#[derive(Debug, Clone)]
+pub struct ConnOptions {
+    pub header_timeout: Duration,
+    pub max_per_client: usize,
+    pub trusted_proxies: Arc<Vec<Net>>,
+}
+
+type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
+/// One open connection of a client; gives its place back on drop.
+struct Slot {
+    counts: Counts,
+    key: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut c = self.counts.lock().expect("conn counts");
+        if let Some(n) = c.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                c.remove(&self.key);
+            }
+        }
+    }
+}
+
+fn enter(counts: &Counts, key: IpAddr, max: usize) -> Option<Slot> {
+    let mut c = counts.lock().expect("conn counts");
+    let n = c.entry(key).or_insert(0);
+    if *n >= max {
+        return None;
+    }
+    *n += 1;
+    Some(Slot {
+        counts: counts.clone(),
+        key,
+    })
+}
+
+/// A TCP stream holding its client's [`Slot`] for as long as it lives (also after a
+/// WebSocket upgrade took it over).
+struct Counted {
+    inner: TcpStream,
+    _slot: Option<Slot>,
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Serves `app` on `listener` until `signal` resolves; then stops accepting, lets every
+/// connection finish its request (graceful shutdown) and returns when all have ended.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    opts: ConnOptions,
+    signal: impl Future<Output = ()> + Send + 'static,
+) {
+    let (signal_tx, signal_rx) = watch::channel(());
+    tokio::spawn(async move {
+        signal.await;
+        drop(signal_rx);
+    });
+    let (close_tx, close_rx) = watch::channel(());
+    let counts: Counts = Arc::default();
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = signal_tx.closed() => break,
+        };
+        let slot = if opts.trusted_proxies.iter().any(|n| n.contains(peer.ip())) {
+            None
+        } else {
+            match enter(&counts, clientip::bucket(peer.ip()), opts.max_per_client) {
+                Some(s) => Some(s),
+                None => {
+                    tracing::debug!(%peer, "too many connections from this client; closed");
+                    drop(stream);
+                    continue;
+                }
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(Counted {
+            inner: stream,
+            _slot: slot,
+        });
+        let trusted = opts.trusted_proxies.clone();
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let ip = clientip::client_ip(peer.ip(), req.headers(), &trusted);
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
+            let app = app.clone();
+            async move {
+                let r = app.oneshot(req.map(Body::new)).await;
+                Ok::<_, Infallible>(match r {
+                    Ok(r) => r,
+                    Err(e) => match e {},
+                })
+            }
+        });
+        let signal_tx = signal_tx.clone();
+        let close_rx = close_rx.clone();
+        let header_timeout = opts.header_timeout;
+        tokio::spawn(async move {
+            let mut conn = pin!(hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(io, service)
+                .with_upgrades());
+            let mut stopping = pin!(signal_tx.closed());
+            let mut asked = false;
+            loop {
+                tokio::select! {
+                    r = conn.as_mut() => {
+                        if let Err(e) = r {
+                            tracing::debug!(error = %e, "connection ended");
+                        }
+                        break;
+                    }
+                    _ = &mut stopping, if !asked => {
+                        asked = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(close_rx);
+        });
+    }
+    drop(close_rx);
+    drop(listener);
+    close_tx.closed().await;
+}
