@@ -341,16 +341,15 @@ async fn start(
             }
         }
     };
-    state
-        .db
-        .touch_visitor(visitor.id, uname, claimed, source)
-        .await?;
     let group = hello
         .groupid
         .as_deref()
         .and_then(|g| g.trim().parse::<i64>().ok());
-    state.db.set_visitor_group(visitor.id, group).await?;
-    let visitor = state.db.visitor_by_id(visitor.id).await?.unwrap_or(visitor);
+    let visitor = state
+        .db
+        .touch_visitor(visitor.id, uname, claimed, source, group)
+        .await?
+        .unwrap_or(visitor);
     Ok(Ok((site, visitor, token)))
 }
 
@@ -496,7 +495,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
         // The client will retry with the same cmid; the message is stored, so deliver it on.
     }
     if !stored.duplicate {
-        if let Err(e) = routing::visitor_message(state, site.id, &m).await {
+        if let Err(e) = routing::visitor_message(state, site.id, &m, stored.serving).await {
             tracing::error!(error = %e, "routing a visitor message failed");
         }
         state.hub.publish_visitor(m.visitor_id, Arc::new(m));
