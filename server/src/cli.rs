@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::Db;
-use crate::{AppState, Config};
+use crate::{AppState, Config, Rate, RateSettings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,11 +72,65 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
     /// Messages one visitor may send at once before being rate limited.
-    #[arg(long, env = "FRONTDESK_VISITOR_BURST", default_value_t = 20)]
+    #[arg(long, env = "FRONTDESK_VISITOR_BURST", default_value_t = 20, value_parser = burst())]
     pub visitor_burst: u32,
     /// Messages per second one visitor may send sustained.
-    #[arg(long, env = "FRONTDESK_VISITOR_RATE", default_value_t = 5.0)]
+    #[arg(long, env = "FRONTDESK_VISITOR_RATE", default_value_t = 5.0, value_parser = rate)]
     pub visitor_rate: f64,
+    /// New WebSocket sessions (visitor or agent) one client IP may open at once. Visitors
+    /// behind one NAT share it: the default lets 10 000 of them reconnect within a minute.
+    #[arg(long, env = "FRONTDESK_CONNECT_BURST", default_value_t = 2000, value_parser = burst())]
+    pub connect_burst: u32,
+    /// New WebSocket sessions per second one client IP may open sustained.
+    #[arg(long, env = "FRONTDESK_CONNECT_RATE", default_value_t = 200.0, value_parser = rate)]
+    pub connect_rate: f64,
+    /// Agent logins (POST /api/agent/login) one client IP may attempt at once.
+    #[arg(long, env = "FRONTDESK_LOGIN_BURST", default_value_t = 60, value_parser = burst())]
+    pub login_burst: u32,
+    /// Agent logins per second one client IP may attempt sustained.
+    #[arg(long, env = "FRONTDESK_LOGIN_RATE", default_value_t = 0.5, value_parser = rate)]
+    pub login_rate: f64,
+    /// Requests one agent connection may make at once (beyond that: -30003 until refilled).
+    #[arg(long, env = "FRONTDESK_AGENT_REQ_BURST", default_value_t = 200, value_parser = burst())]
+    pub agent_req_burst: u32,
+    /// Requests per second one agent connection may make sustained.
+    #[arg(long, env = "FRONTDESK_AGENT_REQ_RATE", default_value_t = 50.0, value_parser = rate)]
+    pub agent_req_rate: f64,
+    /// Typing notices one visitor may send at once (extra ones are dropped).
+    #[arg(long, env = "FRONTDESK_TYPING_BURST", default_value_t = 3, value_parser = burst())]
+    pub typing_burst: u32,
+    /// Typing notices per second one visitor may send sustained.
+    #[arg(long, env = "FRONTDESK_TYPING_RATE", default_value_t = 1.0, value_parser = rate)]
+    pub typing_rate: f64,
+}
+
+impl ServeArgs {
+    /// The rate limits these flags set.
+    pub fn rate_settings(&self) -> RateSettings {
+        let r = |burst, per_sec| Rate { burst, per_sec };
+        RateSettings {
+            visitor_msgs: r(self.visitor_burst, self.visitor_rate),
+            connects: r(self.connect_burst, self.connect_rate),
+            logins: r(self.login_burst, self.login_rate),
+            agent_reqs: r(self.agent_req_burst, self.agent_req_rate),
+            typing: r(self.typing_burst, self.typing_rate),
+        }
+    }
+}
+
+/// A bucket size: at least 1.
+fn burst() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..)
+}
+
+/// A refill rate: a finite number of events per second, ≥ 0.
+fn rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a rate (events per second, a number ≥ 0)"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -242,6 +296,7 @@ fn init_tracing() {
 
 async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
+    let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
         .with_context(|| format!("opening {}", args.db.database_url))?;
@@ -302,10 +357,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let mut state = AppState::new(db.clone(), config);
-    state.limits = std::sync::Arc::new(crate::Limits::with_visitor_rate(
-        args.visitor_burst,
-        args.visitor_rate,
-    ));
+    state.limits = std::sync::Arc::new(crate::Limits::new(&rates));
     crate::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     println!("frontdesk stopped");
@@ -464,6 +516,61 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(extra: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = ["frontdesk", "serve"].iter().chain(extra);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Serve(a) => Ok(a),
+            Command::Admin(_) => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn rate_flag_defaults_are_the_documented_defaults() {
+        let a = serve_args(&[]).unwrap();
+        assert_eq!(a.rate_settings(), RateSettings::default());
+    }
+
+    #[test]
+    fn rate_flags_set_every_limit_and_refuse_nonsense() {
+        let a = serve_args(&[
+            "--connect-burst",
+            "5",
+            "--connect-rate",
+            "0.5",
+            "--login-burst",
+            "7",
+            "--agent-req-rate",
+            "1000",
+            "--typing-burst",
+            "9",
+        ])
+        .unwrap();
+        let r = a.rate_settings();
+        assert_eq!(
+            r.connects,
+            Rate {
+                burst: 5,
+                per_sec: 0.5
+            }
+        );
+        assert_eq!(r.logins.burst, 7);
+        assert_eq!(r.agent_reqs.per_sec, 1000.0);
+        assert_eq!(r.typing.burst, 9);
+        for bad in [
+            &["--connect-burst", "0"][..],
+            &["--login-rate", "-1"],
+            &["--visitor-rate", "NaN"],
+            &["--typing-rate", "inf"],
+        ] {
+            assert!(serve_args(bad).is_err(), "{bad:?} accepted");
         }
     }
 }

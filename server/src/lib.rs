@@ -39,6 +39,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -125,6 +126,58 @@ pub fn default_dir(name: &str) -> PathBuf {
     }
 }
 
+/// A token bucket's size: `burst` events at once, then `per_sec` sustained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_sec: f64,
+}
+
+/// Every rate limit's setting (`frontdesk serve --*-burst/--*-rate`, README "Operating").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateSettings {
+    /// Messages per visitor (all tabs together).
+    pub visitor_msgs: Rate,
+    /// New WebSocket sessions per client IP. The default lets 10 000 visitors behind one NAT
+    /// reconnect within a minute of a restart (2 000 at once, then 200/s) and still stops a
+    /// single host from opening sockets without end.
+    pub connects: Rate,
+    /// Login attempts per client IP (each costs an argon2 hash): a 50-agent office logs in at
+    /// once; a password guesser gets one try every 2 s.
+    pub logins: Rate,
+    /// Requests per agent connection.
+    pub agent_reqs: Rate,
+    /// Typing notices per visitor (extra ones are dropped silently).
+    pub typing: Rate,
+}
+
+impl Default for RateSettings {
+    fn default() -> Self {
+        RateSettings {
+            visitor_msgs: Rate {
+                burst: 20,
+                per_sec: 5.0,
+            },
+            connects: Rate {
+                burst: 2000,
+                per_sec: 200.0,
+            },
+            logins: Rate {
+                burst: 60,
+                per_sec: 0.5,
+            },
+            agent_reqs: Rate {
+                burst: 200,
+                per_sec: 50.0,
+            },
+            typing: Rate {
+                burst: 3,
+                per_sec: 1.0,
+            },
+        }
+    }
+}
+
 /// Rate limits shared by all connections.
 pub struct Limits {
     /// Messages per visitor (all tabs together).
@@ -140,25 +193,32 @@ pub struct Limits {
 }
 
 impl Limits {
+    pub fn new(s: &RateSettings) -> Limits {
+        fn limiter<K: std::hash::Hash + Eq + Clone>(r: Rate) -> RateLimiter<K> {
+            RateLimiter::new(r.burst, r.per_sec)
+        }
+        Limits {
+            visitor_msgs: limiter(s.visitor_msgs),
+            connects: limiter(s.connects),
+            logins: limiter(s.logins),
+            agent_reqs: limiter(s.agent_reqs),
+            typing: limiter(s.typing),
+        }
+    }
+
     /// Default limits with the per-visitor message limit set to `burst` at once and
     /// `per_sec` sustained.
     pub fn with_visitor_rate(burst: u32, per_sec: f64) -> Limits {
-        Limits {
-            visitor_msgs: RateLimiter::new(burst, per_sec),
-            ..Limits::default()
-        }
+        Limits::new(&RateSettings {
+            visitor_msgs: Rate { burst, per_sec },
+            ..RateSettings::default()
+        })
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            visitor_msgs: RateLimiter::new(20, 5.0),
-            connects: RateLimiter::new(120, 10.0),
-            logins: RateLimiter::new(10, 0.2),
-            agent_reqs: RateLimiter::new(200, 50.0),
-            typing: RateLimiter::new(3, 1.0),
-        }
+        Limits::new(&RateSettings::default())
     }
 }
 
@@ -191,6 +251,9 @@ impl AppState {
     }
 }
 
+/// Initial read buffer of a WebSocket, in bytes (most chat frames fit in one read).
+pub const WS_READ_BUFFER: usize = 2048;
+
 /// Accepts a WebSocket for `session` after the checks both socket endpoints share: the per-IP
 /// connection limit and the frame size limits. The session runs inside `span`.
 pub(crate) fn accept_socket<F, Fut>(
@@ -215,6 +278,9 @@ where
     }
     ws.max_message_size(shared::MAX_FRAME_BYTES)
         .max_frame_size(shared::MAX_FRAME_BYTES)
+        // Sized for chat frames: tungstenite's default allocates 128 KiB per socket up front
+        // and keeps it. The buffer grows for a larger frame (up to the 64 KiB limit).
+        .read_buffer_size(WS_READ_BUFFER)
         .on_upgrade(move |socket| session(state, socket).instrument(span))
 }
 
@@ -271,6 +337,13 @@ pub async fn serve(
     let pusher = tokio::spawn(push::worker(state.clone()));
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // TCP_NODELAY on every accepted socket: a chat frame must not wait for the peer's delayed
+    // ACK of the previous one (Nagle), which cost tens of milliseconds per message.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY failed");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: closing sessions");
