@@ -8,6 +8,7 @@
 
 mod agents;
 mod files;
+mod messages;
 mod writer;
 pub use files::StoredFile;
 pub use writer::MAX_BATCH;
@@ -845,11 +846,9 @@ impl Db {
     // ----- messages -------------------------------------------------------------------
 
     /// Stores a message in the visitor's conversation with the next sequence number, in the
-    /// writer's next batch; returns once that batch committed. With a `cmid` already stored,
-    /// returns the original instead (`duplicate`). Three statements on the writer (`cmid`
-    /// look-up, `last_seq` bump returning the serving agent, insert), one more for an agent's
-    /// nick; the writer runs one job at a time, so the `cmid` check and the next `seq` need
-    /// no retry loop.
+    /// writer's next batch (stored together with the other messages queued at that moment,
+    /// see `db/messages.rs`); returns once that batch committed. With a `cmid` already stored,
+    /// returns the original instead (`duplicate`).
     async fn insert_message(
         &self,
         visitor_id: i64,
@@ -859,80 +858,16 @@ impl Db {
         kind: MsgKind,
         body: &str,
     ) -> DbResult<Stored> {
-        let cmid = cmid.cloned();
-        let body = body.to_owned();
-        self.write(move |c| {
-            Box::pin(async move {
-                if let Some(cmid) = &cmid {
-                    let row = sqlx::query(&format!(
-                        "{MSG_SELECT} WHERE m.visitor_id = ? AND m.cmid = ?"
-                    ))
-                    .bind(visitor_id)
-                    .bind(cmid.as_str())
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if let Some(row) = row {
-                        let serving: Option<i64> =
-                            sqlx::query_scalar("SELECT agent_id FROM visitors WHERE id = ?")
-                                .bind(visitor_id)
-                                .fetch_one(&mut *c)
-                                .await?;
-                        return Ok(Stored {
-                            message: message_from(&row)?,
-                            duplicate: true,
-                            serving,
-                        });
-                    }
-                }
-                let now = now_ms();
-                let row = sqlx::query(
-                    "UPDATE visitors SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, agent_id",
-                )
-                .bind(visitor_id)
-                .fetch_optional(&mut *c)
-                .await?
-                .ok_or_else(|| DbError::NotFound(format!("visitor {visitor_id}")))?;
-                let seq: i64 = row.try_get("last_seq")?;
-                let serving: Option<i64> = row.try_get("agent_id")?;
-                let id = sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(visitor_id)
-                .bind(seq)
-                .bind(author.as_str())
-                .bind(agent_id)
-                .bind(cmid.as_ref().map(|c| c.as_str()))
-                .bind(u8::from(kind) as i64)
-                .bind(&body)
-                .bind(now)
-                .fetch_one(&mut *c)
-                .await?;
-                let agent_nick = match agent_id {
-                    Some(a) => sqlx::query_scalar("SELECT nick FROM agents WHERE id = ?")
-                        .bind(a)
-                        .fetch_optional(&mut *c)
-                        .await?,
-                    None => None,
-                };
-                Ok(Stored {
-                    message: StoredMessage {
-                        id,
-                        visitor_id,
-                        seq,
-                        author,
-                        agent_id,
-                        agent_nick,
-                        cmid,
-                        kind,
-                        body,
-                        created_at: now,
-                    },
-                    duplicate: false,
-                    serving,
-                })
+        self.writer
+            .insert_message(messages::NewMessage {
+                visitor_id,
+                author,
+                agent_id,
+                cmid: cmid.cloned(),
+                kind,
+                body: body.to_owned(),
             })
-        })
-        .await
+            .await
     }
 
     /// A visitor's message, idempotent on `cmid`. Returns after the commit is durable.

@@ -30,7 +30,8 @@ use futures_util::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DbError, DbResult};
+use super::messages::{insert_many, NewMessage};
+use super::{DbError, DbResult, Stored};
 
 /// The connection a write job runs its statements on.
 pub(super) type WriteConn = SqliteConnection;
@@ -42,8 +43,18 @@ const QUEUE: usize = 8192;
 
 /// Called once the batch of a job has ended: `None` when it committed, else why not.
 type Done = Box<dyn FnOnce(Option<&DbError>) + Send>;
-/// A job: runs on the writer's connection; `true` when its savepoint may be kept.
-type Job = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, (bool, Done)> + Send>;
+/// A general job: runs on the writer's connection; `true` when its savepoint may be kept.
+type Closure = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, (bool, Done)> + Send>;
+
+/// What the writer is asked to do.
+enum Job {
+    /// Any write, run alone inside its own savepoint.
+    Closure(Closure),
+    /// A chat message. Consecutive message jobs are stored together by
+    /// [`super::messages::insert_many`] (a handful of statements for the whole run of
+    /// messages instead of several per message).
+    Message(NewMessage, oneshot::Sender<DbResult<Stored>>),
+}
 
 /// Handle to the writer task; cheap to clone.
 #[derive(Clone, Debug)]
@@ -66,7 +77,7 @@ impl Writer {
         F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<DbResult<T>>();
-        let job: Job = Box::new(move |conn| {
+        let job: Closure = Box::new(move |conn| {
             Box::pin(async move {
                 let result = job(conn).await;
                 let ok = result.is_ok();
@@ -79,6 +90,16 @@ impl Writer {
                 (ok, done)
             })
         });
+        self.submit(Job::Closure(job), answered).await
+    }
+
+    /// Stores a chat message in the next batch; returns once that batch has committed.
+    pub(super) async fn insert_message(&self, m: NewMessage) -> DbResult<Stored> {
+        let (answer, answered) = oneshot::channel();
+        self.submit(Job::Message(m, answer), answered).await
+    }
+
+    async fn submit<T>(&self, job: Job, answered: oneshot::Receiver<DbResult<T>>) -> DbResult<T> {
         self.tx
             .send(job)
             .await
@@ -118,16 +139,59 @@ async fn run_batch(
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
     begin(conn).await?;
+    let mut messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)> = Vec::new();
     for job in batch.drain(..) {
-        sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
-        let (ok, d) = job(conn).await;
-        done.push(d);
-        if !ok {
-            sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+        match job {
+            Job::Message(m, answer) => messages.push((m, answer)),
+            Job::Closure(job) => {
+                // Keep arrival order: the messages queued before this job go first.
+                store_messages(conn, &mut messages, done).await?;
+                sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
+                let (ok, d) = job(conn).await;
+                done.push(d);
+                if !ok {
+                    sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+                }
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
         }
-        sqlx::query("RELEASE job").execute(&mut *conn).await?;
     }
+    store_messages(conn, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Stores a run of queued messages together; each caller is answered after the commit. An
+/// error here fails the whole batch (nothing of it is stored).
+async fn store_messages(
+    conn: &mut WriteConn,
+    messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
+    done: &mut Vec<Done>,
+) -> DbResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
+    let results = match insert_many(conn, &new).await {
+        Ok(r) => r,
+        Err(e) => {
+            // Answer these callers with the error when the batch is rolled back.
+            for a in answers {
+                done.push(Box::new(move |_| {
+                    let _ = a.send(Err(DbError::Conflict("write not committed".into())));
+                }));
+            }
+            return Err(e);
+        }
+    };
+    for (result, answer) in results.into_iter().zip(answers) {
+        done.push(Box::new(move |failed: Option<&DbError>| {
+            let _ = answer.send(match failed {
+                None => result,
+                Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+            });
+        }));
+    }
     Ok(())
 }
 
