@@ -93,7 +93,8 @@ where
     let Some(hello) = wait_hello(&state, &mut rx, &mut out).await else {
         return;
     };
-    let (site, visitor, token) = match start(&state, &hello).await {
+    // Boxed (here and below): a rare, large future should not size every idle session.
+    let (site, visitor, token) = match Box::pin(start(&state, &hello)).await {
         Ok(Ok(v)) => v,
         Ok(Err(Refusal(code, message))) => {
             out.send(&ServerFrame::Error {
@@ -143,7 +144,7 @@ async fn live<R, T>(
         return;
     }
     let mut sent_upto = resume_from;
-    if !catch_up(&state, visitor.id, &mut sent_upto, &mut out).await {
+    if !Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await {
         return;
     }
     if !out
@@ -154,7 +155,7 @@ async fn live<R, T>(
     {
         return;
     }
-    match routing::position_of(&state, &visitor).await {
+    match Box::pin(routing::position_of(&state, &visitor)).await {
         Ok(Some(position)) => {
             if !out.send(&ServerFrame::Queue { position }).await {
                 return;
@@ -174,7 +175,7 @@ async fn live<R, T>(
                 let Some(Ok(frame)) = frame else { break };
                 last_heard = Instant::now();
                 let keep = match frame {
-                    Message::Text(text) => on_text(&state, &site, &visitor, text.as_str(), &mut out).await,
+                    Message::Text(text) => Box::pin(on_text(&state, &site, &visitor, text.as_str(), &mut out)).await,
                     Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
                     Message::Close(_) => false,
                     Message::Ping(_) | Message::Pong(_) => true,
@@ -192,7 +193,7 @@ async fn live<R, T>(
                     }
                     // A gap (a publish overtook another, or we lagged): the database is the truth.
                     Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
-                        catch_up(&state, visitor.id, &mut sent_upto, &mut out).await
+                        Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await
                     }
                     Err(RecvError::Closed) => false,
                 };

@@ -14,6 +14,7 @@ pub use files::StoredFile;
 pub use writer::MAX_BATCH;
 mod queue;
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -54,7 +55,14 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Db {
     pool: SqlitePool,
     writer: Writer,
+    /// Sites' push URLs as last read (see [`Db::site_push_url`]).
+    push_urls: std::sync::Arc<std::sync::Mutex<HashMap<i64, (std::time::Instant, Option<String>)>>>,
 }
+
+/// How long a site's push URL is taken from memory before it is read again. Changes made by
+/// this process apply at once; changes by another process (`frontdesk admin site set`)
+/// within this time.
+const PUSH_URL_TTL: Duration = Duration::from_secs(1);
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -294,7 +302,11 @@ impl Db {
             .min_connections(1)
             .connect_with(opts)
             .await?;
-        Ok(Db { pool, writer })
+        Ok(Db {
+            pool,
+            writer,
+            push_urls: Default::default(),
+        })
     }
 
     /// Runs `job` on the writer's connection inside the next group-commit batch; returns
@@ -386,6 +398,27 @@ impl Db {
         row.as_ref().map(site_from).transpose()
     }
 
+    /// The site's custom push URL (`None`: no site or no push), read from the database at
+    /// most once per [`PUSH_URL_TTL`]: every message asks, and almost no site changes it.
+    pub async fn site_push_url(&self, site_id: i64) -> DbResult<Option<String>> {
+        if let Some((at, url)) = self.push_urls.lock().expect("cache lock").get(&site_id) {
+            if at.elapsed() < PUSH_URL_TTL {
+                return Ok(url.clone());
+            }
+        }
+        let url: Option<String> = sqlx::query_scalar("SELECT push_url FROM sites WHERE id = ?")
+            .bind(site_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten()
+            .filter(|u: &String| !u.is_empty());
+        self.push_urls
+            .lock()
+            .expect("cache lock")
+            .insert(site_id, (std::time::Instant::now(), url.clone()));
+        Ok(url)
+    }
+
     /// Updates the given site settings; `None` leaves a setting unchanged.
     pub async fn update_site(
         &self,
@@ -431,7 +464,9 @@ impl Db {
                 Ok(())
             })
         })
-        .await
+        .await?;
+        self.push_urls.lock().expect("cache lock").remove(&site_id);
+        Ok(())
     }
 
     // ----- groups ---------------------------------------------------------------------
