@@ -20,8 +20,9 @@ use crate::db::StoredMessage;
 pub const AGENT_QUEUE: usize = 1024;
 /// Events buffered per visitor conversation; a lagging tab resyncs from the database. Each
 /// slot is allocated when the conversation's first tab subscribes (~48 bytes a slot), so this
-/// is kept small: 256 slots cost ~12 KB per connected visitor.
-const VISITOR_CHANNEL: usize = 16;
+/// is kept small: 256 slots cost ~12 KB per connected visitor. A tab's session drains its
+/// channel as fast as the events come (one conversation sees a few a second).
+const VISITOR_CHANNEL: usize = 8;
 
 /// A text frame ready to send to an agent connection.
 pub type AgentFrame = Arc<str>;

@@ -251,8 +251,9 @@ impl AppState {
     }
 }
 
-/// Initial read buffer of a WebSocket, in bytes (most chat frames fit in one read).
-pub const WS_READ_BUFFER: usize = 2048;
+/// Initial read buffer of a WebSocket, in bytes: most chat frames fit in one read, and it
+/// grows for a larger one (up to the 64 KiB frame limit).
+pub const WS_READ_BUFFER: usize = 1024;
 
 /// Accepts a WebSocket for `session` after the checks both socket endpoints share: the per-IP
 /// connection limit and the frame size limits. The session runs inside `span`.
