@@ -1,7 +1,8 @@
 // `./x bench`: Frontdesk beside a minimal Socket.IO 4.8 relay (relay.mjs, no persistence), in
 // the same run, on loopback. For each server it measures, with plain `ws` clients:
 //   1. RSS per idle visitor connection: BENCH_IDLE visitors that completed hello/welcome
-//      (server RSS after minus before, divided by the count);
+//      (server RSS after minus before, divided by the count), and the RSS after all but
+//      BENCH_BG of them disconnected and as many new ones connected (it should not grow);
 //   2. with BENCH_BG of them still connected, BENCH_PAIRS visitor<->agent ping-pong pairs for
 //      BENCH_SECONDS: delivered messages/s, one-way latency p50/p99 per direction (the
 //      sender's send time to the receiver's receive time, one clock), and server CPU-seconds
@@ -241,7 +242,14 @@ async function measure(target) {
   const connectSecs = (performance.now() - t0) / 1000;
   await sleep(1500);
   const rss1 = rssKb(target.pid);
+  // A disconnect/reconnect cycle of the visitors beyond BG: the RSS must not grow.
+  const cycled = IDLE - BG;
   for (const v of idle.slice(BG)) v.ws.terminate();
+  await sleep(1000);
+  const again = await pool(cycled, CONNECT_PARALLEL, (i) => target.visitor(1000 + IDLE + i));
+  await sleep(1500);
+  const rss2 = rssKb(target.pid);
+  for (const v of again) v.ws.terminate();
   await sleep(1000);
 
   const v2a = [];
@@ -304,6 +312,8 @@ async function measure(target) {
     rssPerConn: ((rss1 - rss0) * 1024) / IDLE,
     rss0,
     rss1,
+    rss2,
+    cycled,
     connectSecs,
     msgsPerSec: delivered / secs,
     delivered,
@@ -349,7 +359,8 @@ for (const [label, show, ratio] of rows) {
   console.log(`${pad(label, 32)}${cells}${base && fd ? `${ratio(base, fd).toFixed(2)}x` : ""}`);
 }
 for (const r of results) {
-  console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s); ` +
+  console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s), ` +
+    `${r.rss2} kB after ${r.cycled} of them disconnected and ${r.cycled} others connected; ` +
     `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s`);
 }
 if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery)");
