@@ -56,8 +56,11 @@ pub struct Db {
     pool: SqlitePool,
     writer: Writer,
     /// Sites' push URLs as last read (see [`Db::site_push_url`]).
-    push_urls: std::sync::Arc<std::sync::Mutex<HashMap<i64, (std::time::Instant, Option<String>)>>>,
+    push_urls: std::sync::Arc<std::sync::Mutex<PushUrls>>,
 }
+
+/// Site id → (when read, push URL).
+type PushUrls = HashMap<i64, (std::time::Instant, Option<String>)>;
 
 /// How long a site's push URL is taken from memory before it is read again. Changes made by
 /// this process apply at once; changes by another process (`frontdesk admin site set`)
