@@ -5,6 +5,10 @@
 //! Durability: the database runs in WAL mode with `synchronous = FULL`, so a transaction
 //! that has committed has been fsynced; callers acknowledge a message to a client only after
 //! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
+//!
+//! Reads use a pool of connections. Every write goes through the one writer (`writer.rs`):
+//! write methods hand it a job (`Db::write`) or a message, and it commits everything queued
+//! together (group commit) before answering any of them.
 
 mod agents;
 mod files;
