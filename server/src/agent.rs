@@ -524,6 +524,21 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
     if let Err(why) = validate_body(kind, msg) {
         return err(code::SEND_INVALID, why);
     }
+    // The usual case: this agent serves the visitor. Checked and stored in one writer step.
+    if let Ok(id) = gid.parse::<i64>() {
+        if let Some(m) = state
+            .db
+            .insert_agent_message_if_serving(l.agent.site_id, id, l.agent.id, kind, msg)
+            .await?
+        {
+            let data = MessageData {
+                gid: m.visitor_id.to_string(),
+                message_info: message_info(&m),
+            };
+            routing::agent_message(state, l.agent.site_id, m).await;
+            return Ok(agent_frame(&Envelope::ok(key, data)));
+        }
+    }
     let Some(v) = visitor_of(state, l, gid).await? else {
         return err(code::GID_NOT_FOUND, "no such visitor");
     };

@@ -30,6 +30,9 @@ pub(crate) struct NewMessage {
     pub cmid: Option<ClientMsgId>,
     pub kind: MsgKind,
     pub body: String,
+    /// `(site, agent)`: store only if the visitor is of that site and that agent serves them
+    /// at this moment (else the result is [`DbError::NotServed`]).
+    pub served_by: Option<(i64, i64)>,
 }
 
 /// `?, ?, …` with `n` placeholders.
@@ -63,6 +66,7 @@ enum Plan {
     /// Same `cmid` as message `i` of this chunk.
     SameAs(usize),
     Missing,
+    NotServed,
 }
 
 async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
@@ -71,18 +75,18 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     vids.sort_unstable();
     vids.dedup();
     let sql = format!(
-        "SELECT id, last_seq, agent_id FROM visitors WHERE id IN ({})",
+        "SELECT id, last_seq, agent_id, site_id FROM visitors WHERE id IN ({})",
         marks(vids.len())
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64)>(&sql);
     for v in &vids {
         q = q.bind(v);
     }
-    let mut visitors: HashMap<i64, (i64, Option<i64>)> = q
+    let mut visitors: HashMap<i64, (i64, Option<i64>, i64)> = q
         .fetch_all(&mut *c)
         .await?
         .into_iter()
-        .map(|(id, seq, agent)| (id, (seq, agent)))
+        .map(|(id, seq, agent, site)| (id, (seq, agent, site)))
         .collect();
 
     // The cmids among them that are already stored.
@@ -110,10 +114,16 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     let mut in_chunk: HashMap<(i64, &str), usize> = HashMap::new();
     let mut plans = Vec::with_capacity(msgs.len());
     for (i, m) in msgs.iter().enumerate() {
-        let Some((last_seq, serving)) = visitors.get_mut(&m.visitor_id) else {
+        let Some((last_seq, serving, site)) = visitors.get_mut(&m.visitor_id) else {
             plans.push(Plan::Missing);
             continue;
         };
+        if let Some((want_site, want_agent)) = m.served_by {
+            if *site != want_site || *serving != Some(want_agent) {
+                plans.push(Plan::NotServed);
+                continue;
+            }
+        }
         if let Some(cmid) = m.cmid.as_ref() {
             if let Some(orig) = stored.get(&(m.visitor_id, cmid.as_str().to_owned())) {
                 plans.push(Plan::Stored(orig.clone(), *serving));
@@ -205,6 +215,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
         let m = &msgs[i];
         let r = match plan {
             Plan::Missing => Err(DbError::NotFound(format!("visitor {}", m.visitor_id))),
+            Plan::NotServed => Err(DbError::NotServed),
             Plan::Stored(message, serving) => Ok(Stored {
                 message,
                 duplicate: true,

@@ -49,6 +49,10 @@ pub enum DbError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// A conditional write found that the agent does not serve the visitor (or the visitor
+    /// is not of the agent's site).
+    #[error("the visitor is not served by this agent")]
+    NotServed,
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -908,8 +912,39 @@ impl Db {
                 cmid: cmid.cloned(),
                 kind,
                 body: body.to_owned(),
+                served_by: None,
             })
             .await
+    }
+
+    /// An agent's message to a visitor of `site_id` whom this agent serves now: checked and
+    /// stored in one step of the writer, with no read before it. `None` (nothing stored)
+    /// when the visitor is not of that site or not served by this agent.
+    pub async fn insert_agent_message_if_serving(
+        &self,
+        site_id: i64,
+        visitor_id: i64,
+        agent_id: i64,
+        kind: MsgKind,
+        body: &str,
+    ) -> DbResult<Option<StoredMessage>> {
+        let r = self
+            .writer
+            .insert_message(messages::NewMessage {
+                visitor_id,
+                author: Author::Agent,
+                agent_id: Some(agent_id),
+                cmid: None,
+                kind,
+                body: body.to_owned(),
+                served_by: Some((site_id, agent_id)),
+            })
+            .await;
+        match r {
+            Ok(st) => Ok(Some(st.message)),
+            Err(DbError::NotServed) | Err(DbError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A visitor's message, idempotent on `cmid`. Returns after the commit is durable.
