@@ -333,9 +333,16 @@ async fn do_login(
 
 async fn admin_list(state: &AppState, site_id: i64) -> DbResult<BTreeMap<String, AdminEntry>> {
     let loads: BTreeMap<i64, i64> = state.db.agent_loads(site_id).await?.into_iter().collect();
+    let agents: BTreeMap<i64, Agent> = state
+        .db
+        .agents_of_site(site_id)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
     let mut out = BTreeMap::new();
     for c in state.hub.agent_conns(site_id) {
-        let Some(a) = state.db.agent_by_id(c.agent_id).await? else {
+        let Some(a) = agents.get(&c.agent_id).cloned() else {
             continue;
         };
         let ix = c.ix.to_string();
@@ -362,8 +369,8 @@ async fn chat_list(
 ) -> DbResult<ListData> {
     let site = l.agent.site_id;
     let mut guest_list = BTreeMap::new();
-    for v in state.db.guests_for_agent(site, l.agent.id).await? {
-        let g = guest_entry(state, &v).await?;
+    for g in state.db.guests_for_agent(site, l.agent.id).await? {
+        let g = routing::guest_entry_of(state, &g.visitor, g.last.as_ref(), g.unread);
         guest_list.insert(g.gid.clone(), g);
     }
     let (is_refresh, refresh_token) = refresh.unwrap_or((0, String::new()));
@@ -523,6 +530,21 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
     };
     if let Err(why) = validate_body(kind, msg) {
         return err(code::SEND_INVALID, why);
+    }
+    // The usual case: this agent serves the visitor. Checked and stored in one writer step.
+    if let Ok(id) = gid.parse::<i64>() {
+        if let Some(m) = state
+            .db
+            .insert_agent_message_if_serving(l.agent.site_id, id, l.agent.id, kind, msg)
+            .await?
+        {
+            let data = MessageData {
+                gid: m.visitor_id.to_string(),
+                message_info: message_info(&m),
+            };
+            routing::agent_message(state, l.agent.site_id, m).await;
+            return Ok(agent_frame(&Envelope::ok(key, data)));
+        }
     }
     let Some(v) = visitor_of(state, l, gid).await? else {
         return err(code::GID_NOT_FOUND, "no such visitor");

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::Db;
-use crate::{AppState, Config};
+use crate::{AppState, Config, Rate, RateSettings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,8 +29,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the server.
-    Serve(ServeArgs),
+    /// Run the server. (Boxed: the serve flags are many, the enum stays small.)
+    Serve(Box<ServeArgs>),
     /// Create and configure sites, groups and agents.
     Admin(AdminArgs),
 }
@@ -82,9 +82,16 @@ pub struct ServeArgs {
     /// connection stays open, and how long a request body may send nothing.
     #[arg(long, env = "FRONTDESK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
-    /// Open connections (WebSockets included) per client address (IPv6: per /64).
+    /// Open HTTP connections per client address (IPv6: per /64), WebSockets not counted.
     #[arg(long, env = "FRONTDESK_MAX_CONNS_PER_CLIENT", default_value_t = 128)]
     pub max_conns_per_client: usize,
+    /// Open WebSockets per client address (IPv6: per /64): visitors behind one NAT share it.
+    #[arg(
+        long,
+        env = "FRONTDESK_MAX_SOCKETS_PER_CLIENT",
+        default_value_t = 20_000
+    )]
+    pub max_sockets_per_client: usize,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `Forwarded` /
     /// `X-Forwarded-For` header names the client. Empty: the TCP peer is the client.
     #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -93,39 +100,111 @@ pub struct ServeArgs {
     /// (rate_limited, retried by the chat page) until someone is served.
     #[arg(long, env = "FRONTDESK_MAX_QUEUE", default_value_t = 200)]
     pub max_queue: usize,
-    /// New anonymous visitors one client address (IPv6: /64) may start at once…
-    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_BURST", default_value_t = 20)]
-    pub client_new_visitor_burst: u32,
-    /// …and per second sustained.
-    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_RATE", default_value_t = 1.0 / 6.0)]
-    pub client_new_visitor_rate: f64,
-    /// New anonymous visitors one site may get at once…
-    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_BURST", default_value_t = 300)]
-    pub site_new_visitor_burst: u32,
-    /// …and per second sustained.
-    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_RATE", default_value_t = 10.0)]
-    pub site_new_visitor_rate: f64,
-    /// Visitor messages one client address may send at once (all its visitors together)…
-    #[arg(long, env = "FRONTDESK_CLIENT_MSG_BURST", default_value_t = 60)]
-    pub client_msg_burst: u32,
-    /// …and per second sustained.
-    #[arg(long, env = "FRONTDESK_CLIENT_MSG_RATE", default_value_t = 10.0)]
-    pub client_msg_rate: f64,
-    /// Visitor messages one site may receive at once…
-    #[arg(long, env = "FRONTDESK_SITE_MSG_BURST", default_value_t = 1000)]
-    pub site_msg_burst: u32,
-    /// …and per second sustained.
-    #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 100.0)]
-    pub site_msg_rate: f64,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
     /// Messages one visitor may send at once before being rate limited.
-    #[arg(long, env = "FRONTDESK_VISITOR_BURST", default_value_t = 20)]
+    #[arg(long, env = "FRONTDESK_VISITOR_BURST", default_value_t = 20, value_parser = burst())]
     pub visitor_burst: u32,
     /// Messages per second one visitor may send sustained.
-    #[arg(long, env = "FRONTDESK_VISITOR_RATE", default_value_t = 5.0)]
+    #[arg(long, env = "FRONTDESK_VISITOR_RATE", default_value_t = 5.0, value_parser = rate)]
     pub visitor_rate: f64,
+    /// New WebSocket sessions (visitor or agent) one client IP may open at once. Visitors
+    /// behind one NAT share it: the default lets 10 000 of them reconnect within a minute.
+    #[arg(long, env = "FRONTDESK_CONNECT_BURST", default_value_t = 2000, value_parser = burst())]
+    pub connect_burst: u32,
+    /// New WebSocket sessions per second one client IP may open sustained.
+    #[arg(long, env = "FRONTDESK_CONNECT_RATE", default_value_t = 200.0, value_parser = rate)]
+    pub connect_rate: f64,
+    /// Agent logins (POST /api/agent/login) one client IP may attempt at once.
+    #[arg(long, env = "FRONTDESK_LOGIN_BURST", default_value_t = 60, value_parser = burst())]
+    pub login_burst: u32,
+    /// Agent logins per second one client IP may attempt sustained.
+    #[arg(long, env = "FRONTDESK_LOGIN_RATE", default_value_t = 0.5, value_parser = rate)]
+    pub login_rate: f64,
+    /// Requests one agent connection may make at once (beyond that: -30003 until refilled).
+    #[arg(long, env = "FRONTDESK_AGENT_REQ_BURST", default_value_t = 200, value_parser = burst())]
+    pub agent_req_burst: u32,
+    /// Requests per second one agent connection may make sustained.
+    #[arg(long, env = "FRONTDESK_AGENT_REQ_RATE", default_value_t = 50.0, value_parser = rate)]
+    pub agent_req_rate: f64,
+    /// Typing notices one visitor may send at once (extra ones are dropped).
+    #[arg(long, env = "FRONTDESK_TYPING_BURST", default_value_t = 3, value_parser = burst())]
+    pub typing_burst: u32,
+    /// Typing notices per second one visitor may send sustained.
+    #[arg(long, env = "FRONTDESK_TYPING_RATE", default_value_t = 1.0, value_parser = rate)]
+    pub typing_rate: f64,
+    /// Failed logins one account may have at once, from any address…
+    #[arg(long, env = "FRONTDESK_LOGIN_FAILURE_BURST", default_value_t = 10, value_parser = burst())]
+    pub login_failure_burst: u32,
+    /// …and per second sustained (default one every 30 s).
+    #[arg(long, env = "FRONTDESK_LOGIN_FAILURE_RATE", default_value_t = 1.0 / 30.0, value_parser = rate)]
+    pub login_failure_rate: f64,
+    /// New agent WebSocket sessions one client IP may open at once (apart from visitors')…
+    #[arg(long, env = "FRONTDESK_AGENT_CONNECT_BURST", default_value_t = 60, value_parser = burst())]
+    pub agent_connect_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_AGENT_CONNECT_RATE", default_value_t = 5.0, value_parser = rate)]
+    pub agent_connect_rate: f64,
+    /// New anonymous visitors one client address (IPv6: /64) may start at once…
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_BURST", default_value_t = 20, value_parser = burst())]
+    pub client_new_visitor_burst: u32,
+    /// …and per second sustained (default one every 6 s).
+    #[arg(long, env = "FRONTDESK_CLIENT_NEW_VISITOR_RATE", default_value_t = 1.0 / 6.0, value_parser = rate)]
+    pub client_new_visitor_rate: f64,
+    /// New anonymous visitors one site may get at once…
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_BURST", default_value_t = 300, value_parser = burst())]
+    pub site_new_visitor_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_NEW_VISITOR_RATE", default_value_t = 10.0, value_parser = rate)]
+    pub site_new_visitor_rate: f64,
+    /// Visitor messages one client address may send at once (all its visitors together)…
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_BURST", default_value_t = 200, value_parser = burst())]
+    pub client_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_CLIENT_MSG_RATE", default_value_t = 30.0, value_parser = rate)]
+    pub client_msg_rate: f64,
+    /// Visitor messages one site may receive at once…
+    #[arg(long, env = "FRONTDESK_SITE_MSG_BURST", default_value_t = 5000, value_parser = burst())]
+    pub site_msg_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 500.0, value_parser = rate)]
+    pub site_msg_rate: f64,
+}
+
+impl ServeArgs {
+    /// The rate limits these flags set.
+    pub fn rate_settings(&self) -> RateSettings {
+        let r = |burst, per_sec| Rate { burst, per_sec };
+        RateSettings {
+            visitor_msgs: r(self.visitor_burst, self.visitor_rate),
+            connects: r(self.connect_burst, self.connect_rate),
+            logins: r(self.login_burst, self.login_rate),
+            agent_reqs: r(self.agent_req_burst, self.agent_req_rate),
+            typing: r(self.typing_burst, self.typing_rate),
+            login_failures: r(self.login_failure_burst, self.login_failure_rate),
+            agent_connects: r(self.agent_connect_burst, self.agent_connect_rate),
+            new_visitors_per_client: r(self.client_new_visitor_burst, self.client_new_visitor_rate),
+            new_visitors_per_site: r(self.site_new_visitor_burst, self.site_new_visitor_rate),
+            msgs_per_client: r(self.client_msg_burst, self.client_msg_rate),
+            msgs_per_site: r(self.site_msg_burst, self.site_msg_rate),
+        }
+    }
+}
+
+/// A bucket size: at least 1.
+fn burst() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..)
+}
+
+/// A refill rate: a finite number of events per second, ≥ 0.
+fn rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a rate (events per second, a number ≥ 0)"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -285,7 +364,7 @@ pub fn main() -> ExitCode {
     };
     rt.block_on(async {
         match cli.command {
-            Command::Serve(args) => match run_serve(args).await {
+            Command::Serve(args) => match run_serve(*args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -308,6 +387,7 @@ fn init_tracing() {
 
 async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
+    let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
         .with_context(|| format!("opening {}", args.db.database_url))?;
@@ -337,6 +417,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     config.max_uploads_per_agent = args.max_uploads_per_agent.max(1);
     config.header_timeout = Duration::from_secs(args.header_timeout_secs.max(1));
     config.max_conns_per_client = args.max_conns_per_client.max(1);
+    config.max_sockets_per_client = args.max_sockets_per_client.max(1);
     config.trusted_proxies = args.trusted_proxies;
     config.max_queue = args.max_queue.max(1);
     config.agent_origins = args
@@ -375,15 +456,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let mut state = AppState::new(db.clone(), config);
-    let mut limits = crate::Limits::with_visitor_rate(args.visitor_burst, args.visitor_rate);
-    use crate::ratelimit::RateLimiter;
-    limits.new_visitors_per_client =
-        RateLimiter::new(args.client_new_visitor_burst, args.client_new_visitor_rate);
-    limits.new_visitors_per_site =
-        RateLimiter::new(args.site_new_visitor_burst, args.site_new_visitor_rate);
-    limits.msgs_per_client = RateLimiter::new(args.client_msg_burst, args.client_msg_rate);
-    limits.msgs_per_site = RateLimiter::new(args.site_msg_burst, args.site_msg_rate);
-    state.limits = std::sync::Arc::new(limits);
+    state.limits = std::sync::Arc::new(crate::Limits::new(&rates));
     crate::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     println!("frontdesk stopped");
@@ -557,6 +630,61 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(extra: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = ["frontdesk", "serve"].iter().chain(extra);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Serve(a) => Ok(*a),
+            Command::Admin(_) => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn rate_flag_defaults_are_the_documented_defaults() {
+        let a = serve_args(&[]).unwrap();
+        assert_eq!(a.rate_settings(), RateSettings::default());
+    }
+
+    #[test]
+    fn rate_flags_set_every_limit_and_refuse_nonsense() {
+        let a = serve_args(&[
+            "--connect-burst",
+            "5",
+            "--connect-rate",
+            "0.5",
+            "--login-burst",
+            "7",
+            "--agent-req-rate",
+            "1000",
+            "--typing-burst",
+            "9",
+        ])
+        .unwrap();
+        let r = a.rate_settings();
+        assert_eq!(
+            r.connects,
+            Rate {
+                burst: 5,
+                per_sec: 0.5
+            }
+        );
+        assert_eq!(r.logins.burst, 7);
+        assert_eq!(r.agent_reqs.per_sec, 1000.0);
+        assert_eq!(r.typing.burst, 9);
+        for bad in [
+            &["--connect-burst", "0"][..],
+            &["--login-rate", "-1"],
+            &["--visitor-rate", "NaN"],
+            &["--typing-rate", "inf"],
+        ] {
+            assert!(serve_args(bad).is_err(), "{bad:?} accepted");
         }
     }
 }

@@ -18,8 +18,11 @@ use crate::db::StoredMessage;
 
 /// Messages queued for one agent connection before it counts as too slow and is dropped.
 pub const AGENT_QUEUE: usize = 1024;
-/// Messages buffered per visitor conversation; a lagging tab resyncs from the database.
-const VISITOR_CHANNEL: usize = 256;
+/// Events buffered per visitor conversation; a lagging tab resyncs from the database. Each
+/// slot is allocated when the conversation's first tab subscribes (~48 bytes a slot), so this
+/// is kept small: 256 slots cost ~12 KB per connected visitor. A tab's session drains its
+/// channel as fast as the events come (one conversation sees a few a second).
+const VISITOR_CHANNEL: usize = 8;
 
 /// A text frame ready to send to an agent connection.
 pub type AgentFrame = Arc<str>;

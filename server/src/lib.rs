@@ -98,6 +98,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Open connections (WebSockets included) per client address (`--max-conns-per-client`).
     pub max_conns_per_client: usize,
+    /// Open WebSockets per client address (IPv6: /64); visitors behind one NAT share it.
+    pub max_sockets_per_client: usize,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client
     /// (`--trusted-proxies`); see [`clientip`].
     pub trusted_proxies: Vec<clientip::Net>,
@@ -130,6 +132,7 @@ impl Config {
             max_uploads_per_agent: 2,
             header_timeout: Duration::from_secs(10),
             max_conns_per_client: 128,
+            max_sockets_per_client: 20_000,
             trusted_proxies: Vec::new(),
             max_queue: 200,
         }
@@ -150,6 +153,95 @@ pub fn default_dir(name: &str) -> PathBuf {
         repo
     } else {
         local
+    }
+}
+
+/// A token bucket's size: `burst` events at once, then `per_sec` sustained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_sec: f64,
+}
+
+/// Every rate limit's setting (`frontdesk serve --*-burst/--*-rate`, README "Operating").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateSettings {
+    /// Messages per visitor (all tabs together).
+    pub visitor_msgs: Rate,
+    /// New WebSocket sessions per client IP. The default lets 10 000 visitors behind one NAT
+    /// reconnect within a minute of a restart (2 000 at once, then 200/s) and still stops a
+    /// single host from opening sockets without end.
+    pub connects: Rate,
+    /// Login attempts per client IP (each costs an argon2 hash): a 50-agent office logs in at
+    /// once; a password guesser gets one try every 2 s.
+    pub logins: Rate,
+    /// Requests per agent connection.
+    pub agent_reqs: Rate,
+    /// Typing notices per visitor (extra ones are dropped silently).
+    pub typing: Rate,
+    /// Failed logins per account, from any address: spreading guesses over many addresses
+    /// does not help.
+    pub login_failures: Rate,
+    /// New agent WebSocket sessions per client IP, a budget apart from visitors'.
+    pub agent_connects: Rate,
+    /// New anonymous visitors per client address (IPv6 /64).
+    pub new_visitors_per_client: Rate,
+    /// New anonymous visitors per site, whatever the address.
+    pub new_visitors_per_site: Rate,
+    /// Visitor messages per client address, over all its visitors.
+    pub msgs_per_client: Rate,
+    /// Visitor messages per site, over all its visitors.
+    pub msgs_per_site: Rate,
+}
+
+impl Default for RateSettings {
+    fn default() -> Self {
+        RateSettings {
+            visitor_msgs: Rate {
+                burst: 20,
+                per_sec: 5.0,
+            },
+            connects: Rate {
+                burst: 2000,
+                per_sec: 200.0,
+            },
+            logins: Rate {
+                burst: 60,
+                per_sec: 0.5,
+            },
+            agent_reqs: Rate {
+                burst: 200,
+                per_sec: 50.0,
+            },
+            typing: Rate {
+                burst: 3,
+                per_sec: 1.0,
+            },
+            login_failures: Rate {
+                burst: 10,
+                per_sec: 1.0 / 30.0,
+            },
+            agent_connects: Rate {
+                burst: 60,
+                per_sec: 5.0,
+            },
+            new_visitors_per_client: Rate {
+                burst: 20,
+                per_sec: 1.0 / 6.0,
+            },
+            new_visitors_per_site: Rate {
+                burst: 300,
+                per_sec: 10.0,
+            },
+            msgs_per_client: Rate {
+                burst: 200,
+                per_sec: 30.0,
+            },
+            msgs_per_site: Rate {
+                burst: 5000,
+                per_sec: 500.0,
+            },
+        }
     }
 }
 
@@ -183,31 +275,38 @@ pub struct Limits {
 }
 
 impl Limits {
+    pub fn new(s: &RateSettings) -> Limits {
+        fn limiter<K: std::hash::Hash + Eq + Clone>(r: Rate) -> RateLimiter<K> {
+            RateLimiter::new(r.burst, r.per_sec)
+        }
+        Limits {
+            visitor_msgs: limiter(s.visitor_msgs),
+            connects: limiter(s.connects),
+            logins: limiter(s.logins),
+            agent_reqs: limiter(s.agent_reqs),
+            typing: limiter(s.typing),
+            login_failures: limiter(s.login_failures),
+            agent_connects: limiter(s.agent_connects),
+            new_visitors_per_client: limiter(s.new_visitors_per_client),
+            new_visitors_per_site: limiter(s.new_visitors_per_site),
+            msgs_per_client: limiter(s.msgs_per_client),
+            msgs_per_site: limiter(s.msgs_per_site),
+        }
+    }
+
     /// Default limits with the per-visitor message limit set to `burst` at once and
     /// `per_sec` sustained.
     pub fn with_visitor_rate(burst: u32, per_sec: f64) -> Limits {
-        Limits {
-            visitor_msgs: RateLimiter::new(burst, per_sec),
-            ..Limits::default()
-        }
+        Limits::new(&RateSettings {
+            visitor_msgs: Rate { burst, per_sec },
+            ..RateSettings::default()
+        })
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            visitor_msgs: RateLimiter::new(20, 5.0),
-            connects: RateLimiter::new(120, 10.0),
-            logins: RateLimiter::new(10, 0.2),
-            login_failures: RateLimiter::new(10, 1.0 / 30.0),
-            agent_connects: RateLimiter::new(60, 5.0),
-            agent_reqs: RateLimiter::new(200, 50.0),
-            typing: RateLimiter::new(3, 1.0),
-            new_visitors_per_client: RateLimiter::new(20, 1.0 / 6.0),
-            new_visitors_per_site: RateLimiter::new(300, 10.0),
-            msgs_per_client: RateLimiter::new(60, 10.0),
-            msgs_per_site: RateLimiter::new(1000, 100.0),
-        }
+        Limits::new(&RateSettings::default())
     }
 }
 
@@ -251,6 +350,10 @@ pub(crate) enum Budget {
     Agent,
 }
 
+/// Initial read buffer of a WebSocket, in bytes: most chat frames fit in one read, and it
+/// grows for a larger one (up to the 64 KiB frame limit).
+pub const WS_READ_BUFFER: usize = 1024;
+
 /// Accepts a WebSocket for `session` after the checks both socket endpoints share: the per-IP
 /// connection limit (visitors and agents have separate budgets; IPv6 counts per /64) and the
 /// frame size limits. The session runs inside `span`.
@@ -281,6 +384,9 @@ where
     }
     ws.max_message_size(shared::MAX_FRAME_BYTES)
         .max_frame_size(shared::MAX_FRAME_BYTES)
+        // Sized for chat frames: tungstenite's default allocates 128 KiB per socket up front
+        // and keeps it. The buffer grows for a larger frame (up to the 64 KiB limit).
+        .read_buffer_size(WS_READ_BUFFER)
         .on_upgrade(move |socket| session(state, socket).instrument(span))
 }
 
@@ -351,6 +457,7 @@ pub async fn serve(
     let opts = listen::ConnOptions {
         header_timeout: state.config.header_timeout,
         max_per_client: state.config.max_conns_per_client,
+        max_sockets_per_client: state.config.max_sockets_per_client,
         trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
     };
     let server = listen::serve(listener, app(state), opts, async move {

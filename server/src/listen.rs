@@ -3,9 +3,11 @@
 //! - a header-read timeout ([`ConnOptions::header_timeout`]): a request's head must arrive
 //!   within it, and a kept-alive connection waiting for its next request is closed after it,
 //!   so connections that send nothing or half a request end;
-//! - a cap on open connections per client ([`ConnOptions::max_per_client`], keyed by
-//!   [`clientip::bucket`] of the TCP peer; trusted proxies are exempt). An upgraded WebSocket
-//!   keeps counting until it closes. Over the cap the socket is closed at once;
+//! - a cap on open HTTP connections per client ([`ConnOptions::max_per_client`], keyed by
+//!   [`clientip::bucket`] of the TCP peer; trusted proxies are exempt); over it the socket is
+//!   closed at once. A connection that upgrades to a WebSocket moves to a second, larger cap
+//!   ([`ConnOptions::max_sockets_per_client`]: many visitors share one NAT, and an idle chat
+//!   socket is cheap) and counts there until it closes; an upgrade over that cap gets 503;
 //! - the client address ([`clientip::client_ip`]) as the request's `ConnectInfo`.
 //!
 //! Request bodies that stall are cut by the body timeout layer in [`crate::app`].
@@ -37,6 +39,7 @@ use crate::clientip::{self, Net};
 pub struct ConnOptions {
     pub header_timeout: Duration,
     pub max_per_client: usize,
+    pub max_sockets_per_client: usize,
     pub trusted_proxies: Arc<Vec<Net>>,
 }
 
@@ -73,11 +76,25 @@ fn enter(counts: &Counts, key: IpAddr, max: usize) -> Option<Slot> {
     })
 }
 
-/// A TCP stream holding its client's [`Slot`] for as long as it lives (also after a
+/// The places a connection holds: an HTTP one until it upgrades, then a WebSocket one.
+/// Shared by the stream (which outlives the upgrade) and the connection's request handler.
+#[derive(Default)]
+struct Slots {
+    http: Mutex<Option<Slot>>,
+    socket: Mutex<Option<Slot>>,
+}
+
+/// A TCP stream holding its client's [`Slots`] for as long as it lives (also after a
 /// WebSocket upgrade took it over).
 struct Counted {
     inner: TcpStream,
-    _slot: Option<Slot>,
+    _slots: Arc<Slots>,
+}
+
+fn is_websocket_upgrade(req: &hyper::Request<Incoming>) -> bool {
+    req.headers()
+        .get(hyper::header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
 }
 
 impl AsyncRead for Counted {
@@ -131,6 +148,7 @@ pub async fn serve(
     });
     let (close_tx, close_rx) = watch::channel(());
     let counts: Counts = Arc::default();
+    let socket_counts: Counts = Arc::default();
     loop {
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -144,37 +162,66 @@ pub async fn serve(
             },
             _ = signal_tx.closed() => break,
         };
-        let slot = if opts.trusted_proxies.iter().any(|n| n.contains(peer.ip())) {
-            None
-        } else {
-            match enter(&counts, clientip::bucket(peer.ip()), opts.max_per_client) {
-                Some(s) => Some(s),
+        let exempt = opts.trusted_proxies.iter().any(|n| n.contains(peer.ip()));
+        let key = clientip::bucket(peer.ip());
+        let slots = Arc::new(Slots::default());
+        if !exempt {
+            match enter(&counts, key, opts.max_per_client) {
+                Some(s) => *slots.http.lock().expect("slots") = Some(s),
                 None => {
                     tracing::debug!(%peer, "too many connections from this client; closed");
                     drop(stream);
                     continue;
                 }
             }
-        };
+        }
+        // TCP_NODELAY: a chat frame must not wait for the peer's delayed ACK of the previous
+        // one (Nagle), which cost tens of milliseconds per message.
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(Counted {
             inner: stream,
-            _slot: slot,
+            _slots: slots.clone(),
         });
         let trusted = opts.trusted_proxies.clone();
         let app = app.clone();
+        let socket_counts = socket_counts.clone();
+        let max_sockets = opts.max_sockets_per_client;
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             let ip = clientip::client_ip(peer.ip(), req.headers(), &trusted);
             req.extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
+            // A WebSocket takes its place among the client's sockets before the upgrade is
+            // answered; over the cap it is refused instead of upgraded.
+            let reserved = if !exempt && is_websocket_upgrade(&req) {
+                match enter(&socket_counts, key, max_sockets) {
+                    Some(s) => Some(s),
+                    None => {
+                        tracing::debug!(%peer, "too many WebSockets from this client");
+                        let busy = hyper::Response::builder()
+                            .status(hyper::StatusCode::SERVICE_UNAVAILABLE)
+                            .body(Body::from("too many connections from this address"))
+                            .expect("static response");
+                        return futures_util::future::Either::Left(std::future::ready(Ok(busy)));
+                    }
+                }
+            } else {
+                None
+            };
             let app = app.clone();
-            async move {
-                let r = app.oneshot(req.map(Body::new)).await;
-                Ok::<_, Infallible>(match r {
+            let slots = slots.clone();
+            futures_util::future::Either::Right(async move {
+                let r = match app.oneshot(req.map(Body::new)).await {
                     Ok(r) => r,
                     Err(e) => match e {},
-                })
-            }
+                };
+                if r.status() == hyper::StatusCode::SWITCHING_PROTOCOLS {
+                    if let Some(s) = reserved {
+                        *slots.socket.lock().expect("slots") = Some(s);
+                        slots.http.lock().expect("slots").take();
+                    }
+                }
+                Ok::<_, Infallible>(r)
+            })
         });
         let signal_tx = signal_tx.clone();
         let close_rx = close_rx.clone();

@@ -94,6 +94,10 @@ async fn try_enqueue(
     m: &StoredMessage,
     serving: Option<i64>,
 ) -> crate::db::DbResult<()> {
+    // Most sites have no push URL: answered from memory, no query per message.
+    if state.db.site_push_url(site_id).await?.is_none() {
+        return Ok(());
+    }
     let Some(site) = state.db.site_by_id(site_id).await? else {
         return Ok(());
     };

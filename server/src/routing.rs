@@ -178,7 +178,19 @@ async fn notify_assigned(state: &AppState, visitor_id: i64, agent_id: i64) -> Db
 /// A visitor as seed 001 lists it.
 pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
     let last = state.db.last_message(v.id).await?;
-    Ok(GuestEntry {
+    let unread = state.db.unread_count(v).await?;
+    Ok(guest_entry_of(state, v, last.as_ref(), unread))
+}
+
+/// [`guest_entry`] from what the caller already read (the chat list reads every guest's last
+/// message and unread count in one go, see `Db::guests_for_agent`).
+pub fn guest_entry_of(
+    state: &AppState,
+    v: &Visitor,
+    last: Option<&StoredMessage>,
+    unread: i64,
+) -> GuestEntry {
+    GuestEntry {
         gid: v.id.to_string(),
         uname: v.uname.clone(),
         partnerid: v
@@ -193,29 +205,45 @@ pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> 
         }
         .into(),
         kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
-        unread: state.db.unread_count(v).await? as u32,
-        last_msg: last.as_ref().map(message_info),
-    })
+        unread: unread as u32,
+        last_msg: last.map(message_info),
+    }
 }
 
 /// After a visitor's message is committed: make sure someone serves the visitor (or queue
 /// them and tell them their place), push `32399` to the serving agent (or, while the
 /// visitor waits, to every agent of the site) and queue the site's custom push.
-pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<()> {
-    let Some(v) = state.db.visitor_by_id(m.visitor_id).await? else {
-        return Ok(());
-    };
-    let serving = match v.agent_id {
+///
+/// `serving` is the agent who served the visitor when the message committed (read in the same
+/// transaction): a served visitor's message costs no further query here.
+pub async fn visitor_message(
+    state: &AppState,
+    site_id: i64,
+    m: &StoredMessage,
+    serving: Option<i64>,
+) -> DbResult<()> {
+    let serving = match serving {
         Some(a) => Some(a),
-        None => {
-            state.db.enqueue(v.id, m.created_at).await?;
-            let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
-            // Older waiters of the same group go first: only try when nobody is ahead.
-            match position_of(state, &v).await? {
-                Some(1) => assign(state, &v).await?,
-                _ => None,
+        None => match state.db.enqueue(m.visitor_id, m.created_at).await? {
+            // Served meanwhile (an agent answered or claimed them).
+            None => state
+                .db
+                .visitor_by_id(m.visitor_id)
+                .await?
+                .and_then(|v| v.agent_id),
+            Some(v) => {
+                // Older waiters of the same group go first: only try when nobody is ahead.
+                let position = position_of(state, &v).await?;
+                let assigned = match position {
+                    Some(1) => assign(state, &v).await?,
+                    _ => None,
+                };
+                if let (None, Some(p)) = (assigned, position) {
+                    state.hub.publish_queue(v.id, p);
+                }
+                assigned
             }
-        }
+        },
     };
     let frame = agent_frame(&Envelope::ok(
         api::VISITOR_MESSAGE,
@@ -226,14 +254,7 @@ pub async fn visitor_message(state: &AppState, site_id: i64, m: &StoredMessage) 
     ));
     let delivered = match serving {
         Some(agent_id) => state.hub.send_to_agent(agent_id, &frame),
-        None => {
-            if let Some(v) = state.db.visitor_by_id(m.visitor_id).await? {
-                if let Some(p) = position_of(state, &v).await? {
-                    state.hub.publish_queue(v.id, p);
-                }
-            }
-            state.hub.send_to_site(site_id, &frame)
-        }
+        None => state.hub.send_to_site(site_id, &frame),
     };
     tracing::debug!(
         visitor = m.visitor_id,

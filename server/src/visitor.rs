@@ -146,7 +146,8 @@ where
     let Some(hello) = wait_hello(&state, &mut rx, &mut out).await else {
         return;
     };
-    let (site, visitor, token) = match start(&state, &hello).await {
+    // Boxed (here and below): a rare, large future should not size every idle session.
+    let (site, visitor, token) = match Box::pin(start(&state, &hello)).await {
         Ok(Ok(v)) => v,
         Ok(Err(Refusal(code, message))) => {
             out.send(&ServerFrame::Error {
@@ -196,7 +197,7 @@ async fn live<R, T>(
         return;
     }
     let mut sent_upto = resume_from;
-    if !catch_up(&state, visitor.id, &mut sent_upto, &mut out).await {
+    if !Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await {
         return;
     }
     if !out
@@ -207,7 +208,7 @@ async fn live<R, T>(
     {
         return;
     }
-    match routing::position_of(&state, &visitor).await {
+    match Box::pin(routing::position_of(&state, &visitor)).await {
         Ok(Some(position)) => {
             if !out.send(&ServerFrame::Queue { position }).await {
                 return;
@@ -227,7 +228,7 @@ async fn live<R, T>(
                 let Some(Ok(frame)) = frame else { break };
                 last_heard = Instant::now();
                 let keep = match frame {
-                    Message::Text(text) => on_text(&state, &site, &visitor, text.as_str(), &mut out).await,
+                    Message::Text(text) => Box::pin(on_text(&state, &site, &visitor, text.as_str(), &mut out)).await,
                     Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
                     Message::Close(_) => false,
                     Message::Ping(_) | Message::Pong(_) => true,
@@ -245,7 +246,7 @@ async fn live<R, T>(
                     }
                     // A gap (a publish overtook another, or we lagged): the database is the truth.
                     Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
-                        catch_up(&state, visitor.id, &mut sent_upto, &mut out).await
+                        Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await
                     }
                     Err(RecvError::Closed) => false,
                 };
@@ -403,16 +404,15 @@ async fn start(
             }
         }
     };
-    state
-        .db
-        .touch_visitor(visitor.id, uname, claimed, source)
-        .await?;
     let group = hello
         .groupid
         .as_deref()
         .and_then(|g| g.trim().parse::<i64>().ok());
-    state.db.set_visitor_group(visitor.id, group).await?;
-    let visitor = state.db.visitor_by_id(visitor.id).await?.unwrap_or(visitor);
+    let visitor = state
+        .db
+        .touch_visitor(visitor.id, uname, claimed, source, group)
+        .await?
+        .unwrap_or(visitor);
     Ok(Ok((site, visitor, token)))
 }
 
@@ -579,7 +579,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
         // The client will retry with the same cmid; the message is stored, so deliver it on.
     }
     if !stored.duplicate {
-        if let Err(e) = routing::visitor_message(state, site.id, &m).await {
+        if let Err(e) = routing::visitor_message(state, site.id, &m, stored.serving).await {
             tracing::error!(error = %e, "routing a visitor message failed");
         }
         state.hub.publish_visitor(m.visitor_id, Arc::new(m));

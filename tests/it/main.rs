@@ -5,6 +5,8 @@ mod agent;
 mod cli;
 mod compat;
 mod files;
+mod group_commit;
+mod limits;
 mod push;
 mod restart;
 mod routing;

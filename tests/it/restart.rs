@@ -128,3 +128,129 @@ async fn kill_9_mid_stream_loses_no_acked_message() {
     assert_eq!(cmids.len(), N);
     srv.kill9().await;
 }
+
+/// Many visitors pipelining at once, so the writer's batches hold messages of several
+/// conversations; `kill -9` lands while batches are being written. Every acked message of
+/// every visitor survives with its seq, each conversation stays contiguous, and retrying
+/// everything stores nothing twice.
+#[tokio::test]
+async fn kill_9_during_concurrent_batches_loses_no_acked_message() {
+    const VISITORS: usize = 12;
+    const EACH: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("fd.db");
+    let site = {
+        let db = Db::open(&format!("sqlite://{}", db_path.display()))
+            .await
+            .unwrap();
+        let s = frontdesk_server::admin::create_site(&db, "Batches")
+            .await
+            .unwrap();
+        db.close().await;
+        s
+    };
+    let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
+    let mut tokens = Vec::new();
+    let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, String, u64)>();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(VISITORS));
+    let mut tasks = Vec::new();
+    for n in 0..VISITORS {
+        let s = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+        tokens.push(s.client.token.clone());
+        let (mut tx, mut rx) = s.client.ws.split();
+        let (ack_tx, start) = (ack_tx.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let sender = tokio::spawn(async move {
+                for i in 0..EACH {
+                    let f = ClientFrame::Send(Send {
+                        cmid: cmid(&format!("b{n}-{i}")),
+                        kind: MsgKind::Text,
+                        body: format!("msg {i} of {n}"),
+                    });
+                    if tx
+                        .send(Message::text(serde_json::to_string(&f).unwrap()))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                tx
+            });
+            while let Ok(Some(Ok(frame))) = tokio::time::timeout(WAIT, rx.next()).await {
+                let Message::Text(t) = frame else { continue };
+                if let Ok(ServerFrame::Ack { cmid, seq, .. }) = serde_json::from_str(&t) {
+                    let _ = ack_tx.send((n, cmid.to_string(), seq.0));
+                }
+            }
+            let _ = sender.await;
+        }));
+    }
+    drop(ack_tx);
+    // Kill once a quarter of all messages are acked (the rest are in flight or queued).
+    let mut acked: BTreeMap<(usize, String), u64> = BTreeMap::new();
+    let mut srv = Some(srv);
+    while let Some((n, c, seq)) = ack_rx.recv().await {
+        acked.insert((n, c), seq);
+        if acked.len() == VISITORS * EACH / 4 {
+            if let Some(s) = srv.take() {
+                s.kill9().await;
+            }
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(acked.len() >= VISITORS * EACH / 4);
+    assert!(
+        acked.len() < VISITORS * EACH,
+        "the kill must interrupt the stream"
+    );
+
+    let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
+    for (n, token) in tokens.iter().enumerate() {
+        let mut again = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(token), 0))
+            .await
+            .unwrap();
+        let stored: BTreeMap<String, u64> = again
+            .replay
+            .iter()
+            .map(|m| (m.cmid.as_ref().unwrap().to_string(), m.seq.0))
+            .collect();
+        assert_eq!(
+            stored.len(),
+            again.replay.len(),
+            "visitor {n}: a cmid stored twice"
+        );
+        for ((v, c), seq) in acked.range((n, String::new())..(n + 1, String::new())) {
+            assert_eq!(*v, n);
+            assert_eq!(stored.get(c), Some(seq), "acked {c} (seq {seq}) lost");
+        }
+        let seqs: Vec<u64> = again.replay.iter().map(|m| m.seq.0).collect();
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "gap for {n}"
+        );
+        // Retry everything: nothing new for what was stored, the rest once.
+        for i in 0..EACH {
+            let c = format!("b{n}-{i}");
+            again.client.send_text(&c, "retry").await;
+            let seq = again.client.ack(&c).await;
+            if let Some(s) = stored.get(&c) {
+                assert_eq!(seq.0, *s, "{c}: retry must return the original seq");
+            }
+        }
+        drop(again);
+        let last = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(token), 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            last.replay.len(),
+            EACH,
+            "visitor {n}: every message exactly once"
+        );
+    }
+    srv.kill9().await;
+}

@@ -361,29 +361,46 @@ async fn silent_and_half_sent_connections_are_closed() {
     srv.stop().await;
 }
 
-/// One client may hold at most `max_conns_per_client` connections; more are closed at once,
-/// and a closed one frees its place. WebSockets count while open.
+/// One client may hold at most `max_conns_per_client` HTTP connections; more are closed at
+/// once, and a closed one frees its place. WebSockets count apart, against
+/// `max_sockets_per_client`: an upgrade over it is refused.
 #[tokio::test]
 async fn connections_per_client_are_capped() {
-    let srv = TestServer::start_with(|c| c.max_conns_per_client = 4).await;
+    let srv = TestServer::start_with(|c| {
+        c.max_conns_per_client = 4;
+        c.max_sockets_per_client = 2;
+    })
+    .await;
     let site = srv.site().await;
     let addr = addr_of(&srv.http);
-    let ws = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    let ws1 = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    let ws2 = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
     let mut open = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         open.push(TcpStream::connect(addr).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut extra = TcpStream::connect(addr).await.unwrap();
     assert!(
         closed_within(&mut extra, Duration::from_secs(3)).await,
-        "the fifth connection is closed"
+        "the fifth HTTP connection is closed (the two WebSockets do not count)"
     );
     drop(open.pop());
-    drop(ws);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let r = reqwest::get(format!("{}/healthz", srv.http)).await.unwrap();
     assert_eq!(r.status(), 200, "a freed place can be used again");
+
+    drop(open);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let third = tokio_tungstenite::connect_async(format!("{}/ws/visitor", srv.ws)).await;
+    match third {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
+        other => panic!("a third WebSocket must be refused with 503, got {other:?}"),
+    }
+    drop(ws1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    drop((again, ws2));
     srv.stop().await;
 }
 

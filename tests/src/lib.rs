@@ -440,6 +440,16 @@ pub struct ProcessServer {
 impl ProcessServer {
     /// Starts `bin serve --addr 127.0.0.1:0` over `db` and waits for its listening line.
     pub async fn spawn(bin: &str, db: &Path, extra: &[&str]) -> ProcessServer {
+        Self::spawn_with_env(bin, db, extra, &[]).await
+    }
+
+    /// [`ProcessServer::spawn`] with extra environment variables (`FRONTDESK_*` fallbacks).
+    pub async fn spawn_with_env(
+        bin: &str,
+        db: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> ProcessServer {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(bin)
             .args([
@@ -451,6 +461,7 @@ impl ProcessServer {
             ])
             .arg(format!("sqlite://{}", db.display()))
             .args(extra)
+            .envs(env.iter().copied())
             .env("FRONTDESK_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)

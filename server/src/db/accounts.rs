@@ -32,22 +32,27 @@ impl Db {
     pub async fn create_access_token(&self, site_id: i64, ttl_s: i64) -> DbResult<String> {
         let token = random_hex(32);
         let now = now_s();
-        let mut tx = self.pool.begin().await?;
+        let hash = token_hash(&token);
+        self.write(move |c| {
+            Box::pin(async move {
         sqlx::query("DELETE FROM access_tokens WHERE site_id = ? AND expires_at < ?")
             .bind(site_id)
             .bind(now - 86_400)
-            .execute(&mut *tx)
+            .execute(&mut *c)
             .await?;
         sqlx::query(
             "INSERT INTO access_tokens (token_hash, site_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
         )
-        .bind(token_hash(&token))
+        .bind(hash)
         .bind(site_id)
         .bind(now + ttl_s)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await?;
-        tx.commit().await?;
+        Ok(())
+            })
+        })
+        .await?;
         Ok(token)
     }
 
@@ -85,22 +90,26 @@ impl Db {
     }
 
     pub async fn set_agent_password(&self, account: &str, password_hash: &str) -> DbResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE agents SET password_hash = ? WHERE account = ? RETURNING id",
-        )
-        .bind(password_hash)
-        .bind(account)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = id else {
-            return Ok(false);
-        };
-        sqlx::query("UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
+        let (account, password_hash) = (account.to_owned(), password_hash.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE agents SET password_hash = ? WHERE account = ? RETURNING id",
+                )
+                .bind(password_hash)
+                .bind(account)
+                .fetch_optional(&mut *c)
+                .await?;
+                let Some(id) = id else {
+                    return Ok(false);
+                };
+                sqlx::query("UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ?")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(true)
+            })
+        })
+        .await
     }
 }

@@ -7,22 +7,34 @@ impl Db {
     /// Disables or re-enables an agent. A disabled agent cannot log in (`-31003`) and its open
     /// sockets are closed at their next check. Returns false when no such account exists.
     pub async fn set_agent_disabled(&self, account: &str, disabled: bool) -> DbResult<bool> {
-        let r = sqlx::query("UPDATE agents SET disabled = ? WHERE account = ?")
-            .bind(disabled as i64)
-            .bind(account)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        let account = account.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query("UPDATE agents SET disabled = ? WHERE account = ?")
+                    .bind(disabled as i64)
+                    .bind(account)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Revokes every token of an agent; returns how many were live.
     pub async fn revoke_agent_tokens(&self, agent_id: i64) -> DbResult<u64> {
-        let r =
-            sqlx::query("UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ? AND revoked = 0")
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ? AND revoked = 0",
+                )
                 .bind(agent_id)
-                .execute(&self.pool)
+                .execute(&mut *c)
                 .await?;
-        Ok(r.rows_affected())
+                Ok(r.rows_affected())
+            })
+        })
+        .await
     }
 
     /// Disables or re-enables a group of a site. Returns false when the site has no such group.
@@ -32,13 +44,20 @@ impl Db {
         group_id: i64,
         disabled: bool,
     ) -> DbResult<bool> {
-        let r = sqlx::query("UPDATE agent_groups SET disabled = ? WHERE id = ? AND site_id = ?")
-            .bind(disabled as i64)
-            .bind(group_id)
-            .bind(site_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE agent_groups SET disabled = ? WHERE id = ? AND site_id = ?",
+                )
+                .bind(disabled as i64)
+                .bind(group_id)
+                .bind(site_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Hands a visitor to `to_agent` if `from_agent` serves them (or nobody does yet).
@@ -49,14 +68,19 @@ impl Db {
         from_agent: i64,
         to_agent: i64,
     ) -> DbResult<bool> {
-        let r = sqlx::query(
-            "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)",
-        )
-        .bind(to_agent)
-        .bind(visitor_id)
-        .bind(from_agent)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)",
+                )
+                .bind(to_agent)
+                .bind(visitor_id)
+                .bind(from_agent)
+                .execute(&mut *c)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            })
+        })
+        .await
     }
 }

@@ -17,6 +17,9 @@ pub struct StoredFile {
 
 impl Db {
     pub async fn insert_file(&self, f: &StoredFile, agent_id: i64) -> DbResult<()> {
+        let f = f.clone();
+        self.write(move |c| {
+            Box::pin(async move {
         sqlx::query(
             "INSERT INTO files (id, site_id, agent_id, name, mime, kind, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -28,9 +31,12 @@ impl Db {
         .bind(f.kind)
         .bind(f.size)
         .bind(now_s())
-        .execute(&self.pool)
+        .execute(&mut *c)
         .await?;
         Ok(())
+            })
+        })
+        .await
     }
 
     /// Bytes of all files uploaded for `site_id` (for the per-site upload quota).

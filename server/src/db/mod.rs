@@ -5,23 +5,33 @@
 //! Durability: the database runs in WAL mode with `synchronous = FULL`, so a transaction
 //! that has committed has been fsynced; callers acknowledge a message to a client only after
 //! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
+//!
+//! Reads use a pool of connections. Every write goes through the one writer (`writer.rs`):
+//! write methods hand it a job (`Db::write`) or a message, and it commits everything queued
+//! together (group commit) before answering any of them.
 
 mod agents;
 mod files;
+mod messages;
+mod writer;
 pub use files::StoredFile;
+pub use writer::MAX_BATCH;
 mod queue;
 mod sites;
 pub use sites::{NewSite, SiteKey};
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::ids::{ClientMsgId, Seq, Sysnum};
 use shared::visitor::{Author, MsgKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{ConnectOptions, Row, SqlitePool};
+use writer::{WriteConn, Writer};
 
 mod push;
 pub use push::{AttemptResult, PushAttempt, PushDelivery};
@@ -45,15 +55,31 @@ pub enum DbError {
     /// already another site's.
     #[error("{0} is already used by another site")]
     SiteTaken(SiteKey),
+    /// A conditional write found that the agent does not serve the visitor (or the visitor
+    /// is not of the agent's site).
+    #[error("the visitor is not served by this agent")]
+    NotServed,
 }
 
 pub type DbResult<T> = Result<T, DbError>;
 
-/// Handle to the database; cheap to clone.
+/// Handle to the database; cheap to clone. Reads use a pool of connections; every write
+/// goes through the one [`Writer`] (group commit, see `db/writer.rs`).
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    writer: Writer,
+    /// Sites' push URLs as last read (see [`Db::site_push_url`]).
+    push_urls: std::sync::Arc<std::sync::Mutex<PushUrls>>,
 }
+
+/// Site id → (when read, push URL).
+type PushUrls = HashMap<i64, (std::time::Instant, Option<String>)>;
+
+/// How long a site's push URL is taken from memory before it is read again. Changes made by
+/// this process apply at once; changes by another process (`frontdesk admin site set`)
+/// within this time.
+const PUSH_URL_TTL: Duration = Duration::from_secs(1);
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -144,12 +170,25 @@ pub struct StoredMessage {
     pub created_at: i64,
 }
 
+/// A visitor as an agent's chat list shows it.
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub visitor: Visitor,
+    /// The conversation's latest message.
+    pub last: Option<StoredMessage>,
+    /// Visitor messages after the serving agent's read mark.
+    pub unread: i64,
+}
+
 /// Result of storing a visitor message.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub message: StoredMessage,
     /// The `cmid` had been stored before; `message` is the original.
     pub duplicate: bool,
+    /// The agent serving the visitor when the message committed (read in the same
+    /// transaction, so routing needs no second look-up).
+    pub serving: Option<i64>,
 }
 
 /// Result of a token lookup.
@@ -288,15 +327,34 @@ impl Db {
             // FULL: a commit is on disk before it returns, so acks survive power loss too.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Every statement is prepared once per connection and reused.
+            .statement_cache_capacity(256);
         create_private(opts.get_filename())?;
+        // The one writing connection: migrations first, then the group-commit writer.
+        let mut conn = opts.connect().await?;
+        sqlx::migrate!("./migrations").run(&mut conn).await?;
+        let writer = Writer::start(conn);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .min_connections(1)
             .connect_with(opts)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            writer,
+            push_urls: Default::default(),
+        })
+    }
+
+    /// Runs `job` on the writer's connection inside the next group-commit batch; returns
+    /// once that batch has committed durably (see `db/writer.rs`).
+    async fn write<T, F>(&self, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
+        self.writer.write(job).await
     }
 
     pub async fn close(&self) {
@@ -315,12 +373,16 @@ impl Db {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> DbResult<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(move |c| Box::pin(async move {
+            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        }))
+        .await
     }
 
     // ----- sites ----------------------------------------------------------------------
@@ -347,6 +409,27 @@ impl Db {
         row.as_ref().map(site_from).transpose()
     }
 
+    /// The site's custom push URL (`None`: no site or no push), read from the database at
+    /// most once per [`PUSH_URL_TTL`]: every message asks, and almost no site changes it.
+    pub async fn site_push_url(&self, site_id: i64) -> DbResult<Option<String>> {
+        if let Some((at, url)) = self.push_urls.lock().expect("cache lock").get(&site_id) {
+            if at.elapsed() < PUSH_URL_TTL {
+                return Ok(url.clone());
+            }
+        }
+        let url: Option<String> = sqlx::query_scalar("SELECT push_url FROM sites WHERE id = ?")
+            .bind(site_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten()
+            .filter(|u: &String| !u.is_empty());
+        self.push_urls
+            .lock()
+            .expect("cache lock")
+            .insert(site_id, (std::time::Instant::now(), url.clone()));
+        Ok(url)
+    }
+
     /// Updates the given site settings; `None` leaves a setting unchanged.
     pub async fn update_site(
         &self,
@@ -356,49 +439,64 @@ impl Db {
         sign_check: Option<&str>,
         origins: Option<&str>,
     ) -> DbResult<()> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(url) = push_url {
-            sqlx::query("UPDATE sites SET push_url = ? WHERE id = ?")
-                .bind(url)
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(allow) = push_allow_private {
-            sqlx::query("UPDATE sites SET push_allow_private = ? WHERE id = ?")
-                .bind(allow as i64)
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(check) = sign_check {
-            sqlx::query("UPDATE sites SET sign_check = ? WHERE id = ?")
-                .bind(check)
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(origins) = origins {
-            sqlx::query("UPDATE sites SET origins = ? WHERE id = ?")
-                .bind(origins)
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        let push_url = push_url.map(|u| u.map(str::to_owned));
+        let sign_check = sign_check.map(str::to_owned);
+        let origins = origins.map(str::to_owned);
+        self.write(move |c| {
+            Box::pin(async move {
+                if let Some(url) = push_url {
+                    sqlx::query("UPDATE sites SET push_url = ? WHERE id = ?")
+                        .bind(url)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(allow) = push_allow_private {
+                    sqlx::query("UPDATE sites SET push_allow_private = ? WHERE id = ?")
+                        .bind(allow as i64)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(check) = sign_check {
+                    sqlx::query("UPDATE sites SET sign_check = ? WHERE id = ?")
+                        .bind(check)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(origins) = origins {
+                    sqlx::query("UPDATE sites SET origins = ? WHERE id = ?")
+                        .bind(origins)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        self.push_urls.lock().expect("cache lock").remove(&site_id);
         Ok(())
     }
 
     // ----- groups ---------------------------------------------------------------------
 
     pub async fn create_group(&self, site_id: i64, groupname: &str) -> DbResult<Group> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO agent_groups (site_id, groupname) VALUES (?, ?) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(groupname)
-        .fetch_one(&self.pool)
-        .await?;
+        let name = groupname.to_owned();
+        let id: i64 = self
+            .write(move |c| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO agent_groups (site_id, groupname) VALUES (?, ?) RETURNING id",
+                    )
+                    .bind(site_id)
+                    .bind(name)
+                    .fetch_one(&mut *c)
+                    .await?)
+                })
+            })
+            .await?;
         Ok(Group {
             id,
             site_id,
@@ -439,46 +537,62 @@ impl Db {
         groups: &[i64],
         max_chats: i64,
     ) -> DbResult<Agent> {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = match sqlx::query_scalar(
-            // kf_ids count from 1001, as in seed 002's examples.
-            "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
-             VALUES ((SELECT COALESCE(MAX(id), 1000) + 1 FROM agents), ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(account)
-        .bind(nick)
-        .bind(password_hash)
-        .bind(max_chats)
-        .bind(now_s())
-        .fetch_one(&mut *tx)
-        .await
-        {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DbError::Conflict(format!("agent account {account} already exists")))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for g in groups {
-            let ok: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM agent_groups WHERE id = ? AND site_id = ?")
-                    .bind(g)
+        let (account, nick, password_hash) = (
+            account.to_owned(),
+            nick.to_owned(),
+            password_hash.to_owned(),
+        );
+        let groups = groups.to_vec();
+        let id = self
+            .write(move |c| {
+                Box::pin(async move {
+                    let id: i64 = match sqlx::query_scalar(
+                        // kf_ids count from 1001, as in seed 002's examples.
+                        "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
+                         VALUES ((SELECT COALESCE(MAX(id), 1000) + 1 FROM agents), ?, ?, ?, ?, ?, ?) RETURNING id",
+                    )
                     .bind(site_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if ok.is_none() {
-                return Err(DbError::NotFound(format!(
-                    "group {g} is not a group of this site"
-                )));
-            }
-            sqlx::query("INSERT INTO agent_group_members (agent_id, group_id) VALUES (?, ?)")
-                .bind(id)
-                .bind(g)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+                    .bind(&account)
+                    .bind(nick)
+                    .bind(password_hash)
+                    .bind(max_chats)
+                    .bind(now_s())
+                    .fetch_one(&mut *c)
+                    .await
+                    {
+                        Ok(id) => id,
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(DbError::Conflict(format!(
+                                "agent account {account} already exists"
+                            )))
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    for g in groups {
+                        let ok: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM agent_groups WHERE id = ? AND site_id = ?",
+                        )
+                        .bind(g)
+                        .bind(site_id)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                        if ok.is_none() {
+                            return Err(DbError::NotFound(format!(
+                                "group {g} is not a group of this site"
+                            )));
+                        }
+                        sqlx::query(
+                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES (?, ?)",
+                        )
+                        .bind(id)
+                        .bind(g)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                    Ok(id)
+                })
+            })
+            .await?;
         self.agent_by_id(id)
             .await?
             .ok_or_else(|| DbError::NotFound("agent vanished".into()))
@@ -516,14 +630,21 @@ impl Db {
     pub async fn create_agent_token(&self, agent_id: i64, ttl_s: i64) -> DbResult<String> {
         let token = random_hex(32);
         let now = now_s();
-        sqlx::query(
-            "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(token_hash(&token))
-        .bind(agent_id)
-        .bind(now + ttl_s)
-        .bind(now)
-        .execute(&self.pool)
+        let hash = token_hash(&token);
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+                )
+                .bind(hash)
+                .bind(agent_id)
+                .bind(now + ttl_s)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
         Ok(token)
     }
@@ -581,13 +702,8 @@ impl Db {
         row.as_ref().map(visitor_from).transpose()
     }
 
-    /// Issues a new token for visitor `id` inside `tx`, commits, and returns the visitor.
-    async fn commit_with_token(
-        &self,
-        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
-        id: i64,
-        now: i64,
-    ) -> DbResult<(Visitor, String)> {
+    /// Issues a new token for visitor `id` on the writer's connection.
+    async fn new_visitor_token(c: &mut WriteConn, id: i64, now: i64) -> DbResult<String> {
         let token = random_hex(32);
         sqlx::query(
             "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
@@ -595,29 +711,30 @@ impl Db {
         .bind(token_hash(&token))
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await?;
-        tx.commit().await?;
-        let v = self
-            .visitor_by_id(id)
-            .await?
-            .ok_or_else(|| DbError::NotFound("visitor vanished".into()))?;
-        Ok((v, token))
+        Ok(token)
     }
 
     /// Creates an anonymous visitor and a token for it.
     pub async fn create_visitor(&self, site_id: i64) -> DbResult<(Visitor, String)> {
         let now = now_s();
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        self.commit_with_token(tx, id, now).await
+        self.write(move |c| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING {VISITOR_COLS}"
+                ))
+                .bind(site_id)
+                .bind(now)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await?;
+                let v = visitor_from(&row)?;
+                let token = Self::new_visitor_token(c, v.id, now).await?;
+                Ok((v, token))
+            })
+        })
+        .await
     }
 
     /// The visitor a *verified* `partnerid` names (created on first sight), with a new token.
@@ -627,77 +744,138 @@ impl Db {
         partnerid: &str,
     ) -> DbResult<(Visitor, String)> {
         let now = now_s();
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, partnerid, claimed_partnerid, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT(site_id, partnerid) DO UPDATE SET last_seen_at = excluded.last_seen_at RETURNING id",
-        )
-        .bind(site_id)
-        .bind(partnerid)
-        .bind(partnerid)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        self.commit_with_token(tx, id, now).await
+        let partnerid = partnerid.to_owned();
+        self.write(move |c| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO visitors (site_id, partnerid, claimed_partnerid, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+                     ON CONFLICT(site_id, partnerid) DO UPDATE SET last_seen_at = excluded.last_seen_at RETURNING {VISITOR_COLS}"
+                ))
+                .bind(site_id)
+                .bind(&partnerid)
+                .bind(&partnerid)
+                .bind(now)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await?;
+                let v = visitor_from(&row)?;
+                let token = Self::new_visitor_token(c, v.id, now).await?;
+                Ok((v, token))
+            })
+        })
+        .await
     }
 
-    /// Records what the visitor's page said about them (display only) and the visit time.
+    /// At the start of a visitor session: records what the visitor's page said about them
+    /// (display only), the visit time and the skill group they asked for (kept only if it is
+    /// an enabled group of their site; anything else routes them site-wide). One write;
+    /// returns the visitor as it is now.
     pub async fn touch_visitor(
         &self,
         visitor_id: i64,
         uname: Option<&str>,
         claimed_partnerid: Option<&str>,
         source: Option<&str>,
-    ) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE visitors SET uname = COALESCE(?, uname), claimed_partnerid = COALESCE(?, claimed_partnerid),
-             source = COALESCE(?, source), last_seen_at = ? WHERE id = ?",
-        )
-        .bind(uname)
-        .bind(claimed_partnerid)
-        .bind(source)
-        .bind(now_s())
-        .bind(visitor_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        group: Option<i64>,
+    ) -> DbResult<Option<Visitor>> {
+        let uname = uname.map(str::to_owned);
+        let claimed = claimed_partnerid.map(str::to_owned);
+        let source = source.map(str::to_owned);
+        self.write(move |c| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "UPDATE visitors SET uname = COALESCE(?1, uname), claimed_partnerid = COALESCE(?2, claimed_partnerid),
+                     source = COALESCE(?3, source), last_seen_at = ?4,
+                     group_id = (SELECT g.id FROM agent_groups g WHERE g.site_id = visitors.site_id AND g.id = ?5 AND g.disabled = 0)
+                     WHERE id = ?6 RETURNING {VISITOR_COLS}"
+                ))
+                .bind(uname)
+                .bind(claimed)
+                .bind(source)
+                .bind(now_s())
+                .bind(group)
+                .bind(visitor_id)
+                .fetch_optional(&mut *c)
+                .await?;
+                row.as_ref().map(visitor_from).transpose()
+            })
+        })
+        .await
     }
 
-    /// Visitors an agent sees in `guest_list`: those it serves and those waiting in the
-    /// queue, newest activity first.
-    pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Visitor>> {
+    /// Visitors an agent sees in `guest_list` (those it serves and those waiting in the
+    /// queue, newest activity first, at most 500), each with its unread count and last
+    /// message: two queries for the whole list.
+    pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Guest>> {
+        const WHO: &str =
+            "site_id = ?1 AND (agent_id = ?2 OR (agent_id IS NULL AND waiting_since IS NOT NULL))";
         let rows = sqlx::query(&format!(
-            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND (agent_id = ? OR (agent_id IS NULL AND waiting_since IS NOT NULL))
-             ORDER BY last_seen_at DESC LIMIT 500"
+            "SELECT {VISITOR_COLS}, (SELECT COUNT(*) FROM messages mm WHERE mm.visitor_id = visitors.id
+               AND mm.author = 'visitor' AND mm.seq > visitors.agent_read_seq) AS unread
+             FROM visitors WHERE {WHO} ORDER BY last_seen_at DESC LIMIT 500"
         ))
         .bind(site_id)
         .bind(agent_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(visitor_from).collect()
+        let last_rows = sqlx::query(
+            "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at
+             FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
+             LEFT JOIN agents a ON a.id = m.agent_id
+             WHERE v.site_id = ?1 AND (v.agent_id = ?2 OR (v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
+        )
+        .bind(site_id)
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut last: std::collections::HashMap<i64, StoredMessage> = last_rows
+            .iter()
+            .map(|r| message_from(r).map(|m| (m.visitor_id, m)))
+            .collect::<DbResult<_>>()?;
+        rows.iter()
+            .map(|r| {
+                let visitor = visitor_from(r)?;
+                Ok(Guest {
+                    last: last.remove(&visitor.id),
+                    unread: r.try_get("unread")?,
+                    visitor,
+                })
+            })
+            .collect()
     }
 
     /// Assigns a waiting visitor to an agent. False when someone else got it first.
     pub async fn claim_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<bool> {
-        let r = sqlx::query(
-            "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND agent_id IS NULL",
-        )
-            .bind(agent_id)
-            .bind(visitor_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND agent_id IS NULL",
+                )
+                .bind(agent_id)
+                .bind(visitor_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Marks a visitor's conversation read by the serving agent up to `seq`.
     pub async fn mark_read(&self, visitor_id: i64, seq: i64) -> DbResult<()> {
-        sqlx::query("UPDATE visitors SET agent_read_seq = MAX(agent_read_seq, ?) WHERE id = ?")
-            .bind(seq)
-            .bind(visitor_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE visitors SET agent_read_seq = MAX(agent_read_seq, ?) WHERE id = ?",
+                )
+                .bind(seq)
+                .bind(visitor_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Visitor messages after the agent's read mark.
@@ -713,23 +891,10 @@ impl Db {
 
     // ----- messages -------------------------------------------------------------------
 
-    async fn message_by_cmid(
-        &self,
-        visitor_id: i64,
-        cmid: &ClientMsgId,
-    ) -> DbResult<Option<StoredMessage>> {
-        let row = sqlx::query(&format!(
-            "{MSG_SELECT} WHERE m.visitor_id = ? AND m.cmid = ?"
-        ))
-        .bind(visitor_id)
-        .bind(cmid.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(message_from).transpose()
-    }
-
-    /// Stores a message in the visitor's conversation with the next sequence number and
-    /// commits. With a `cmid` already stored, returns the original instead (`duplicate`).
+    /// Stores a message in the visitor's conversation with the next sequence number, in the
+    /// writer's next batch (stored together with the other messages queued at that moment,
+    /// see `db/messages.rs`); returns once that batch committed. With a `cmid` already stored,
+    /// returns the original instead (`duplicate`).
     async fn insert_message(
         &self,
         visitor_id: i64,
@@ -739,75 +904,47 @@ impl Db {
         kind: MsgKind,
         body: &str,
     ) -> DbResult<Stored> {
-        if let Some(cmid) = cmid {
-            if let Some(m) = self.message_by_cmid(visitor_id, cmid).await? {
-                return Ok(Stored {
-                    message: m,
-                    duplicate: true,
-                });
-            }
-        }
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        // The first statement writes, so the transaction takes SQLite's write lock at once
-        // (waiting on busy_timeout) instead of failing on a stale read snapshot.
-        let seq: i64 = sqlx::query_scalar(
-            "UPDATE visitors SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-        )
-        .bind(visitor_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| DbError::NotFound(format!("visitor {visitor_id}")))?;
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(visitor_id)
-        .bind(seq)
-        .bind(author.as_str())
-        .bind(agent_id)
-        .bind(cmid.map(|c| c.as_str()))
-        .bind(u8::from(kind) as i64)
-        .bind(body)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) && cmid.is_some() => {
-                // Another connection stored the same cmid between our check and insert.
-                tx.rollback().await?;
-                let cmid = cmid.expect("checked above");
-                let m = self
-                    .message_by_cmid(visitor_id, cmid)
-                    .await?
-                    .ok_or_else(|| DbError::Conflict("cmid conflict without a row".into()))?;
-                return Ok(Stored {
-                    message: m,
-                    duplicate: true,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
-        tx.commit().await?;
-        let agent_nick = match agent_id {
-            Some(a) => self.agent_by_id(a).await?.map(|a| a.nick),
-            None => None,
-        };
-        Ok(Stored {
-            message: StoredMessage {
-                id,
+        self.writer
+            .insert_message(messages::NewMessage {
                 visitor_id,
-                seq,
                 author,
                 agent_id,
-                agent_nick,
                 cmid: cmid.cloned(),
                 kind,
                 body: body.to_owned(),
-                created_at: now,
-            },
-            duplicate: false,
-        })
+                served_by: None,
+            })
+            .await
+    }
+
+    /// An agent's message to a visitor of `site_id` whom this agent serves now: checked and
+    /// stored in one step of the writer, with no read before it. `None` (nothing stored)
+    /// when the visitor is not of that site or not served by this agent.
+    pub async fn insert_agent_message_if_serving(
+        &self,
+        site_id: i64,
+        visitor_id: i64,
+        agent_id: i64,
+        kind: MsgKind,
+        body: &str,
+    ) -> DbResult<Option<StoredMessage>> {
+        let r = self
+            .writer
+            .insert_message(messages::NewMessage {
+                visitor_id,
+                author: Author::Agent,
+                agent_id: Some(agent_id),
+                cmid: None,
+                kind,
+                body: body.to_owned(),
+                served_by: Some((site_id, agent_id)),
+            })
+            .await;
+        match r {
+            Ok(st) => Ok(Some(st.message)),
+            Err(DbError::NotServed) | Err(DbError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A visitor's message, idempotent on `cmid`. Returns after the commit is durable.

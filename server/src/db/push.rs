@@ -76,6 +76,9 @@ impl Db {
         payload: &str,
     ) -> DbResult<()> {
         let now = now_ms();
+        let (url, payload) = (url.to_owned(), payload.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
         sqlx::query(
             "INSERT INTO push_deliveries (message_id, site_id, url, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
         )
@@ -85,9 +88,12 @@ impl Db {
         .bind(payload)
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *c)
         .await?;
         Ok(())
+            })
+        })
+        .await
     }
 
     /// Pending deliveries due at `now_ms`, oldest first, at most `limit`.
@@ -124,18 +130,21 @@ impl Db {
             "retry" => "pending",
             other => other,
         };
-        let mut tx = self.pool.begin().await?;
+        let (outcome, status, error, next) =
+            (r.outcome, r.status, r.error.clone(), r.next_attempt_at);
+        self.write(move |c| {
+            Box::pin(async move {
         sqlx::query(
             "UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
         )
         .bind(state)
         .bind(attempt)
-        .bind(r.next_attempt_at)
-        .bind(r.status)
-        .bind(r.error.as_deref())
-        .bind((r.outcome == "delivered").then_some(now))
+        .bind(next)
+        .bind(status)
+        .bind(error.as_deref())
+        .bind((outcome == "delivered").then_some(now))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await?;
         sqlx::query(
             "INSERT INTO push_attempts (delivery_id, attempt, at, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?)",
@@ -143,13 +152,15 @@ impl Db {
         .bind(id)
         .bind(attempt)
         .bind(now)
-        .bind(r.outcome)
-        .bind(r.status)
-        .bind(r.error.as_deref())
-        .execute(&mut *tx)
+        .bind(outcome)
+        .bind(status)
+        .bind(error.as_deref())
+        .execute(&mut *c)
         .await?;
-        tx.commit().await?;
         Ok(())
+            })
+        })
+        .await
     }
 
     /// The delivery log of a site, oldest first.

@@ -3,30 +3,22 @@
 use super::{visitor_from, Db, DbResult, Visitor, VISITOR_COLS};
 
 impl Db {
-    /// Records the skill group a visitor asked for, if it is an enabled group of their site;
-    /// anything else clears it (the visitor is then routed site-wide).
-    pub async fn set_visitor_group(&self, visitor_id: i64, group: Option<i64>) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE visitors SET group_id = (SELECT g.id FROM agent_groups g JOIN visitors v ON v.site_id = g.site_id
-             WHERE v.id = ?1 AND g.id = ?2 AND g.disabled = 0) WHERE id = ?1",
-        )
-        .bind(visitor_id)
-        .bind(group)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Puts an unserved visitor in the queue (keeps their place if already waiting).
-    pub async fn enqueue(&self, visitor_id: i64, since_ms: i64) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE visitors SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ? AND agent_id IS NULL",
-        )
-        .bind(since_ms)
-        .bind(visitor_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Puts an unserved visitor in the queue (keeps their place if already waiting) and
+    /// returns them as they are now; `None` when an agent serves them (or no such visitor).
+    pub async fn enqueue(&self, visitor_id: i64, since_ms: i64) -> DbResult<Option<Visitor>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "UPDATE visitors SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ? AND agent_id IS NULL RETURNING {VISITOR_COLS}"
+                ))
+                .bind(since_ms)
+                .bind(visitor_id)
+                .fetch_optional(&mut *c)
+                .await?;
+                row.as_ref().map(visitor_from).transpose()
+            })
+        })
+        .await
     }
 
     /// How many visitors of a site wait (the bound of `Config::max_queue`).
@@ -58,12 +50,17 @@ impl Db {
         visitor_id: i64,
         requeue_since: Option<i64>,
     ) -> DbResult<()> {
-        sqlx::query("UPDATE visitors SET agent_id = NULL, waiting_since = ? WHERE id = ?")
-            .bind(requeue_since)
-            .bind(visitor_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE visitors SET agent_id = NULL, waiting_since = ? WHERE id = ?")
+                    .bind(requeue_since)
+                    .bind(visitor_id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Visitors an agent serves now.

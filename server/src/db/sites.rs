@@ -56,28 +56,37 @@ impl Db {
             .appid
             .clone()
             .unwrap_or_else(|| format!("fd{}", random_hex(8)));
-        let inserted = sqlx::query_scalar(
-            "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.business_id)
-        .bind(&sysnum)
-        .bind(&new.name)
-        .bind(&appid)
-        .bind(new.secret.clone().unwrap_or_else(|| random_hex(16)))
-        .bind(new.sign_key.clone().unwrap_or_else(|| random_hex(16)))
-        .bind(now_s())
-        .fetch_one(&self.pool)
-        .await;
+        let secret = new.secret.clone().unwrap_or_else(|| random_hex(16));
+        let sign_key = new.sign_key.clone().unwrap_or_else(|| random_hex(16));
+        let (business_id, name) = (new.business_id, new.name.clone());
+        let inserted = self
+            .write(move |c| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    )
+                    .bind(business_id)
+                    .bind(sysnum)
+                    .bind(name)
+                    .bind(appid)
+                    .bind(secret)
+                    .bind(sign_key)
+                    .bind(now_s())
+                    .fetch_one(&mut *c)
+                    .await?)
+                })
+            })
+            .await;
         let id: i64 = match inserted {
             Ok(id) => id,
-            Err(e) if super::is_unique_violation(&e) => {
+            Err(DbError::Sqlx(e)) if super::is_unique_violation(&e) => {
                 // Lost a race with another creator: say which id it took.
                 return Err(match self.taken_site_key(new).await? {
                     Some(key) => DbError::SiteTaken(key),
                     None => DbError::Sqlx(e),
                 });
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         self.site_by_id(id)
             .await?

@@ -1,0 +1,256 @@
+//! Storing chat messages in bulk: the writer (`db/writer.rs`) hands every run of queued
+//! messages to [`insert_many`], which stores them with a fixed number of statements however
+//! many there are (visitors' `last_seq` and serving agent in one read, the `cmid`s already
+//! stored in one read, one multi-row `INSERT`, one `UPDATE` of `last_seq`, the agents' nicks in
+//! one read) instead of several round trips per message.
+//!
+//! Per message the rules are those of a single insert: a `cmid` already stored in that
+//! conversation (earlier, or earlier in the same run) stores nothing and answers with the
+//! original message (`duplicate`); otherwise the message gets the conversation's next `seq`.
+//! The caller runs this inside the batch transaction and answers only after the commit.
+
+use std::collections::HashMap;
+
+use shared::ids::ClientMsgId;
+use shared::visitor::{Author, MsgKind};
+use sqlx::Row;
+
+use super::writer::WriteConn;
+use super::{message_from, now_ms, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
+
+/// Most rows per multi-row statement (8 bound values each; SQLite allows 32 766).
+const CHUNK: usize = 500;
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessage {
+    pub visitor_id: i64,
+    pub author: Author,
+    pub agent_id: Option<i64>,
+    pub cmid: Option<ClientMsgId>,
+    pub kind: MsgKind,
+    pub body: String,
+    /// `(site, agent)`: store only if the visitor is of that site and that agent serves them
+    /// at this moment (else the result is [`DbError::NotServed`]).
+    pub served_by: Option<(i64, i64)>,
+}
+
+/// `?, ?, …` with `n` placeholders.
+fn marks(n: usize) -> String {
+    let mut s = "?, ".repeat(n);
+    s.truncate(s.len().saturating_sub(2));
+    s
+}
+
+/// Stores `msgs` in order; one result per message (a visitor that does not exist fails only
+/// its own messages). An `Err` means a statement failed: the caller fails the whole batch.
+pub(crate) async fn insert_many(
+    c: &mut WriteConn,
+    msgs: &[NewMessage],
+) -> DbResult<Vec<DbResult<Stored>>> {
+    let mut out = Vec::with_capacity(msgs.len());
+    for chunk in msgs.chunks(CHUNK) {
+        out.extend(insert_chunk(c, chunk).await?);
+    }
+    Ok(out)
+}
+
+/// What happens to one message of the chunk.
+enum Plan {
+    New {
+        seq: i64,
+        serving: Option<i64>,
+    },
+    /// The original is already stored.
+    Stored(StoredMessage, Option<i64>),
+    /// Same `cmid` as message `i` of this chunk.
+    SameAs(usize),
+    Missing,
+    NotServed,
+}
+
+async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
+    // Visitors: their latest seq and who serves them.
+    let mut vids: Vec<i64> = msgs.iter().map(|m| m.visitor_id).collect();
+    vids.sort_unstable();
+    vids.dedup();
+    let sql = format!(
+        "SELECT id, last_seq, agent_id, site_id FROM visitors WHERE id IN ({})",
+        marks(vids.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64)>(&sql);
+    for v in &vids {
+        q = q.bind(v);
+    }
+    let mut visitors: HashMap<i64, (i64, Option<i64>, i64)> = q
+        .fetch_all(&mut *c)
+        .await?
+        .into_iter()
+        .map(|(id, seq, agent, site)| (id, (seq, agent, site)))
+        .collect();
+
+    // The cmids among them that are already stored.
+    let with_cmid: Vec<(i64, &str)> = msgs
+        .iter()
+        .filter_map(|m| m.cmid.as_ref().map(|c| (m.visitor_id, c.as_str())))
+        .collect();
+    let mut stored: HashMap<(i64, String), StoredMessage> = HashMap::new();
+    if !with_cmid.is_empty() {
+        let pairs = vec!["(?, ?)"; with_cmid.len()].join(", ");
+        let sql = format!("{MSG_SELECT} WHERE (m.visitor_id, m.cmid) IN (VALUES {pairs})");
+        let mut q = sqlx::query(&sql);
+        for (v, cmid) in &with_cmid {
+            q = q.bind(v).bind(*cmid);
+        }
+        for row in q.fetch_all(&mut *c).await? {
+            let m = message_from(&row)?;
+            if let Some(cmid) = m.cmid.as_ref() {
+                stored.insert((m.visitor_id, cmid.as_str().to_owned()), m);
+            }
+        }
+    }
+
+    // Decide each message in order.
+    let mut in_chunk: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut plans = Vec::with_capacity(msgs.len());
+    for (i, m) in msgs.iter().enumerate() {
+        let Some((last_seq, serving, site)) = visitors.get_mut(&m.visitor_id) else {
+            plans.push(Plan::Missing);
+            continue;
+        };
+        if let Some((want_site, want_agent)) = m.served_by {
+            if *site != want_site || *serving != Some(want_agent) {
+                plans.push(Plan::NotServed);
+                continue;
+            }
+        }
+        if let Some(cmid) = m.cmid.as_ref() {
+            if let Some(orig) = stored.get(&(m.visitor_id, cmid.as_str().to_owned())) {
+                plans.push(Plan::Stored(orig.clone(), *serving));
+                continue;
+            }
+            if let Some(&first) = in_chunk.get(&(m.visitor_id, cmid.as_str())) {
+                plans.push(Plan::SameAs(first));
+                continue;
+            }
+            in_chunk.insert((m.visitor_id, cmid.as_str()), i);
+        }
+        *last_seq += 1;
+        plans.push(Plan::New {
+            seq: *last_seq,
+            serving: *serving,
+        });
+    }
+
+    // One INSERT for every new message; ids come back keyed by (visitor, seq).
+    let now = now_ms();
+    let new: Vec<(usize, i64)> = plans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Plan::New { seq, .. } => Some((i, *seq)),
+            _ => None,
+        })
+        .collect();
+    let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
+    if !new.is_empty() {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; new.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES {rows} RETURNING id, visitor_id, seq"
+        );
+        let mut q = sqlx::query(&sql);
+        for &(i, seq) in &new {
+            let m = &msgs[i];
+            q = q
+                .bind(m.visitor_id)
+                .bind(seq)
+                .bind(m.author.as_str())
+                .bind(m.agent_id)
+                .bind(m.cmid.as_ref().map(|c| c.as_str()))
+                .bind(u8::from(m.kind) as i64)
+                .bind(m.body.as_str())
+                .bind(now);
+        }
+        for row in q.fetch_all(&mut *c).await? {
+            ids.insert(
+                (row.try_get("visitor_id")?, row.try_get("seq")?),
+                row.try_get("id")?,
+            );
+        }
+        // Every conversation that got messages: its last_seq is its highest seq.
+        let mut touched: Vec<i64> = new.iter().map(|&(i, _)| msgs[i].visitor_id).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let sql = format!(
+            "UPDATE visitors SET last_seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id) WHERE id IN ({})",
+            marks(touched.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &touched {
+            q = q.bind(v);
+        }
+        q.execute(&mut *c).await?;
+    }
+
+    // Agents' display names for the new agent messages.
+    let mut agent_ids: Vec<i64> = new.iter().filter_map(|&(i, _)| msgs[i].agent_id).collect();
+    agent_ids.sort_unstable();
+    agent_ids.dedup();
+    let mut nicks: HashMap<i64, String> = HashMap::new();
+    if !agent_ids.is_empty() {
+        let sql = format!(
+            "SELECT id, nick FROM agents WHERE id IN ({})",
+            marks(agent_ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for a in &agent_ids {
+            q = q.bind(a);
+        }
+        nicks = q.fetch_all(&mut *c).await?.into_iter().collect();
+    }
+
+    // Results in order.
+    let mut out: Vec<DbResult<Stored>> = Vec::with_capacity(msgs.len());
+    for (i, plan) in plans.into_iter().enumerate() {
+        let m = &msgs[i];
+        let r = match plan {
+            Plan::Missing => Err(DbError::NotFound(format!("visitor {}", m.visitor_id))),
+            Plan::NotServed => Err(DbError::NotServed),
+            Plan::Stored(message, serving) => Ok(Stored {
+                message,
+                duplicate: true,
+                serving,
+            }),
+            Plan::SameAs(first) => match &out[first] {
+                Ok(st) => Ok(Stored {
+                    duplicate: true,
+                    ..st.clone()
+                }),
+                Err(_) => Err(DbError::Conflict("cmid conflict without a row".into())),
+            },
+            Plan::New { seq, serving } => {
+                let id = ids.get(&(m.visitor_id, seq)).copied().ok_or_else(|| {
+                    DbError::Conflict(format!("message {}#{seq} not returned", m.visitor_id))
+                })?;
+                Ok(Stored {
+                    message: StoredMessage {
+                        id,
+                        visitor_id: m.visitor_id,
+                        seq,
+                        author: m.author,
+                        agent_id: m.agent_id,
+                        agent_nick: m.agent_id.and_then(|a| nicks.get(&a).cloned()),
+                        cmid: m.cmid.clone(),
+                        kind: m.kind,
+                        body: m.body.clone(),
+                        created_at: now,
+                    },
+                    duplicate: false,
+                    serving,
+                })
+            }
+        };
+        out.push(r);
+    }
+    Ok(out)
+}

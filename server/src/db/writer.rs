@@ -1,0 +1,214 @@
+//! The one writer path of a database, with group commit.
+//!
+//! Every write of the server goes through [`Writer::write`]: the caller hands over a job (a
+//! closure that runs its statements on the writer's connection) and waits. One task owns the
+//! only writing connection. It takes every job that is queued at that moment (at most
+//! [`MAX_BATCH`]), runs them one after another inside a single transaction — each inside its
+//! own savepoint, so a job that fails is rolled back alone and the others go on — commits
+//! once, and only then answers every caller of the batch. While one batch commits (the fsync
+//! of `synchronous = FULL`), the next one queues up, so the commit cost is shared by every
+//! message that arrived meanwhile instead of being paid per message, and no two connections of
+//! this process ever wait on SQLite's write lock.
+//!
+//! Invariants:
+//! - A job's result reaches its caller only after the transaction that holds its writes has
+//!   committed durably; if the commit fails, every job of the batch gets the error (nothing
+//!   of the batch is stored, so a client retry with the same `cmid` is safe).
+//! - Jobs run strictly one at a time in arrival order on one connection, so a job sees the
+//!   writes of every job before it (committed or in the same batch) and read-modify-write
+//!   inside a job (next `seq`, `cmid` check) needs no further locking.
+//! - A job that is cancelled by its caller (the client went away) still runs and commits; a
+//!   job never outlives the batch it is in.
+//! - No driver type leaves `db/`: jobs are written inside `db/` against [`WriteConn`].
+//!
+//! For PostgreSQL the same seam holds: one task with one connection running batches as one
+//! transaction with a savepoint per job (the next issue swaps `WriteConn`).
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::messages::{insert_many, NewMessage};
+use super::{DbError, DbResult, Stored};
+
+/// The connection a write job runs its statements on.
+pub(super) type WriteConn = SqliteConnection;
+
+/// Most jobs in one transaction.
+pub const MAX_BATCH: usize = 1024;
+/// Jobs waiting for the writer before senders wait for room.
+const QUEUE: usize = 8192;
+
+/// Called once the batch of a job has ended: `None` when it committed, else why not.
+type Done = Box<dyn FnOnce(Option<&DbError>) + Send>;
+/// A general job: runs on the writer's connection; `true` when its savepoint may be kept.
+type Closure = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, (bool, Done)> + Send>;
+
+/// What the writer is asked to do.
+enum Job {
+    /// Any write, run alone inside its own savepoint.
+    Closure(Closure),
+    /// A chat message. Consecutive message jobs are stored together by
+    /// [`super::messages::insert_many`] (a handful of statements for the whole run of
+    /// messages instead of several per message).
+    Message(NewMessage, oneshot::Sender<DbResult<Stored>>),
+}
+
+/// Handle to the writer task; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task on `conn` (the only connection of the process that writes).
+    pub(super) fn start(conn: WriteConn) -> Writer {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(run(conn, rx));
+        Writer { tx }
+    }
+
+    /// Runs `job` in the next batch and returns its result once that batch has committed.
+    pub(super) async fn write<T, F>(&self, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel::<DbResult<T>>();
+        let job: Closure = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = job(conn).await;
+                let ok = result.is_ok();
+                let done: Done = Box::new(move |failed: Option<&DbError>| {
+                    let _ = answer.send(match failed {
+                        None => result,
+                        Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+                    });
+                });
+                (ok, done)
+            })
+        });
+        self.submit(Job::Closure(job), answered).await
+    }
+
+    /// Stores a chat message in the next batch; returns once that batch has committed.
+    pub(super) async fn insert_message(&self, m: NewMessage) -> DbResult<Stored> {
+        let (answer, answered) = oneshot::channel();
+        self.submit(Job::Message(m, answer), answered).await
+    }
+
+    async fn submit<T>(&self, job: Job, answered: oneshot::Receiver<DbResult<T>>) -> DbResult<T> {
+        self.tx
+            .send(job)
+            .await
+            .map_err(|_| DbError::Conflict("the database writer has stopped".into()))?;
+        answered.await.map_err(|_| {
+            DbError::Conflict("write not committed (its batch failed or the writer stopped)".into())
+        })?
+    }
+}
+
+async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+        let failed = match run_batch(&mut conn, &mut batch, &mut done).await {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
+                // Leave no transaction open for the next batch.
+                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                Some(e)
+            }
+        };
+        // Jobs never started (the batch failed before them): dropping one drops its answer
+        // channel, so its caller gets "not committed" too.
+        batch.clear();
+        for d in done {
+            d(failed.as_ref());
+        }
+    }
+    let _ = conn.close().await;
+}
+
+async fn run_batch(
+    conn: &mut WriteConn,
+    batch: &mut Vec<Job>,
+    done: &mut Vec<Done>,
+) -> DbResult<()> {
+    begin(conn).await?;
+    let mut messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)> = Vec::new();
+    for job in batch.drain(..) {
+        match job {
+            Job::Message(m, answer) => messages.push((m, answer)),
+            Job::Closure(job) => {
+                // Keep arrival order: the messages queued before this job go first.
+                store_messages(conn, &mut messages, done).await?;
+                sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
+                let (ok, d) = job(conn).await;
+                done.push(d);
+                if !ok {
+                    sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+                }
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
+        }
+    }
+    store_messages(conn, &mut messages, done).await?;
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Stores a run of queued messages together; each caller is answered after the commit. An
+/// error here fails the whole batch (nothing of it is stored).
+async fn store_messages(
+    conn: &mut WriteConn,
+    messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
+    done: &mut Vec<Done>,
+) -> DbResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
+    let results = match insert_many(conn, &new).await {
+        Ok(r) => r,
+        Err(e) => {
+            // Answer these callers with the error when the batch is rolled back.
+            for a in answers {
+                done.push(Box::new(move |_| {
+                    let _ = a.send(Err(DbError::Conflict("write not committed".into())));
+                }));
+            }
+            return Err(e);
+        }
+    };
+    for (result, answer) in results.into_iter().zip(answers) {
+        done.push(Box::new(move |failed: Option<&DbError>| {
+            let _ = answer.send(match failed {
+                None => result,
+                Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+            });
+        }));
+    }
+    Ok(())
+}
+
+/// `BEGIN IMMEDIATE`: takes SQLite's write lock now. Another process (`frontdesk admin`) may
+/// hold it for a moment; the connection's busy timeout waits for it, and we retry a few times
+/// beyond that before failing the batch.
+async fn begin(conn: &mut WriteConn) -> DbResult<()> {
+    let mut tries = 0;
+    loop {
+        match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            Ok(_) => return Ok(()),
+            Err(e) if tries < 3 => {
+                tries += 1;
+                tracing::warn!(error = %e, "write lock busy; retrying");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
