@@ -11,9 +11,9 @@
 //
 //   tier               files                                               budget (br)
 //   bootstrap          entrance.js                                          2 KB
-//   launcher visible   bootstrap + launcher.js + launcher_bg.wasm          20 KB
+//   launcher visible   bootstrap + launcher.js + launcher_bg.wasm          20 000 B
 //   chat interactive   launcher visible + chat index.html, js, wasm, css,
-//                      wasm-bindgen snippets                              120 KB
+//                      wasm-bindgen snippets                              120 000 B
 //   extras (lazy)      extras.js + extras_bg.wasm + emoji.json, on first use — reported
 //
 // "Where the bytes go" reads Cargo's wasm output (before wasm-bindgen and wasm-opt, with its
@@ -26,7 +26,8 @@ import { brotliCompressSync, gzipSync, constants as z } from 'node:zlib';
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
 const KB = 1024;
-const BUDGETS = { bootstrap: 2 * KB, launcher: 20 * KB, chat: 120 * KB };
+// The issue's KB are 1000 bytes (the stricter reading); SPEC's 2 KB loader budget is 2048.
+const BUDGETS = { bootstrap: 2048, launcher: 20_000, chat: 120_000 };
 
 function fail(msg) {
   console.error(`size: ${msg}`);
@@ -181,12 +182,20 @@ function functions(buf) {
 /** Rust's legacy symbol mangling (`_ZN…17h<hash>E`) to a path, hash dropped; of a v0 symbol
  * (`_R…`, the precompiled std) its first crate and last name, enough to attribute it. */
 function demangle(s) {
-  const v0 = /^_R.*?C(?:s[0-9A-Za-z]*_)?(\d+)/.exec(s);
-  if (v0) {
-    const at = v0.index + v0[0].length;
-    const crate = s.slice(at, at + Number(v0[1]));
-    const names = [...s.matchAll(/\d+([A-Za-z_][A-Za-z0-9_]*)/g)].map((x) => x[1]);
-    return `${crate}::…::${names.at(-1) ?? ''}`;
+  if (s.startsWith('_R')) {
+    // Drop disambiguators and crate hashes (`s<base62>_`), then read `<len><ident>` runs.
+    const t = s.slice(2).replace(/(?<=[A-Z])s[0-9A-Za-z]*?_/g, ' ');
+    const names = [];
+    for (let i = 0; i < t.length;) {
+      const d = /^\d+/.exec(t.slice(i));
+      if (!d) { i++; continue; }
+      let at = i + d[0].length;
+      if (t[at] === '_') at++;
+      const id = t.slice(at, at + Number(d[0]));
+      if (id.length === Number(d[0]) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) { names.push(id); i = at + id.length; }
+      else i = at;
+    }
+    if (names.length) return names.join('::');
   }
   const m = /^_?_ZN(.*)E$/.exec(s);
   if (!m) return s;

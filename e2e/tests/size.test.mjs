@@ -1,7 +1,7 @@
 // What a visitor's browser transfers from our origin, measured on the wire by Chromium
 // (response headers + encoded bodies of every request to the Frontdesk server) on a host page
-// of another origin: until the launcher shows (≤ 20 KB) and until the chat is interactive
-// (≤ 120 KB: input shown, session online). And how the server sends built files: the
+// of another origin: until the launcher shows (≤ 20 000 bytes) and until the chat is
+// interactive (≤ 120 000 bytes: input shown, session online). And how the server sends built files: the
 // precompressed `.br`/`.gz` written at build time, with `Content-Encoding`,
 // `Vary: Accept-Encoding` and immutable caching for hashed or versioned URLs.
 
@@ -77,8 +77,8 @@ test('on the wire: launcher visible ≤ 20 KB, chat interactive ≤ 120 KB, no l
   report('chat interactive', w, chat);
   assert.ok(w.seen.every((x) => x.status === 200 || x.status === 101), JSON.stringify(w.seen));
   assert.ok(!w.seen.some((x) => x.url.includes('/extras/')), 'the lazy tier is not loaded before use');
-  assert.ok(launcher <= 20 * KB, `launcher visible after ${launcher} bytes (budget ${20 * KB})`);
-  assert.ok(chat <= 120 * KB, `chat interactive after ${chat} bytes (budget ${120 * KB})`);
+  assert.ok(launcher <= 20_000, `launcher visible after ${launcher} bytes (budget 20 000)`);
+  assert.ok(chat <= 120_000, `chat interactive after ${chat} bytes (budget 120 000)`);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
