@@ -18,7 +18,8 @@
 //
 // "Where the bytes go" reads Cargo's wasm output (before wasm-bindgen and wasm-opt, with its
 // name section): code bytes per crate and the largest functions. Those are raw sizes before
-// optimisation, to compare with each other, not with the served totals.
+// optimisation, to compare with each other, not with the served totals. With
+// FD_SIZE_MATCH=REGEX it also totals the functions whose names match (e.g. 'panic|fmt').
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { brotliCompressSync, gzipSync, constants as z } from 'node:zlib';
@@ -240,6 +241,11 @@ for (const bin of ['launcher', 'chat', 'extras']) {
   console.log('  per crate:');
   for (const [c, n] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
     console.log(`  ${pad(n, 9)} ${pad((100 * n / total).toFixed(1), 5)}%  ${c}`);
+  }
+  if (process.env.FD_SIZE_MATCH) {
+    const re = new RegExp(process.env.FD_SIZE_MATCH);
+    const hit = fns.filter((f) => re.test(f.name));
+    console.log(`  functions matching /${re.source}/: ${hit.length}, ${hit.reduce((t, f) => t + f.size, 0)} code bytes`);
   }
   console.log('  largest functions:');
   for (const f of [...fns].sort((a, b) => b.size - a.size).slice(0, 12)) {
