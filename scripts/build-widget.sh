@@ -30,7 +30,9 @@ echo "build-widget: lazy tier -> dist/extras"
 trunk build --release --offline=true widget/extras.html \
     --dist dist/extras --public-url /chat/h5/v2/extras/ --filehash false
 rm -f dist/extras/index.html
-# The chat page imports the tier with this version in its URLs (served immutable).
+node scripts/minify-js.mjs dist/extras
+# The chat page imports the tier with this version in its URLs (served immutable), so it is
+# the hash of the files exactly as served.
 FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json |
     sha256sum | cut -c1-12)
 export FD_EXTRAS_V
@@ -48,6 +50,6 @@ for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_b
     dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json; do
     [ -s "$f" ] || die "expected output $f is missing"
 done
-node scripts/minify-js.mjs dist/chat dist/launcher dist/extras
+node scripts/minify-js.mjs dist/chat dist/launcher
 node scripts/precompress.mjs dist/chat dist/launcher dist/extras
 echo "build-widget: done"
