@@ -26,6 +26,11 @@ if [ ! -d widget/tools/node_modules/terser ] || [ ! -d widget/tools/node_modules
     npm ci --prefix widget/tools --no-audit --no-fund >&2 || die "npm ci --prefix widget/tools failed"
 fi
 
+# wasm-bindgen's output folder is shared by the three builds and keeps `snippets/` of earlier
+# ones; Trunk would copy (and preload) those stale files into every bundle.
+clear_snippets() { rm -rf "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/snippets; }
+
+clear_snippets
 echo "build-widget: lazy tier -> dist/extras"
 trunk build --release --offline=true widget/extras.html \
     --dist dist/extras --public-url /chat/h5/v2/extras/ --filehash false
@@ -37,9 +42,11 @@ FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/e
     sha256sum | cut -c1-12)
 export FD_EXTRAS_V
 
+clear_snippets
 echo "build-widget: chat page -> dist/chat (extras version $FD_EXTRAS_V)"
 trunk build --release --offline=true
 
+clear_snippets
 echo "build-widget: launcher -> dist/launcher"
 trunk build --release --offline=true widget/launcher.html \
     --dist dist/launcher --public-url /chat/frame/v2/launcher/ --filehash false

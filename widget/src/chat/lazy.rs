@@ -9,12 +9,11 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 
-#[wasm_bindgen(inline_js = "let m;\
-export function fdEmoji(v, button, input, locale) {\
-const b = new URL('extras/', document.baseURI).href, q = '?v=' + v;\
-m = m || import(b + 'extras.js' + q).then((x) => x.default({ module_or_path: b + 'extras_bg.wasm' + q }).then(() => x));\
-m.then((x) => x.emoji(button, input, locale, b + 'emoji.json' + q), (e) => { m = null; console.warn('frontdesk: could not load the emoji picker', e); });\
-}")]
+// `fdEmoji` is defined by an inline script in widget/index.html (a wasm-bindgen `inline_js`
+// snippet would be one more request on the way to "interactive"):
+//   fdEmoji(version, button, input, locale) imports `extras/extras.js?v=…` once, inits it
+//   with `extras_bg.wasm?v=…` and calls its `emoji(button, input, locale, emoji.json URL)`.
+#[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = fdEmoji)]
     fn fd_emoji(version: &str, button: &HtmlElement, input: &HtmlTextAreaElement, locale: &str);
