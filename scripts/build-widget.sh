@@ -1,29 +1,62 @@
 #!/usr/bin/env bash
-# Builds the visitor widget's two bundles (release, wasm-opt -Oz), offline:
+# Builds the visitor widget's three bundles (release, wasm-opt -Oz), offline:
+#   dist/extras/    extras.js + extras_bg.wasm + emoji.json, fixed names: the chat page's lazy
+#                   tier, imported on first use (served at /chat/h5/v2/extras/)
 #   dist/chat/      the Leptos chat page   (served at /chat/h5/v2/)        — Trunk.toml
 #   dist/launcher/  launcher.js + launcher_bg.wasm, fixed names (served at /chat/frame/v2/launcher/)
+# then minifies the wasm-bindgen glue (terser, scripts/minify-js.mjs) and precompresses every
+# file (FILE.br, FILE.gz; scripts/precompress.mjs) so the server sends exactly what
+# `./x size` measures.
 # Needs: rustup target wasm32-unknown-unknown, trunk 0.21, wasm-bindgen-cli =0.2.130 (the
-# version in Cargo.lock), and binaryen 132's wasm-opt from npm (widget/tools; Debian's
-# binaryen 108 silently breaks wasm-bindgen's externref table). Trunk runs offline: nothing
-# is downloaded except that, once, `npm ci` of the pinned widget/tools/package-lock.json.
-# Safe to run again.
+# version in Cargo.lock), binaryen 132's wasm-opt from npm (widget/tools; Debian's
+# binaryen 108 silently breaks wasm-bindgen's externref table), terser and zopfli (npm, same
+# folder), and node. Trunk runs
+# offline: nothing is downloaded except that, once, `npm ci` of the pinned
+# widget/tools/package-lock.json. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCRIPT=build-widget
 # shellcheck source=scripts/wasm-tools.sh
 source scripts/wasm-tools.sh
+command -v node >/dev/null || die "node not found (Debian: apt-get install nodejs)"
+# terser and zopfli joined wasm-opt in widget/tools later: a tools folder from before gets them.
+if [ ! -d widget/tools/node_modules/terser ] || [ ! -d widget/tools/node_modules/@gfx/zopfli ]; then
+    echo "$SCRIPT: installing terser and zopfli (npm, pinned) into widget/tools"
+    npm ci --prefix widget/tools --no-audit --no-fund >&2 || die "npm ci --prefix widget/tools failed"
+fi
 
-echo "build-widget: chat page -> dist/chat"
+# wasm-bindgen's output folder is shared by the three builds and keeps `snippets/` of earlier
+# ones; Trunk would copy (and preload) those stale files into every bundle.
+clear_snippets() { rm -rf "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/snippets; }
+
+clear_snippets
+echo "build-widget: lazy tier -> dist/extras"
+trunk build --release --offline=true widget/extras.html \
+    --dist dist/extras --public-url /chat/h5/v2/extras/ --filehash false
+rm -f dist/extras/index.html
+node scripts/minify-js.mjs dist/extras
+# The chat page imports the tier with this version in its URLs (served immutable), so it is
+# the hash of the files exactly as served.
+FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json |
+    sha256sum | cut -c1-12)
+export FD_EXTRAS_V
+
+clear_snippets
+echo "build-widget: chat page -> dist/chat (extras version $FD_EXTRAS_V)"
 trunk build --release --offline=true
 
+clear_snippets
 echo "build-widget: launcher -> dist/launcher"
 trunk build --release --offline=true widget/launcher.html \
     --dist dist/launcher --public-url /chat/frame/v2/launcher/ --filehash false
 # The HTML page is only Trunk's build entry; host pages load launcher.js via entrance.js.
 rm -f dist/launcher/index.html
 
-for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm; do
+for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
+    dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json; do
     [ -s "$f" ] || die "expected output $f is missing"
 done
+node scripts/minify-js.mjs dist/chat dist/launcher
+node scripts/precompress.mjs dist/chat dist/launcher dist/extras
 echo "build-widget: done"

@@ -34,7 +34,7 @@ pub fn preview(m: &MessageInfo) -> String {
             Some(p) => format!("[Product] {}", p.title),
             None => "[Product]".into(),
         },
-        MsgKind::Order => match card(m).and_then(|c| c.order()) {
+        MsgKind::Order => match card(m).and_then(|c| c.order(|g| serde_json::from_str(g).ok())) {
             Some(o) => format!("[Order] {}", o.code),
             None => "[Order]".into(),
         },
@@ -199,10 +199,12 @@ pub fn body(m: &MessageInfo) -> AnyView {
             Some(p) => product_view(p),
             None => text.into_any(),
         },
-        (MsgKind::Order, _) => match card(m).and_then(|c| c.order()) {
-            Some(o) => order_view(o),
-            None => text.into_any(),
-        },
+        (MsgKind::Order, _) => {
+            match card(m).and_then(|c| c.order(|g| serde_json::from_str(g).ok())) {
+                Some(o) => order_view(o),
+                None => text.into_any(),
+            }
+        }
         _ => text.into_any(),
     }
 }

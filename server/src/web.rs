@@ -1,10 +1,13 @@
 //! Files browsers load: the loader (`/chat/frame/v2/entrance.js`), the launcher bundle it
 //! imports into host pages (`/chat/frame/v2/launcher/…`, CORS-open), the chat page
-//! (`/chat/h5/v2/…`), and the demo host page (`/demo/`).
+//! (`/chat/h5/v2/…`) and its lazy tier (`/chat/h5/v2/extras/…`, from `dist/extras`), and the
+//! demo host page (`/demo/`).
 //!
 //! Caching: content-hashed bundle files are `immutable`; the loader is cached for five
 //! minutes and carries the launcher's version in the URLs it imports; HTML is revalidated
-//! every time (ETag). Compression is applied by the layer in `app`.
+//! every time (ETag). Built files are precompressed at build time (`.br`, `.gz` beside each
+//! one, scripts/precompress.mjs) and sent as the request accepts; only the templated loader
+//! and demo page are left to the compression layer in `app`.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -85,14 +88,77 @@ fn not_built(what: &str) -> Response {
         .into_response()
 }
 
-/// Reads a file and answers it with validators; `None` when it does not exist.
+/// The encodings a request accepts among the ones we precompress (`br`, `gzip`), by
+/// `Accept-Encoding` (a `q=0` refuses one).
+fn accepted(req_headers: &HeaderMap) -> (bool, bool) {
+    let (mut br, mut gzip) = (false, false);
+    for v in req_headers.get_all(header::ACCEPT_ENCODING) {
+        for item in v.to_str().unwrap_or("").split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            if refused {
+                continue;
+            }
+            match name.to_ascii_lowercase().as_str() {
+                "br" => br = true,
+                "gzip" => gzip = true,
+                "*" => (br, gzip) = (true, true),
+                _ => {}
+            }
+        }
+    }
+    (br, gzip)
+}
+
+/// The variant of `path` to send: `path.br` or `path.gz` (written at build time by
+/// scripts/precompress.mjs) when the request accepts it and it exists, else `path` itself.
+/// The `bool` says whether `path` has precompressed variants at all (then the answer
+/// varies by `Accept-Encoding`).
+async fn pick_variant(
+    path: &Path,
+    req_headers: &HeaderMap,
+) -> (PathBuf, Option<&'static str>, bool) {
+    let (br, gzip) = accepted(req_headers);
+    let mut has_variants = false;
+    for (ok, ext, enc) in [(br, "br", "br"), (gzip, "gz", "gzip")] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".");
+        name.push(ext);
+        let candidate = PathBuf::from(name);
+        if tokio::fs::metadata(&candidate)
+            .await
+            .is_ok_and(|m| m.is_file())
+        {
+            has_variants = true;
+            if ok {
+                return (candidate, Some(enc), true);
+            }
+        }
+    }
+    (path.to_path_buf(), None, has_variants)
+}
+
+/// Reads a file and answers it with validators; `None` when it does not exist. A file built
+/// with precompressed siblings (`.br`, `.gz`) is answered with the best one the request
+/// accepts, with `Content-Encoding` and `Vary: Accept-Encoding` (the compression layer in
+/// `app` leaves already encoded responses alone), so nothing is compressed per request.
 async fn file_response(
     path: &Path,
     req_headers: &HeaderMap,
     cache: &'static str,
     extra: &[(header::HeaderName, HeaderValue)],
 ) -> Option<Response> {
-    let bytes = tokio::fs::read(path).await.ok()?;
+    if !tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let (variant, encoding, varies) = pick_variant(path, req_headers).await;
+    let bytes = tokio::fs::read(&variant).await.ok()?;
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     let etag = format!("\"{:016x}\"", h.finish());
@@ -100,6 +166,9 @@ async fn file_response(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
+    }
+    if varies {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     for (k, v) in extra {
         headers.insert(k.clone(), v.clone());
@@ -115,6 +184,9 @@ async fn file_response(
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(path)),
     );
+    if let Some(enc) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    }
     Some((headers, bytes).into_response())
 }
 
@@ -247,13 +319,21 @@ async fn chat_index(
 async fn chat_file(
     State(state): State<AppState>,
     UrlPath(file): UrlPath<String>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(path) = safe_join(&state.config.web_dir.join("chat"), &file) else {
+    // The lazy tier (`dist/extras`, fixed names): immutable under the versioned URLs the chat
+    // page imports it with, revalidated otherwise.
+    let (dir, rel, cache) = match file.strip_prefix("extras/") {
+        Some(rel) if q.contains_key("v") => ("extras", rel, IMMUTABLE),
+        Some(rel) => ("extras", rel, NO_CACHE),
+        // Trunk names the chat page's bundle files by content hash.
+        None => ("chat", file.as_str(), IMMUTABLE),
+    };
+    let Some(path) = safe_join(&state.config.web_dir.join(dir), rel) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    // Trunk names bundle files by content hash.
-    match file_response(&path, &headers, IMMUTABLE, &[]).await {
+    match file_response(&path, &headers, cache, &[]).await {
         Some(r) => r,
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -342,6 +422,22 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_encoding_picks_precompressed_variants() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepted(&m)
+        };
+        assert_eq!(accepted(&HeaderMap::new()), (false, false));
+        assert_eq!(h("gzip, deflate"), (false, true));
+        assert_eq!(h("gzip, deflate, br, zstd"), (true, true));
+        assert_eq!(h("BR;q=0.5"), (true, false));
+        assert_eq!(h("br;q=0, gzip;q=1.0"), (false, true));
+        assert_eq!(h("*"), (true, true));
+        assert_eq!(h("identity"), (false, false));
+    }
 
     #[test]
     fn safe_join_refuses_traversal() {

@@ -9,6 +9,9 @@
 //! returns the original ack. New messages from either side arrive live as `Msg` (also the
 //! visitor's own, so every open tab shows them); clients de-duplicate by `seq`.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientMsgId, Seq, Sysnum};
@@ -174,7 +177,11 @@ pub enum ErrorCode {
 }
 
 /// Frames from the server to the visitor's browser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Serialize` is derived (the server's encoder, the wire format); `Deserialize` is written
+/// by hand below: it reads the same internally tagged JSON in one pass, without serde's
+/// buffered `Content` machinery, which the chat page would otherwise run on every frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The session started. Keep `token` (it names this visitor from now on).
@@ -213,6 +220,248 @@ pub enum ServerFrame {
     Typing {
         typing: bool,
     },
+}
+
+/// The `"type"` of a [`ServerFrame`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Welcome,
+    Synced,
+    Ack,
+    Msg,
+    Error,
+    Pong,
+    Queue,
+    Typing,
+}
+
+const TAGS: &[&str] = &[
+    "welcome", "synced", "ack", "msg", "error", "pong", "queue", "typing",
+];
+
+/// Every key any [`ServerFrame`] variant has (each has one type across variants), plus
+/// `type` and everything else.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Type,
+    Token,
+    VisitorId,
+    LastSeq,
+    Cmid,
+    Seq,
+    Ts,
+    From,
+    Kind,
+    Body,
+    Nick,
+    Code,
+    Message,
+    Position,
+    Typing,
+    Other,
+}
+
+impl Tag {
+    fn parse(s: &str) -> Option<Tag> {
+        Some(match s {
+            "welcome" => Tag::Welcome,
+            "synced" => Tag::Synced,
+            "ack" => Tag::Ack,
+            "msg" => Tag::Msg,
+            "error" => Tag::Error,
+            "pong" => Tag::Pong,
+            "queue" => Tag::Queue,
+            "typing" => Tag::Typing,
+            _ => return None,
+        })
+    }
+
+    /// Whether a frame of this type has the field `k` (others are skipped, as serde does).
+    fn has(self, k: Key) -> bool {
+        use Key as K;
+        match self {
+            Tag::Welcome => matches!(k, K::Token | K::VisitorId | K::LastSeq),
+            Tag::Synced => k == K::LastSeq,
+            Tag::Ack => matches!(k, K::Cmid | K::Seq | K::Ts),
+            Tag::Msg => matches!(
+                k,
+                K::Seq | K::From | K::Kind | K::Body | K::Ts | K::Cmid | K::Nick
+            ),
+            Tag::Error => matches!(k, K::Code | K::Message | K::Cmid),
+            Tag::Pong => false,
+            Tag::Queue => k == K::Position,
+            Tag::Typing => k == K::Typing,
+        }
+    }
+}
+
+impl Key {
+    fn parse(s: &str) -> Key {
+        match s {
+            "type" => Key::Type,
+            "token" => Key::Token,
+            "visitor_id" => Key::VisitorId,
+            "last_seq" => Key::LastSeq,
+            "cmid" => Key::Cmid,
+            "seq" => Key::Seq,
+            "ts" => Key::Ts,
+            "from" => Key::From,
+            "kind" => Key::Kind,
+            "body" => Key::Body,
+            "nick" => Key::Nick,
+            "code" => Key::Code,
+            "message" => Key::Message,
+            "position" => Key::Position,
+            "typing" => Key::Typing,
+            _ => Key::Other,
+        }
+    }
+}
+
+/// Reads an object key or the `type` value as a plain string, borrowed when it can be.
+struct Ident<T>(T);
+
+impl<'de> Deserialize<'de> for Ident<Key> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ident<Key>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Ident(Key::parse(v)))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ident<Tag> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ident<Tag>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a frame type")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Tag::parse(v)
+                    .map(Ident)
+                    .ok_or_else(|| E::unknown_variant(v, TAGS))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// Fills `slot` from the next value, refusing a second occurrence of the key.
+fn put<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+fn need<T, E: de::Error>(v: Option<T>, name: &'static str) -> Result<T, E> {
+    v.ok_or_else(|| E::missing_field(name))
+}
+
+impl<'de> Deserialize<'de> for ServerFrame {
+    /// Accepts what the derived (internally tagged) decoder accepts from an object: `type`
+    /// anywhere, unknown keys ignored, optional fields absent or `null`, a repeated key an
+    /// error. Keys that only other frame types have are skipped once `type` is known (the
+    /// server always writes it first) and type-checked before.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ServerFrame;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a server frame")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerFrame, A::Error> {
+                let mut tag: Option<Tag> = None;
+                let (mut token, mut visitor_id, mut body, mut message) = (None, None, None, None);
+                let (mut last_seq, mut seq, mut ts) = (None::<Seq>, None::<Seq>, None::<i64>);
+                let mut cmid: Option<Option<ClientMsgId>> = None;
+                let mut nick: Option<Option<String>> = None;
+                let (mut from, mut kind, mut code) = (None, None, None);
+                let (mut position, mut typing) = (None::<u32>, None::<bool>);
+                while let Some(Ident(k)) = map.next_key::<Ident<Key>>()? {
+                    if k == Key::Type {
+                        if tag.is_some() {
+                            return Err(de::Error::duplicate_field("type"));
+                        }
+                        tag = Some(map.next_value::<Ident<Tag>>()?.0);
+                        continue;
+                    }
+                    if k == Key::Other || tag.is_some_and(|t| !t.has(k)) {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    match k {
+                        Key::Token => put(&mut map, &mut token, "token")?,
+                        Key::VisitorId => put(&mut map, &mut visitor_id, "visitor_id")?,
+                        Key::LastSeq => put(&mut map, &mut last_seq, "last_seq")?,
+                        Key::Cmid => put(&mut map, &mut cmid, "cmid")?,
+                        Key::Seq => put(&mut map, &mut seq, "seq")?,
+                        Key::Ts => put(&mut map, &mut ts, "ts")?,
+                        Key::From => put(&mut map, &mut from, "from")?,
+                        Key::Kind => put(&mut map, &mut kind, "kind")?,
+                        Key::Body => put(&mut map, &mut body, "body")?,
+                        Key::Nick => put(&mut map, &mut nick, "nick")?,
+                        Key::Code => put(&mut map, &mut code, "code")?,
+                        Key::Message => put(&mut map, &mut message, "message")?,
+                        Key::Position => put(&mut map, &mut position, "position")?,
+                        Key::Typing => put(&mut map, &mut typing, "typing")?,
+                        Key::Type | Key::Other => {}
+                    }
+                }
+                Ok(match need(tag, "type")? {
+                    Tag::Welcome => ServerFrame::Welcome {
+                        token: need(token, "token")?,
+                        visitor_id: need(visitor_id, "visitor_id")?,
+                        last_seq: need(last_seq, "last_seq")?,
+                    },
+                    Tag::Synced => ServerFrame::Synced {
+                        last_seq: need(last_seq, "last_seq")?,
+                    },
+                    Tag::Ack => ServerFrame::Ack {
+                        cmid: need(cmid.flatten(), "cmid")?,
+                        seq: need(seq, "seq")?,
+                        ts: need(ts, "ts")?,
+                    },
+                    Tag::Msg => ServerFrame::Msg(ChatMessage {
+                        seq: need(seq, "seq")?,
+                        from: need(from, "from")?,
+                        kind: need(kind, "kind")?,
+                        body: need(body, "body")?,
+                        ts: need(ts, "ts")?,
+                        cmid: cmid.flatten(),
+                        nick: nick.flatten(),
+                    }),
+                    Tag::Error => ServerFrame::Error {
+                        code: need(code, "code")?,
+                        message: need(message, "message")?,
+                        cmid: cmid.flatten(),
+                    },
+                    Tag::Pong => ServerFrame::Pong,
+                    Tag::Queue => ServerFrame::Queue {
+                        position: need(position, "position")?,
+                    },
+                    Tag::Typing => ServerFrame::Typing {
+                        typing: need(typing, "typing")?,
+                    },
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +587,162 @@ mod tests {
             let json = serde_json::to_string(&f).unwrap();
             prop_assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), f);
         }
+    }
+
+    /// The derived decoder the hand-written one replaces: the reference it must agree with.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Derived {
+        Welcome {
+            token: String,
+            visitor_id: String,
+            last_seq: Seq,
+        },
+        Synced {
+            last_seq: Seq,
+        },
+        Ack {
+            cmid: ClientMsgId,
+            seq: Seq,
+            ts: i64,
+        },
+        Msg(ChatMessage),
+        Error {
+            code: ErrorCode,
+            message: String,
+            #[serde(default)]
+            cmid: Option<ClientMsgId>,
+        },
+        Pong,
+        Queue {
+            position: u32,
+        },
+        Typing {
+            typing: bool,
+        },
+    }
+
+    impl From<Derived> for ServerFrame {
+        fn from(d: Derived) -> ServerFrame {
+            match d {
+                Derived::Welcome {
+                    token,
+                    visitor_id,
+                    last_seq,
+                } => ServerFrame::Welcome {
+                    token,
+                    visitor_id,
+                    last_seq,
+                },
+                Derived::Synced { last_seq } => ServerFrame::Synced { last_seq },
+                Derived::Ack { cmid, seq, ts } => ServerFrame::Ack { cmid, seq, ts },
+                Derived::Msg(m) => ServerFrame::Msg(m),
+                Derived::Error {
+                    code,
+                    message,
+                    cmid,
+                } => ServerFrame::Error {
+                    code,
+                    message,
+                    cmid,
+                },
+                Derived::Pong => ServerFrame::Pong,
+                Derived::Queue { position } => ServerFrame::Queue { position },
+                Derived::Typing { typing } => ServerFrame::Typing { typing },
+            }
+        }
+    }
+
+    /// Both decoders on one text: the same frame, or both refuse it.
+    fn agree(json: &str) -> Result<(), TestCaseError> {
+        let ours = serde_json::from_str::<ServerFrame>(json).ok();
+        let reference = serde_json::from_str::<Derived>(json)
+            .ok()
+            .map(ServerFrame::from);
+        prop_assert_eq!(ours, reference, "{}", json);
+        Ok(())
+    }
+
+    /// Edits of an encoded frame: drop a key, add an unknown one, put `type` last, set a
+    /// value to `null`, repeat a key.
+    fn mutate(json: &str, edit: u8, pick: usize) -> String {
+        let serde_json::Value::Object(map) = serde_json::from_str(json).unwrap() else {
+            unreachable!()
+        };
+        let mut pairs: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+        let i = pick % pairs.len();
+        match edit % 5 {
+            0 => {
+                pairs.remove(i);
+            }
+            1 => pairs.insert(i, ("zz_extra".into(), serde_json::json!({"a": [1, "x"]}))),
+            2 => {
+                let t = pairs.iter().position(|(k, _)| k == "type").unwrap();
+                let p = pairs.remove(t);
+                pairs.push(p);
+            }
+            3 => pairs[i].1 = serde_json::Value::Null,
+            _ => {
+                let p = pairs[i].clone();
+                pairs.push(p);
+            }
+        }
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), v))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
+
+    proptest! {
+        #[test]
+        fn hand_decoder_reads_what_the_encoder_writes(f in arb_server()) {
+            let json = serde_json::to_string(&f).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), f);
+            agree(&json)?;
+        }
+
+        #[test]
+        fn hand_decoder_agrees_with_derived_on_edited_frames(
+            f in arb_server(), edit in any::<u8>(), pick in any::<usize>()
+        ) {
+            let json = serde_json::to_string(&f).unwrap();
+            agree(&mutate(&json, edit, pick))?;
+        }
+
+        #[test]
+        fn hand_decoder_never_panics(s in ".*") {
+            let _ = serde_json::from_str::<ServerFrame>(&s);
+        }
+    }
+
+    #[test]
+    fn hand_decoder_edge_cases() {
+        for json in [
+            r#"{"type":"pong"}"#,
+            r#"{"type":"pong","seq":"not a number"}"#,
+            r#"{"seq":1,"type":"queue","position":2}"#,
+            r#"{"type":"nope"}"#,
+            r#"{"type":"ack","type":"ack","cmid":"a","seq":1,"ts":2}"#,
+            r#"{"type":"ack","cmid":null,"seq":1,"ts":2}"#,
+            r#"{"type":"ack","cmid":"bad id!","seq":1,"ts":2}"#,
+            r#"{"type":"synced","last_seq":-1}"#,
+            r#"{"type":"synced","last_seq":1.5}"#,
+            r#"{"type":"msg","seq":1,"from":"agent","kind":7,"body":"","ts":0}"#,
+            r#"{"type":"msg","seq":1,"from":"bot","kind":0,"body":"","ts":0}"#,
+            r#"{"type":"msg","seq":1,"from":"agent","kind":0,"body":"\ud83d\ude00","ts":0,"nick":null}"#,
+            r#"{"type":"error","code":"invalid","message":"m","cmid":null}"#,
+            r#"{"type":"typing"}"#,
+            r#"[]"#,
+            r#""pong""#,
+            r#"{}"#,
+        ] {
+            agree(json).unwrap();
+        }
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(r#"{"position":3,"type":"queue"}"#).unwrap(),
+            ServerFrame::Queue { position: 3 }
+        );
     }
 
     #[test]

@@ -34,14 +34,42 @@ pub fn shown(kind: MsgKind, body: String) -> Shown {
             url,
         }),
         MsgKind::Product => card().and_then(|c| c.product()).map(Shown::Product),
-        MsgKind::Order => card().and_then(|c| c.order()).map(Shown::Order),
+        MsgKind::Order => card()
+            .and_then(|c| c.order(|g| serde_json::from_str(g).ok()))
+            .map(Shown::Order),
     };
     decided.unwrap_or(Shown::Text(body))
 }
 
 /// A local date and time as `YYYY-MM-DD HH:MM` (month 1–12).
 pub fn date_time(year: u32, month: u32, day: u32, hour: u32, minute: u32) -> String {
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
+    // Digits by hand: `format!` with widths would link core's padding code for this alone.
+    let mut s = String::with_capacity(16);
+    for (n, width, sep) in [
+        (year, 4, '-'),
+        (month, 2, '-'),
+        (day, 2, ' '),
+        (hour, 2, ':'),
+        (minute, 2, '\0'),
+    ] {
+        digits(&mut s, n, width);
+        if sep != '\0' {
+            s.push(sep);
+        }
+    }
+    s
+}
+
+/// `n` in decimal, zero-padded to at least `width` digits.
+pub fn digits(out: &mut String, n: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let (mut i, mut n) = (buf.len(), n);
+    while n > 0 || buf.len() - i < width {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -83,6 +111,16 @@ mod tests {
         }
         // A text message that happens to be a URL stays text.
         assert_eq!(shown(MsgKind::Text, png.into()), text(png));
+    }
+
+    #[test]
+    fn dates_are_zero_padded() {
+        assert_eq!(date_time(2026, 3, 7, 9, 5), "2026-03-07 09:05");
+        assert_eq!(date_time(12345, 12, 31, 23, 59), "12345-12-31 23:59");
+        assert_eq!(date_time(0, 0, 0, 0, 0), "0000-00-00 00:00");
+        let mut s = String::new();
+        digits(&mut s, u32::MAX, 2);
+        assert_eq!(s, "4294967295");
     }
 
     #[test]

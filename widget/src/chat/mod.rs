@@ -9,10 +9,12 @@
 //! - [`conn`]: the `/ws/visitor` session: hello/replay/synced, acks, resends, reconnect.
 //! - [`bridge`]: everything that talks to the host page through `postMessage`.
 //! - [`media`]: how a message body is shown (text, image, player, file link, card).
+//! - [`lazy`]: the door to the lazy tier (`crate::extras`), imported on first use.
 //! - [`view`]: the components.
 
 pub mod bridge;
 pub mod conn;
+pub mod lazy;
 pub mod media;
 pub mod outbox;
 pub mod params;

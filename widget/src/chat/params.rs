@@ -24,6 +24,8 @@ pub struct Params {
     /// The host page's origin as the launcher saw it (`location.origin`); the only
     /// postMessage target. Checked again in [`crate::chat::bridge`] before use.
     pub host: Option<String>,
+    /// seed 003 `emoji_state`: `"hide"` hides the emoji button.
+    pub emoji: bool,
 }
 
 impl Params {
@@ -70,6 +72,7 @@ impl Params {
             groupid: get("groupid"),
             embed,
             host: get("host"),
+            emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
         };
         (params, bad)
     }
@@ -118,6 +121,8 @@ mod tests {
         assert!(p.embed);
         assert_eq!(p.uname.as_deref(), Some("智齿客服"));
         assert_eq!(p.partnerid, None);
+        assert!(p.emoji);
+        assert!(!parse(&[("emoji_state", "hide")]).0.emoji);
 
         let (p, bad) = parse(&[("sysnum", "x"), ("color", "red"), ("locale", "fr")]);
         assert_eq!(bad, ["sysnum", "color", "locale"]);

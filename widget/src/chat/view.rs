@@ -18,7 +18,7 @@ use web_sys::Element;
 use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
-use super::{bridge, conn, outbox};
+use super::{bridge, conn, lazy, outbox};
 use crate::i18n::{texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || on_key.remove());
     }
     let embed = params.embed;
+    let emoji = params.emoji;
     conn::start(params, store, host.clone());
     // The window was just opened by the launcher: put the cursor in the input. (On a phone
     // opening the link directly, the keyboard should not pop up uninvited.)
@@ -109,13 +110,18 @@ pub fn App() -> impl IntoView {
             </p>
         </Show>
         <Show when=move || !is_final()>
-            <Conversation store t input/>
+            <Conversation store t input emoji/>
         </Show>
     }
 }
 
 #[component]
-fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>) -> impl IntoView {
+fn Conversation(
+    store: Store,
+    t: &'static Texts,
+    input: NodeRef<html::Textarea>,
+    emoji: bool,
+) -> impl IntoView {
     let list: NodeRef<html::Div> = NodeRef::new();
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -172,8 +178,27 @@ fn Conversation(store: Store, t: &'static Texts, input: NodeRef<html::Textarea>)
                         submit();
                     }
                 }></textarea>
+            {emoji.then(|| emoji_button(input, t))}
             <button type="submit" class="fd-send" data-testid="fd-send">{t.send}</button>
         </form>
+    }
+}
+
+/// The emoji button: opens the picker of the lazy tier (loaded on the first click).
+fn emoji_button(input: NodeRef<html::Textarea>, t: &'static Texts) -> impl IntoView {
+    view! {
+        <button type="button" class="fd-x fd-em" data-testid="fd-emoji" aria-label=t.emoji
+            title=t.emoji aria-expanded="false"
+            on:click=move |e: ev::MouseEvent| {
+                let button = e.current_target().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+                if let (Some(b), Some(i)) = (button, input.get_untracked()) {
+                    lazy::toggle_emoji(&b, &i, t.locale.as_str());
+                }
+            }>
+            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zM8.5 11a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.4 5.1-3.5H6.9c.8 2.1 2.8 3.5 5.1 3.5z"></path>
+            </svg>
+        </button>
     }
 }
 

@@ -1,0 +1,33 @@
+// Minifies the wasm-bindgen glue (and its inline snippets) of built bundles in place, with
+// terser (pinned in widget/tools): Trunk's own minifier fails on this glue ("Failed to minify
+// JS") and would leave it as written. ES module mode: exports and the wasm import object's
+// property names are kept, local names are shortened.
+//
+//   node scripts/minify-js.mjs dist/chat dist/launcher dist/extras
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(join(import.meta.dirname, '..', 'widget', 'tools', 'package.json'));
+const { minify } = require('terser');
+
+function* files(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* files(p);
+    else if (e.isFile() && e.name.endsWith('.js')) yield p;
+  }
+}
+
+let before = 0, after = 0;
+for (const dir of process.argv.slice(2)) {
+  for (const f of files(dir)) {
+    const src = readFileSync(f, 'utf8');
+    const out = await minify(src, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true, format: { comments: false } });
+    if (!out.code) throw new Error(`minify-js: no output for ${f}`);
+    writeFileSync(f, out.code);
+    before += src.length;
+    after += out.code.length;
+  }
+}
+console.log(`minify-js: ${before} -> ${after} bytes`);

@@ -1,0 +1,14 @@
+//! The chat page's lazy tier (`extras.js` + `extras_bg.wasm`), imported by the chat page the
+//! first time a visitor uses one of its features. Only the exports live here; the logic is
+//! in `frontdesk_widget::extras`.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
+
+/// `emoji(button, input, locale, data_url)`: opens or closes the emoji picker.
+#[wasm_bindgen]
+pub fn emoji(button: HtmlElement, input: HtmlTextAreaElement, locale: String, data_url: String) {
+    frontdesk_widget::extras::toggle_emoji(button, input, &locale, &data_url);
+}
+
+fn main() {}
