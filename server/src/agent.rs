@@ -535,7 +535,13 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
     if let Ok(id) = gid.parse::<i64>() {
         if let Some(m) = state
             .db
-            .insert_agent_message_if_serving(l.agent.site_id, id, l.agent.id, kind, msg)
+            .insert_agent_message_if_serving(
+                l.agent.site_id,
+                id,
+                (l.agent.id, &l.agent.nick),
+                kind,
+                msg,
+            )
             .await?
         {
             let data = MessageData {

@@ -30,6 +30,8 @@ pub(crate) struct NewMessage {
     pub cmid: Option<ClientMsgId>,
     pub kind: MsgKind,
     pub body: String,
+    /// The agent's display name when the caller knows it (else it is read, once per run).
+    pub agent_nick: Option<String>,
     /// `(site, agent)`: store only if the visitor is of that site and that agent serves them
     /// at this moment (else the result is [`DbError::NotServed`]).
     pub served_by: Option<(i64, i64)>,
@@ -193,7 +195,11 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     }
 
     // Agents' display names for the new agent messages.
-    let mut agent_ids: Vec<i64> = new.iter().filter_map(|&(i, _)| msgs[i].agent_id).collect();
+    let mut agent_ids: Vec<i64> = new
+        .iter()
+        .filter(|&&(i, _)| msgs[i].agent_nick.is_none())
+        .filter_map(|&(i, _)| msgs[i].agent_id)
+        .collect();
     agent_ids.sort_unstable();
     agent_ids.dedup();
     let mut nicks: HashMap<i64, String> = HashMap::new();
@@ -239,7 +245,10 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
                         seq,
                         author: m.author,
                         agent_id: m.agent_id,
-                        agent_nick: m.agent_id.and_then(|a| nicks.get(&a).cloned()),
+                        agent_nick: m
+                            .agent_nick
+                            .clone()
+                            .or_else(|| m.agent_id.and_then(|a| nicks.get(&a).cloned())),
                         cmid: m.cmid.clone(),
                         kind: m.kind,
                         body: m.body.clone(),

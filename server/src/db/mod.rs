@@ -912,22 +912,24 @@ impl Db {
                 cmid: cmid.cloned(),
                 kind,
                 body: body.to_owned(),
+                agent_nick: None,
                 served_by: None,
             })
             .await
     }
 
-    /// An agent's message to a visitor of `site_id` whom this agent serves now: checked and
-    /// stored in one step of the writer, with no read before it. `None` (nothing stored)
+    /// An agent's message (`agent`: id and display name) to a visitor of `site_id` whom this
+    /// agent serves now: checked and stored in one step of the writer, with no read before it. `None` (nothing stored)
     /// when the visitor is not of that site or not served by this agent.
     pub async fn insert_agent_message_if_serving(
         &self,
         site_id: i64,
         visitor_id: i64,
-        agent_id: i64,
+        agent: (i64, &str),
         kind: MsgKind,
         body: &str,
     ) -> DbResult<Option<StoredMessage>> {
+        let (agent_id, nick) = agent;
         let r = self
             .writer
             .insert_message(messages::NewMessage {
@@ -937,6 +939,7 @@ impl Db {
                 cmid: None,
                 kind,
                 body: body.to_owned(),
+                agent_nick: Some(nick.to_owned()),
                 served_by: Some((site_id, agent_id)),
             })
             .await;
