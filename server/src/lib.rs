@@ -96,7 +96,8 @@ pub struct Config {
     /// after it (`--header-timeout-secs`); a request body that sends nothing for this long is
     /// cut off.
     pub header_timeout: Duration,
-    /// Open connections (WebSockets included) per client address (`--max-conns-per-client`).
+    /// Open HTTP connections per client address, WebSockets not counted
+    /// (`--max-conns-per-client`).
     pub max_conns_per_client: usize,
     /// Open WebSockets per client address (IPv6: /64); visitors behind one NAT share it.
     pub max_sockets_per_client: usize,

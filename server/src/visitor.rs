@@ -27,7 +27,7 @@ use shared::{MAX_BODY_CHARS, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
-use crate::db::{DbResult, Site, Visitor};
+use crate::db::{DbError, DbResult, Site, Visitor};
 use crate::hub::VisitorEvent;
 use crate::routing::{self, chat_message};
 use crate::security::SignCheck;
@@ -93,21 +93,6 @@ tokio::task_local! {
     /// limits on new visitors and messages. Absent in sessions started without a socket
     /// (tests driving [`session`] directly): then only the per-site limits apply.
     static CLIENT: std::net::IpAddr;
-}
-
-/// Whether this message would make the visitor join a site queue that already holds
-/// `Config::max_queue` waiters. A visitor who is served or already waiting is never refused.
-async fn queue_full(state: &AppState, site: &Site, visitor: &Visitor) -> DbResult<bool> {
-    if visitor.agent_id.is_some() {
-        return Ok(false);
-    }
-    let Some(now) = state.db.visitor_by_id(visitor.id).await? else {
-        return Ok(false);
-    };
-    if now.agent_id.is_some() || now.waiting_since.is_some() {
-        return Ok(false);
-    }
-    Ok(state.db.queue_len(site.id).await? >= state.config.max_queue as i64)
 }
 
 /// Per-client and per-site budgets (see `Limits`): `None` when within them, else the refusal
@@ -537,19 +522,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
             })
             .await;
     }
-    let why = match over_budget(state, site.id, false) {
-        Some(why) => Some(why),
-        None => match queue_full(state, site, visitor).await {
-            Ok(full) => full.then_some(
-                "all agents are busy and the waiting queue is full; your message will be retried",
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "checking the queue failed");
-                return out.send(&internal(Some(s.cmid))).await;
-            }
-        },
-    };
-    if let Some(why) = why {
+    if let Some(why) = over_budget(state, site.id, false) {
         return out
             .send(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
@@ -558,12 +531,22 @@ async fn on_send<T: Sink<Message> + Unpin>(
             })
             .await;
     }
+    let max_queue = i64::try_from(state.config.max_queue).unwrap_or(i64::MAX);
     let stored = match state
         .db
-        .insert_visitor_message(visitor.id, &s.cmid, s.kind, &s.body)
+        .insert_visitor_message_bounded(visitor.id, &s.cmid, s.kind, &s.body, max_queue)
         .await
     {
         Ok(st) => st,
+        Err(DbError::QueueFull) => {
+            return out
+                .send(&ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    message: "all agents are busy and the waiting queue is full; your message will be retried".into(),
+                    cmid: Some(s.cmid),
+                })
+                .await;
+        }
         Err(e) => {
             tracing::error!(error = %e, "storing a visitor message failed");
             return out.send(&internal(Some(s.cmid))).await;

@@ -35,6 +35,10 @@ pub(crate) struct NewMessage {
     /// `(site, agent)`: store only if the visitor is of that site and that agent serves them
     /// at this moment (else the result is [`DbError::NotServed`]).
     pub served_by: Option<(i64, i64)>,
+    /// A visitor's message: store only if the visitor is served or already waiting, or their
+    /// site's waiting queue holds fewer than this many visitors (else
+    /// [`DbError::QueueFull`]). A retried `cmid` that is stored already is never refused.
+    pub queue_cap: Option<i64>,
 }
 
 /// `?, ?, …` with `n` placeholders.
@@ -69,6 +73,7 @@ enum Plan {
     SameAs(usize),
     Missing,
     NotServed,
+    QueueFull,
 }
 
 async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
@@ -77,19 +82,24 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     vids.sort_unstable();
     vids.dedup();
     let sql = format!(
-        "SELECT id, last_seq, agent_id, site_id FROM visitors WHERE id IN ({})",
+        "SELECT id, last_seq, agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id IN ({})",
         marks(vids.len())
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, bool)>(&sql);
     for v in &vids {
         q = q.bind(v);
     }
-    let mut visitors: HashMap<i64, (i64, Option<i64>, i64)> = q
-        .fetch_all(&mut *c)
-        .await?
-        .into_iter()
-        .map(|(id, seq, agent, site)| (id, (seq, agent, site)))
-        .collect();
+    let mut visitors: HashMap<i64, (i64, Option<i64>, i64)> = HashMap::new();
+    // Visitors who are served or waiting: their messages never meet the queue bound.
+    let mut in_queue_or_served: std::collections::HashSet<i64> = Default::default();
+    for (id, seq, agent, site, waiting) in q.fetch_all(&mut *c).await? {
+        if agent.is_some() || waiting {
+            in_queue_or_served.insert(id);
+        }
+        visitors.insert(id, (seq, agent, site));
+    }
+    // Waiting visitors per site, read only for a site where someone would join the queue.
+    let mut queue_len: HashMap<i64, i64> = HashMap::new();
 
     // The cmids among them that are already stored.
     let with_cmid: Vec<(i64, &str)> = msgs
@@ -136,6 +146,33 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
                 continue;
             }
             in_chunk.insert((m.visitor_id, cmid.as_str()), i);
+        }
+        if let Some(cap) = m.queue_cap {
+            if !in_queue_or_served.contains(&m.visitor_id) {
+                let len = match queue_len.get_mut(site) {
+                    Some(n) => n,
+                    None => {
+                        let n: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM visitors WHERE site_id = ? AND agent_id IS NULL AND waiting_since IS NOT NULL",
+                        )
+                        .bind(*site)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        queue_len.entry(*site).or_insert(n)
+                    }
+                };
+                if *len >= cap {
+                    if let Some(cmid) = m.cmid.as_ref() {
+                        in_chunk.remove(&(m.visitor_id, cmid.as_str()));
+                    }
+                    plans.push(Plan::QueueFull);
+                    continue;
+                }
+                // This visitor joins the queue (or is served) once the message is routed:
+                // count them now so that one run cannot overfill it.
+                *len += 1;
+                in_queue_or_served.insert(m.visitor_id);
+            }
         }
         *last_seq += 1;
         plans.push(Plan::New {
@@ -222,6 +259,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
         let r = match plan {
             Plan::Missing => Err(DbError::NotFound(format!("visitor {}", m.visitor_id))),
             Plan::NotServed => Err(DbError::NotServed),
+            Plan::QueueFull => Err(DbError::QueueFull),
             Plan::Stored(message, serving) => Ok(Stored {
                 message,
                 duplicate: true,

@@ -59,6 +59,10 @@ pub enum DbError {
     /// is not of the agent's site).
     #[error("the visitor is not served by this agent")]
     NotServed,
+    /// A visitor's first message while their site's waiting queue is full
+    /// (`Config::max_queue`): nothing was stored.
+    #[error("the waiting queue is full")]
+    QueueFull,
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -914,6 +918,7 @@ impl Db {
                 body: body.to_owned(),
                 agent_nick: None,
                 served_by: None,
+                queue_cap: None,
             })
             .await
     }
@@ -941,6 +946,7 @@ impl Db {
                 body: body.to_owned(),
                 agent_nick: Some(nick.to_owned()),
                 served_by: Some((site_id, agent_id)),
+                queue_cap: None,
             })
             .await;
         match r {
@@ -959,6 +965,32 @@ impl Db {
         body: &str,
     ) -> DbResult<Stored> {
         self.insert_message(visitor_id, Author::Visitor, None, Some(cmid), kind, body)
+            .await
+    }
+
+    /// [`Db::insert_visitor_message`] that refuses with [`DbError::QueueFull`] when the
+    /// visitor is neither served nor waiting and their site already has `max_queue` waiting
+    /// visitors; decided by the writer with the rows it reads anyway (no extra round trip).
+    pub async fn insert_visitor_message_bounded(
+        &self,
+        visitor_id: i64,
+        cmid: &ClientMsgId,
+        kind: MsgKind,
+        body: &str,
+        max_queue: i64,
+    ) -> DbResult<Stored> {
+        self.writer
+            .insert_message(messages::NewMessage {
+                visitor_id,
+                author: Author::Visitor,
+                agent_id: None,
+                cmid: Some(cmid.clone()),
+                kind,
+                body: body.to_owned(),
+                agent_nick: None,
+                served_by: None,
+                queue_cap: Some(max_queue),
+            })
             .await
     }
 

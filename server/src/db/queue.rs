@@ -21,16 +21,6 @@ impl Db {
         .await
     }
 
-    /// How many visitors of a site wait (the bound of `Config::max_queue`).
-    pub async fn queue_len(&self, site_id: i64) -> DbResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM visitors WHERE site_id = ? AND agent_id IS NULL AND waiting_since IS NOT NULL",
-        )
-        .bind(site_id)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// Waiting visitors of a site, oldest first.
     pub async fn queue(&self, site_id: i64) -> DbResult<Vec<Visitor>> {
         let rows = sqlx::query(&format!(
