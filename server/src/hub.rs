@@ -50,6 +50,9 @@ pub struct AgentConn {
 #[derive(Default)]
 pub struct Hub {
     visitors: Mutex<HashMap<i64, broadcast::Sender<VisitorEvent>>>,
+    /// Tabs of pending visitors (no row yet), by their token's hash: told the visitor's id
+    /// when one of the tabs' first message creates the row.
+    pending: Mutex<HashMap<String, broadcast::Sender<i64>>>,
     agents: Mutex<HashMap<u64, AgentConn>>,
     next_ix: AtomicU64,
 }
@@ -68,6 +71,25 @@ impl Drop for VisitorSub {
             // Our receiver is still alive while we hold the lock, hence `<= 1`.
             if tx.receiver_count() <= 1 {
                 map.remove(&self.visitor_id);
+            }
+        }
+    }
+}
+
+/// A pending visitor's tab waiting to learn that its conversation was created; leaves the
+/// hub on drop.
+pub struct PendingSub {
+    hub: Arc<Hub>,
+    key: String,
+    pub rx: broadcast::Receiver<i64>,
+}
+
+impl Drop for PendingSub {
+    fn drop(&mut self) {
+        let mut map = self.hub.pending.lock().expect("hub lock");
+        if let Some(tx) = map.get(&self.key) {
+            if tx.receiver_count() <= 1 {
+                map.remove(&self.key);
             }
         }
     }
@@ -93,6 +115,27 @@ impl Hub {
             hub: self.clone(),
             visitor_id,
             rx,
+        }
+    }
+
+    /// Waits, as a tab of the pending visitor whose token hashes to `key`, for their row.
+    pub fn subscribe_pending(self: &Arc<Self>, key: String) -> PendingSub {
+        let mut map = self.pending.lock().expect("hub lock");
+        let rx = map
+            .entry(key.clone())
+            .or_insert_with(|| broadcast::channel(1).0)
+            .subscribe();
+        PendingSub {
+            hub: self.clone(),
+            key,
+            rx,
+        }
+    }
+
+    /// Tells the other tabs of a pending visitor (token hash `key`) that their row exists.
+    pub fn announce_visitor(&self, key: &str, visitor_id: i64) {
+        if let Some(tx) = self.pending.lock().expect("hub lock").get(key) {
+            let _ = tx.send(visitor_id);
         }
     }
 

@@ -80,6 +80,37 @@ impl SignCheck {
     }
 }
 
+/// A pending visitor's token: what an anonymous visitor gets at `hello` before any row
+/// exists (the row is created with their first message). 64 hex characters like a stored
+/// token: 16 random bytes and the first 16 bytes of HMAC-SHA256(`key`, site id and those
+/// bytes), so the
+/// server can later recognise a token it minted for this site without having stored it.
+pub fn pending_token(key: &str, site_id: i64) -> String {
+    let random = crate::db::random_hex(16);
+    let mac = pending_mac(key, site_id, &random);
+    random + &mac
+}
+
+/// Whether `token` is a pending token minted with `key` for site `site_id` (constant-time
+/// comparison). A token minted for another site is not: that site gets a fresh one.
+pub fn is_pending_token(key: &str, site_id: i64, token: &str) -> bool {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let (random, mac) = token.split_at(32);
+    let want = pending_mac(key, site_id, random);
+    subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac.as_bytes()).into()
+}
+
+fn pending_mac(key: &str, site_id: i64, random: &str) -> String {
+    use hmac::Mac;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key size");
+    m.update(b"frontdesk pending visitor:");
+    m.update(&site_id.to_be_bytes());
+    m.update(random.as_bytes());
+    hex::encode(&m.finalize().into_bytes()[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +133,25 @@ mod tests {
         assert!(verify_password("s3cret", &h));
         assert!(!verify_password("nope", &h));
         assert!(!verify_password("s3cret", "garbage"));
+    }
+
+    #[test]
+    fn pending_tokens_are_recognised_only_with_their_key() {
+        let t = pending_token("key-a", 1);
+        assert_eq!(t.len(), 64);
+        assert!(is_pending_token("key-a", 1, &t));
+        assert!(!is_pending_token("key-b", 1, &t), "another server's key");
+        assert!(!is_pending_token("key-a", 2, &t), "another site");
+        let mut forged = t.clone();
+        forged.replace_range(0..1, if t.starts_with('0') { "1" } else { "0" });
+        assert!(
+            !is_pending_token("key-a", 1, &forged),
+            "changed random part"
+        );
+        assert!(
+            !is_pending_token("key-a", 1, &crate::db::random_hex(32)),
+            "a stored-style token"
+        );
+        assert!(!is_pending_token("key-a", 1, "short"));
     }
 }

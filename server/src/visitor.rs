@@ -27,10 +27,10 @@ use shared::{MAX_BODY_CHARS, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
-use crate::db::{DbError, DbResult, Site, Visitor};
+use crate::db::{token_hash, DbError, DbResult, Site, Visitor};
 use crate::hub::VisitorEvent;
 use crate::routing::{self, chat_message};
-use crate::security::SignCheck;
+use crate::security::{is_pending_token, pending_token, SignCheck};
 use crate::AppState;
 
 /// Longest `uname` accepted, in characters.
@@ -132,7 +132,7 @@ where
         return;
     };
     // Boxed (here and below): a rare, large future should not size every idle session.
-    let (site, visitor, token) = match Box::pin(start(&state, &hello)).await {
+    let started = match Box::pin(start(&state, &hello)).await {
         Ok(Ok(v)) => v,
         Ok(Err(Refusal(code, message))) => {
             out.send(&ServerFrame::Error {
@@ -151,39 +151,50 @@ where
             return;
         }
     };
-    let span = tracing::info_span!("visitor", site = site.id, gid = visitor.id);
-    live(state, site, visitor, token, hello.last_seq, rx, out)
+    let gid = started.visitor.as_ref().map(|v| v.id);
+    let span = tracing::info_span!("visitor", site = started.site.id, gid);
+    live(state, started, hello.last_seq, rx, out)
         .instrument(span)
         .await;
 }
 
 /// The started session: welcome, replay, then live traffic until either side leaves.
-async fn live<R, T>(
-    state: AppState,
-    site: Site,
-    visitor: Visitor,
-    token: String,
-    resume_from: Seq,
-    mut rx: R,
-    mut out: Out<T>,
-) where
+async fn live<R, T>(state: AppState, started: Started, resume_from: Seq, mut rx: R, mut out: Out<T>)
+where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
     T: Sink<Message> + Unpin,
 {
     tracing::info!("visitor connected");
-
-    let mut sub = state.hub.subscribe_visitor(visitor.id);
-    let welcome = ServerFrame::Welcome {
+    let Started {
+        site,
+        mut visitor,
         token,
-        visitor_id: visitor.id.to_string(),
-        last_seq: Seq(visitor.last_seq as u64),
+        profile,
+    } = started;
+
+    let mut sub = visitor.as_ref().map(|v| state.hub.subscribe_visitor(v.id));
+    // A pending visitor's tab learns from the hub when another of their tabs starts the
+    // conversation (a later node-wide bus must carry this too).
+    let mut pending = visitor
+        .is_none()
+        .then(|| state.hub.subscribe_pending(token_hash(&token)));
+    let welcome = ServerFrame::Welcome {
+        token: token.clone(),
+        // A pending visitor (no message yet) has no id until their first message.
+        visitor_id: visitor
+            .as_ref()
+            .map(|v| v.id.to_string())
+            .unwrap_or_default(),
+        last_seq: Seq(visitor.as_ref().map_or(0, |v| v.last_seq as u64)),
     };
     if !out.send(&welcome).await {
         return;
     }
     let mut sent_upto = resume_from;
-    if !Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await {
-        return;
+    if let Some(v) = &visitor {
+        if !Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await {
+            return;
+        }
     }
     if !out
         .send(&ServerFrame::Synced {
@@ -193,14 +204,16 @@ async fn live<R, T>(
     {
         return;
     }
-    match Box::pin(routing::position_of(&state, &visitor)).await {
-        Ok(Some(position)) => {
-            if !out.send(&ServerFrame::Queue { position }).await {
-                return;
+    if let Some(v) = &visitor {
+        match Box::pin(routing::position_of(&state, v)).await {
+            Ok(Some(position)) => {
+                if !out.send(&ServerFrame::Queue { position }).await {
+                    return;
+                }
             }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "queue position unavailable"),
         }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "queue position unavailable"),
     }
 
     let mut shutdown = state.shutdown.clone();
@@ -213,14 +226,50 @@ async fn live<R, T>(
                 let Some(Ok(frame)) = frame else { break };
                 last_heard = Instant::now();
                 let keep = match frame {
-                    Message::Text(text) => Box::pin(on_text(&state, &site, &visitor, text.as_str(), &mut out)).await,
+                    Message::Text(text) => {
+                        // A pending visitor's first message creates their row (or finds the
+                        // one another tab of theirs created).
+                        if visitor.is_none() && is_send(text.as_str()) {
+                            let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
+                            match found {
+                                Some(v) => {
+                                    pending = None;
+                                    state.hub.announce_visitor(&token_hash(&token), v.id);
+                                    visitor = Some(v);
+                                }
+                                None => break,
+                            }
+                        }
+                        Box::pin(on_text(&state, &site, visitor.as_ref(), text.as_str(), &mut out)).await
+                    }
                     Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
                     Message::Close(_) => false,
                     Message::Ping(_) | Message::Pong(_) => true,
                 };
                 if !keep { break; }
             }
-            live = sub.rx.recv() => {
+            created = next_created(&mut pending), if pending.is_some() => {
+                pending = None;
+                let _ = created;
+                match state.db.visitor_by_token(site.id, &token).await {
+                    Ok(Some(v)) => {
+                        sub = Some(state.hub.subscribe_visitor(v.id));
+                        if !Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await {
+                            break;
+                        }
+                        visitor = Some(v);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "pending visitor lookup failed");
+                        out.send(&internal(None)).await;
+                        out.close(1011, "internal error").await;
+                        break;
+                    }
+                }
+            }
+            live = next_event(&mut sub), if sub.is_some() => {
+                let Some(v) = &visitor else { break };
                 let ok = match live {
                     Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
                     Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
@@ -231,7 +280,7 @@ async fn live<R, T>(
                     }
                     // A gap (a publish overtook another, or we lagged): the database is the truth.
                     Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
-                        Box::pin(catch_up(&state, visitor.id, &mut sent_upto, &mut out)).await
+                        Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await
                     }
                     Err(RecvError::Closed) => false,
                 };
@@ -251,6 +300,63 @@ async fn live<R, T>(
         }
     }
     tracing::info!("visitor disconnected");
+}
+
+/// The next event of the visitor's hub subscription (never, while there is none).
+async fn next_event(sub: &mut Option<crate::hub::VisitorSub>) -> Result<VisitorEvent, RecvError> {
+    match sub {
+        Some(s) => s.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The id a pending visitor's row got (never, while not pending).
+async fn next_created(pending: &mut Option<crate::hub::PendingSub>) -> Result<i64, RecvError> {
+    match pending {
+        Some(p) => p.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Whether a frame is a `send`.
+fn is_send(text: &str) -> bool {
+    matches!(
+        serde_json::from_str::<ClientFrame>(text),
+        Ok(ClientFrame::Send(_))
+    )
+}
+
+/// A pending visitor sends their first message: their row is created with the token they
+/// hold (or found, when another tab of theirs got there first), the hello's profile applied,
+/// the session subscribed, and anything already stored replayed. `None` ends the session
+/// (after an error frame).
+async fn adopt<T: Sink<Message> + Unpin>(
+    state: &AppState,
+    site: &Site,
+    token: &str,
+    profile: &Profile,
+    sub: &mut Option<crate::hub::VisitorSub>,
+    sent_upto: &mut Seq,
+    out: &mut Out<T>,
+) -> Option<Visitor> {
+    let created = async {
+        let v = state.db.visitor_for_token(site.id, token).await?;
+        profile.apply(state, v).await
+    };
+    let v = match created.await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "creating a visitor failed");
+            out.send(&internal(None)).await;
+            out.close(1011, "internal error").await;
+            return None;
+        }
+    };
+    *sub = Some(state.hub.subscribe_visitor(v.id));
+    if !catch_up(state, v.id, sent_upto, out).await {
+        return None;
+    }
+    Some(v)
 }
 
 /// Waits for the first frame, which must be `hello`. Other frames get `hello_first`.
@@ -329,10 +435,42 @@ fn bounded<'a>(
 }
 
 /// Validates the hello and finds (or creates) the visitor.
-async fn start(
-    state: &AppState,
-    hello: &Hello,
-) -> DbResult<Result<(Site, Visitor, String), Refusal>> {
+/// What `hello` starts: the site, the visitor (`None` while pending: an anonymous visitor
+/// gets a row only with their first message), the token they hold, and what the hello said
+/// about them.
+struct Started {
+    site: Site,
+    visitor: Option<Visitor>,
+    token: String,
+    profile: Profile,
+}
+
+/// The hello's fields about the visitor, stored on their row (at once, or when a pending
+/// visitor's row is created).
+struct Profile {
+    uname: Option<String>,
+    claimed: Option<String>,
+    source: Option<String>,
+    group: Option<i64>,
+}
+
+impl Profile {
+    async fn apply(&self, state: &AppState, visitor: Visitor) -> DbResult<Visitor> {
+        Ok(state
+            .db
+            .touch_visitor(
+                visitor.id,
+                self.uname.as_deref(),
+                self.claimed.as_deref(),
+                self.source.as_deref(),
+                self.group,
+            )
+            .await?
+            .unwrap_or(visitor))
+    }
+}
+
+async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refusal>> {
     let Some(site) = state.db.site_by_sysnum(hello.sysnum.as_str()).await? else {
         return Ok(Err(Refusal(
             ErrorCode::UnknownSite,
@@ -372,33 +510,48 @@ async fn start(
             return Ok(Err(Refusal(ErrorCode::SignInvalid, "sign does not match")));
         }
         let (v, t) = state.db.partner_visitor(site.id, p).await?;
-        (v, t, None)
+        (Some(v), t, None)
     } else {
         let known = match hello.token.as_deref() {
             Some(t) if t.len() <= 128 => state.db.visitor_by_token(site.id, t).await?,
             _ => None,
         };
         match (known, hello.token.clone()) {
-            (Some(v), Some(t)) => (v, t, partnerid),
+            (Some(v), Some(t)) => (Some(v), t, partnerid),
+            (None, Some(t))
+                if is_pending_token(&state.db.pending_token_key().await?, site.id, &t) =>
+            {
+                // Minted by us at an earlier hello; no message yet.
+                (None, t, partnerid)
+            }
             _ => {
                 if let Some(why) = over_budget(state, site.id, true) {
                     return Ok(Err(Refusal(ErrorCode::RateLimited, why)));
                 }
-                let (v, t) = state.db.create_visitor(site.id).await?;
-                (v, t, partnerid)
+                let t = pending_token(&state.db.pending_token_key().await?, site.id);
+                (None, t, partnerid)
             }
         }
     };
-    let group = hello
-        .groupid
-        .as_deref()
-        .and_then(|g| g.trim().parse::<i64>().ok());
-    let visitor = state
-        .db
-        .touch_visitor(visitor.id, uname, claimed, source, group)
-        .await?
-        .unwrap_or(visitor);
-    Ok(Ok((site, visitor, token)))
+    let profile = Profile {
+        uname: uname.map(str::to_owned),
+        claimed: claimed.map(str::to_owned),
+        source: source.map(str::to_owned),
+        group: hello
+            .groupid
+            .as_deref()
+            .and_then(|g| g.trim().parse::<i64>().ok()),
+    };
+    let visitor = match visitor {
+        Some(v) => Some(profile.apply(state, v).await?),
+        None => None,
+    };
+    Ok(Ok(Started {
+        site,
+        visitor,
+        token,
+        profile,
+    }))
 }
 
 /// Sends every stored message after `sent_upto`, advancing it.
@@ -438,16 +591,23 @@ async fn catch_up<T: Sink<Message> + Unpin>(
 async fn on_text<T: Sink<Message> + Unpin>(
     state: &AppState,
     site: &Site,
-    visitor: &Visitor,
+    visitor: Option<&Visitor>,
     text: &str,
     out: &mut Out<T>,
 ) -> bool {
     match serde_json::from_str::<ClientFrame>(text) {
-        Ok(ClientFrame::Send(s)) => on_send(state, site, visitor, s, out).await,
+        // A pending visitor's send is adopted before this (`live`); never `None` here.
+        Ok(ClientFrame::Send(s)) => match visitor {
+            Some(v) => on_send(state, site, v, s, out).await,
+            None => out.send(&internal(Some(s.cmid))).await,
+        },
         Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
+        // Typing before the first message has nobody to tell.
         Ok(ClientFrame::Typing { typing }) => {
-            if let Err(e) = routing::visitor_typing(state, visitor.id, typing).await {
-                tracing::warn!(error = %e, "typing notice failed");
+            if let Some(v) = visitor {
+                if let Err(e) = routing::visitor_typing(state, v.id, typing).await {
+                    tracing::warn!(error = %e, "typing notice failed");
+                }
             }
             true
         }

@@ -187,7 +187,8 @@ pub enum ServerFrame {
     /// The session started. Keep `token` (it names this visitor from now on).
     Welcome {
         token: String,
-        /// The visitor id agents see as `gid`.
+        /// The visitor id agents see as `gid`; empty while the visitor is pending (an
+        /// anonymous visitor is stored, and gets an id, only with their first message).
         visitor_id: String,
         /// The conversation's latest sequence at the time of the hello.
         last_seq: Seq,

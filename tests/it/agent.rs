@@ -96,7 +96,7 @@ async fn visitor_and_agent_chat_both_ways() {
     assert_eq!(push["code"], 200);
     assert_eq!(push["status"], "Success");
     let gid = push["data"]["gid"].as_str().unwrap().to_owned();
-    assert_eq!(gid, v.client.visitor_id);
+    assert_eq!(gid, srv.gid(&site, &v.client.token).await);
     let info = &push["data"]["message_info"];
     assert_eq!(info["msg"], "I need help");
     assert_eq!(info["file_type"], 0);

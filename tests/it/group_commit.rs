@@ -68,7 +68,8 @@ async fn concurrent_visitors_over_websockets_every_ack_stored_once_contiguous() 
     let mut tasks = Vec::new();
     for (n, s) in sessions.into_iter().enumerate() {
         let start = start.clone();
-        let gid: i64 = s.client.visitor_id.parse().unwrap();
+        // The visitor's row (and id) comes with their first message.
+        let token = s.client.token.clone();
         let (mut tx, mut rx) = s.client.ws.split();
         tasks.push(tokio::spawn(async move {
             start.wait().await;
@@ -102,11 +103,12 @@ async fn concurrent_visitors_over_websockets_every_ack_stored_once_contiguous() 
                     _ => {}
                 }
             }
-            (gid, acks)
+            (token, acks)
         }));
     }
     for t in tasks {
-        let (gid, acks) = t.await.unwrap();
+        let (token, acks) = t.await.unwrap();
+        let gid: i64 = srv.gid(&site, &token).await.parse().unwrap();
         let mut acked: BTreeMap<String, u64> = BTreeMap::new();
         for (c, seq) in &acks {
             if let Some(first) = acked.insert(c.clone(), *seq) {

@@ -53,7 +53,11 @@ async fn three_agents_of_different_capacity_then_a_queue_served_oldest_first() {
     // Least loaded first (ties: lowest kf_id), never above max_chats: a, b, c, then b.
     let mut served = Vec::new();
     for v in &visitors {
-        served.push(served_by(&srv, &v.client.visitor_id).await.to_string());
+        served.push(
+            served_by(&srv, &srv.gid(&site, &v.client.token).await)
+                .await
+                .to_string(),
+        );
     }
     assert_eq!(
         served,
@@ -74,7 +78,10 @@ async fn three_agents_of_different_capacity_then_a_queue_served_oldest_first() {
     v6.client.send_text("m", "visitor 6").await;
     v6.client.ack("m").await;
     assert_eq!(v6.client.queue_position().await, 2);
-    assert_eq!(serving_agent(&srv, &v5.client.visitor_id).await, None);
+    assert_eq!(
+        serving_agent(&srv, &srv.gid(&site, &v5.client.token).await).await,
+        None
+    );
     // A reconnecting waiter is told their place right away.
     let again = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&v6.client.token), 0))
         .await
@@ -83,16 +90,19 @@ async fn three_agents_of_different_capacity_then_a_queue_served_oldest_first() {
     assert_eq!(again.queue_position().await, 2);
 
     // b ends a chat: the oldest waiter (v5) goes to b, who is told with 32401; v6 moves up.
-    let gid2 = visitors[1].client.visitor_id.clone();
+    let gid2 = srv.gid(&site, &visitors[1].client.token).await;
     let r = cb.request(json!({"api_key": 32600, "gid": gid2})).await;
     assert_eq!(r["code"], 200, "{r}");
     let pushed = cb.push(32401).await;
-    assert_eq!(pushed["data"]["gid"], v5.client.visitor_id);
+    assert_eq!(
+        pushed["data"]["gid"],
+        srv.gid(&site, &v5.client.token).await
+    );
     assert_eq!(pushed["data"]["recs"][0]["msg"], "visitor 5");
     assert_eq!(v5.client.queue_position().await, 0, "v5 is served now");
     assert_eq!(v6.client.queue_position().await, 1);
     assert_eq!(
-        serving_agent(&srv, &v5.client.visitor_id).await,
+        serving_agent(&srv, &srv.gid(&site, &v5.client.token).await).await,
         Some(b.kf_id.parse().unwrap())
     );
     // The ended visitor saw a closing system line and is served by nobody until they write.
@@ -161,7 +171,9 @@ async fn visitors_with_a_groupid_are_served_inside_that_group() {
         let mut v = VisitorClient::hello(&srv.ws, with_group(&g)).await.unwrap();
         v.client.send_text("m", "hello").await;
         v.client.ack("m").await;
-        let who = served_by(&srv, &v.client.visitor_id).await.to_string();
+        let who = served_by(&srv, &srv.gid(&site, &v.client.token).await)
+            .await
+            .to_string();
         *loads.entry(who.clone()).or_default() += 1;
         if g == billing.id.to_string() {
             assert_eq!(who, bob.kf_id, "Billing visitors go to Billing agents");
@@ -176,7 +188,10 @@ async fn visitors_with_a_groupid_are_served_inside_that_group() {
     v.client.send_text("m", "billing question").await;
     v.client.ack("m").await;
     assert_eq!(v.client.queue_position().await, 1);
-    assert_eq!(serving_agent(&srv, &v.client.visitor_id).await, None);
+    assert_eq!(
+        serving_agent(&srv, &srv.gid(&site, &v.client.token).await).await,
+        None
+    );
     srv.stop().await;
 }
 
@@ -197,7 +212,7 @@ async fn an_agent_who_stops_answering_heartbeats_goes_offline_and_its_visitor_is
     let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
     v.client.send_text("m", "is anyone there?").await;
     v.client.ack("m").await;
-    let gid = v.client.visitor_id.clone();
+    let gid = srv.gid(&site, &v.client.token).await;
     assert_eq!(
         served_by(&srv, &gid).await,
         alice.kf_id.parse::<i64>().unwrap()

@@ -733,3 +733,60 @@ async fn one_site_cannot_probe_another_sites_account_names() {
     assert_eq!(add("kim@shop-a").await, 65406, "own names still say exists");
     srv.stop().await;
 }
+
+/// Connecting without writing leaves nothing behind: an anonymous visitor's row (and
+/// token) is created only with their first message, so a connect-only flood stores nothing.
+/// The token handed out at `hello` still identifies them: reconnecting with it, then
+/// writing, starts their conversation, and later reconnects replay it.
+#[tokio::test]
+async fn a_visitor_row_is_created_only_with_the_first_message() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let mut tokens = Vec::new();
+    for _ in 0..15 {
+        let v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+        assert_eq!(v.client.visitor_id, "", "no id before the first message");
+        tokens.push(v.client.token.clone());
+    }
+    for t in &tokens {
+        assert!(
+            srv.db
+                .visitor_by_token(site.business_id, t)
+                .await
+                .unwrap()
+                .is_none(),
+            "a visitor row for a visitor who never wrote"
+        );
+    }
+    assert!(
+        srv.db.visitor_by_id(1).await.unwrap().is_none(),
+        "no visitor rows at all"
+    );
+
+    let mut v = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&tokens[0]), 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        v.client.token, tokens[0],
+        "a pending visitor keeps their token"
+    );
+    v.client.send_text("c1", "first words").await;
+    assert_eq!(v.client.ack("c1").await.0, 1);
+    let gid = srv.gid(&site, &tokens[0]).await;
+    drop(v);
+    let again = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&tokens[0]), 0))
+        .await
+        .unwrap();
+    assert_eq!(again.client.visitor_id, gid);
+    let bodies: Vec<&str> = again.replay.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, vec!["first words"]);
+    assert!(
+        srv.db
+            .visitor_by_token(site.business_id, &tokens[1])
+            .await
+            .unwrap()
+            .is_none(),
+        "the others still have none"
+    );
+    srv.stop().await;
+}

@@ -120,7 +120,7 @@ async fn a_visitor_cannot_read_or_write_another_conversation() {
     ];
     for h in attempts {
         let mut m = VisitorClient::hello(&srv.ws, h).await.unwrap();
-        assert_ne!(m.client.visitor_id, alice.client.visitor_id);
+        assert_ne!(m.client.token, alice.client.token);
         assert!(m.replay.is_empty(), "replay leaked: {:?}", m.replay);
         m.client.send_text("m1", "mallory writes").await;
         assert_eq!(

@@ -140,6 +140,18 @@ impl TestServer {
         (v, gid)
     }
 
+    /// The id (`gid`) of the visitor holding `token` on the test's site `site`: an anonymous
+    /// visitor has one only once their first message is stored.
+    pub async fn gid(&self, site: &SiteCreated, token: &str) -> String {
+        self.db
+            .visitor_by_token(site.business_id, token)
+            .await
+            .expect("db")
+            .expect("the visitor has a row (sent a message)")
+            .id
+            .to_string()
+    }
+
     /// A logged-in agent connection.
     pub async fn agent_client(&self, account: &str) -> (AgentClient, Value) {
         let token = self.token(account).await;

@@ -75,6 +75,8 @@ pub struct Db {
     writer: Writer,
     /// Sites' push URLs as last read (see [`Db::site_push_url`]).
     push_urls: std::sync::Arc<std::sync::Mutex<PushUrls>>,
+    /// The key that signs pending visitor tokens (see [`Db::pending_token_key`]), read once.
+    token_key: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 /// Site id → (when read, push URL).
@@ -348,6 +350,7 @@ impl Db {
             pool,
             writer,
             push_urls: Default::default(),
+            token_key: Default::default(),
         })
     }
 
@@ -718,6 +721,75 @@ impl Db {
         .execute(&mut *c)
         .await?;
         Ok(token)
+    }
+
+    /// The server's key for pending visitor tokens (`security::pending_token`): created once
+    /// per database (so every node agrees), then read from memory.
+    pub async fn pending_token_key(&self) -> DbResult<String> {
+        let key = self
+            .token_key
+            .get_or_try_init(|| async {
+                let fresh = random_hex(32);
+                self.write(move |c| {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO settings (key, value) VALUES ('visitor_token_key', ?) ON CONFLICT(key) DO NOTHING",
+                        )
+                        .bind(fresh)
+                        .execute(&mut *c)
+                        .await?;
+                        Ok(sqlx::query_scalar::<_, String>(
+                            "SELECT value FROM settings WHERE key = 'visitor_token_key'",
+                        )
+                        .fetch_one(&mut *c)
+                        .await?)
+                    })
+                })
+                .await
+            })
+            .await?;
+        Ok(key.clone())
+    }
+
+    /// The anonymous visitor holding `token` on `site_id`: found, or created now with that
+    /// token (a pending visitor's first message). One writer job, so two tabs sending their
+    /// first message at once get the same visitor.
+    pub async fn visitor_for_token(&self, site_id: i64, token: &str) -> DbResult<Visitor> {
+        let hash = token_hash(token);
+        let now = now_s();
+        self.write(move |c| {
+            Box::pin(async move {
+                let found = sqlx::query(&format!(
+                    "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = ?)"
+                ))
+                .bind(site_id)
+                .bind(&hash)
+                .fetch_optional(&mut *c)
+                .await?;
+                if let Some(row) = found {
+                    return visitor_from(&row);
+                }
+                let row = sqlx::query(&format!(
+                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING {VISITOR_COLS}"
+                ))
+                .bind(site_id)
+                .bind(now)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await?;
+                let v = visitor_from(&row)?;
+                sqlx::query(
+                    "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
+                )
+                .bind(&hash)
+                .bind(v.id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+                Ok(v)
+            })
+        })
+        .await
     }
 
     /// Creates an anonymous visitor and a token for it.
