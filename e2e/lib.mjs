@@ -214,6 +214,26 @@ export async function startHostSite() {
   };
 }
 
+/**
+ * What a host-page test file needs: a fresh database with the E2E site, the real server on
+ * it, a browser and a customer website on another origin. `close()` stops all of them.
+ */
+export async function startHostPageFixture() {
+  const db = tempDb();
+  const { site } = setupSite(db);
+  const server = await Server.start(db);
+  const browser = await launchBrowser();
+  const shop = await startHostSite();
+  return {
+    server, browser, site, shop,
+    async close() {
+      await browser?.close();
+      await server?.kill('SIGTERM');
+      await shop?.close();
+    },
+  };
+}
+
 /** The agent console at `/console/` (same origin as the server, as its Origin check wants). */
 export class ConsolePage {
   constructor(page) { this.page = page; }

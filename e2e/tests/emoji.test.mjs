@@ -4,21 +4,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, Server, Agent, launchBrowser, watchConsole, Chat, HostPage, seedSnippet, startHostSite } from '../lib.mjs';
+import { Agent, watchConsole, Chat, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
 
-let server, browser, site, shop;
+let server, browser, site, shop, fixture;
 before(async () => {
-  const db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  shop = await startHostSite();
+  fixture = await startHostPageFixture();
+  ({ server, browser, site, shop } = fixture);
 });
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-  await shop?.close();
-});
+after(() => fixture?.close());
 
 /** The chat page opened directly with `query`; records the lazy tier's requests. */
 async function chatPage(query) {

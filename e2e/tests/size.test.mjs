@@ -10,23 +10,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { tempDb, setupSite, Server, launchBrowser, watchConsole, HostPage, seedSnippet, startHostSite } from '../lib.mjs';
+import { watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
 
 const KB = 1024;
 const ROOT = process.env.FRONTDESK_ROOT;
-let server, browser, site, shop;
+let server, browser, site, shop, fixture;
 before(async () => {
-  const db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  shop = await startHostSite();
+  fixture = await startHostPageFixture();
+  ({ server, browser, site, shop } = fixture);
 });
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-  await shop?.close();
-});
+after(() => fixture?.close());
 
 /** Records every finished request of `page` (and its frames) to our server. */
 function wire(page) {

@@ -5,21 +5,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, Server, launchBrowser, watchConsole, HostPage, seedSnippet, startHostSite } from '../lib.mjs';
+import { watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
 
-let server, browser, site, shop;
+let server, browser, site, shop, fixture;
 before(async () => {
-  const db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  shop = await startHostSite();
+  fixture = await startHostPageFixture();
+  ({ server, browser, site, shop } = fixture);
 });
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-  await shop?.close();
-});
+after(() => fixture?.close());
 
 async function hostPage(body, opts) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-under-test");
 
-fn run(db: &str, args: &[&str]) -> (i32, String, String) {
+/// `frontdesk admin --database-url DB ARGS…`: exit code, stdout, stderr.
+pub(crate) fn run(db: &str, args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(BIN)
         .args(["admin", "--database-url", db])
         .args(args)

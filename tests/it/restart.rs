@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use frontdesk_server::db::Db;
 use futures_util::{SinkExt, StreamExt};
 use harness::*;
 use shared::visitor::{ClientFrame, MsgKind, Send, ServerFrame};
@@ -27,16 +26,7 @@ const UNLIMITED: &[&str] = &[
 async fn kill_9_mid_stream_loses_no_acked_message() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("fd.db");
-    let site = {
-        let db = Db::open(&format!("sqlite://{}", db_path.display()))
-            .await
-            .unwrap();
-        let s = frontdesk_server::admin::create_site(&db, "Restart")
-            .await
-            .unwrap();
-        db.close().await;
-        s
-    };
+    let site = site_in_file(&db_path, "Restart").await;
 
     let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
     let s = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
@@ -139,16 +129,7 @@ async fn kill_9_during_concurrent_batches_loses_no_acked_message() {
     const EACH: usize = 40;
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("fd.db");
-    let site = {
-        let db = Db::open(&format!("sqlite://{}", db_path.display()))
-            .await
-            .unwrap();
-        let s = frontdesk_server::admin::create_site(&db, "Batches")
-            .await
-            .unwrap();
-        db.close().await;
-        s
-    };
+    let site = site_in_file(&db_path, "Batches").await;
     let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
     let mut tokens = Vec::new();
     let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, String, u64)>();

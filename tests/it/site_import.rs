@@ -18,17 +18,7 @@ const SECRET: &str = "hosted-secret_0123456789";
 const SIGN_KEY: &str = "k3y-from-the-hosted-console";
 
 fn admin(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(BIN)
-        .args(["admin", "--database-url"])
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .output()
-        .expect("run frontdesk");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::cli::run(&format!("sqlite://{}", db.display()), args)
 }
 
 fn import(db: &std::path::Path, extra: &[&str]) -> (i32, String, String) {

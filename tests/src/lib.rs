@@ -449,6 +449,17 @@ pub struct ProcessServer {
     pub ws: String,
 }
 
+/// A database file at `db` holding one site `name`, closed again, for a server process to
+/// open (tests that spawn or kill the real binary).
+pub async fn site_in_file(db: &Path, name: &str) -> SiteCreated {
+    let handle = Db::open(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open db");
+    let site = admin::create_site(&handle, name).await.expect("site");
+    handle.close().await;
+    site
+}
+
 impl ProcessServer {
     /// Starts `bin serve --addr 127.0.0.1:0` over `db` and waits for its listening line.
     pub async fn spawn(bin: &str, db: &Path, extra: &[&str]) -> ProcessServer {
