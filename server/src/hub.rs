@@ -84,6 +84,13 @@ pub struct PendingSub {
     pub rx: broadcast::Receiver<i64>,
 }
 
+impl PendingSub {
+    /// Tells the visitor's other pending tabs that their row exists now.
+    pub fn announce(&self, visitor_id: i64) {
+        self.hub.announce_visitor(&self.key, visitor_id);
+    }
+}
+
 impl Drop for PendingSub {
     fn drop(&mut self) {
         let mut map = self.hub.pending.lock().expect("hub lock");
@@ -133,7 +140,7 @@ impl Hub {
     }
 
     /// Tells the other tabs of a pending visitor (token hash `key`) that their row exists.
-    pub fn announce_visitor(&self, key: &str, visitor_id: i64) {
+    fn announce_visitor(&self, key: &str, visitor_id: i64) {
         if let Some(tx) = self.pending.lock().expect("hub lock").get(key) {
             let _ = tx.send(visitor_id);
         }

@@ -231,14 +231,12 @@ where
                         // one another tab of theirs created).
                         if visitor.is_none() && is_send(text.as_str()) {
                             let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
-                            match found {
-                                Some(v) => {
-                                    pending = None;
-                                    state.hub.announce_visitor(&token_hash(&token), v.id);
-                                    visitor = Some(v);
-                                }
-                                None => break,
+                            let Some(v) = found else { break };
+                            // Tell this visitor's other pending tabs.
+                            if let Some(p) = pending.take() {
+                                p.announce(v.id);
                             }
+                            visitor = Some(v);
                         }
                         Box::pin(on_text(&state, &site, visitor.as_ref(), text.as_str(), &mut out)).await
                     }
@@ -248,25 +246,12 @@ where
                 };
                 if !keep { break; }
             }
-            created = next_created(&mut pending), if pending.is_some() => {
+            _ = next_created(&mut pending), if pending.is_some() => {
+                // Another tab of this pending visitor started the conversation: follow it.
                 pending = None;
-                let _ = created;
-                match state.db.visitor_by_token(site.id, &token).await {
-                    Ok(Some(v)) => {
-                        sub = Some(state.hub.subscribe_visitor(v.id));
-                        if !Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await {
-                            break;
-                        }
-                        visitor = Some(v);
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "pending visitor lookup failed");
-                        out.send(&internal(None)).await;
-                        out.close(1011, "internal error").await;
-                        break;
-                    }
-                }
+                let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
+                let Some(v) = found else { break };
+                visitor = Some(v);
             }
             live = next_event(&mut sub), if sub.is_some() => {
                 let Some(v) = &visitor else { break };
@@ -326,10 +311,10 @@ fn is_send(text: &str) -> bool {
     )
 }
 
-/// A pending visitor sends their first message: their row is created with the token they
-/// hold (or found, when another tab of theirs got there first), the hello's profile applied,
-/// the session subscribed, and anything already stored replayed. `None` ends the session
-/// (after an error frame).
+/// A pending visitor becomes a stored one, at their first message or when another tab of
+/// theirs announced it: their row is found or created with the token they hold (one writer
+/// job), the hello's profile applied, the session subscribed, and anything already stored
+/// replayed. `None` ends the session (after an error frame).
 async fn adopt<T: Sink<Message> + Unpin>(
     state: &AppState,
     site: &Site,
