@@ -238,8 +238,13 @@ pub async fn visitor_message(
                     Some(1) => assign(state, &v).await?,
                     _ => None,
                 };
-                if let (None, Some(p)) = (assigned, position) {
-                    state.hub.publish_queue(v.id, p);
+                match (assigned, position) {
+                    (None, Some(p)) => state.hub.publish_queue(v.id, p),
+                    // The head of the queue left it: whoever queued behind meanwhile (and
+                    // saw someone ahead, so did not try) may now be served, and everyone
+                    // still waiting moves up.
+                    (Some(_), _) => drain_queue(state, site_id).await?,
+                    (None, None) => {}
                 }
                 assigned
             }
