@@ -37,7 +37,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct DbArg {
-    /// Database: sqlite://FILE (created if missing).
+    /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB (the
+    /// database must exist; migrations are applied on start).
     #[arg(
         long,
         env = "FRONTDESK_DATABASE_URL",

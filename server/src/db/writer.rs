@@ -21,20 +21,25 @@
 //!   job never outlives the batch it is in.
 //! - No driver type leaves `db/`: jobs are written inside `db/` against [`WriteConn`].
 //!
-//! For PostgreSQL the same seam holds: one task with one connection running batches as one
-//! transaction with a savepoint per job (the next issue swaps `WriteConn`).
+//! On PostgreSQL the same holds per process: one task with one connection runs batches as
+//! one transaction (`BEGIN` … `COMMIT` with `synchronous_commit = on`) with a savepoint per
+//! job. Several processes then each have a writer; what must stay true across them (`seq`
+//! contiguous, `cmid` once, `max_chats`) is enforced by row locks taken inside the jobs, which
+//! PostgreSQL holds until the batch commits. A deadlock between two processes' batches (each
+//! waiting on a row the other locked) makes PostgreSQL abort one of them: that batch fails as
+//! a whole and its callers retry, as after any failed commit.
 
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{insert_many, NewMessage};
-use super::{DbError, DbResult, Stored};
+use super::{Backend, DbError, DbResult, Stored};
 
 /// The connection a write job runs its statements on.
-pub(super) type WriteConn = SqliteConnection;
+pub(super) type WriteConn = AnyConnection;
 
 /// Most jobs in one transaction.
 pub const MAX_BATCH: usize = 1024;
@@ -64,9 +69,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn` (the only connection of the process that writes).
-    pub(super) fn start(conn: WriteConn) -> Writer {
+    pub(super) fn start(conn: WriteConn, backend: Backend) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, rx));
+        tokio::spawn(run(conn, backend, rx));
         Writer { tx }
     }
 
@@ -84,7 +89,7 @@ impl Writer {
                 let done: Done = Box::new(move |failed: Option<&DbError>| {
                     let _ = answer.send(match failed {
                         None => result,
-                        Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+                        Some(e) => Err(DbError::NotCommitted(format!("batch failed: {e}"))),
                     });
                 });
                 (ok, done)
@@ -103,18 +108,18 @@ impl Writer {
         self.tx
             .send(job)
             .await
-            .map_err(|_| DbError::Conflict("the database writer has stopped".into()))?;
-        answered.await.map_err(|_| {
-            DbError::Conflict("write not committed (its batch failed or the writer stopped)".into())
-        })?
+            .map_err(|_| DbError::NotCommitted("the database writer has stopped".into()))?;
+        answered
+            .await
+            .map_err(|_| DbError::NotCommitted("its batch failed or the writer stopped".into()))?
     }
 }
 
-async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut conn: WriteConn, backend: Backend, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
-        let failed = match run_batch(&mut conn, &mut batch, &mut done).await {
+        let failed = match run_batch(&mut conn, backend, &mut batch, &mut done).await {
             Ok(()) => None,
             Err(e) => {
                 tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
@@ -135,17 +140,18 @@ async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>) {
 
 async fn run_batch(
     conn: &mut WriteConn,
+    backend: Backend,
     batch: &mut Vec<Job>,
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
-    begin(conn).await?;
+    begin(conn, backend).await?;
     let mut messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)> = Vec::new();
     for job in batch.drain(..) {
         match job {
             Job::Message(m, answer) => messages.push((m, answer)),
             Job::Closure(job) => {
                 // Keep arrival order: the messages queued before this job go first.
-                store_messages(conn, &mut messages, done).await?;
+                store_messages(conn, backend, &mut messages, done).await?;
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
                 let (ok, d) = job(conn).await;
                 done.push(d);
@@ -156,7 +162,7 @@ async fn run_batch(
             }
         }
     }
-    store_messages(conn, &mut messages, done).await?;
+    store_messages(conn, backend, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
 }
@@ -165,6 +171,7 @@ async fn run_batch(
 /// error here fails the whole batch (nothing of it is stored).
 async fn store_messages(
     conn: &mut WriteConn,
+    backend: Backend,
     messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
@@ -172,13 +179,13 @@ async fn store_messages(
         return Ok(());
     }
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
-    let results = match insert_many(conn, &new).await {
+    let results = match insert_many(conn, backend, &new).await {
         Ok(r) => r,
         Err(e) => {
             // Answer these callers with the error when the batch is rolled back.
             for a in answers {
                 done.push(Box::new(move |_| {
-                    let _ = a.send(Err(DbError::Conflict("write not committed".into())));
+                    let _ = a.send(Err(DbError::NotCommitted("batch failed".into())));
                 }));
             }
             return Err(e);
@@ -188,20 +195,26 @@ async fn store_messages(
         done.push(Box::new(move |failed: Option<&DbError>| {
             let _ = answer.send(match failed {
                 None => result,
-                Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+                Some(e) => Err(DbError::NotCommitted(format!("batch failed: {e}"))),
             });
         }));
     }
     Ok(())
 }
 
-/// `BEGIN IMMEDIATE`: takes SQLite's write lock now. Another process (`frontdesk admin`) may
-/// hold it for a moment; the connection's busy timeout waits for it, and we retry a few times
-/// beyond that before failing the batch.
-async fn begin(conn: &mut WriteConn) -> DbResult<()> {
+/// Starts the batch's transaction. SQLite: `BEGIN IMMEDIATE` takes the file's write lock now
+/// (another process — `frontdesk admin`, a second server — may hold it for a moment; the
+/// connection's busy timeout waits for it, and we retry a few times beyond that before
+/// failing the batch). PostgreSQL: a plain `BEGIN` (READ COMMITTED); the jobs take row locks
+/// where they read-modify-write (see `db/messages.rs`, `Db::claim_visitor`).
+async fn begin(conn: &mut WriteConn, backend: Backend) -> DbResult<()> {
+    let sql = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
     let mut tries = 0;
     loop {
-        match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        match sqlx::query(sql).execute(&mut *conn).await {
             Ok(_) => return Ok(()),
             Err(e) if tries < 3 => {
                 tries += 1;
