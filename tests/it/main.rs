@@ -15,5 +15,6 @@ mod restart;
 mod routing;
 mod security;
 mod site_import;
+mod storage;
 mod visitor;
 mod web;
