@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::{AppState, Config, Rate, RateSettings};
 
 #[derive(Parser, Debug)]
@@ -391,7 +391,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
-        .with_context(|| format!("opening {}", args.db.database_url))?;
+        .with_context(|| format!("opening {}", db::display_url(&args.db.database_url)))?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("binding {}", args.addr))?;
@@ -500,7 +500,10 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
     let db = match Db::open(&args.db.database_url).await {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error: opening {}: {e}", args.db.database_url);
+            eprintln!(
+                "error: opening {}: {e}",
+                db::display_url(&args.db.database_url)
+            );
             return ExitCode::FAILURE;
         }
     };

@@ -284,3 +284,53 @@ async fn two_servers_post_each_push_once() {
     b.stop().await;
     a.stop().await;
 }
+
+/// PostgreSQL only (a SQLite file has no server to lose): when the database server drops
+/// every connection (a restart, a failover), the writer connects again — the batch that
+/// was cut off fails and stores nothing, later writes succeed — and reads go on.
+#[tokio::test]
+async fn writer_reconnects_after_the_database_dropped_its_connections() {
+    let srv = TestServer::start().await;
+    if srv.tdb.is_sqlite() {
+        return;
+    }
+    let site = srv.site().await;
+    let (v, _) = srv.db.create_visitor(site.business_id).await.unwrap();
+    srv.db
+        .insert_visitor_message(v.id, &cmid("before"), MsgKind::Text, "1")
+        .await
+        .unwrap();
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::AnyConnection::connect(&srv.tdb.url).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+    }
+    // Retried like a client retries by cmid, until it is acked.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let st = loop {
+        match srv
+            .db
+            .insert_visitor_message(v.id, &cmid("after"), MsgKind::Text, "2")
+            .await
+        {
+            Ok(st) => break st,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "never recovered: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(st.message.seq, 2);
+    let stored = srv.db.messages_after(v.id, Seq(0), 10).await.unwrap();
+    assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2]);
+    srv.stop().await;
+}

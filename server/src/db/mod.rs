@@ -372,6 +372,27 @@ impl Backend {
     }
 }
 
+/// `url` as it may be shown in logs and errors: a password in it is replaced by `***`.
+pub fn display_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// Per-connection settings of a SQLite connection opened through `Any` (the journal mode is
 /// a property of the file, set once when the database is opened).
 const SQLITE_PRAGMAS: [&str; 3] = [
@@ -405,7 +426,8 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url).ok_or_else(|| {
             DbError::UnsupportedUrl(format!(
-                "{url} (use sqlite://FILE or postgres://USER@HOST:PORT/DATABASE)"
+                "{} (use sqlite://FILE or postgres://USER@HOST:PORT/DATABASE)",
+                display_url(url)
             ))
         })?;
         match backend {
@@ -431,7 +453,7 @@ impl Db {
         // The one writing connection, then the group-commit writer.
         let mut conn = AnyConnection::connect(url).await?;
         prepare_conn(&mut conn, backend).await?;
-        let writer = Writer::start(conn, backend);
+        let writer = Writer::start(conn, backend, url.to_owned());
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -1298,5 +1320,21 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(message_from).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn display_url_hides_only_the_password() {
+        assert_eq!(
+            display_url("postgres://fd:s3cr@t@db:5432/x?sslmode=require"),
+            "postgres://fd:***@db:5432/x?sslmode=require"
+        );
+        assert_eq!(display_url("postgres://fd@db/x"), "postgres://fd@db/x");
+        assert_eq!(display_url("sqlite://a/b@c.db"), "sqlite://a/b@c.db");
+        assert_eq!(display_url("sqlite:fd.db"), "sqlite:fd.db");
     }
 }

@@ -69,9 +69,10 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn` (the only connection of the process that writes).
-    pub(super) fn start(conn: WriteConn, backend: Backend) -> Writer {
+    /// `url` is where to connect again if the connection is lost (a PostgreSQL restart).
+    pub(super) fn start(conn: WriteConn, backend: Backend, url: String) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, backend, rx));
+        tokio::spawn(run(conn, backend, url, rx));
         Writer { tx }
     }
 
@@ -115,7 +116,7 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: WriteConn, backend: Backend, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut conn: WriteConn, backend: Backend, url: String, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
@@ -123,8 +124,13 @@ async fn run(mut conn: WriteConn, backend: Backend, mut rx: mpsc::Receiver<Job>)
             Ok(()) => None,
             Err(e) => {
                 tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
-                // Leave no transaction open for the next batch.
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                // Leave no transaction open for the next batch; a connection that is gone
+                // (the database server restarted) is replaced before the next one.
+                if sqlx::query("ROLLBACK").execute(&mut conn).await.is_err()
+                    && conn.ping().await.is_err()
+                {
+                    conn = reconnect(backend, &url).await;
+                }
                 Some(e)
             }
         };
@@ -165,6 +171,26 @@ async fn run_batch(
     store_messages(conn, backend, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
+}
+
+/// A new writing connection, retried (with a pause, up to 2 s) until the database answers;
+/// jobs queue up meanwhile.
+async fn reconnect(backend: Backend, url: &str) -> WriteConn {
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match AnyConnection::connect(url).await {
+            Ok(mut c) => match super::prepare_conn(&mut c, backend).await {
+                Ok(()) => {
+                    tracing::warn!("database writer reconnected");
+                    return c;
+                }
+                Err(e) => tracing::error!(error = %e, "preparing the writer connection failed"),
+            },
+            Err(e) => tracing::error!(error = %e, "database writer reconnecting"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }
 
 /// Stores a run of queued messages together; each caller is answered after the commit. An
