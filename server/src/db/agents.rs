@@ -68,7 +68,7 @@ impl Db {
         from_agent: i64,
         to_agent: i64,
     ) -> DbResult<bool> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
                     "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND (agent_id = $3 OR agent_id IS NULL)",

@@ -486,6 +486,19 @@ impl Db {
         self.writer.write(job).await
     }
 
+    /// [`Db::write`] for a job that writes the row of visitor `visitor_id` before any other
+    /// row: on PostgreSQL the writer locks that row at the start of the batch, with the
+    /// batch's other visitor rows in id order, so batches of two processes cannot deadlock
+    /// on visitor rows (see `writer::lock_visitors`). Use it for every job that writes a
+    /// visitor row.
+    async fn write_visitor<T, F>(&self, visitor_id: i64, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
+        self.writer.write_visitor(Some(visitor_id), job).await
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -985,7 +998,7 @@ impl Db {
         let uname = uname.map(str::to_owned);
         let claimed = claimed_partnerid.map(str::to_owned);
         let source = source.map(str::to_owned);
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
                     "UPDATE visitors SET uname = COALESCE($1, uname), claimed_partnerid = COALESCE($2, claimed_partnerid),
@@ -1061,7 +1074,7 @@ impl Db {
         };
         let agent_sql =
             format!("SELECT max_chats FROM agents WHERE id = $1 AND disabled = 0{lock}");
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let Some(max): Option<i64> = sqlx::query_scalar(&agent_sql)
                     .bind(agent_id)
@@ -1099,7 +1112,7 @@ impl Db {
     /// in the queue): not bounded by `max_chats`, which limits what routing hands out. False
     /// when someone else got the visitor first.
     pub async fn claim_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<bool> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
                     "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND agent_id IS NULL",
@@ -1116,7 +1129,7 @@ impl Db {
 
     /// Marks a visitor's conversation read by the serving agent up to `seq`.
     pub async fn mark_read(&self, visitor_id: i64, seq: i64) -> DbResult<()> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE visitors SET agent_read_seq = CASE WHEN agent_read_seq > $1 THEN agent_read_seq ELSE $1 END WHERE id = $2",

@@ -6,7 +6,7 @@ impl Db {
     /// Puts an unserved visitor in the queue (keeps their place if already waiting) and
     /// returns them as they are now; `None` when an agent serves them (or no such visitor).
     pub async fn enqueue(&self, visitor_id: i64, since_ms: i64) -> DbResult<Option<Visitor>> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
                     "UPDATE visitors SET waiting_since = COALESCE(waiting_since, $1) WHERE id = $2 AND agent_id IS NULL RETURNING {VISITOR_COLS}"
@@ -40,7 +40,7 @@ impl Db {
         visitor_id: i64,
         requeue_since: Option<i64>,
     ) -> DbResult<()> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE visitors SET agent_id = NULL, waiting_since = $1 WHERE id = $2",

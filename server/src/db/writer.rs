@@ -25,9 +25,11 @@
 //! one transaction (`BEGIN` … `COMMIT` with `synchronous_commit = on`) with a savepoint per
 //! job. Several processes then each have a writer; what must stay true across them (`seq`
 //! contiguous, `cmid` once, `max_chats`) is enforced by row locks taken inside the jobs, which
-//! PostgreSQL holds until the batch commits. A deadlock between two processes' batches (each
-//! waiting on a row the other locked) makes PostgreSQL abort one of them: that batch fails as
-//! a whole and its callers retry, as after any failed commit.
+//! PostgreSQL holds until the batch commits. So that two processes' batches never deadlock
+//! on visitor rows, a batch on PostgreSQL first locks every visitor row its jobs write
+//! ([`lock_visitors`]: messages' visitors and what `write_visitor` jobs name) in id order in
+//! one statement. A job that still hits a deadlock fails alone (its savepoint; a run of
+//! messages has one too on PostgreSQL).
 
 use std::time::Duration;
 
@@ -53,8 +55,10 @@ type Closure = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, (bool,
 
 /// What the writer is asked to do.
 enum Job {
-    /// Any write, run alone inside its own savepoint.
-    Closure(Closure),
+    /// Any write, run alone inside its own savepoint; with the visitor whose row it writes,
+    /// if it names one (PostgreSQL locks that row at the start of the batch, see
+    /// [`lock_visitors`]).
+    Closure(Closure, Option<i64>),
     /// A chat message. Consecutive message jobs are stored together by
     /// [`super::messages::insert_many`] (a handful of statements for the whole run of
     /// messages instead of several per message).
@@ -82,6 +86,17 @@ impl Writer {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
     {
+        self.write_visitor(None, job).await
+    }
+
+    /// [`Writer::write`] for a job that writes the row of `visitor` (and takes no other row
+    /// lock before it): on PostgreSQL that row is locked with the batch's others, in order,
+    /// before any job runs.
+    pub(super) async fn write_visitor<T, F>(&self, visitor: Option<i64>, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel::<DbResult<T>>();
         let job: Closure = Box::new(move |conn| {
             Box::pin(async move {
@@ -96,7 +111,7 @@ impl Writer {
                 (ok, done)
             })
         });
-        self.submit(Job::Closure(job), answered).await
+        self.submit(Job::Closure(job, visitor), answered).await
     }
 
     /// Stores a chat message in the next batch; returns once that batch has committed.
@@ -151,11 +166,15 @@ async fn run_batch(
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
     begin(conn, backend).await?;
+    if backend == Backend::Postgres {
+        let ids = visitors_of(batch);
+        lock_visitors(conn, ids).await?;
+    }
     let mut messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)> = Vec::new();
     for job in batch.drain(..) {
         match job {
             Job::Message(m, answer) => messages.push((m, answer)),
-            Job::Closure(job) => {
+            Job::Closure(job, _) => {
                 // Keep arrival order: the messages queued before this job go first.
                 store_messages(conn, backend, &mut messages, done).await?;
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
@@ -171,6 +190,43 @@ async fn run_batch(
     store_messages(conn, backend, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
+}
+
+/// PostgreSQL: locks the rows of every visitor the batch's messages and visitor jobs write,
+/// in one statement in id order, before any job runs. A batch then never waits for a
+/// visitor row while holding another, so two processes' batches cannot deadlock on visitor
+/// rows (the one that comes second waits for the first to commit; the locks taken later —
+/// an agent row in `assign_visitor` — come after every visitor lock of both). Without it,
+/// batches that lock rows job by job in arrival order deadlock under cross-node traffic, and
+/// PostgreSQL breaks each deadlock only after `deadlock_timeout` (1 s) by failing a job.
+async fn lock_visitors(conn: &mut WriteConn, ids: Vec<i64>) -> DbResult<()> {
+    for chunk in ids.chunks(1000) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT id FROM visitors WHERE id IN ({marks}) ORDER BY id FOR UPDATE");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The visitors whose rows the jobs of `batch` write (as far as they say), sorted, once.
+fn visitors_of(batch: &[Job]) -> Vec<i64> {
+    let mut ids: Vec<i64> = batch
+        .iter()
+        .filter_map(|j| match j {
+            Job::Message(m, _) => Some(m.visitor_id),
+            Job::Closure(_, v) => *v,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// A new writing connection, retried (with a pause, up to 2 s) until the database answers;
@@ -193,8 +249,11 @@ async fn reconnect(backend: Backend, url: &str) -> WriteConn {
     }
 }
 
-/// Stores a run of queued messages together; each caller is answered after the commit. An
-/// error here fails the whole batch (nothing of it is stored).
+/// Stores a run of queued messages together; each caller is answered after the commit.
+/// SQLite: an error here (an I/O error; nothing else can fail) fails the whole batch.
+/// PostgreSQL: the run has a savepoint of its own, so when it fails — typically a deadlock
+/// with another process's batch, which PostgreSQL breaks by failing one statement — only
+/// its messages are refused (`NotCommitted`; clients retry by `cmid`) and the batch goes on.
 async fn store_messages(
     conn: &mut WriteConn,
     backend: Backend,
@@ -205,8 +264,25 @@ async fn store_messages(
         return Ok(());
     }
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
+    let own_savepoint = backend == Backend::Postgres;
+    if own_savepoint {
+        sqlx::query("SAVEPOINT msgs").execute(&mut *conn).await?;
+    }
     let results = match insert_many(conn, backend, &new).await {
         Ok(r) => r,
+        Err(e) if own_savepoint => {
+            tracing::warn!(error = %e, messages = new.len(), "a run of messages was rolled back");
+            sqlx::query("ROLLBACK TO msgs").execute(&mut *conn).await?;
+            sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
+            let why = e.to_string();
+            for a in answers {
+                let why = why.clone();
+                done.push(Box::new(move |_| {
+                    let _ = a.send(Err(DbError::NotCommitted(why)));
+                }));
+            }
+            return Ok(());
+        }
         Err(e) => {
             // Answer these callers with the error when the batch is rolled back.
             for a in answers {
@@ -217,6 +293,9 @@ async fn store_messages(
             return Err(e);
         }
     };
+    if own_savepoint {
+        sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
+    }
     for (result, answer) in results.into_iter().zip(answers) {
         done.push(Box::new(move |failed: Option<&DbError>| {
             let _ = answer.send(match failed {
