@@ -13,8 +13,11 @@
 // Clients spread over 127.0.0.2-127.0.0.254 as source addresses so per-IP connection limits
 // (which exist to stop one abuser) do not throttle the run. Bounded: BENCH_TIMEOUT seconds in
 // all (default 280), after which everything is killed. Scale down with the BENCH_* variables;
-// BENCH_ONLY=frontdesk|socketio runs one side. This is a benchmark, never a test: it prints
-// numbers and asserts nothing about them.
+// BENCH_ONLY=frontdesk|frontdesk-pg|socket.io runs one side. With
+// BENCH_DATABASE_URL=postgres://USER@HOST:PORT/DB Frontdesk also runs on PostgreSQL in the same
+// run ("frontdesk-pg", a fresh database created with psql and dropped after; the PostgreSQL
+// server's own CPU and memory are not in its numbers — they are the server process's only).
+// This is a benchmark, never a test: it prints numbers and asserts nothing about them.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -30,8 +33,10 @@ const IDLE = env("BENCH_IDLE", 10000);
 const BG = Math.min(env("BENCH_BG", 5000), IDLE);
 const PAIRS = env("BENCH_PAIRS", 50);
 const SECONDS = env("BENCH_SECONDS", 10);
-const TIMEOUT = env("BENCH_TIMEOUT", 280);
 const ONLY = process.env.BENCH_ONLY || "";
+const PG_URL = process.env.BENCH_DATABASE_URL || "";
+// 140 s per server measured.
+const TIMEOUT = env("BENCH_TIMEOUT", PG_URL ? 420 : 280);
 const FD_BIN = process.env.FRONTDESK_BIN || join(HERE, "..", "target", "release", "frontdesk");
 const CONNECT_PARALLEL = 200;
 const PASSWORD = "bench-password-1";
@@ -112,11 +117,28 @@ function openWs(url, i, onMessage) {
 
 // ----- Frontdesk ------------------------------------------------------------------------
 
+// `url` with its database (path) replaced by `name`.
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 class Frontdesk {
-  name = "frontdesk";
+  // pgUrl: run on a fresh database on this PostgreSQL server instead of a SQLite file.
+  constructor(pgUrl = "") {
+    this.pgUrl = pgUrl;
+    this.name = pgUrl ? "frontdesk-pg" : "frontdesk";
+  }
   async start() {
     this.dir = mkdtempSync(join(tmpdir(), "fd-bench-"));
-    this.dbUrl = `sqlite://${join(this.dir, "fd.db")}`;
+    if (this.pgUrl) {
+      this.pgDb = `fdbench_${process.pid}_${Date.now()}`;
+      execFileSync("psql", [this.pgUrl, "-qAtc", `CREATE DATABASE ${this.pgDb}`]);
+      this.dbUrl = withDatabase(this.pgUrl, this.pgDb);
+    } else {
+      this.dbUrl = `sqlite://${join(this.dir, "fd.db")}`;
+    }
     const admin = (args) =>
       JSON.parse(execFileSync(FD_BIN, ["admin", ...args, "--database-url", this.dbUrl, "--json"]).toString());
     this.sysnum = admin(["site", "create", "--name", "bench"]).sysnum;
@@ -148,6 +170,13 @@ class Frontdesk {
     this.proc.kill("SIGKILL");
     await sleep(200);
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.pgDb) {
+      try {
+        execFileSync("psql", [this.pgUrl, "-qAtc", `DROP DATABASE IF EXISTS ${this.pgDb} WITH (FORCE)`]);
+      } catch (e) {
+        console.error(`bench: dropping ${this.pgDb}: ${e}`);
+      }
+    }
   }
   async visitor(i, onMsg) {
     let resolve, reject;
@@ -332,7 +361,9 @@ async function measure(target) {
 // ----- report ---------------------------------------------------------------------------
 
 const results = [];
-for (const t of [new SocketIo(), new Frontdesk()]) {
+const targets = [new SocketIo(), new Frontdesk()];
+if (PG_URL) targets.push(new Frontdesk(PG_URL));
+for (const t of targets) {
   if (ONLY && ONLY !== t.name) continue;
   console.error(`bench: ${t.name}: ${IDLE} idle visitors, then ${PAIRS} pairs over ${BG} idle for ${SECONDS} s`);
   try {
@@ -354,19 +385,23 @@ const rows = [
   ["server CPU-s per 1000 messages", (r) => r.cpuPer1000.toFixed(4), (b, r) => r.cpuPer1000 / b.cpuPer1000],
 ];
 const base = results.find((r) => r.name === "socket.io");
-const fd = results.find((r) => r.name === "frontdesk");
+const fds = results.filter((r) => r.name.startsWith("frontdesk"));
+const fd = fds[0];
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`\n${IDLE} idle visitors; ${PAIRS} ping-pong pairs over ${BG} idle, ${SECONDS} s; loopback, ${
   readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm).length} cores`);
-console.log(`${pad("", 32)}${results.map((r) => pad(r.name, 20)).join("")}${base && fd ? "frontdesk / socket.io" : ""}`);
+const ratios = base ? fds : [];
+console.log(`${pad("", 32)}${results.map((r) => pad(r.name, 20)).join("")}${
+  ratios.map((r) => pad(`${r.name} / socket.io`, 28)).join("")}`);
 for (const [label, show, ratio] of rows) {
   const cells = results.map((r) => pad(show(r), 20)).join("");
-  console.log(`${pad(label, 32)}${cells}${base && fd ? `${ratio(base, fd).toFixed(2)}x` : ""}`);
+  console.log(`${pad(label, 32)}${cells}${ratios.map((r) => pad(`${ratio(base, r).toFixed(2)}x`, 28)).join("")}`);
 }
 for (const r of results) {
   console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s), ` +
     `${r.rss2} kB after ${r.cycled} of them disconnected and ${r.cycled} others connected; ` +
     `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s`);
 }
-if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery)");
+if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery" +
+  (fds.some((r) => r.name === "frontdesk-pg") ? "; frontdesk-pg: with synchronous_commit=on)" : ")"));
 process.exit(0);

@@ -295,7 +295,7 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
         )
         .await
         .map_err(|e| match e {
-            DbError::Conflict(_) => AdminError::Exists(a.account.to_owned()),
+            DbError::AccountTaken(_) => AdminError::Exists(a.account.to_owned()),
             DbError::NotFound(m) => AdminError::Invalid(m),
             e => AdminError::Db(e),
         })?;

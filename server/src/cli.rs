@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::{AppState, Config, Rate, RateSettings};
 
 #[derive(Parser, Debug)]
@@ -37,7 +37,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct DbArg {
-    /// Database: sqlite://FILE (created if missing).
+    /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB (the
+    /// database must exist; migrations are applied on start).
     #[arg(
         long,
         env = "FRONTDESK_DATABASE_URL",
@@ -390,7 +391,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
-        .with_context(|| format!("opening {}", args.db.database_url))?;
+        .with_context(|| format!("opening {}", db::display_url(&args.db.database_url)))?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("binding {}", args.addr))?;
@@ -499,7 +500,10 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
     let db = match Db::open(&args.db.database_url).await {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error: opening {}: {e}", args.db.database_url);
+            eprintln!(
+                "error: opening {}: {e}",
+                db::display_url(&args.db.database_url)
+            );
             return ExitCode::FAILURE;
         }
     };

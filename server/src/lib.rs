@@ -1,6 +1,6 @@
 //! The Frontdesk server: one axum application that serves the loader, the widget bundles and
 //! demo page, the visitor WebSocket (our protocol, `shared::visitor`), the agent WebSocket
-//! (seed 001, `shared::agent`) and the REST endpoints, on top of one SQLite database.
+//! (seed 001, `shared::agent`) and the REST endpoints, on top of one database (SQLite or PostgreSQL, `db`).
 //!
 //! Layout:
 //! - [`cli`]: command line (`serve`, `admin …`); `main.rs` only calls it.

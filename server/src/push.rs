@@ -277,6 +277,11 @@ pub async fn worker(state: AppState) {
     // receiver holds at most its own `PER_SITE` places and never delays another site.
     const IN_FLIGHT: usize = 8;
     const PER_SITE: usize = 2;
+    // Due rows are leased to this process (several nodes share one outbox: each row is
+    // POSTed by the node that leased it). The lease outlasts an attempt (10 s timeout) and
+    // its recording; if this process dies mid-attempt the row is due again when it ends.
+    const LEASE_MS: i64 = 60_000;
+    let holder = crate::db::random_hex(8);
     let mut running: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
     let mut tasks: std::collections::HashMap<tokio::task::Id, (i64, i64)> =
         std::collections::HashMap::new();
@@ -287,19 +292,22 @@ pub async fn worker(state: AppState) {
             break;
         }
         if running.len() < IN_FLIGHT {
-            let due = match state.db.due_pushes(now_ms(), 256).await {
+            let due = match state.db.lease_pushes(&holder, now_ms(), LEASE_MS, 64).await {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::error!(error = %e, "reading the push queue failed");
+                    tracing::error!(error = %e, "leasing from the push queue failed");
                     Vec::new()
                 }
             };
+            // Leased rows this pass cannot start (places full) go back at once, for this
+            // node's next pass or another node.
+            let mut unused = Vec::new();
             for d in due {
-                if running.len() >= IN_FLIGHT {
-                    break;
-                }
                 let n = per_site.get(&d.site_id).copied().unwrap_or(0);
-                if busy.contains(&d.id) || n >= PER_SITE {
+                if running.len() >= IN_FLIGHT || busy.contains(&d.id) || n >= PER_SITE {
+                    if !busy.contains(&d.id) {
+                        unused.push(d.id);
+                    }
                     continue;
                 }
                 busy.insert(d.id);
@@ -308,6 +316,9 @@ pub async fn worker(state: AppState) {
                 let key = (d.id, d.site_id);
                 let h = running.spawn(async move { attempt(&st, d).await });
                 tasks.insert(h.id(), key);
+            }
+            if let Err(e) = state.db.release_push_leases(&holder, &unused).await {
+                tracing::error!(error = %e, "releasing push leases failed");
             }
         }
         let wait = if running.is_empty() {

@@ -17,7 +17,7 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{DbResult, StoredMessage, Visitor};
+use crate::db::{Claim, DbResult, StoredMessage, Visitor};
 use crate::hub::AgentFrame;
 use crate::AppState;
 
@@ -78,7 +78,7 @@ pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
         return Ok(None);
     }
     let loads: BTreeMap<i64, i64> = state.db.agent_loads(v.site_id).await?.into_iter().collect();
-    let mut best: Option<(i64, i64)> = None;
+    let mut candidates: Vec<(i64, i64)> = Vec::new();
     for agent_id in available {
         let Some(agent) = state.db.agent_by_id(agent_id).await? else {
             continue;
@@ -92,20 +92,25 @@ pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
                 continue;
             }
         }
-        if best.is_none_or(|(_, l)| load < l) {
-            best = Some((agent_id, load));
+        candidates.push((load, agent_id));
+    }
+    // Least loaded first (ties: lowest kf_id). The loads above are a snapshot: the claim
+    // itself enforces `max_chats`, and an agent found full meanwhile is passed over.
+    candidates.sort_unstable();
+    for (_, agent_id) in candidates {
+        match state.db.assign_visitor(v.id, agent_id).await? {
+            Claim::Claimed => {
+                tracing::info!(visitor = v.id, agent_id, "visitor assigned");
+                return Ok(Some(agent_id));
+            }
+            // Someone claimed the visitor meanwhile: whoever it is serves them.
+            Claim::Taken => {
+                return Ok(state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id))
+            }
+            Claim::Full => continue,
         }
     }
-    let Some((agent_id, _)) = best else {
-        return Ok(None);
-    };
-    if state.db.claim_visitor(v.id, agent_id).await? {
-        tracing::info!(visitor = v.id, agent_id, "visitor assigned");
-        Ok(Some(agent_id))
-    } else {
-        // Someone claimed the visitor meanwhile: whoever it is serves them.
-        Ok(state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id))
-    }
+    Ok(None)
 }
 
 /// The visitor's place in their queue (1 = next), counting only waiters who compete for the

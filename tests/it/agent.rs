@@ -476,14 +476,16 @@ async fn a_token_whose_agent_row_is_gone_gets_minus_31002() {
     let site = srv.site().await;
     srv.agent(&site.sysnum, "gone@test").await;
     let token = srv.token("gone@test").await;
-    let url = format!("sqlite://{}", srv.dir.path().join("fd.db").display());
-    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+    // Foreign keys off for this connection, as each backend spells it.
+    let mut raw = <sqlx::AnyConnection as sqlx::Connection>::connect(&srv.tdb.url)
         .await
         .unwrap();
-    for sql in [
-        "PRAGMA foreign_keys = OFF",
-        "DELETE FROM agents WHERE account = 'gone@test'",
-    ] {
+    let fk_off = if srv.tdb.is_sqlite() {
+        "PRAGMA foreign_keys = OFF"
+    } else {
+        "SET session_replication_role = replica"
+    };
+    for sql in [fk_off, "DELETE FROM agents WHERE account = 'gone@test'"] {
         sqlx::query(sql).execute(&mut raw).await.unwrap();
     }
     let mut c = AgentClient::connect(&srv.ws).await;

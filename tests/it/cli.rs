@@ -27,10 +27,11 @@ fn one_json(stdout: &str) -> Value {
     v
 }
 
-#[test]
-fn admin_create_commands_print_one_json_object() {
+#[tokio::test]
+async fn admin_create_commands_print_one_json_object() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let tdb = harness::TestDb::new(&dir.path().join("a.db")).await;
+    let db = tdb.url.clone();
 
     let (code, out, err) = run(&db, &["site", "create", "--name", "Shop", "--json"]);
     assert_eq!(code, 0, "{err}");

@@ -478,12 +478,12 @@ fn admin(db: &str, args: &[&str]) -> (i32, String, String) {
 #[tokio::test]
 async fn admin_agent_passwd_lets_an_api_created_agent_log_in() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("c.db");
-    let db = format!("sqlite://{}", file.display());
+    let tdb = harness::TestDb::new(&dir.path().join("c.db")).await;
+    let db = tdb.url.clone();
     let (code, out, err) = admin(&db, &["site", "create", "--name", "Shop", "--json"]);
     assert_eq!(code, 0, "{err}");
     let site: Value = serde_json::from_str(out.trim()).unwrap();
-    let srv = ProcessServer::spawn(env!("CARGO_BIN_EXE_frontdesk-under-test"), &file, &[]).await;
+    let srv = ProcessServer::spawn(env!("CARGO_BIN_EXE_frontdesk-under-test"), &db, &[]).await;
 
     let v = get200(&format!(
         "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",

@@ -7,13 +7,11 @@ use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-under-test");
 
-/// A database with one site and one agent; returns (dir, db path, sysnum, account).
-async fn fixture() -> (tempfile::TempDir, std::path::PathBuf, String, String) {
+/// A database with one site and one agent; returns (dir, database, sysnum, account).
+async fn fixture() -> (tempfile::TempDir, harness::TestDb, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fd.db");
-    let db = Db::open(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let path = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let db = Db::open(&path.url).await.unwrap();
     let site = frontdesk_server::admin::create_site(&db, "Limits")
         .await
         .unwrap();
@@ -59,7 +57,7 @@ async fn refused_heartbeats(srv: &ProcessServer, account: &str, n: usize) -> usi
 async fn raised_agent_request_limit_admits_what_the_default_refuses() {
     let (_dir, path, _sysnum, account) = fixture().await;
     // The default allows 200 requests at once (then 50/s): 400 at once are partly refused.
-    let srv = ProcessServer::spawn(BIN, &path, &[]).await;
+    let srv = ProcessServer::spawn(BIN, &path.url, &[]).await;
     let refused = refused_heartbeats(&srv, &account, 400).await;
     assert!(
         refused > 0,
@@ -67,14 +65,18 @@ async fn raised_agent_request_limit_admits_what_the_default_refuses() {
     );
     srv.kill9().await;
 
-    let srv = ProcessServer::spawn(BIN, &path, &["--agent-req-burst", "1000"]).await;
+    let srv = ProcessServer::spawn(BIN, &path.url, &["--agent-req-burst", "1000"]).await;
     assert_eq!(refused_heartbeats(&srv, &account, 400).await, 0);
     srv.kill9().await;
 
     // The same through the environment fallback.
-    let srv =
-        ProcessServer::spawn_with_env(BIN, &path, &[], &[("FRONTDESK_AGENT_REQ_BURST", "1000")])
-            .await;
+    let srv = ProcessServer::spawn_with_env(
+        BIN,
+        &path.url,
+        &[],
+        &[("FRONTDESK_AGENT_REQ_BURST", "1000")],
+    )
+    .await;
     assert_eq!(refused_heartbeats(&srv, &account, 400).await, 0);
     srv.kill9().await;
 }
@@ -99,18 +101,22 @@ async fn accepted_sockets(srv: &ProcessServer, n: usize) -> usize {
 async fn connection_and_message_limits_follow_their_flags() {
     let (_dir, path, sysnum, _account) = fixture().await;
     // Default: 2000 new sockets per IP at once, so 300 are all accepted…
-    let srv = ProcessServer::spawn(BIN, &path, &[]).await;
+    let srv = ProcessServer::spawn(BIN, &path.url, &[]).await;
     assert_eq!(accepted_sockets(&srv, 300).await, 300);
     srv.kill9().await;
     // …and a lowered limit refuses the 6th.
-    let srv =
-        ProcessServer::spawn(BIN, &path, &["--connect-burst", "5", "--connect-rate", "0"]).await;
+    let srv = ProcessServer::spawn(
+        BIN,
+        &path.url,
+        &["--connect-burst", "5", "--connect-rate", "0"],
+    )
+    .await;
     assert_eq!(accepted_sockets(&srv, 300).await, 5);
     srv.kill9().await;
 
     // Visitor messages: 20 at once by default; --visitor-burst 100 admits 60.
     for (flags, expect_refused) in [(&[][..], true), (&["--visitor-burst", "100"][..], false)] {
-        let srv = ProcessServer::spawn(BIN, &path, flags).await;
+        let srv = ProcessServer::spawn(BIN, &path.url, flags).await;
         let mut v = VisitorClient::fresh(&srv.ws, &sysnum).await;
         for i in 0..60 {
             v.client.send_text(&format!("m{i}"), "hello").await;

@@ -1,5 +1,8 @@
 //! Integration tests: one binary, one module per area. Every test starts its own server
-//! (real HTTP/WebSocket on 127.0.0.1:0, its own SQLite file) and talks to it as a client.
+//! (real HTTP/WebSocket on 127.0.0.1:0, its own database) and talks to it as a client.
+//! The database is a SQLite file, or a fresh PostgreSQL database on the server that
+//! `FRONTDESK_TEST_DATABASE_URL=postgres://…` names (`harness::TestDb`): the whole suite runs
+//! on either.
 
 mod agent;
 mod cli;
@@ -12,5 +15,6 @@ mod restart;
 mod routing;
 mod security;
 mod site_import;
+mod storage;
 mod visitor;
 mod web;

@@ -19,22 +19,22 @@ use sha2::Sha256;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 /// A webhook receiver on 127.0.0.1:0. `/redirect` answers 302 to `/elsewhere`; every other
 /// path answers 500 to the first `fail_first` requests, then 200.
 #[derive(Clone)]
-struct Receiver {
-    base: String,
+pub(crate) struct Receiver {
+    pub(crate) base: String,
     log: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(fail_first: usize) -> Receiver {
+    pub(crate) async fn start(fail_first: usize) -> Receiver {
         let log: Arc<Mutex<Vec<Received>>> = Arc::default();
         let failures = Arc::new(AtomicUsize::new(fail_first));
         let app = {
@@ -76,11 +76,11 @@ impl Receiver {
         }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.log.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let got = self.received();
@@ -352,7 +352,8 @@ async fn push_redirects_are_not_followed() {
 async fn push_queued_before_a_restart_is_delivered_by_the_next_server() {
     let rx = Receiver::start(0).await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("fd.db").display());
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let url = tdb.url.clone();
     let site_id;
     let secret;
     {

@@ -25,7 +25,8 @@ const UNLIMITED: &[&str] = &[
 #[tokio::test]
 async fn kill_9_mid_stream_loses_no_acked_message() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("fd.db");
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let db_path = tdb.url.clone();
     let site = site_in_file(&db_path, "Restart").await;
 
     let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
@@ -128,7 +129,8 @@ async fn kill_9_during_concurrent_batches_loses_no_acked_message() {
     const VISITORS: usize = 12;
     const EACH: usize = 40;
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("fd.db");
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let db_path = tdb.url.clone();
     let site = site_in_file(&db_path, "Batches").await;
     let srv = ProcessServer::spawn(BIN, &db_path, UNLIMITED).await;
     let mut tokens = Vec::new();

@@ -69,12 +69,9 @@ async fn closed_within(s: &mut TcpStream, wait: Duration) -> bool {
 async fn hanging_unauthenticated_uploads_are_refused_before_the_body_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let uploads = dir.path().join("up");
-    let srv = ProcessServer::spawn(
-        BIN,
-        &dir.path().join("fd.db"),
-        &["--upload-dir", uploads.to_str().unwrap()],
-    )
-    .await;
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let srv =
+        ProcessServer::spawn(BIN, &tdb.url, &["--upload-dir", uploads.to_str().unwrap()]).await;
     let pid = srv.child.id().expect("pid");
     let addr = addr_of(&srv.http);
     // Warm up, then take the baseline.
@@ -246,7 +243,10 @@ async fn database_and_uploads_are_created_private() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(&srv.dir.path().join("fd.db")), 0o600);
+    // The SQLite file (PostgreSQL keeps its files to itself).
+    if srv.tdb.is_sqlite() {
+        assert_eq!(mode(&srv.dir.path().join("fd.db")), 0o600);
+    }
     let up = srv.dir.path().join("uploads");
     assert_eq!(mode(&up), 0o700);
     for f in std::fs::read_dir(&up).unwrap() {

@@ -17,11 +17,11 @@ const APPID: &str = "wx8f3c2a1b0d9e7f65";
 const SECRET: &str = "hosted-secret_0123456789";
 const SIGN_KEY: &str = "k3y-from-the-hosted-console";
 
-fn admin(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    crate::cli::run(&format!("sqlite://{}", db.display()), args)
+fn admin(db: &str, args: &[&str]) -> (i32, String, String) {
+    crate::cli::run(db, args)
 }
 
-fn import(db: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+fn import(db: &str, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["site", "create", "--name", "Moved shop", "--json"];
     args.extend_from_slice(extra);
     admin(db, &args)
@@ -43,7 +43,8 @@ const ALL_IDS: &[&str] = &[
 #[tokio::test]
 async fn a_moved_site_keeps_its_ids_and_its_integrations_work() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("fd.db");
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let db = tdb.url.clone();
     let (code, out, err) = import(&db, ALL_IDS);
     assert_eq!(code, 0, "{err}");
     let site: Value = serde_json::from_str(out.trim()).expect("one JSON object");
@@ -136,7 +137,8 @@ async fn a_moved_site_keeps_its_ids_and_its_integrations_work() {
 #[tokio::test]
 async fn clashing_or_malformed_ids_are_refused_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("fd.db");
+    let tdb = harness::TestDb::new(&dir.path().join("fd.db")).await;
+    let db = tdb.url.clone();
     let (code, _, err) = import(&db, ALL_IDS);
     assert_eq!(code, 0, "{err}");
 
@@ -186,8 +188,6 @@ async fn clashing_or_malformed_ids_are_refused_and_create_nothing() {
     assert_eq!(second["sysnum"], other_sysnum);
     assert_ne!(second["business_id"], 4242);
     assert!(second["appid"].as_str().unwrap().starts_with("fd"));
-    let db = frontdesk_server::db::Db::open(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+    let db = frontdesk_server::db::Db::open(&db).await.unwrap();
     assert_eq!(db.count_sites().await.unwrap(), 2);
 }

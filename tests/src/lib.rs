@@ -1,6 +1,10 @@
-//! Test harness: starts the real server on `127.0.0.1:0` with a fresh SQLite file, and
-//! speaks to it with real clients — tungstenite WebSockets for both protocols and reqwest for
-//! REST. Nothing here stands in for server code.
+//! Test harness: starts the real server on `127.0.0.1:0` with a fresh database, and speaks
+//! to it with real clients — tungstenite WebSockets for both protocols and reqwest for REST.
+//! Nothing here stands in for server code.
+//!
+//! The database is a SQLite file in the test's temp dir, or, when
+//! `FRONTDESK_TEST_DATABASE_URL=postgres://USER@HOST:PORT/DB` is set, a fresh PostgreSQL
+//! database created on that server for each [`TestDb`] and dropped with it ([`TestDb`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,12 +26,100 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// How long a test waits for any single frame.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// The PostgreSQL server tests run against, if any (`FRONTDESK_TEST_DATABASE_URL`).
+pub fn pg_url() -> Option<String> {
+    std::env::var("FRONTDESK_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+/// One test's fresh database: `sqlite://<file>` by default; with
+/// `FRONTDESK_TEST_DATABASE_URL` a new database `fdtest_<random>` on that PostgreSQL server
+/// (`file` unused), dropped (`WITH (FORCE)`) when this is dropped.
+pub struct TestDb {
+    /// What `--database-url` / `Db::open` take.
+    pub url: String,
+    /// PostgreSQL, when this handle owns the database: (the server's URL, the database to
+    /// drop).
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(file: &Path) -> TestDb {
+        let Some(admin) = pg_url() else {
+            return TestDb {
+                url: format!("sqlite://{}", file.display()),
+                pg: None,
+            };
+        };
+        use sqlx::Connection;
+        let name = format!("fdtest_{}", frontdesk_server::db::random_hex(8));
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to FRONTDESK_TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .expect("create test database");
+        let _ = c.close().await;
+        TestDb {
+            url: with_database(&admin, &name),
+            pg: Some((admin, name)),
+        }
+    }
+
+    /// Whether this is a SQLite file (tests that look at the file itself).
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+/// `url` with its database (path) replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: do the async work on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                    let _ = c.close().await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
 /// A server running inside the test process.
 pub struct TestServer {
     pub http: String,
     pub ws: String,
     pub db: Db,
     pub state: AppState,
+    /// The server's database (its URL opens a second handle on it, as another node would).
+    pub tdb: TestDb,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -48,8 +140,8 @@ impl TestServer {
         limits: impl FnOnce(&mut frontdesk_server::Limits),
     ) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("fd.db").display());
-        let db = Db::open(&url).await.expect("open db");
+        let tdb = TestDb::new(&dir.path().join("fd.db")).await;
+        let db = Db::open(&tdb.url).await.expect("open db");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::new(&format!("http://{addr}"));
@@ -68,6 +160,37 @@ impl TestServer {
             ws: format!("ws://{addr}"),
             db,
             state,
+            tdb,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// A second server in this process on the same database, as another node of a cluster
+    /// would be: its own `Db` handle (own writer and pool), its own hub and push worker.
+    pub async fn another_node(&self) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tdb = TestDb {
+            url: self.tdb.url.clone(),
+            pg: None,
+        };
+        let db = Db::open(&tdb.url).await.expect("open db");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = Config::new(&format!("http://{addr}"));
+        config.upload_dir = dir.path().join("uploads");
+        let state = AppState::new(db.clone(), config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(frontdesk_server::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            http: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+            db,
+            state,
+            tdb,
             dir,
             stop: Some(stop),
             task: Some(task),
@@ -449,27 +572,26 @@ pub struct ProcessServer {
     pub ws: String,
 }
 
-/// A database file at `db` holding one site `name`, closed again, for a server process to
-/// open (tests that spawn or kill the real binary).
-pub async fn site_in_file(db: &Path, name: &str) -> SiteCreated {
-    let handle = Db::open(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open db");
+/// The database at `db` (a URL) holding one site `name`, closed again, for a server process
+/// to open (tests that spawn or kill the real binary).
+pub async fn site_in_file(db: &str, name: &str) -> SiteCreated {
+    let handle = Db::open(db).await.expect("open db");
     let site = admin::create_site(&handle, name).await.expect("site");
     handle.close().await;
     site
 }
 
 impl ProcessServer {
-    /// Starts `bin serve --addr 127.0.0.1:0` over `db` and waits for its listening line.
-    pub async fn spawn(bin: &str, db: &Path, extra: &[&str]) -> ProcessServer {
+    /// Starts `bin serve --addr 127.0.0.1:0` over `db` (a database URL) and waits for its
+    /// listening line.
+    pub async fn spawn(bin: &str, db: &str, extra: &[&str]) -> ProcessServer {
         Self::spawn_with_env(bin, db, extra, &[]).await
     }
 
     /// [`ProcessServer::spawn`] with extra environment variables (`FRONTDESK_*` fallbacks).
     pub async fn spawn_with_env(
         bin: &str,
-        db: &Path,
+        db: &str,
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> ProcessServer {
@@ -482,7 +604,7 @@ impl ProcessServer {
                 "--no-demo",
                 "--database-url",
             ])
-            .arg(format!("sqlite://{}", db.display()))
+            .arg(db)
             .args(extra)
             .envs(env.iter().copied())
             .env("FRONTDESK_LOG", "warn")

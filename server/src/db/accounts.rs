@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{now_s, random_hex, site_from, token_hash, Db, DbResult, Site, SITE_COLS};
+use super::{now_s, random_hex, site_from, token_hash, Backend, Db, DbResult, Site, SITE_COLS};
 
 /// What an access token names, whether or not it has expired.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ impl AccessToken {
 
 impl Db {
     pub async fn site_by_appid(&self, appid: &str) -> DbResult<Option<Site>> {
-        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE appid = ?"))
+        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE appid = $1"))
             .bind(appid)
             .fetch_optional(&self.pool)
             .await?;
@@ -35,13 +35,13 @@ impl Db {
         let hash = token_hash(&token);
         self.write(move |c| {
             Box::pin(async move {
-        sqlx::query("DELETE FROM access_tokens WHERE site_id = ? AND expires_at < ?")
+        sqlx::query("DELETE FROM access_tokens WHERE site_id = $1 AND expires_at < $2")
             .bind(site_id)
             .bind(now - 86_400)
             .execute(&mut *c)
             .await?;
         sqlx::query(
-            "INSERT INTO access_tokens (token_hash, site_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO access_tokens (token_hash, site_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(hash)
         .bind(site_id)
@@ -59,10 +59,11 @@ impl Db {
     /// The site and expiry an access token names (expired ones included, so callers can
     /// tell "expired" from "unknown").
     pub async fn access_token(&self, token: &str) -> DbResult<Option<AccessToken>> {
-        let row = sqlx::query("SELECT site_id, expires_at FROM access_tokens WHERE token_hash = ?")
-            .bind(token_hash(token))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT site_id, expires_at FROM access_tokens WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match row {
             Some(r) => Some(AccessToken {
                 site_id: r.try_get("site_id")?,
@@ -80,13 +81,16 @@ impl Db {
         site_id: i64,
         suffix: &str,
     ) -> DbResult<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM agents WHERE site_id != ? AND substr(account, instr(account, '@') + 1) = ?)",
-        )
-        .bind(site_id)
-        .bind(suffix)
-        .fetch_one(&self.pool)
-        .await?)
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, instr(account, '@') + 1) = $2",
+            Backend::Postgres => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, strpos(account, '@') + 1) = $2",
+        };
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(site_id)
+            .bind(suffix)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
     }
 
     pub async fn set_agent_password(&self, account: &str, password_hash: &str) -> DbResult<bool> {
@@ -94,7 +98,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let id: Option<i64> = sqlx::query_scalar(
-                    "UPDATE agents SET password_hash = ? WHERE account = ? RETURNING id",
+                    "UPDATE agents SET password_hash = $1 WHERE account = $2 RETURNING id",
                 )
                 .bind(password_hash)
                 .bind(account)
@@ -103,7 +107,7 @@ impl Db {
                 let Some(id) = id else {
                     return Ok(false);
                 };
-                sqlx::query("UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ?")
+                sqlx::query("UPDATE agent_tokens SET revoked = 1 WHERE agent_id = $1")
                     .bind(id)
                     .execute(&mut *c)
                     .await?;

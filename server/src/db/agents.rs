@@ -10,7 +10,7 @@ impl Db {
         let account = account.to_owned();
         self.write(move |c| {
             Box::pin(async move {
-                let r = sqlx::query("UPDATE agents SET disabled = ? WHERE account = ?")
+                let r = sqlx::query("UPDATE agents SET disabled = $1 WHERE account = $2")
                     .bind(disabled as i64)
                     .bind(account)
                     .execute(&mut *c)
@@ -26,7 +26,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
-                    "UPDATE agent_tokens SET revoked = 1 WHERE agent_id = ? AND revoked = 0",
+                    "UPDATE agent_tokens SET revoked = 1 WHERE agent_id = $1 AND revoked = 0",
                 )
                 .bind(agent_id)
                 .execute(&mut *c)
@@ -47,7 +47,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
-                    "UPDATE agent_groups SET disabled = ? WHERE id = ? AND site_id = ?",
+                    "UPDATE agent_groups SET disabled = $1 WHERE id = $2 AND site_id = $3",
                 )
                 .bind(disabled as i64)
                 .bind(group_id)
@@ -68,10 +68,10 @@ impl Db {
         from_agent: i64,
         to_agent: i64,
     ) -> DbResult<bool> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
-                    "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)",
+                    "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND (agent_id = $3 OR agent_id IS NULL)",
                 )
                 .bind(to_agent)
                 .bind(visitor_id)

@@ -21,7 +21,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
         sqlx::query(
-            "INSERT INTO files (id, site_id, agent_id, name, mime, kind, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files (id, site_id, agent_id, name, mime, kind, size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&f.id)
         .bind(f.site_id)
@@ -41,19 +41,20 @@ impl Db {
 
     /// Bytes of all files uploaded for `site_id` (for the per-site upload quota).
     pub async fn site_upload_bytes(&self, site_id: i64) -> DbResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM files WHERE site_id = ?")
-                .bind(site_id)
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE site_id = $1",
         )
+        .bind(site_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub async fn file(&self, id: &str) -> DbResult<Option<StoredFile>> {
-        let row = sqlx::query("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match row {
             Some(r) => Some(StoredFile {
                 id: r.try_get("id")?,

@@ -16,7 +16,7 @@ use shared::visitor::{Author, MsgKind};
 use sqlx::Row;
 
 use super::writer::WriteConn;
-use super::{message_from, now_ms, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
+use super::{message_from, now_ms, Backend, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
 
 /// Most rows per multi-row statement (8 bound values each; SQLite allows 32 766).
 const CHUNK: usize = 500;
@@ -41,22 +41,32 @@ pub(crate) struct NewMessage {
     pub queue_cap: Option<i64>,
 }
 
-/// `?, ?, …` with `n` placeholders.
-fn marks(n: usize) -> String {
-    let mut s = "?, ".repeat(n);
-    s.truncate(s.len().saturating_sub(2));
-    s
+/// `$first, $first+1, …`: `n` numbered placeholders.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($first, …), (…), …`: `rows` tuples of `width` numbered placeholders.
+fn tuples(first: usize, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", marks(first + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Stores `msgs` in order; one result per message (a visitor that does not exist fails only
 /// its own messages). An `Err` means a statement failed: the caller fails the whole batch.
 pub(crate) async fn insert_many(
     c: &mut WriteConn,
+    backend: Backend,
     msgs: &[NewMessage],
 ) -> DbResult<Vec<DbResult<Stored>>> {
     let mut out = Vec::with_capacity(msgs.len());
     for chunk in msgs.chunks(CHUNK) {
-        out.extend(insert_chunk(c, chunk).await?);
+        out.extend(insert_chunk(c, backend, chunk).await?);
     }
     Ok(out)
 }
@@ -76,16 +86,28 @@ enum Plan {
     QueueFull,
 }
 
-async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
-    // Visitors: their latest seq and who serves them.
+async fn insert_chunk(
+    c: &mut WriteConn,
+    backend: Backend,
+    msgs: &[NewMessage],
+) -> DbResult<Vec<DbResult<Stored>>> {
+    // Visitors: their latest seq and who serves them. On PostgreSQL the rows are locked (in
+    // id order) until the batch commits, so another process's writer storing into the same
+    // conversation waits here and then reads the `last_seq` and `cmid`s this one committed:
+    // `seq` stays contiguous and a `cmid` is stored once across processes. (SQLite's
+    // `BEGIN IMMEDIATE` already serialises every writer of the file.)
     let mut vids: Vec<i64> = msgs.iter().map(|m| m.visitor_id).collect();
     vids.sort_unstable();
     vids.dedup();
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
     let sql = format!(
-        "SELECT id, last_seq, agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id IN ({})",
-        marks(vids.len())
+        "SELECT id, last_seq, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
+        marks(1, vids.len())
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, bool)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, i64)>(&sql);
     for v in &vids {
         q = q.bind(v);
     }
@@ -93,7 +115,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     // Visitors who are served or waiting: their messages never meet the queue bound.
     let mut in_queue_or_served: std::collections::HashSet<i64> = Default::default();
     for (id, seq, agent, site, waiting) in q.fetch_all(&mut *c).await? {
-        if agent.is_some() || waiting {
+        if agent.is_some() || waiting != 0 {
             in_queue_or_served.insert(id);
         }
         visitors.insert(id, (seq, agent, site));
@@ -108,7 +130,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
         .collect();
     let mut stored: HashMap<(i64, String), StoredMessage> = HashMap::new();
     if !with_cmid.is_empty() {
-        let pairs = vec!["(?, ?)"; with_cmid.len()].join(", ");
+        let pairs = tuples(1, with_cmid.len(), 2);
         let sql = format!("{MSG_SELECT} WHERE (m.visitor_id, m.cmid) IN (VALUES {pairs})");
         let mut q = sqlx::query(&sql);
         for (v, cmid) in &with_cmid {
@@ -153,7 +175,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
                     Some(n) => n,
                     None => {
                         let n: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM visitors WHERE site_id = ? AND agent_id IS NULL AND waiting_since IS NOT NULL",
+                            "SELECT COUNT(*) FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL",
                         )
                         .bind(*site)
                         .fetch_one(&mut *c)
@@ -193,7 +215,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
         .collect();
     let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
     if !new.is_empty() {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; new.len()].join(", ");
+        let rows = tuples(1, new.len(), 8);
         let sql = format!(
             "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES {rows} RETURNING id, visitor_id, seq"
         );
@@ -222,7 +244,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
         touched.dedup();
         let sql = format!(
             "UPDATE visitors SET last_seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id) WHERE id IN ({})",
-            marks(touched.len())
+            marks(1, touched.len())
         );
         let mut q = sqlx::query(&sql);
         for v in &touched {
@@ -243,7 +265,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     if !agent_ids.is_empty() {
         let sql = format!(
             "SELECT id, nick FROM agents WHERE id IN ({})",
-            marks(agent_ids.len())
+            marks(1, agent_ids.len())
         );
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for a in &agent_ids {
@@ -270,11 +292,13 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
                     duplicate: true,
                     ..st.clone()
                 }),
-                Err(_) => Err(DbError::Conflict("cmid conflict without a row".into())),
+                Err(_) => Err(DbError::NotCommitted(
+                    "the first message with this cmid failed".into(),
+                )),
             },
             Plan::New { seq, serving } => {
                 let id = ids.get(&(m.visitor_id, seq)).copied().ok_or_else(|| {
-                    DbError::Conflict(format!("message {}#{seq} not returned", m.visitor_id))
+                    DbError::Corrupt(format!("message {}#{seq} not returned", m.visitor_id))
                 })?;
                 Ok(Stored {
                     message: StoredMessage {

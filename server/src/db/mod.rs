@@ -1,14 +1,25 @@
-//! Storage: the SQLite database and every query the server runs. Nothing outside `db/`
-//! writes SQL; each area may keep its queries in a submodule (`db/<area>.rs`, an
-//! `impl Db` block). Opening the database applies the migrations in `server/migrations`.
+//! Storage: the database and every query the server runs. Nothing outside `db/` writes
+//! SQL; each area may keep its queries in a submodule (`db/<area>.rs`, an `impl Db` block).
 //!
-//! Durability: the database runs in WAL mode with `synchronous = FULL`, so a transaction
-//! that has committed has been fsynced; callers acknowledge a message to a client only after
-//! [`Db::insert_visitor_message`] / [`Db::insert_agent_message`] returned, i.e. after commit.
+//! Two backends through sqlx `Any`: SQLite (`sqlite://FILE`, the zero-config default) and
+//! PostgreSQL (`postgres://…`). Every query is one SQL text for both — numbered `$N`
+//! parameters, BIGINT/INTEGER columns read as `i64`, flags stored as 0/1, no `bool`, no
+//! `NUMERIC` results — and where the dialects must differ (`BEGIN IMMEDIATE` vs `BEGIN`, row
+//! locks `FOR UPDATE` / `SKIP LOCKED`, `instr` vs `strpos`, how a new id is picked) the SQL is
+//! chosen by [`Backend`] here, never outside `db/`. Opening the database applies the
+//! migrations of its backend (`server/migrations` for SQLite, `server/migrations-pg` for
+//! PostgreSQL; same numbers, same tables).
 //!
-//! Reads use a pool of connections. Every write goes through the one writer (`writer.rs`):
-//! write methods hand it a job (`Db::write`) or a message, and it commits everything queued
-//! together (group commit) before answering any of them.
+//! Durability: SQLite runs in WAL mode with `synchronous = FULL`, PostgreSQL's writer with
+//! `synchronous_commit = on`, so a transaction that has committed is on disk; callers
+//! acknowledge a message to a client only after [`Db::insert_visitor_message`] /
+//! [`Db::insert_agent_message`] returned, i.e. after commit.
+//!
+//! Reads use a pool of connections. Every write goes through the one writer of this process
+//! (`writer.rs`): write methods hand it a job (`Db::write`) or a message, and it commits
+//! everything queued together (group commit) before answering any of them. Several
+//! processes on one database each have their own writer; what must hold across them is
+//! enforced in SQL (row locks on PostgreSQL, the file's write lock on SQLite).
 
 mod agents;
 mod files;
@@ -29,8 +40,9 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::ids::{ClientMsgId, Seq, Sysnum};
 use shared::visitor::{Author, MsgKind};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Row};
 use writer::{WriteConn, Writer};
 
 mod push;
@@ -47,8 +59,16 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url: {0}")]
     UnsupportedUrl(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// The write was not committed: its batch failed (everything in it was rolled back, so a
+    /// retry is safe) or the writer has stopped.
+    #[error("write not committed: {0}")]
+    NotCommitted(String),
+    /// A stored value is not what the schema promises (e.g. an invalid `sysnum`).
+    #[error("stored data invalid: {0}")]
+    Corrupt(String),
+    /// `create_agent`: the account name is another agent's.
+    #[error("agent account {0} already exists")]
+    AccountTaken(String),
     #[error("{0}")]
     NotFound(String),
     /// A site id given at import (`admin site create --sysnum/--business-id/--appid`) is
@@ -71,7 +91,9 @@ pub type DbResult<T> = Result<T, DbError>;
 /// goes through the one [`Writer`] (group commit, see `db/writer.rs`).
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    /// Which database this is: where the dialects differ, `db/` picks the SQL by it.
+    backend: Backend,
     writer: Writer,
     /// Sites' push URLs as last read (see [`Db::site_push_url`]).
     push_urls: std::sync::Arc<std::sync::Mutex<PushUrls>>,
@@ -197,6 +219,17 @@ pub struct Stored {
     pub serving: Option<i64>,
 }
 
+/// The outcome of [`Db::assign_visitor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The agent serves the visitor now.
+    Claimed,
+    /// Someone else serves the visitor already (or there is no such visitor).
+    Taken,
+    /// The agent serves `max_chats` visitors already (or is disabled or gone): nothing changed.
+    Full,
+}
+
 /// Result of a token lookup.
 #[derive(Debug, Clone)]
 pub struct AgentToken {
@@ -212,13 +245,12 @@ const VISITOR_COLS: &str =
     "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id";
 const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
-fn site_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Site> {
+fn site_from(row: &AnyRow) -> DbResult<Site> {
     let sysnum: String = row.try_get("sysnum")?;
     let origins: String = row.try_get("origins")?;
     Ok(Site {
         id: row.try_get("id")?,
-        sysnum: Sysnum::parse(&sysnum)
-            .map_err(|e| DbError::Conflict(format!("stored sysnum invalid: {e}")))?,
+        sysnum: Sysnum::parse(&sysnum).map_err(|e| DbError::Corrupt(format!("sysnum: {e}")))?,
         name: row.try_get("name")?,
         appid: row.try_get("appid")?,
         secret: row.try_get("secret")?,
@@ -235,7 +267,7 @@ fn site_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Site> {
     })
 }
 
-fn group_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Group> {
+fn group_from(row: &AnyRow) -> DbResult<Group> {
     Ok(Group {
         id: row.try_get("id")?,
         site_id: row.try_get("site_id")?,
@@ -244,7 +276,7 @@ fn group_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Group> {
     })
 }
 
-fn agent_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Agent> {
+fn agent_from(row: &AnyRow) -> DbResult<Agent> {
     Ok(Agent {
         id: row.try_get("id")?,
         site_id: row.try_get("site_id")?,
@@ -257,7 +289,7 @@ fn agent_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Agent> {
     })
 }
 
-fn visitor_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Visitor> {
+fn visitor_from(row: &AnyRow) -> DbResult<Visitor> {
     Ok(Visitor {
         id: row.try_get("id")?,
         site_id: row.try_get("site_id")?,
@@ -273,7 +305,7 @@ fn visitor_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<Visitor> {
     })
 }
 
-fn message_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<StoredMessage> {
+fn message_from(row: &AnyRow) -> DbResult<StoredMessage> {
     let author: String = row.try_get("author")?;
     let kind: i64 = row.try_get("kind")?;
     let cmid: Option<String> = row.try_get("cmid")?;
@@ -318,40 +350,130 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-impl Db {
-    /// Opens (creating if needed) the database at `url` and applies migrations.
-    /// Accepts `sqlite://path`, `sqlite:path` and `sqlite::memory:`.
-    pub async fn open(url: &str) -> DbResult<Db> {
-        if !url.starts_with("sqlite:") {
-            return Err(DbError::UnsupportedUrl(format!(
-                "{url} (this build stores data in SQLite: use sqlite://FILE)"
-            )));
+/// The database behind a [`Db`]. Every query is one SQL text for both (numbered `$N`
+/// parameters, 0/1 integer flags, BIGINT columns); where the dialects must differ the
+/// difference is a `match` on this, inside `db/` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `--database-url` names, if it is one this build stores data in.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
         }
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk before it returns, so acks survive power loss too.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Every statement is prepared once per connection and reused.
-            .statement_cache_capacity(256);
-        create_private(opts.get_filename())?;
-        // The one writing connection: migrations first, then the group-commit writer.
-        let mut conn = opts.connect().await?;
-        sqlx::migrate!("./migrations").run(&mut conn).await?;
-        let writer = Writer::start(conn);
-        let pool = SqlitePoolOptions::new()
+    }
+}
+
+/// `url` as it may be shown in logs and errors: a password in it is replaced by `***`.
+pub fn display_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Per-connection settings of a SQLite connection opened through `Any` (the journal mode is
+/// a property of the file, set once when the database is opened).
+const SQLITE_PRAGMAS: [&str; 3] = [
+    // FULL: a commit is on disk before it returns, so acks survive power loss too.
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// Applies the per-connection settings of `backend` to a fresh connection.
+async fn prepare_conn(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => {
+            for p in SQLITE_PRAGMAS {
+                conn.execute(p).await?;
+            }
+        }
+        Backend::Postgres => {
+            // An acked write is on disk (the default, stated so no server setting loosens it).
+            conn.execute("SET synchronous_commit = on").await?;
+        }
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `url` and applies migrations:
+    /// `sqlite://path`, `sqlite:path` (migrations in `server/migrations`)
+    /// or `postgres://…` (the database must exist; migrations in `server/migrations-pg`).
+    pub async fn open(url: &str) -> DbResult<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            DbError::UnsupportedUrl(format!(
+                "{} (use sqlite://FILE or postgres://USER@HOST:PORT/DATABASE)",
+                display_url(url)
+            ))
+        })?;
+        match backend {
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                create_private(opts.get_filename())?;
+                // Migrations (and WAL, a property of the file) on a native connection.
+                let mut conn = opts.connect().await?;
+                sqlx::migrate!("./migrations").run(&mut conn).await?;
+                conn.close().await?;
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                sqlx::migrate!("./migrations-pg").run(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        // The one writing connection, then the group-commit writer.
+        let mut conn = AnyConnection::connect(url).await?;
+        prepare_conn(&mut conn, backend).await?;
+        let writer = Writer::start(conn, backend, url.to_owned());
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)
-            .connect_with(opts)
+            .after_connect(move |conn, _| {
+                Box::pin(async move { prepare_conn(conn, backend).await })
+            })
+            .connect(url)
             .await?;
         Ok(Db {
             pool,
+            backend,
             writer,
             push_urls: Default::default(),
             token_key: Default::default(),
         })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Runs `job` on the writer's connection inside the next group-commit batch; returns
@@ -364,6 +486,19 @@ impl Db {
         self.writer.write(job).await
     }
 
+    /// [`Db::write`] for a job that writes the row of visitor `visitor_id` before any other
+    /// row: on PostgreSQL the writer locks that row at the start of the batch, with the
+    /// batch's other visitor rows in id order, so batches of two processes cannot deadlock
+    /// on visitor rows (see `writer::lock_visitors`). Use it for every job that writes a
+    /// visitor row.
+    async fn write_visitor<T, F>(&self, visitor_id: i64, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
+        self.writer.write_visitor(Some(visitor_id), job).await
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -372,7 +507,7 @@ impl Db {
 
     pub async fn setting(&self, key: &str) -> DbResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -382,7 +517,7 @@ impl Db {
     pub async fn set_setting(&self, key: &str, value: &str) -> DbResult<()> {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |c| Box::pin(async move {
-            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
                 .bind(key)
                 .bind(value)
                 .execute(&mut *c)
@@ -401,7 +536,7 @@ impl Db {
     }
 
     pub async fn site_by_id(&self, id: i64) -> DbResult<Option<Site>> {
-        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -409,7 +544,7 @@ impl Db {
     }
 
     pub async fn site_by_sysnum(&self, sysnum: &str) -> DbResult<Option<Site>> {
-        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE sysnum = ?"))
+        let row = sqlx::query(&format!("SELECT {SITE_COLS} FROM sites WHERE sysnum = $1"))
             .bind(sysnum)
             .fetch_optional(&self.pool)
             .await?;
@@ -424,7 +559,7 @@ impl Db {
                 return Ok(url.clone());
             }
         }
-        let url: Option<String> = sqlx::query_scalar("SELECT push_url FROM sites WHERE id = ?")
+        let url: Option<String> = sqlx::query_scalar("SELECT push_url FROM sites WHERE id = $1")
             .bind(site_id)
             .fetch_optional(&self.pool)
             .await?
@@ -452,28 +587,28 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 if let Some(url) = push_url {
-                    sqlx::query("UPDATE sites SET push_url = ? WHERE id = ?")
+                    sqlx::query("UPDATE sites SET push_url = $1 WHERE id = $2")
                         .bind(url)
                         .bind(site_id)
                         .execute(&mut *c)
                         .await?;
                 }
                 if let Some(allow) = push_allow_private {
-                    sqlx::query("UPDATE sites SET push_allow_private = ? WHERE id = ?")
+                    sqlx::query("UPDATE sites SET push_allow_private = $1 WHERE id = $2")
                         .bind(allow as i64)
                         .bind(site_id)
                         .execute(&mut *c)
                         .await?;
                 }
                 if let Some(check) = sign_check {
-                    sqlx::query("UPDATE sites SET sign_check = ? WHERE id = ?")
+                    sqlx::query("UPDATE sites SET sign_check = $1 WHERE id = $2")
                         .bind(check)
                         .bind(site_id)
                         .execute(&mut *c)
                         .await?;
                 }
                 if let Some(origins) = origins {
-                    sqlx::query("UPDATE sites SET origins = ? WHERE id = ?")
+                    sqlx::query("UPDATE sites SET origins = $1 WHERE id = $2")
                         .bind(origins)
                         .bind(site_id)
                         .execute(&mut *c)
@@ -495,7 +630,7 @@ impl Db {
             .write(move |c| {
                 Box::pin(async move {
                     Ok(sqlx::query_scalar(
-                        "INSERT INTO agent_groups (site_id, groupname) VALUES (?, ?) RETURNING id",
+                        "INSERT INTO agent_groups (site_id, groupname) VALUES ($1, $2) RETURNING id",
                     )
                     .bind(site_id)
                     .bind(name)
@@ -514,7 +649,7 @@ impl Db {
 
     pub async fn groups_of_site(&self, site_id: i64) -> DbResult<Vec<Group>> {
         let rows = sqlx::query(
-            "SELECT id, site_id, groupname, disabled FROM agent_groups WHERE site_id = ? ORDER BY id",
+            "SELECT id, site_id, groupname, disabled FROM agent_groups WHERE site_id = $1 ORDER BY id",
         )
         .bind(site_id)
         .fetch_all(&self.pool)
@@ -524,7 +659,7 @@ impl Db {
 
     pub async fn groups_of_agent(&self, agent_id: i64) -> DbResult<Vec<Group>> {
         let rows = sqlx::query(
-            "SELECT g.id, g.site_id, g.groupname, g.disabled FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id WHERE m.agent_id = ? ORDER BY g.id",
+            "SELECT g.id, g.site_id, g.groupname, g.disabled FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id WHERE m.agent_id = $1 ORDER BY g.id",
         )
         .bind(agent_id)
         .fetch_all(&self.pool)
@@ -550,14 +685,20 @@ impl Db {
             password_hash.to_owned(),
         );
         let groups = groups.to_vec();
+        let backend = self.backend;
         let id = self
             .write(move |c| {
                 Box::pin(async move {
-                    let id: i64 = match sqlx::query_scalar(
-                        // kf_ids count from 1001, as in seed 002's examples.
-                        "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
-                         VALUES ((SELECT COALESCE(MAX(id), 1000) + 1 FROM agents), ?, ?, ?, ?, ?, ?) RETURNING id",
-                    )
+                    // kf_ids come from the schema and count from 1001, as in seed 002's
+                    // examples: PostgreSQL's identity starts there; SQLite's rowid takes
+                    // the next free one itself, given 1001 only for the very first agent.
+                    let sql = match backend {
+                        Backend::Postgres => "INSERT INTO agents (site_id, account, nick, password_hash, max_chats, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        Backend::Sqlite => "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
+                         VALUES (CASE WHEN EXISTS (SELECT 1 FROM agents) THEN NULL ELSE 1001 END, $1, $2, $3, $4, $5, $6) RETURNING id",
+                    };
+                    let id: i64 = match sqlx::query_scalar(sql)
                     .bind(site_id)
                     .bind(&account)
                     .bind(nick)
@@ -569,15 +710,13 @@ impl Db {
                     {
                         Ok(id) => id,
                         Err(e) if is_unique_violation(&e) => {
-                            return Err(DbError::Conflict(format!(
-                                "agent account {account} already exists"
-                            )))
+                            return Err(DbError::AccountTaken(account))
                         }
                         Err(e) => return Err(e.into()),
                     };
                     for g in groups {
                         let ok: Option<i64> = sqlx::query_scalar(
-                            "SELECT id FROM agent_groups WHERE id = ? AND site_id = ?",
+                            "SELECT id FROM agent_groups WHERE id = $1 AND site_id = $2",
                         )
                         .bind(g)
                         .bind(site_id)
@@ -589,7 +728,7 @@ impl Db {
                             )));
                         }
                         sqlx::query(
-                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES (?, ?)",
+                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES ($1, $2)",
                         )
                         .bind(id)
                         .bind(g)
@@ -606,7 +745,7 @@ impl Db {
     }
 
     pub async fn agent_by_id(&self, id: i64) -> DbResult<Option<Agent>> {
-        let row = sqlx::query(&format!("SELECT {AGENT_COLS} FROM agents WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {AGENT_COLS} FROM agents WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -615,7 +754,7 @@ impl Db {
 
     pub async fn agent_by_account(&self, account: &str) -> DbResult<Option<Agent>> {
         let row = sqlx::query(&format!(
-            "SELECT {AGENT_COLS} FROM agents WHERE account = ?"
+            "SELECT {AGENT_COLS} FROM agents WHERE account = $1"
         ))
         .bind(account)
         .fetch_optional(&self.pool)
@@ -625,7 +764,7 @@ impl Db {
 
     pub async fn agents_of_site(&self, site_id: i64) -> DbResult<Vec<Agent>> {
         let rows = sqlx::query(&format!(
-            "SELECT {AGENT_COLS} FROM agents WHERE site_id = ? ORDER BY id"
+            "SELECT {AGENT_COLS} FROM agents WHERE site_id = $1 ORDER BY id"
         ))
         .bind(site_id)
         .fetch_all(&self.pool)
@@ -641,7 +780,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 sqlx::query(
-                    "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(hash)
                 .bind(agent_id)
@@ -659,7 +798,7 @@ impl Db {
     /// The live (unexpired, unrevoked) token, if any.
     pub async fn agent_token(&self, token: &str) -> DbResult<Option<AgentToken>> {
         let row = sqlx::query(
-            "SELECT agent_id, expires_at FROM agent_tokens WHERE token_hash = ? AND revoked = 0 AND expires_at > ?",
+            "SELECT agent_id, expires_at FROM agent_tokens WHERE token_hash = $1 AND revoked = 0 AND expires_at > $2",
         )
         .bind(token_hash(token))
         .bind(now_s())
@@ -677,7 +816,7 @@ impl Db {
     /// Conversations each agent of the site is serving now (agent id → count).
     pub async fn agent_loads(&self, site_id: i64) -> DbResult<Vec<(i64, i64)>> {
         let rows = sqlx::query(
-            "SELECT agent_id, COUNT(*) AS n FROM visitors WHERE site_id = ? AND agent_id IS NOT NULL GROUP BY agent_id",
+            "SELECT agent_id, COUNT(*) AS n FROM visitors WHERE site_id = $1 AND agent_id IS NOT NULL GROUP BY agent_id",
         )
         .bind(site_id)
         .fetch_all(&self.pool)
@@ -690,17 +829,19 @@ impl Db {
     // ----- visitors -------------------------------------------------------------------
 
     pub async fn visitor_by_id(&self, id: i64) -> DbResult<Option<Visitor>> {
-        let row = sqlx::query(&format!("SELECT {VISITOR_COLS} FROM visitors WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {VISITOR_COLS} FROM visitors WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(visitor_from).transpose()
     }
 
     /// The visitor of `site_id` holding `token`, if any.
     pub async fn visitor_by_token(&self, site_id: i64, token: &str) -> DbResult<Option<Visitor>> {
         let row = sqlx::query(&format!(
-            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = ?)"
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = $1 AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = $2)"
         ))
         .bind(site_id)
         .bind(token_hash(token))
@@ -713,7 +854,7 @@ impl Db {
     async fn new_visitor_token(c: &mut WriteConn, id: i64, now: i64) -> DbResult<String> {
         let token = random_hex(32);
         sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES ($1, $2, $3)",
         )
         .bind(token_hash(&token))
         .bind(id)
@@ -733,7 +874,7 @@ impl Db {
                 self.write(move |c| {
                     Box::pin(async move {
                         sqlx::query(
-                            "INSERT INTO settings (key, value) VALUES ('visitor_token_key', ?) ON CONFLICT(key) DO NOTHING",
+                            "INSERT INTO settings (key, value) VALUES ('visitor_token_key', $1) ON CONFLICT(key) DO NOTHING",
                         )
                         .bind(fresh)
                         .execute(&mut *c)
@@ -760,7 +901,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let found = sqlx::query(&format!(
-                    "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = ?)"
+                    "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = $1 AND id = (SELECT visitor_id FROM visitor_tokens WHERE token_hash = $2)"
                 ))
                 .bind(site_id)
                 .bind(&hash)
@@ -770,7 +911,7 @@ impl Db {
                     return visitor_from(&row);
                 }
                 let row = sqlx::query(&format!(
-                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING {VISITOR_COLS}"
+                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES ($1, $2, $3) RETURNING {VISITOR_COLS}"
                 ))
                 .bind(site_id)
                 .bind(now)
@@ -779,7 +920,7 @@ impl Db {
                 .await?;
                 let v = visitor_from(&row)?;
                 sqlx::query(
-                    "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES (?, ?, ?)",
+                    "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES ($1, $2, $3)",
                 )
                 .bind(&hash)
                 .bind(v.id)
@@ -798,7 +939,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
-                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES (?, ?, ?) RETURNING {VISITOR_COLS}"
+                    "INSERT INTO visitors (site_id, created_at, last_seen_at) VALUES ($1, $2, $3) RETURNING {VISITOR_COLS}"
                 ))
                 .bind(site_id)
                 .bind(now)
@@ -824,7 +965,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
-                    "INSERT INTO visitors (site_id, partnerid, claimed_partnerid, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+                    "INSERT INTO visitors (site_id, partnerid, claimed_partnerid, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT(site_id, partnerid) DO UPDATE SET last_seen_at = excluded.last_seen_at RETURNING {VISITOR_COLS}"
                 ))
                 .bind(site_id)
@@ -857,13 +998,13 @@ impl Db {
         let uname = uname.map(str::to_owned);
         let claimed = claimed_partnerid.map(str::to_owned);
         let source = source.map(str::to_owned);
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
-                    "UPDATE visitors SET uname = COALESCE(?1, uname), claimed_partnerid = COALESCE(?2, claimed_partnerid),
-                     source = COALESCE(?3, source), last_seen_at = ?4,
-                     group_id = (SELECT g.id FROM agent_groups g WHERE g.site_id = visitors.site_id AND g.id = ?5 AND g.disabled = 0)
-                     WHERE id = ?6 RETURNING {VISITOR_COLS}"
+                    "UPDATE visitors SET uname = COALESCE($1, uname), claimed_partnerid = COALESCE($2, claimed_partnerid),
+                     source = COALESCE($3, source), last_seen_at = $4,
+                     group_id = (SELECT g.id FROM agent_groups g WHERE g.site_id = visitors.site_id AND g.id = $5 AND g.disabled = 0)
+                     WHERE id = $6 RETURNING {VISITOR_COLS}"
                 ))
                 .bind(uname)
                 .bind(claimed)
@@ -884,7 +1025,7 @@ impl Db {
     /// message: two queries for the whole list.
     pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Guest>> {
         const WHO: &str =
-            "site_id = ?1 AND (agent_id = ?2 OR (agent_id IS NULL AND waiting_since IS NOT NULL))";
+            "site_id = $1 AND (agent_id = $2 OR (agent_id IS NULL AND waiting_since IS NOT NULL))";
         let rows = sqlx::query(&format!(
             "SELECT {VISITOR_COLS}, (SELECT COUNT(*) FROM messages mm WHERE mm.visitor_id = visitors.id
                AND mm.author = 'visitor' AND mm.seq > visitors.agent_read_seq) AS unread
@@ -898,7 +1039,7 @@ impl Db {
             "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at
              FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
              LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE v.site_id = ?1 AND (v.agent_id = ?2 OR (v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
+             WHERE v.site_id = $1 AND (v.agent_id = $2 OR (v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
         )
         .bind(site_id)
         .bind(agent_id)
@@ -920,12 +1061,61 @@ impl Db {
             .collect()
     }
 
-    /// Assigns a waiting visitor to an agent. False when someone else got it first.
+    /// Routing assigns a waiting visitor to an agent, only while the agent serves fewer than
+    /// its `max_chats` visitors: decided in the same write as the assignment, under a lock
+    /// that serialises every claim for that agent — on PostgreSQL the agent's row
+    /// (`FOR UPDATE`, held until the batch commits, so claims from several processes queue
+    /// up), on SQLite the file's write lock — so concurrent assignment, from this process or
+    /// another, never exceeds it.
+    pub async fn assign_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<Claim> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        };
+        let agent_sql =
+            format!("SELECT max_chats FROM agents WHERE id = $1 AND disabled = 0{lock}");
+        self.write_visitor(visitor_id, move |c| {
+            Box::pin(async move {
+                let Some(max): Option<i64> = sqlx::query_scalar(&agent_sql)
+                    .bind(agent_id)
+                    .fetch_optional(&mut *c)
+                    .await?
+                else {
+                    return Ok(Claim::Full);
+                };
+                let load: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM visitors WHERE agent_id = $1")
+                        .bind(agent_id)
+                        .fetch_one(&mut *c)
+                        .await?;
+                if load >= max {
+                    return Ok(Claim::Full);
+                }
+                let r = sqlx::query(
+                    "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND agent_id IS NULL",
+                )
+                .bind(agent_id)
+                .bind(visitor_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(if r.rows_affected() == 1 {
+                    Claim::Claimed
+                } else {
+                    Claim::Taken
+                })
+            })
+        })
+        .await
+    }
+
+    /// An agent takes a waiting visitor it chose to answer (seed 001 `32300` to a visitor
+    /// in the queue): not bounded by `max_chats`, which limits what routing hands out. False
+    /// when someone else got the visitor first.
     pub async fn claim_visitor(&self, visitor_id: i64, agent_id: i64) -> DbResult<bool> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let r = sqlx::query(
-                    "UPDATE visitors SET agent_id = ?, waiting_since = NULL WHERE id = ? AND agent_id IS NULL",
+                    "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND agent_id IS NULL",
                 )
                 .bind(agent_id)
                 .bind(visitor_id)
@@ -939,10 +1129,10 @@ impl Db {
 
     /// Marks a visitor's conversation read by the serving agent up to `seq`.
     pub async fn mark_read(&self, visitor_id: i64, seq: i64) -> DbResult<()> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 sqlx::query(
-                    "UPDATE visitors SET agent_read_seq = MAX(agent_read_seq, ?) WHERE id = ?",
+                    "UPDATE visitors SET agent_read_seq = CASE WHEN agent_read_seq > $1 THEN agent_read_seq ELSE $1 END WHERE id = $2",
                 )
                 .bind(seq)
                 .bind(visitor_id)
@@ -957,7 +1147,7 @@ impl Db {
     /// Visitor messages after the agent's read mark.
     pub async fn unread_count(&self, visitor: &Visitor) -> DbResult<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE visitor_id = ? AND author = 'visitor' AND seq > ?",
+            "SELECT COUNT(*) FROM messages WHERE visitor_id = $1 AND author = 'visitor' AND seq > $2",
         )
         .bind(visitor.id)
         .bind(visitor.agent_read_seq)
@@ -1100,7 +1290,7 @@ impl Db {
         limit: i64,
     ) -> DbResult<Vec<StoredMessage>> {
         let rows = sqlx::query(&format!(
-            "{MSG_SELECT} WHERE m.visitor_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
+            "{MSG_SELECT} WHERE m.visitor_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
         ))
         .bind(visitor_id)
         .bind(after.0 as i64)
@@ -1117,12 +1307,12 @@ impl Db {
         page: i64,
         size: i64,
     ) -> DbResult<(Vec<StoredMessage>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE visitor_id = ?")
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE visitor_id = $1")
             .bind(visitor_id)
             .fetch_one(&self.pool)
             .await?;
         let rows = sqlx::query(&format!(
-            "{MSG_SELECT} WHERE m.visitor_id = ? ORDER BY m.seq DESC LIMIT ? OFFSET ?"
+            "{MSG_SELECT} WHERE m.visitor_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3"
         ))
         .bind(visitor_id)
         .bind(size)
@@ -1137,11 +1327,27 @@ impl Db {
 
     pub async fn last_message(&self, visitor_id: i64) -> DbResult<Option<StoredMessage>> {
         let row = sqlx::query(&format!(
-            "{MSG_SELECT} WHERE m.visitor_id = ? ORDER BY m.seq DESC LIMIT 1"
+            "{MSG_SELECT} WHERE m.visitor_id = $1 ORDER BY m.seq DESC LIMIT 1"
         ))
         .bind(visitor_id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(message_from).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn display_url_hides_only_the_password() {
+        assert_eq!(
+            display_url("postgres://fd:s3cr@t@db:5432/x?sslmode=require"),
+            "postgres://fd:***@db:5432/x?sslmode=require"
+        );
+        assert_eq!(display_url("postgres://fd@db/x"), "postgres://fd@db/x");
+        assert_eq!(display_url("sqlite://a/b@c.db"), "sqlite://a/b@c.db");
+        assert_eq!(display_url("sqlite:fd.db"), "sqlite:fd.db");
     }
 }

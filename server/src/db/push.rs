@@ -1,9 +1,16 @@
 //! The push outbox and delivery log (seed 000 custom push URL): `push_deliveries` holds one
 //! row per message to push, `push_attempts` every attempt's outcome.
+//!
+//! Leasing: a push worker takes due rows with [`Db::lease_pushes`], which marks them
+//! (`lease_holder`, `lease_until`) in one write, so with several server processes on one
+//! database each row is taken by one of them (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two
+//! nodes leasing at once skip each other's rows instead of waiting; SQLite: the write lock
+//! makes the statement atomic). A lease that runs out (its holder died mid-attempt) makes the
+//! row due again; recording the attempt ends the lease.
 
 use sqlx::Row;
 
-use super::{now_ms, Db, DbResult};
+use super::{now_ms, Backend, Db, DbResult};
 
 /// One message to push and where its delivery stands.
 #[derive(Debug, Clone)]
@@ -50,7 +57,7 @@ pub struct AttemptResult {
 
 const DELIVERY_COLS: &str = "id, message_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
 
-fn delivery_from(row: &sqlx::sqlite::SqliteRow) -> DbResult<PushDelivery> {
+fn delivery_from(row: &sqlx::any::AnyRow) -> DbResult<PushDelivery> {
     Ok(PushDelivery {
         id: row.try_get("id")?,
         message_id: row.try_get("message_id")?,
@@ -80,7 +87,7 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
         sqlx::query(
-            "INSERT INTO push_deliveries (message_id, site_id, url, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
+            "INSERT INTO push_deliveries (message_id, site_id, url, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(message_id) DO NOTHING",
         )
         .bind(message_id)
         .bind(site_id)
@@ -99,7 +106,7 @@ impl Db {
     /// Pending deliveries due at `now_ms`, oldest first, at most `limit`.
     pub async fn due_pushes(&self, now_ms: i64, limit: i64) -> DbResult<Vec<PushDelivery>> {
         let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
         ))
         .bind(now_ms)
         .bind(limit)
@@ -108,17 +115,79 @@ impl Db {
         rows.iter().map(delivery_from).collect()
     }
 
-    /// When the next pending delivery is due (unix milliseconds), if any.
+    /// Takes up to `limit` pending deliveries due at `now_ms` whose lease is free or ran out,
+    /// oldest first, leasing them to `holder` until `now_ms + lease_ms`. A row is leased by
+    /// one caller at a time, across processes.
+    pub async fn lease_pushes(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> DbResult<Vec<PushDelivery>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE push_deliveries SET lease_holder = $1, lease_until = $2 WHERE id IN (
+               SELECT id FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= $3
+               AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4{lock})
+             RETURNING {DELIVERY_COLS}"
+        );
+        let holder = holder.to_owned();
+        let mut leased = self
+            .write(move |c| {
+                Box::pin(async move {
+                    let rows = sqlx::query(&sql)
+                        .bind(holder)
+                        .bind(now_ms + lease_ms)
+                        .bind(now_ms)
+                        .bind(limit)
+                        .fetch_all(&mut *c)
+                        .await?;
+                    rows.iter().map(delivery_from).collect::<DbResult<Vec<_>>>()
+                })
+            })
+            .await?;
+        leased.sort_by_key(|d| (d.next_attempt_at, d.id));
+        Ok(leased)
+    }
+
+    /// Gives back leases of `holder` it did not use (the rows are due again at once).
+    pub async fn release_push_leases(&self, holder: &str, ids: &[i64]) -> DbResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let (holder, ids) = (holder.to_owned(), ids.to_vec());
+        self.write(move |c| {
+            Box::pin(async move {
+                for id in ids {
+                    sqlx::query("UPDATE push_deliveries SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2")
+                        .bind(id)
+                        .bind(&holder)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// When the next pending delivery is due (unix milliseconds), if any: its next attempt,
+    /// or later while another holder's lease on it runs.
     pub async fn next_push_due(&self) -> DbResult<Option<i64>> {
         Ok(sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MIN(next_attempt_at) FROM push_deliveries WHERE state = 'pending'",
+            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+             FROM push_deliveries WHERE state = 'pending'",
         )
         .fetch_one(&self.pool)
         .await?)
     }
 
     /// Logs attempt number `attempt` of delivery `id` and moves the delivery on: `retry`
-    /// keeps it pending until `next_attempt_at`, the other outcomes are final.
+    /// keeps it pending until `next_attempt_at`, the other outcomes are final. Ends the lease.
     pub async fn record_push_attempt(
         &self,
         id: i64,
@@ -135,7 +204,8 @@ impl Db {
         self.write(move |c| {
             Box::pin(async move {
         sqlx::query(
-            "UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
+            "UPDATE push_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, last_status = $4, last_error = $5, delivered_at = $6,
+             lease_holder = NULL, lease_until = NULL WHERE id = $7",
         )
         .bind(state)
         .bind(attempt)
@@ -147,7 +217,7 @@ impl Db {
         .execute(&mut *c)
         .await?;
         sqlx::query(
-            "INSERT INTO push_attempts (delivery_id, attempt, at, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO push_attempts (delivery_id, attempt, at, outcome, status, error) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(attempt)
@@ -166,7 +236,7 @@ impl Db {
     /// The delivery log of a site, oldest first.
     pub async fn push_deliveries_of_site(&self, site_id: i64) -> DbResult<Vec<PushDelivery>> {
         let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE site_id = ? ORDER BY id"
+            "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE site_id = $1 ORDER BY id"
         ))
         .bind(site_id)
         .fetch_all(&self.pool)
@@ -177,7 +247,7 @@ impl Db {
     /// Every logged attempt of a delivery, in order.
     pub async fn push_attempts(&self, delivery_id: i64) -> DbResult<Vec<PushAttempt>> {
         let rows = sqlx::query(
-            "SELECT attempt, at, outcome, status, error FROM push_attempts WHERE delivery_id = ? ORDER BY attempt, id",
+            "SELECT attempt, at, outcome, status, error FROM push_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
         )
         .bind(delivery_id)
         .fetch_all(&self.pool)

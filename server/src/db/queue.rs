@@ -6,10 +6,10 @@ impl Db {
     /// Puts an unserved visitor in the queue (keeps their place if already waiting) and
     /// returns them as they are now; `None` when an agent serves them (or no such visitor).
     pub async fn enqueue(&self, visitor_id: i64, since_ms: i64) -> DbResult<Option<Visitor>> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
-                    "UPDATE visitors SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ? AND agent_id IS NULL RETURNING {VISITOR_COLS}"
+                    "UPDATE visitors SET waiting_since = COALESCE(waiting_since, $1) WHERE id = $2 AND agent_id IS NULL RETURNING {VISITOR_COLS}"
                 ))
                 .bind(since_ms)
                 .bind(visitor_id)
@@ -24,7 +24,7 @@ impl Db {
     /// Waiting visitors of a site, oldest first.
     pub async fn queue(&self, site_id: i64) -> DbResult<Vec<Visitor>> {
         let rows = sqlx::query(&format!(
-            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = ? AND agent_id IS NULL AND waiting_since IS NOT NULL
+            "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL
              ORDER BY waiting_since, id"
         ))
         .bind(site_id)
@@ -40,13 +40,15 @@ impl Db {
         visitor_id: i64,
         requeue_since: Option<i64>,
     ) -> DbResult<()> {
-        self.write(move |c| {
+        self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE visitors SET agent_id = NULL, waiting_since = ? WHERE id = ?")
-                    .bind(requeue_since)
-                    .bind(visitor_id)
-                    .execute(&mut *c)
-                    .await?;
+                sqlx::query(
+                    "UPDATE visitors SET agent_id = NULL, waiting_since = $1 WHERE id = $2",
+                )
+                .bind(requeue_since)
+                .bind(visitor_id)
+                .execute(&mut *c)
+                .await?;
                 Ok(())
             })
         })
@@ -56,7 +58,7 @@ impl Db {
     /// Visitors an agent serves now.
     pub async fn visitors_of_agent(&self, agent_id: i64) -> DbResult<Vec<Visitor>> {
         let rows = sqlx::query(&format!(
-            "SELECT {VISITOR_COLS} FROM visitors WHERE agent_id = ? ORDER BY id"
+            "SELECT {VISITOR_COLS} FROM visitors WHERE agent_id = $1 ORDER BY id"
         ))
         .bind(agent_id)
         .fetch_all(&self.pool)
@@ -68,7 +70,7 @@ impl Db {
     pub async fn enabled_group_ids(&self, agent_id: i64) -> DbResult<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT g.id FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id
-             WHERE m.agent_id = ? AND g.disabled = 0",
+             WHERE m.agent_id = $1 AND g.disabled = 0",
         )
         .bind(agent_id)
         .fetch_all(&self.pool)

@@ -7,7 +7,7 @@ use std::fmt;
 
 use shared::ids::Sysnum;
 
-use super::{now_s, random_hex, Db, DbError, DbResult, Site};
+use super::{now_s, random_hex, Backend, Db, DbError, DbResult, Site};
 
 /// What a new site starts with; `None` means "mint a fresh one".
 #[derive(Debug, Clone, Default)]
@@ -59,13 +59,23 @@ impl Db {
         let secret = new.secret.clone().unwrap_or_else(|| random_hex(16));
         let sign_key = new.sign_key.clone().unwrap_or_else(|| random_hex(16));
         let (business_id, name) = (new.business_id, new.name.clone());
+        let backend = self.backend;
         let inserted = self
             .write(move |c| {
                 Box::pin(async move {
-                    Ok(sqlx::query_scalar(
-                        "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    )
-                    .bind(business_id)
+                    // No business_id given: the schema picks it (an id column left out
+                    // gets SQLite's next rowid, PostgreSQL's identity).
+                    let sql = match business_id {
+                        Some(_) => "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        None => "INSERT INTO sites (sysnum, name, appid, secret, sign_key, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    };
+                    let mut q = sqlx::query_scalar(sql);
+                    if let Some(id) = business_id {
+                        q = q.bind(id);
+                    }
+                    let id: i64 = q
                     .bind(sysnum)
                     .bind(name)
                     .bind(appid)
@@ -73,7 +83,15 @@ impl Db {
                     .bind(sign_key)
                     .bind(now_s())
                     .fetch_one(&mut *c)
-                    .await?)
+                    .await?;
+                    if business_id.is_some() && backend == Backend::Postgres {
+                        // An id given at import: move the identity past it, so a later
+                        // site without one never collides with it.
+                        sqlx::query("SELECT setval(pg_get_serial_sequence('sites', 'id'), (SELECT MAX(id) FROM sites))")
+                            .execute(&mut *c)
+                            .await?;
+                    }
+                    Ok(id)
                 })
             })
             .await;

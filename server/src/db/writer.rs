@@ -21,20 +21,27 @@
 //!   job never outlives the batch it is in.
 //! - No driver type leaves `db/`: jobs are written inside `db/` against [`WriteConn`].
 //!
-//! For PostgreSQL the same seam holds: one task with one connection running batches as one
-//! transaction with a savepoint per job (the next issue swaps `WriteConn`).
+//! On PostgreSQL the same holds per process: one task with one connection runs batches as
+//! one transaction (`BEGIN` … `COMMIT` with `synchronous_commit = on`) with a savepoint per
+//! job. Several processes then each have a writer; what must stay true across them (`seq`
+//! contiguous, `cmid` once, `max_chats`) is enforced by row locks taken inside the jobs, which
+//! PostgreSQL holds until the batch commits. So that two processes' batches never deadlock
+//! on visitor rows, a batch on PostgreSQL first locks every visitor row its jobs write
+//! ([`lock_visitors`]: messages' visitors and what `write_visitor` jobs name) in id order in
+//! one statement. A job that still hits a deadlock fails alone (its savepoint; a run of
+//! messages has one too on PostgreSQL).
 
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{insert_many, NewMessage};
-use super::{DbError, DbResult, Stored};
+use super::{Backend, DbError, DbResult, Stored};
 
 /// The connection a write job runs its statements on.
-pub(super) type WriteConn = SqliteConnection;
+pub(super) type WriteConn = AnyConnection;
 
 /// Most jobs in one transaction.
 pub const MAX_BATCH: usize = 1024;
@@ -48,8 +55,10 @@ type Closure = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, (bool,
 
 /// What the writer is asked to do.
 enum Job {
-    /// Any write, run alone inside its own savepoint.
-    Closure(Closure),
+    /// Any write, run alone inside its own savepoint; with the visitor whose row it writes,
+    /// if it names one (PostgreSQL locks that row at the start of the batch, see
+    /// [`lock_visitors`]).
+    Closure(Closure, Option<i64>),
     /// A chat message. Consecutive message jobs are stored together by
     /// [`super::messages::insert_many`] (a handful of statements for the whole run of
     /// messages instead of several per message).
@@ -64,14 +73,26 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn` (the only connection of the process that writes).
-    pub(super) fn start(conn: WriteConn) -> Writer {
+    /// `url` is where to connect again if the connection is lost (a PostgreSQL restart).
+    pub(super) fn start(conn: WriteConn, backend: Backend, url: String) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, rx));
+        tokio::spawn(run(conn, backend, url, rx));
         Writer { tx }
     }
 
     /// Runs `job` in the next batch and returns its result once that batch has committed.
     pub(super) async fn write<T, F>(&self, job: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+    {
+        self.write_visitor(None, job).await
+    }
+
+    /// [`Writer::write`] for a job that writes the row of `visitor` (and takes no other row
+    /// lock before it): on PostgreSQL that row is locked with the batch's others, in order,
+    /// before any job runs.
+    pub(super) async fn write_visitor<T, F>(&self, visitor: Option<i64>, job: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
@@ -84,13 +105,13 @@ impl Writer {
                 let done: Done = Box::new(move |failed: Option<&DbError>| {
                     let _ = answer.send(match failed {
                         None => result,
-                        Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+                        Some(e) => Err(DbError::NotCommitted(format!("batch failed: {e}"))),
                     });
                 });
                 (ok, done)
             })
         });
-        self.submit(Job::Closure(job), answered).await
+        self.submit(Job::Closure(job, visitor), answered).await
     }
 
     /// Stores a chat message in the next batch; returns once that batch has committed.
@@ -103,23 +124,28 @@ impl Writer {
         self.tx
             .send(job)
             .await
-            .map_err(|_| DbError::Conflict("the database writer has stopped".into()))?;
-        answered.await.map_err(|_| {
-            DbError::Conflict("write not committed (its batch failed or the writer stopped)".into())
-        })?
+            .map_err(|_| DbError::NotCommitted("the database writer has stopped".into()))?;
+        answered
+            .await
+            .map_err(|_| DbError::NotCommitted("its batch failed or the writer stopped".into()))?
     }
 }
 
-async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut conn: WriteConn, backend: Backend, url: String, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
-        let failed = match run_batch(&mut conn, &mut batch, &mut done).await {
+        let failed = match run_batch(&mut conn, backend, &mut batch, &mut done).await {
             Ok(()) => None,
             Err(e) => {
                 tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
-                // Leave no transaction open for the next batch.
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                // Leave no transaction open for the next batch; a connection that is gone
+                // (the database server restarted) is replaced before the next one.
+                if sqlx::query("ROLLBACK").execute(&mut conn).await.is_err()
+                    && conn.ping().await.is_err()
+                {
+                    conn = reconnect(backend, &url).await;
+                }
                 Some(e)
             }
         };
@@ -135,17 +161,22 @@ async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>) {
 
 async fn run_batch(
     conn: &mut WriteConn,
+    backend: Backend,
     batch: &mut Vec<Job>,
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
-    begin(conn).await?;
+    begin(conn, backend).await?;
+    if backend == Backend::Postgres {
+        let ids = visitors_of(batch);
+        lock_visitors(conn, ids).await?;
+    }
     let mut messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)> = Vec::new();
     for job in batch.drain(..) {
         match job {
             Job::Message(m, answer) => messages.push((m, answer)),
-            Job::Closure(job) => {
+            Job::Closure(job, _) => {
                 // Keep arrival order: the messages queued before this job go first.
-                store_messages(conn, &mut messages, done).await?;
+                store_messages(conn, backend, &mut messages, done).await?;
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
                 let (ok, d) = job(conn).await;
                 done.push(d);
@@ -156,15 +187,76 @@ async fn run_batch(
             }
         }
     }
-    store_messages(conn, &mut messages, done).await?;
+    store_messages(conn, backend, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Stores a run of queued messages together; each caller is answered after the commit. An
-/// error here fails the whole batch (nothing of it is stored).
+/// PostgreSQL: locks the rows of every visitor the batch's messages and visitor jobs write,
+/// in one statement in id order, before any job runs. A batch then never waits for a
+/// visitor row while holding another, so two processes' batches cannot deadlock on visitor
+/// rows (the one that comes second waits for the first to commit; the locks taken later —
+/// an agent row in `assign_visitor` — come after every visitor lock of both). Without it,
+/// batches that lock rows job by job in arrival order deadlock under cross-node traffic, and
+/// PostgreSQL breaks each deadlock only after `deadlock_timeout` (1 s) by failing a job.
+async fn lock_visitors(conn: &mut WriteConn, ids: Vec<i64>) -> DbResult<()> {
+    for chunk in ids.chunks(1000) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT id FROM visitors WHERE id IN ({marks}) ORDER BY id FOR UPDATE");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The visitors whose rows the jobs of `batch` write (as far as they say), sorted, once.
+fn visitors_of(batch: &[Job]) -> Vec<i64> {
+    let mut ids: Vec<i64> = batch
+        .iter()
+        .filter_map(|j| match j {
+            Job::Message(m, _) => Some(m.visitor_id),
+            Job::Closure(_, v) => *v,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// A new writing connection, retried (with a pause, up to 2 s) until the database answers;
+/// jobs queue up meanwhile.
+async fn reconnect(backend: Backend, url: &str) -> WriteConn {
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match AnyConnection::connect(url).await {
+            Ok(mut c) => match super::prepare_conn(&mut c, backend).await {
+                Ok(()) => {
+                    tracing::warn!("database writer reconnected");
+                    return c;
+                }
+                Err(e) => tracing::error!(error = %e, "preparing the writer connection failed"),
+            },
+            Err(e) => tracing::error!(error = %e, "database writer reconnecting"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// Stores a run of queued messages together; each caller is answered after the commit.
+/// SQLite: an error here (an I/O error; nothing else can fail) fails the whole batch.
+/// PostgreSQL: the run has a savepoint of its own, so when it fails — typically a deadlock
+/// with another process's batch, which PostgreSQL breaks by failing one statement — only
+/// its messages are refused (`NotCommitted`; clients retry by `cmid`) and the batch goes on.
 async fn store_messages(
     conn: &mut WriteConn,
+    backend: Backend,
     messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
@@ -172,36 +264,62 @@ async fn store_messages(
         return Ok(());
     }
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
-    let results = match insert_many(conn, &new).await {
+    let own_savepoint = backend == Backend::Postgres;
+    if own_savepoint {
+        sqlx::query("SAVEPOINT msgs").execute(&mut *conn).await?;
+    }
+    let results = match insert_many(conn, backend, &new).await {
         Ok(r) => r,
+        Err(e) if own_savepoint => {
+            tracing::warn!(error = %e, messages = new.len(), "a run of messages was rolled back");
+            sqlx::query("ROLLBACK TO msgs").execute(&mut *conn).await?;
+            sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
+            let why = e.to_string();
+            for a in answers {
+                let why = why.clone();
+                done.push(Box::new(move |_| {
+                    let _ = a.send(Err(DbError::NotCommitted(why)));
+                }));
+            }
+            return Ok(());
+        }
         Err(e) => {
             // Answer these callers with the error when the batch is rolled back.
             for a in answers {
                 done.push(Box::new(move |_| {
-                    let _ = a.send(Err(DbError::Conflict("write not committed".into())));
+                    let _ = a.send(Err(DbError::NotCommitted("batch failed".into())));
                 }));
             }
             return Err(e);
         }
     };
+    if own_savepoint {
+        sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
+    }
     for (result, answer) in results.into_iter().zip(answers) {
         done.push(Box::new(move |failed: Option<&DbError>| {
             let _ = answer.send(match failed {
                 None => result,
-                Some(e) => Err(DbError::Conflict(format!("batch not committed: {e}"))),
+                Some(e) => Err(DbError::NotCommitted(format!("batch failed: {e}"))),
             });
         }));
     }
     Ok(())
 }
 
-/// `BEGIN IMMEDIATE`: takes SQLite's write lock now. Another process (`frontdesk admin`) may
-/// hold it for a moment; the connection's busy timeout waits for it, and we retry a few times
-/// beyond that before failing the batch.
-async fn begin(conn: &mut WriteConn) -> DbResult<()> {
+/// Starts the batch's transaction. SQLite: `BEGIN IMMEDIATE` takes the file's write lock now
+/// (another process — `frontdesk admin`, a second server — may hold it for a moment; the
+/// connection's busy timeout waits for it, and we retry a few times beyond that before
+/// failing the batch). PostgreSQL: a plain `BEGIN` (READ COMMITTED); the jobs take row locks
+/// where they read-modify-write (see `db/messages.rs`, `Db::claim_visitor`).
+async fn begin(conn: &mut WriteConn, backend: Backend) -> DbResult<()> {
+    let sql = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
     let mut tries = 0;
     loop {
-        match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        match sqlx::query(sql).execute(&mut *conn).await {
             Ok(_) => return Ok(()),
             Err(e) if tries < 3 => {
                 tries += 1;
