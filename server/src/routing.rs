@@ -67,9 +67,11 @@ pub fn chat_message(m: &StoredMessage) -> ChatMessage {
 /// served visitors than their `max_chats`, the least loaded (ties: lowest kf_id).
 /// `None` when nobody can take them.
 pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
+    // Connections on every node (`db/cluster.rs`), with their `suspended`.
     let available: BTreeSet<i64> = state
-        .hub
-        .agent_conns(v.site_id)
+        .db
+        .live_agent_conns(v.site_id, state.alive_since())
+        .await?
         .into_iter()
         .filter(|c| !c.suspended)
         .map(|c| c.agent_id)

@@ -173,8 +173,8 @@ where
     } = started;
 
     let mut sub = visitor.as_ref().map(|v| state.hub.subscribe_visitor(v.id));
-    // A pending visitor's tab learns from the hub when another of their tabs starts the
-    // conversation (a later node-wide bus must carry this too).
+    // A pending visitor's tab learns from the hub when another of their tabs (on any node:
+    // the bus carries it) starts the conversation.
     let mut pending = visitor
         .is_none()
         .then(|| state.hub.subscribe_pending(token_hash(&token)));
@@ -263,8 +263,12 @@ where
                         sent_upto = Seq(m.seq as u64);
                         out.send(&ServerFrame::Msg(chat_message(&m))).await
                     }
-                    // A gap (a publish overtook another, or we lagged): the database is the truth.
-                    Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
+                    // Committed on another node: the bus carries only its seq.
+                    Ok(VisitorEvent::Committed(seq)) if seq <= sent_upto.0 => true,
+                    // A gap (a publish overtook another, or we lagged), a message from another
+                    // node, or the bus reconnected: the database is the truth.
+                    Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(_) | VisitorEvent::Resync)
+                    | Err(RecvError::Lagged(_)) => {
                         Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await
                     }
                     Err(RecvError::Closed) => false,

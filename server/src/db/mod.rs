@@ -11,6 +11,8 @@
 //! together (group commit) before answering any of them.
 
 mod agents;
+mod cluster;
+pub use cluster::{AgentConnRow, GoneAgent};
 mod files;
 mod messages;
 mod writer;
