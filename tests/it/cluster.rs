@@ -1,0 +1,324 @@
+//! Many nodes (issue 7): two real `frontdesk serve` processes on one database file and one
+//! Redis act as one system. The visitor is on node A (0) and the agent on node B (1) unless a
+//! test says otherwise. Needs Redis (`FRONTDESK_REDIS_URL`); without it each test prints why
+//! it skips, or fails when `FRONTDESK_REQUIRE_SERVICES=1`.
+
+use std::time::Duration;
+
+use harness::*;
+use serde_json::{json, Value};
+use shared::visitor::{ClientFrame, ServerFrame};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-under-test");
+/// Short timings so failures of a node and the offline grace show within a test.
+const FAST: &[&str] = &[
+    "--node-heartbeat-ms",
+    "200",
+    "--node-timeout-ms",
+    "1500",
+    "--agent-offline-grace-ms",
+    "500",
+    "--ping-interval-ms",
+    "300",
+];
+
+async fn two_nodes(test: &str) -> Option<Cluster> {
+    let redis = redis_url(test)?;
+    Some(Cluster::start(BIN, 2, &redis, FAST).await)
+}
+
+/// The next live message with a sequence number above `after` (a tab also gets its own
+/// messages back after their ack; those are skipped here).
+async fn msg_after(s: &mut Session, after: u64) -> shared::visitor::ChatMessage {
+    loop {
+        let m = s.client.next_msg().await;
+        if m.seq.0 > after {
+            return m;
+        }
+    }
+}
+
+/// Whether the agent is typing, from the next typing notice (messages, acks, queue skipped).
+async fn next_typing(s: &mut Session) -> bool {
+    loop {
+        match s.client.recv().await {
+            ServerFrame::Typing { typing } => return typing,
+            ServerFrame::Msg(_) | ServerFrame::Ack { .. } | ServerFrame::Queue { .. } => continue,
+            other => panic!("expected typing, got {other:?}"),
+        }
+    }
+}
+
+fn gid_of(push: &Value) -> String {
+    push["data"]["gid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no gid in {push}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn messages_tabs_resume_and_typing_across_nodes() {
+    let Some(c) = two_nodes("cluster::messages_tabs_resume_and_typing_across_nodes").await else {
+        return;
+    };
+    c.agent("bea@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "bea@b").await;
+    let (a, b) = (c.node(0), c.node(1));
+
+    // Visitor on A, agent on B.
+    let mut tab_a = VisitorClient::fresh(&a.ws, &c.site.sysnum).await;
+    tab_a.client.send_text("v1", "hello from A").await;
+    assert_eq!(tab_a.client.ack("v1").await.0, 1);
+    let push = agent.push(32399).await;
+    assert_eq!(push["data"]["message_info"]["msg"], "hello from A");
+    let gid = gid_of(&push);
+    let token = tab_a.client.token.clone();
+
+    // A second tab of the same visitor on B sees the backlog.
+    let mut tab_b = VisitorClient::hello(&b.ws, hello(&c.site.sysnum, Some(&token), 0))
+        .await
+        .expect("welcome");
+    assert_eq!(tab_b.replay.len(), 1);
+    assert_eq!(tab_b.client.visitor_id, gid);
+
+    // The agent answers on B: both tabs get it live.
+    let r = agent
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "hi, agent here"}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    for tab in [&mut tab_a, &mut tab_b] {
+        let m = msg_after(tab, 1).await;
+        assert_eq!((m.seq.0, m.body.as_str()), (2, "hi, agent here"));
+    }
+
+    // The tab on B writes: the tab on A and the agent see it.
+    tab_b.client.send_text("v2", "from tab B").await;
+    assert_eq!(tab_b.client.ack("v2").await.0, 3);
+    let m = msg_after(&mut tab_a, 2).await;
+    assert_eq!((m.seq.0, m.body.as_str()), (3, "from tab B"));
+    let push = agent.push(32399).await;
+    assert_eq!(push["data"]["message_info"]["msg"], "from tab B");
+
+    // Typing, both ways across nodes.
+    let r = agent
+        .request(json!({"api_key": 32700, "gid": gid, "status": 1}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert!(next_typing(&mut tab_a).await);
+    send_frame(&mut tab_a.client.ws, &ClientFrame::Typing { typing: true }).await;
+    let t = agent.push(32799).await;
+    assert_eq!(
+        (t["data"]["gid"].as_str(), t["data"]["status"].as_u64()),
+        (Some(gid.as_str()), Some(1))
+    );
+
+    // Resume on the other node from seq 2: only seq 3 is replayed.
+    drop(tab_a);
+    let resumed = VisitorClient::hello(&b.ws, hello(&c.site.sysnum, Some(&token), 2))
+        .await
+        .expect("welcome");
+    let seqs: Vec<u64> = resumed.replay.iter().map(|m| m.seq.0).collect();
+    assert_eq!(seqs, vec![3]);
+}
+
+#[tokio::test]
+async fn a_pending_visitors_tab_on_another_node_follows_the_first_message() {
+    let Some(c) = two_nodes("cluster::a_pending_visitors_tab_on_another_node_follows").await else {
+        return;
+    };
+    let (a, b) = (c.node(0), c.node(1));
+    let mut tab_a = VisitorClient::fresh(&a.ws, &c.site.sysnum).await;
+    assert_eq!(
+        tab_a.client.visitor_id, "",
+        "pending until the first message"
+    );
+    let token = tab_a.client.token.clone();
+    let mut tab_b = VisitorClient::hello(&b.ws, hello(&c.site.sysnum, Some(&token), 0))
+        .await
+        .expect("welcome");
+    assert_eq!(tab_b.client.visitor_id, "");
+    tab_a.client.send_text("p1", "first words").await;
+    tab_a.client.ack("p1").await;
+    let m = tab_b.client.next_msg().await;
+    assert_eq!((m.seq.0, m.body.as_str()), (1, "first words"));
+}
+
+#[tokio::test]
+async fn queue_positions_and_32399_while_waiting_cross_nodes() {
+    let Some(c) = two_nodes("cluster::queue_positions_and_32399_while_waiting").await else {
+        return;
+    };
+    c.agent("solo@b", 1).await;
+    let (mut agent, _) = c.agent_on(1, "solo@b").await;
+    let a = c.node(0);
+
+    let mut v1 = VisitorClient::fresh(&a.ws, &c.site.sysnum).await;
+    v1.client.send_text("a", "first").await;
+    v1.client.ack("a").await;
+    let gid1 = gid_of(&agent.push(32399).await);
+
+    // The agent is full: the second visitor (on A) waits, sees their place, and the agent on
+    // B is told about the waiting visitor's message.
+    let mut v2 = VisitorClient::fresh(&a.ws, &c.site.sysnum).await;
+    v2.client.send_text("b", "second").await;
+    v2.client.ack("b").await;
+    assert_eq!(v2.client.queue_position().await, 1);
+    let waiting = agent.push(32399).await;
+    let gid2 = gid_of(&waiting);
+    assert_ne!(gid1, gid2);
+
+    // The agent ends the first chat on B: the waiter is served and told so on A.
+    let r = agent.request(json!({"api_key": 32600, "gid": gid1})).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let t = agent.push(32401).await;
+    assert_eq!(gid_of(&t), gid2);
+    assert_eq!(v2.client.queue_position().await, 0);
+}
+
+#[tokio::test]
+async fn suspend_online_lists_and_transfer_across_nodes() {
+    let Some(c) = two_nodes("cluster::suspend_online_lists_and_transfer").await else {
+        return;
+    };
+    // yan is created first (lowest kf_id: routing's tie-break would pick her).
+    c.agent("yan@b", 5).await;
+    c.agent("xu@a", 5).await;
+    let (mut yan, ylogin) = c.agent_on(1, "yan@b").await;
+    let (mut xu, xlogin) = c.agent_on(0, "xu@a").await;
+    let yix = ylogin["data"]["ix"].as_str().unwrap().to_owned();
+    let xix = xlogin["data"]["ix"].as_str().unwrap().to_owned();
+    assert_ne!(xix, yix, "ix unique across nodes");
+
+    // yan suspends on B; routing on A must see it.
+    let r = yan.request(json!({"api_key": 32500, "status": 1})).await;
+    assert_eq!(r["code"], 200);
+    let mut v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    v.client.send_text("m", "need help").await;
+    v.client.ack("m").await;
+    let push = xu.push(32399).await;
+    let gid = gid_of(&push);
+
+    // 33000 on A lists both nodes' connections with live accepted_case and status.
+    let list = xu.request(json!({"api_key": 33000})).await;
+    assert_eq!(list["data"][&xix]["accepted_case"], 1, "{list}");
+    assert_eq!(list["data"][&xix]["status"], 1);
+    assert_eq!(list["data"][&yix]["status"], 2, "{list}");
+    assert_eq!(list["data"][&yix]["accepted_case"], 0);
+    let list_b = yan.request(json!({"api_key": 33000})).await;
+    assert_eq!(list_b["data"], list["data"], "every node lists the same");
+
+    // getonlinekflist on B: xu online (not suspended) with one case; yan suspended, absent.
+    let tok: Value = reqwest::get(format!(
+        "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        c.node(1).http,
+        c.site.appid,
+        c.site.secret
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let at = tok["access_token"].as_str().expect("token").to_owned();
+    let online: Value = reqwest::get(format!(
+        "{}/cgi-bin/customservice/getonlinekflist?access_token={at}",
+        c.node(1).http
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let l = online["kf_online_list"].as_array().expect("list");
+    assert_eq!(l.len(), 1, "{online}");
+    assert_eq!(l[0]["kf_account"], "xu@a");
+    assert_eq!(l[0]["accepted_case"], 1);
+
+    // xu (on A) transfers the visitor to yan's connection on B.
+    let r = xu
+        .request(json!({"api_key": 32400, "gid": gid, "aix": yix}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    let done = xu.push(32402).await;
+    assert_eq!(done["data"]["to_ix"], yix.as_str());
+    let got = yan.push(32401).await;
+    assert_eq!(gid_of(&got), gid);
+    assert_eq!(got["data"]["from_ix"], xix.as_str());
+    // The visitor on A sees the transfer line, and yan can answer.
+    let line = msg_after(&mut v, 1).await;
+    assert!(line.body.contains("yan@b"), "{line:?}");
+    let r = yan
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "yan here"}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(msg_after(&mut v, 2).await.body, "yan here");
+}
+
+#[tokio::test]
+async fn revoking_an_agent_closes_its_socket_on_another_node() {
+    let Some(c) = two_nodes("cluster::revoking_an_agent_closes_its_socket").await else {
+        return;
+    };
+    c.agent("rev@b", 5).await;
+    c.agent("dis@a", 5).await;
+    let (mut rev, _) = c.agent_on(1, "rev@b").await;
+    let (mut dis, _) = c.agent_on(0, "dis@a").await;
+    let db = c.db().await;
+    frontdesk_server::admin::revoke_agent(&db, "rev@b")
+        .await
+        .unwrap();
+    frontdesk_server::admin::set_agent_disabled(&db, "dis@a", true)
+        .await
+        .unwrap();
+    db.close().await;
+    for agent in [&mut rev, &mut dis] {
+        let bye = loop {
+            match next_text(&mut agent.ws).await {
+                Next::Text(t) => {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["code"] == -9999 {
+                        break v;
+                    }
+                }
+                Next::Closed => panic!("closed without -9999"),
+            }
+        };
+        assert_eq!(bye["api_key"], 31000);
+        assert!(matches!(next_text(&mut agent.ws).await, Next::Closed));
+    }
+}
+
+#[tokio::test]
+async fn a_killed_nodes_agent_goes_offline_and_its_waiting_visitor_is_served_elsewhere() {
+    let Some(mut c) = two_nodes("cluster::a_killed_nodes_agent_goes_offline").await else {
+        return;
+    };
+    c.agent("gone@b", 5).await;
+    c.agent("stays@a", 5).await;
+    let (mut gone, _) = c.agent_on(1, "gone@b").await;
+    let mut v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    v.client.send_text("q", "unanswered question").await;
+    v.client.ack("q").await;
+    let gid = gid_of(&gone.push(32399).await);
+    let (mut stays, _) = c.agent_on(0, "stays@a").await;
+
+    // Node B dies with its agent's socket; nobody closes anything.
+    c.kill9(1).await;
+    // After the node timeout and the offline grace, the sweep (whichever node holds its
+    // lease) re-queues the unanswered visitor and the agent on A is handed them.
+    let t = tokio::time::timeout(Duration::from_secs(15), stays.push(32401))
+        .await
+        .expect("the visitor was handed over");
+    assert_eq!(gid_of(&t), gid);
+    let list = stays.request(json!({"api_key": 33000})).await;
+    assert_eq!(
+        list["data"].as_object().map(|m| m.len()),
+        Some(1),
+        "only the live node's agent is listed: {list}"
+    );
+    let r = stays
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "I can help"}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(msg_after(&mut v, 1).await.body, "I can help");
+}
