@@ -13,8 +13,11 @@
 // Clients spread over 127.0.0.2-127.0.0.254 as source addresses so per-IP connection limits
 // (which exist to stop one abuser) do not throttle the run. Bounded: BENCH_TIMEOUT seconds in
 // all (default 280), after which everything is killed. Scale down with the BENCH_* variables;
-// BENCH_ONLY=frontdesk|socketio runs one side. This is a benchmark, never a test: it prints
-// numbers and asserts nothing about them.
+// BENCH_ONLY=frontdesk|socketio|frontdesk-2 runs one side. With FRONTDESK_REDIS_URL set (see
+// scripts/services.sh) the same run also measures Frontdesk on two nodes ("frontdesk-2": two
+// `frontdesk serve` processes on one database and that Redis, visitors on node A, agents on
+// node B; RSS and CPU are the sum of both processes). This is a benchmark, never a test: it
+// prints numbers and asserts nothing about them.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -32,6 +35,7 @@ const PAIRS = env("BENCH_PAIRS", 50);
 const SECONDS = env("BENCH_SECONDS", 10);
 const TIMEOUT = env("BENCH_TIMEOUT", 280);
 const ONLY = process.env.BENCH_ONLY || "";
+const REDIS = process.env.FRONTDESK_REDIS_URL || "";
 const FD_BIN = process.env.FRONTDESK_BIN || join(HERE, "..", "target", "release", "frontdesk");
 const CONNECT_PARALLEL = 200;
 const PASSWORD = "bench-password-1";
@@ -56,10 +60,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const srcAddr = (i) => `127.0.0.${2 + (i % 253)}`;
 
 function rssKb(pid) {
+  if (Array.isArray(pid)) return pid.reduce((a, p) => a + rssKb(p), 0);
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
   return m ? Number(m[1]) : NaN;
 }
 function cpuSeconds(pid) {
+  if (Array.isArray(pid)) return pid.reduce((a, p) => a + cpuSeconds(p), 0);
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
@@ -113,7 +119,12 @@ function openWs(url, i, onMessage) {
 // ----- Frontdesk ------------------------------------------------------------------------
 
 class Frontdesk {
-  name = "frontdesk";
+  /** `nodes` > 1: that many processes on one database and Redis; visitors use the first,
+   * agents the last. */
+  constructor(nodes = 1) {
+    this.nodes = nodes;
+    this.name = nodes === 1 ? "frontdesk" : `frontdesk-${nodes}`;
+  }
   async start() {
     this.dir = mkdtempSync(join(tmpdir(), "fd-bench-"));
     this.dbUrl = `sqlite://${join(this.dir, "fd.db")}`;
@@ -134,18 +145,27 @@ class Frontdesk {
     }
     if (help.includes("--max-conns-per-client")) flags.push("--max-conns-per-client", "100000");
     if (help.includes("--max-sockets-per-client")) flags.push("--max-sockets-per-client", "1000000");
-    this.proc = spawn(FD_BIN, ["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", this.dbUrl,
-      "--upload-dir", join(this.dir, "uploads"), ...flags], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, FRONTDESK_LOG: process.env.FRONTDESK_LOG || "warn" },
-    });
-    children.push(this.proc);
-    const m = await waitLine(this.proc, /listening on http:\/\/([\d.:]+)/, "frontdesk");
-    this.addr = m[1];
-    this.pid = this.proc.pid;
+    if (this.nodes > 1) flags.push("--redis-url", REDIS);
+    this.procs = [];
+    this.addrs = [];
+    for (let n = 0; n < this.nodes; n++) {
+      const proc = spawn(FD_BIN, ["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", this.dbUrl,
+        "--upload-dir", join(this.dir, "uploads"), ...flags], {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, FRONTDESK_REDIS_URL: "", FRONTDESK_LOG: process.env.FRONTDESK_LOG || "warn" },
+      });
+      children.push(proc);
+      const m = await waitLine(proc, /listening on http:\/\/([\d.:]+)/, "frontdesk");
+      this.procs.push(proc);
+      this.addrs.push(m[1]);
+    }
+    this.proc = this.procs[0];
+    this.addr = this.addrs[0];
+    this.agentAddr = this.addrs[this.nodes - 1];
+    this.pid = this.nodes === 1 ? this.proc.pid : this.procs.map((p) => p.pid);
   }
   async stop() {
-    this.proc.kill("SIGKILL");
+    for (const p of this.procs) p.kill("SIGKILL");
     await sleep(200);
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -170,7 +190,7 @@ class Frontdesk {
   async agent(i, onMsg) {
     const token = await new Promise((resolve, reject) => {
       const body = JSON.stringify({ account: `a${i}@bench`, password: PASSWORD });
-      const [host, port] = this.addr.split(":");
+      const [host, port] = this.agentAddr.split(":");
       const req = request({ host, port, path: "/api/agent/login", method: "POST", localAddress: srcAddr(i),
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
         let s = "";
@@ -182,7 +202,7 @@ class Frontdesk {
     });
     let resolve, reject;
     const loggedIn = new Promise((a, b) => ((resolve = a), (reject = b)));
-    const ws = await openWs(`ws://${this.addr}/ws/agent`, i, (ws, d) => {
+    const ws = await openWs(`ws://${this.agentAddr}/ws/agent`, i, (ws, d) => {
       const f = JSON.parse(d);
       if (f.api_key === 31000) (f.code === 200 ? resolve() : reject(new Error(`agent login: ${d}`)));
       else if (f.api_key === 32399 && onMsg) onMsg(f.data.message_info.msg, f.data.gid);
@@ -332,7 +352,10 @@ async function measure(target) {
 // ----- report ---------------------------------------------------------------------------
 
 const results = [];
-for (const t of [new SocketIo(), new Frontdesk()]) {
+const targets = [new SocketIo(), new Frontdesk()];
+if (REDIS) targets.push(new Frontdesk(2));
+else if (!ONLY || ONLY === "frontdesk-2") console.error("bench: FRONTDESK_REDIS_URL is unset: no two-node run");
+for (const t of targets) {
   if (ONLY && ONLY !== t.name) continue;
   console.error(`bench: ${t.name}: ${IDLE} idle visitors, then ${PAIRS} pairs over ${BG} idle for ${SECONDS} s`);
   try {
@@ -355,18 +378,22 @@ const rows = [
 ];
 const base = results.find((r) => r.name === "socket.io");
 const fd = results.find((r) => r.name === "frontdesk");
+const fd2 = results.find((r) => r.name === "frontdesk-2");
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`\n${IDLE} idle visitors; ${PAIRS} ping-pong pairs over ${BG} idle, ${SECONDS} s; loopback, ${
   readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm).length} cores`);
-console.log(`${pad("", 32)}${results.map((r) => pad(r.name, 20)).join("")}${base && fd ? "frontdesk / socket.io" : ""}`);
+console.log(`${pad("", 32)}${results.map((r) => pad(r.name, 20)).join("")}${base && fd ? pad("frontdesk / socket.io", 24) : ""}${
+  fd && fd2 ? "frontdesk-2 / frontdesk" : ""}`);
 for (const [label, show, ratio] of rows) {
   const cells = results.map((r) => pad(show(r), 20)).join("");
-  console.log(`${pad(label, 32)}${cells}${base && fd ? `${ratio(base, fd).toFixed(2)}x` : ""}`);
+  console.log(`${pad(label, 32)}${cells}${base && fd ? pad(`${ratio(base, fd).toFixed(2)}x`, 24) : ""}${
+    fd && fd2 ? `${ratio(fd, fd2).toFixed(2)}x` : ""}`);
 }
 for (const r of results) {
   console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s), ` +
     `${r.rss2} kB after ${r.cycled} of them disconnected and ${r.cycled} others connected; ` +
     `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s`);
 }
+if (fd2) console.log("  (frontdesk-2: two processes on one SQLite file and Redis; visitors on one, agents on the other)");
 if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery)");
 process.exit(0);

@@ -322,3 +322,400 @@ async fn a_killed_nodes_agent_goes_offline_and_its_waiting_visitor_is_served_els
     assert_eq!(r["code"], 200, "{r}");
     assert_eq!(msg_after(&mut v, 1).await.body, "I can help");
 }
+
+// ----- point 3: kill -9 of a node behind a load balancer -----------------------------------
+
+/// A real haproxy on loopback in front of `backends` (WebSocket-aware: HTTP mode, upgraded
+/// connections become tunnels), health-checking `/healthz` every 200 ms and re-dispatching a
+/// connection a dead backend refuses. Killed on drop.
+struct Haproxy {
+    _child: tokio::process::Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Haproxy {
+    async fn start(backends: &[String]) -> Haproxy {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut cfg = format!(
+            "global\n  maxconn 4096\n\
+             defaults\n  mode http\n  option redispatch\n  retries 3\n  timeout connect 1s\n  \
+             timeout client 30s\n  timeout server 30s\n  timeout tunnel 120s\n\
+             frontend fd\n  bind 127.0.0.1:{port}\n  default_backend nodes\n\
+             backend nodes\n  balance roundrobin\n  option httpchk GET /healthz\n"
+        );
+        for (i, b) in backends.iter().enumerate() {
+            let hostport = b.trim_start_matches("http://");
+            cfg.push_str(&format!(
+                "  server n{i} {hostport} check inter 200ms fall 1 rise 2\n"
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("haproxy.cfg");
+        std::fs::write(&path, cfg).unwrap();
+        let child = tokio::process::Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start haproxy (Debian's haproxy package)");
+        let addr = format!("127.0.0.1:{port}");
+        // Wait until it accepts and a backend answers.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(r) = reqwest::get(format!("http://{addr}/healthz")).await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "haproxy did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Haproxy {
+            _child: child,
+            addr,
+            _dir: dir,
+        }
+    }
+}
+
+/// What one visitor saw and was told.
+#[derive(Default)]
+struct VisitorLog {
+    token: Option<String>,
+    /// cmid → seq of every acked message.
+    acked: std::collections::BTreeMap<String, u64>,
+    /// Highest seq shown, in order; every shown seq once (a repeat is a duplicate).
+    shown_upto: u64,
+    duplicates_shown: u64,
+    gaps: u64,
+    reconnects: u64,
+}
+
+/// One visitor sending `n` messages through `lb`, reconnecting whenever its socket drops, and
+/// resending unacked messages with their `cmid` (as the chat page's outbox does).
+async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) -> VisitorLog {
+    use futures_util::{SinkExt, StreamExt};
+    use shared::visitor::{MsgKind, Send};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut log = VisitorLog::default();
+    let mut next = 0usize;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while log.acked.len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "visitor {idx} stuck"
+        );
+        let Ok((mut ws, _)) =
+            tokio_tungstenite::connect_async(format!("ws://{lb}/ws/visitor")).await
+        else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let h = hello(&sysnum, log.token.as_deref(), log.shown_upto);
+        if ws
+            .send(Message::text(
+                serde_json::to_string(&ClientFrame::Hello(h)).unwrap(),
+            ))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        // Unacked messages go again, with their cmid.
+        let resend: Vec<usize> = (0..next)
+            .filter(|i| !log.acked.contains_key(&format!("v{idx}m{i}")))
+            .collect();
+        let mut queue: std::collections::VecDeque<usize> = resend.into();
+        let mut tick = tokio::time::interval(Duration::from_millis(15));
+        'conn: loop {
+            tokio::select! {
+                f = ws.next() => {
+                    let Some(Ok(f)) = f else { break 'conn };
+                    let Message::Text(t) = f else { continue };
+                    match serde_json::from_str::<ServerFrame>(&t) {
+                        Ok(ServerFrame::Welcome { token, .. }) => log.token = Some(token),
+                        Ok(ServerFrame::Ack { cmid, seq, .. }) => {
+                            log.acked.insert(cmid.to_string(), seq.0);
+                        }
+                        Ok(ServerFrame::Msg(m)) => {
+                            if m.seq.0 <= log.shown_upto {
+                                log.duplicates_shown += 1;
+                            } else {
+                                if m.seq.0 != log.shown_upto + 1 {
+                                    log.gaps += 1;
+                                }
+                                log.shown_upto = m.seq.0;
+                            }
+                        }
+                        Ok(ServerFrame::Error { message, .. }) => panic!("visitor {idx}: {message}"),
+                        _ => {}
+                    }
+                    if log.acked.len() >= n { break 'conn; }
+                }
+                _ = tick.tick() => {
+                    if queue.is_empty() && next < n {
+                        queue.push_back(next);
+                        next += 1;
+                    }
+                    if let Some(i) = queue.pop_front() {
+                        let f = ClientFrame::Send(Send {
+                            cmid: cmid(&format!("v{idx}m{i}")),
+                            kind: MsgKind::Text,
+                            body: format!("visitor {idx} message {i}"),
+                        });
+                        if ws.send(Message::text(serde_json::to_string(&f).unwrap())).await.is_err() {
+                            break 'conn;
+                        }
+                    }
+                }
+            }
+        }
+        if log.acked.len() < n {
+            log.reconnects += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    log
+}
+
+/// An agent connected through the balancer that answers every visitor message it is told
+/// about, and logs in again whenever its socket drops. Returns the replies it got a `200` for.
+async fn agent_under_kill(
+    lb: String,
+    token: String,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<String>, u64) {
+    let mut acked = Vec::new();
+    let mut reconnects = 0;
+    while !*stop.borrow() {
+        let Ok((ws, _)) = tokio_tungstenite::connect_async(format!("ws://{lb}/ws/agent")).await
+        else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let mut a = AgentClient::from_ws(ws);
+        a.send_raw(&json!({"api_key": 31000, "call_type": 3, "token": token}).to_string())
+            .await;
+        let mut stop = stop.clone();
+        loop {
+            use futures_util::StreamExt;
+            let f = tokio::select! {
+                f = a.ws.next() => f,
+                _ = stop.changed() => return (acked, reconnects),
+            };
+            let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) = f else {
+                if matches!(f, Some(Ok(_))) {
+                    continue;
+                }
+                break;
+            };
+            let v: Value = serde_json::from_str(&t).unwrap();
+            match v["api_key"].as_i64() {
+                Some(32399) => {
+                    let gid = v["data"]["gid"].as_str().unwrap_or_default().to_owned();
+                    let msg = v["data"]["message_info"]["msg"]
+                        .as_str()
+                        .unwrap_or_default();
+                    let reply = format!("re: {msg}");
+                    a.send_raw(&json!({"api_key": 32300, "gid": gid, "msg": reply}).to_string())
+                        .await;
+                }
+                Some(32300) if v["code"] == 200 => {
+                    acked.push(
+                        v["data"]["message_info"]["msg"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        reconnects += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (acked, reconnects)
+}
+
+#[tokio::test]
+async fn kill_9_of_a_node_behind_haproxy_loses_and_duplicates_nothing() {
+    let Some(redis) = redis_url("cluster::kill_9_of_a_node_behind_haproxy") else {
+        return;
+    };
+    const VISITORS: usize = 12;
+    const N: usize = 40;
+    let flags = [
+        "--node-heartbeat-ms",
+        "200",
+        "--node-timeout-ms",
+        "1500",
+        "--agent-offline-grace-ms",
+        "10000",
+        "--visitor-burst",
+        "100000",
+        "--visitor-rate",
+        "100000",
+        "--client-msg-burst",
+        "100000",
+        "--client-msg-rate",
+        "100000",
+        "--client-new-visitor-burst",
+        "100000",
+    ];
+    let mut c = Cluster::start(BIN, 2, &redis, &flags).await;
+    c.agent("lb@agent", 1000).await;
+    let backends: Vec<String> = (0..2).map(|i| c.node(i).http.clone()).collect();
+    let lb = Haproxy::start(&backends).await;
+    let token = login(&format!("http://{}", lb.addr), "lb@agent", PASSWORD).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let agent = tokio::spawn(agent_under_kill(lb.addr.clone(), token, stop_rx));
+    // The agent is logged in (on whichever node the balancer chose) before traffic starts.
+    let db = c.db().await;
+    let site_id = c.site.business_id;
+    let agent_node = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(conn) = db.live_agent_conns(site_id, 0).await.unwrap().first() {
+                return conn.node_id;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the agent logged in");
+    db.close().await;
+    let visitors: Vec<_> = (0..VISITORS)
+        .map(|i| {
+            tokio::spawn(visitor_under_kill(
+                lb.addr.clone(),
+                c.site.sysnum.clone(),
+                i,
+                N,
+            ))
+        })
+        .collect();
+    // Under traffic, kill the node the agent's socket is on (visitors are spread over both).
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let mut victim = None;
+    for i in 0..2 {
+        let h: Value = reqwest::get(format!("{}/healthz", c.node(i).http))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if h["node"] == agent_node {
+            victim = Some(i);
+        }
+    }
+    let victim = victim.expect("the agent's node is one of the two");
+    c.kill9(victim).await;
+    let mut logs = Vec::new();
+    for v in visitors {
+        logs.push(v.await.expect("visitor task"));
+    }
+    // Let the agent answer what is left, then stop it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _ = stop_tx.send(true);
+    let (agent_acked, agent_reconnects) = agent.await.unwrap();
+
+    // The database, through the surviving node: each visitor's every acked message once, and
+    // every acked agent reply once.
+    let mut lost = 0usize;
+    let mut duplicated = 0usize;
+    let mut stored_replies: std::collections::BTreeMap<String, usize> = Default::default();
+    for (i, log) in logs.iter().enumerate() {
+        let s = VisitorClient::hello(
+            &format!("ws://{}", lb.addr),
+            hello(&c.site.sysnum, log.token.as_deref(), 0),
+        )
+        .await
+        .expect("welcome");
+        let mut cmids: std::collections::BTreeMap<String, usize> = Default::default();
+        for m in &s.replay {
+            if let Some(id) = &m.cmid {
+                *cmids.entry(id.to_string()).or_default() += 1;
+            } else if m.body.starts_with("re: ") {
+                *stored_replies.entry(m.body.clone()).or_default() += 1;
+            }
+        }
+        for k in 0..N {
+            match cmids.get(&format!("v{i}m{k}")) {
+                None => lost += 1,
+                Some(1) => {}
+                Some(_) => duplicated += 1,
+            }
+        }
+        let seqs: Vec<u64> = s.replay.iter().map(|m| m.seq.0).collect();
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "contiguous seq"
+        );
+        assert_eq!(
+            log.duplicates_shown, 0,
+            "visitor {i} was shown a message twice"
+        );
+        assert_eq!(log.gaps, 0, "visitor {i} was shown a gap");
+    }
+    for r in &agent_acked {
+        match stored_replies.get(r) {
+            None => lost += 1,
+            Some(1) => {}
+            Some(_) => duplicated += 1,
+        }
+    }
+    let reconnects: u64 = logs.iter().map(|l| l.reconnects).sum();
+    println!(
+        "kill -9 behind haproxy: {} visitor messages, {} agent replies acked; {reconnects} visitor \
+         and {agent_reconnects} agent reconnects; lost {lost}, duplicated {duplicated}",
+        VISITORS * N,
+        agent_acked.len()
+    );
+    assert_eq!((lost, duplicated), (0, 0));
+    assert!(reconnects > 0, "the kill must have cut some visitors off");
+    assert!(agent_reconnects > 0, "the kill must have cut the agent off");
+    drop(lb);
+}
+
+#[tokio::test]
+async fn an_upload_to_one_node_is_served_by_the_other() {
+    let Some(c) = two_nodes("cluster::an_upload_to_one_node_is_served_by_the_other").await else {
+        return;
+    };
+    c.agent("up@b", 5).await;
+    let token = login(&c.node(1).http, "up@b", PASSWORD).await;
+    // Several chunks' worth of text, so the stream back is pieced together from many rows.
+    let body: Vec<u8> = (0..700_000u32)
+        .map(|i| b"abcdefghij\n"[(i % 11) as usize])
+        .collect();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/files?name=notes.txt", c.node(1).http))
+        .header("authorization", format!("Bearer {token}"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let up: Value = r.json().await.unwrap();
+    let url = up["url"].as_str().unwrap();
+    let path = &url[url.find("/files/").unwrap()..];
+    // Node B is gone from the picture: node A serves it.
+    let got = reqwest::get(format!("{}{path}", c.node(0).http))
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+    let bytes = got.bytes().await.unwrap();
+    assert_eq!(bytes.len(), body.len());
+    assert!(bytes[..] == body[..], "same bytes");
+}

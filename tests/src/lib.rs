@@ -354,6 +354,14 @@ pub struct AgentClient {
 }
 
 impl AgentClient {
+    /// An agent client over an already open socket (not logged in).
+    pub fn from_ws(ws: Ws) -> AgentClient {
+        AgentClient {
+            ws,
+            pending: Vec::new(),
+        }
+    }
+
     pub async fn connect(ws_base: &str) -> AgentClient {
         AgentClient {
             ws: connect(&format!("{ws_base}/ws/agent")).await,

@@ -13,6 +13,8 @@
 mod agents;
 mod cluster;
 pub use cluster::{AgentConnRow, GoneAgent};
+mod file_chunks;
+pub use file_chunks::CHUNK;
 mod files;
 mod messages;
 mod writer;
