@@ -719,3 +719,72 @@ async fn an_upload_to_one_node_is_served_by_the_other() {
     assert_eq!(bytes.len(), body.len());
     assert!(bytes[..] == body[..], "same bytes");
 }
+
+/// A private `redis-server` on a fixed loopback port (so it can be restarted in place).
+async fn own_redis(port: u16) -> tokio::process::Child {
+    let child = tokio::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server (Debian's redis-server package)");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "redis-server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child
+}
+
+#[tokio::test]
+async fn a_tab_catches_up_what_the_bus_lost_while_redis_was_down() {
+    // Uses a Redis of its own (restarted below), but runs only where the services are.
+    if redis_url("cluster::a_tab_catches_up_what_the_bus_lost").is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = own_redis(port).await;
+    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    c.agent("bus@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "bus@b").await;
+    let mut tab = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    tab.client.send_text("one", "one").await;
+    tab.client.ack("one").await;
+    let gid = gid_of(&agent.push(32399).await);
+    let r = agent
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "two"}))
+        .await;
+    assert_eq!(r["code"], 200);
+    assert_eq!(msg_after(&mut tab, 1).await.body, "two");
+
+    // Redis dies: the agent's next message is stored and acked, but no note reaches node A.
+    redis.kill().await.unwrap();
+    let r = agent
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "three"}))
+        .await;
+    assert_eq!(r["code"], 200, "the database, not the bus, decides: {r}");
+    // Back again: the subscriber reconnects and every tab on A reads what it lacks.
+    let _redis = own_redis(port).await;
+    let m = tokio::time::timeout(Duration::from_secs(15), msg_after(&mut tab, 2))
+        .await
+        .expect("the tab caught up after the bus came back");
+    assert_eq!((m.seq.0, m.body.as_str()), (3, "three"));
+}
