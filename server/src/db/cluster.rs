@@ -7,8 +7,6 @@
 //! Written portably (numbered `$n` parameters, integer/text/blob columns only, no
 //! SQLite-only syntax) so the same text runs on PostgreSQL.
 
-use sqlx::Row;
-
 use super::{now_ms, random_hex, Db, DbResult};
 
 /// A live agent connection as every node sees it.
@@ -31,14 +29,17 @@ pub struct GoneAgent {
 
 const CONN_COLS: &str = "c.ix, c.node_id, c.agent_id, c.site_id, c.suspended";
 
-fn conn_from(r: &sqlx::sqlite::SqliteRow) -> DbResult<AgentConnRow> {
-    Ok(AgentConnRow {
-        ix: r.try_get(0)?,
-        node_id: r.try_get(1)?,
-        agent_id: r.try_get(2)?,
-        site_id: r.try_get(3)?,
-        suspended: r.try_get::<i64, _>(4)? != 0,
-    })
+/// A row of [`CONN_COLS`], read as plain integers (no driver row type).
+type ConnTuple = (i64, i64, i64, i64, i64);
+
+fn conn_from((ix, node_id, agent_id, site_id, suspended): ConnTuple) -> AgentConnRow {
+    AgentConnRow {
+        ix,
+        node_id,
+        agent_id,
+        site_id,
+        suspended: suspended != 0,
+    }
 }
 
 impl Db {
@@ -136,7 +137,7 @@ impl Db {
             Box::pin(async move {
                 sqlx::query(
                     "INSERT INTO agent_seen (agent_id, site_id, at)
-                     SELECT agent_id, site_id, $2 FROM agent_conns WHERE ix = $1
+                     SELECT agent_id, site_id, CAST($2 AS BIGINT) FROM agent_conns WHERE ix = $1
                      ON CONFLICT (agent_id) DO UPDATE SET at = excluded.at",
                 )
                 .bind(ix)
@@ -175,7 +176,7 @@ impl Db {
         site_id: i64,
         alive_since: i64,
     ) -> DbResult<Vec<AgentConnRow>> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<ConnTuple> = sqlx::query_as(&format!(
             "SELECT {CONN_COLS} FROM agent_conns c JOIN nodes n ON n.id = c.node_id
              WHERE c.site_id = $1 AND n.heartbeat_at >= $2 ORDER BY c.ix"
         ))
@@ -183,7 +184,7 @@ impl Db {
         .bind(alive_since)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(conn_from).collect()
+        Ok(rows.into_iter().map(conn_from).collect())
     }
 
     /// The live connection with this `ix`, on any node.
@@ -192,7 +193,7 @@ impl Db {
         ix: i64,
         alive_since: i64,
     ) -> DbResult<Option<AgentConnRow>> {
-        let row = sqlx::query(&format!(
+        let row: Option<ConnTuple> = sqlx::query_as(&format!(
             "SELECT {CONN_COLS} FROM agent_conns c JOIN nodes n ON n.id = c.node_id
              WHERE c.ix = $1 AND n.heartbeat_at >= $2"
         ))
@@ -200,7 +201,7 @@ impl Db {
         .bind(alive_since)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(conn_from).transpose()
+        Ok(row.map(conn_from))
     }
 
     /// Whether `agent_id` has a live connection on any node.
@@ -323,7 +324,7 @@ impl Db {
 async fn drop_node_rows(c: &mut super::writer::WriteConn, node_id: i64, at: i64) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO agent_seen (agent_id, site_id, at)
-         SELECT DISTINCT agent_id, site_id, $2 FROM agent_conns WHERE node_id = $1
+         SELECT DISTINCT agent_id, site_id, CAST($2 AS BIGINT) FROM agent_conns WHERE node_id = $1
          ON CONFLICT (agent_id) DO UPDATE SET at = excluded.at",
     )
     .bind(node_id)
