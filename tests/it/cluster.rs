@@ -788,3 +788,69 @@ async fn a_tab_catches_up_what_the_bus_lost_while_redis_was_down() {
         .expect("the tab caught up after the bus came back");
     assert_eq!((m.seq.0, m.body.as_str()), (3, "three"));
 }
+
+#[tokio::test]
+async fn the_offline_grace_survives_a_restart_of_the_only_node() {
+    // One node, no Redis: the grace is a database sweep, not a timer of the process.
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("fd.db");
+    let site = site_in_file(&db_path, "Restart grace").await;
+    {
+        let db = frontdesk_server::db::Db::open(&format!("sqlite://{}", db_path.display()))
+            .await
+            .unwrap();
+        for account in ["first@r", "second@r"] {
+            frontdesk_server::admin::create_agent(
+                &db,
+                frontdesk_server::admin::NewAgent {
+                    sysnum: &site.sysnum,
+                    account,
+                    nick: account,
+                    password: PASSWORD,
+                    groups: &[],
+                    max_chats: 5,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        db.close().await;
+    }
+    let flags = [
+        "--node-heartbeat-ms",
+        "200",
+        "--node-timeout-ms",
+        "1000",
+        "--agent-offline-grace-ms",
+        "1500",
+    ];
+    let env = [("FRONTDESK_REDIS_URL", "")];
+    let srv = ProcessServer::spawn_with_env(BIN, &db_path, &flags, &env).await;
+    let token = login(&srv.http, "first@r", PASSWORD).await;
+    let (mut first, _) = AgentClient::login(&srv.ws, &token).await;
+    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    v.client.send_text("q", "still there?").await;
+    v.client.ack("q").await;
+    let gid = gid_of(&first.push(32399).await);
+    let token_v = v.client.token.clone();
+    // The agent leaves; the process dies before the grace is over.
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    srv.kill9().await;
+
+    let srv = ProcessServer::spawn_with_env(BIN, &db_path, &flags, &env).await;
+    let token2 = login(&srv.http, "second@r", PASSWORD).await;
+    let (mut second, _) = AgentClient::login(&srv.ws, &token2).await;
+    let t = tokio::time::timeout(Duration::from_secs(15), second.push(32401))
+        .await
+        .expect("the restarted node released the visitor after the grace");
+    assert_eq!(gid_of(&t), gid);
+    let mut v = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&token_v), 1))
+        .await
+        .expect("welcome");
+    let r = second
+        .request(json!({"api_key": 32300, "gid": gid, "msg": "yes, me now"}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(msg_after(&mut v, 1).await.body, "yes, me now");
+}
