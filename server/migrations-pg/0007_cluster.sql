@@ -39,3 +39,11 @@ CREATE TABLE file_chunks (
     data    BYTEA NOT NULL,
     PRIMARY KEY (file_id, n)
 );
+-- Open chat tabs of a visitor per node (kept only with several nodes, --redis-url), so the
+-- agents' guest lists and pushes show "online" whichever node the tabs are on.
+CREATE TABLE visitor_tabs (
+    visitor_id BIGINT NOT NULL,
+    node_id    BIGINT NOT NULL,
+    tabs       BIGINT NOT NULL,
+    PRIMARY KEY (visitor_id, node_id)
+);

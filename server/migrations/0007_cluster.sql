@@ -39,3 +39,11 @@ CREATE TABLE file_chunks (
     data    BLOB NOT NULL,
     PRIMARY KEY (file_id, n)
 );
+-- Open chat tabs of a visitor per node (kept only with several nodes, --redis-url), so the
+-- agents' guest lists and pushes show "online" whichever node the tabs are on.
+CREATE TABLE visitor_tabs (
+    visitor_id INTEGER NOT NULL,
+    node_id    INTEGER NOT NULL,
+    tabs       INTEGER NOT NULL,
+    PRIMARY KEY (visitor_id, node_id)
+);

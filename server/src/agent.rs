@@ -368,8 +368,12 @@ async fn chat_list(
 ) -> DbResult<ListData> {
     let site = l.agent.site_id;
     let mut guest_list = BTreeMap::new();
+    // Tabs on other nodes count too.
+    let elsewhere = crate::cluster::site_visitors_online_elsewhere(state, site).await?;
     for g in state.db.guests_for_agent(site, l.agent.id).await? {
-        let g = routing::guest_entry_of(state, &g.visitor, g.last.as_ref(), g.unread);
+        let v = &g.visitor;
+        let online = state.hub.visitor_online(v.id) || elsewhere.contains(&v.id);
+        let g = routing::guest_entry_of(v, g.last.as_ref(), g.unread, online);
         guest_list.insert(g.gid.clone(), g);
     }
     let (is_refresh, refresh_token) = refresh.unwrap_or((0, String::new()));

@@ -37,6 +37,64 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Whether other nodes may share this database (the bus is Redis).
+    pub fn clustered(&self) -> bool {
+        self.config.redis_url.is_some()
+    }
+}
+
+/// Whether the visitor has a chat tab open on any node.
+pub async fn visitor_online(state: &AppState, visitor_id: i64) -> DbResult<bool> {
+    if state.hub.visitor_online(visitor_id) {
+        return Ok(true);
+    }
+    if !state.clustered() {
+        return Ok(false);
+    }
+    let node = state.node_id().await?;
+    state
+        .db
+        .visitor_online_elsewhere(visitor_id, node, state.alive_since())
+        .await
+}
+
+/// Visitors of a site with a tab open on another live node (none on a single node).
+pub async fn site_visitors_online_elsewhere(
+    state: &AppState,
+    site_id: i64,
+) -> DbResult<std::collections::HashSet<i64>> {
+    if !state.clustered() {
+        return Ok(Default::default());
+    }
+    let node = state.node_id().await?;
+    Ok(state
+        .db
+        .site_visitors_online_elsewhere(site_id, node, state.alive_since())
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A chat tab of the visitor opened (`true`) or closed on this node: recorded for the other
+/// nodes (`visitor_tabs`) when there are any; on one node the hub alone knows.
+pub async fn visitor_tab(state: &AppState, visitor_id: i64, open: bool) {
+    if !state.clustered() {
+        return;
+    }
+    let done = async {
+        let node = state.node_id().await?;
+        if open {
+            state.db.visitor_tab_opened(visitor_id, node).await
+        } else {
+            state.db.visitor_tab_closed(visitor_id, node).await
+        }
+    };
+    if let Err(e) = done.await {
+        tracing::warn!(error = %e, visitor_id, open, "recording a visitor tab failed");
+    }
+}
+
 /// How often the offline sweep runs: a quarter of the grace, between 100 ms and 2 s.
 pub fn sweep_interval(grace: Duration) -> Duration {
     (grace / 4).clamp(Duration::from_millis(100), Duration::from_secs(2))

@@ -216,6 +216,11 @@ where
         }
     }
 
+    // This tab counts as the visitor being online, for agents on every node.
+    let mut present = visitor.as_ref().map(|v| v.id);
+    if let Some(id) = present {
+        crate::cluster::visitor_tab(&state, id, true).await;
+    }
     let mut shutdown = state.shutdown.clone();
     let mut ping = tokio::time::interval(state.config.ping_interval);
     ping.tick().await;
@@ -236,6 +241,8 @@ where
                             if let Some(p) = pending.take() {
                                 p.announce(v.id);
                             }
+                            crate::cluster::visitor_tab(&state, v.id, true).await;
+                            present = Some(v.id);
                             visitor = Some(v);
                         }
                         Box::pin(on_text(&state, &site, visitor.as_ref(), text.as_str(), &mut out)).await
@@ -251,6 +258,8 @@ where
                 pending = None;
                 let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
                 let Some(v) = found else { break };
+                crate::cluster::visitor_tab(&state, v.id, true).await;
+                present = Some(v.id);
                 visitor = Some(v);
             }
             live = next_event(&mut sub), if sub.is_some() => {
@@ -287,6 +296,9 @@ where
                 break;
             }
         }
+    }
+    if let Some(id) = present {
+        crate::cluster::visitor_tab(&state, id, false).await;
     }
     tracing::info!("visitor disconnected");
 }

@@ -854,3 +854,34 @@ async fn the_offline_grace_survives_a_restart_of_the_only_node() {
     assert_eq!(r["code"], 200, "{r}");
     assert_eq!(msg_after(&mut v, 1).await.body, "yes, me now");
 }
+
+#[tokio::test]
+async fn a_visitor_with_tabs_on_another_node_is_online_in_the_agents_list() {
+    let Some(c) = two_nodes("cluster::a_visitor_with_tabs_on_another_node_is_online").await else {
+        return;
+    };
+    c.agent("list@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "list@b").await;
+    let mut v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    v.client.send_text("x", "am I online?").await;
+    v.client.ack("x").await;
+    let gid = gid_of(&agent.push(32399).await);
+    let state = |l: &Value| {
+        l["data"]["guest_list"][&gid]["state"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let l = agent.request(json!({"api_key": 32000})).await;
+    assert_eq!(state(&l).as_deref(), Some("online"), "{l}");
+    // The tab closes: offline once node A has recorded it.
+    drop(v);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let l = agent.request(json!({"api_key": 32000})).await;
+        if state(&l).as_deref() == Some("offline") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still online: {l}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

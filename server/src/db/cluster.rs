@@ -1,5 +1,6 @@
 //! Shared state of a cluster (issue 7): nodes and their heartbeats, logged-in agent
-//! connections (`ix`, presence, `suspended`), when an agent was last seen, leases for periodic
+//! connections (`ix`, presence, `suspended`), when an agent was last seen, visitors' open tabs
+//! per node, leases for periodic
 //! jobs one node runs at a time, and the bus channel's name. Every `frontdesk serve` process
 //! of one database reads and writes the same rows, so routing, `33000`, `getonlinekflist` and
 //! transfers see every node's agents.
@@ -296,6 +297,86 @@ impl Db {
             .collect())
     }
 
+    /// A chat tab of the visitor opened on `node_id`.
+    pub async fn visitor_tab_opened(&self, visitor_id: i64, node_id: i64) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO visitor_tabs (visitor_id, node_id, tabs) VALUES ($1, $2, 1)
+                     ON CONFLICT (visitor_id, node_id) DO UPDATE SET tabs = visitor_tabs.tabs + 1",
+                )
+                .bind(visitor_id)
+                .bind(node_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A chat tab of the visitor on `node_id` closed.
+    pub async fn visitor_tab_closed(&self, visitor_id: i64, node_id: i64) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE visitor_tabs SET tabs = tabs - 1 WHERE visitor_id = $1 AND node_id = $2",
+                )
+                .bind(visitor_id)
+                .bind(node_id)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM visitor_tabs WHERE visitor_id = $1 AND node_id = $2 AND tabs <= 0",
+                )
+                .bind(visitor_id)
+                .bind(node_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Visitors of `site_id` with a chat tab open on a live node other than `node_id`.
+    pub async fn site_visitors_online_elsewhere(
+        &self,
+        site_id: i64,
+        node_id: i64,
+        alive_since: i64,
+    ) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT t.visitor_id FROM visitor_tabs t
+             JOIN nodes n ON n.id = t.node_id JOIN visitors v ON v.id = t.visitor_id
+             WHERE v.site_id = $1 AND t.node_id <> $2 AND n.heartbeat_at >= $3",
+        )
+        .bind(site_id)
+        .bind(node_id)
+        .bind(alive_since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Whether the visitor has a chat tab open on a live node other than `node_id`.
+    pub async fn visitor_online_elsewhere(
+        &self,
+        visitor_id: i64,
+        node_id: i64,
+        alive_since: i64,
+    ) -> DbResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM visitor_tabs t JOIN nodes n ON n.id = t.node_id
+             WHERE t.visitor_id = $1 AND t.node_id <> $2 AND n.heartbeat_at >= $3",
+        )
+        .bind(visitor_id)
+        .bind(node_id)
+        .bind(alive_since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The name of this database's bus channel (a random id kept in `settings`), so clusters
     /// on different databases that share a Redis never hear each other.
     pub async fn cluster_id(&self) -> DbResult<String> {
@@ -332,6 +413,10 @@ async fn drop_node_rows(c: &mut super::writer::WriteConn, node_id: i64, at: i64)
     .execute(&mut *c)
     .await?;
     sqlx::query("DELETE FROM agent_conns WHERE node_id = $1")
+        .bind(node_id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM visitor_tabs WHERE node_id = $1")
         .bind(node_id)
         .execute(&mut *c)
         .await?;
