@@ -793,10 +793,10 @@ async fn a_tab_catches_up_what_the_bus_lost_while_redis_was_down() {
 async fn the_offline_grace_survives_a_restart_of_the_only_node() {
     // One node, no Redis: the grace is a database sweep, not a timer of the process.
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("fd.db");
-    let site = site_in_file(&db_path, "Restart grace").await;
-    {
-        let db = frontdesk_server::db::Db::open(&format!("sqlite://{}", db_path.display()))
+    let db_url = format!("sqlite://{}", dir.path().join("fd.db").display());
+    let site = {
+        let db = frontdesk_server::db::Db::open(&db_url).await.unwrap();
+        let site = frontdesk_server::admin::create_site(&db, "Restart grace")
             .await
             .unwrap();
         for account in ["first@r", "second@r"] {
@@ -815,7 +815,8 @@ async fn the_offline_grace_survives_a_restart_of_the_only_node() {
             .unwrap();
         }
         db.close().await;
-    }
+        site
+    };
     let flags = [
         "--node-heartbeat-ms",
         "200",
@@ -825,7 +826,7 @@ async fn the_offline_grace_survives_a_restart_of_the_only_node() {
         "1500",
     ];
     let env = [("FRONTDESK_REDIS_URL", "")];
-    let srv = ProcessServer::spawn_with_env(BIN, &db_path, &flags, &env).await;
+    let srv = ProcessServer::spawn_url(BIN, &db_url, &flags, &env).await;
     let token = login(&srv.http, "first@r", PASSWORD).await;
     let (mut first, _) = AgentClient::login(&srv.ws, &token).await;
     let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
@@ -838,7 +839,7 @@ async fn the_offline_grace_survives_a_restart_of_the_only_node() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     srv.kill9().await;
 
-    let srv = ProcessServer::spawn_with_env(BIN, &db_path, &flags, &env).await;
+    let srv = ProcessServer::spawn_url(BIN, &db_url, &flags, &env).await;
     let token2 = login(&srv.http, "second@r", PASSWORD).await;
     let (mut second, _) = AgentClient::login(&srv.ws, &token2).await;
     let t = tokio::time::timeout(Duration::from_secs(15), second.push(32401))

@@ -546,11 +546,13 @@ pub fn redis_url(test: &str) -> Option<String> {
     }
 }
 
-/// Several real `frontdesk serve` processes (nodes) over one database file and one Redis:
-/// one cluster. Node `i` is `nodes[i]` (`None` once killed).
+/// Several real `frontdesk serve` processes (nodes) over one database and one Redis: one
+/// cluster. Node `i` is `nodes[i]` (`None` once killed). The database is `db_url` (a SQLite
+/// file in `dir`; on the PostgreSQL layer, take the URL of a test database instead: nothing
+/// else here depends on the backend).
 pub struct Cluster {
     pub dir: tempfile::TempDir,
-    pub db_path: std::path::PathBuf,
+    pub db_url: String,
     pub site: SiteCreated,
     pub nodes: Vec<Option<ProcessServer>>,
     bin: String,
@@ -562,13 +564,15 @@ impl Cluster {
     /// database holding one site.
     pub async fn start(bin: &str, n: usize, redis: &str, extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db_path = dir.path().join("fd.db");
-        let site = site_in_file(&db_path, "Cluster").await;
+        let db_url = format!("sqlite://{}", dir.path().join("fd.db").display());
+        let db = Db::open(&db_url).await.expect("open db");
+        let site = admin::create_site(&db, "Cluster").await.expect("site");
+        db.close().await;
         let mut args: Vec<String> = vec!["--redis-url".into(), redis.into()];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut c = Cluster {
             dir,
-            db_path,
+            db_url,
             site,
             nodes: Vec::new(),
             bin: bin.to_owned(),
@@ -586,7 +590,7 @@ impl Cluster {
         let mut args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let uploads = uploads.display().to_string();
         args.extend(["--upload-dir", &uploads]);
-        let node = ProcessServer::spawn(&self.bin, &self.db_path, &args).await;
+        let node = ProcessServer::spawn_url(&self.bin, &self.db_url, &args, &[]).await;
         self.nodes.push(Some(node));
         self.nodes.len() - 1
     }
@@ -605,9 +609,7 @@ impl Cluster {
 
     /// A handle on the cluster's database, for admin actions made "from another process".
     pub async fn db(&self) -> Db {
-        Db::open(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("open db")
+        Db::open(&self.db_url).await.expect("open db")
     }
 
     /// Creates an agent of the cluster's site (at most `max_chats` visitors).
@@ -633,5 +635,46 @@ impl Cluster {
     pub async fn agent_on(&self, i: usize, account: &str) -> (AgentClient, Value) {
         let token = login(&self.node(i).http, account, PASSWORD).await;
         AgentClient::login(&self.node(i).ws, &token).await
+    }
+}
+
+impl ProcessServer {
+    /// Starts `bin serve --addr 127.0.0.1:0` over the database at `db_url` (any backend the
+    /// binary takes) with `extra` flags and `env`, and waits for its listening line.
+    pub async fn spawn_url(
+        bin: &str,
+        db_url: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> ProcessServer {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(bin)
+            .args(["serve", "--addr", "127.0.0.1:0", "--no-demo"])
+            .args(["--database-url", db_url])
+            .args(extra)
+            .envs(env.iter().copied())
+            .env("FRONTDESK_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(a) = line.strip_prefix("frontdesk listening on http://") {
+                    return a.trim().to_owned();
+                }
+            }
+            panic!("server exited before listening")
+        })
+        .await
+        .expect("server did not start in time");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ProcessServer {
+            child,
+            http: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+        }
     }
 }
