@@ -13,10 +13,14 @@
 // Clients spread over 127.0.0.2-127.0.0.254 as source addresses so per-IP connection limits
 // (which exist to stop one abuser) do not throttle the run. Bounded: BENCH_TIMEOUT seconds in
 // all (default 280), after which everything is killed. Scale down with the BENCH_* variables;
-// BENCH_ONLY=frontdesk|frontdesk-pg|socket.io runs one side. With
+// BENCH_ONLY=frontdesk|frontdesk-pg|frontdesk-pg-2|frontdesk-2|socket.io runs one side. With
 // BENCH_DATABASE_URL=postgres://USER@HOST:PORT/DB Frontdesk also runs on PostgreSQL in the same
 // run ("frontdesk-pg", a fresh database created with psql and dropped after; the PostgreSQL
 // server's own CPU and memory are not in its numbers — they are the server process's only).
+// With FRONTDESK_REDIS_URL set (see scripts/services.sh) the same run also measures Frontdesk
+// on two nodes: two `frontdesk serve` processes on one database and that Redis, visitors on
+// node A, agents on node B, RSS and CPU summed over both ("frontdesk-pg-2" on PostgreSQL when
+// BENCH_DATABASE_URL is set, else "frontdesk-2" on one SQLite file).
 // This is a benchmark, never a test: it prints numbers and asserts nothing about them.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -35,8 +39,9 @@ const PAIRS = env("BENCH_PAIRS", 50);
 const SECONDS = env("BENCH_SECONDS", 10);
 const ONLY = process.env.BENCH_ONLY || "";
 const PG_URL = process.env.BENCH_DATABASE_URL || "";
+const REDIS = process.env.FRONTDESK_REDIS_URL || "";
 // 140 s per server measured.
-const TIMEOUT = env("BENCH_TIMEOUT", PG_URL ? 420 : 280);
+const TIMEOUT = env("BENCH_TIMEOUT", 140 + (PG_URL ? 140 : 0) + (REDIS ? 140 : 0) + 140);
 const FD_BIN = process.env.FRONTDESK_BIN || join(HERE, "..", "target", "release", "frontdesk");
 const CONNECT_PARALLEL = 200;
 const PASSWORD = "bench-password-1";
@@ -61,10 +66,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const srcAddr = (i) => `127.0.0.${2 + (i % 253)}`;
 
 function rssKb(pid) {
+  if (Array.isArray(pid)) return pid.reduce((a, p) => a + rssKb(p), 0);
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
   return m ? Number(m[1]) : NaN;
 }
 function cpuSeconds(pid) {
+  if (Array.isArray(pid)) return pid.reduce((a, p) => a + cpuSeconds(p), 0);
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
@@ -125,10 +132,13 @@ function withDatabase(url, name) {
 }
 
 class Frontdesk {
-  // pgUrl: run on a fresh database on this PostgreSQL server instead of a SQLite file.
-  constructor(pgUrl = "") {
+  /** pgUrl: run on a fresh database on this PostgreSQL server instead of a SQLite file.
+   * `nodes` > 1: that many processes on one database and Redis; visitors use the first,
+   * agents the last. */
+  constructor({ pgUrl = "", nodes = 1 } = {}) {
     this.pgUrl = pgUrl;
-    this.name = pgUrl ? "frontdesk-pg" : "frontdesk";
+    this.nodes = nodes;
+    this.name = (pgUrl ? "frontdesk-pg" : "frontdesk") + (nodes === 1 ? "" : `-${nodes}`);
   }
   async start() {
     this.dir = mkdtempSync(join(tmpdir(), "fd-bench-"));
@@ -156,18 +166,27 @@ class Frontdesk {
     }
     if (help.includes("--max-conns-per-client")) flags.push("--max-conns-per-client", "100000");
     if (help.includes("--max-sockets-per-client")) flags.push("--max-sockets-per-client", "1000000");
-    this.proc = spawn(FD_BIN, ["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", this.dbUrl,
-      "--upload-dir", join(this.dir, "uploads"), ...flags], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, FRONTDESK_LOG: process.env.FRONTDESK_LOG || "warn" },
-    });
-    children.push(this.proc);
-    const m = await waitLine(this.proc, /listening on http:\/\/([\d.:]+)/, "frontdesk");
-    this.addr = m[1];
-    this.pid = this.proc.pid;
+    if (this.nodes > 1) flags.push("--redis-url", REDIS);
+    this.procs = [];
+    this.addrs = [];
+    for (let n = 0; n < this.nodes; n++) {
+      const proc = spawn(FD_BIN, ["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", this.dbUrl,
+        "--upload-dir", join(this.dir, "uploads"), ...flags], {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, FRONTDESK_REDIS_URL: "", FRONTDESK_LOG: process.env.FRONTDESK_LOG || "warn" },
+      });
+      children.push(proc);
+      const m = await waitLine(proc, /listening on http:\/\/([\d.:]+)/, "frontdesk");
+      this.procs.push(proc);
+      this.addrs.push(m[1]);
+    }
+    this.proc = this.procs[0];
+    this.addr = this.addrs[0];
+    this.agentAddr = this.addrs[this.nodes - 1];
+    this.pid = this.nodes === 1 ? this.proc.pid : this.procs.map((p) => p.pid);
   }
   async stop() {
-    this.proc.kill("SIGKILL");
+    for (const p of this.procs) p.kill("SIGKILL");
     await sleep(200);
     rmSync(this.dir, { recursive: true, force: true });
     if (this.pgDb) {
@@ -199,7 +218,7 @@ class Frontdesk {
   async agent(i, onMsg) {
     const token = await new Promise((resolve, reject) => {
       const body = JSON.stringify({ account: `a${i}@bench`, password: PASSWORD });
-      const [host, port] = this.addr.split(":");
+      const [host, port] = this.agentAddr.split(":");
       const req = request({ host, port, path: "/api/agent/login", method: "POST", localAddress: srcAddr(i),
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
         let s = "";
@@ -211,7 +230,7 @@ class Frontdesk {
     });
     let resolve, reject;
     const loggedIn = new Promise((a, b) => ((resolve = a), (reject = b)));
-    const ws = await openWs(`ws://${this.addr}/ws/agent`, i, (ws, d) => {
+    const ws = await openWs(`ws://${this.agentAddr}/ws/agent`, i, (ws, d) => {
       const f = JSON.parse(d);
       if (f.api_key === 31000) (f.code === 200 ? resolve() : reject(new Error(`agent login: ${d}`)));
       else if (f.api_key === 32399 && onMsg) onMsg(f.data.message_info.msg, f.data.gid);
@@ -362,7 +381,9 @@ async function measure(target) {
 
 const results = [];
 const targets = [new SocketIo(), new Frontdesk()];
-if (PG_URL) targets.push(new Frontdesk(PG_URL));
+if (PG_URL) targets.push(new Frontdesk({ pgUrl: PG_URL }));
+if (REDIS) targets.push(new Frontdesk({ pgUrl: PG_URL, nodes: 2 }));
+else if (!ONLY || ONLY.endsWith("-2")) console.error("bench: FRONTDESK_REDIS_URL is unset: no two-node run");
 for (const t of targets) {
   if (ONLY && ONLY !== t.name) continue;
   console.error(`bench: ${t.name}: ${IDLE} idle visitors, then ${PAIRS} pairs over ${BG} idle for ${SECONDS} s`);
@@ -387,21 +408,25 @@ const rows = [
 const base = results.find((r) => r.name === "socket.io");
 const fds = results.filter((r) => r.name.startsWith("frontdesk"));
 const fd = fds[0];
+const one = results.find((r) => r.name === (PG_URL ? "frontdesk-pg" : "frontdesk"));
+const two = results.find((r) => r.name.endsWith("-2"));
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`\n${IDLE} idle visitors; ${PAIRS} ping-pong pairs over ${BG} idle, ${SECONDS} s; loopback, ${
   readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm).length} cores`);
 const ratios = base ? fds : [];
 console.log(`${pad("", 32)}${results.map((r) => pad(r.name, 20)).join("")}${
-  ratios.map((r) => pad(`${r.name} / socket.io`, 28)).join("")}`);
+  ratios.map((r) => pad(`${r.name} / socket.io`, 28)).join("")}${one && two ? `${two.name} / ${one.name}` : ""}`);
 for (const [label, show, ratio] of rows) {
   const cells = results.map((r) => pad(show(r), 20)).join("");
-  console.log(`${pad(label, 32)}${cells}${ratios.map((r) => pad(`${ratio(base, r).toFixed(2)}x`, 28)).join("")}`);
+  console.log(`${pad(label, 32)}${cells}${ratios.map((r) => pad(`${ratio(base, r).toFixed(2)}x`, 28)).join("")}${
+    one && two ? `${ratio(one, two).toFixed(2)}x` : ""}`);
 }
 for (const r of results) {
   console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s), ` +
     `${r.rss2} kB after ${r.cycled} of them disconnected and ${r.cycled} others connected; ` +
     `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s`);
 }
+if (two) console.log(`  (${two.name}: two processes on one ${PG_URL ? "PostgreSQL database" : "SQLite file"} and Redis; visitors on one, agents on the other)`);
 if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery" +
-  (fds.some((r) => r.name === "frontdesk-pg") ? "; frontdesk-pg: with synchronous_commit=on)" : ")"));
+  (fds.some((r) => r.name.startsWith("frontdesk-pg")) ? "; frontdesk-pg: with synchronous_commit=on)" : ")"));
 process.exit(0);

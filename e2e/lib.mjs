@@ -39,11 +39,12 @@ export function setupSite(db, name = 'E2E shop') {
 
 /** `frontdesk serve` as a child process. */
 export class Server {
-  static async start(db, port = 0) {
+  /** `extra`: more `serve` flags (e.g. `--redis-url` for a node of a cluster). */
+  static async start(db, port = 0, extra = []) {
     // Uploads go beside the database file, in its temp folder.
     const uploads = join(dirname(db.replace(/^sqlite:\/\//, '')), 'uploads');
     const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--database-url', db, '--no-demo',
-      '--web-dir', join(ROOT, 'dist'), '--public-dir', join(ROOT, 'public'), '--upload-dir', uploads],
+      '--web-dir', join(ROOT, 'dist'), '--public-dir', join(ROOT, 'public'), '--upload-dir', uploads, ...extra],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FRONTDESK_LOG: 'warn' } });
     const lines = createInterface({ input: child.stdout });
     const addr = await new Promise((resolve, reject) => {

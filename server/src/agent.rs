@@ -151,30 +151,19 @@ where
         }
     }
     if let Some(l) = login {
-        state.hub.unregister_agent(l.ix);
+        logout(&state, l.ix).await;
         tracing::info!(ix = l.ix, agent = l.agent.id, "agent disconnected");
-        if !state.hub.agent_online(l.agent.id) {
-            watch_offline(state.clone(), l.agent.site_id, l.agent.id);
-        }
     }
 }
 
-/// After an agent's last connection closed: if it has not come back within the grace
-/// period, it is offline and its visitors are released or re-queued.
-fn watch_offline(state: AppState, site_id: i64, agent_id: i64) {
-    tokio::spawn(async move {
-        let mut shutdown = state.shutdown.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(state.config.agent_offline_grace) => {}
-            _ = shutdown.changed() => return,
-        }
-        if state.hub.agent_online(agent_id) {
-            return;
-        }
-        if let Err(e) = routing::agent_gone(&state, site_id, agent_id).await {
-            tracing::error!(error = %e, agent_id, "releasing an offline agent's visitors failed");
-        }
-    });
+/// A logged-in connection ends: it leaves this node's hub and the shared presence. If it was
+/// the agent's last one anywhere, the offline sweep (`cluster`) releases its visitors once the
+/// grace has passed without a new connection.
+async fn logout(state: &AppState, ix: u64) {
+    state.hub.unregister_agent(ix);
+    if let Err(e) = state.db.remove_agent_conn(ix as i64).await {
+        tracing::warn!(error = %e, ix, "removing an agent connection's row failed");
+    }
 }
 
 /// Whether a logged-in connection may stay: its token is live, its agent enabled and not all
@@ -307,10 +296,15 @@ async fn do_login(
         (0, String::new(), tok.expires_at)
     };
     if let Some(old) = login.take() {
-        state.hub.unregister_agent(old.ix);
+        logout(state, old.ix).await;
     }
-    let (ix, rx) = state.hub.register_agent(agent.id, agent.site_id);
-    *queue = Some(rx);
+    // The `ix` is the connection's row: unique across nodes, seen by every node's routing.
+    let node = state.node_id().await?;
+    let ix = state
+        .db
+        .add_agent_conn(node, agent.id, agent.site_id)
+        .await? as u64;
+    *queue = Some(state.hub.register_agent(ix, agent.id, agent.site_id));
     tracing::info!(ix, agent = agent.id, "agent logged in");
     let token = if refresh_token.is_empty() {
         token.to_owned()
@@ -341,7 +335,12 @@ async fn admin_list(state: &AppState, site_id: i64) -> DbResult<BTreeMap<String,
         .map(|a| (a.id, a))
         .collect();
     let mut out = BTreeMap::new();
-    for c in state.hub.agent_conns(site_id) {
+    // Every node's connections (`db/cluster.rs`).
+    for c in state
+        .db
+        .live_agent_conns(site_id, state.alive_since())
+        .await?
+    {
         let Some(a) = agents.get(&c.agent_id).cloned() else {
             continue;
         };
@@ -369,8 +368,12 @@ async fn chat_list(
 ) -> DbResult<ListData> {
     let site = l.agent.site_id;
     let mut guest_list = BTreeMap::new();
+    // Tabs on other nodes count too.
+    let elsewhere = crate::cluster::site_visitors_online_elsewhere(state, site).await?;
     for g in state.db.guests_for_agent(site, l.agent.id).await? {
-        let g = routing::guest_entry_of(state, &g.visitor, g.last.as_ref(), g.unread);
+        let v = &g.visitor;
+        let online = state.hub.visitor_online(v.id) || elsewhere.contains(&v.id);
+        let g = routing::guest_entry_of(v, g.last.as_ref(), g.unread, online);
         guest_list.insert(g.gid.clone(), g);
     }
     let (is_refresh, refresh_token) = refresh.unwrap_or((0, String::new()));
@@ -580,7 +583,7 @@ async fn suspend(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFr
     let key = api::SUSPEND;
     match req.status.as_ref().and_then(|s| s.as_i64()) {
         Some(s @ (0 | 1)) => {
-            state.hub.set_suspended(l.ix, s == 1);
+            state.db.set_conn_suspended(l.ix as i64, s == 1).await?;
             if s == 0 {
                 routing::drain_queue(state, l.agent.site_id).await?;
             }
@@ -630,11 +633,12 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
     let Some(aix) = req.aix.as_ref().and_then(|a| a.non_zero()) else {
         return err(code::TRANSFER_AIX_MISSING, "aix not null");
     };
-    let target = aix
-        .parse::<u64>()
-        .ok()
-        .and_then(|ix| state.hub.agent_conn(ix))
-        .filter(|c| c.site_id == l.agent.site_id);
+    // The receiving connection may be on any node.
+    let target = match aix.parse::<i64>() {
+        Ok(ix) => state.db.live_agent_conn(ix, state.alive_since()).await?,
+        Err(_) => None,
+    }
+    .filter(|c| c.site_id == l.agent.site_id);
     let Some(target) = target else {
         return err(
             code::TRANSFER_AIX_OFFLINE,

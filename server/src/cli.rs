@@ -101,6 +101,27 @@ pub struct ServeArgs {
     /// (rate_limited, retried by the chat page) until someone is served.
     #[arg(long, env = "FRONTDESK_MAX_QUEUE", default_value_t = 200)]
     pub max_queue: usize,
+    /// Redis (`redis://host:port/`) for the bus between several `frontdesk serve` processes
+    /// on one database. Without it this process is the only node (in-process bus).
+    #[arg(long, env = "FRONTDESK_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// How often this node writes its heartbeat, in milliseconds.
+    #[arg(long, env = "FRONTDESK_NODE_HEARTBEAT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub node_heartbeat_ms: u64,
+    /// A node not heard from for this long (ms) is dead: its agent connections stop counting.
+    #[arg(long, env = "FRONTDESK_NODE_TIMEOUT_MS", default_value_t = 10000, value_parser = clap::value_parser!(u64).range(50..))]
+    pub node_timeout_ms: u64,
+    /// An agent with no connection on any node for this long (ms) is offline: its
+    /// unanswered visitors go back to the queue.
+    #[arg(
+        long,
+        env = "FRONTDESK_AGENT_OFFLINE_GRACE_MS",
+        default_value_t = 60000
+    )]
+    pub agent_offline_grace_ms: u64,
+    /// How often sockets are pinged and agent sockets re-check their token and account (ms).
+    #[arg(long, env = "FRONTDESK_PING_INTERVAL_MS", default_value_t = 25000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub ping_interval_ms: u64,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
@@ -421,6 +442,11 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     config.max_sockets_per_client = args.max_sockets_per_client.max(1);
     config.trusted_proxies = args.trusted_proxies;
     config.max_queue = args.max_queue.max(1);
+    config.redis_url = args.redis_url.filter(|u| !u.trim().is_empty());
+    config.node_heartbeat = Duration::from_millis(args.node_heartbeat_ms);
+    config.node_timeout = Duration::from_millis(args.node_timeout_ms);
+    config.agent_offline_grace = Duration::from_millis(args.agent_offline_grace_ms);
+    config.ping_interval = Duration::from_millis(args.ping_interval_ms);
     config.agent_origins = args
         .agent_origins
         .iter()

@@ -268,10 +268,12 @@ struct OnlineEntry {
 
 async fn getonlinekflist(State(state): State<AppState>, q: Params) -> Result<Json<Value>, WxError> {
     let site = authed_site(&state, &params(q)?).await?;
-    // An agent may have several connections; it is online if any is live and not suspended.
+    // An agent may have several connections, on any node; it is online if any is live and
+    // not suspended.
     let online: std::collections::BTreeSet<i64> = state
-        .hub
-        .agent_conns(site.id)
+        .db
+        .live_agent_conns(site.id, state.alive_since())
+        .await?
         .into_iter()
         .filter(|c| !c.suspended)
         .map(|c| c.agent_id)

@@ -10,7 +10,10 @@
 //!
 //! `GET /files/{id}/{name}` serves a file with its detected type, `nosniff`, a CSP that
 //! sandboxes it, and `Content-Disposition: attachment` unless it is one of the safe image
-//! types (shown inline). The 128-bit random id makes the URL a capability: whoever was sent
+//! types (shown inline). The body is received into a private temporary file under
+//! `--upload-dir` (never held in memory, cut off at the cap), checked, then copied into the
+//! database in 256 KiB chunks (`db/file_chunks.rs`), so every node of a cluster serves every
+//! upload; downloads stream it back a chunk at a time. The 128-bit random id makes the URL a capability: whoever was sent
 //! the message can open it, nobody can guess another.
 
 use std::collections::HashMap;
@@ -29,7 +32,7 @@ use shared::agent::Uploaded;
 use shared::visitor::MsgKind;
 use tokio::io::AsyncWriteExt;
 
-use crate::db::{random_hex, StoredFile};
+use crate::db::{random_hex, StoredFile, CHUNK};
 use crate::http::ApiError;
 use crate::AppState;
 
@@ -337,13 +340,16 @@ async fn upload(
         )
         .await;
     }
-    if let Err(e) = tokio::fs::rename(&tmp, dir.join(&id)).await {
+    // Into the database, chunk by chunk, so every node serves it.
+    if let Err(e) = store_chunks(&state, &id, &tmp).await {
+        let _ = state.db.drop_file_chunks(&id).await;
         return discard(
             &tmp,
             Err(ApiError::Internal(anyhow::anyhow!("storing upload: {e}"))),
         )
         .await;
     }
+    let _ = tokio::fs::remove_file(&tmp).await;
     let stored = StoredFile {
         id: id.clone(),
         site_id: agent.site_id,
@@ -362,6 +368,34 @@ async fn upload(
         file_type: kind.into(),
     })
     .into_response())
+}
+
+/// Copies the received file at `tmp` into the database in chunks of [`CHUNK`] bytes.
+async fn store_chunks(state: &AppState, id: &str, tmp: &Path) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(tmp).await?;
+    let mut n = 0i64;
+    loop {
+        let mut buf = Vec::with_capacity(CHUNK);
+        while buf.len() < CHUNK {
+            let read = (&mut file)
+                .take((CHUNK - buf.len()) as u64)
+                .read_to_end(&mut buf)
+                .await?;
+            if read == 0 {
+                break;
+            }
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let last = buf.len() < CHUNK;
+        state.db.put_file_chunk(id, n, buf).await?;
+        n += 1;
+        if last {
+            return Ok(());
+        }
+    }
 }
 
 /// Removes the temporary file of a refused upload and passes `r` on.
@@ -458,8 +492,34 @@ async fn download(
     let Ok(Some(f)) = state.db.file(&id).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Ok(bytes) = tokio::fs::read(upload_dir(&state).join(&f.id)).await else {
-        return StatusCode::NOT_FOUND.into_response();
+    // Stored in the database (any node uploaded it): streamed a chunk at a time. Files kept on
+    // disk by versions before the cluster are still read from the upload directory.
+    let body = match state.db.file_chunk(&f.id, 0).await {
+        Ok(Some(first)) => {
+            let db = state.db.clone();
+            let id = f.id.clone();
+            let rest = futures_util::stream::unfold(1i64, move |n| {
+                let db = db.clone();
+                let id = id.clone();
+                async move {
+                    match db.file_chunk(&id, n).await {
+                        Ok(Some(c)) => Some((Ok::<_, std::io::Error>(c), n + 1)),
+                        Ok(None) => None,
+                        Err(e) => Some((Err(std::io::Error::other(e.to_string())), i64::MAX)),
+                    }
+                }
+            });
+            let all = futures_util::stream::once(std::future::ready(Ok(first))).chain(rest);
+            Body::from_stream(all)
+        }
+        Ok(None) => match tokio::fs::read(upload_dir(&state).join(&f.id)).await {
+            Ok(bytes) => Body::from(bytes),
+            Err(_) => return StatusCode::NOT_FOUND.into_response(),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "reading an upload failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let ascii: String = f
         .name
@@ -501,7 +561,10 @@ async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
-    (headers, bytes).into_response()
+    if let Ok(v) = HeaderValue::from_str(&f.size.to_string()) {
+        headers.insert(header::CONTENT_LENGTH, v);
+    }
+    (headers, body).into_response()
 }
 
 #[cfg(test)]

@@ -150,5 +150,7 @@ async fn login(
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     state.db.count_sites().await?;
-    Ok(Json(serde_json::json!({"status": "ok"})))
+    // The node id tells which process of a cluster answered (behind a balancer).
+    let node = state.node_id().await?;
+    Ok(Json(serde_json::json!({"status": "ok", "node": node})))
 }

@@ -4,16 +4,21 @@
 //! published only after it was committed, and a client that misses a publish (lag, reconnect)
 //! catches up from the database by sequence number.
 //!
+//! With several nodes (`--redis-url`), everything published here is also handed to the bus
+//! ([`crate::bus`]) and what other nodes publish arrives through [`Hub::deliver`]; without
+//! it, the hub is the whole bus. Which agent connections exist on *any* node is in the
+//! database (`db/cluster.rs`); the hub only holds this node's sockets.
+//!
 //! The maps sit behind `std::sync::Mutex`: every critical section is a few map operations
 //! with no `.await` inside, so a blocking mutex is cheaper than tokio's and cannot deadlock
 //! across an await point.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{broadcast, mpsc};
 
+use crate::bus::Note;
 use crate::db::StoredMessage;
 
 /// Messages queued for one agent connection before it counts as too slow and is dropped.
@@ -36,6 +41,11 @@ pub enum VisitorEvent {
     Queue(u32),
     /// The serving agent started (`true`) or stopped (`false`) typing.
     Typing(bool),
+    /// Another node committed this message (`seq`) of the conversation: read it from the
+    /// database unless already sent.
+    Committed(u64),
+    /// Notes may have been lost (the bus reconnected): read whatever is missing.
+    Resync,
 }
 
 #[derive(Debug, Clone)]
@@ -43,7 +53,6 @@ pub struct AgentConn {
     pub ix: u64,
     pub agent_id: i64,
     pub site_id: i64,
-    pub suspended: bool,
     tx: mpsc::Sender<AgentFrame>,
 }
 
@@ -54,7 +63,8 @@ pub struct Hub {
     /// when one of the tabs' first message creates the row.
     pending: Mutex<HashMap<String, broadcast::Sender<i64>>>,
     agents: Mutex<HashMap<u64, AgentConn>>,
-    next_ix: AtomicU64,
+    /// The bus to the other nodes, when there are any (`--redis-url`).
+    remote: OnceLock<mpsc::Sender<Note>>,
 }
 
 /// A subscription to one visitor conversation; unsubscribes on drop.
@@ -104,10 +114,46 @@ impl Drop for PendingSub {
 
 impl Hub {
     pub fn new() -> Arc<Hub> {
-        Arc::new(Hub {
-            next_ix: AtomicU64::new(1),
-            ..Hub::default()
-        })
+        Arc::new(Hub::default())
+    }
+
+    /// From now on, everything published here also goes to the other nodes.
+    pub fn set_remote(&self, tx: mpsc::Sender<Note>) {
+        let _ = self.remote.set(tx);
+    }
+
+    /// Hands a note to the other nodes (a no-op on a single node).
+    fn tell_others(&self, note: impl FnOnce() -> Note) {
+        if let Some(tx) = self.remote.get() {
+            if tx.try_send(note()).is_err() {
+                tracing::warn!("bus queue full; a note was dropped (sessions resync)");
+            }
+        }
+    }
+
+    /// What another node published, for this node's connections.
+    pub fn deliver(&self, note: Note) {
+        match note {
+            Note::Committed { v, seq } => {
+                self.publish_local(v, VisitorEvent::Committed(seq.max(0) as u64))
+            }
+            Note::Queue { v, p } => self.publish_local(v, VisitorEvent::Queue(p)),
+            Note::Typing { v, on } => self.publish_local(v, VisitorEvent::Typing(on)),
+            Note::Created { key, v } => self.announce_local(&key, v),
+            Note::ToAgent { a, f } => {
+                self.send_where(|c| c.agent_id == a, &AgentFrame::from(f));
+            }
+            Note::ToSite { s, f } => {
+                self.send_where(|c| c.site_id == s, &AgentFrame::from(f));
+            }
+        }
+    }
+
+    /// Tells every conversation open on this node to read what it lacks from the database.
+    pub fn resync(&self) {
+        for tx in self.visitors.lock().expect("hub lock").values() {
+            let _ = tx.send(VisitorEvent::Resync);
+        }
     }
 
     /// Subscribes to a visitor conversation. Subscribe *before* reading the backlog from
@@ -141,6 +187,14 @@ impl Hub {
 
     /// Tells the other tabs of a pending visitor (token hash `key`) that their row exists.
     fn announce_visitor(&self, key: &str, visitor_id: i64) {
+        self.announce_local(key, visitor_id);
+        self.tell_others(|| Note::Created {
+            key: key.to_owned(),
+            v: visitor_id,
+        });
+    }
+
+    fn announce_local(&self, key: &str, visitor_id: i64) {
         if let Some(tx) = self.pending.lock().expect("hub lock").get(key) {
             let _ = tx.send(visitor_id);
         }
@@ -148,35 +202,36 @@ impl Hub {
 
     /// Delivers a committed message to every open tab of the visitor.
     pub fn publish_visitor(&self, visitor_id: i64, msg: Arc<StoredMessage>) {
-        self.publish(visitor_id, VisitorEvent::Message(msg));
+        let seq = msg.seq;
+        self.publish_local(visitor_id, VisitorEvent::Message(msg));
+        self.tell_others(|| Note::Committed { v: visitor_id, seq });
     }
 
     /// Tells every open tab of the visitor their place in the queue.
     pub fn publish_queue(&self, visitor_id: i64, position: u32) {
-        self.publish(visitor_id, VisitorEvent::Queue(position));
+        self.publish_local(visitor_id, VisitorEvent::Queue(position));
+        self.tell_others(|| Note::Queue {
+            v: visitor_id,
+            p: position,
+        });
     }
 
     /// Tells every open tab of the visitor whether their agent is typing.
     pub fn publish_typing(&self, visitor_id: i64, typing: bool) {
-        self.publish(visitor_id, VisitorEvent::Typing(typing));
+        self.publish_local(visitor_id, VisitorEvent::Typing(typing));
+        self.tell_others(|| Note::Typing {
+            v: visitor_id,
+            on: typing,
+        });
     }
 
-    fn publish(&self, visitor_id: i64, event: VisitorEvent) {
+    fn publish_local(&self, visitor_id: i64, event: VisitorEvent) {
         if let Some(tx) = self.visitors.lock().expect("hub lock").get(&visitor_id) {
             let _ = tx.send(event);
         }
     }
 
-    /// Whether any connection of `agent_id` is open on this node.
-    pub fn agent_online(&self, agent_id: i64) -> bool {
-        self.agents
-            .lock()
-            .expect("hub lock")
-            .values()
-            .any(|c| c.agent_id == agent_id)
-    }
-
-    /// Whether the visitor has the chat open anywhere (on this node).
+    /// Whether the visitor has the chat open on this node.
     pub fn visitor_online(&self, visitor_id: i64) -> bool {
         self.visitors
             .lock()
@@ -185,9 +240,14 @@ impl Hub {
             .is_some_and(|tx| tx.receiver_count() > 0)
     }
 
-    /// Registers an agent connection and returns its `ix` and the queue it reads.
-    pub fn register_agent(&self, agent_id: i64, site_id: i64) -> (u64, mpsc::Receiver<AgentFrame>) {
-        let ix = self.next_ix.fetch_add(1, Ordering::Relaxed);
+    /// Registers this node's agent connection `ix` (from the database, unique across
+    /// nodes) and returns the queue it reads.
+    pub fn register_agent(
+        &self,
+        ix: u64,
+        agent_id: i64,
+        site_id: i64,
+    ) -> mpsc::Receiver<AgentFrame> {
         let (tx, rx) = mpsc::channel(AGENT_QUEUE);
         self.agents.lock().expect("hub lock").insert(
             ix,
@@ -195,51 +255,39 @@ impl Hub {
                 ix,
                 agent_id,
                 site_id,
-                suspended: false,
                 tx,
             },
         );
-        (ix, rx)
+        rx
+    }
+
+    /// Ends every agent connection of this node (their queues close; the agents reconnect).
+    pub fn disconnect_agents(&self) {
+        self.agents.lock().expect("hub lock").clear();
     }
 
     pub fn unregister_agent(&self, ix: u64) {
         self.agents.lock().expect("hub lock").remove(&ix);
     }
 
-    /// Live agent connections of a site, ordered by `ix`.
-    pub fn agent_conns(&self, site_id: i64) -> Vec<AgentConn> {
-        let mut v: Vec<AgentConn> = self
-            .agents
-            .lock()
-            .expect("hub lock")
-            .values()
-            .filter(|c| c.site_id == site_id)
-            .cloned()
-            .collect();
-        v.sort_by_key(|c| c.ix);
-        v
-    }
-
-    /// The live connection with this `ix`, if any.
-    pub fn agent_conn(&self, ix: u64) -> Option<AgentConn> {
-        self.agents.lock().expect("hub lock").get(&ix).cloned()
-    }
-
-    pub fn set_suspended(&self, ix: u64, suspended: bool) {
-        if let Some(c) = self.agents.lock().expect("hub lock").get_mut(&ix) {
-            c.suspended = suspended;
-        }
-    }
-
     /// Queues a frame to every connection of `agent_id`; returns how many got it. A
     /// connection whose queue is full is too slow: its queue is closed, which ends it (the
     /// agent reconnects and reloads the chat list).
+    /// Connections on other nodes get it through the bus.
     pub fn send_to_agent(&self, agent_id: i64, frame: &AgentFrame) -> usize {
+        self.tell_others(|| Note::ToAgent {
+            a: agent_id,
+            f: frame.to_string(),
+        });
         self.send_where(|c| c.agent_id == agent_id, frame)
     }
 
     /// Queues a frame to every agent connection of a site.
     pub fn send_to_site(&self, site_id: i64, frame: &AgentFrame) -> usize {
+        self.tell_others(|| Note::ToSite {
+            s: site_id,
+            f: frame.to_string(),
+        });
         self.send_where(|c| c.site_id == site_id, frame)
     }
 

@@ -5,7 +5,10 @@
 //! Layout:
 //! - [`cli`]: command line (`serve`, `admin …`); `main.rs` only calls it.
 //! - [`db`]: every SQL query; migrations live in `server/migrations`.
-//! - [`hub`]: in-process fan-out between live connections.
+//! - [`hub`]: fan-out between live connections of this process.
+//! - [`bus`]: notifications between nodes over Redis (`--redis-url`).
+//! - [`cluster`]: this process as a node (heartbeat, shared agent presence, the leased
+//!   offline sweep).
 //! - [`visitor`]: `/ws/visitor` sessions. [`agent`]: `/ws/agent` sessions.
 //! - [`routing`]: which agent serves a visitor and who is told about a message.
 //! - [`http`]: REST (agent login, health). [`web`]: static files, loader, demo page.
@@ -20,8 +23,10 @@
 
 pub mod admin;
 pub mod agent;
+pub mod bus;
 pub mod cli;
 pub mod clientip;
+pub mod cluster;
 pub mod compat;
 pub mod db;
 pub mod files;
@@ -108,6 +113,13 @@ pub struct Config {
     /// message of a visitor who is neither served nor waiting is refused with
     /// `rate_limited` (the chat page keeps it and retries); nothing is stored or pushed.
     pub max_queue: usize,
+    /// Redis for the bus between nodes (`--redis-url`); `None`: one node, in-process bus.
+    pub redis_url: Option<String>,
+    /// How often this node's heartbeat is written (`--node-heartbeat-ms`)…
+    pub node_heartbeat: Duration,
+    /// …and how old another node's heartbeat may be before it counts as dead, its agent
+    /// connections gone (`--node-timeout-ms`).
+    pub node_timeout: Duration,
 }
 
 impl Config {
@@ -136,6 +148,9 @@ impl Config {
             max_sockets_per_client: 20_000,
             trusted_proxies: Vec::new(),
             max_queue: 200,
+            redis_url: None,
+            node_heartbeat: Duration::from_secs(2),
+            node_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -324,6 +339,8 @@ pub struct AppState {
     pub push_wake: Arc<tokio::sync::Notify>,
     /// Bounds uploads in flight (see [`files::UploadGate`]).
     pub uploads: Arc<files::UploadGate>,
+    /// This process's node id (see [`cluster`]), registered on first use.
+    node: Arc<tokio::sync::OnceCell<i64>>,
     shutdown_tx: Arc<watch::Sender<bool>>,
 }
 
@@ -339,6 +356,7 @@ impl AppState {
             limits: Arc::new(Limits::default()),
             shutdown: rx,
             push_wake: Arc::new(tokio::sync::Notify::new()),
+            node: Default::default(),
             shutdown_tx: Arc::new(tx),
         }
     }
@@ -430,6 +448,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let notify = state.shutdown_tx.clone();
+    let node_tasks = cluster::start(&state)
+        .await
+        .map_err(|e| std::io::Error::other(format!("joining the cluster: {e:#}")))?;
     let sweeper = {
         let limits = state.limits.clone();
         tokio::spawn(async move {
@@ -461,6 +482,7 @@ pub async fn serve(
         max_sockets_per_client: state.config.max_sockets_per_client,
         trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
     };
+    let state_for_exit = state.clone();
     let server = listen::serve(listener, app(state), opts, async move {
         shutdown.await;
         tracing::info!("shutting down: closing sessions");
@@ -478,6 +500,14 @@ pub async fn serve(
         }
     };
     sweeper.abort();
+    for t in node_tasks {
+        t.abort();
+    }
+    if let Ok(node) = state_for_exit.node_id().await {
+        if let Err(e) = state_for_exit.db.remove_node(node).await {
+            tracing::warn!(error = %e, "removing this node's row failed");
+        }
+    }
     // The worker sees the shutdown flag between batches; don't wait on a slow receiver.
     let abort = pusher.abort_handle();
     if tokio::time::timeout(Duration::from_secs(2), pusher)

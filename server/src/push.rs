@@ -133,7 +133,7 @@ async fn try_enqueue(
         direction: direction.to_owned(),
         timestamp: m.created_at / 1000,
         group,
-        state: if state.hub.visitor_online(m.visitor_id) {
+        state: if crate::cluster::visitor_online(state, m.visitor_id).await? {
             "online"
         } else {
             "offline"

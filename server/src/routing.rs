@@ -67,9 +67,11 @@ pub fn chat_message(m: &StoredMessage) -> ChatMessage {
 /// served visitors than their `max_chats`, the least loaded (ties: lowest kf_id).
 /// `None` when nobody can take them.
 pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
+    // Connections on every node (`db/cluster.rs`), with their `suspended`.
     let available: BTreeSet<i64> = state
-        .hub
-        .agent_conns(v.site_id)
+        .db
+        .live_agent_conns(v.site_id, state.alive_since())
+        .await?
         .into_iter()
         .filter(|c| !c.suspended)
         .map(|c| c.agent_id)
@@ -184,16 +186,18 @@ async fn notify_assigned(state: &AppState, visitor_id: i64, agent_id: i64) -> Db
 pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
     let last = state.db.last_message(v.id).await?;
     let unread = state.db.unread_count(v).await?;
-    Ok(guest_entry_of(state, v, last.as_ref(), unread))
+    let online = crate::cluster::visitor_online(state, v.id).await?;
+    Ok(guest_entry_of(v, last.as_ref(), unread, online))
 }
 
 /// [`guest_entry`] from what the caller already read (the chat list reads every guest's last
-/// message and unread count in one go, see `Db::guests_for_agent`).
+/// message and unread count in one go, see `Db::guests_for_agent`); `online`: the visitor has
+/// a chat tab open on some node.
 pub fn guest_entry_of(
-    state: &AppState,
     v: &Visitor,
     last: Option<&StoredMessage>,
     unread: i64,
+    online: bool,
 ) -> GuestEntry {
     GuestEntry {
         gid: v.id.to_string(),
@@ -203,12 +207,7 @@ pub fn guest_entry_of(
             .clone()
             .unwrap_or_else(|| v.claimed_partnerid.clone()),
         partnerid_verified: v.partnerid.is_some(),
-        state: if state.hub.visitor_online(v.id) {
-            "online"
-        } else {
-            "offline"
-        }
-        .into(),
+        state: if online { "online" } else { "offline" }.into(),
         kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
         unread: unread as u32,
         last_msg: last.map(message_info),

@@ -173,8 +173,8 @@ where
     } = started;
 
     let mut sub = visitor.as_ref().map(|v| state.hub.subscribe_visitor(v.id));
-    // A pending visitor's tab learns from the hub when another of their tabs starts the
-    // conversation (a later node-wide bus must carry this too).
+    // A pending visitor's tab learns from the hub when another of their tabs (on any node:
+    // the bus carries it) starts the conversation.
     let mut pending = visitor
         .is_none()
         .then(|| state.hub.subscribe_pending(token_hash(&token)));
@@ -216,6 +216,11 @@ where
         }
     }
 
+    // This tab counts as the visitor being online, for agents on every node.
+    let mut present = visitor.as_ref().map(|v| v.id);
+    if let Some(id) = present {
+        crate::cluster::visitor_tab(&state, id, true).await;
+    }
     let mut shutdown = state.shutdown.clone();
     let mut ping = tokio::time::interval(state.config.ping_interval);
     ping.tick().await;
@@ -236,6 +241,8 @@ where
                             if let Some(p) = pending.take() {
                                 p.announce(v.id);
                             }
+                            crate::cluster::visitor_tab(&state, v.id, true).await;
+                            present = Some(v.id);
                             visitor = Some(v);
                         }
                         Box::pin(on_text(&state, &site, visitor.as_ref(), text.as_str(), &mut out)).await
@@ -251,6 +258,8 @@ where
                 pending = None;
                 let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
                 let Some(v) = found else { break };
+                crate::cluster::visitor_tab(&state, v.id, true).await;
+                present = Some(v.id);
                 visitor = Some(v);
             }
             live = next_event(&mut sub), if sub.is_some() => {
@@ -263,8 +272,12 @@ where
                         sent_upto = Seq(m.seq as u64);
                         out.send(&ServerFrame::Msg(chat_message(&m))).await
                     }
-                    // A gap (a publish overtook another, or we lagged): the database is the truth.
-                    Ok(VisitorEvent::Message(_)) | Err(RecvError::Lagged(_)) => {
+                    // Committed on another node: the bus carries only its seq.
+                    Ok(VisitorEvent::Committed(seq)) if seq <= sent_upto.0 => true,
+                    // A gap (a publish overtook another, or we lagged), a message from another
+                    // node, or the bus reconnected: the database is the truth.
+                    Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(_) | VisitorEvent::Resync)
+                    | Err(RecvError::Lagged(_)) => {
                         Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await
                     }
                     Err(RecvError::Closed) => false,
@@ -283,6 +296,9 @@ where
                 break;
             }
         }
+    }
+    if let Some(id) = present {
+        crate::cluster::visitor_tab(&state, id, false).await;
     }
     tracing::info!("visitor disconnected");
 }

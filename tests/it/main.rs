@@ -6,6 +6,7 @@
 
 mod agent;
 mod cli;
+mod cluster;
 mod compat;
 mod files;
 mod group_commit;

@@ -477,6 +477,14 @@ pub struct AgentClient {
 }
 
 impl AgentClient {
+    /// An agent client over an already open socket (not logged in).
+    pub fn from_ws(ws: Ws) -> AgentClient {
+        AgentClient {
+            ws,
+            pending: Vec::new(),
+        }
+    }
+
     pub async fn connect(ws_base: &str) -> AgentClient {
         AgentClient {
             ws: connect(&format!("{ws_base}/ws/agent")).await,
@@ -636,5 +644,121 @@ impl ProcessServer {
     /// SIGKILL: no shutdown code runs.
     pub async fn kill9(mut self) {
         self.child.kill().await.expect("kill");
+    }
+}
+
+/// Redis for the multi-node tests (`FRONTDESK_REDIS_URL`, printed by `scripts/services.sh`).
+/// Unset: `None` with the reason printed (the caller skips), unless
+/// `FRONTDESK_REQUIRE_SERVICES=1` (set by `./x test`), which makes it a failure.
+pub fn redis_url(test: &str) -> Option<String> {
+    match std::env::var("FRONTDESK_REDIS_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("FRONTDESK_REQUIRE_SERVICES").as_deref() != Ok("1"),
+                "{test}: FRONTDESK_REDIS_URL is unset but FRONTDESK_REQUIRE_SERVICES=1 \
+                 (start Redis with `bash scripts/services.sh start`)"
+            );
+            eprintln!(
+                "skipping {test}: FRONTDESK_REDIS_URL is unset (start Redis with \
+                 `bash scripts/services.sh start` and export what it prints)"
+            );
+            None
+        }
+    }
+}
+
+/// Several real `frontdesk serve` processes (nodes) over one database and one Redis: one
+/// cluster. Node `i` is `nodes[i]` (`None` once killed). The database is a [`TestDb`]: a
+/// SQLite file in `dir`, or a fresh PostgreSQL database with `FRONTDESK_TEST_DATABASE_URL`.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub db_url: String,
+    pub site: SiteCreated,
+    pub nodes: Vec<Option<ProcessServer>>,
+    bin: String,
+    args: Vec<String>,
+    /// Owns the database (drops a PostgreSQL one); last, so the nodes are killed first.
+    _tdb: TestDb,
+}
+
+impl Cluster {
+    /// Starts `n` nodes of `bin` with `--redis-url redis` and `extra` flags, on a fresh
+    /// database holding one site.
+    pub async fn start(bin: &str, n: usize, redis: &str, extra: &[&str]) -> Cluster {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tdb = TestDb::new(&dir.path().join("fd.db")).await;
+        let db_url = tdb.url.clone();
+        let db = Db::open(&db_url).await.expect("open db");
+        let site = admin::create_site(&db, "Cluster").await.expect("site");
+        db.close().await;
+        let mut args: Vec<String> = vec!["--redis-url".into(), redis.into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut c = Cluster {
+            dir,
+            db_url,
+            site,
+            nodes: Vec::new(),
+            bin: bin.to_owned(),
+            args,
+            _tdb: tdb,
+        };
+        for _ in 0..n {
+            c.add_node().await;
+        }
+        c
+    }
+
+    /// Starts one more node; returns its index.
+    pub async fn add_node(&mut self) -> usize {
+        let uploads = self.dir.path().join(format!("uploads{}", self.nodes.len()));
+        let mut args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let uploads = uploads.display().to_string();
+        args.extend(["--upload-dir", &uploads]);
+        let node = ProcessServer::spawn(&self.bin, &self.db_url, &args).await;
+        self.nodes.push(Some(node));
+        self.nodes.len() - 1
+    }
+
+    /// Node `i` (panics if it was killed).
+    pub fn node(&self, i: usize) -> &ProcessServer {
+        self.nodes[i].as_ref().expect("node is running")
+    }
+
+    /// `kill -9` of node `i`.
+    pub async fn kill9(&mut self, i: usize) {
+        if let Some(n) = self.nodes[i].take() {
+            n.kill9().await;
+        }
+    }
+
+    /// A handle on the cluster's database, for admin actions made "from another process".
+    pub async fn db(&self) -> Db {
+        Db::open(&self.db_url).await.expect("open db")
+    }
+
+    /// Creates an agent of the cluster's site (at most `max_chats` visitors).
+    pub async fn agent(&self, account: &str, max_chats: i64) {
+        let db = self.db().await;
+        admin::create_agent(
+            &db,
+            NewAgent {
+                sysnum: &self.site.sysnum,
+                account,
+                nick: account,
+                password: PASSWORD,
+                groups: &[],
+                max_chats,
+            },
+        )
+        .await
+        .expect("agent");
+        db.close().await;
+    }
+
+    /// Agent `account` logged in on node `i`.
+    pub async fn agent_on(&self, i: usize, account: &str) -> (AgentClient, Value) {
+        let token = login(&self.node(i).http, account, PASSWORD).await;
+        AgentClient::login(&self.node(i).ws, &token).await
     }
 }

@@ -22,6 +22,10 @@
 //! enforced in SQL (row locks on PostgreSQL, the file's write lock on SQLite).
 
 mod agents;
+mod cluster;
+pub use cluster::{AgentConnRow, GoneAgent};
+mod file_chunks;
+pub use file_chunks::CHUNK;
 mod files;
 mod messages;
 mod writer;

@@ -1,0 +1,224 @@
+//! The bus between nodes: what one `frontdesk serve` process tells the others so their live
+//! connections hear about it. Without `--redis-url` there is no other node and the bus is the
+//! hub itself (in-process, nothing is serialised). With it, every [`Note`] the hub publishes
+//! locally is also published on one Redis pub/sub channel per database
+//! (`frontdesk:<cluster_id>`, see `Db::cluster_id`); each node holds one publishing and one
+//! subscribing connection, and hands what other nodes published to its own hub.
+//!
+//! The bus carries notifications, not data: the database stays the source of truth. A visitor
+//! message crosses as "seq N of conversation V is committed"; the tabs on the other node read
+//! it from the database (their catch-up path). Redis pub/sub is at most once: a note lost in a
+//! disconnect is made good by the sequence numbers (the next note shows a gap, and a tab
+//! reads everything after what it has) and, after the subscriber reconnects, by telling every
+//! local tab to resync. Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
+//! the origin node built from committed rows; seed 001 has no replay, so an agent connection
+//! that misses one sees it in its next chat list (`33000`), as after any reconnect.
+//!
+//! Publishing never waits: notes go to a bounded queue that one task drains, sending each run
+//! of queued notes as one `PUBLISH`. A full queue or a Redis outage drops notes (logged);
+//! nothing the database holds is lost.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+
+use crate::hub::Hub;
+
+/// Notes waiting to be published before new ones are dropped.
+const QUEUE: usize = 65_536;
+/// Most notes in one `PUBLISH`.
+const BATCH: usize = 512;
+
+/// One notification between nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t")]
+pub enum Note {
+    /// Message `seq` of visitor `v`'s conversation is committed.
+    #[serde(rename = "m")]
+    Committed { v: i64, seq: i64 },
+    /// Visitor `v`'s place in the queue (0: served now).
+    #[serde(rename = "q")]
+    Queue { v: i64, p: u32 },
+    /// Visitor `v`'s agent started or stopped typing.
+    #[serde(rename = "y")]
+    Typing { v: i64, on: bool },
+    /// The pending visitor whose token hashes to `key` now has row `v`.
+    #[serde(rename = "n")]
+    Created { key: String, v: i64 },
+    /// A seed 001 frame for every connection of agent `a`.
+    #[serde(rename = "a")]
+    ToAgent { a: i64, f: String },
+    /// A seed 001 frame for every agent connection of site `s`.
+    #[serde(rename = "s")]
+    ToSite { s: i64, f: String },
+}
+
+/// What crosses Redis: the sending node and a run of notes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Packet {
+    node: i64,
+    notes: Vec<Note>,
+}
+
+/// Connects this node to the Redis bus at `url` on `channel`: checks that Redis answers, then
+/// starts the publisher and the subscriber and makes `hub` publish through them. Both stop
+/// when `shutdown` flips.
+pub async fn connect(
+    url: &str,
+    channel: String,
+    node_id: i64,
+    hub: Arc<Hub>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let client = redis::Client::open(url)?;
+    let conn = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("redis at {url} did not answer in 10 s"))??;
+    let (tx, rx) = mpsc::channel(QUEUE);
+    // Subscribe before publishing anything, so this node hears every note sent after start.
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(subscriber(
+        client.clone(),
+        channel.clone(),
+        node_id,
+        hub.clone(),
+        shutdown.clone(),
+        ready_tx,
+    ));
+    let _ = tokio::time::timeout(Duration::from_secs(10), ready_rx).await;
+    tokio::spawn(publisher(client, conn, channel, node_id, rx, shutdown));
+    hub.set_remote(tx);
+    tracing::info!(node = node_id, "bus: connected to redis");
+    Ok(())
+}
+
+async fn publisher(
+    client: redis::Client,
+    conn: redis::aio::MultiplexedConnection,
+    channel: String,
+    node: i64,
+    mut rx: mpsc::Receiver<Note>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conn = Some(conn);
+    let mut notes = Vec::with_capacity(BATCH);
+    loop {
+        notes.clear();
+        tokio::select! {
+            n = rx.recv_many(&mut notes, BATCH) => if n == 0 { return },
+            _ = shutdown.changed() => return,
+        }
+        let payload = serde_json::to_string(&Packet {
+            node,
+            notes: std::mem::take(&mut notes),
+        })
+        .expect("notes always serialise");
+        if conn.is_none() {
+            conn = client.get_multiplexed_async_connection().await.ok();
+        }
+        let Some(c) = conn.as_mut() else {
+            tracing::warn!(
+                "bus: redis unavailable; notes dropped (sessions resync from the database)"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(&channel)
+            .arg(payload)
+            .query_async(c)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "bus: publish failed; notes dropped");
+            conn = None;
+        }
+    }
+}
+
+async fn subscriber(
+    client: redis::Client,
+    channel: String,
+    node: i64,
+    hub: Arc<Hub>,
+    mut shutdown: watch::Receiver<bool>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut ready = Some(ready);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let subscribed = async {
+            let mut ps = client.get_async_pubsub().await?;
+            ps.subscribe(&channel).await?;
+            redis::RedisResult::Ok(ps)
+        };
+        match subscribed.await {
+            Ok(mut ps) => {
+                backoff = Duration::from_millis(100);
+                match ready.take() {
+                    Some(r) => {
+                        let _ = r.send(());
+                    }
+                    // Notes may have been missed while disconnected: every local tab reads
+                    // what it lacks from the database.
+                    None => {
+                        tracing::info!("bus: resubscribed; resyncing local sessions");
+                        hub.resync();
+                    }
+                }
+                let mut stream = ps.on_message();
+                loop {
+                    tokio::select! {
+                        msg = stream.next() => {
+                            let Some(msg) = msg else { break };
+                            match serde_json::from_slice::<Packet>(msg.get_payload_bytes()) {
+                                Ok(p) if p.node == node => {}
+                                Ok(p) => p.notes.into_iter().for_each(|n| hub.deliver(n)),
+                                Err(e) => tracing::warn!(error = %e, "bus: unreadable packet"),
+                            }
+                        }
+                        _ = shutdown.changed() => return,
+                    }
+                }
+                tracing::warn!("bus: subscription lost; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, "bus: cannot subscribe; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_round_trip_compactly() {
+        let p = Packet {
+            node: 3,
+            notes: vec![
+                Note::Committed { v: 7, seq: 12 },
+                Note::ToAgent {
+                    a: 2,
+                    f: "{\"api_key\":32399}".into(),
+                },
+            ],
+        };
+        let s = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            s,
+            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"}]}"#
+        );
+        let back: Packet = serde_json::from_str(&s).unwrap();
+        assert_eq!(back.notes, p.notes);
+    }
+}

@@ -1,0 +1,182 @@
+//! This process as one node of a cluster (issue 7). Every `frontdesk serve` registers a row
+//! in `nodes` at start (its node id) and heartbeats it; logged-in agent connections are rows
+//! of `agent_conns` (their `ix` is the row id, so unique across nodes), with `suspended`, so
+//! routing and the online lists on every node see every node's agents. A node whose heartbeat
+//! is older than `--node-timeout-ms` is dead: its connections no longer count, and the offline
+//! sweep deletes them.
+//!
+//! The agent offline grace is a periodic sweep under a lease (`leases`, one node at a time
+//! holds it and renews it each round; when that node dies or restarts, another takes it once
+//! it expired): agents who still serve visitors, have no live connection anywhere and were
+//! last seen longer than the grace ago are handed to [`routing::agent_gone`].
+//!
+//! With `--redis-url` the node also joins the bus ([`crate::bus`]).
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::db::{now_ms, DbResult};
+use crate::{bus, routing, AppState};
+
+/// The lease of the offline sweep.
+const SWEEP_LEASE: &str = "agent_offline_sweep";
+
+impl AppState {
+    /// This process's node id, registered on first use.
+    pub async fn node_id(&self) -> DbResult<i64> {
+        self.node
+            .get_or_try_init(|| self.db.register_node())
+            .await
+            .copied()
+    }
+
+    /// Nodes heard from at or after this time (unix ms) are alive.
+    pub fn alive_since(&self) -> i64 {
+        now_ms() - self.config.node_timeout.as_millis() as i64
+    }
+}
+
+impl AppState {
+    /// Whether other nodes may share this database (the bus is Redis).
+    pub fn clustered(&self) -> bool {
+        self.config.redis_url.is_some()
+    }
+}
+
+/// Whether the visitor has a chat tab open on any node.
+pub async fn visitor_online(state: &AppState, visitor_id: i64) -> DbResult<bool> {
+    if state.hub.visitor_online(visitor_id) {
+        return Ok(true);
+    }
+    if !state.clustered() {
+        return Ok(false);
+    }
+    let node = state.node_id().await?;
+    state
+        .db
+        .visitor_online_elsewhere(visitor_id, node, state.alive_since())
+        .await
+}
+
+/// Visitors of a site with a tab open on another live node (none on a single node).
+pub async fn site_visitors_online_elsewhere(
+    state: &AppState,
+    site_id: i64,
+) -> DbResult<std::collections::HashSet<i64>> {
+    if !state.clustered() {
+        return Ok(Default::default());
+    }
+    let node = state.node_id().await?;
+    Ok(state
+        .db
+        .site_visitors_online_elsewhere(site_id, node, state.alive_since())
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A chat tab of the visitor opened (`true`) or closed on this node: recorded for the other
+/// nodes (`visitor_tabs`) when there are any; on one node the hub alone knows.
+pub async fn visitor_tab(state: &AppState, visitor_id: i64, open: bool) {
+    if !state.clustered() {
+        return;
+    }
+    let done = async {
+        let node = state.node_id().await?;
+        if open {
+            state.db.visitor_tab_opened(visitor_id, node).await
+        } else {
+            state.db.visitor_tab_closed(visitor_id, node).await
+        }
+    };
+    if let Err(e) = done.await {
+        tracing::warn!(error = %e, visitor_id, open, "recording a visitor tab failed");
+    }
+}
+
+/// How often the offline sweep runs: a quarter of the grace, between 100 ms and 2 s.
+pub fn sweep_interval(grace: Duration) -> Duration {
+    (grace / 4).clamp(Duration::from_millis(100), Duration::from_secs(2))
+}
+
+/// Registers the node, joins the bus when configured, and starts the heartbeat and the
+/// offline sweep (both end with the server's shutdown signal).
+pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let node = state.node_id().await?;
+    if let Some(url) = state.config.redis_url.as_deref() {
+        let channel = format!("frontdesk:{}", state.db.cluster_id().await?);
+        bus::connect(
+            url,
+            channel,
+            node,
+            state.hub.clone(),
+            state.shutdown.clone(),
+        )
+        .await?;
+    }
+    Ok(vec![
+        tokio::spawn(heartbeat(state.clone(), node)),
+        tokio::spawn(sweeper(state.clone(), node)),
+    ])
+}
+
+async fn heartbeat(state: AppState, node: i64) {
+    let mut tick = tokio::time::interval(state.config.node_heartbeat);
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match state.db.node_heartbeat(node).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // Declared dead by another node (this one stalled past the timeout): its
+                // agent connections were removed, so they reconnect and register again.
+                tracing::error!(node, "this node was declared dead; reconnecting its agents");
+                if let Err(e) = state.db.revive_node(node).await {
+                    tracing::error!(error = %e, "re-registering the node failed");
+                }
+                state.hub.disconnect_agents();
+            }
+            Err(e) => tracing::warn!(error = %e, "node heartbeat failed"),
+        }
+    }
+}
+
+async fn sweeper(state: AppState, node: i64) {
+    let every = sweep_interval(state.config.agent_offline_grace);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = sweep_once(&state, node).await {
+            tracing::warn!(error = %e, "offline sweep failed");
+        }
+    }
+}
+
+/// One round of the offline sweep, if this node holds (or can take) the lease.
+async fn sweep_once(state: &AppState, node: i64) -> DbResult<()> {
+    let until = now_ms() + state.config.node_timeout.as_millis() as i64;
+    if !state.db.take_lease(SWEEP_LEASE, node, until).await? {
+        return Ok(());
+    }
+    let alive_since = state.alive_since();
+    for dead in state.db.sweep_dead_nodes(alive_since).await? {
+        tracing::warn!(
+            node = dead,
+            "node stopped heartbeating; its agent connections are gone"
+        );
+    }
+    let seen_before = now_ms() - state.config.agent_offline_grace.as_millis() as i64;
+    for gone in state.db.gone_agents(alive_since, seen_before).await? {
+        routing::agent_gone(state, gone.site_id, gone.agent_id).await?;
+    }
+    Ok(())
+}
