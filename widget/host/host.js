@@ -1,0 +1,198 @@
+/*! Frontdesk host-page module (ES module, served at /chat/frame/v2/launcher/host.js). Imported
+ * by entrance.js only when a page uses what needs it, so a plain page view never loads it:
+ * - callbacks that hear from the server while the chat window is closed: zc("receive_message")
+ *   (also dispatched as the `zhichiReceive` window event; zc("zhichiReceive", cb) works too)
+ *   and zc("offline_message_count"). One hidden notifier frame (notify.html, our origin) does
+ *   the listening; what it posts is accepted with origin and source checked and handed on:
+ *   agent messages only, and only while the window is collapsed (its panel is `hidden`).
+ * - seed 003's window options: anchor, width, height, container_style, expand_size, gif,
+ *   reload/refresh, async, auto_expand (CSS rules, a click interceptor, launcher exports).
+ * Values come as the seed shows them (strings, numbers, booleans); a bad one warns once and
+ * keeps the default. Never throws into the page. */
+var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
+var rcv = [], off = [], warned = {}, opt = {}, started = false;
+
+var warn = function (what, v) {
+  try { console.warn("frontdesk: " + what, v); } catch (e) { /* no console */ }
+};
+
+function fire(cbs, arg) {
+  cbs.forEach(function (cb) {
+    try { cb(arg); } catch (e) { try { console.error("frontdesk: zc callback threw", e); } catch (x) { /* */ } }
+  });
+}
+
+/** Called once by entrance.js: the launcher module, the server origin, the sysnum, the loader
+ * script's className and the page's zc("config") objects (the same array, kept up to date by
+ * entrance.js; `apply()` after each). */
+export function init(launcher, b, s, c, k) {
+  L = launcher;
+  base = b;
+  sysnum = s;
+  cfgs = c;
+  cls = k;
+  // The window's state is the launcher's panel's `hidden` attribute.
+  new MutationObserver(function () {
+    var p = document.querySelector(".fd-panel"), o = !!p && !p.hidden;
+    if (o === open) return;
+    open = o;
+    post({ open: open });
+    // reload/refresh: a fresh chat page on every expand after the first.
+    var f = p && p.querySelector("iframe");
+    if (open && was && opt.reload && f) f.src = f.src;
+    if (open) was = true;
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["hidden"], childList: true, subtree: true });
+  addEventListener("click", onClick, true);
+}
+
+function merged() {
+  var p = {};
+  cfgs.forEach(function (c) { for (var k in c) p[k] = c[k]; });
+  return p;
+}
+
+/** A seed value checked by `ok` (returns the value to keep, or undefined): bad → one warning. */
+function val(p, k, ok, dflt) {
+  if (!(k in p) || p[k] == null) return dflt;
+  var v = ok(String(p[k]).trim());
+  if (v === undefined) {
+    if (!warned[k]) warn("ignoring invalid zc config value " + k, p[k]);
+    warned[k] = 1;
+    return dflt;
+  }
+  return v;
+}
+var flag = function (s) { return /^(1|true)$/.test(s) ? true : /^(0|false|)$/.test(s) ? false : undefined; };
+var px = function (s) {
+  var m = /^(\d+)\s*(px)?$/.exec(s);
+  return m && +m[1] >= 200 && +m[1] <= 2000 ? m[1] + "px" : undefined;
+};
+
+/** Applies the window options of every zc("config") so far (later calls override). */
+export function apply() {
+  var p = merged();
+  opt = {
+    anchor: val(p, "anchor", flag, false),
+    reload: val(p, "reload", flag, false) || val(p, "refresh", flag, false),
+  };
+  var w = val(p, "width", px), h = val(p, "height", px);
+  var half = val(p, "expand_size", function (s) { return s === "half" ? true : s === "full" ? false : undefined; }, false);
+  // The site's own style for the window; its size only through width/height (seed).
+  var cs = typeof p.container_style === "string"
+    ? p.container_style.replace(/(^|;)\s*(width|height)\s*:[^;]*/gi, "$1") : "";
+  var css = ".fd-panel.fd-panel{" + cs + "}@media (min-width:501px){.fd-panel.fd-panel{"
+    + (w ? "width:" + w + ";" : "") + (h ? "height:" + h + ";" : "") + "}}";
+  if (half) css += "@media (max-width:500px){.fd-panel.fd-panel{top:50%;height:50%}}";
+  if (val(p, "gif", flag, false)) {
+    css += ".fd-launcher{animation:fd-gif 1.6s ease-in-out infinite}@keyframes fd-gif{50%{transform:scale(1.12)}}";
+  }
+  var st = document.getElementById("fd-host-style");
+  if (!st) {
+    st = document.createElement("style");
+    st.id = "fd-host-style";
+    (document.head || document.body).appendChild(st);
+  }
+  st.textContent = css;
+  if (started) return;
+  started = true;
+  var go = function () {
+    // After the launcher's own start (it waits for the parsed document, then a microtask).
+    setTimeout(function () {
+      if (val(p, "auto_expand", flag, false)) { if (!open) L.zc("frame_status"); }
+      else if (val(p, "async", flag, false) && !opt.anchor) L.preload();
+    });
+  };
+  if (document.readyState === "loading") addEventListener("DOMContentLoaded", go);
+  else go();
+}
+
+/** The chat page's address for `anchor` (a window of its own, no embedding). */
+function chatUrl() {
+  var u = new URL(base + "/chat/h5/v2/index.html");
+  u.searchParams.set("sysnum", sysnum);
+  var p = merged();
+  for (var k in p) {
+    var v = p[k];
+    if (!/^(sysnum|embed|host)$/.test(k) && /^(string|number|boolean)$/.test(typeof v)) u.searchParams.set(k, String(v));
+  }
+  return u.href;
+}
+
+/** anchor: a click on the launcher (or a custom button) opens the chat in a new window. */
+function onClick(e) {
+  var t = e.target;
+  if (!opt.anchor || !t || !t.closest) return;
+  var hit = t.closest('[data-testid="fd-launcher"]');
+  try { hit = hit || (cls && t.closest("." + cls.split(/\s+/)[0] + ":not(script)")); } catch (x) { /* odd class */ }
+  if (hit) {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    window.open(chatUrl(), "_blank", "noopener");
+  }
+}
+
+export function zc(name, cb) {
+  if (typeof cb !== "function") {
+    warn("zc(\"" + name + "\") needs a function", cb);
+    return;
+  }
+  if (name === "offline_message_count") {
+    off.push(cb);
+    if (count !== null) fire([cb], count);
+  } else {
+    rcv.push(cb);
+  }
+  notifier();
+}
+
+function post(d) {
+  var w = frame && frame.contentWindow;
+  if (w) w.postMessage(JSON.stringify({ name: "fd_notify", data: d }), base);
+}
+
+function notifier() {
+  if (frame) return;
+  var p = merged();
+  var u = new URL(base + "/chat/frame/v2/notify.html");
+  u.searchParams.set("sysnum", sysnum);
+  u.searchParams.set("host", location.origin);
+  ["partnerid", "sign", "uname"].forEach(function (k) {
+    var v = p[k];
+    if (typeof v === "string" || typeof v === "number") u.searchParams.set(k, String(v));
+  });
+  frame = document.createElement("iframe");
+  frame.setAttribute("aria-hidden", "true");
+  frame.setAttribute("data-testid", "fd-notify");
+  frame.tabIndex = -1;
+  frame.title = "";
+  frame.style.cssText = "position:fixed;left:-10px;top:-10px;width:1px;height:1px;border:0;opacity:0;pointer-events:none";
+  addEventListener("message", onMessage);
+  frame.addEventListener("load", function () { post({ open: open }); });
+  frame.src = u.href;
+  // entrance.js puts it back if a single-page app replaces body (it reloads; the server
+  // replays what it missed).
+  document.body.appendChild(frame);
+}
+
+function onMessage(e) {
+  if (!frame || e.source !== frame.contentWindow || e.origin !== base || typeof e.data !== "string") return;
+  var m;
+  try { m = JSON.parse(e.data); } catch (x) { return; }
+  var d = m && m.name === "fd_notify" && m.data;
+  if (!d || typeof d !== "object") return;
+  if (d.want) {
+    var t = null;
+    try { t = localStorage.getItem("frontdesk:" + sysnum); } catch (x) { /* blocked here too */ }
+    post({ token: /^[0-9a-f]{64}$/.test(t || "") ? t : null });
+  }
+  if (typeof d.count === "number" && count === null) {
+    count = d.count;
+    fire(off, count);
+  }
+  var g = d.msg;
+  if (g && typeof g === "object" && !open) {
+    var r = { img: String(g.img || ""), name: String(g.name || ""), msg: String(g.msg || ""), t: g.t };
+    fire(rcv, r);
+    try { dispatchEvent(new CustomEvent("zhichiReceive", { detail: r })); } catch (x) { warn("zhichiReceive failed", x); }
+  }
+}
