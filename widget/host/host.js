@@ -174,16 +174,34 @@ function notifier() {
   document.body.appendChild(frame);
 }
 
+var TOK = /^[0-9a-f]{64}$/;
+
+/** The notifier's "seen" sequence, when it has no storage of its own (see notify.html). */
+function seen() {
+  try { return +localStorage.getItem("frontdesk:seen:" + sysnum) || 0; } catch (x) { return 0; }
+}
+
 function onMessage(e) {
-  if (!frame || e.source !== frame.contentWindow || e.origin !== base || typeof e.data !== "string") return;
+  if (!frame || e.origin !== base || typeof e.data !== "string") return;
+  var chat = document.querySelector('[data-testid="fd-frame"]');
   var m;
   try { m = JSON.parse(e.data); } catch (x) { return; }
+  if (chat && e.source === chat.contentWindow && m && m.name === "fd_store" && m.data && TOK.test(m.data.token || "")) {
+    // The chat page's storage is blocked and it just handed the launcher the visitor's token
+    // (kept in this page's storage): the notifier, blocked alike, follows that visitor too.
+    post({ token: m.data.token, seen: seen() });
+    return;
+  }
+  if (e.source !== frame.contentWindow) return;
   var d = m && m.name === "fd_notify" && m.data;
   if (!d || typeof d !== "object") return;
   if (d.want) {
     var t = null;
     try { t = localStorage.getItem("frontdesk:" + sysnum); } catch (x) { /* blocked here too */ }
-    post({ token: /^[0-9a-f]{64}$/.test(t || "") ? t : null });
+    post({ token: TOK.test(t || "") ? t : null, seen: seen() });
+  }
+  if (typeof d.seen === "number") {
+    try { localStorage.setItem("frontdesk:seen:" + sysnum, String(d.seen)); } catch (x) { /* blocked */ }
   }
   if (typeof d.count === "number" && count === null) {
     count = d.count;
