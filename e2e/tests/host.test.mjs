@@ -126,3 +126,161 @@ test('a page view with receive_message registered loads host.js and the notifier
   assert.ok(!urls.some((u) => u.includes('host.js') || u.includes('notify.html')), urls.join(' '));
   await context.close();
 });
+
+const panelBox = (page) => page.locator('.fd-panel').boundingBox();
+
+test('window options: width/height/container_style, gif, bad values warn once and keep the defaults', async () => {
+  const { context, page, log, host } = await newPage();
+  await shop.open(page, html('', `zc("config", {width: "500", height: 620, container_style: "border:2px solid rgb(255, 0, 0);width:10px", gif: 1});
+zc("config", {expand_size: "third", auto_expand: "maybe"});`));
+  await host.launcher.waitFor();
+  await page.waitForFunction(() => document.getElementById('fd-host-style'));
+  assert.match(await host.launcher.evaluate((el) => getComputedStyle(el).animationName), /fd-gif/);
+  assert.equal(await host.frameElement.count(), 0, 'auto_expand "maybe" keeps the default (closed)');
+  await host.launcher.click({ force: true }); // it pulses (gif), so it is never "stable"
+  await host.chat.input.waitFor({ state: 'visible' });
+  const box = await panelBox(page);
+  assert.equal(Math.round(box.width), 500);
+  assert.equal(Math.round(box.height), 620);
+  assert.equal(await page.locator('.fd-panel').evaluate((el) => getComputedStyle(el).borderTopColor), 'rgb(255, 0, 0)');
+  for (const k of ['expand_size', 'auto_expand']) {
+    assert.equal(log.warnings.filter((w) => w.includes(k)).length, 1, `one warning for ${k}: ${log.warnings}`);
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('window options: H5 expand_size half; anchor opens a new window; auto_expand; async; reload', async () => {
+  // H5: half height at the bottom.
+  let { context, page, host } = await newPage({ width: 390, height: 800 });
+  await shop.open(page, html('', 'zc("config", {expand_size: "half"})'));
+  await host.open();
+  const box = await panelBox(page);
+  assert.equal(Math.round(box.height), 400);
+  assert.equal(Math.round(box.y), 400);
+  await context.close();
+
+  // anchor: the chat opens in a window of its own, with the page's config; no iframe.
+  ({ context, page, host } = await newPage());
+  await shop.open(page, html('', '// true 新窗口打开咨询页 false 打开悬浮窗咨询页(默认值)\nzc("config",{\nanchor:true,\nuname:"Ann"\n})'));
+  await host.launcher.waitFor();
+  await page.waitForFunction(() => document.getElementById('fd-host-style'));
+  const [popup] = await Promise.all([context.waitForEvent('page'), host.launcher.click()]);
+  await popup.waitForLoadState();
+  const u = new URL(popup.url());
+  assert.equal(u.origin + u.pathname, `${server.url}/chat/h5/v2/index.html`);
+  assert.equal(u.searchParams.get('sysnum'), site.sysnum);
+  assert.equal(u.searchParams.get('uname'), 'Ann');
+  assert.equal(u.searchParams.get('embed'), null);
+  await popup.getByTestId('fd-input').waitFor();
+  assert.equal(await host.frameElement.count(), 0);
+  await context.close();
+
+  // auto_expand: open at page entry, as the seed writes it.
+  ({ context, page, host } = await newPage());
+  await shop.open(page, html('', 'zc("config",{\nauto_expand:true, //true 自动打开,默认不开启\n})'));
+  await host.frameElement.waitFor({ state: 'visible' });
+  await host.chat.input.waitFor();
+  await context.close();
+
+  // async: the chat frame loads at page entry, collapsed.
+  ({ context, page, host } = await newPage());
+  await shop.open(page, html('', 'zc("config", {async: "1"})'));
+  await host.frameElement.waitFor({ state: 'attached' });
+  await host.chat.input.waitFor({ state: 'attached' });
+  assert.equal(await host.frameElement.isVisible(), false);
+  await context.close();
+
+  // reload: every expand loads the chat page again.
+  ({ context, page, host } = await newPage());
+  let loads = 0;
+  page.on('request', (r) => { if (r.url().includes('/chat/h5/v2/index.html')) loads++; });
+  await shop.open(page, html('', "zc('config', {\n'reload': true //默认false不设置 建议不开启该功能\n})"));
+  await page.waitForFunction(() => document.getElementById('fd-host-style'));
+  await host.open();
+  await host.launcher.click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  await host.open();
+  await page.waitForTimeout(300);
+  assert.equal(loads, 2);
+  await context.close();
+});
+
+test('locale for the launcher; single-page apps: pushState and replaced body children keep the widget', async () => {
+  const { context, page, log, host } = await newPage();
+  await shop.open(page, html('<div id="app"><p>home</p></div>', '//en-英文, cn-简体中文,tw-繁体中文(默认简体中文) 后续会支持更多语种\nzc("config",{\nlocale:"en",\n})'));
+  await host.launcher.waitFor();
+  assert.equal(await host.launcher.getAttribute('aria-label'), 'Customer service');
+  await host.open();
+  await host.chat.send('before navigation');
+  await host.chat.message('before navigation', 'visitor').waitFor();
+  // A router: pushState and a new body content; then a framework replacing <body> itself.
+  await page.evaluate(() => {
+    history.pushState({}, '', '/products/1');
+    document.body.innerHTML = '<div id="app"><p>product 1</p></div>';
+  });
+  await host.launcher.waitFor();
+  await host.frameElement.waitFor({ state: 'visible' });
+  await page.evaluate(() => {
+    const b = document.createElement('body');
+    b.innerHTML = '<div id="app"><p>product 2</p></div>';
+    document.documentElement.replaceChild(b, document.body);
+  });
+  await host.launcher.waitFor();
+  assert.equal(await host.launcher.getAttribute('aria-label'), 'Customer service');
+  await host.chat.message('before navigation', 'visitor').waitFor();
+  await host.chat.send('after navigation');
+  await host.chat.message('after navigation', 'visitor').waitFor();
+  // Still one launcher, and it still toggles the window.
+  assert.equal(await host.launcher.count(), 1);
+  await host.launcher.click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a hostile frame cannot open, close, feed or read the widget (origin and source checked)', async () => {
+  const agent = await Agent.login(server);
+  const { context, page, log, host } = await newPage();
+  // A frame of another origin (opaque, data:) and one of our own origin that is not ours to
+  // trust (the bare chat page), both posting what our frames post.
+  const hostile = `<iframe id="evil" src="data:text/html,<script>window.onmessage=function(e){parent.postMessage(JSON.stringify({name:'leak',data:String(e.data)}),'*')}</script>"></iframe>
+<iframe id="ours" src="${server.url}/healthz"></iframe>`;
+  await shop.open(page, html(hostile, CALLBACKS));
+  await host.launcher.waitFor();
+  await page.waitForFunction(() => window.__got.count.length === 1);
+  const forged = [
+    JSON.stringify({ name: 'fd_notify', data: { msg: { img: '', name: 'Mallory', msg: 'forged', t: 1 } } }),
+    JSON.stringify({ name: 'fd_notify', data: { count: 99 } }),
+    JSON.stringify({ name: 'fd_store', data: { op: 'set', token: 'f'.repeat(64) } }),
+    JSON.stringify({ name: 'zc_post_message', data: { action: 'chat_collapse_window' } }),
+  ];
+  await host.open();
+  for (const f of page.frames().filter((f) => f.url().startsWith('data:') || f.url().endsWith('/healthz'))) {
+    await f.evaluate((msgs) => msgs.forEach((m) => parent.postMessage(m, '*')), forged);
+  }
+  await page.waitForTimeout(500);
+  const g = await got(page);
+  assert.equal(g.rcv.length, 0, 'no forged receive_message');
+  assert.deepEqual(g.count, [0], 'no forged count');
+  assert.equal(await host.frameElement.isVisible(), true, 'a forged collapse is ignored');
+  assert.notEqual(await page.evaluate((s) => localStorage.getItem(`frontdesk:${s}`), site.sysnum), 'f'.repeat(64));
+  // A real agent message while collapsed reaches only the callbacks: our frames post to the
+  // host page's origin only, so the hostile frame hears nothing of the conversation.
+  await host.chat.send('secret order 42');
+  const push = await agent.visitorMessage('secret order 42');
+  await host.launcher.click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  await page.waitForTimeout(300);
+  const leaks = [];
+  await page.exposeFunction('__leak', (d) => leaks.push(d));
+  await page.evaluate(() => window.addEventListener('message', (e) => { try { if (JSON.parse(e.data).name === 'leak') window.__leak(e.data); } catch (x) { /* not JSON */ } }));
+  await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'reply for you', file_type: 0 });
+  await page.waitForFunction(() => window.__got.rcv.length === 1);
+  await page.waitForTimeout(300);
+  assert.deepEqual(leaks, []);
+  assert.ok(!JSON.stringify(await got(page)).includes('secret order 42'), 'the visitor\'s own text never reaches the host page');
+  assert.deepEqual(log.errors, []);
+  agent.close();
+  await context.close();
+});

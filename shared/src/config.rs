@@ -57,24 +57,6 @@ pub fn parse_flag(s: &str) -> Option<bool> {
     }
 }
 
-/// A PC window size (`width`/`height`) in CSS pixels: `400`, `"400"` or `"400px"`, within
-/// 200–2000. Returns the digits (no number formatting needed to write them back).
-pub fn parse_px(s: &str) -> Option<&str> {
-    let s = s.trim();
-    let d = s.strip_suffix("px").unwrap_or(s).trim();
-    let n: u32 = d.parse().ok()?;
-    (200..=2000).contains(&n).then_some(d)
-}
-
-/// H5 `expand_size`: `half` → `Some(true)`, `full` → `Some(false)`.
-pub fn parse_half(s: &str) -> Option<bool> {
-    match s.trim() {
-        "half" => Some(true),
-        "full" => Some(false),
-        _ => None,
-    }
-}
-
 /// Whether a visitor- or site-supplied URL may become a link: only absolute `http:`/`https:`
 /// URLs (case-insensitive scheme, non-empty rest, no whitespace or control characters).
 /// Everything else (`javascript:`, `data:`, relative paths) is shown as text.
@@ -106,13 +88,6 @@ mod tests {
         assert_eq!(Locale::parse("fr"), None);
         assert_eq!(parse_flag("true"), Some(true));
         assert_eq!(parse_flag("maybe"), None);
-        assert_eq!(parse_px("400"), Some("400"));
-        assert_eq!(parse_px(" 450px "), Some("450"));
-        assert_eq!(parse_px("50"), None);
-        assert_eq!(parse_px("wide"), None);
-        assert_eq!(parse_half("half"), Some(true));
-        assert_eq!(parse_half("full"), Some(false));
-        assert_eq!(parse_half("third"), None);
     }
 
     #[test]

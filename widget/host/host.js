@@ -80,11 +80,11 @@ export function apply() {
   // The site's own style for the window; its size only through width/height (seed).
   var cs = typeof p.container_style === "string"
     ? p.container_style.replace(/(^|;)\s*(width|height)\s*:[^;]*/gi, "$1") : "";
-  var css = ".fd-panel.fd-panel{" + cs + "}@media (min-width:501px){.fd-panel.fd-panel{"
+  var css = ".fd-panel.fd-panel{box-sizing:border-box;" + cs + "}@media (min-width:501px){.fd-panel.fd-panel{"
     + (w ? "width:" + w + ";" : "") + (h ? "height:" + h + ";" : "") + "}}";
   if (half) css += "@media (max-width:500px){.fd-panel.fd-panel{top:50%;height:50%}}";
   if (val(p, "gif", flag, false)) {
-    css += ".fd-launcher{animation:fd-gif 1.6s ease-in-out infinite}@keyframes fd-gif{50%{transform:scale(1.12)}}";
+    css += "@media (prefers-reduced-motion:no-preference){.fd-launcher{animation:fd-gif 1.6s ease-in-out infinite}}@keyframes fd-gif{50%{transform:scale(1.12)}}";
   }
   var st = document.getElementById("fd-host-style");
   if (!st) {
