@@ -284,3 +284,31 @@ test('a hostile frame cannot open, close, feed or read the widget (origin and so
   agent.close();
   await context.close();
 });
+
+// A benchmark, not a check of timings: long tasks (> 50 ms) on the host page's main thread
+// while the widget loads, and the bytes a page view with receive_message costs on the wire.
+test('benchmark: long tasks during load, and the wire cost of a receive_message page view (printed)', async () => {
+  for (const [label, extra] of [['plain snippet', ''], ['receive_message registered', CALLBACKS]]) {
+    const { context, page, host } = await newPage();
+    await page.addInitScript(() => {
+      window.__lt = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__lt.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), by: e.attribution?.[0]?.containerSrc || e.attribution?.[0]?.name || '' });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    let bytes = 0;
+    const pending = [];
+    page.on('requestfinished', (r) => {
+      if (r.url().startsWith(server.url)) pending.push(r.sizes().then((s) => { bytes += s.responseHeadersSize + s.responseBodySize; }));
+    });
+    await shop.open(page, html('<p>shop</p>', extra));
+    await host.launcher.waitFor();
+    if (extra) await page.waitForFunction(() => window.__got.count.length === 1);
+    await page.waitForTimeout(1000);
+    await Promise.all(pending);
+    const lt = await page.evaluate(() => window.__lt);
+    console.log(`# ${label}: ${bytes} bytes from our server on the wire (headers included; WebSocket frames not counted)`);
+    console.log(`# ${label}: ${lt.length} long task(s) > 50 ms during load${lt.length ? ': ' + JSON.stringify(lt) : ''}`);
+    await context.close();
+  }
+});
