@@ -26,11 +26,11 @@
           var call = function (args) {
             var n = args[0], a = args[1];
             try {
-              if (/^(receive_message|zhichiReceive|offline_message_count)$/.test(n)) {
+              if (/^(receive_message|zhichiReceive|offline_message_count|trace)$/.test(n)) {
                 return load().then(function (h) { h.zc(n, a); }, warn);
               }
               m.zc(n, a);
-              if (n == "config" && a && cfgs.push(a) && (host || /"(anchor|width|height|container_style|expand_size|gif|reload|refresh|async|auto_expand)"/.test(JSON.stringify(Object.keys(a))))) {
+              if (n == "config" && a && cfgs.push(a) && (host || /"(anchor|width|height|container_style|expand_size|gif|reload|refresh|async|auto_expand|man_trace|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams)"/.test(JSON.stringify(Object.keys(a))))) {
                 load().then(function (h) { h.apply(); }, warn);
               }
             } catch (e) { warn("zc failed", e); }

@@ -246,6 +246,7 @@ async fn handle(
                 api::TRANSFER => transfer(state, l, &req).await,
                 api::END_CHAT => end_chat(state, l, &req).await,
                 api::TYPING => typing(state, l, &req).await,
+                api::VISIT => crate::trace::agent_visit(state, l.agent.site_id, &req).await,
                 api::ONLINE_AGENTS => online(state, l)
                     .await
                     .map(|d| agent_frame(&Envelope::ok(key, d))),

@@ -32,6 +32,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod routing;
 pub mod security;
+pub mod trace;
 pub mod visitor;
 pub mod web;
 
@@ -399,6 +400,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(http::router())
         .merge(compat::router())
+        .merge(trace::router())
         .merge(web::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

@@ -47,6 +47,9 @@ pub mod api {
     pub const TYPING: i64 = 32700;
     /// Extension, pushed to the serving agent: visitor `gid` is typing (`data.status` 1/0).
     pub const VISITOR_TYPING: i64 = 32799;
+    /// Extension: visitor `gid`'s stored CRM/routing parameters and browse trace
+    /// (response data `crate::visit::VisitInfo`). Any agent of the visitor's site.
+    pub const VISIT: i64 = 32800;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -96,6 +99,8 @@ pub mod code {
     pub const END_GID_MISSING: i64 = -32601;
     /// Extension: `32700` without `gid`.
     pub const TYPING_GID_MISSING: i64 = -32701;
+    /// Extension: `32800` without `gid`.
+    pub const VISIT_GID_MISSING: i64 = -32801;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.

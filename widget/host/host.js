@@ -7,10 +7,18 @@
  *   agent messages only, and only while the window is collapsed (its panel is `hidden`).
  * - seed 003's window options: anchor, width, height, container_style, expand_size, gif,
  *   reload/refresh, async, auto_expand (CSS rules, a click interceptor, launcher exports).
+ * - the visit: CRM/routing values of zc("config") (again on every change), and with
+ *   man_trace the browse trace (landing or viewed page, the page a chat starts from;
+ *   pre_visit_args/cur_visit_args override what is collected), zc("trace", {...}) on demand.
+ *   The notifier frame sends them to the server with the visitor's token.
  * Values come as the seed shows them (strings, numbers, booleans); a bad one warns once and
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
 var rcv = [], off = [], warned = {}, opt = {}, started = false;
+// Posts wait for the notifier's document (a post to its initial about:blank would be lost).
+var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false;
+// The seed's CRM and routing values, reported with the visit (shared::visit::PARAM_KEYS).
+var PARAMS = /^(uname|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams|partnerid|platformUnionCode|flowType|flowCompanyId|flowGroupId|faqid|source)$/;
 
 var warn = function (what, v) {
   try { console.warn("frontdesk: " + what, v); } catch (e) { /* no console */ }
@@ -37,6 +45,10 @@ export function init(launcher, b, s, c, k) {
     if (o === open) return;
     open = o;
     post({ open: open });
+    if (open && !chatTraced && val(merged(), "man_trace", flag, false)) {
+      chatTraced = true;
+      report({ page: page("chat", merged()) });
+    }
     // reload/refresh: a fresh chat page on every expand after the first.
     var f = p && p.querySelector("iframe");
     if (open && was && opt.reload && f) f.src = f.src;
@@ -93,6 +105,21 @@ export function apply() {
     (document.head || document.body).appendChild(st);
   }
   st.textContent = css;
+  // The visit: CRM/routing values whenever they change, the page once (man_trace).
+  var ps = {}, any = false;
+  for (var k in p) {
+    var x = p[k];
+    if (PARAMS.test(k) && x != null && typeof x !== "function") {
+      ps[k] = typeof x === "object" ? JSON.stringify(x) : String(x);
+      any = true;
+    }
+  }
+  var js = JSON.stringify(ps);
+  if (any && js !== sentParams) { sentParams = js; report({ params: ps }); }
+  if (!traced && val(p, "man_trace", flag, false)) {
+    traced = true;
+    report({ page: page(landing() ? "land" : "view", p) });
+  }
   if (started) return;
   started = true;
   var go = function () {
@@ -132,6 +159,11 @@ function onClick(e) {
 }
 
 export function zc(name, cb) {
+  if (name === "trace") {
+    if (cb && typeof cb === "object") report({ page: page("manual", cb) });
+    else warn("zc(\"trace\") needs an object", cb);
+    return;
+  }
   if (typeof cb !== "function") {
     warn("zc(\"" + name + "\") needs a function", cb);
     return;
@@ -143,11 +175,56 @@ export function zc(name, cb) {
     rcv.push(cb);
   }
   notifier();
+  if (rcv.length) post({ listen: true });
 }
 
 function post(d) {
   var w = frame && frame.contentWindow;
-  if (w) w.postMessage(JSON.stringify({ name: "fd_notify", data: d }), base);
+  if (!ready) queue.push(d);
+  else if (w) w.postMessage(JSON.stringify({ name: "fd_notify", data: d }), base);
+}
+
+function report(r) {
+  notifier();
+  post({ report: r });
+}
+
+/** Strings of a visit-args object (or its JSON), each at most 2000 characters. */
+function strings(o) {
+  var r = {};
+  if (typeof o === "string") { try { o = JSON.parse(o); } catch (e) { o = null; } }
+  if (o && typeof o === "object") {
+    for (var k in o) if (o[k] != null && typeof o[k] !== "object") r[k] = String(o[k]).slice(0, 2000);
+  }
+  return r;
+}
+
+/** URLs arrive plain or encodeURIComponent-ed (the seed suggests it). */
+function dec(s) {
+  try { return s && /%[0-9a-f]{2}/i.test(s) ? decodeURIComponent(s) : s || ""; } catch (e) { return s; }
+}
+
+/** The first page of this visit (per browser tab session)? */
+function landing() {
+  try {
+    var k = "frontdesk:visit:" + sysnum;
+    if (sessionStorage.getItem(k)) return false;
+    sessionStorage.setItem(k, "1");
+  } catch (e) { /* no storage: every page is a landing */ }
+  return true;
+}
+
+/** A page of the trace: what the browser says, overridden by the seed's visit args. */
+function page(kind, a) {
+  var pre = strings(a.pre_visit_args), cur = strings(a.cur_visit_args);
+  return {
+    kind: kind,
+    url: (dec(cur.cur_visit_url) || location.href).slice(0, 2000),
+    title: (cur.cur_visit_title || document.title).slice(0, 500),
+    referrer: (dec(pre.pre_visit_url) || document.referrer).slice(0, 2000),
+    pre: pre,
+    cur: cur
+  };
 }
 
 function notifier() {
@@ -167,7 +244,12 @@ function notifier() {
   frame.title = "";
   frame.style.cssText = "position:fixed;left:-10px;top:-10px;width:1px;height:1px;border:0;opacity:0;pointer-events:none";
   addEventListener("message", onMessage);
-  frame.addEventListener("load", function () { post({ open: open }); });
+  frame.addEventListener("load", function () {
+    ready = true;
+    post({ open: open });
+    if (rcv.length) post({ listen: true });
+    queue.splice(0).forEach(post);
+  });
   frame.src = u.href;
   // entrance.js puts it back if a single-page app replaces body (it reloads; the server
   // replays what it missed).
@@ -199,6 +281,11 @@ function onMessage(e) {
     var t = null;
     try { t = localStorage.getItem("frontdesk:" + sysnum); } catch (x) { /* blocked here too */ }
     post({ token: TOK.test(t || "") ? t : null, seen: seen() });
+  }
+  if (TOK.test(d.keep || "")) {
+    // Storage blocked: the notifier started the visitor; keep its token where the launcher
+    // keeps the chat page's (unless the chat page has one already).
+    try { if (!localStorage.getItem("frontdesk:" + sysnum)) localStorage.setItem("frontdesk:" + sysnum, d.keep); } catch (x) { /* blocked */ }
   }
   if (typeof d.seen === "number") {
     try { localStorage.setItem("frontdesk:seen:" + sysnum, String(d.seen)); } catch (x) { /* blocked */ }
