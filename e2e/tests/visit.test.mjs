@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, openConsole, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
 
 let server, browser, site, shop, fixture;
 before(async () => {
@@ -126,6 +126,19 @@ test('CRM and routing values and the browse trace reach the agent; a second zc("
   await shop.open(page, `<!DOCTYPE html><html><head><title>Cart</title></head><body>${seedSnippet(server.url, site.sysnum, { extra: 'zc("config",{man_trace:true})' })}</body></html>`);
   const v3 = await until(async () => { const d = await visitOf(agent, gid); return d.trace.some((p) => p.kind === 'view') && d; }, 'the view');
   assert.equal(v3.trace.find((p) => p.kind === 'view').title, 'Cart');
+
+  // The console shows them beside the conversation, as text.
+  const con = await openConsole(browser, server);
+  await con.page.getByTestId('fd-c-guest').filter({ hasText: '小丁哥' }).first().click();
+  const visit = con.page.getByTestId('fd-c-visit');
+  await visit.waitFor();
+  await visit.filter({ hasText: '19999999999' }).waitFor();
+  assert.ok((await visit.textContent()).includes('丁丁猫'));
+  const items = con.page.getByTestId('fd-c-trace');
+  assert.deepEqual(await items.evaluateAll((l) => l.map((e) => e.dataset.kind)), ['land', 'chat', 'manual', 'view']);
+  assert.ok((await items.first().textContent()).includes('商品 42'));
+  assert.deepEqual(con.log.errors, []);
+  await con.context.close();
 
   // Bad requests to the extension get their codes.
   assert.equal((await agent.request({ api_key: 32800 })).code, -32801);

@@ -11,6 +11,9 @@
  *   man_trace the browse trace (landing or viewed page, the page a chat starts from;
  *   pre_visit_args/cur_visit_args override what is collected), zc("trace", {...}) on demand.
  *   The notifier frame sends them to the server with the visitor's token.
+ * - invitations: invite, tip_title, submit_title, first_timeout, over_timeout, invite_count
+ *   (per day, counted in this browser), invite_imgsrc; accepting opens the chat, refusing
+ *   waits over_timeout. Texts follow `locale`; nothing is inserted as HTML.
  * Values come as the seed shows them (strings, numbers, booleans); a bad one warns once and
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
@@ -75,6 +78,7 @@ function val(p, k, ok, dflt) {
   return v;
 }
 var flag = function (s) { return /^(1|true)$/.test(s) ? true : /^(0|false|)$/.test(s) ? false : undefined; };
+var secs = function (s) { return /^\d{1,5}(\.\d+)?$/.test(s) ? +s : undefined; };
 var px = function (s) {
   var m = /^(\d+)\s*(px)?$/.exec(s);
   return m && +m[1] >= 200 && +m[1] <= 2000 ? m[1] + "px" : undefined;
@@ -122,6 +126,7 @@ export function apply() {
   }
   if (started) return;
   started = true;
+  if (val(p, "invite", flag, false)) later(val(p, "first_timeout", secs, 5));
   var go = function () {
     // After the launcher's own start (it waits for the parsed document, then a microtask).
     setTimeout(function () {
@@ -300,4 +305,94 @@ function onMessage(e) {
     fire(rcv, r);
     try { dispatchEvent(new CustomEvent("zhichiReceive", { detail: r })); } catch (x) { warn("zhichiReceive failed", x); }
   }
+}
+
+// Default invitation texts and the close button's label, by locale.
+var TEXTS = {
+  cn: ["您好,有什么可以帮您?", "开始聊天吧", "关闭"],
+  en: ["Hello! Can we help you?", "Start chatting", "Close"],
+  tw: ["您好,有什麼可以幫您?", "開始聊天吧", "關閉"]
+};
+
+function later(s) {
+  setTimeout(function () { invite(); }, s * 1000);
+}
+
+/** One more invitation today? Counted per day in this browser (invite_count, default 3). */
+function take(max) {
+  var k = "frontdesk:invites:" + sysnum, day = new Date().toDateString(), c = { d: day, n: 0 };
+  try { var o = JSON.parse(localStorage.getItem(k)); if (o && o.d === day) c = o; } catch (e) { /* none */ }
+  if (c.n >= max) return false;
+  c.n++;
+  try { localStorage.setItem(k, JSON.stringify(c)); } catch (e) { /* blocked: not counted */ }
+  return true;
+}
+
+/** Shows an invitation (`text` from an agent, or the configured one), unless the window is
+ * open or one is showing. `auto` invitations count against invite_count and come back
+ * over_timeout seconds after a refusal. */
+function invite(text) {
+  var p = merged(), auto = text === undefined;
+  if (open || document.getElementById("fd-invite")) return;
+  if (auto && !take(val(p, "invite_count", secs, 3))) return;
+  var loc = /^(en|tw)$/.test(String(p.locale).trim()) ? String(p.locale).trim() : "cn";
+  var T = TEXTS[loc];
+  var tip = text || (p.tip_title != null && String(p.tip_title)) || T[0];
+  var color = /^#?[0-9a-f]{6}$/i.test(String(p.color || "")) ? "#" + String(p.color).replace("#", "") : "#1e6fd9";
+  var el = function (tag, cls, txt) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (txt) e.textContent = txt;
+    return e;
+  };
+  var box = el("div", "fd-invite" + (String(p.location) === "2" ? " fd-invite-l" : ""));
+  box.id = "fd-invite";
+  box.setAttribute("role", "dialog");
+  box.setAttribute("aria-label", tip);
+  box.setAttribute("data-testid", "fd-invite");
+  var img = dec(p.invite_imgsrc != null ? String(p.invite_imgsrc) : "");
+  if (/^https?:\/\/\S+$/i.test(img)) {
+    var im = el("img");
+    im.src = img;
+    im.alt = "";
+    im.setAttribute("data-testid", "fd-invite-img");
+    box.appendChild(im);
+  }
+  var msg = el("p", "", tip);
+  msg.setAttribute("data-testid", "fd-invite-text");
+  box.appendChild(msg);
+  var ok = el("button", "fd-invite-ok", (p.submit_title != null && String(p.submit_title)) || T[1]);
+  ok.type = "button";
+  ok.style.background = color;
+  ok.setAttribute("data-testid", "fd-invite-accept");
+  var no = el("button", "fd-invite-x", "×");
+  no.type = "button";
+  no.setAttribute("aria-label", T[2]);
+  no.setAttribute("data-testid", "fd-invite-close");
+  box.appendChild(ok);
+  box.appendChild(no);
+  ok.addEventListener("click", function () {
+    box.remove();
+    if (opt.anchor) window.open(chatUrl(), "_blank", "noopener");
+    else if (!open) L.zc("frame_status");
+  });
+  no.addEventListener("click", function () {
+    box.remove();
+    if (auto) later(val(merged(), "over_timeout", secs, 60));
+  });
+  style();
+  document.body.appendChild(box);
+  ok.focus();
+}
+
+function style() {
+  if (document.getElementById("fd-invite-style")) return;
+  var st = document.createElement("style");
+  st.id = "fd-invite-style";
+  st.textContent = ".fd-invite{position:fixed;right:24px;bottom:92px;z-index:2147483001;max-width:300px;box-sizing:border-box;padding:16px 36px 16px 16px;border-radius:12px;background:#fff;color:#222;font:14px/1.5 system-ui,sans-serif;box-shadow:0 8px 32px rgba(0,0,0,.28)}"
+    + ".fd-invite-l{right:auto;left:24px}.fd-invite img{display:block;max-width:100%;max-height:80px;margin-bottom:8px}.fd-invite p{margin:0 0 12px}"
+    + ".fd-invite-ok{border:0;border-radius:6px;padding:8px 14px;color:#fff;font:inherit;cursor:pointer}"
+    + ".fd-invite-x{position:absolute;top:6px;right:6px;width:28px;height:28px;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}"
+    + ".fd-invite button:focus-visible{outline:3px solid #111;outline-offset:2px}";
+  (document.head || document.body).appendChild(st);
 }
