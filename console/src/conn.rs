@@ -374,6 +374,14 @@ fn handle(store: Store, frame: Value) {
                 }
             }
         }
+        api::ON_SITE => {
+            if let Some(d) = data::<Vec<shared::visit::OnSite>>(frame) {
+                store.on_site.set(d);
+            }
+        }
+        api::INVITE => {
+            store.notice.set("Invitation sent.".into());
+        }
         api::SUSPEND => {
             store.suspended.update(|s| *s = !*s);
         }

@@ -33,6 +33,8 @@ pub struct Store {
     pub typing: RwSignal<BTreeMap<String, f64>>,
     /// The open chat's visit (`32800`): CRM/routing values and browse trace.
     pub visit: RwSignal<Option<shared::visit::VisitInfo>>,
+    /// Visitors on the site now (`32810`).
+    pub on_site: RwSignal<Vec<shared::visit::OnSite>>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -56,6 +58,7 @@ impl Store {
             total: RwSignal::new(0),
             typing: RwSignal::new(BTreeMap::new()),
             visit: RwSignal::new(None),
+            on_site: RwSignal::new(Vec::new()),
         }
     }
 

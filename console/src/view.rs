@@ -99,6 +99,35 @@ fn open_chat(store: Store, gid: String) {
     conn::mark_read(&gid);
 }
 
+/// Who is on the site now (`32810`, pages with `invite_flag`), each with an "Invite" button
+/// (`32811`): the invitation appears on that visitor's page. Refreshed on demand.
+#[component]
+fn OnSiteList(store: Store) -> impl IntoView {
+    let refresh = move |_| conn::request(json!({"api_key": api::ON_SITE}));
+    view! {
+        <h2 id="c-h-site">"On the site now"</h2>
+        <button type="button" class="c-btn" data-testid="fd-c-onsite-refresh"
+            disabled=move || !store.online.get() on:click=refresh>"Refresh"</button>
+        <ul data-testid="fd-c-onsite" aria-labelledby="c-h-site">
+            <For each=move || store.on_site.get() key=|v| (v.vid.clone(), v.url.clone(), v.last)
+                children=move |v| {
+                    let vid = v.vid.clone();
+                    let mins = ((v.last - v.since).max(0) / 60_000).to_string();
+                    view! {
+                        <li class="c-agent" data-testid="fd-c-visitor-on-site" data-vid=v.vid.clone()>
+                            {v.title.clone()} " "
+                            <span class="c-muted">{v.url.clone()} " · " {mins} " min"</span> " "
+                            <button type="button" class="c-btn" data-testid="fd-c-invite"
+                                on:click=move |_| conn::request(json!({"api_key": api::INVITE, "gid": vid.clone()}))>
+                                "Invite"
+                            </button>
+                        </li>
+                    }
+                }/>
+        </ul>
+    }
+}
+
 /// The open visitor's visit: CRM/routing values and browse trace (all text, never HTML).
 #[component]
 fn Visit(store: Store) -> impl IntoView {
@@ -271,6 +300,7 @@ fn Console(store: Store) -> impl IntoView {
                             </li>
                         }/>
                 </ul>
+                <OnSiteList store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>

@@ -1,9 +1,10 @@
 // Seed 003's invitations (item 4 of issue 10): the automatic invitation with its texts,
-// timing and daily count, accepting and refusing; locale for its default texts.
+// timing and daily count, accepting and refusing; locale for its default texts; and with
+// invite_flag, an agent inviting a visitor who is on the site now (console and socket).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, openConsole, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
 
 let server, browser, site, shop, fixture;
 before(async () => {
@@ -68,5 +69,46 @@ test('accepting an invitation opens the chat; default texts follow locale; bad v
   await host.chat.input.waitFor();
   assert.equal(await p.getByTestId('fd-invite').count(), 0);
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('invite_flag: an agent sees who is on the site now and invites them; the invitation appears on their page', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  const log = watchConsole(p);
+  await shop.open(p, `<!DOCTYPE html><html><head><title>Running shoes</title></head><body>${seedSnippet(server.url, site.sysnum, {
+    extra: 'zc("config",{\ninvite_flag:true, //true关闭,默认开启\ntip_title:"需要帮忙挑选尺码吗?"\n})',
+  })}</body></html>`);
+  const host = new HostPage(p);
+  await host.launcher.waitFor();
+
+  // Over the agent socket (extension 32810): the visitor's page and title.
+  const agent = await Agent.login(server);
+  let entry;
+  for (let i = 0; i < 50 && !entry; i++) {
+    const r = await agent.request({ api_key: 32810 });
+    assert.equal(r.code, 200);
+    entry = r.data.find((v) => v.title === 'Running shoes');
+    if (!entry) await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.ok(entry, 'the visitor is listed');
+  assert.ok(entry.url.startsWith(shop.origin), entry.url);
+  assert.equal((await agent.request({ api_key: 32811, gid: 'nobody' })).code, -32811);
+  agent.close();
+
+  // In the console: refresh the list, invite; the visitor's page shows the invitation.
+  const con = await openConsole(browser, server);
+  await con.page.getByTestId('fd-c-onsite-refresh').click();
+  const row = con.page.getByTestId('fd-c-visitor-on-site').filter({ hasText: 'Running shoes' });
+  await row.waitFor();
+  await row.getByTestId('fd-c-invite').click();
+  await p.getByTestId('fd-invite').waitFor({ timeout: 10000 });
+  assert.equal(await p.getByTestId('fd-invite-text').textContent(), '需要帮忙挑选尺码吗?');
+  await p.getByTestId('fd-invite-accept').click();
+  await host.frameElement.waitFor({ state: 'visible' });
+  await host.chat.input.waitFor();
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(con.log.errors, []);
+  await con.context.close();
   await context.close();
 });

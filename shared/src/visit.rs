@@ -138,6 +138,42 @@ pub struct VisitInfo {
     pub trace: Vec<TracePage>,
 }
 
+/// Body of `POST /api/visitor/presence`: the visitor is on `url` now (the notifier repeats it
+/// as a long poll while the page is open, on sites that allow agent invitations with
+/// `invite_flag`). The answer is [`PresenceAnswer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceReport {
+    pub sysnum: Sysnum,
+    pub token: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// An agent's invitation for this visitor (its text, possibly empty: the page's own
+/// `tip_title` then), or nothing before the poll ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+/// A visitor on the site right now, as agents see it (`32810`, extension). `vid` names the
+/// presence for an invitation (`32811` with `gid: vid`); it is not a visitor id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnSite {
+    pub vid: String,
+    pub url: String,
+    pub title: String,
+    /// When this page was entered / last reported, ms since the epoch (server clock).
+    pub since: i64,
+    pub last: i64,
+    /// The visitor's id (`gid`) when they have talked to the site before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+}
+
 /// Checks a report's sizes; the reason when refused.
 pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
     let long = |s: &str, n: usize| s.chars().count() > n;

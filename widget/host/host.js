@@ -13,13 +13,14 @@
  *   The notifier frame sends them to the server with the visitor's token.
  * - invitations: invite, tip_title, submit_title, first_timeout, over_timeout, invite_count
  *   (per day, counted in this browser), invite_imgsrc; accepting opens the chat, refusing
- *   waits over_timeout. Texts follow `locale`; nothing is inserted as HTML.
+ *   waits over_timeout. Texts follow `locale`; nothing is inserted as HTML. With invite_flag
+ *   the notifier lists the visitor for agents, whose invitation shows the same way.
  * Values come as the seed shows them (strings, numbers, booleans); a bad one warns once and
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
 var rcv = [], off = [], warned = {}, opt = {}, started = false;
 // Posts wait for the notifier's document (a post to its initial about:blank would be lost).
-var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false;
+var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false, listed = false;
 // The seed's CRM and routing values, reported with the visit (shared::visit::PARAM_KEYS).
 var PARAMS = /^(uname|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams|partnerid|platformUnionCode|flowType|flowCompanyId|flowGroupId|faqid|source)$/;
 
@@ -120,6 +121,12 @@ export function apply() {
   }
   var js = JSON.stringify(ps);
   if (any && js !== sentParams) { sentParams = js; report({ params: ps }); }
+  if (!listed && val(p, "invite_flag", flag, false)) {
+    // Agents may see this page and invite the visitor (seed: invite_flag).
+    listed = true;
+    notifier();
+    post({ here: { url: location.href.slice(0, 2000), title: document.title.slice(0, 500) } });
+  }
   if (!traced && val(p, "man_trace", flag, false)) {
     traced = true;
     report({ page: page(landing() ? "land" : "view", p) });
@@ -299,6 +306,7 @@ function onMessage(e) {
     count = d.count;
     fire(off, count);
   }
+  if (typeof d.invite === "string") invite(d.invite); // an agent's invitation
   var g = d.msg;
   if (g && typeof g === "object" && !open) {
     var r = { img: String(g.img || ""), name: String(g.name || ""), msg: String(g.msg || ""), t: g.t };
