@@ -343,7 +343,7 @@ pub fn agent_on_site(site_id: i64) -> AgentFrame {
             gid: e.gid.map(|g| g.to_string()),
         })
         .collect();
-    list.sort_by(|a, b| b.since.cmp(&a.since));
+    list.sort_by_key(|v| std::cmp::Reverse(v.since));
     agent_frame(&Envelope::ok(shared::agent::api::ON_SITE, list))
 }
 
