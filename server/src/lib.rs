@@ -14,6 +14,8 @@
 //! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
 //! - [`security`], [`ratelimit`]: passwords, signatures, limits.
 //! - [`push`]: the seed 000 custom push URL (signed webhooks, outbox worker, SSRF guard).
+//! - [`trace`]: visits (seed 003 CRM/routing values, browse trace), presence and agent
+//!   invitations, reported by the host page's notifier frame.
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
