@@ -13,4 +13,5 @@ mod routing;
 mod security;
 mod site_import;
 mod visitor;
+mod visits;
 mod web;
