@@ -254,6 +254,8 @@ test('a hostile frame cannot open, close, feed or read the widget (origin and so
     JSON.stringify({ name: 'fd_notify', data: { count: 99 } }),
     JSON.stringify({ name: 'fd_store', data: { op: 'set', token: 'f'.repeat(64) } }),
     JSON.stringify({ name: 'zc_post_message', data: { action: 'chat_collapse_window' } }),
+    JSON.stringify({ name: 'fd_notify', data: { invite: 'Click here to win' } }),
+    JSON.stringify({ name: 'fd_notify', data: { keep: 'e'.repeat(64), seen: 7 } }),
   ];
   await host.open();
   for (const f of page.frames().filter((f) => f.url().startsWith('data:') || f.url().endsWith('/healthz'))) {
@@ -264,7 +266,9 @@ test('a hostile frame cannot open, close, feed or read the widget (origin and so
   assert.equal(g.rcv.length, 0, 'no forged receive_message');
   assert.deepEqual(g.count, [0], 'no forged count');
   assert.equal(await host.frameElement.isVisible(), true, 'a forged collapse is ignored');
-  assert.notEqual(await page.evaluate((s) => localStorage.getItem(`frontdesk:${s}`), site.sysnum), 'f'.repeat(64));
+  const kept = await page.evaluate((s) => localStorage.getItem(`frontdesk:${s}`), site.sysnum);
+  assert.ok(kept !== 'f'.repeat(64) && kept !== 'e'.repeat(64), 'no forged token kept');
+  assert.equal(await page.getByTestId('fd-invite').count(), 0, 'no forged invitation');
   // A real agent message while collapsed reaches only the callbacks: our frames post to the
   // host page's origin only, so the hostile frame hears nothing of the conversation.
   await host.chat.send('secret order 42');
