@@ -30,7 +30,7 @@
                 return load().then(function (h) { h.zc(n, a); }, warn);
               }
               m.zc(n, a);
-              if (n == "config" && a && cfgs.push(a) && (host || /"(anchor|width|height|container_style|expand_size|gif|reload|refresh|async|auto_expand|invite|invite_flag|man_trace|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams)"/.test(JSON.stringify(Object.keys(a))))) {
+              if (n == "config" && a && typeof a == "object" && cfgs.push(a) && (host || /"(anchor|width|height|container_style|expand_size|gif|reload|refresh|async|auto_expand|invite|invite_flag|man_trace|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams)"/.test(JSON.stringify(Object.keys(a))))) {
                 load().then(function (h) { h.apply(); }, warn);
               }
             } catch (e) { warn("zc failed", e); }
