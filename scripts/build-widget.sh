@@ -63,5 +63,8 @@ for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_b
     [ -s "$f" ] || die "expected output $f is missing"
 done
 node scripts/minify-js.mjs dist/chat dist/launcher
+# The loader as served (the server prefers dist/entrance.js to public/entrance.js).
+cp public/entrance.js dist/entrance.js
+node scripts/minify-js.mjs --script dist/entrance.js
 node scripts/precompress.mjs dist/chat dist/launcher dist/extras
 echo "build-widget: done"

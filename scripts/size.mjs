@@ -72,7 +72,7 @@ function snippets(dir) {
 }
 
 const bundles = {
-  bootstrap: ['public/entrance.js'],
+  bootstrap: [existsSync('dist/entrance.js') ? 'dist/entrance.js' : 'public/entrance.js'],
   launcher: [one('dist/launcher', /^launcher\.js$/), one('dist/launcher', /^launcher_bg\.wasm$/), ...snippets('dist/launcher')],
   chat: [one('dist/chat', /^index\.html$/), one('dist/chat', /^chat-[0-9a-f]+\.js$/),
     one('dist/chat', /^chat-[0-9a-f]+_bg\.wasm$/),

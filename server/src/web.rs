@@ -211,9 +211,16 @@ fn cors_any() -> (header::HeaderName, HeaderValue) {
 }
 
 async fn entrance(State(state): State<AppState>) -> Response {
-    let path = state.config.public_dir.join("entrance.js");
-    let Ok(src) = tokio::fs::read_to_string(&path).await else {
-        return not_built("public/entrance.js");
+    // The minified build of the loader (scripts/build-widget.sh), else its source.
+    let built = tokio::fs::read_to_string(state.config.web_dir.join("entrance.js")).await;
+    let src = match built {
+        Ok(src) => src,
+        Err(_) => {
+            match tokio::fs::read_to_string(state.config.public_dir.join("entrance.js")).await {
+                Ok(src) => src,
+                Err(_) => return not_built("public/entrance.js"),
+            }
+        }
     };
     let body = src.replace(
         "__FD_VERSION__",
