@@ -226,7 +226,7 @@ export async function startHostPageFixture() {
   const browser = await launchBrowser();
   const shop = await startHostSite();
   return {
-    server, browser, site, shop,
+    db, server, browser, site, shop,
     async close() {
       await browser?.close();
       await server?.kill('SIGTERM');

@@ -1,8 +1,4 @@
-/*! Frontdesk loader (seed 003 compatible). Loaded by the pasted snippet as
- * <script id="zhichiScript" src="https://HOST/chat/frame/v2/entrance.js?sysnum=…">.
- * It imports the launcher (WebAssembly), boots it, replays every queued zc(...) call in
- * order and then replaces the snippet's stub with the real zc. It never throws into the
- * host page: any failure is one console.warn. __FD_VERSION__ is filled in by the server. */
+/*! Frontdesk loader (seed 003), documented in ARCHITECTURE.md. Never throws into the page. */
 (function (w, d) {
   "use strict";
   if (w.__frontdesk) return; // snippet pasted twice
@@ -21,16 +17,41 @@
     import(dir + "launcher.js" + v)
       .then(function (m) {
         return m.default({ module_or_path: dir + "launcher_bg.wasm" + v }).then(function () {
+          var cfgs = [], host, load = function () {
+            return (host = host || import(dir + "host.js" + v).then(function (h) {
+              h.init(m, base, sysnum, cfgs, cls);
+              return h;
+            }));
+          };
           var call = function (args) {
-            try { m.zc(args[0], args[1]); } catch (e) { warn("zc failed", e); }
+            var n = args[0], a = args[1];
+            try {
+              if (/^(receive_message|zhichiReceive|offline_message_count|trace)$/.test(n)) {
+                return load().then(function (h) { h.zc(n, a); }, warn);
+              }
+              m.zc(n, a);
+              if (n == "config" && a && typeof a == "object" && cfgs.push(a) && (host || /"(anchor|width|height|container_style|expand_size|gif|reload|refresh|async|auto_expand|invite|invite_flag|man_trace|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams)"/.test(JSON.stringify(Object.keys(a))))) {
+                load().then(function (h) { h.apply(); }, warn);
+              }
+            } catch (e) { warn("zc failed", e); }
           };
           m.boot(base, sysnum, cls);
-          // Replay the stub's queue; the stub stays in place until the end, so calls made
-          // during the replay (e.g. from a callback) are appended and replayed too.
+          // Calls made during the replay (from a callback) are appended and replayed too.
           var q = w.cbk || [];
           for (var i = 0; i < q.length; i++) call(q[i]);
           q.length = 0;
           w.zc = function () { call(arguments); };
+          // A single-page app replacing body or its children: ours go back into body.
+          var k = ".fd-launcher,.fd-panel,[data-testid=fd-notify]";
+          new MutationObserver(function (rs) {
+            rs.forEach(function (r) {
+              r.removedNodes.forEach(function (n) {
+                if (n.querySelectorAll) [n].concat([].slice.call(n.querySelectorAll(k))).forEach(function (e) {
+                  if (e.matches(k) && !e.isConnected && d.body) d.body.appendChild(e);
+                });
+              });
+            });
+          }).observe(d.documentElement, { childList: true, subtree: true });
         });
       })
       .catch(function (e) { warn("could not load the chat widget", e); });

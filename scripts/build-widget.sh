@@ -3,7 +3,8 @@
 #   dist/extras/    extras.js + extras_bg.wasm + emoji.json, fixed names: the chat page's lazy
 #                   tier, imported on first use (served at /chat/h5/v2/extras/)
 #   dist/chat/      the Leptos chat page   (served at /chat/h5/v2/)        — Trunk.toml
-#   dist/launcher/  launcher.js + launcher_bg.wasm, fixed names (served at /chat/frame/v2/launcher/)
+#   dist/launcher/  launcher.js + launcher_bg.wasm, fixed names (served at /chat/frame/v2/launcher/),
+#                   and widget/host/ (host.js, notify.html: the host-page module, lazily loaded)
 # then minifies the wasm-bindgen glue (terser, scripts/minify-js.mjs) and precompresses every
 # file (FILE.br, FILE.gz; scripts/precompress.mjs) so the server sends exactly what
 # `./x size` measures.
@@ -52,11 +53,18 @@ trunk build --release --offline=true widget/launcher.html \
     --dist dist/launcher --public-url /chat/frame/v2/launcher/ --filehash false
 # The HTML page is only Trunk's build entry; host pages load launcher.js via entrance.js.
 rm -f dist/launcher/index.html
+# The host-page module and its notifier frame (plain JS, loaded only when a page registers
+# receive_message / offline_message_count): minified and precompressed with the launcher.
+cp widget/host/host.js widget/host/notify.html dist/launcher/
 
 for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
+    dist/launcher/host.js dist/launcher/notify.html \
     dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json; do
     [ -s "$f" ] || die "expected output $f is missing"
 done
 node scripts/minify-js.mjs dist/chat dist/launcher
+# The loader as served (the server prefers dist/entrance.js to public/entrance.js).
+cp public/entrance.js dist/entrance.js
+node scripts/minify-js.mjs --script dist/entrance.js
 node scripts/precompress.mjs dist/chat dist/launcher dist/extras
 echo "build-widget: done"

@@ -20,6 +20,16 @@ function* files(dir) {
 }
 
 let before = 0, after = 0;
+// `--script FILE`: one classic script (the loader), minified in place; its `/*!` notice kept.
+if (process.argv[2] === '--script') {
+  const f = process.argv[3];
+  const src = readFileSync(f, 'utf8');
+  const out = await minify(src, { compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } });
+  if (!out.code) throw new Error(`minify-js: no output for ${f}`);
+  writeFileSync(f, out.code);
+  console.log(`minify-js: ${f} ${src.length} -> ${out.code.length} bytes`);
+  process.exit(0);
+}
 for (const dir of process.argv.slice(2)) {
   for (const f of files(dir)) {
     const src = readFileSync(f, 'utf8');

@@ -15,6 +15,9 @@
 //   chat interactive   launcher visible + chat index.html, js, wasm, css,
 //                      wasm-bindgen snippets                              120 000 B
 //   extras (lazy)      extras.js + extras_bg.wasm + emoji.json, on first use — reported
+//   page view with     launcher visible + host.js + notify.html (the host-page module and
+//   receive_message    its notifier frame, loaded only for those callbacks or the window
+//                      options; its /ws/visitor frames are not counted) — reported
 //
 // "Where the bytes go" reads Cargo's wasm output (before wasm-bindgen and wasm-opt, with its
 // name section): code bytes per crate and the largest functions. Those are raw sizes before
@@ -69,12 +72,13 @@ function snippets(dir) {
 }
 
 const bundles = {
-  bootstrap: ['public/entrance.js'],
+  bootstrap: [existsSync('dist/entrance.js') ? 'dist/entrance.js' : 'public/entrance.js'],
   launcher: [one('dist/launcher', /^launcher\.js$/), one('dist/launcher', /^launcher_bg\.wasm$/), ...snippets('dist/launcher')],
   chat: [one('dist/chat', /^index\.html$/), one('dist/chat', /^chat-[0-9a-f]+\.js$/),
     one('dist/chat', /^chat-[0-9a-f]+_bg\.wasm$/),
     ...(existsSync('dist/chat') ? readdirSync('dist/chat').filter((f) => f.endsWith('.css')).map((f) => join('dist/chat', f)) : []),
     ...snippets('dist/chat')],
+  host: [one('dist/launcher', /^host\.js$/), one('dist/launcher', /^notify\.html$/)],
   extras: [one('dist/extras', /^extras\.js$/), one('dist/extras', /^extras_bg\.wasm$/), one('dist/extras', /^emoji\.json$/), ...snippets('dist/extras')],
 };
 
@@ -96,7 +100,8 @@ const tiers = [
   ['launcher visible', ['bootstrap', 'launcher'], BUDGETS.launcher],
   ['chat interactive', ['bootstrap', 'launcher', 'chat'], BUDGETS.chat],
   ['extras (lazy, on first use; not in the above)', ['extras'], null],
-  ['everything a visitor can transfer', ['bootstrap', 'launcher', 'chat', 'extras'], null],
+  ['page view, receive_message registered', ['bootstrap', 'launcher', 'host'], null],
+  ['everything a visitor can transfer', ['bootstrap', 'launcher', 'chat', 'extras', 'host'], null],
 ];
 console.log();
 row('tier', 'raw', 'gzip', 'br', '     budget (br)');

@@ -318,6 +318,9 @@ fn handle(store: Store, frame: Value) {
             if !store.message(d.message_info, !seen) {
                 request(json!({"api_key": api::CHAT_LIST}));
             }
+            if is_open {
+                visit(&gid); // a chat started on a page adds it to the trace
+            }
             if seen {
                 mark_read(&gid);
             } else {
@@ -364,6 +367,21 @@ fn handle(store: Store, frame: Value) {
                 store.agents.set(d);
             }
         }
+        api::VISIT => {
+            if let Some(d) = data::<shared::visit::VisitInfo>(frame) {
+                if store.open.get_untracked().as_deref() == Some(d.gid.as_str()) {
+                    store.visit.set(Some(d));
+                }
+            }
+        }
+        api::ON_SITE => {
+            if let Some(d) = data::<Vec<shared::visit::OnSite>>(frame) {
+                store.on_site.set(d);
+            }
+        }
+        api::INVITE => {
+            store.notice.set("Invitation sent.".into());
+        }
         api::SUSPEND => {
             store.suspended.update(|s| *s = !*s);
         }
@@ -383,6 +401,11 @@ fn handle(store: Store, frame: Value) {
 pub fn history(gid: &str, page: u32) {
     request(json!({"api_key": api::HISTORY, "gid": gid, "group_id": 0,
         "page_index": page, "page_size": PAGE_SIZE}));
+}
+
+/// Asks for visitor `gid`'s visit (`32800`, extension): shown beside the conversation.
+pub fn visit(gid: &str) {
+    request(json!({"api_key": api::VISIT, "gid": gid}));
 }
 
 pub fn mark_read(gid: &str) {

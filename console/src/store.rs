@@ -31,6 +31,10 @@ pub struct Store {
     pub total: RwSignal<u64>,
     /// Visitors typing now (`32799`), by gid: when the indicator lapses (ms since the epoch).
     pub typing: RwSignal<BTreeMap<String, f64>>,
+    /// The open chat's visit (`32800`): CRM/routing values and browse trace.
+    pub visit: RwSignal<Option<shared::visit::VisitInfo>>,
+    /// Visitors on the site now (`32810`).
+    pub on_site: RwSignal<Vec<shared::visit::OnSite>>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -53,6 +57,8 @@ impl Store {
             pages: RwSignal::new(0),
             total: RwSignal::new(0),
             typing: RwSignal::new(BTreeMap::new()),
+            visit: RwSignal::new(None),
+            on_site: RwSignal::new(Vec::new()),
         }
     }
 
@@ -157,6 +163,7 @@ impl Store {
         self.messages.set(Vec::new());
         self.pages.set(0);
         self.total.set(0);
+        self.visit.set(None);
     }
 
     /// Sum of unread messages of our own chats (the tab title's count).

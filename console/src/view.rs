@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 use serde_json::json;
 use shared::agent::{api, GuestEntry, MessageInfo};
+use shared::visit::PageKind;
 
 use crate::compose::{Attach, CardForm, Typing};
 use crate::store::Store;
@@ -94,7 +95,86 @@ fn open_chat(store: Store, gid: String) {
         }
     });
     conn::history(&gid, 1);
+    conn::visit(&gid);
     conn::mark_read(&gid);
+}
+
+/// Who is on the site now (`32810`, pages with `invite_flag`), each with an "Invite" button
+/// (`32811`): the invitation appears on that visitor's page. Refreshed on demand.
+#[component]
+fn OnSiteList(store: Store) -> impl IntoView {
+    let refresh = move |_| conn::request(json!({"api_key": api::ON_SITE}));
+    view! {
+        <h2 id="c-h-site">"On the site now"</h2>
+        <button type="button" class="c-btn" data-testid="fd-c-onsite-refresh"
+            disabled=move || !store.online.get() on:click=refresh>"Refresh"</button>
+        <ul data-testid="fd-c-onsite" aria-labelledby="c-h-site">
+            <For each=move || store.on_site.get() key=|v| (v.vid.clone(), v.url.clone(), v.last)
+                children=move |v| {
+                    let vid = v.vid.clone();
+                    let mins = ((v.last - v.since).max(0) / 60_000).to_string();
+                    view! {
+                        <li class="c-agent" data-testid="fd-c-visitor-on-site" data-vid=v.vid.clone()>
+                            {v.title.clone()} " "
+                            <span class="c-muted">{v.url.clone()} " · " {mins} " min"</span> " "
+                            <button type="button" class="c-btn" data-testid="fd-c-invite"
+                                on:click=move |_| conn::request(json!({"api_key": api::INVITE, "gid": vid.clone()}))>
+                                "Invite"
+                            </button>
+                        </li>
+                    }
+                }/>
+        </ul>
+    }
+}
+
+/// The open visitor's visit: CRM/routing values and browse trace (all text, never HTML).
+#[component]
+fn Visit(store: Store) -> impl IntoView {
+    let info = move || {
+        store
+            .visit
+            .get()
+            .filter(|v| !v.params.is_empty() || !v.trace.is_empty())
+    };
+    move || {
+        info().map(|v| {
+            let params = v
+                .params
+                .into_iter()
+                .map(|(k, val)| view! { <dt>{k}</dt><dd>{val}</dd> })
+                .collect_view();
+            let trace = v
+                .trace
+                .into_iter()
+                .map(|p| {
+                    let kind = match p.page.kind {
+                        PageKind::Land => "Landed",
+                        PageKind::View => "Viewed",
+                        PageKind::Chat => "Chat started",
+                        PageKind::Manual => "Page",
+                    };
+                    let when = js_sys::Date::new(&(p.ts as f64).into())
+                        .to_locale_time_string("default")
+                        .as_string()
+                        .unwrap_or_default();
+                    view! {
+                        <li data-testid="fd-c-trace" data-kind=p.page.kind.as_str()>
+                            <span class="c-muted">{when} " " {kind} ": "</span>
+                            {p.page.title} " " <span class="c-muted">{p.page.url}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <details class="c-visit" data-testid="fd-c-visit" open>
+                    <summary>"Visitor details and pages"</summary>
+                    <dl>{params}</dl>
+                    <ol>{trace}</ol>
+                </details>
+            }
+        })
+    }
 }
 
 /// One visitor in a list; the key includes what it shows, so changes re-render it.
@@ -220,6 +300,7 @@ fn Console(store: Store) -> impl IntoView {
                             </li>
                         }/>
                 </ul>
+                <OnSiteList store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>
@@ -346,6 +427,7 @@ fn ChatPane(store: Store) -> impl IntoView {
                 </button>
             </Show>
         </header>
+        <Visit store/>
         <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
             on:scroll=on_scroll>
             <Show when=has_older>

@@ -17,6 +17,8 @@
 //! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
 //! - [`security`], [`ratelimit`]: passwords, signatures, limits.
 //! - [`push`]: the seed 000 custom push URL (signed webhooks, outbox worker, SSRF guard).
+//! - [`trace`]: visits (seed 003 CRM/routing values, browse trace), presence and agent
+//!   invitations, reported by the host page's notifier frame.
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
@@ -37,6 +39,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod routing;
 pub mod security;
+pub mod trace;
 pub mod visitor;
 pub mod web;
 
@@ -417,6 +420,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(http::router())
         .merge(compat::router())
+        .merge(trace::router())
         .merge(web::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

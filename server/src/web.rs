@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/demo/", get(demo))
         .route("/chat/frame/v2/entrance.js", get(entrance))
         .route("/chat/frame/v2/launcher/{*file}", get(launcher_file))
+        .route("/chat/frame/v2/notify.html", get(notify_page))
         .route(
             "/chat/h5/v2",
             get(|| async { Redirect::permanent("/chat/h5/v2/index.html") }),
@@ -193,7 +194,7 @@ async fn file_response(
 /// A short version of the launcher build, so a new build gets new URLs.
 async fn launcher_version(web_dir: &Path) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for f in ["launcher.js", "launcher_bg.wasm"] {
+    for f in ["launcher.js", "launcher_bg.wasm", "host.js"] {
         if let Ok(m) = tokio::fs::metadata(web_dir.join("launcher").join(f)).await {
             m.len().hash(&mut h);
             m.modified().ok().hash(&mut h);
@@ -210,9 +211,16 @@ fn cors_any() -> (header::HeaderName, HeaderValue) {
 }
 
 async fn entrance(State(state): State<AppState>) -> Response {
-    let path = state.config.public_dir.join("entrance.js");
-    let Ok(src) = tokio::fs::read_to_string(&path).await else {
-        return not_built("public/entrance.js");
+    // The minified build of the loader (scripts/build-widget.sh), else its source.
+    let built = tokio::fs::read_to_string(state.config.web_dir.join("entrance.js")).await;
+    let src = match built {
+        Ok(src) => src,
+        Err(_) => {
+            match tokio::fs::read_to_string(state.config.public_dir.join("entrance.js")).await {
+                Ok(src) => src,
+                Err(_) => return not_built("public/entrance.js"),
+            }
+        }
     };
     let body = src.replace(
         "__FD_VERSION__",
@@ -241,6 +249,10 @@ async fn launcher_file(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    // Pages are served only with their policy (notify.html: `notify_page`).
+    if file.ends_with(".html") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let Some(path) = safe_join(&state.config.web_dir.join("launcher"), &file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -293,12 +305,40 @@ async fn chat_index(
     headers: HeaderMap,
 ) -> Response {
     let path = state.config.web_dir.join("chat").join("index.html");
+    match page_response(&state, &path, q.as_deref(), &headers).await {
+        Some(r) => r,
+        None => not_built("the chat page"),
+    }
+}
+
+/// The host-page module's notifier frame (`widget/host/notify.html`): a hidden page on this
+/// origin that tells the launcher's host page about agent messages while the chat window is
+/// collapsed. Same policy as the chat page (it reads the same storage and socket).
+async fn notify_page(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let path = state.config.web_dir.join("launcher").join("notify.html");
+    match page_response(&state, &path, q.as_deref(), &headers).await {
+        Some(r) => r,
+        None => not_built("the launcher bundle"),
+    }
+}
+
+/// A framed page of ours with the chat page's CSP (`frame-ancestors` per site).
+async fn page_response(
+    state: &AppState,
+    path: &Path,
+    q: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<Response> {
     let csp = format!(
         "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {}",
-        frame_ancestors(&state, q.as_deref()).await
+        frame_ancestors(state, q).await
     );
     let extra = [
         (
@@ -310,10 +350,7 @@ async fn chat_index(
             HeaderValue::from_static("no-referrer"),
         ),
     ];
-    match file_response(&path, &headers, NO_CACHE, &extra).await {
-        Some(r) => r,
-        None => not_built("the chat page"),
-    }
+    file_response(path, headers, NO_CACHE, &extra).await
 }
 
 async fn chat_file(

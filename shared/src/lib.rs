@@ -20,6 +20,7 @@ pub mod agent;
 pub mod card;
 pub mod config;
 pub mod ids;
+pub mod visit;
 pub mod visitor;
 
 /// Largest WebSocket frame either side accepts, in bytes.

@@ -18,4 +18,5 @@ mod security;
 mod site_import;
 mod storage;
 mod visitor;
+mod visits;
 mod web;

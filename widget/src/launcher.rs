@@ -570,6 +570,11 @@ fn set_expanded(open: bool) -> Option<bool> {
     .flatten()
 }
 
+/// `preload()` (host.js, seed `async`): creates the chat frame now, collapsed.
+pub fn preload() {
+    with(ensure_frame);
+}
+
 /// Messages from the chat iframe: only from our origin *and* from that very window.
 fn on_message(ev: MessageEvent) {
     let trusted = with(|st| {

@@ -33,7 +33,9 @@ pub use files::StoredFile;
 pub use writer::MAX_BATCH;
 mod queue;
 mod sites;
+mod visits;
 pub use sites::{NewSite, SiteKey};
+pub use visits::{NewPage, StoredPage};
 
 use std::collections::HashMap;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! The host-page launcher bundle (`launcher.js` + `launcher_bg.wasm`), loaded by
-//! `public/entrance.js`. Only the two exports live here; the logic is in
+//! `public/entrance.js`. Only the exports live here; the logic is in
 //! `frontdesk_widget::launcher`.
 
 use wasm_bindgen::prelude::*;
@@ -14,6 +14,12 @@ pub fn boot(base_url: String, sysnum: String, class_name: String) {
 #[wasm_bindgen]
 pub fn zc(name: JsValue, arg: JsValue) {
     frontdesk_widget::launcher::zc(name, arg);
+}
+
+/// `preload()`: creates the chat frame, collapsed (host.js, seed `async`).
+#[wasm_bindgen]
+pub fn preload() {
+    frontdesk_widget::launcher::preload();
 }
 
 fn main() {}

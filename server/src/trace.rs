@@ -1,0 +1,378 @@
+//! Visits (issue 10, seed 003): `POST /api/visitor/visit`, where the notifier frame on our
+//! origin reports a visitor's CRM/routing values (`zc("config")`) and browse trace
+//! (`man_trace`, `zc("trace")`), and the agent-socket extension `32800` that reads them back
+//! (`shared::visit`, queries in `db/visits.rs`).
+//!
+//! The endpoint takes only requests from our own origin (the same rule as `/ws/visitor`), so
+//! scripts on a customer page cannot write into a visit even if they know a token; the body
+//! names the site and carries the visitor token (stored, or a pending one the server minted:
+//! a visit is kept from the landing page on, before any message). Reports count against the
+//! per-client connection budget. Errors are JSON `{error, message}`: 400 `bad_request`,
+//! 401 `unknown_visitor`, 403 `forbidden`, 404 `unknown_site`, 429 `rate_limited`,
+//! 500 `internal`.
+//!
+//! Presence and agent invitations (`invite_flag`): `POST /api/visitor/presence` is a long poll
+//! (up to [`POLL`]) the notifier repeats while a page that allows invitations is open; agents
+//! list who is on the site now (`32810`) and invite one of them (`32811`), which answers that
+//! visitor's poll at once. Presence lives in this process's memory (it is seconds old by
+//! nature); an entry not renewed for [`STALE_MS`] is gone.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use shared::agent::{code, Envelope, Request};
+use shared::visit::{
+    validate, OnSite, Page, PageKind, PresenceAnswer, PresenceReport, TracePage, VisitInfo,
+    VisitReport, MAX_PAGES, MAX_TEXT, MAX_URL, PARAM_KEYS,
+};
+use tokio::sync::Notify;
+
+use crate::db::{now_ms, random_hex, token_hash, DbResult, NewPage};
+use crate::hub::AgentFrame;
+use crate::routing::agent_frame;
+use crate::security::is_pending_token;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/visitor/visit", post(report))
+        .route("/api/visitor/presence", post(presence))
+}
+
+fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": error, "message": message })),
+    )
+        .into_response()
+}
+
+async fn report(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !crate::visitor::same_origin(&state, &headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "visits are reported only by the chat's own origin",
+        );
+    }
+    if !state
+        .limits
+        .connects
+        .check(&crate::clientip::bucket(addr.ip()))
+    {
+        return error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down");
+    }
+    let r: VisitReport = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
+    };
+    if let Err(why) = validate(&r) {
+        return error(StatusCode::BAD_REQUEST, "bad_request", why);
+    }
+    match record(&state, r).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(resp)) => resp,
+        Err(e) => {
+            tracing::error!(error = %e, "recording a visit failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// The site and, if they have a row, the visitor's id for `token`; or the error answer.
+async fn authorise(
+    state: &AppState,
+    sysnum: &str,
+    token: &str,
+) -> DbResult<Result<(i64, Option<i64>), Response>> {
+    let Some(site) = state.db.site_by_sysnum(sysnum).await? else {
+        return Ok(Err(error(
+            StatusCode::NOT_FOUND,
+            "unknown_site",
+            "no site has this sysnum",
+        )));
+    };
+    if token.len() > 128 {
+        return Ok(Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "token too long",
+        )));
+    }
+    let visitor = state.db.visitor_by_token(site.id, token).await?;
+    let known =
+        visitor.is_some() || is_pending_token(&state.db.pending_token_key().await?, site.id, token);
+    if !known {
+        return Ok(Err(error(
+            StatusCode::UNAUTHORIZED,
+            "unknown_visitor",
+            "the token names no visitor of this site",
+        )));
+    }
+    Ok(Ok((site.id, visitor.map(|v| v.id))))
+}
+
+async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Response>> {
+    let site_id = match authorise(state, r.sysnum.as_str(), &r.token).await? {
+        Ok((site_id, _)) => site_id,
+        Err(resp) => return Ok(Err(resp)),
+    };
+    // Only the seed's CRM and routing values are kept; presentation options are not.
+    let params = r.params.map(|p| {
+        let kept: BTreeMap<String, String> = p
+            .into_iter()
+            .filter(|(k, _)| PARAM_KEYS.contains(&k.as_str()))
+            .collect();
+        serde_json::to_string(&kept).unwrap_or_else(|_| "{}".into())
+    });
+    let page = r.page.map(|p| NewPage {
+        kind: p.kind.as_str().into(),
+        args: serde_json::json!({ "pre": p.pre, "cur": p.cur }).to_string(),
+        url: p.url,
+        title: p.title,
+        referrer: p.referrer,
+    });
+    state
+        .db
+        .record_visit(site_id, token_hash(&r.token), params, page, MAX_PAGES)
+        .await?;
+    Ok(Ok(()))
+}
+
+/// `32800` (extension): visitor `gid`'s stored parameters and browse trace, for any agent of
+/// the visitor's site.
+pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbResult<AgentFrame> {
+    let key = shared::agent::api::VISIT;
+    let Some(gid) = req.gid.as_ref().and_then(|g| g.non_zero()) else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::VISIT_GID_MISSING,
+            "gid not null",
+        )));
+    };
+    let visitor = match gid.parse::<i64>() {
+        Ok(id) => state.db.visitor_by_id(id).await?,
+        Err(_) => None,
+    };
+    let Some(v) = visitor.filter(|v| v.site_id == site_id) else {
+        return Ok(agent_frame(&Envelope::error(
+            key,
+            code::GID_NOT_FOUND,
+            "no such visitor",
+        )));
+    };
+    let (params, pages) = state.db.visitor_visits(site_id, v.id).await?;
+    let params = params
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default();
+    let trace = pages
+        .into_iter()
+        .filter_map(|p| {
+            #[derive(serde::Deserialize, Default)]
+            struct Args {
+                #[serde(default)]
+                pre: BTreeMap<String, String>,
+                #[serde(default)]
+                cur: BTreeMap<String, String>,
+            }
+            let args: Args = serde_json::from_str(&p.args).unwrap_or_default();
+            Some(TracePage {
+                page: Page {
+                    kind: PageKind::parse(&p.kind)?,
+                    url: p.url,
+                    title: p.title,
+                    referrer: p.referrer,
+                    pre: args.pre,
+                    cur: args.cur,
+                },
+                ts: p.at,
+            })
+        })
+        .collect();
+    Ok(agent_frame(&Envelope::ok(
+        key,
+        VisitInfo {
+            gid: v.id.to_string(),
+            params,
+            trace,
+        },
+    )))
+}
+
+/// How long a presence poll waits for an invitation before answering "nothing".
+pub const POLL: Duration = Duration::from_secs(25);
+/// A presence not renewed for this long is gone (the notifier polls again at once).
+pub const STALE_MS: i64 = 45_000;
+
+struct Present {
+    vid: String,
+    site_id: i64,
+    gid: Option<i64>,
+    url: String,
+    title: String,
+    since: i64,
+    last: i64,
+    invite: Option<String>,
+    wake: Arc<Notify>,
+}
+
+/// Who is on which site now, by `sysnum` + token hash (sysnums are random, so servers in one
+/// test process never share an entry).
+fn lock() -> std::sync::MutexGuard<'static, HashMap<String, Present>> {
+    static P: OnceLock<Mutex<HashMap<String, Present>>> = OnceLock::new();
+    P.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+async fn presence(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !crate::visitor::same_origin(&state, &headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "presence is reported only by the chat's own origin",
+        );
+    }
+    if !state
+        .limits
+        .connects
+        .check(&crate::clientip::bucket(addr.ip()))
+    {
+        return error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down");
+    }
+    let r: PresenceReport = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
+    };
+    if r.url.chars().count() > MAX_URL || r.title.chars().count() > MAX_TEXT {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "url or title too long",
+        );
+    }
+    let (site_id, gid) = match authorise(&state, r.sysnum.as_str(), &r.token).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(resp)) => return resp,
+        Err(e) => {
+            tracing::error!(error = %e, "presence failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            );
+        }
+    };
+    let key = format!("{}:{}", r.sysnum.as_str(), token_hash(&r.token));
+    let now = now_ms();
+    let (wake, ready) = {
+        let mut p = lock();
+        p.retain(|_, e| now - e.last < STALE_MS);
+        let e = p.entry(key.clone()).or_insert_with(|| Present {
+            vid: random_hex(8),
+            site_id,
+            gid,
+            url: String::new(),
+            title: String::new(),
+            since: now,
+            last: now,
+            invite: None,
+            wake: Arc::new(Notify::new()),
+        });
+        if e.url != r.url {
+            e.since = now;
+        }
+        e.url = r.url;
+        e.title = r.title;
+        e.last = now;
+        e.gid = gid;
+        (e.wake.clone(), e.invite.take())
+    };
+    let invite = match ready {
+        Some(i) => Some(i),
+        None => {
+            let mut shutdown = state.shutdown.clone();
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => {}
+            }
+            lock().get_mut(&key).and_then(|e| {
+                e.last = now_ms();
+                e.invite.take()
+            })
+        }
+    };
+    Json(PresenceAnswer { invite }).into_response()
+}
+
+/// `32810` (extension): who is on the agent's site now, newest page first.
+pub fn agent_on_site(site_id: i64) -> AgentFrame {
+    let now = now_ms();
+    let mut list: Vec<OnSite> = lock()
+        .values()
+        .filter(|e| e.site_id == site_id && now - e.last < STALE_MS)
+        .map(|e| OnSite {
+            vid: e.vid.clone(),
+            url: e.url.clone(),
+            title: e.title.clone(),
+            since: e.since,
+            last: e.last,
+            gid: e.gid.map(|g| g.to_string()),
+        })
+        .collect();
+    list.sort_by_key(|v| std::cmp::Reverse(v.since));
+    agent_frame(&Envelope::ok(shared::agent::api::ON_SITE, list))
+}
+
+/// `32811` (extension): invites the visitor on site `gid` (a `vid`) with `msg`.
+pub fn agent_invite(site_id: i64, req: &Request) -> AgentFrame {
+    let key = shared::agent::api::INVITE;
+    let vid = req
+        .gid
+        .as_ref()
+        .map(|g| g.0.trim().to_owned())
+        .unwrap_or_default();
+    let text: String = req
+        .msg
+        .as_ref()
+        .map(|m| m.0.trim().chars().take(MAX_TEXT).collect())
+        .unwrap_or_default();
+    let now = now_ms();
+    let mut p = lock();
+    let Some(e) = p
+        .values_mut()
+        .find(|e| e.site_id == site_id && e.vid == vid && now - e.last < STALE_MS)
+    else {
+        return agent_frame(&Envelope::error(
+            key,
+            code::INVITE_NOT_ON_SITE,
+            "this visitor is not on the site now",
+        ));
+    };
+    e.invite = Some(text);
+    e.wake.notify_one();
+    agent_frame(&Envelope::ok(key, shared::agent::Empty {}))
+}

@@ -1,0 +1,232 @@
+//! What a visitor's browser reports about the visit besides chat messages (issue 10, seed 003):
+//! the CRM and routing values given through `zc("config")` and the browse trace
+//! (`man_trace`, `pre_visit_args`/`cur_visit_args`, `zc("trace", …)`).
+//!
+//! Sent by the notifier frame (`widget/host/notify.html`, our origin) as the body of
+//! `POST /api/visitor/visit`, authenticated by the visitor's token; read by agents with the
+//! agent-socket extension [`crate::agent::api::VISIT`] (response data [`VisitInfo`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Sysnum;
+
+/// Longest key / value of a CRM or routing parameter, in characters; most parameters kept.
+pub const MAX_PARAM_KEY: usize = 64;
+pub const MAX_PARAM_VALUE: usize = 4000;
+pub const MAX_PARAMS: usize = 64;
+/// Longest URL / title / other trace field, in characters.
+pub const MAX_URL: usize = 2000;
+pub const MAX_TEXT: usize = 500;
+/// Pages kept per visit (older ones are dropped).
+pub const MAX_PAGES: i64 = 100;
+
+/// The seed's CRM and routing parameters that are stored with the visit. Everything else in
+/// `zc("config")` is presentation.
+pub const PARAM_KEYS: &[&str] = &[
+    "uname",
+    "realname",
+    "tel",
+    "email",
+    "qq",
+    "face",
+    "remark",
+    "params",
+    "customer_fields",
+    "is_vip",
+    "vip_level",
+    "user_label",
+    "type",
+    "robotid",
+    "agentid",
+    "groupid",
+    "transfer_action",
+    "queueFirst",
+    "summaryparams",
+    "partnerid",
+    "platformUnionCode",
+    "flowType",
+    "flowCompanyId",
+    "flowGroupId",
+    "faqid",
+    "source",
+];
+
+/// Which of the seed's three kinds of browsing a page is, or a manual `zc("trace")`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageKind {
+    /// The first page of the visit (着陆行为).
+    Land,
+    /// A later page (浏览行为).
+    View,
+    /// The page a chat was started from (发起咨询行为).
+    Chat,
+    /// Sent on demand with `zc("trace", {...})`.
+    Manual,
+}
+
+impl PageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageKind::Land => "land",
+            PageKind::View => "view",
+            PageKind::Chat => "chat",
+            PageKind::Manual => "manual",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "land" => Some(PageKind::Land),
+            "view" => Some(PageKind::View),
+            "chat" => Some(PageKind::Chat),
+            "manual" => Some(PageKind::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// One page of the browse trace. `url`/`title`/`referrer` are what the browser collected,
+/// already overridden by `cur_visit_url`/`cur_visit_title`/`pre_visit_url`; `pre`/`cur` keep
+/// the seed's `pre_visit_args`/`cur_visit_args` as given (strings only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub kind: PageKind,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub referrer: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pre: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cur: BTreeMap<String, String>,
+}
+
+/// Body of `POST /api/visitor/visit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitReport {
+    pub sysnum: Sysnum,
+    pub token: String,
+    /// The CRM/routing values now in force (replacing what was stored), if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<BTreeMap<String, String>>,
+    /// A page to add to the trace, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<Page>,
+}
+
+/// A stored page of the trace, as agents get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracePage {
+    #[serde(flatten)]
+    pub page: Page,
+    /// Milliseconds since the Unix epoch, server clock.
+    pub ts: i64,
+}
+
+/// Response data of the agent extension [`crate::agent::api::VISIT`]: the visitor's stored
+/// parameters and browse trace (oldest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitInfo {
+    pub gid: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub trace: Vec<TracePage>,
+}
+
+/// Body of `POST /api/visitor/presence`: the visitor is on `url` now (the notifier repeats it
+/// as a long poll while the page is open, on sites that allow agent invitations with
+/// `invite_flag`). The answer is [`PresenceAnswer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceReport {
+    pub sysnum: Sysnum,
+    pub token: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// An agent's invitation for this visitor (its text, possibly empty: the page's own
+/// `tip_title` then), or nothing before the poll ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+/// A visitor on the site right now, as agents see it (`32810`, extension). `vid` names the
+/// presence for an invitation (`32811` with `gid: vid`); it is not a visitor id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnSite {
+    pub vid: String,
+    pub url: String,
+    pub title: String,
+    /// When this page was entered / last reported, ms since the epoch (server clock).
+    pub since: i64,
+    pub last: i64,
+    /// The visitor's id (`gid`) when they have talked to the site before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+}
+
+/// Checks a report's sizes; the reason when refused.
+pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
+    let long = |s: &str, n: usize| s.chars().count() > n;
+    if let Some(p) = &r.params {
+        if p.len() > MAX_PARAMS {
+            return Err("too many params");
+        }
+        if p.iter()
+            .any(|(k, v)| k.is_empty() || long(k, MAX_PARAM_KEY) || long(v, MAX_PARAM_VALUE))
+        {
+            return Err("a param key or value is too long");
+        }
+    }
+    if let Some(pg) = &r.page {
+        if long(&pg.url, MAX_URL) || long(&pg.referrer, MAX_URL) || long(&pg.title, MAX_TEXT) {
+            return Err("url, referrer or title too long");
+        }
+        for m in [&pg.pre, &pg.cur] {
+            if m.len() > 16
+                || m.iter()
+                    .any(|(k, v)| long(k, MAX_PARAM_KEY) || long(v, MAX_URL))
+            {
+                return Err("pre/cur visit args too long");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_round_trip_and_are_bounded() {
+        let json = r#"{"sysnum":"4c349791a07b46c1a70b8ac88aa23257","token":"t","params":{"tel":"18888888888"},
+            "page":{"kind":"land","url":"https://shop.test/a","title":"A","referrer":"",
+            "cur":{"cur_tags":"sale"}}}"#;
+        let r: VisitReport = serde_json::from_str(json).unwrap();
+        assert_eq!(r.page.as_ref().unwrap().kind, PageKind::Land);
+        assert_eq!(r.params.as_ref().unwrap()["tel"], "18888888888");
+        assert!(validate(&r).is_ok());
+        let mut big = r.clone();
+        big.page.as_mut().unwrap().url = "x".repeat(MAX_URL + 1);
+        assert!(validate(&big).is_err());
+        let mut many = r;
+        many.params = Some(
+            (0..=MAX_PARAMS)
+                .map(|i| (i.to_string(), String::new()))
+                .collect(),
+        );
+        assert!(validate(&many).is_err());
+        assert_eq!(PageKind::parse("chat"), Some(PageKind::Chat));
+        assert_eq!(PageKind::parse("x"), None);
+    }
+}
