@@ -6,8 +6,10 @@
 //! subscribing connection, and hands what other nodes published to its own hub.
 //!
 //! The bus carries notifications, not data: the database stays the source of truth. A visitor
-//! message crosses as "seq N of conversation V is committed"; the tabs on the other node read
-//! it from the database (their catch-up path). Redis pub/sub is at most once: a note lost in a
+//! message crosses as "seq N of conversation V is committed", with the message as the visitor
+//! sees it attached so that a tab on the other node that is exactly one behind sends it without
+//! a read; any other tab reads from the database (its catch-up path), so the attachment is a
+//! shortcut, never the only copy. Redis pub/sub is at most once: a note lost in a
 //! disconnect is made good by the sequence numbers (the next note shows a gap, and a tab
 //! reads everything after what it has) and, after the subscriber reconnects, by telling every
 //! local tab to resync. Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
@@ -25,6 +27,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
+use shared::visitor::ChatMessage;
+
 use crate::hub::Hub;
 
 /// Notes waiting to be published before new ones are dropped.
@@ -36,9 +40,15 @@ const BATCH: usize = 512;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t")]
 pub enum Note {
-    /// Message `seq` of visitor `v`'s conversation is committed.
+    /// Message `seq` of visitor `v`'s conversation is committed; `m` is that message as the
+    /// visitor sees it (absent: read it from the database).
     #[serde(rename = "m")]
-    Committed { v: i64, seq: i64 },
+    Committed {
+        v: i64,
+        seq: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        m: Option<ChatMessage>,
+    },
     /// Visitor `v`'s place in the queue (0: served now).
     #[serde(rename = "q")]
     Queue { v: i64, p: u32 },
@@ -206,7 +216,11 @@ mod tests {
         let p = Packet {
             node: 3,
             notes: vec![
-                Note::Committed { v: 7, seq: 12 },
+                Note::Committed {
+                    v: 7,
+                    seq: 12,
+                    m: None,
+                },
                 Note::ToAgent {
                     a: 2,
                     f: "{\"api_key\":32399}".into(),

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::bus::Note;
+use shared::visitor::ChatMessage;
+
 use crate::db::StoredMessage;
 
 /// Messages queued for one agent connection before it counts as too slow and is dropped.
@@ -41,9 +43,10 @@ pub enum VisitorEvent {
     Queue(u32),
     /// The serving agent started (`true`) or stopped (`false`) typing.
     Typing(bool),
-    /// Another node committed this message (`seq`) of the conversation: read it from the
-    /// database unless already sent.
-    Committed(u64),
+    /// Another node committed this message (`seq`) of the conversation, attached as the
+    /// visitor sees it when the note carried it: send it if it is the next one, else read
+    /// from the database.
+    Committed(u64, Option<Arc<ChatMessage>>),
     /// Notes may have been lost (the bus reconnected): read whatever is missing.
     Resync,
 }
@@ -134,9 +137,10 @@ impl Hub {
     /// What another node published, for this node's connections.
     pub fn deliver(&self, note: Note) {
         match note {
-            Note::Committed { v, seq } => {
-                self.publish_local(v, VisitorEvent::Committed(seq.max(0) as u64))
-            }
+            Note::Committed { v, seq, m } => self.publish_local(
+                v,
+                VisitorEvent::Committed(seq.max(0) as u64, m.map(Arc::new)),
+            ),
             Note::Queue { v, p } => self.publish_local(v, VisitorEvent::Queue(p)),
             Note::Typing { v, on } => self.publish_local(v, VisitorEvent::Typing(on)),
             Note::Created { key, v } => self.announce_local(&key, v),
@@ -202,9 +206,12 @@ impl Hub {
 
     /// Delivers a committed message to every open tab of the visitor.
     pub fn publish_visitor(&self, visitor_id: i64, msg: Arc<StoredMessage>) {
-        let seq = msg.seq;
+        self.tell_others(|| Note::Committed {
+            v: visitor_id,
+            seq: msg.seq,
+            m: Some(crate::routing::chat_message(&msg)),
+        });
         self.publish_local(visitor_id, VisitorEvent::Message(msg));
-        self.tell_others(|| Note::Committed { v: visitor_id, seq });
     }
 
     /// Tells every open tab of the visitor their place in the queue.

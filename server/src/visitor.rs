@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::ids::Seq;
-use shared::visitor::{ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
+use shared::visitor::{ChatMessage, ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame};
 use shared::{MAX_BODY_CHARS, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
@@ -272,11 +272,15 @@ where
                         sent_upto = Seq(m.seq as u64);
                         out.send(&ServerFrame::Msg(chat_message(&m))).await
                     }
-                    // Committed on another node: the bus carries only its seq.
-                    Ok(VisitorEvent::Committed(seq)) if seq <= sent_upto.0 => true,
+                    // Committed on another node.
+                    Ok(VisitorEvent::Committed(seq, _)) if seq <= sent_upto.0 => true,
+                    Ok(VisitorEvent::Committed(seq, Some(m))) if seq == sent_upto.0 + 1 => {
+                        sent_upto = Seq(seq);
+                        out.send(&ServerFrame::Msg(ChatMessage::clone(&m))).await
+                    }
                     // A gap (a publish overtook another, or we lagged), a message from another
                     // node, or the bus reconnected: the database is the truth.
-                    Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(_) | VisitorEvent::Resync)
+                    Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(..) | VisitorEvent::Resync)
                     | Err(RecvError::Lagged(_)) => {
                         Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await
                     }
