@@ -10,7 +10,9 @@
 //! it from the database (their catch-up path). Redis pub/sub is at most once: a note lost in a
 //! disconnect is made good by the sequence numbers (the next note shows a gap, and a tab
 //! reads everything after what it has) and, after the subscriber reconnects, by telling every
-//! local tab to resync. Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
+//! local tab to resync. An agent's invitation crosses as "presence row P has one"; the node
+//! holding that visitor's presence poll takes it from the database, and a lost note is made
+//! good by the poll's own read when it ends (and by the next poll). Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
 //! the origin node built from committed rows; seed 001 has no replay, so an agent connection
 //! that misses one sees it in its next chat list (`33000`), as after any reconnect.
 //!
@@ -54,6 +56,10 @@ pub enum Note {
     /// A seed 001 frame for every agent connection of site `s`.
     #[serde(rename = "s")]
     ToSite { s: i64, f: String },
+    /// An invitation waits in presence row `p`: the node holding that visitor's poll reads
+    /// it from the database.
+    #[serde(rename = "i")]
+    Invited { p: i64 },
 }
 
 /// What crosses Redis: the sending node and a run of notes.
