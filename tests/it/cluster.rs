@@ -1000,3 +1000,47 @@ async fn presence_on_one_node_is_listed_and_invited_from_the_other_once() {
     other.abort();
     drop(v);
 }
+
+#[tokio::test]
+async fn an_invitation_whose_note_the_bus_lost_reaches_the_poll_from_the_database() {
+    // Uses a Redis of its own (killed and restarted below), where the services are.
+    if redis_url("cluster::an_invitation_whose_note_the_bus_lost").is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = own_redis(port).await;
+    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    c.agent("lost@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "lost@b").await;
+    let v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    let sysnum = c.site.sysnum.to_string();
+    let mut poll = presence_poll(&c.node(0).http, &sysnum, &v.client.token);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let vid = loop {
+        let r = agent.request(json!({"api_key": 32810})).await;
+        if let Some(vid) = r["data"][0]["vid"].as_str() {
+            break vid.to_owned();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not listed: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Redis dies: the invitation is stored, but its note never reaches node A.
+    redis.kill().await.unwrap();
+    let r = agent
+        .request(json!({"api_key": 32811, "gid": vid, "msg": "Still there?"}))
+        .await;
+    assert_eq!(r["code"], 200, "the database, not the bus, decides: {r}");
+    assert_eq!(answered(&mut poll, Duration::from_millis(500)).await, None);
+    // Back again: node A's subscriber reconnects and its held polls read their rows.
+    let _redis = own_redis(port).await;
+    assert_eq!(
+        answered(&mut poll, Duration::from_secs(15)).await,
+        Some(json!({"invite": "Still there?"})),
+        "the poll on A caught up from the database"
+    );
+    drop(v);
+}
