@@ -217,12 +217,13 @@ mod tests {
                     a: 2,
                     f: "{\"api_key\":32399}".into(),
                 },
+                Note::Invited { p: 5 },
             ],
         };
         let s = serde_json::to_string(&p).unwrap();
         assert_eq!(
             s,
-            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"}]}"#
+            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"},{"t":"i","p":5}]}"#
         );
         let back: Packet = serde_json::from_str(&s).unwrap();
         assert_eq!(back.notes, p.notes);

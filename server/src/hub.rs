@@ -364,3 +364,37 @@ impl Hub {
         sent
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_invitation_wakes_every_poll_of_its_row_and_watches_leave_on_drop() {
+        let hub = Hub::new();
+        let (a, b, other) = (
+            hub.watch_presence(1),
+            hub.watch_presence(1),
+            hub.watch_presence(2),
+        );
+        let (na, nb, no) = (a.wake.clone(), b.wake.clone(), other.wake.clone());
+        let (wa, wb, wo) = (na.notified(), nb.notified(), no.notified());
+        tokio::pin!(wa, wb, wo);
+        wa.as_mut().enable();
+        wb.as_mut().enable();
+        wo.as_mut().enable();
+        // From another node, as the bus hands it over.
+        hub.deliver(Note::Invited { p: 1 });
+        let quick = std::time::Duration::from_millis(50);
+        assert!(tokio::time::timeout(quick, wa).await.is_ok());
+        assert!(tokio::time::timeout(quick, wb).await.is_ok());
+        assert!(
+            tokio::time::timeout(quick, wo).await.is_err(),
+            "another row's poll sleeps on"
+        );
+        drop((a, other));
+        assert_eq!(hub.presence.lock().unwrap().len(), 1, "row 1 still polled");
+        drop(b);
+        assert!(hub.presence.lock().unwrap().is_empty());
+    }
+}
