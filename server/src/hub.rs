@@ -7,7 +7,8 @@
 //! With several nodes (`--redis-url`), everything published here is also handed to the bus
 //! ([`crate::bus`]) and what other nodes publish arrives through [`Hub::deliver`]; without
 //! it, the hub is the whole bus. Which agent connections exist on *any* node is in the
-//! database (`db/cluster.rs`); the hub only holds this node's sockets.
+//! database (`db/cluster.rs`); the hub only holds this node's sockets, and which presence
+//! long polls this node holds (to wake them when an invitation for their row was stored).
 //!
 //! The maps sit behind `std::sync::Mutex`: every critical section is a few map operations
 //! with no `.await` inside, so a blocking mutex is cheaper than tokio's and cannot deadlock
