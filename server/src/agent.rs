@@ -236,8 +236,8 @@ async fn handle(
                 api::END_CHAT => end_chat(state, l, &req).await,
                 api::TYPING => typing(state, l, &req).await,
                 api::VISIT => crate::trace::agent_visit(state, l.agent.site_id, &req).await,
-                api::ON_SITE => Ok(crate::trace::agent_on_site(l.agent.site_id)),
-                api::INVITE => Ok(crate::trace::agent_invite(l.agent.site_id, &req)),
+                api::ON_SITE => crate::trace::agent_on_site(state, l.agent.site_id).await,
+                api::INVITE => crate::trace::agent_invite(state, l.agent.site_id, &req).await,
                 api::ONLINE_AGENTS => online(state, l)
                     .await
                     .map(|d| agent_frame(&Envelope::ok(key, d))),

@@ -12,7 +12,9 @@
 //! shortcut, never the only copy. Redis pub/sub is at most once: a note lost in a
 //! disconnect is made good by the sequence numbers (the next note shows a gap, and a tab
 //! reads everything after what it has) and, after the subscriber reconnects, by telling every
-//! local tab to resync. Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
+//! local tab to resync. An agent's invitation crosses as "presence row P has one"; the node
+//! holding that visitor's presence poll takes it from the database, and a lost note is made
+//! good by the poll's own read when it ends (and by the next poll). Agent pushes (`32399`, `32401`, `32402`, `32799`) cross as the frame
 //! the origin node built from committed rows; seed 001 has no replay, so an agent connection
 //! that misses one sees it in its next chat list (`33000`), as after any reconnect.
 //!
@@ -64,6 +66,10 @@ pub enum Note {
     /// A seed 001 frame for every agent connection of site `s`.
     #[serde(rename = "s")]
     ToSite { s: i64, f: String },
+    /// An invitation waits in presence row `p`: the node holding that visitor's poll reads
+    /// it from the database.
+    #[serde(rename = "i")]
+    Invited { p: i64 },
 }
 
 /// What crosses Redis: the sending node and a run of notes.
@@ -225,12 +231,13 @@ mod tests {
                     a: 2,
                     f: "{\"api_key\":32399}".into(),
                 },
+                Note::Invited { p: 5 },
             ],
         };
         let s = serde_json::to_string(&p).unwrap();
         assert_eq!(
             s,
-            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"}]}"#
+            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"},{"t":"i","p":5}]}"#
         );
         let back: Packet = serde_json::from_str(&s).unwrap();
         assert_eq!(back.notes, p.notes);

@@ -8,7 +8,9 @@
 //! The agent offline grace is a periodic sweep under a lease (`leases`, one node at a time
 //! holds it and renews it each round; when that node dies or restarts, another takes it once
 //! it expired): agents who still serve visitors, have no live connection anywhere and were
-//! last seen longer than the grace ago are handed to [`routing::agent_gone`].
+//! last seen longer than the grace ago are handed to [`routing::agent_gone`]. The same sweep
+//! deletes stale presence rows (visitors who left the site, see [`crate::trace`]) every
+//! [`PRESENCE_SWEEP_MS`].
 //!
 //! With `--redis-url` the node also joins the bus ([`crate::bus`]).
 
@@ -17,10 +19,12 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::db::{now_ms, DbResult};
-use crate::{bus, routing, AppState};
+use crate::{bus, routing, trace, AppState};
 
 /// The lease of the offline sweep.
 const SWEEP_LEASE: &str = "agent_offline_sweep";
+/// How often the sweep deletes stale presence rows (the listing ignores them meanwhile).
+const PRESENCE_SWEEP_MS: i64 = 15_000;
 
 impl AppState {
     /// This process's node id, registered on first use.
@@ -150,22 +154,29 @@ async fn sweeper(state: AppState, node: i64) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = state.shutdown.clone();
+    let mut presence_swept = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
-        if let Err(e) = sweep_once(&state, node).await {
+        if let Err(e) = sweep_once(&state, node, &mut presence_swept).await {
             tracing::warn!(error = %e, "offline sweep failed");
         }
     }
 }
 
-/// One round of the offline sweep, if this node holds (or can take) the lease.
-async fn sweep_once(state: &AppState, node: i64) -> DbResult<()> {
+/// One round of the offline sweep, if this node holds (or can take) the lease; also deletes
+/// stale presence rows when the last time it did (`presence_swept`, ms) is
+/// [`PRESENCE_SWEEP_MS`] ago.
+async fn sweep_once(state: &AppState, node: i64, presence_swept: &mut i64) -> DbResult<()> {
     let until = now_ms() + state.config.node_timeout.as_millis() as i64;
     if !state.db.take_lease(SWEEP_LEASE, node, until).await? {
         return Ok(());
+    }
+    if now_ms() - *presence_swept >= PRESENCE_SWEEP_MS {
+        *presence_swept = now_ms();
+        trace::sweep(state).await?;
     }
     let alive_since = state.alive_since();
     for dead in state.db.sweep_dead_nodes(alive_since).await? {

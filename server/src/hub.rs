@@ -7,7 +7,8 @@
 //! With several nodes (`--redis-url`), everything published here is also handed to the bus
 //! ([`crate::bus`]) and what other nodes publish arrives through [`Hub::deliver`]; without
 //! it, the hub is the whole bus. Which agent connections exist on *any* node is in the
-//! database (`db/cluster.rs`); the hub only holds this node's sockets.
+//! database (`db/cluster.rs`); the hub only holds this node's sockets, and which presence
+//! long polls this node holds (to wake them when an invitation for their row was stored).
 //!
 //! The maps sit behind `std::sync::Mutex`: every critical section is a few map operations
 //! with no `.await` inside, so a blocking mutex is cheaper than tokio's and cannot deadlock
@@ -16,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, Notify};
 
 use crate::bus::Note;
 use shared::visitor::ChatMessage;
@@ -66,6 +67,9 @@ pub struct Hub {
     /// when one of the tabs' first message creates the row.
     pending: Mutex<HashMap<String, broadcast::Sender<i64>>>,
     agents: Mutex<HashMap<u64, AgentConn>>,
+    /// Presence long polls held on this node, by presence row id: how many, and what wakes
+    /// them when an invitation for that row was stored.
+    presence: Mutex<HashMap<i64, (usize, Arc<Notify>)>>,
     /// The bus to the other nodes, when there are any (`--redis-url`).
     remote: OnceLock<mpsc::Sender<Note>>,
 }
@@ -84,6 +88,26 @@ impl Drop for VisitorSub {
             // Our receiver is still alive while we hold the lock, hence `<= 1`.
             if tx.receiver_count() <= 1 {
                 map.remove(&self.visitor_id);
+            }
+        }
+    }
+}
+
+/// A presence poll held on this node for one presence row; leaves the hub on drop.
+pub struct PresenceWatch {
+    hub: Arc<Hub>,
+    id: i64,
+    /// Notified (every waiter) when an invitation for the row may be in the database.
+    pub wake: Arc<Notify>,
+}
+
+impl Drop for PresenceWatch {
+    fn drop(&mut self) {
+        let mut map = self.hub.presence.lock().expect("hub lock");
+        if let Some(e) = map.get_mut(&self.id) {
+            e.0 -= 1;
+            if e.0 == 0 {
+                map.remove(&self.id);
             }
         }
     }
@@ -150,6 +174,7 @@ impl Hub {
             Note::ToSite { s, f } => {
                 self.send_where(|c| c.site_id == s, &AgentFrame::from(f));
             }
+            Note::Invited { p } => self.wake_presence(p),
         }
     }
 
@@ -157,6 +182,37 @@ impl Hub {
     pub fn resync(&self) {
         for tx in self.visitors.lock().expect("hub lock").values() {
             let _ = tx.send(VisitorEvent::Resync);
+        }
+        // Presence polls look for an invitation they may have missed.
+        for (_, wake) in self.presence.lock().expect("hub lock").values() {
+            wake.notify_waiters();
+        }
+    }
+
+    /// Registers a presence poll for row `id` held on this node.
+    pub fn watch_presence(self: &Arc<Self>, id: i64) -> PresenceWatch {
+        let mut map = self.presence.lock().expect("hub lock");
+        let e = map
+            .entry(id)
+            .or_insert_with(|| (0, Arc::new(Notify::new())));
+        e.0 += 1;
+        PresenceWatch {
+            hub: self.clone(),
+            id,
+            wake: e.1.clone(),
+        }
+    }
+
+    /// An invitation for presence row `id` is stored: wakes the polls for it here and on
+    /// every other node.
+    pub fn invited(&self, id: i64) {
+        self.wake_presence(id);
+        self.tell_others(|| Note::Invited { p: id });
+    }
+
+    fn wake_presence(&self, id: i64) {
+        if let Some((_, wake)) = self.presence.lock().expect("hub lock").get(&id) {
+            wake.notify_waiters();
         }
     }
 
@@ -314,5 +370,39 @@ impl Hub {
             map.remove(&ix);
         }
         sent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_invitation_wakes_every_poll_of_its_row_and_watches_leave_on_drop() {
+        let hub = Hub::new();
+        let (a, b, other) = (
+            hub.watch_presence(1),
+            hub.watch_presence(1),
+            hub.watch_presence(2),
+        );
+        let (na, nb, no) = (a.wake.clone(), b.wake.clone(), other.wake.clone());
+        let (wa, wb, wo) = (na.notified(), nb.notified(), no.notified());
+        tokio::pin!(wa, wb, wo);
+        wa.as_mut().enable();
+        wb.as_mut().enable();
+        wo.as_mut().enable();
+        // From another node, as the bus hands it over.
+        hub.deliver(Note::Invited { p: 1 });
+        let quick = std::time::Duration::from_millis(50);
+        assert!(tokio::time::timeout(quick, wa).await.is_ok());
+        assert!(tokio::time::timeout(quick, wb).await.is_ok());
+        assert!(
+            tokio::time::timeout(quick, wo).await.is_err(),
+            "another row's poll sleeps on"
+        );
+        drop((a, other));
+        assert_eq!(hub.presence.lock().unwrap().len(), 1, "row 1 still polled");
+        drop(b);
+        assert!(hub.presence.lock().unwrap().is_empty());
     }
 }

@@ -14,12 +14,14 @@
 //! Presence and agent invitations (`invite_flag`): `POST /api/visitor/presence` is a long poll
 //! (up to [`POLL`]) the notifier repeats while a page that allows invitations is open; agents
 //! list who is on the site now (`32810`) and invite one of them (`32811`), which answers that
-//! visitor's poll at once. Presence lives in this process's memory (it is seconds old by
-//! nature); an entry not renewed for [`STALE_MS`] is gone.
+//! visitor's poll at once. Presence and pending invitations are rows of the database
+//! (`presence`, queries in `db/presence.rs`), so every node sees them: a poll renews its row
+//! at most every [`RENEW_MS`] (or when the page changed), a row not renewed for [`STALE_MS`] is
+//! gone (the leased cluster sweep deletes it), and an invitation is stored, announced on the
+//! bus, and taken by exactly one poll — the one held on whichever node, or the next one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -33,9 +35,8 @@ use shared::visit::{
     validate, OnSite, Page, PageKind, PresenceAnswer, PresenceReport, TracePage, VisitInfo,
     VisitReport, MAX_PAGES, MAX_TEXT, MAX_URL, PARAM_KEYS,
 };
-use tokio::sync::Notify;
 
-use crate::db::{now_ms, random_hex, token_hash, DbResult, NewPage};
+use crate::db::{now_ms, random_hex, token_hash, DbResult, NewPage, PresenceRenewal};
 use crate::hub::AgentFrame;
 use crate::routing::agent_frame;
 use crate::security::is_pending_token;
@@ -220,27 +221,11 @@ pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbRes
 pub const POLL: Duration = Duration::from_secs(25);
 /// A presence not renewed for this long is gone (the notifier polls again at once).
 pub const STALE_MS: i64 = 45_000;
-
-struct Present {
-    vid: String,
-    site_id: i64,
-    gid: Option<i64>,
-    url: String,
-    title: String,
-    since: i64,
-    last: i64,
-    invite: Option<String>,
-    wake: Arc<Notify>,
-}
-
-/// Who is on which site now, by `sysnum` + token hash (sysnums are random, so servers in one
-/// test process never share an entry).
-fn lock() -> std::sync::MutexGuard<'static, HashMap<String, Present>> {
-    static P: OnceLock<Mutex<HashMap<String, Present>>> = OnceLock::new();
-    P.get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-}
+/// A poll renews its presence row only when the last renewal is at least this old (or the
+/// page changed), so a burst of polls costs one write.
+pub const RENEW_MS: i64 = 5_000;
+/// Most visitors `32810` lists (the newest pages first).
+pub const ON_SITE_MAX: i64 = 1_000;
 
 async fn presence(
     State(state): State<AppState>,
@@ -273,82 +258,120 @@ async fn presence(
             "url or title too long",
         );
     }
-    let (site_id, gid) = match authorise(&state, r.sysnum.as_str(), &r.token).await {
-        Ok(Ok(v)) => v,
-        Ok(Err(resp)) => return resp,
+    match poll(&state, r).await {
+        Ok(Ok(invite)) => Json(PresenceAnswer { invite }).into_response(),
+        Ok(Err(resp)) => resp,
         Err(e) => {
             tracing::error!(error = %e, "presence failed");
-            return error(
+            error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "internal error",
-            );
+            )
         }
-    };
-    let key = format!("{}:{}", r.sysnum.as_str(), token_hash(&r.token));
-    let now = now_ms();
-    let (wake, ready) = {
-        let mut p = lock();
-        p.retain(|_, e| now - e.last < STALE_MS);
-        let e = p.entry(key.clone()).or_insert_with(|| Present {
-            vid: random_hex(8),
-            site_id,
-            gid,
-            url: String::new(),
-            title: String::new(),
-            since: now,
-            last: now,
-            invite: None,
-            wake: Arc::new(Notify::new()),
-        });
-        if e.url != r.url {
-            e.since = now;
-        }
-        e.url = r.url;
-        e.title = r.title;
-        e.last = now;
-        e.gid = gid;
-        (e.wake.clone(), e.invite.take())
-    };
-    let invite = match ready {
-        Some(i) => Some(i),
-        None => {
-            let mut shutdown = state.shutdown.clone();
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
-                _ = shutdown.changed() => {}
-            }
-            lock().get_mut(&key).and_then(|e| {
-                e.last = now_ms();
-                e.invite.take()
-            })
-        }
-    };
-    Json(PresenceAnswer { invite }).into_response()
+    }
 }
 
-/// `32810` (extension): who is on the agent's site now, newest page first.
-pub fn agent_on_site(site_id: i64) -> AgentFrame {
+/// Renews the visitor's presence row and waits (up to [`POLL`]) for an invitation: the one
+/// already waiting in the database, or one an agent on any node leaves while this poll is
+/// held here (a bus note wakes it; the poll's last read before answering catches a lost
+/// note).
+async fn poll(state: &AppState, r: PresenceReport) -> DbResult<Result<Option<String>, Response>> {
+    let (site_id, gid) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
+        Ok(v) => v,
+        Err(resp) => return Ok(Err(resp)),
+    };
+    let hash = token_hash(&r.token);
     let now = now_ms();
-    let mut list: Vec<OnSite> = lock()
-        .values()
-        .filter(|e| e.site_id == site_id && now - e.last < STALE_MS)
-        .map(|e| OnSite {
-            vid: e.vid.clone(),
-            url: e.url.clone(),
-            title: e.title.clone(),
-            since: e.since,
-            last: e.last,
-            gid: e.gid.map(|g| g.to_string()),
+    let row = state
+        .db
+        .presence_of(site_id, &hash)
+        .await?
+        .filter(|p| now - p.renewed_at < STALE_MS);
+    let id = match row {
+        Some(p)
+            if p.url == r.url
+                && p.title == r.title
+                && p.visitor_id == gid
+                && now - p.renewed_at < RENEW_MS =>
+        {
+            p.id
+        }
+        _ => {
+            state
+                .db
+                .renew_presence(PresenceRenewal {
+                    site_id,
+                    token_hash: hash,
+                    visitor_id: gid,
+                    url: r.url,
+                    title: r.title,
+                    fresh_vid: random_hex(8),
+                    now,
+                    stale_before: now - STALE_MS,
+                })
+                .await?
+        }
+    };
+    let watch = state.hub.watch_presence(id);
+    let deadline = tokio::time::Instant::now() + POLL;
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        // Listen before reading, so an invitation stored in between still wakes this poll.
+        let woken = watch.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if let Some(text) = take_invite(state, id).await? {
+            return Ok(Ok(Some(text)));
+        }
+        tokio::select! {
+            _ = &mut woken => {}
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = shutdown.changed() => return Ok(Ok(None)),
+        }
+    }
+    Ok(Ok(take_invite(state, id).await?))
+}
+
+/// The invitation waiting in presence row `id`, taken so that no other poll (on any node)
+/// delivers it again.
+async fn take_invite(state: &AppState, id: i64) -> DbResult<Option<String>> {
+    let Some(text) = state.db.presence_invite(id).await? else {
+        return Ok(None);
+    };
+    Ok(state
+        .db
+        .take_presence_invite(id, text.clone())
+        .await?
+        .then_some(text))
+}
+
+/// `32810` (extension): who is on the agent's site now (on any node), newest page first.
+pub async fn agent_on_site(state: &AppState, site_id: i64) -> DbResult<AgentFrame> {
+    let list: Vec<OnSite> = state
+        .db
+        .present_on_site(site_id, now_ms() - STALE_MS, ON_SITE_MAX)
+        .await?
+        .into_iter()
+        .map(|p| OnSite {
+            vid: p.vid,
+            url: p.url,
+            title: p.title,
+            since: p.since,
+            last: p.renewed_at,
+            gid: p.visitor_id.map(|g| g.to_string()),
         })
         .collect();
-    list.sort_by_key(|v| std::cmp::Reverse(v.since));
-    agent_frame(&Envelope::ok(shared::agent::api::ON_SITE, list))
+    Ok(agent_frame(&Envelope::ok(
+        shared::agent::api::ON_SITE,
+        list,
+    )))
 }
 
-/// `32811` (extension): invites the visitor on site `gid` (a `vid`) with `msg`.
-pub fn agent_invite(site_id: i64, req: &Request) -> AgentFrame {
+/// `32811` (extension): invites the visitor on site `gid` (a `vid`) with `msg`: stored in
+/// their presence row, and every node told, so the poll that holds it (or the next one, on
+/// any node) answers with it once.
+pub async fn agent_invite(state: &AppState, site_id: i64, req: &Request) -> DbResult<AgentFrame> {
     let key = shared::agent::api::INVITE;
     let vid = req
         .gid
@@ -360,19 +383,27 @@ pub fn agent_invite(site_id: i64, req: &Request) -> AgentFrame {
         .as_ref()
         .map(|m| m.0.trim().chars().take(MAX_TEXT).collect())
         .unwrap_or_default();
-    let now = now_ms();
-    let mut p = lock();
-    let Some(e) = p
-        .values_mut()
-        .find(|e| e.site_id == site_id && e.vid == vid && now - e.last < STALE_MS)
-    else {
-        return agent_frame(&Envelope::error(
+    let stored = if vid.is_empty() || vid.len() > 64 {
+        None
+    } else {
+        state
+            .db
+            .invite_present(site_id, vid, text, now_ms() - STALE_MS)
+            .await?
+    };
+    let Some(id) = stored else {
+        return Ok(agent_frame(&Envelope::error(
             key,
             code::INVITE_NOT_ON_SITE,
             "this visitor is not on the site now",
-        ));
+        )));
     };
-    e.invite = Some(text);
-    e.wake.notify_one();
-    agent_frame(&Envelope::ok(key, shared::agent::Empty {}))
+    state.hub.invited(id);
+    Ok(agent_frame(&Envelope::ok(key, shared::agent::Empty {})))
+}
+
+/// Deletes presence rows not renewed for [`STALE_MS`] (run by the leased cluster sweep).
+pub async fn sweep(state: &AppState) -> DbResult<()> {
+    state.db.sweep_presence(now_ms() - STALE_MS).await?;
+    Ok(())
 }

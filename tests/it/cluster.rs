@@ -887,3 +887,160 @@ async fn a_visitor_with_tabs_on_another_node_is_online_in_the_agents_list() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A presence long poll (`POST /api/visitor/presence`) on the node at `http`, as the notifier
+/// frame sends it; resolves to its answer.
+fn presence_poll(http: &str, sysnum: &str, token: &str) -> tokio::task::JoinHandle<Value> {
+    let http = http.to_owned();
+    let body = json!({"sysnum": sysnum, "token": token, "url": "https://shop.test/boots", "title": "Boots"});
+    tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{http}/api/visitor/presence"))
+            .header("origin", &http)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    })
+}
+
+/// How a poll ended within `within`, or `None` while it is still held.
+async fn answered(poll: &mut tokio::task::JoinHandle<Value>, within: Duration) -> Option<Value> {
+    tokio::time::timeout(within, poll)
+        .await
+        .ok()
+        .map(|r| r.unwrap())
+}
+
+#[tokio::test]
+async fn presence_on_one_node_is_listed_and_invited_from_the_other_once() {
+    let Some(c) = two_nodes("cluster::presence_on_one_node_is_listed_and_invited").await else {
+        return;
+    };
+    c.agent("invite@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "invite@b").await;
+    let v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    let token = v.client.token.clone();
+    let sysnum = c.site.sysnum.to_string();
+    let (a, b) = (c.node(0).http.clone(), c.node(1).http.clone());
+
+    // The visitor's poll is held on node A; the agent on node B lists them.
+    let mut on_a = presence_poll(&a, &sysnum, &token);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let listed = loop {
+        let r = agent.request(json!({"api_key": 32810})).await;
+        assert_eq!(r["code"], 200, "{r}");
+        if let Some(e) = r["data"]
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["title"] == "Boots"))
+        {
+            break e.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not listed: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(listed["url"], "https://shop.test/boots", "{listed}");
+    let vid = listed["vid"].as_str().unwrap().to_owned();
+
+    // An invitation from B answers the poll on A at once.
+    let invite = |msg: &str| json!({"api_key": 32811, "gid": vid, "msg": msg});
+    let r = agent.request(invite("Need a size?")).await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(
+        answered(&mut on_a, Duration::from_secs(5)).await,
+        Some(json!({"invite": "Need a size?"})),
+        "the poll on node A gets the invitation sent on node B"
+    );
+
+    // Sent while no poll is open: the visitor is still on the site (between two polls), so
+    // the invitation is stored and the next poll, here on node B, gets it at once.
+    let r = agent.request(invite("Still looking?")).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let mut on_b = presence_poll(&b, &sysnum, &token);
+    assert_eq!(
+        answered(&mut on_b, Duration::from_secs(5)).await,
+        Some(json!({"invite": "Still looking?"}))
+    );
+    // Once: the following poll (node A) is not answered with it again; it waits, and gets
+    // only the next invitation.
+    let mut on_a = presence_poll(&a, &sysnum, &token);
+    assert_eq!(answered(&mut on_a, Duration::from_millis(700)).await, None);
+    let r = agent.request(invite("Free shipping today")).await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(
+        answered(&mut on_a, Duration::from_secs(5)).await,
+        Some(json!({"invite": "Free shipping today"}))
+    );
+
+    // Two tabs poll at once, one on each node: one invitation reaches exactly one of them.
+    let mut polls = [
+        presence_poll(&a, &sysnum, &token),
+        presence_poll(&b, &sysnum, &token),
+    ];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = agent.request(invite("One of you")).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let (got, which, rest) = tokio::time::timeout(
+        Duration::from_secs(5),
+        futures_util::future::select_all(polls.iter_mut()),
+    )
+    .await
+    .expect("one poll gets the invitation");
+    drop(rest);
+    assert_eq!(got.unwrap(), json!({"invite": "One of you"}));
+    let other = &mut polls[1 - which];
+    assert_eq!(
+        answered(other, Duration::from_millis(700)).await,
+        None,
+        "the other tab's poll does not get it too"
+    );
+    other.abort();
+    drop(v);
+}
+
+#[tokio::test]
+async fn an_invitation_whose_note_the_bus_lost_reaches_the_poll_from_the_database() {
+    // Uses a Redis of its own (killed and restarted below), where the services are.
+    if redis_url("cluster::an_invitation_whose_note_the_bus_lost").is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = own_redis(port).await;
+    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    c.agent("lost@b", 5).await;
+    let (mut agent, _) = c.agent_on(1, "lost@b").await;
+    let v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    let sysnum = c.site.sysnum.to_string();
+    let mut poll = presence_poll(&c.node(0).http, &sysnum, &v.client.token);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let vid = loop {
+        let r = agent.request(json!({"api_key": 32810})).await;
+        if let Some(vid) = r["data"][0]["vid"].as_str() {
+            break vid.to_owned();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not listed: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Redis dies: the invitation is stored, but its note never reaches node A.
+    redis.kill().await.unwrap();
+    let r = agent
+        .request(json!({"api_key": 32811, "gid": vid, "msg": "Still there?"}))
+        .await;
+    assert_eq!(r["code"], 200, "the database, not the bus, decides: {r}");
+    assert_eq!(answered(&mut poll, Duration::from_millis(500)).await, None);
+    // Back again: node A's subscriber reconnects and its held polls read their rows.
+    let _redis = own_redis(port).await;
+    assert_eq!(
+        answered(&mut poll, Duration::from_secs(15)).await,
+        Some(json!({"invite": "Still there?"})),
+        "the poll on A caught up from the database"
+    );
+    drop(v);
+}

@@ -8,13 +8,14 @@
 //!   conversations at the same moment (the same `cmid` through both at once, too);
 //! - assignment from both nodes never gives an agent more than its `max_chats`;
 //! - the queue is served oldest first, and re-queueing keeps a visitor's place;
-//! - each push is leased by one node and POSTed once.
+//! - each push is leased by one node and POSTed once;
+//! - presence is one row per visitor token, and an invitation is taken by one poll only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use frontdesk_server::admin::{self, SiteSettings};
-use frontdesk_server::db::{Claim, Db};
+use frontdesk_server::db::{Claim, Db, PresenceRenewal};
 use harness::*;
 use shared::ids::Seq;
 use shared::visitor::MsgKind;
@@ -394,6 +395,101 @@ async fn mixed_writes_from_two_nodes_keep_every_guarantee_with_retries() {
         let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
         assert_eq!(seqs, (1..=EACH as i64).collect::<Vec<_>>(), "visitor {gid}");
     }
+    b.close().await;
+    srv.stop().await;
+}
+
+fn renewal(site_id: i64, vid: &str, url: &str, now: i64) -> PresenceRenewal {
+    PresenceRenewal {
+        site_id,
+        token_hash: "f".repeat(64),
+        visitor_id: None,
+        url: url.into(),
+        title: "T".into(),
+        fresh_vid: vid.into(),
+        now,
+        stale_before: now - 45_000,
+    }
+}
+
+#[tokio::test]
+async fn presence_is_one_row_per_token_and_an_invitation_is_taken_once_across_nodes() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let s = site.business_id;
+    let b = node_b(&srv).await;
+    let now = frontdesk_server::db::now_ms();
+    // Both nodes renew the same visitor at once: one row, the first vid kept.
+    let (ia, ib) = tokio::join!(
+        srv.db.renew_presence(renewal(s, "va", "https://a/1", now)),
+        b.renew_presence(renewal(s, "vb", "https://a/1", now + 1)),
+    );
+    assert_eq!(ia.unwrap(), ib.unwrap());
+    let listed = b.present_on_site(s, now - 45_000, 100).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let vid = listed[0].vid.clone();
+    let id = listed[0].id;
+    // A new page restarts `since` but keeps the vid.
+    srv.db
+        .renew_presence(renewal(s, "vc", "https://a/2", now + 2_000))
+        .await
+        .unwrap();
+    let p = b.present_on_site(s, now, 100).await.unwrap().remove(0);
+    assert_eq!(
+        (p.vid.as_str(), p.since, p.url.as_str()),
+        (vid.as_str(), now + 2_000, "https://a/2")
+    );
+    // An invitation (from node B) is taken by exactly one of two concurrent polls.
+    let got = b
+        .invite_present(s, vid.clone(), "hello".into(), now - 45_000)
+        .await
+        .unwrap();
+    assert_eq!(got, Some(id));
+    assert_eq!(
+        srv.db
+            .invite_present(s, "nobody".into(), "x".into(), 0)
+            .await
+            .unwrap(),
+        None
+    );
+    let (ta, tb) = tokio::join!(
+        srv.db.take_presence_invite(id, "hello".into()),
+        b.take_presence_invite(id, "hello".into()),
+    );
+    assert!(ta.unwrap() ^ tb.unwrap(), "taken exactly once");
+    assert_eq!(srv.db.presence_invite(id).await.unwrap(), None);
+    // Not renewed for the stale time: not listed, not invitable, and a later poll starts
+    // over (new vid, no old invitation).
+    b.invite_present(s, vid.clone(), "late".into(), 0)
+        .await
+        .unwrap();
+    let later = now + 2_000 + 45_001;
+    assert!(b
+        .present_on_site(s, later - 45_000, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        b.invite_present(s, vid.clone(), "x".into(), later - 45_000)
+            .await
+            .unwrap(),
+        None
+    );
+    srv.db
+        .renew_presence(renewal(s, "vnew", "https://a/2", later))
+        .await
+        .unwrap();
+    let p = srv
+        .db
+        .present_on_site(s, later - 45_000, 100)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!((p.vid.as_str(), p.since, p.invite), ("vnew", later, None));
+    // The sweep deletes rows renewed before its cutoff, and only those.
+    assert_eq!(b.sweep_presence(later).await.unwrap(), 0);
+    assert_eq!(b.sweep_presence(later + 1).await.unwrap(), 1);
+    assert!(srv.db.present_on_site(s, 0, 100).await.unwrap().is_empty());
     b.close().await;
     srv.stop().await;
 }

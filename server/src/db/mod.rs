@@ -28,6 +28,8 @@ mod file_chunks;
 pub use file_chunks::CHUNK;
 mod files;
 mod messages;
+mod presence;
+pub use presence::{PresenceRenewal, PresenceRow};
 mod writer;
 pub use files::StoredFile;
 pub use writer::MAX_BATCH;
