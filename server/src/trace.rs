@@ -56,29 +56,51 @@ fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
         .into_response()
 }
 
-async fn report(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !crate::visitor::same_origin(&state, &headers) {
-        return error(
+/// What both endpoints check first: the request comes from the chat's own origin, the client
+/// is within its budget, and the body is a `T`. `what` names the report in the refusal.
+fn admit<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<T, Box<Response>> {
+    if !crate::visitor::same_origin(state, headers) {
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "visits are reported only by the chat's own origin",
-        );
+            &format!("{what} are reported only by the chat's own origin"),
+        )));
     }
     if !state
         .limits
         .connects
         .check(&crate::clientip::bucket(addr.ip()))
     {
-        return error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down");
+        return Err(Box::new(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "slow down",
+        )));
     }
-    let r: VisitReport = match serde_json::from_slice(&body) {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &e.to_string(),
+        ))
+    })
+}
+
+async fn report(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let r: VisitReport = match admit(&state, addr, &headers, &body, "visits") {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
+        Err(resp) => return *resp,
     };
     if let Err(why) = validate(&r) {
         return error(StatusCode::BAD_REQUEST, "bad_request", why);
@@ -233,23 +255,9 @@ async fn presence(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !crate::visitor::same_origin(&state, &headers) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "presence is reported only by the chat's own origin",
-        );
-    }
-    if !state
-        .limits
-        .connects
-        .check(&crate::clientip::bucket(addr.ip()))
-    {
-        return error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down");
-    }
-    let r: PresenceReport = match serde_json::from_slice(&body) {
+    let r: PresenceReport = match admit(&state, addr, &headers, &body, "presence") {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
+        Err(resp) => return *resp,
     };
     if r.url.chars().count() > MAX_URL || r.title.chars().count() > MAX_TEXT {
         return error(
