@@ -39,7 +39,7 @@ rm -f dist/extras/index.html
 node scripts/minify-js.mjs dist/extras
 # The chat page imports the tier with this version in its URLs (served immutable), so it is
 # the hash of the files exactly as served.
-FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json |
+FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json dist/extras/box.js |
     sha256sum | cut -c1-12)
 export FD_EXTRAS_V
 
@@ -59,7 +59,7 @@ cp widget/host/host.js widget/host/notify.html dist/launcher/
 
 for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
     dist/launcher/host.js dist/launcher/notify.html \
-    dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json; do
+    dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json dist/extras/box.js; do
     [ -s "$f" ] || die "expected output $f is missing"
 done
 node scripts/minify-js.mjs dist/chat dist/launcher
