@@ -46,6 +46,8 @@ export FD_EXTRAS_V
 clear_snippets
 echo "build-widget: chat page -> dist/chat (extras version $FD_EXTRAS_V)"
 trunk build --release --offline=true
+# Leptos's server-function streaming classes (wasm-streams) are dead code in the chat page.
+node scripts/strip-exports.mjs dist/chat
 
 clear_snippets
 echo "build-widget: launcher -> dist/launcher"

@@ -44,12 +44,12 @@ export function prefetch(sysnum, token) {
 
 let last = Promise.resolve();
 
-/** Seals `json` (the outbox; empty: nothing unsent) and hands the box to the launcher at
- * `host`, in call order. Resolves to '' once posted. */
+/** Seals `json` (the outbox; `[]` or empty: nothing unsent, the box is removed) and hands
+ * the box to the launcher at `host`, in call order. Resolves to '' once posted. */
 export function save(sysnum, token, json, host) {
   const run = async () => {
     let box = null;
-    if (json) {
+    if (json && json !== '[]') {
       const k = await key(sysnum, token);
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const ct = new Uint8Array(

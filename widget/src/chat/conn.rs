@@ -261,7 +261,7 @@ fn hand_over_token(c: &mut Conn) {
 }
 
 /// Seals the outbox for the host page (see the module doc): only with a host store that
-/// answered, a token, and no box still to be opened. An empty outbox removes the box.
+/// answered, a token, and no box still to be opened. An empty outbox (`[]`) removes the box.
 #[inline(never)]
 fn save_box(c: &mut Conn) {
     let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
@@ -301,17 +301,15 @@ pub fn box_opened(json: Option<String>) {
         h.opening = false;
         let Some(json) = json else { return };
         h.sealed = None;
-        let mine = c.store.outbox.get_untracked();
-        let back: Vec<Pending> = outbox::parse(&json)
-            .into_iter()
-            .filter(|p| !mine.iter().any(|m| m.cmid == p.cmid))
-            .collect();
-        for p in &back {
-            if c.synced && !p.failed {
-                send_pending(c, p);
+        c.store.outbox.update(|o| {
+            for p in outbox::parse(&json) {
+                if !o.iter().any(|m| m.cmid == p.cmid) {
+                    o.push(p);
+                }
             }
-        }
-        c.store.outbox.update(|o| o.extend(back));
+        });
+        // Everything unsent goes (again): the server stores each `cmid` once.
+        flush(c);
         save_box(c);
     });
 }

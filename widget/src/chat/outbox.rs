@@ -25,6 +25,8 @@
 use std::cell::Cell;
 
 use shared::ids::{ClientMsgId, Sysnum};
+use shared::visitor::MsgKind;
+use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
 use super::store::Pending;
@@ -74,11 +76,29 @@ pub fn load(sysnum: &Sysnum) -> Vec<Pending> {
         .unwrap_or_default()
 }
 
-/// An outbox from its JSON (as stored, or opened from the host page's sealed box); nothing
-/// if unreadable. Never inlined: one copy of the deserializer for both callers.
+/// An outbox from its JSON (as stored, or opened from the host page's sealed box: what
+/// [`to_json`] wrote); nothing if unreadable, and entries without a valid `cmid`, `kind` or
+/// `body` are dropped. Read with the browser's `JSON.parse` rather than `Pending`'s serde
+/// derive, whose generated visitor cost the chat tier more (size budget); the shape is the
+/// derive's (`kind` a number, `failed` optional).
 #[inline(never)]
 pub fn parse(json: &str) -> Vec<Pending> {
-    serde_json::from_str(json).unwrap_or_default()
+    let list = js_sys::JSON::parse(json).unwrap_or_default();
+    if !js_sys::Array::is_array(&list) {
+        return Vec::new();
+    }
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|e| {
+            let get = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok();
+            Some(Pending {
+                cmid: ClientMsgId::parse(&get("cmid")?.as_string()?).ok()?,
+                kind: MsgKind::try_from(get("kind")?.as_f64()? as u8).ok()?,
+                body: get("body")?.as_string()?,
+                failed: get("failed").and_then(|f| f.as_bool()).unwrap_or(false),
+            })
+        })
+        .collect()
 }
 
 /// An outbox as JSON (never inlined, like [`parse`]).
