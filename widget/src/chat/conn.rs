@@ -242,7 +242,12 @@ fn on_host_token(token: Option<String>, sealed: Option<String>) {
                 c.attempt = 0;
                 connect(c);
             }
-            _ => hand_over_token(c),
+            _ => {
+                hand_over_token(c);
+                if c.synced {
+                    open_box(c); // a late answer: the session is already up
+                }
+            }
         }
     });
 }
