@@ -40,6 +40,13 @@
           var q = w.cbk || [];
           for (var i = 0; i < q.length; i++) call(q[i]);
           q.length = 0;
+          // Unsent messages kept sealed from an earlier page (ARCHITECTURE, "Unsent messages
+          // when the chat frame has no storage"): the chat frame loads now, collapsed, and
+          // sends them, not only when the visitor next opens it. After the launcher started.
+          var pre = function () {
+            try { if (localStorage.getItem("frontdesk:box:" + sysnum)) m.preload(); } catch (e) { /* no storage */ }
+          };
+          if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", pre); else setTimeout(pre);
           w.zc = function () { call(arguments); };
           // A single-page app replacing body or its children: ours go back into body.
           var k = ".fd-launcher,.fd-panel,[data-testid=fd-notify]";

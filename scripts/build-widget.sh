@@ -39,13 +39,15 @@ rm -f dist/extras/index.html
 node scripts/minify-js.mjs dist/extras
 # The chat page imports the tier with this version in its URLs (served immutable), so it is
 # the hash of the files exactly as served.
-FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json |
+FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json dist/extras/box.js |
     sha256sum | cut -c1-12)
 export FD_EXTRAS_V
 
 clear_snippets
 echo "build-widget: chat page -> dist/chat (extras version $FD_EXTRAS_V)"
 trunk build --release --offline=true
+# Leptos's server-function streaming classes (wasm-streams) are dead code in the chat page.
+node scripts/strip-exports.mjs dist/chat
 
 clear_snippets
 echo "build-widget: launcher -> dist/launcher"
@@ -59,7 +61,7 @@ cp widget/host/host.js widget/host/notify.html dist/launcher/
 
 for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
     dist/launcher/host.js dist/launcher/notify.html \
-    dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json; do
+    dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json dist/extras/box.js; do
     [ -s "$f" ] || die "expected output $f is missing"
 done
 node scripts/minify-js.mjs dist/chat dist/launcher

@@ -15,6 +15,8 @@
 //   chat interactive   launcher visible + chat index.html, js, wasm, css,
 //                      wasm-bindgen snippets                              120 000 B
 //   extras (lazy)      extras.js + extras_bg.wasm + emoji.json, on first use — reported
+//   sealed outbox      extras/box.js, only where the chat frame has no storage of its own,
+//                      once the visitor types — reported
 //   page view with     launcher visible + host.js + notify.html (the host-page module and
 //   receive_message    its notifier frame, loaded only for those callbacks or the window
 //                      options; its /ws/visitor frames are not counted) — reported
@@ -80,6 +82,7 @@ const bundles = {
     ...snippets('dist/chat')],
   host: [one('dist/launcher', /^host\.js$/), one('dist/launcher', /^notify\.html$/)],
   extras: [one('dist/extras', /^extras\.js$/), one('dist/extras', /^extras_bg\.wasm$/), one('dist/extras', /^emoji\.json$/), ...snippets('dist/extras')],
+  box: [one('dist/extras', /^box\.js$/)],
 };
 
 const pad = (s, n) => String(s).padStart(n);
@@ -100,8 +103,9 @@ const tiers = [
   ['launcher visible', ['bootstrap', 'launcher'], BUDGETS.launcher],
   ['chat interactive', ['bootstrap', 'launcher', 'chat'], BUDGETS.chat],
   ['extras (lazy, on first use; not in the above)', ['extras'], null],
+  ['sealed outbox (lazy: storage blocked, visitor types)', ['box'], null],
   ['page view, receive_message registered', ['bootstrap', 'launcher', 'host'], null],
-  ['everything a visitor can transfer', ['bootstrap', 'launcher', 'chat', 'extras', 'host'], null],
+  ['everything a visitor can transfer', ['bootstrap', 'launcher', 'chat', 'extras', 'box', 'host'], null],
 ];
 console.log();
 row('tier', 'raw', 'gzip', 'br', '     budget (br)');

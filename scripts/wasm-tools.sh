@@ -22,3 +22,12 @@ have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') ||
     die "wasm-bindgen $have_wb found but Cargo.lock has $want_wb (cargo install wasm-bindgen-cli --version =$want_wb, without --locked)"
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     die "wasm32 target missing (rustup target add wasm32-unknown-unknown)"
+# Panic locations of registry crates carry their source path; without this machine's registry
+# prefix ("…/registry/src/index.crates.io-<hash>/") they are shorter: fewer bytes served, and
+# the same bytes whatever the build machine's home. Both scripts set it, so the wasm builds
+# share one set of compiled dependencies.
+fd_rustflags=""
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$d" ] && fd_rustflags="$fd_rustflags --remap-path-prefix=$d="
+done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${fd_rustflags# }"

@@ -25,6 +25,7 @@
 
 pub mod admin;
 pub mod agent;
+pub mod boxkey;
 pub mod bus;
 pub mod cli;
 pub mod clientip;
@@ -421,6 +422,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::router())
         .merge(compat::router())
         .merge(trace::router())
+        .merge(boxkey::router())
         .merge(web::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

@@ -102,6 +102,18 @@ pub fn is_pending_token(key: &str, site_id: i64, token: &str) -> bool {
     subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac.as_bytes()).into()
 }
 
+/// The key that seals visitor `token`'s unsent messages in the host page (`crate::boxkey`):
+/// HMAC-SHA256(`secret`, a label, site id, token) as 64 hex digits, an AES-256 key.
+pub fn box_key(secret: &str, site_id: i64, token: &str) -> String {
+    use hmac::Mac;
+    let mut m =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key size");
+    m.update(b"frontdesk outbox key:");
+    m.update(&site_id.to_be_bytes());
+    m.update(token.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
 fn pending_mac(key: &str, site_id: i64, random: &str) -> String {
     use hmac::Mac;
     let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key size");
@@ -133,6 +145,17 @@ mod tests {
         assert!(verify_password("s3cret", &h));
         assert!(!verify_password("nope", &h));
         assert!(!verify_password("s3cret", "garbage"));
+    }
+
+    #[test]
+    fn box_keys_differ_per_secret_site_and_token() {
+        let k = box_key("s", 1, "t");
+        assert_eq!(k.len(), 64);
+        assert_eq!(k, box_key("s", 1, "t"));
+        assert_ne!(k, box_key("s2", 1, "t"));
+        assert_ne!(k, box_key("s", 2, "t"));
+        assert_ne!(k, box_key("s", 1, "u"));
+        assert_ne!(k, pending_mac("s", 1, "t"));
     }
 
     #[test]

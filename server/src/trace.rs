@@ -120,7 +120,8 @@ async fn report(
 }
 
 /// The site and, if they have a row, the visitor's id for `token`; or the error answer.
-async fn authorise(
+/// Also the gate of `/api/visitor/box-key` (`crate::boxkey`).
+pub(crate) async fn authorise(
     state: &AppState,
     sysnum: &str,
     token: &str,
@@ -177,6 +178,60 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
         .record_visit(site_id, token_hash(&r.token), params, page, MAX_PAGES)
         .await?;
     Ok(Ok(()))
+}
+
+/// The seed's CRM/routing values ([`PARAM_KEYS`]) in the query of a chat link opened directly
+/// (`/chat/h5/v2/index.html?sysnum=…&tel=…`; the chat page hands its query to its first
+/// `/ws/visitor` socket). `None` when there are none, or for the launcher's iframe (`embed`):
+/// there the notifier reports `zc("config")` (and its later changes) instead.
+pub(crate) fn link_params(query: &str) -> Option<BTreeMap<String, String>> {
+    let pairs: Vec<(String, String)> = query_pairs(query);
+    if pairs
+        .iter()
+        .any(|(k, v)| k == "embed" && shared::config::parse_flag(v) == Some(true))
+    {
+        return None;
+    }
+    let kept: BTreeMap<String, String> = pairs
+        .into_iter()
+        .filter(|(k, v)| PARAM_KEYS.contains(&k.as_str()) && !v.trim().is_empty())
+        .collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let uri = format!("/?{query}");
+    uri.parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|u| axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&u).ok())
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+/// Records a chat link's values ([`link_params`]) for the visitor holding `token`, as a
+/// `zc("config")` report would (they replace the stored values; a later report replaces
+/// them). Values that are too long are refused with a log line, as the endpoint would.
+pub(crate) async fn record_link(
+    state: &AppState,
+    sysnum: shared::ids::Sysnum,
+    token: String,
+    params: BTreeMap<String, String>,
+) {
+    let r = VisitReport {
+        sysnum,
+        token,
+        params: Some(params),
+        page: None,
+    };
+    if let Err(why) = validate(&r) {
+        tracing::info!(why, "chat link values refused");
+        return;
+    }
+    match record(state, r).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => tracing::info!("chat link values refused"),
+        Err(e) => tracing::error!(error = %e, "recording chat link values failed"),
+    }
 }
 
 /// `32800` (extension): visitor `gid`'s stored parameters and browse trace, for any agent of

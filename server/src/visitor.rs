@@ -68,6 +68,7 @@ async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Response {
     if !same_origin(&state, &headers) {
         return (
@@ -78,13 +79,19 @@ async fn upgrade(
     }
     let span = tracing::info_span!("visitor_ws", peer = %addr);
     let client = crate::clientip::bucket(addr.ip());
+    let link = crate::trace::link_params(uri.query().unwrap_or_default());
     crate::accept_socket(
         ws,
         state,
         addr.ip(),
         crate::Budget::Visitor,
         span,
-        move |state, socket| CLIENT.scope(client, session::<WebSocket>(state, socket)),
+        move |state, socket| {
+            LINK.scope(
+                link,
+                CLIENT.scope(client, session::<WebSocket>(state, socket)),
+            )
+        },
     )
 }
 
@@ -93,6 +100,10 @@ tokio::task_local! {
     /// limits on new visitors and messages. Absent in sessions started without a socket
     /// (tests driving [`session`] directly): then only the per-site limits apply.
     static CLIENT: std::net::IpAddr;
+    /// CRM/routing values of a chat link opened directly (the chat page passes its query on
+    /// its first socket: `crate::trace::link_params`), recorded with the visit once the
+    /// session knows the visitor's token.
+    static LINK: Option<std::collections::BTreeMap<String, String>>;
 }
 
 /// Per-client and per-site budgets (see `Limits`): `None` when within them, else the refusal
@@ -189,6 +200,10 @@ where
     };
     if !out.send(&welcome).await {
         return;
+    }
+    if let Ok(Some(params)) = LINK.try_with(Clone::clone) {
+        let (state, sysnum, token) = (state.clone(), site.sysnum.clone(), token.clone());
+        tokio::spawn(async move { crate::trace::record_link(&state, sysnum, token, params).await });
     }
     let mut sent_upto = resume_from;
     if let Some(v) = &visitor {

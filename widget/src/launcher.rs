@@ -13,8 +13,8 @@
 //!
 //! From the chat iframe it accepts only two things (origin *and* source checked): the seed's
 //! collapse message, and — for a chat page whose own storage the browser blocks as
-//! third-party — the visitor token to keep in this page's `localStorage` ([`wire::STORE_NAME`]).
-//! Message contents never come here.
+//! third-party — the visitor token and the sealed outbox to keep in this page's `localStorage`
+//! ([`wire::STORE_NAME`]). Message contents never come here in the clear.
 //!
 //! Size matters more than elegance here: no `format!`, no `serde`, no panicking calls.
 
@@ -600,7 +600,14 @@ fn on_message(ev: MessageEvent) {
     };
     if name.as_deref() == Some(wire::STORE_NAME) {
         let op = string(&data, "op");
-        let token = string(&data, "token");
+        let token = string(
+            &data,
+            if op.as_deref() == Some("box") {
+                "box"
+            } else {
+                "token"
+            },
+        );
         with(|st| store_token(st, op.as_deref(), token.as_deref()));
     } else if name.as_deref() == Some(wire::POST_NAME)
         && string(&data, "action").as_deref() == Some(wire::ACTION_COLLAPSE)
@@ -610,23 +617,30 @@ fn on_message(ev: MessageEvent) {
 }
 
 /// The chat page's token store (see [`wire::STORE_NAME`]), used only when its own storage is
-/// blocked: the visitor token, validated, in this page's first-party storage. A `get` is
-/// always answered, with `null` when nothing valid is stored or storage throws here too.
-fn store_token(st: &Launcher, op: Option<&str>, token: Option<&str>) -> Option<()> {
+/// blocked: the visitor token, validated, in this page's first-party storage, and the sealed
+/// outbox (`op: "box"`, `value` is the box or `None` to remove it; ciphertext only). A `get`
+/// is always answered, with `null` when nothing valid is stored or storage throws here too.
+fn store_token(st: &Launcher, op: Option<&str>, value: Option<&str>) -> Option<()> {
     let mut key = String::from("frontdesk:");
     key.push_str(&st.sysnum);
-    let storage = || web_sys::window()?.local_storage().ok().flatten();
+    let mut box_key = String::from("frontdesk:box:");
+    box_key.push_str(&st.sysnum);
+    let storage = web_sys::window()?.local_storage().ok().flatten();
     match op? {
         "get" => {
-            let held = storage()
-                .and_then(|s| s.get_item(&key).ok().flatten())
-                .filter(|t| wire::is_token(t));
-            post_to_frame(st, &wire::store_answer(held.as_deref()))
+            let read = |k: &str| storage.as_ref()?.get_item(k).ok().flatten();
+            let held = read(&key).filter(|t| wire::is_token(t));
+            let sealed = read(&box_key).filter(|b| wire::is_box(b));
+            post_to_frame(st, &wire::store_answer(held.as_deref(), sealed.as_deref()))
         }
         "set" => {
-            let token = token.filter(|t| wire::is_token(t))?;
-            storage()?.set_item(&key, token).ok()
+            let token = value.filter(|t| wire::is_token(t))?;
+            storage?.set_item(&key, token).ok()
         }
+        "box" => match value.filter(|b| wire::is_box(b)) {
+            Some(b) => storage?.set_item(&box_key, b).ok(),
+            None => storage?.remove_item(&box_key).ok(),
+        },
         _ => None,
     }
 }

@@ -16,11 +16,13 @@ pub const ACTION_COLLAPSE: &str = "chat_collapse_window";
 pub const EXPAND: &str = r#"{"name":"fd_expand"}"#;
 
 /// `name` of the token-store messages. Used only when the chat page's own storage is
-/// unusable (third-party storage blocked): the launcher then keeps the visitor token — and
-/// nothing else — in the host page's first-party `localStorage["frontdesk:" + sysnum]`.
+/// unusable (third-party storage blocked): the launcher then keeps the visitor token in the
+/// host page's first-party `localStorage["frontdesk:" + sysnum]`, and the unsent messages only
+/// sealed ([`is_box`]) in `localStorage["frontdesk:box:" + sysnum]`.
 ///
-/// - chat → host: [`STORE_GET`], or [`store_set`]`(token)`;
-/// - host → chat: [`store_answer`]`(Some(token))` / `(None)`, in reply to a get.
+/// - chat → host: [`STORE_GET`], [`store_set`]`(token)`, or `{"op":"box","box":B}` (posted by
+///   `box.js`; `null` removes it);
+/// - host → chat: [`store_answer`]`(token, box)`, in reply to a get.
 ///
 /// Both sides accept them only with the usual origin and source checks and only a token of
 /// the server's shape ([`is_token`]).
@@ -38,8 +40,10 @@ pub fn store_set(token: &str) -> String {
     s
 }
 
-/// The launcher's answer to [`STORE_GET`]: the stored token, or `null`.
-pub fn store_answer(token: Option<&str>) -> String {
+/// The launcher's answer to [`STORE_GET`]: the stored token, or `null`, and the stored sealed
+/// outbox if there is one (callers check [`is_token`] and [`is_box`] first, so neither needs
+/// JSON escaping).
+pub fn store_answer(token: Option<&str>, sealed: Option<&str>) -> String {
     let mut s = String::from(r#"{"name":"fd_store","data":{"token":"#);
     match token {
         Some(t) => {
@@ -49,8 +53,25 @@ pub fn store_answer(token: Option<&str>) -> String {
         }
         None => s.push_str("null"),
     }
+    if let Some(b) = sealed {
+        s.push_str(r#","box":""#);
+        s.push_str(b);
+        s.push('"');
+    }
     s.push_str("}}");
     s
+}
+
+/// The longest sealed outbox the launcher keeps (characters of base64).
+pub const MAX_BOX: usize = 1 << 21;
+
+/// The shape of a sealed outbox (`{"op":"box","box":…}` from the chat page's `box.js`, kept by
+/// the launcher as `localStorage["frontdesk:box:" + sysnum]`): base64 of the AES-GCM nonce and
+/// ciphertext, at most [`MAX_BOX`] characters. The host page only ever holds this ciphertext.
+pub fn is_box(s: &str) -> bool {
+    (16..=MAX_BOX).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The shape of a server-minted visitor token: 64 lowercase hex digits (32 random bytes).
@@ -76,12 +97,20 @@ mod tests {
             String::from(r#"{"name":"fd_store","data":{"op":"set","token":""#) + &t + r#""}}"#
         );
         assert_eq!(
-            store_answer(None),
+            store_answer(None, None),
             r#"{"name":"fd_store","data":{"token":null}}"#
         );
         assert_eq!(
-            store_answer(Some(&t)),
+            store_answer(Some(&t), None),
             String::from(r#"{"name":"fd_store","data":{"token":""#) + &t + r#""}}"#
         );
+        assert_eq!(
+            store_answer(None, Some("AAAAAAAAAAAAAAAAAAAA+/==")),
+            r#"{"name":"fd_store","data":{"token":null,"box":"AAAAAAAAAAAAAAAAAAAA+/=="}}"#
+        );
+        assert!(is_box("AAAAAAAAAAAAAAAAAAAA+/=="));
+        assert!(!is_box("AAAA"));
+        assert!(!is_box("AAAAAAAAAAAAAAAAAAAA\"\"}"));
+        assert!(!is_box(&"A".repeat(MAX_BOX + 1)));
     }
 }

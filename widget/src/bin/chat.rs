@@ -1,6 +1,15 @@
 //! The chat page bundle served at `/chat/h5/v2/index.html`. Everything lives in
 //! `frontdesk_widget::chat`.
 
+use wasm_bindgen::prelude::*;
+
+/// `fd_box_opened(json)`: what the sealed-outbox module made of the host page's box (called
+/// by `fdBox` in widget/index.html; see `frontdesk_widget::chat::conn::box_opened`).
+#[wasm_bindgen]
+pub fn fd_box_opened(json: Option<String>) {
+    frontdesk_widget::chat::conn::box_opened(json);
+}
+
 fn main() {
     frontdesk_widget::chat::mount();
 }

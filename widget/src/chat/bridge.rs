@@ -84,11 +84,15 @@ pub fn listen_expand(host: String, on_expand: impl Fn() + 'static) -> Option<()>
 
 /// Asks the launcher for the visitor token it keeps for us ([`wire::STORE_GET`]); every
 /// answer calls `on_answer` with the token, or `None` for `null` or anything that is not a
-/// valid token. `None` here if the question could not be posted (no parent).
+/// valid token, and the sealed outbox it keeps, if any ([`wire::is_box`]). `None` here if the
+/// question could not be posted (no parent).
 ///
 /// Only for a page whose own storage is unusable: see [`super::outbox`] for why only the token
-/// crosses, never messages.
-pub fn ask_token(host: String, on_answer: impl Fn(Option<String>) + 'static) -> Option<()> {
+/// and sealed messages cross, never readable ones.
+pub fn ask_token(
+    host: String,
+    on_answer: impl Fn(Option<String>, Option<String>) + 'static,
+) -> Option<()> {
     let to = host.clone();
     listen(host, move |data| {
         let Ok(msg) = js_sys::JSON::parse(data) else {
@@ -105,7 +109,11 @@ pub fn ask_token(host: String, on_answer: impl Fn(Option<String>) + 'static) -> 
         let Some(token) = field(&data, "token").filter(|t| !t.is_undefined()) else {
             return;
         };
-        on_answer(token.as_string().filter(|t| wire::is_token(t)));
+        let sealed = field(&data, "box").and_then(|b| b.as_string());
+        on_answer(
+            token.as_string().filter(|t| wire::is_token(t)),
+            sealed.filter(|b| wire::is_box(b)),
+        );
     })?;
     post(&to, wire::STORE_GET)
 }

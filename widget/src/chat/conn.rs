@@ -13,6 +13,16 @@
 //! `welcome` with a token the host does not hold yet hands it over. A page with working
 //! storage never makes that round trip.
 //!
+//! There the unsent messages are kept in the host page too, sealed: `box.js` (the lazy tier,
+//! through `fdBox` in widget/index.html) encrypts the outbox with AES-GCM under a key only our
+//! origin gets from the server (`POST /api/visitor/box-key`) and posts the ciphertext to the
+//! launcher after every change ([`save_box`]). The key is fetched when the visitor first types
+//! ([`typing`]), so a message sent while the server is unreachable is still sealed. The
+//! launcher's answer to the token question carries the box; it is opened once the session is
+//! `synced` (the key needs the server) and its entries join the outbox and are sent with
+//! their original `cmid`, so a message the server already had is stored once. Until it is
+//! opened nothing is sealed over it.
+//!
 //! The connection lives in a thread-local [`Conn`]; socket and document handlers borrow it
 //! briefly. Leptos runs effects asynchronously, so updating signals from inside a borrow does
 //! not re-enter it.
@@ -40,6 +50,23 @@ const SILENCE_LIMIT_MS: f64 = 60_000.0;
 /// How long the first `hello` waits for the host page's answer about the stored token.
 const HOST_TOKEN_WAIT: Duration = Duration::from_millis(1500);
 
+// `fdBox(version, op, a, b, c, d)` is defined by an inline script in widget/index.html: it
+// imports `extras/box.js?v=…` once and runs `op(a, b, c, d)` (a failure is one console
+// warning). Ops: `prefetch(sysnum, token)`, `save(sysnum, token, json, host)`, and
+// `open(sysnum, token, box)`, whose result goes to [`box_opened`] (the chat binary's export
+// `fd_box_opened`).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fdBox)]
+    fn fd_box(version: &str, op: &str, a: &str, b: &str, c: &str, d: &str);
+}
+
+/// The lazy tier's build version (the URL of `box.js`).
+const BOX_V: &str = match option_env!("FD_EXTRAS_V") {
+    Some(v) => v,
+    None => "dev",
+};
+
 /// The visitor token kept by the launcher in the host page (only when our own storage is
 /// unusable).
 struct HostStore {
@@ -52,6 +79,14 @@ struct HostStore {
     held: Option<String>,
     /// Pending while the first `hello` waits for the answer; `connect` does nothing meanwhile.
     wait: Option<TimeoutHandle>,
+    /// The sealed outbox the launcher answered with, until it is opened (after `synced`).
+    sealed: Option<String>,
+    /// `box.js` is opening [`HostStore::sealed`]: nothing is sealed over it meanwhile.
+    opening: bool,
+    /// The host holds a box (so an empty outbox must be posted to remove it).
+    boxed: bool,
+    /// The key was asked for (on the first keystroke with a token).
+    prefetched: bool,
 }
 
 struct Conn {
@@ -79,6 +114,8 @@ struct Conn {
     host_store: Option<HostStore>,
     last_rx: f64,
     stopped: bool,
+    /// A `welcome` arrived since the page loaded: the chat link's query went with it.
+    linked: bool,
     /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
     _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     _heartbeat: Option<IntervalHandle>,
@@ -131,6 +168,7 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
             host_store: None,
             last_rx: 0.0,
             stopped: false,
+            linked: false,
             _page_handlers: Vec::new(),
             _heartbeat: None,
         });
@@ -164,6 +202,10 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
             answered: false,
             held: None,
             wait,
+            sealed: None,
+            opening: false,
+            boxed: false,
+            prefetched: false,
         });
         connect(c);
     });
@@ -173,7 +215,7 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
 /// first answer counts. In time, the first `hello` uses it. Late (after [`HOST_TOKEN_WAIT`],
 /// so we connected without it), it is adopted only while this page holds nothing of the
 /// visitor's yet; otherwise our newer token is handed over instead.
-fn on_host_token(token: Option<String>) {
+fn on_host_token(token: Option<String>, sealed: Option<String>) {
     with(|c| {
         let Some(h) = &mut c.host_store else { return };
         if h.answered {
@@ -181,6 +223,8 @@ fn on_host_token(token: Option<String>) {
         }
         h.answered = true;
         h.held = token.clone();
+        h.boxed = sealed.is_some();
+        h.sealed = sealed;
         if let Some(t) = h.wait.take() {
             t.clear();
             c.token = token;
@@ -198,7 +242,12 @@ fn on_host_token(token: Option<String>) {
                 c.attempt = 0;
                 connect(c);
             }
-            _ => hand_over_token(c),
+            _ => {
+                hand_over_token(c);
+                if c.synced {
+                    open_box(c); // a late answer: the session is already up
+                }
+            }
         }
     });
 }
@@ -211,7 +260,63 @@ fn hand_over_token(c: &mut Conn) {
     if h.answered && h.held.as_ref() != Some(token) {
         bridge::post_token(&h.host, token);
         h.held = Some(token.clone());
+        // A box sealed for the old token could not be opened with the new one.
+        save_box(c);
     }
+}
+
+/// Seals the outbox for the host page (see the module doc): only with a host store that
+/// answered, a token, and no box still to be opened. An empty outbox (`[]`) removes the box.
+#[inline(never)]
+fn save_box(c: &mut Conn) {
+    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
+        return;
+    };
+    if !h.answered || h.sealed.is_some() || h.opening {
+        return;
+    }
+    let list = c.store.outbox.get_untracked();
+    if list.is_empty() && !h.boxed {
+        return;
+    }
+    h.boxed = !list.is_empty();
+    let json = outbox::to_json(&list).unwrap_or_default();
+    fd_box(BOX_V, "save", c.sysnum.as_str(), token, &json, &h.host);
+}
+
+/// Opens the box the launcher kept (after `synced`); [`box_opened`] takes the result.
+#[inline(never)]
+fn open_box(c: &mut Conn) {
+    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
+        return;
+    };
+    let Some(sealed) = h.sealed.as_deref().filter(|_| !h.opening) else {
+        return;
+    };
+    fd_box(BOX_V, "open", c.sysnum.as_str(), token, sealed, "");
+    h.opening = true;
+}
+
+/// What `box.js` made of the box: the outbox JSON (its entries join the outbox and are sent
+/// with their own `cmid`), `""` for a box this visitor's key does not open (dropped), or
+/// `None` when the key could not be had (tried again at the next `synced`).
+pub fn box_opened(json: Option<String>) {
+    with(|c| {
+        let Some(h) = &mut c.host_store else { return };
+        h.opening = false;
+        let Some(json) = json else { return };
+        h.sealed = None;
+        c.store.outbox.update(|o| {
+            for p in outbox::parse(&json) {
+                if !o.iter().any(|m| m.cmid == p.cmid) {
+                    o.push(p);
+                }
+            }
+        });
+        // Everything unsent goes (again): the server stores each `cmid` once.
+        flush(c);
+        save_box(c);
+    });
 }
 
 /// Reconnect at once when the network comes back or the page becomes visible again.
@@ -270,7 +375,9 @@ fn heartbeat() {
     });
 }
 
-fn ws_url() -> Option<String> {
+/// The socket's URL; with `link`, the page's query too (a chat link's CRM/routing values,
+/// which the server records with the visit: `trace::link_params`).
+fn ws_url(link: bool) -> Option<String> {
     let loc = web_sys::window()?.location();
     let mut url = String::from(if loc.protocol().ok()? == "https:" {
         "wss://"
@@ -279,6 +386,9 @@ fn ws_url() -> Option<String> {
     });
     url.push_str(&loc.host().ok()?);
     url.push_str("/ws/visitor");
+    if link {
+        url.push_str(&loc.search().ok()?);
+    }
     Some(url)
 }
 
@@ -303,7 +413,8 @@ fn connect(c: &mut Conn) {
     drop_socket(c);
     c.generation = c.generation.wrapping_add(1);
     let generation = c.generation;
-    let Some(ws) = ws_url().and_then(|u| WebSocket::new(&u).ok()) else {
+    let link = !c.params.embed && !c.linked;
+    let Some(ws) = ws_url(link).and_then(|u| WebSocket::new(&u).ok()) else {
         schedule_reconnect(c);
         return;
     };
@@ -448,13 +559,16 @@ fn schedule_resend(c: &mut Conn) {
 }
 
 /// Forgets `cmid` from the outbox (memory and storage); returns the entry if it was ours.
-fn settle(c: &Conn, cmid: &ClientMsgId) -> Option<Pending> {
+fn settle(c: &mut Conn, cmid: &ClientMsgId) -> Option<Pending> {
     let p = c
         .store
         .outbox
         .try_update(|o| take_pending(o, cmid))
         .flatten();
     outbox::remove(&c.sysnum, cmid);
+    if p.is_some() {
+        save_box(c);
+    }
     p
 }
 
@@ -482,6 +596,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
                 outbox::set_token(&c.sysnum, &token);
                 c.token = Some(token);
             }
+            c.linked = true;
             hand_over_token(c);
             let held = c.store.messages.with_untracked(|m| last_seq(m));
             if server_last < held {
@@ -507,6 +622,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             c.attempt = 0;
             c.store.status.set(Status::Online);
             flush(c);
+            open_box(c);
         }
         ServerFrame::Ack { cmid, seq, ts } => {
             c.resend_attempt = 0;
@@ -539,6 +655,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
                         }
                     });
                     outbox::mark_failed(&c.sysnum, &cmid);
+                    save_box(c);
                 }
                 None => {
                     warn_server(&message);
@@ -597,6 +714,7 @@ pub fn send_text(body: String) {
         if c.synced {
             send_pending(c, &p);
         }
+        save_box(c);
     });
 }
 
@@ -604,6 +722,12 @@ pub fn send_text(body: String) {
 /// `false` once when they clear the input or send.
 pub fn typing(now_typing: bool) {
     with(|c| {
+        if let (Some(h), Some(token)) = (&mut c.host_store, &c.token) {
+            if !h.prefetched {
+                h.prefetched = true;
+                fd_box(BOX_V, "prefetch", c.sysnum.as_str(), token, "", "");
+            }
+        }
         if !c.synced {
             return;
         }

@@ -11,18 +11,22 @@
 //!   the page is embedded with a verified host origin (`conn` asks for it before the first
 //!   `hello` and hands over a new one after `welcome`, through `bridge`). So a reload, or
 //!   closing the tab and coming back, still finds the conversation;
-//! - **the outbox stays in memory** only. It still survives reconnects and server restarts
-//!   for the page's lifetime, but an unsent message is lost if the visitor reloads before the
-//!   server acked it. This is deliberate: SPEC §4.1 lets the host page receive message
-//!   contents only through the documented callbacks, so unsent text is never handed to the
-//!   host to keep. Only the token crosses (which lets the host page's scripts resume this
-//!   visitor's session, as any first-party credential would; they are the site's own).
+//! - **the outbox** lives in memory, and the launcher keeps it only *sealed* (AES-GCM under a
+//!   key the server gives our origin alone; `conn` and widget/box.js), so a reload before the
+//!   server acked a message resends it and no host-page script reads the text (SPEC §4.1 lets
+//!   the host page receive message contents only through the documented callbacks). The token
+//!   crosses in the clear (which lets the host page's scripts resume this visitor's session,
+//!   as any first-party credential would; they are the site's own). Where WebCrypto is missing
+//!   (a chat frame in a page that is not a secure context) or the key could not be had before
+//!   the server became unreachable, the outbox stays in memory only, as before.
 //!
 //! Without a verified host (a blocked link opened directly) both live in memory only.
 
 use std::cell::Cell;
 
 use shared::ids::{ClientMsgId, Sysnum};
+use shared::visitor::MsgKind;
+use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
 use super::store::Pending;
@@ -68,8 +72,39 @@ fn key(what: &str, sysnum: &Sysnum) -> String {
 pub fn load(sysnum: &Sysnum) -> Vec<Pending> {
     storage()
         .and_then(|s| s.get_item(&key("outbox", sysnum)).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .map(|json| parse(&json))
         .unwrap_or_default()
+}
+
+/// An outbox from its JSON (as stored, or opened from the host page's sealed box: what
+/// [`to_json`] wrote); nothing if unreadable, and entries without a valid `cmid`, `kind` or
+/// `body` are dropped. Read with the browser's `JSON.parse` rather than `Pending`'s serde
+/// derive, whose generated visitor cost the chat tier more (size budget); the shape is the
+/// derive's (`kind` a number, `failed` optional).
+#[inline(never)]
+pub fn parse(json: &str) -> Vec<Pending> {
+    let list = js_sys::JSON::parse(json).unwrap_or_default();
+    if !js_sys::Array::is_array(&list) {
+        return Vec::new();
+    }
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|e| {
+            let get = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok();
+            Some(Pending {
+                cmid: ClientMsgId::parse(&get("cmid")?.as_string()?).ok()?,
+                kind: MsgKind::try_from(get("kind")?.as_f64()? as u8).ok()?,
+                body: get("body")?.as_string()?,
+                failed: get("failed").and_then(|f| f.as_bool()).unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
+/// An outbox as JSON (never inlined, like [`parse`]).
+#[inline(never)]
+pub fn to_json(list: &[Pending]) -> Option<String> {
+    serde_json::to_string(list).ok()
 }
 
 fn update(sysnum: &Sysnum, f: impl FnOnce(&mut Vec<Pending>)) -> bool {
@@ -80,9 +115,9 @@ fn update(sysnum: &Sysnum, f: impl FnOnce(&mut Vec<Pending>)) -> bool {
     let done = if list.is_empty() {
         s.remove_item(&k)
     } else {
-        match serde_json::to_string(&list) {
-            Ok(json) => s.set_item(&k, &json),
-            Err(_) => return false,
+        match to_json(&list) {
+            Some(json) => s.set_item(&k, &json),
+            None => return false,
         }
     };
     done.is_ok()
