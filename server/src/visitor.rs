@@ -234,7 +234,7 @@ where
     // This tab counts as the visitor being online, for agents on every node.
     let mut present = visitor.as_ref().map(|v| v.id);
     if let Some(id) = present {
-        crate::cluster::visitor_tab(&state, id, true).await;
+        Box::pin(crate::cluster::visitor_tab(&state, id, true)).await;
     }
     let mut shutdown = state.shutdown.clone();
     let mut ping = tokio::time::interval(state.config.ping_interval);
@@ -256,7 +256,7 @@ where
                             if let Some(p) = pending.take() {
                                 p.announce(v.id);
                             }
-                            crate::cluster::visitor_tab(&state, v.id, true).await;
+                            Box::pin(crate::cluster::visitor_tab(&state, v.id, true)).await;
                             present = Some(v.id);
                             visitor = Some(v);
                         }
@@ -273,7 +273,7 @@ where
                 pending = None;
                 let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
                 let Some(v) = found else { break };
-                crate::cluster::visitor_tab(&state, v.id, true).await;
+                Box::pin(crate::cluster::visitor_tab(&state, v.id, true)).await;
                 present = Some(v.id);
                 visitor = Some(v);
             }
@@ -317,7 +317,7 @@ where
         }
     }
     if let Some(id) = present {
-        crate::cluster::visitor_tab(&state, id, false).await;
+        Box::pin(crate::cluster::visitor_tab(&state, id, false)).await;
     }
     tracing::info!("visitor disconnected");
 }
