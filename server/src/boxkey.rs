@@ -21,6 +21,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::trace::{admit, error};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,37 +34,21 @@ struct Ask {
     token: String,
 }
 
-fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "error": error, "message": message })),
-    )
-        .into_response()
-}
-
 async fn box_key(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !crate::visitor::same_origin(&state, &headers) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "the key is given only to the chat's own origin",
-        );
-    }
-    if !state
-        .limits
-        .connects
-        .check(&crate::clientip::bucket(addr.ip()))
-    {
-        return error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "slow down");
-    }
-    let ask: Ask = match serde_json::from_slice(&body) {
+    let ask: Ask = match admit(
+        &state,
+        addr,
+        &headers,
+        &body,
+        "the key is given only to the chat's own origin",
+    ) {
         Ok(a) => a,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
+        Err(resp) => return *resp,
     };
     let answer = async {
         let site = match crate::trace::authorise(&state, &ask.sysnum, &ask.token).await? {

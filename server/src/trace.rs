@@ -48,7 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/visitor/presence", post(presence))
 }
 
-fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
     (
         status,
         Json(serde_json::json!({ "error": error, "message": message })),
@@ -56,20 +56,21 @@ fn error(status: StatusCode, error: &'static str, message: &str) -> Response {
         .into_response()
 }
 
-/// What both endpoints check first: the request comes from the chat's own origin, the client
-/// is within its budget, and the body is a `T`. `what` names the report in the refusal.
-fn admit<T: serde::de::DeserializeOwned>(
+/// What the chat origin's endpoints (visits, presence, the box key) check first: the request
+/// comes from the chat's own origin (else 403 with `forbidden`), the client is within its
+/// budget, and the body is a `T`.
+pub(crate) fn admit<T: serde::de::DeserializeOwned>(
     state: &AppState,
     addr: SocketAddr,
     headers: &HeaderMap,
     body: &[u8],
-    what: &str,
+    forbidden: &str,
 ) -> Result<T, Box<Response>> {
     if !crate::visitor::same_origin(state, headers) {
         return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "forbidden",
-            &format!("{what} are reported only by the chat's own origin"),
+            forbidden,
         )));
     }
     if !state
@@ -98,7 +99,13 @@ async fn report(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let r: VisitReport = match admit(&state, addr, &headers, &body, "visits") {
+    let r: VisitReport = match admit(
+        &state,
+        addr,
+        &headers,
+        &body,
+        "visits are reported only by the chat's own origin",
+    ) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
@@ -310,7 +317,13 @@ async fn presence(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let r: PresenceReport = match admit(&state, addr, &headers, &body, "presence") {
+    let r: PresenceReport = match admit(
+        &state,
+        addr,
+        &headers,
+        &body,
+        "presence is reported only by the chat's own origin",
+    ) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };

@@ -213,3 +213,43 @@ async fn an_agent_lists_who_is_on_the_site_and_their_poll_gets_the_invitation() 
     );
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn the_box_key_is_given_only_to_the_chat_origin_for_a_known_token() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    let other = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    let ask = |token: &str| json!({"sysnum": site.sysnum, "token": token});
+    let key_of = |r: Value| r["key"].as_str().expect("a key").to_owned();
+
+    let first = post(&srv, "/api/visitor/box-key", ask(&v.client.token)).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.headers()["cache-control"],
+        "no-store",
+        "the key is never cached"
+    );
+    let key = key_of(first.json().await.unwrap());
+    // Derived, not stored: the same token gets the same key; another visitor another key.
+    let again = post(&srv, "/api/visitor/box-key", ask(&v.client.token)).await;
+    assert_eq!(key_of(again.json().await.unwrap()), key);
+    let theirs = post(&srv, "/api/visitor/box-key", ask(&other.client.token)).await;
+    assert_ne!(key_of(theirs.json().await.unwrap()), key);
+
+    // A token the server never minted, another page's origin, a malformed body.
+    let r = post(&srv, "/api/visitor/box-key", ask("not-a-token")).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unknown_visitor");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/visitor/box-key", srv.http))
+        .header("origin", "https://shop.test")
+        .json(&ask(&v.client.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden");
+    let r = post(&srv, "/api/visitor/box-key", json!({"sysnum": site.sysnum})).await;
+    assert_eq!(r.status(), 400);
+}
