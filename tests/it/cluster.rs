@@ -750,19 +750,26 @@ async fn own_redis(port: u16) -> tokio::process::Child {
     child
 }
 
+/// Two nodes on a Redis of the test's own (to kill and restart it): its port, the process and
+/// the cluster.
+async fn two_nodes_on_own_redis() -> (u16, tokio::process::Child, Cluster) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redis = own_redis(port).await;
+    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    (port, redis, c)
+}
+
 #[tokio::test]
 async fn a_tab_catches_up_what_the_bus_lost_while_redis_was_down() {
     // Uses a Redis of its own (restarted below), but runs only where the services are.
     if redis_url("cluster::a_tab_catches_up_what_the_bus_lost").is_none() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = own_redis(port).await;
-    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    let (port, mut redis, c) = two_nodes_on_own_redis().await;
     c.agent("bus@b", 5).await;
     let (mut agent, _) = c.agent_on(1, "bus@b").await;
     let mut tab = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
@@ -1007,13 +1014,7 @@ async fn an_invitation_whose_note_the_bus_lost_reaches_the_poll_from_the_databas
     if redis_url("cluster::an_invitation_whose_note_the_bus_lost").is_none() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = own_redis(port).await;
-    let c = Cluster::start(BIN, 2, &format!("redis://127.0.0.1:{port}/"), FAST).await;
+    let (port, mut redis, c) = two_nodes_on_own_redis().await;
     c.agent("lost@b", 5).await;
     let (mut agent, _) = c.agent_on(1, "lost@b").await;
     let v = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
