@@ -141,6 +141,17 @@ impl TestServer {
     ) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let tdb = TestDb::new(&dir.path().join("fd.db")).await;
+        Self::serve(tdb, dir, tweak, limits).await
+    }
+
+    /// Serves `tdb` on `127.0.0.1:0` with uploads under `dir`, a tweaked configuration and
+    /// tweaked rate limits.
+    async fn serve(
+        tdb: TestDb,
+        dir: tempfile::TempDir,
+        tweak: impl FnOnce(&mut Config),
+        limits: impl FnOnce(&mut frontdesk_server::Limits),
+    ) -> TestServer {
         let db = Db::open(&tdb.url).await.expect("open db");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -175,26 +186,7 @@ impl TestServer {
             url: self.tdb.url.clone(),
             pg: None,
         };
-        let db = Db::open(&tdb.url).await.expect("open db");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let mut config = Config::new(&format!("http://{addr}"));
-        config.upload_dir = dir.path().join("uploads");
-        let state = AppState::new(db.clone(), config);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(frontdesk_server::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        TestServer {
-            http: format!("http://{addr}"),
-            ws: format!("ws://{addr}"),
-            db,
-            state,
-            tdb,
-            dir,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        Self::serve(tdb, dir, |_| {}, |_| {}).await
     }
 
     /// Stops the server gracefully and waits for it.
