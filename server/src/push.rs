@@ -106,10 +106,14 @@ async fn try_enqueue(
     };
     let direction = match m.author {
         Author::Visitor => "to_service",
-        Author::Agent => "to_visiter",
+        Author::Agent | Author::Robot => "to_visiter",
         Author::System => return Ok(()),
     };
-    let agent_id = m.agent_id.or(serving);
+    // A robot message names no agent (`service_name` is the robot's name).
+    let agent_id = match m.author {
+        Author::Robot => None,
+        _ => m.agent_id.or(serving),
+    };
     let agent = match agent_id {
         Some(a) => state.db.agent_by_id(a).await?,
         None => None,
@@ -139,7 +143,10 @@ async fn try_enqueue(
             "offline"
         }
         .to_owned(),
-        service_name: agent.as_ref().map(|a| a.nick.clone()).unwrap_or_default(),
+        service_name: match m.author {
+            Author::Robot => m.agent_nick.clone().unwrap_or_default(),
+            _ => agent.as_ref().map(|a| a.nick.clone()).unwrap_or_default(),
+        },
         service_url: agent.map(|a| a.headimgurl).unwrap_or_default(),
     };
     let body = serde_json::to_string(&payload).expect("payload serialises");

@@ -38,7 +38,8 @@ pub fn message_info(m: &StoredMessage) -> MessageInfo {
         file_type: m.kind.into(),
         direction: match m.author {
             Author::Visitor => "to_service",
-            Author::Agent => "to_visiter",
+            // The robot speaks to the visitor like an agent; `kf_nick` is its name.
+            Author::Agent | Author::Robot => "to_visiter",
             Author::System => "system",
         }
         .to_owned(),

@@ -409,7 +409,7 @@ where
         match serde_json::from_str::<ClientFrame>(text.as_str()) {
             Ok(ClientFrame::Hello(h)) => return Some(h),
             // Nobody to tell before the session started.
-            Ok(ClientFrame::Typing { .. }) => {}
+            Ok(ClientFrame::Typing { .. } | ClientFrame::Handover) => {}
             Ok(ClientFrame::Ping) => {
                 if !out.send(&ServerFrame::Pong).await {
                     return None;
@@ -631,6 +631,8 @@ async fn on_text<T: Sink<Message> + Unpin>(
             }
             true
         }
+        // Every visitor is served by people until reception modes land.
+        Ok(ClientFrame::Handover) => true,
         Ok(ClientFrame::Hello(_)) => {
             let e = ServerFrame::Error {
                 code: ErrorCode::HelloFirst,

@@ -9,6 +9,8 @@
 //! - [`card`]: product and order cards (message kinds 3 and 4): the seeds' loose JSON, safe
 //!   URLs only.
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
+//! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
+//!   page asks for in `hello`, and the reception state the server tells the chat page.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
 //! policy of both browser clients.
@@ -20,6 +22,7 @@ pub mod agent;
 pub mod card;
 pub mod config;
 pub mod ids;
+pub mod reception;
 pub mod visit;
 pub mod visitor;
 

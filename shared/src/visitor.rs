@@ -15,6 +15,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientMsgId, Seq, Sysnum};
+use crate::reception::{Reception, ReceptionFrame};
 
 /// Message kinds, numbered as seed 001's `file_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,6 +65,8 @@ pub enum Author {
     Visitor,
     Agent,
     System,
+    /// The site's FAQ robot (reception `type` 1, 3, 4); `nick` is the robot's name.
+    Robot,
 }
 
 impl Author {
@@ -72,6 +75,7 @@ impl Author {
             Author::Visitor => "visitor",
             Author::Agent => "agent",
             Author::System => "system",
+            Author::Robot => "robot",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -79,6 +83,7 @@ impl Author {
             "visitor" => Some(Author::Visitor),
             "agent" => Some(Author::Agent),
             "system" => Some(Author::System),
+            "robot" => Some(Author::Robot),
             _ => None,
         }
     }
@@ -105,9 +110,12 @@ pub struct Hello {
     /// The highest sequence the client already shows; the server replays what follows.
     #[serde(default)]
     pub last_seq: Seq,
-    /// seed 003 `groupid`: route this visitor inside that skill group.
+    /// seed 003 `groupid`: route this visitor inside that skill group (its id or external id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groupid: Option<String>,
+    /// seed 003's reception keys (`type`, `robotid`, `agentid`, `transfer_action`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reception: Option<Box<Reception>>,
 }
 
 impl Default for Sysnum {
@@ -136,6 +144,8 @@ pub enum ClientFrame {
     Typing {
         typing: bool,
     },
+    /// The visitor asks for a person ("转人工 / Talk to a person") while the robot answers.
+    Handover,
 }
 
 /// One stored message as the visitor sees it.
@@ -221,6 +231,9 @@ pub enum ServerFrame {
     Typing {
         typing: bool,
     },
+    /// Who receives the visitor now (robot or human), the robot's greeting and suggestions,
+    /// the hand-over control, the offline prompt. See [`ReceptionFrame`].
+    Reception(ReceptionFrame),
 }
 
 /// The `"type"` of a [`ServerFrame`].
@@ -504,9 +517,10 @@ mod tests {
                 proptest::option::of(".*"),
                 proptest::option::of(".*"),
                 proptest::option::of("[0-9]{1,2}"),
-                any::<u64>()
+                any::<u64>(),
+                proptest::option::of(("[1-4]", proptest::option::of(".*")))
             )
-                .prop_map(|(s, token, partnerid, sign, uname, source, seq)| {
+                .prop_map(|(s, token, partnerid, sign, uname, source, seq, rc)| {
                     ClientFrame::Hello(Hello {
                         sysnum: Sysnum::parse(&s).unwrap(),
                         token,
@@ -516,6 +530,13 @@ mod tests {
                         source,
                         last_seq: Seq(seq),
                         groupid: None,
+                        reception: rc.map(|(mode, transfer_action)| {
+                            Box::new(Reception {
+                                mode: Some(mode),
+                                transfer_action,
+                                ..Reception::default()
+                            })
+                        }),
                     })
                 }),
             (arb_cmid(), arb_kind(), ".*").prop_map(|(cmid, kind, body)| ClientFrame::Send(Send {
@@ -525,6 +546,7 @@ mod tests {
             })),
             Just(ClientFrame::Ping),
             any::<bool>().prop_map(|typing| ClientFrame::Typing { typing }),
+            Just(ClientFrame::Handover),
         ]
     }
 

@@ -510,6 +510,7 @@ fn send_hello(c: &mut Conn) {
         uname: p.uname.clone(),
         source: p.source.clone(),
         groupid: p.groupid.clone(),
+        reception: None,
         last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
     };
     send_frame(c, &ClientFrame::Hello(hello));
@@ -583,6 +584,8 @@ fn stop(c: &mut Conn, status: Status) {
 
 fn handle(c: &mut Conn, frame: ServerFrame) {
     match frame {
+        // Reception modes are not shown yet: every visitor is served by people.
+        ServerFrame::Reception(_) => {}
         ServerFrame::Welcome {
             token,
             last_seq: server_last,

@@ -400,10 +400,11 @@ fn card(bubble: &Element, kind: &str, url: Option<&str>) -> Element {
 fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
     let class = match m.from {
         Author::Visitor => "fd-m fd-v",
-        Author::Agent => "fd-m fd-a",
+        Author::Agent | Author::Robot => "fd-m fd-a",
         Author::System => "fd-m fd-y",
     };
-    let name = (m.from == Author::Agent).then(|| m.nick.clone().unwrap_or_else(|| t.agent.into()));
+    let name = matches!(m.from, Author::Agent | Author::Robot)
+        .then(|| m.nick.clone().unwrap_or_else(|| t.agent.into()));
     view! {
         <div class=class>
             {name.map(|n| view! { <span class="fd-n">{n}</span> })}
