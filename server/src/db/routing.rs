@@ -144,6 +144,23 @@ impl Db {
         self.resolve("agent_groups", site_id, key).await
     }
 
+    /// The agent (`groups` false) or group of `site_id` holding this external id.
+    pub async fn external_id_owner(
+        &self,
+        groups: bool,
+        site_id: i64,
+        external_id: &str,
+    ) -> DbResult<Option<i64>> {
+        let table = if groups { "agent_groups" } else { "agents" };
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE site_id = $1 AND external_id = $2"
+        ))
+        .bind(site_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     async fn resolve(&self, table: &str, site_id: i64, key: &str) -> DbResult<Option<i64>> {
         let key = key.trim();
         if key.is_empty() || key.len() > 128 {
