@@ -393,7 +393,10 @@ async fn online(state: &AppState, l: &Login) -> DbResult<BTreeMap<String, AdminE
     admin_list(state, l.agent.site_id).await
 }
 
-/// The visitor `gid` names, if it belongs to the agent's site.
+/// The visitor `gid` names, if it belongs to the agent's site — or the agent serves them: a
+/// visitor of a linked site routed here by `flowType` overflow (`routing::resolve_hello`
+/// only links sites an operator linked to the same platform). No other visitor of another
+/// site is ever visible.
 async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<Visitor>> {
     let Ok(id) = gid.parse::<i64>() else {
         return Ok(None);
@@ -402,7 +405,7 @@ async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<V
         .db
         .visitor_by_id(id)
         .await?
-        .filter(|v| v.site_id == l.agent.site_id))
+        .filter(|v| v.site_id == l.agent.site_id || v.agent_id == Some(l.agent.id)))
 }
 
 /// The visitor `gid` names, if this agent serves them; else the error frame for `key`

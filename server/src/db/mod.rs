@@ -1040,8 +1040,10 @@ impl Db {
     /// queue, newest activity first, at most 500), each with its unread count and last
     /// message: two queries for the whole list.
     pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Guest>> {
+        // Served by this agent (also a visitor of a linked site after a `flowType` overflow),
+        // or waiting on the agent's own site.
         const WHO: &str =
-            "site_id = $1 AND (agent_id = $2 OR (agent_id IS NULL AND waiting_since IS NOT NULL))";
+            "(agent_id = $2 OR (site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL))";
         let rows = sqlx::query(&format!(
             "SELECT {VISITOR_COLS}, (SELECT COUNT(*) FROM messages mm WHERE mm.visitor_id = visitors.id
                AND mm.author = 'visitor' AND mm.seq > visitors.agent_read_seq) AS unread
@@ -1055,7 +1057,7 @@ impl Db {
             "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at
              FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
              LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE v.site_id = $1 AND (v.agent_id = $2 OR (v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
+             WHERE (v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
         )
         .bind(site_id)
         .bind(agent_id)
