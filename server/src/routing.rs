@@ -256,6 +256,32 @@ pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<()> {
     announce_positions(state, site_id).await
 }
 
+/// Serves `v`, who waits now, in queue order from one snapshot: waiters ahead of them (higher
+/// priority, or waiting longer) whom someone can take are served first (each agent told with
+/// a `32401`), then `v` if someone fitting is still free. Returns who serves `v` and whether
+/// anyone ahead left the queue. Waiters ahead normally cannot be served (they would have been
+/// when capacity appeared), so this costs the queue read and the snapshot.
+async fn serve_waiter(
+    state: &AppState,
+    site_id: i64,
+    v: &Visitor,
+) -> DbResult<(Option<i64>, bool)> {
+    let mut snap = Snap::default();
+    let mut moved = false;
+    for w in state.db.queue(site_id).await? {
+        if w.id == v.id {
+            return Ok((assign_from(state, &w, &mut snap).await?, moved));
+        }
+        if let Some(agent_id) = assign_from(state, &w, &mut snap).await? {
+            notify_assigned(state, w.id, agent_id).await?;
+            moved = true;
+        }
+    }
+    // Not waiting any more: someone took them meanwhile.
+    let agent = state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id);
+    Ok((agent, moved))
+}
+
 /// Tells an agent it now serves a visitor it did not choose (from the queue, or re-queued
 /// from an offline colleague) with a `32401`, and the visitor that they are served.
 async fn notify_assigned(state: &AppState, visitor_id: i64, agent_id: i64) -> DbResult<()> {
@@ -336,19 +362,13 @@ pub async fn visitor_message(
                 .await?
                 .and_then(|v| v.agent_id),
             Some(v) => {
-                // Older waiters of the same group go first: only try when nobody is ahead.
-                let position = position_of(state, &v).await?;
-                let assigned = match position {
-                    Some(1) => assign(state, &v).await?,
-                    _ => None,
-                };
-                match (assigned, position) {
-                    (None, Some(p)) => state.hub.publish_queue(v.id, p),
-                    // The head of the queue left it: whoever queued behind meanwhile (and
-                    // saw someone ahead, so did not try) may now be served, and everyone
-                    // still waiting moves up.
-                    (Some(_), _) => drain_queue(state, site_id).await?,
-                    (None, None) => {}
+                let (assigned, moved) = serve_waiter(state, site_id, &v).await?;
+                if assigned.is_some() || moved || v.priority > 0 {
+                    // The queue changed (someone left it, or a priority visitor went ahead
+                    // of others): everyone still waiting learns their place.
+                    announce_positions(state, site_id).await?;
+                } else if let Some(p) = position_of(state, &v).await? {
+                    state.hub.publish_queue(v.id, p);
                 }
                 assigned
             }
