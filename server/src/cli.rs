@@ -31,8 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the server. (Boxed: the serve flags are many, the enum stays small.)
     Serve(Box<ServeArgs>),
-    /// Create and configure sites, groups and agents.
-    Admin(AdminArgs),
+    /// Create and configure sites, groups and agents. (Boxed like `Serve`.)
+    Admin(Box<AdminArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -461,7 +461,7 @@ pub fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             },
-            Command::Admin(args) => run_admin(args).await,
+            Command::Admin(args) => run_admin(*args).await,
         }
     })
 }

@@ -345,8 +345,6 @@ struct Look {
     free: Vec<i64>,
     /// Someone of the target is online (free or not).
     online: bool,
-    /// Someone online is suspended and nobody online is at capacity … (agent targets).
-    suspended: bool,
     /// A group outside its working hours.
     off_duty: bool,
 }
@@ -360,7 +358,6 @@ impl Look {
         let mut free: Vec<(i64, i64)> = Vec::new();
         for a in agents {
             l.online |= a.online;
-            l.suspended |= a.online && a.suspended;
             if a.free() && !off_duty {
                 free.push((a.load, a.id));
             }
