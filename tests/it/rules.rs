@@ -569,3 +569,243 @@ async fn flow_type_overflows_only_between_sites_linked_to_the_same_platform() {
     drop(v1);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn admin_commands_set_routing_and_refuse_bad_values() {
+    use crate::cli::run;
+    let dir = tempfile::tempdir().unwrap();
+    let tdb = harness::TestDb::new(&dir.path().join("a.db")).await;
+    let url = tdb.url.clone();
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(&url, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let refused = |args: &[&str], says: &str| {
+        let (code, _, err) = run(&url, args);
+        assert_eq!(code, 2, "{args:?} exit code ({err})");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    let out = ok(&["site", "create", "--name", "Shop", "--json"]);
+    let site: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let s = site["sysnum"].as_str().unwrap().to_owned();
+    let out = ok(&[
+        "group",
+        "create",
+        "--site",
+        &s,
+        "--name",
+        "Day",
+        "--json",
+        "--external-id",
+        "4r3e2w1q",
+        "--hours",
+        "Mon-Fri 09:00-18:00",
+        "--tz",
+        "Asia/Shanghai",
+    ]);
+    let gid = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    refused(
+        &[
+            "group",
+            "create",
+            "--site",
+            &s,
+            "--name",
+            "X",
+            "--hours",
+            "Mon-Fri 9-18",
+        ],
+        "hours",
+    );
+    refused(
+        &[
+            "group",
+            "create",
+            "--site",
+            &s,
+            "--name",
+            "X",
+            "--hours",
+            "Daily 09:00-10:00",
+            "--tz",
+            "Mars/Olympus",
+        ],
+        "time zone",
+    );
+    let out = ok(&["group", "create", "--site", &s, "--name", "Night", "--json"]);
+    let other = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    refused(
+        &[
+            "group",
+            "set",
+            "--site",
+            &s,
+            "--id",
+            &other,
+            "--external-id",
+            "4r3e2w1q",
+        ],
+        "already used",
+    );
+    refused(
+        &[
+            "group",
+            "set",
+            "--site",
+            &s,
+            "--id",
+            "999999",
+            "--hours",
+            "Daily 09:00-10:00",
+        ],
+        "not a group",
+    );
+    ok(&[
+        "group",
+        "set",
+        "--site",
+        &s,
+        "--id",
+        &other,
+        "--hours",
+        "Sat 22:00-02:00",
+        "--tz",
+        "Europe/Berlin",
+    ]);
+    let out = ok(&[
+        "agent",
+        "create",
+        "--site",
+        &s,
+        "--account",
+        "p@shop",
+        "--nick",
+        "P",
+        "--password",
+        PASSWORD,
+        "--external-id",
+        "1q2w3e4r",
+        "--json",
+    ]);
+    let kf: i64 = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["kf_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    refused(
+        &[
+            "agent",
+            "create",
+            "--site",
+            &s,
+            "--account",
+            "q@shop",
+            "--nick",
+            "Q",
+            "--password",
+            PASSWORD,
+            "--external-id",
+            "1q2w3e4r",
+        ],
+        "already used",
+    );
+    ok(&[
+        "site",
+        "set",
+        "--site",
+        &s,
+        "--reception",
+        "3",
+        "--manual-after",
+        "2",
+        "--offline-title",
+        "We are away",
+        "--agent-hello",
+        "Hi, I am here",
+        "--platform",
+        "mall",
+    ]);
+    refused(
+        &["site", "set", "--site", &s, "--reception", "5"],
+        "reception",
+    );
+    refused(
+        &["site", "set", "--site", &s, "--manual-after=101"],
+        "manual-after",
+    );
+    refused(
+        &["site", "set", "--site", &s, "--platform", "a b"],
+        "platform",
+    );
+    ok(&[
+        "vip", "add", "--site", &s, "--id", "g1", "--name", "Gold", "--rank", "5",
+    ]);
+    refused(
+        &[
+            "vip", "add", "--site", &s, "--id", "g2", "--name", "Bad", "--rank", "-1",
+        ],
+        "rank",
+    );
+    let out = ok(&["vip", "list", "--site", &s, "--json"]);
+    assert!(out.contains("\"Gold\""), "{out}");
+
+    let db = frontdesk_server::db::Db::open(&url).await.unwrap();
+    let site_id = site["business_id"].as_i64().unwrap();
+    assert_eq!(
+        db.resolve_agent(site_id, "1q2w3e4r").await.unwrap(),
+        Some(kf)
+    );
+    assert_eq!(
+        db.resolve_agent(site_id, &kf.to_string()).await.unwrap(),
+        Some(kf)
+    );
+    assert!(
+        db.agent_by_account("q@shop").await.unwrap().is_none(),
+        "a refused agent is not created"
+    );
+    assert_eq!(
+        db.resolve_group(site_id, "4r3e2w1q").await.unwrap(),
+        Some(gid)
+    );
+    let groups = db.routing_groups(site_id).await.unwrap();
+    let day = groups.iter().find(|g| g.id == gid).unwrap();
+    assert_eq!(day.hours.as_deref(), Some("Mon-Fri 09:00-18:00"));
+    assert_eq!(day.tz.as_deref(), Some("Asia/Shanghai"));
+    let r = db.site_reception(site_id).await.unwrap();
+    assert_eq!(r.mode, shared::reception::Mode::RobotFirst);
+    assert_eq!(r.manual_after, 2);
+    assert_eq!(r.offline_title.as_deref(), Some("We are away"));
+    assert_eq!(r.agent_hello.as_deref(), Some("Hi, I am here"));
+    assert_eq!(
+        db.site_platform(site_id).await.unwrap().as_deref(),
+        Some("mall")
+    );
+    db.close().await;
+    ok(&[
+        "site",
+        "set",
+        "--site",
+        &s,
+        "--platform",
+        "",
+        "--offline-title",
+        "",
+    ]);
+    let db = frontdesk_server::db::Db::open(&url).await.unwrap();
+    assert_eq!(
+        db.site_platform(site_id).await.unwrap(),
+        None,
+        "\"\" unlinks"
+    );
+    assert_eq!(
+        db.site_reception(site_id).await.unwrap().offline_title,
+        None
+    );
+    db.close().await;
+}
