@@ -1,12 +1,18 @@
 //! Who serves a visitor and who hears about a message.
 //!
 //! Policy: a visitor with no serving agent enters the queue with their message and is
-//! assigned to the online, non-suspended agent of the site (of their skill group, if they
-//! asked for one) with the fewest served visitors, among those below their `max_chats`.
-//! When nobody can take them they wait and see their place; the oldest waiter is served
-//! first as soon as capacity appears (an agent logs in or resumes, a chat ends, an agent goes
-//! offline). While waiting, their messages go to every online agent of the site (each sees
-//! the waiting visitor in `guest_list`), and an agent who answers (`32300`) claims them.
+//! assigned by their route (what their page asked at hello, stored on the row by
+//! [`resolve_hello`]: `agentid`, `groupid`, `transfer_action`, `flowType`) as `rules::decide`
+//! says, from one snapshot of the agents online on every node, their loads, groups and duty
+//! hours; with no route, to the online, non-suspended agent of the site with the fewest served
+//! visitors below their `max_chats`. When nobody can take them they wait and see their place.
+//! Queue order: `queueFirst` first, then VIPs by their level's rank (higher first), then
+//! everyone else first come first served (`priority` desc, then waiting time); positions count
+//! only waiters for the same target. Waiters are served in that order as soon as capacity
+//! appears (an agent logs in or resumes, a chat ends, an agent goes offline). While waiting,
+//! their messages go to every online agent of the site (each sees the waiting visitor in
+//! `guest_list`), and an agent who answers (`32300`) claims them. [`availability`] tells the
+//! reception flow whether anyone can take a visitor now.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
