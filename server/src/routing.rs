@@ -252,14 +252,26 @@ async fn announce_positions(state: &AppState, site_id: i64) -> DbResult<()> {
 /// room, from one snapshot; the agent who takes one is sent `32401` (visitor info and recent
 /// messages) and the visitor learns they are served. Call whenever capacity may have
 /// appeared (login, resume, end of a chat, agent offline).
+///
+/// The queues of sites linked to the same platform are drained too: their waiters may
+/// overflow to this site's agents (`flowType`).
 pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<()> {
     let mut snap = Snap::default();
-    for w in state.db.queue(site_id).await? {
-        if let Some(agent_id) = assign_from(state, &w, &mut snap).await? {
-            notify_assigned(state, w.id, agent_id).await?;
+    let mut sites = vec![site_id];
+    sites.extend(state.db.linked_sites(site_id).await?);
+    for site in sites {
+        let queue = state.db.queue(site).await?;
+        if queue.is_empty() {
+            continue;
         }
+        for w in queue {
+            if let Some(agent_id) = assign_from(state, &w, &mut snap).await? {
+                notify_assigned(state, w.id, agent_id).await?;
+            }
+        }
+        announce_positions(state, site).await?;
     }
-    announce_positions(state, site_id).await
+    Ok(())
 }
 
 /// Serves `v`, who waits now, in queue order from one snapshot: waiters ahead of them (higher

@@ -566,6 +566,32 @@ async fn flow_type_overflows_only_between_sites_linked_to_the_same_platform() {
         assert_ne!(r["code"], 200, "{r}");
         assert!(!listed(gid), "{list}");
     }
+    // A waiter for the linked site's group is served when an agent of that site comes online.
+    let late = group(
+        &srv,
+        &b.sysnum,
+        "Late",
+        GroupSettings {
+            external_id: Some("x2".into()),
+            ..GroupSettings::default()
+        },
+    )
+    .await;
+    let b2 = srv.agent_with(&b.sysnum, "b2@test", &[late], 5).await;
+    let to_late = hello_with(
+        &a.sysnum,
+        None,
+        Reception {
+            flow_type: Some("1".into()),
+            flow_company_id: Some(b.sysnum.clone()),
+            flow_group_id: Some("x2".into()),
+            ..people_only()
+        },
+    );
+    let (mut v6, g6) = visitor(&srv, &a, to_late).await;
+    waits(&srv, &mut v6, g6).await;
+    let (_cb2, _) = srv.agent_client("b2@test").await;
+    assert_eq!(served_by(&srv, g6).await, kf(&b2));
     drop(v1);
     srv.stop().await;
 }

@@ -97,6 +97,17 @@ impl Db {
         )
     }
 
+    /// The other sites linked to the same platform as `site_id` (none when it has none).
+    pub async fn linked_sites(&self, site_id: i64) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM sites WHERE platform IS NOT NULL AND id <> $1
+             AND platform = (SELECT platform FROM sites WHERE id = $1) ORDER BY id",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Changes a site's reception settings (values already validated by `admin.rs`).
     pub async fn set_site_reception(&self, site_id: i64, u: SiteReceptionUpdate) -> DbResult<()> {
         self.write(move |c| {
