@@ -274,6 +274,22 @@ pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<()> {
     Ok(())
 }
 
+/// A visitor who waits now (just enqueued with [`crate::db::Db::enqueue`]): serve them if
+/// their turn and someone fitting is free (after the waiters ahead, see [`serve_waiter`]),
+/// else tell them their place; when the queue changed, everyone waiting learns their place.
+/// Returns who serves them now. (The entry point for anything that puts a visitor in the
+/// queue: a message, a hand-over.)
+pub async fn route_waiter(state: &AppState, site_id: i64, v: &Visitor) -> DbResult<Option<i64>> {
+    let (assigned, moved) = serve_waiter(state, site_id, v).await?;
+    if assigned.is_some() || moved || v.priority > 0 {
+        // Someone left the queue, or a priority visitor went ahead of others.
+        announce_positions(state, site_id).await?;
+    } else if let Some(p) = position_of(state, v).await? {
+        state.hub.publish_queue(v.id, p);
+    }
+    Ok(assigned)
+}
+
 /// Serves `v`, who waits now, in queue order from one snapshot: waiters ahead of them (higher
 /// priority, or waiting longer) whom someone can take are served first (each agent told with
 /// a `32401`), then `v` if someone fitting is still free. Returns who serves `v` and whether
@@ -379,17 +395,7 @@ pub async fn visitor_message(
                 .visitor_by_id(m.visitor_id)
                 .await?
                 .and_then(|v| v.agent_id),
-            Some(v) => {
-                let (assigned, moved) = serve_waiter(state, site_id, &v).await?;
-                if assigned.is_some() || moved || v.priority > 0 {
-                    // The queue changed (someone left it, or a priority visitor went ahead
-                    // of others): everyone still waiting learns their place.
-                    announce_positions(state, site_id).await?;
-                } else if let Some(p) = position_of(state, &v).await? {
-                    state.hub.publish_queue(v.id, p);
-                }
-                assigned
-            }
+            Some(v) => route_waiter(state, site_id, &v).await?,
         },
     };
     let frame = agent_frame(&Envelope::ok(
