@@ -471,17 +471,20 @@ pub struct GroupSettings {
     pub tz: Option<String>,
 }
 
-pub async fn set_group(
+/// A group's validated routing settings, as `Db::set_group_routing` takes them.
+type GroupRoutingValues = (Option<Option<String>>, Option<Option<(String, String)>>);
+
+/// Validates `s` for group `group_id` (0: a group about to be created) of `site_id`.
+async fn prepare_group(
     db: &Db,
-    sysnum: &str,
+    site_id: i64,
     group_id: i64,
     s: GroupSettings,
-) -> Result<(), AdminError> {
-    let site = site_of(db, sysnum).await?;
+) -> Result<GroupRoutingValues, AdminError> {
     let external_id = match s.external_id.as_deref().map(str::trim) {
         Some("") => Some(None),
         Some(x) => {
-            external_id_free(db, true, site.id, x, group_id).await?;
+            external_id_free(db, true, site_id, x, group_id).await?;
             Some(Some(x.to_owned()))
         }
         None => None,
@@ -503,6 +506,18 @@ pub async fn set_group(
         }
         (None, None) => None,
     };
+    Ok((external_id, hours))
+}
+
+/// Changes a group's external id and working hours.
+pub async fn set_group(
+    db: &Db,
+    sysnum: &str,
+    group_id: i64,
+    s: GroupSettings,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let (external_id, hours) = prepare_group(db, site.id, group_id, s).await?;
     if !db
         .set_group_routing(site.id, group_id, external_id, hours)
         .await?
@@ -512,6 +527,24 @@ pub async fn set_group(
         )));
     }
     Ok(())
+}
+
+/// Creates a group with routing settings; bad settings create nothing.
+pub async fn create_group_with(
+    db: &Db,
+    sysnum: &str,
+    name: &str,
+    s: GroupSettings,
+) -> Result<GroupCreated, AdminError> {
+    check_name("group name", name, 100)?;
+    let site = site_of(db, sysnum).await?;
+    let (external_id, hours) = prepare_group(db, site.id, 0, s).await?;
+    let g = create_group(db, sysnum, name).await?;
+    if external_id.is_some() || hours.is_some() {
+        db.set_group_routing(site.id, g.id, external_id, hours)
+            .await?;
+    }
+    Ok(g)
 }
 
 /// A site's reception settings to change; `None` leaves one as it is.

@@ -695,15 +695,12 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                 hours,
                 tz,
             }) => {
-                let g = admin::create_group(&db, &site, &name).await?;
-                if external_id.is_some() || hours.is_some() || tz.is_some() {
-                    let s = admin::GroupSettings {
-                        external_id,
-                        hours,
-                        tz,
-                    };
-                    admin::set_group(&db, &site, g.id, s).await?;
-                }
+                let s = admin::GroupSettings {
+                    external_id,
+                    hours,
+                    tz,
+                };
+                let g = admin::create_group_with(&db, &site, &name, s).await?;
                 print_out(
                     json,
                     &g,

@@ -661,6 +661,19 @@ async fn admin_commands_set_routing_and_refuse_bad_values() {
         ],
         "time zone",
     );
+    refused(
+        &[
+            "group",
+            "create",
+            "--site",
+            &s,
+            "--name",
+            "X",
+            "--external-id",
+            "4r3e2w1q",
+        ],
+        "already used",
+    );
     let out = ok(&["group", "create", "--site", &s, "--name", "Night", "--json"]);
     let other = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["id"]
         .as_i64()
@@ -808,6 +821,11 @@ async fn admin_commands_set_routing_and_refuse_bad_values() {
         Some(gid)
     );
     let groups = db.routing_groups(site_id).await.unwrap();
+    assert_eq!(
+        groups.len(),
+        2,
+        "refused groups are not created: {groups:?}"
+    );
     let day = groups.iter().find(|g| g.id == gid).unwrap();
     assert_eq!(day.hours.as_deref(), Some("Mon-Fri 09:00-18:00"));
     assert_eq!(day.tz.as_deref(), Some("Asia/Shanghai"));
