@@ -581,7 +581,9 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
         gid: v.id.to_string(),
         message_info: message_info(&m),
     };
-    routing::agent_message(state, l.agent.site_id, m).await;
+    // The visitor's site (another one's after a `flowType` overflow: the fast path above
+    // stores only for visitors of the agent's own site).
+    routing::agent_message(state, v.site_id, m).await;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
 
@@ -621,7 +623,7 @@ async fn end_chat(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         gid: v.id.to_string(),
         message_info: message_info(&line),
     };
-    routing::agent_message(state, l.agent.site_id, line).await;
+    routing::agent_message(state, v.site_id, line).await;
     routing::drain_queue(state, l.agent.site_id).await?;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
@@ -677,7 +679,7 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         "visitor transferred"
     );
     let data = message_info(&line);
-    routing::agent_message(state, l.agent.site_id, line).await;
+    routing::agent_message(state, v.site_id, line).await;
     let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
     let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
     let body = TransferData {

@@ -32,9 +32,8 @@ pub(crate) struct NewMessage {
     pub body: String,
     /// The agent's display name when the caller knows it (else it is read, once per run).
     pub agent_nick: Option<String>,
-    /// `(site, agent)`: store only if that agent serves the visitor at this moment (else the
-    /// result is [`DbError::NotServed`]); the visitor is of that site, or of a linked site
-    /// whose visitor routing handed to this agent (`flowType` overflow).
+    /// `(site, agent)`: store only if the visitor is of that site and that agent serves them
+    /// at this moment (else the result is [`DbError::NotServed`]).
     pub served_by: Option<(i64, i64)>,
     /// A visitor's message: store only if the visitor is served or already waiting, or their
     /// site's waiting queue holds fewer than this many visitors (else
@@ -153,10 +152,8 @@ async fn insert_chunk(
             plans.push(Plan::Missing);
             continue;
         };
-        if let Some((_, want_agent)) = m.served_by {
-            // Serving implies the tenancy check: routing assigns only agents of the
-            // visitor's site or of a site linked to it.
-            if *serving != Some(want_agent) {
+        if let Some((want_site, want_agent)) = m.served_by {
+            if *site != want_site || *serving != Some(want_agent) {
                 plans.push(Plan::NotServed);
                 continue;
             }
