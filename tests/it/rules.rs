@@ -861,3 +861,36 @@ async fn admin_commands_set_routing_and_refuse_bad_values() {
     );
     db.close().await;
 }
+
+#[tokio::test]
+async fn decisions_see_agents_on_every_node() {
+    let a = TestServer::start().await;
+    let b = a.another_node().await;
+    let site = a.site().await;
+    let s = &site.sysnum;
+    let day = group(
+        &a,
+        s,
+        "Day",
+        GroupSettings {
+            external_id: Some("4r3e2w1q".into()),
+            ..GroupSettings::default()
+        },
+    )
+    .await;
+    let p = a.agent_with(s, "p@test", &[day], 1).await;
+    // The agent is connected to node b only; visitors come to node a.
+    let (_cp, _) = b.agent_client("p@test").await;
+    let in_day = || hello_with(s, Some("4r3e2w1q"), people_only());
+    let (_v1, g1) = visitor(&a, &site, in_day()).await;
+    assert_eq!(served_by(&a, g1).await, kf(&p));
+    let (mut v2, g2) = visitor(&a, &site, in_day()).await;
+    waits(&a, &mut v2, g2).await;
+    assert_eq!(
+        availability(&a, g2).await,
+        Availability::Busy,
+        "full on the other node"
+    );
+    b.stop().await;
+    a.stop().await;
+}
