@@ -34,6 +34,8 @@ mod writer;
 pub use files::StoredFile;
 pub use writer::MAX_BATCH;
 mod queue;
+mod robots;
+pub use robots::{FaqRow, NewFaq, RobotRow};
 mod sites;
 mod visits;
 pub use sites::{NewSite, SiteKey};
