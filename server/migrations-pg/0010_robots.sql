@@ -18,7 +18,7 @@ CREATE TABLE faqs (
     faq_group  BIGINT,
     question   TEXT NOT NULL,
     answer     TEXT NOT NULL,
-    similar    TEXT NOT NULL DEFAULT '[]',
+    phrasings  TEXT NOT NULL DEFAULT '[]',      -- the similar phrasings: JSON array of strings
     created_at BIGINT NOT NULL
 );
 CREATE INDEX faqs_robot ON faqs (robot_id, id);

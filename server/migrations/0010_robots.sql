@@ -1,15 +1,9 @@
--- no-transaction
--- Issue 11's FAQ robot. The first lines above run this file outside sqlx's transaction: the
--- `messages` rebuild below must switch foreign keys off, which SQLite ignores inside a
--- transaction; the file opens and commits its own transaction instead.
---
+-- Issue 11's FAQ robot.
 -- robots: a site's robots, `robotid` the number the site's pages ask for (seed 003 `robotid`).
 -- `version` is bumped by every change of the robot's FAQ: each node's cached index compares it.
--- faqs: the robot's entries; `similar` is a JSON array of other phrasings of the question.
+-- faqs: the robot's entries; `phrasings` (the similar phrasings: `similar` is reserved in
+-- PostgreSQL) is a JSON array of strings.
 -- messages: `author` may now be 'robot' (the robot's answers in the conversation).
-PRAGMA foreign_keys = OFF;
-BEGIN IMMEDIATE;
-
 CREATE TABLE robots (
     id         INTEGER PRIMARY KEY,
     site_id    INTEGER NOT NULL REFERENCES sites(id),
@@ -28,11 +22,21 @@ CREATE TABLE faqs (
     faq_group  INTEGER,                         -- seed 003 faqid; NULL = no group
     question   TEXT NOT NULL,
     answer     TEXT NOT NULL,
-    similar    TEXT NOT NULL DEFAULT '[]',      -- JSON array of strings
+    phrasings  TEXT NOT NULL DEFAULT '[]',      -- the similar phrasings: JSON array of strings
     created_at INTEGER NOT NULL
 );
 CREATE INDEX faqs_robot ON faqs (robot_id, id);
 
+-- The CHECK of `messages.author` changes, so the table is rebuilt (SQLite cannot alter a
+-- CHECK). sqlx runs this file in a transaction, where foreign keys cannot be switched off, and
+-- `push_deliveries.message_id` references `messages`: so the checks are deferred to COMMIT,
+-- the rows are set aside, the old table dropped (its implicit DELETE counts the
+-- push_deliveries rows as violations), the new one renamed into place and then filled (each
+-- message inserted again satisfies its push_deliveries rows: the count is back to 0 at
+-- COMMIT, which fails otherwise). Ids, sequence numbers and every constraint and index of
+-- 0001 are kept (the UNIQUE constraints are the indexes).
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE messages_copy AS SELECT * FROM messages;
 CREATE TABLE messages_new (
     id         INTEGER PRIMARY KEY,
     visitor_id INTEGER NOT NULL REFERENCES visitors(id),
@@ -46,10 +50,9 @@ CREATE TABLE messages_new (
     UNIQUE (visitor_id, seq),
     UNIQUE (visitor_id, cmid)
 );
-INSERT INTO messages_new (id, visitor_id, seq, author, agent_id, cmid, kind, body, created_at)
-    SELECT id, visitor_id, seq, author, agent_id, cmid, kind, body, created_at FROM messages;
 DROP TABLE messages;
 ALTER TABLE messages_new RENAME TO messages;
-
-COMMIT;
-PRAGMA foreign_keys = ON;
+INSERT INTO messages (id, visitor_id, seq, author, agent_id, cmid, kind, body, created_at)
+    SELECT id, visitor_id, seq, author, agent_id, cmid, kind, body, created_at
+    FROM messages_copy ORDER BY id;
+DROP TABLE messages_copy;

@@ -1,7 +1,7 @@
 //! The FAQ robot's storage (issue 11, migration `0010_robots`): a site's robots (`robots`,
 //! `robotid` the site's own number, `version` bumped by every change of that robot's FAQ so
 //! each node's cached index knows when to rebuild) and their FAQ entries (`faqs`, the other
-//! phrasings of a question kept as a JSON array in `similar`). Every write goes through the
+//! phrasings of a question kept as a JSON array in `phrasings`). Every write goes through the
 //! writer; adding or deleting entries bumps the robot's `version` in the same job, so a node
 //! that reads the new version also reads the new entries. Portable SQL (`$n`, i64/text).
 
@@ -47,7 +47,7 @@ pub struct NewFaq {
 }
 
 const ROBOT_COLS: &str = "id, site_id, robotid, name, hello, version";
-const FAQ_COLS: &str = "id, robot_id, faq_group, question, answer, similar";
+const FAQ_COLS: &str = "id, robot_id, faq_group, question, answer, phrasings";
 
 fn robot_row(r: &sqlx::any::AnyRow) -> Result<RobotRow, sqlx::Error> {
     Ok(RobotRow {
@@ -61,7 +61,7 @@ fn robot_row(r: &sqlx::any::AnyRow) -> Result<RobotRow, sqlx::Error> {
 }
 
 fn faq_row(r: &sqlx::any::AnyRow) -> Result<FaqRow, sqlx::Error> {
-    let similar: String = r.try_get("similar")?;
+    let similar: String = r.try_get("phrasings")?;
     Ok(FaqRow {
         id: r.try_get("id")?,
         robot_id: r.try_get("robot_id")?,
@@ -242,7 +242,7 @@ impl Db {
                     let similar = serde_json::to_string(&f.similar).expect("strings serialise");
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO faqs
-                           (site_id, robot_id, faq_group, question, answer, similar, created_at)
+                           (site_id, robot_id, faq_group, question, answer, phrasings, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(site_id)

@@ -2,7 +2,7 @@
 //! (`robotapi.rs`) do, with the same validation (`faqfile`) and the same errors
 //! ([`AdminError`], whose message is meant for the operator).
 
-use serde::Serialize;
+use shared::robot::{ImportReport, RowError};
 
 use super::faqfile::{self, FileError};
 use crate::admin::AdminError;
@@ -88,30 +88,6 @@ pub async fn add_faq(db: &Db, robot: &RobotRow, faq: NewFaq) -> Result<i64, Admi
         .ok_or_else(|| AdminError::Invalid("nothing added".into()))
 }
 
-/// One refused row of an import.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RowError {
-    pub line: u64,
-    pub reason: String,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ImportReport {
-    /// The robot the entries went to.
-    pub robotid: i64,
-    /// Ids of the entries added, in file order.
-    pub added: Vec<i64>,
-    pub errors: Vec<RowError>,
-}
-
-impl ImportReport {
-    /// "N added, M refused".
-    pub fn summary(&self) -> String {
-        format!("{} added, {} refused", self.added.len(), self.errors.len())
-    }
-}
-
 /// Imports a CSV or JSON-lines file's entries (see `faqfile`): the good rows are added (in
 /// one transaction), every bad row is reported with its line.
 pub async fn import(db: &Db, robot: &RobotRow, text: &str) -> Result<ImportReport, AdminError> {
@@ -133,10 +109,17 @@ pub async fn import(db: &Db, robot: &RobotRow, text: &str) -> Result<ImportRepor
         db.add_faqs(robot, good).await?
     };
     Ok(ImportReport {
+        errcode: shared::robot::OK,
+        errmsg: "ok".into(),
         robotid: robot.robotid,
         added,
         errors,
     })
+}
+
+/// "N added, M refused".
+pub fn summary(r: &ImportReport) -> String {
+    format!("{} added, {} refused", r.added.len(), r.errors.len())
 }
 
 /// A page of a robot's entries.
