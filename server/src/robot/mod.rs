@@ -28,6 +28,9 @@ use shared::config::Locale;
 use crate::db::{Db, DbResult, RobotRow};
 use index::{Found, Index};
 
+/// Characters of a visitor's question the robot reads (a chat message may be longer).
+pub const MAX_QUESTION: usize = 1000;
+
 /// The robot receiving a visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RobotInfo {
@@ -180,8 +183,10 @@ impl Robots {
     ) -> DbResult<Reply> {
         let found = match db.robot_for(site_id, robotid).await? {
             Some(r) => {
-                // Searching is short CPU work (see ARCHITECTURE for the timings).
-                self.index(db, &r).await?.search(question, faqid)
+                // Searching is short CPU work (see ARCHITECTURE for the timings); a question
+                // is read up to its first MAX_QUESTION characters.
+                let question: String = question.chars().take(MAX_QUESTION).collect();
+                self.index(db, &r).await?.search(&question, faqid)
             }
             None => Found::Nothing,
         };
