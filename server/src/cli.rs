@@ -778,9 +778,13 @@ async fn robot_cmd(db: &Db, cmd: RobotCmd) -> Result<(), AdminError> {
             let site = admin::site_id(db, &site).await?;
             let robots = db.robots_of_site(site).await?;
             if json {
-                let list: Vec<_> = robots
+                let list: Vec<shared::robot::Robot> = robots
                     .iter()
-                    .map(|r| serde_json::json!({"robotid": r.robotid, "name": r.name, "hello": r.hello}))
+                    .map(|r| shared::robot::Robot {
+                        robotid: r.robotid,
+                        name: r.name.clone(),
+                        hello: r.hello.clone(),
+                    })
                     .collect();
                 println!("{}", serde_json::json!({ "robots": list }));
             } else {
@@ -853,11 +857,14 @@ async fn faq_cmd(db: &Db, cmd: FaqCmd) -> Result<bool, AdminError> {
             };
             let (faqs, _) = db.faq_page(robot.id, 0, i64::MAX).await?;
             if json {
-                let list: Vec<_> = faqs
+                let list: Vec<shared::robot::Faq> = faqs
                     .iter()
-                    .map(|f| {
-                        serde_json::json!({"id": f.id, "faq_group": f.faq_group,
-                            "question": f.question, "answer": f.answer, "similar": f.similar})
+                    .map(|f| shared::robot::Faq {
+                        id: f.id,
+                        faq_group: f.faq_group,
+                        question: f.question.clone(),
+                        answer: f.answer.clone(),
+                        similar: f.similar.clone(),
                     })
                     .collect();
                 println!(
