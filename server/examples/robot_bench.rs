@@ -218,14 +218,21 @@ async fn main() {
         })
         .collect();
 
+    let rss0 = rss_kib();
     let t = Instant::now();
     frontdesk_server::robot::text::terms("加载词典");
-    println!("jieba dictionary load: {:?}", t.elapsed());
+    let rss1 = rss_kib();
+    println!(
+        "jieba dictionary load: {:?}, RSS +{} KiB",
+        t.elapsed(),
+        rss1 - rss0
+    );
     let t = Instant::now();
     let index = Index::build(&rows);
     println!(
-        "index build, 5000 entries (15000 phrasings): {:?}",
-        t.elapsed()
+        "index build, 5000 entries (15000 phrasings): {:?}, RSS +{} KiB",
+        t.elapsed(),
+        rss_kib() - rss1
     );
 
     let mut questions: Vec<String> = Vec::new();
@@ -296,6 +303,18 @@ async fn main() {
     report("Robots::reply (SQLite, cached index)", times);
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// This process's resident set (Linux), KiB; 0 elsewhere.
+fn rss_kib() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// A few traditional forms of the generated words, so some questions arrive in traditional.
