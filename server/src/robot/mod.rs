@@ -217,11 +217,14 @@ impl Robots {
         // The entries are read after the version: they are at least that new. If they are
         // newer, the next reply sees a higher version and rebuilds again.
         let faqs = db.faqs_of_robot(r.id).await?;
-        let index = tokio::task::spawn_blocking(move || Index::build(&faqs))
-            .await
-            .map_err(|e| {
-                crate::db::DbError::Corrupt(format!("building the FAQ index failed: {e}"))
-            })?;
+        let index = tokio::task::spawn_blocking(move || {
+            // jieba's dictionary is loaded here (once per process), not on an async worker
+            // at the first question, even for a robot without entries.
+            text::jieba();
+            Index::build(&faqs)
+        })
+        .await
+        .map_err(|e| crate::db::DbError::Corrupt(format!("building the FAQ index failed: {e}")))?;
         let index = Arc::new(index);
         self.cache.lock().expect("robot cache").insert(
             r.id,
