@@ -452,8 +452,9 @@ pub enum FaqCmd {
     },
     /// Delete an entry.
     Delete {
+        /// Only if the entry is this site's (sysnum).
         #[arg(long)]
-        site: String,
+        site: Option<String>,
         #[arg(long)]
         id: i64,
     },
@@ -878,11 +879,12 @@ async fn faq_cmd(db: &Db, cmd: FaqCmd) -> Result<bool, AdminError> {
             }
         }
         FaqCmd::Delete { site, id } => {
-            let site = admin::site_id(db, &site).await?;
+            let site = match site {
+                Some(s) => Some(admin::site_id(db, &s).await?),
+                None => None,
+            };
             if !db.delete_faq(site, id).await? {
-                return Err(AdminError::Invalid(format!(
-                    "the site has no FAQ entry {id}"
-                )));
+                return Err(AdminError::Invalid(format!("no FAQ entry {id}")));
             }
             println!("FAQ entry {id} deleted");
         }

@@ -254,7 +254,7 @@ async fn add(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult
 async fn delete(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<Status> {
     let (site, _) = site(&state, q).await?;
     let req: FaqDelete = body_json(&body)?;
-    if !state.db.delete_faq(site.id, req.id).await? {
+    if !state.db.delete_faq(Some(site.id), req.id).await? {
         return Err(ApiError::NoFaq);
     }
     Ok(Json(Status {

@@ -213,7 +213,14 @@ async fn cli_creates_robots_adds_and_imports_faq_entries() {
     assert_eq!(code, 2);
     assert!(err.contains("no FAQ entry"), "{err}");
     let (_, out, _) = run(&db, &["faq", "list", "--site", &sysnum, "--json"]);
-    assert_eq!(json(&out)["faqs"].as_array().unwrap().len(), 2);
+    let left = json(&out)["faqs"].as_array().unwrap().clone();
+    assert_eq!(left.len(), 2);
+    // Without --site: by id alone.
+    let id = left[0]["id"].as_i64().unwrap().to_string();
+    let (code, _, err) = run(&db, &["faq", "delete", "--id", &id]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(&db, &["faq", "list", "--site", &sysnum, "--json"]);
+    assert_eq!(json(&out)["faqs"].as_array().unwrap().len(), 1);
 
     // A site without robots: import creates its default robot.
     let (_, out, _) = run(&db, &["site", "create", "--name", "Other", "--json"]);
@@ -490,7 +497,7 @@ async fn replies_follow_faq_changes_made_on_another_node() {
     );
 
     // Deleted on B: A no longer answers it.
-    assert!(b.db.delete_faq(sid, ids[0]).await.unwrap());
+    assert!(b.db.delete_faq(Some(sid), ids[0]).await.unwrap());
     let r = robots
         .reply(&a.db, sid, None, None, Locale::Cn, "如何退货")
         .await

@@ -268,16 +268,17 @@ impl Db {
         .await
     }
 
-    /// Deletes FAQ entry `id` of site `site_id` and bumps its robot's version; false if the
-    /// site has no such entry.
-    pub async fn delete_faq(&self, site_id: i64, id: i64) -> DbResult<bool> {
+    /// Deletes FAQ entry `id` (of site `site_id` only, if given) and bumps its robot's
+    /// version; false if there is no such entry.
+    pub async fn delete_faq(&self, site_id: Option<i64>, id: i64) -> DbResult<bool> {
         self.write(move |c| {
             Box::pin(async move {
                 let robot: Option<i64> = sqlx::query_scalar(
-                    "DELETE FROM faqs WHERE id = $1 AND site_id = $2 RETURNING robot_id",
+                    "DELETE FROM faqs WHERE id = $1 AND ($2 = 0 OR site_id = $3) RETURNING robot_id",
                 )
                 .bind(id)
-                .bind(site_id)
+                .bind(i64::from(site_id.is_some()))
+                .bind(site_id.unwrap_or(0))
                 .fetch_optional(&mut *c)
                 .await?;
                 let Some(robot) = robot else {
