@@ -170,12 +170,14 @@ impl Index {
 
     /// The entries matching `question`, confidence-ordered: (entry, confidence, bm25, exact).
     fn rank(&self, question: &str, group: Option<i64>) -> Vec<(u32, f32, f32, bool)> {
-        let mut q: Vec<Option<u32>> = terms(question)
+        // Distinct terms (each unknown word counts on its own), then their ids.
+        let mut words = terms(question);
+        words.sort_unstable();
+        words.dedup();
+        let q: Vec<Option<u32>> = words
             .iter()
             .map(|t| self.term_ids.get(t).copied())
             .collect();
-        q.sort_unstable();
-        q.dedup();
         let q_weight: f32 = q
             .iter()
             .map(|t| t.map_or(self.idf_unknown, |t| self.idf[t as usize]))
@@ -183,7 +185,8 @@ impl Index {
         if q_weight <= 0.0 {
             return Vec::new();
         }
-        let known: Vec<u32> = q.iter().flatten().copied().collect();
+        let mut known: Vec<u32> = q.iter().flatten().copied().collect();
+        known.sort_unstable();
         // BM25 and matched IDF weight per document.
         let mut acc: HashMap<u32, (f32, f32)> = HashMap::new();
         for &t in &known {
@@ -385,6 +388,17 @@ mod tests {
                 assert!(s.contains(&"退款失败怎么办".to_string()), "{s:?}");
                 assert!(s.len() <= MAX_SUGGESTIONS);
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn words_no_entry_has_lower_the_confidence() {
+        let i = sample();
+        assert_eq!(answer(&i, "如何退货", None), Some(1));
+        // Two words the FAQ does not know, each counted: a suggestion, not an answer.
+        match i.search("退货 蓝色 大象", None) {
+            Found::Unsure(s) => assert_eq!(s[0], "如何退货"),
             other => panic!("{other:?}"),
         }
     }
