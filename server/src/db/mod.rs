@@ -36,6 +36,8 @@ pub use writer::MAX_BATCH;
 mod queue;
 mod routing;
 pub use routing::{GroupRouting, SiteReception, SiteReceptionUpdate, VipLevel};
+mod robots;
+pub use robots::{FaqRow, NewFaq, RobotRow};
 mod sites;
 mod visits;
 pub use sites::{NewSite, SiteKey};
