@@ -544,7 +544,9 @@ pub async fn resolve_hello(
                 group_id,
             });
     }
-    let vip_rank = if r.vip() || r.vip_level().is_some() {
+    // seed 003: a `vip_level` passed for a normal customer (`is_vip` 0, the default) counts
+    // for nothing.
+    let vip_rank = if r.vip() {
         let levels = db.vip_levels(site_id).await?;
         let named = r.vip_level().and_then(|l| {
             levels
@@ -555,8 +557,7 @@ pub async fn resolve_hello(
         match named {
             Some(v) => Some(v.rank),
             // `is_vip` without a known level: the lowest VIP rank.
-            None if r.vip() => Some(levels.iter().map(|v| v.rank).min().unwrap_or(0)),
-            None => None,
+            None => Some(levels.iter().map(|v| v.rank).min().unwrap_or(0)),
         }
     } else {
         None

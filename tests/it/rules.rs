@@ -332,10 +332,26 @@ async fn queue_first_then_vip_by_rank_then_first_come() {
         f(&mut r);
         hello_with(s, None, r)
     };
-    let (mut plain, g_plain) = visitor(&srv, &site, with(|_| {})).await;
+    // A normal customer's `vip_level` counts for nothing (seed 003).
+    let (mut plain, g_plain) = visitor(
+        &srv,
+        &site,
+        with(|r| {
+            r.is_vip = Some("0".into());
+            r.vip_level = Some("Gold".into());
+        }),
+    )
+    .await;
     assert_eq!(waits(&srv, &mut plain, g_plain).await, 1);
-    let (mut silver, g_silver) =
-        visitor(&srv, &site, with(|r| r.vip_level = Some("silver".into()))).await;
+    let (mut silver, g_silver) = visitor(
+        &srv,
+        &site,
+        with(|r| {
+            r.is_vip = Some("1".into());
+            r.vip_level = Some("silver".into());
+        }),
+    )
+    .await;
     assert_eq!(
         waits(&srv, &mut silver, g_silver).await,
         1,
