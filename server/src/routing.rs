@@ -47,6 +47,7 @@ pub fn message_info(m: &StoredMessage) -> MessageInfo {
         kf_nick: m.agent_nick.clone().unwrap_or_default(),
         timestamp: m.created_at / 1000,
         ts: m.created_at,
+        sender: (m.author == Author::Robot).then(|| shared::agent::SENDER_ROBOT.to_owned()),
     }
 }
 
