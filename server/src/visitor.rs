@@ -282,6 +282,7 @@ where
                 let ok = match live {
                     Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
                     Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
+                    Ok(VisitorEvent::Reception(r)) => out.send(&ServerFrame::Reception(r.as_ref().clone())).await,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
                         sent_upto = Seq(m.seq as u64);
