@@ -403,3 +403,265 @@ pub async fn ensure_demo(db: &Db) -> Result<Option<Demo>, AdminError> {
         password,
     }))
 }
+
+// ----- routing (issue 11) ---------------------------------------------------------------------
+
+async fn site_of(db: &Db, sysnum: &str) -> Result<crate::db::Site, AdminError> {
+    db.site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))
+}
+
+/// An external id: 1-64 printable ASCII characters without spaces (the hosted system's ids
+/// look like `1q2w3e4r` or `162bb6bb038d4a9ea018241a30694064`).
+fn check_external_id(v: &str) -> Result<(), AdminError> {
+    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminError::Invalid(
+            "external id must be 1-64 printable ASCII characters without spaces".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `external_id` is free on the site (or already `owner`'s).
+async fn external_id_free(
+    db: &Db,
+    groups: bool,
+    site_id: i64,
+    external_id: &str,
+    owner: i64,
+) -> Result<(), AdminError> {
+    check_external_id(external_id)?;
+    match db.external_id_owner(groups, site_id, external_id).await? {
+        Some(other) if other != owner => Err(AdminError::Invalid(format!(
+            "external id {external_id} is already used by {} {other}",
+            if groups { "group" } else { "agent" }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Gives an agent (by kf_id) an external id; `""` clears it.
+pub async fn set_agent_external_id(
+    db: &Db,
+    sysnum: &str,
+    kf_id: i64,
+    external_id: &str,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let external_id = external_id.trim();
+    if !external_id.is_empty() {
+        external_id_free(db, false, site.id, external_id, kf_id).await?;
+    }
+    db.set_agent_external_id(
+        kf_id,
+        Some(external_id.to_owned()).filter(|x| !x.is_empty()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A group's routing settings to change (`None` leaves one; `""` clears external id/hours).
+#[derive(Debug, Default)]
+pub struct GroupSettings {
+    pub external_id: Option<String>,
+    /// `Mon-Fri 09:00-18:00; Sat 10:00-14:00`.
+    pub hours: Option<String>,
+    /// IANA zone of the hours (default UTC when hours are given without one).
+    pub tz: Option<String>,
+}
+
+/// A group's validated routing settings, as `Db::set_group_routing` takes them.
+type GroupRoutingValues = (Option<Option<String>>, Option<Option<(String, String)>>);
+
+/// Validates `s` for group `group_id` (0: a group about to be created) of `site_id`.
+async fn prepare_group(
+    db: &Db,
+    site_id: i64,
+    group_id: i64,
+    s: GroupSettings,
+) -> Result<GroupRoutingValues, AdminError> {
+    let external_id = match s.external_id.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(x) => {
+            external_id_free(db, true, site_id, x, group_id).await?;
+            Some(Some(x.to_owned()))
+        }
+        None => None,
+    };
+    if let Some(tz) = &s.tz {
+        crate::rules::time_zone(tz).map_err(AdminError::Invalid)?;
+    }
+    let hours = match (s.hours.as_deref().map(str::trim), s.tz) {
+        (Some(""), _) => Some(None),
+        (Some(h), tz) => {
+            crate::rules::Hours::parse(h)
+                .map_err(|e| AdminError::Invalid(format!("hours: {e}")))?;
+            Some(Some((h.to_owned(), tz.unwrap_or_else(|| "UTC".into()))))
+        }
+        (None, Some(_)) => {
+            return Err(AdminError::Invalid(
+                "--tz needs --hours (the hours it applies to)".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    Ok((external_id, hours))
+}
+
+/// Changes a group's external id and working hours.
+pub async fn set_group(
+    db: &Db,
+    sysnum: &str,
+    group_id: i64,
+    s: GroupSettings,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let (external_id, hours) = prepare_group(db, site.id, group_id, s).await?;
+    if !db
+        .set_group_routing(site.id, group_id, external_id, hours)
+        .await?
+    {
+        return Err(AdminError::Invalid(format!(
+            "group {group_id} is not a group of this site"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a group with routing settings; bad settings create nothing.
+pub async fn create_group_with(
+    db: &Db,
+    sysnum: &str,
+    name: &str,
+    s: GroupSettings,
+) -> Result<GroupCreated, AdminError> {
+    check_name("group name", name, 100)?;
+    let site = site_of(db, sysnum).await?;
+    let (external_id, hours) = prepare_group(db, site.id, 0, s).await?;
+    let g = create_group(db, sysnum, name).await?;
+    if external_id.is_some() || hours.is_some() {
+        db.set_group_routing(site.id, g.id, external_id, hours)
+            .await?;
+    }
+    Ok(g)
+}
+
+/// A site's reception settings to change; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct ReceptionSettings {
+    /// 1 robot only, 2 human only, 3 robot first, 4 human first.
+    pub reception: Option<i64>,
+    pub manual_after: Option<i64>,
+    /// `""` clears.
+    pub offline_title: Option<String>,
+    pub agent_hello: Option<String>,
+    /// The platform code linking sites for `flowType` overflow; `""` unlinks.
+    pub platform: Option<String>,
+}
+
+impl ReceptionSettings {
+    pub fn is_empty(&self) -> bool {
+        self.reception.is_none()
+            && self.manual_after.is_none()
+            && self.offline_title.is_none()
+            && self.agent_hello.is_none()
+            && self.platform.is_none()
+    }
+}
+
+fn optional_text(what: &str, v: Option<String>) -> Result<Option<Option<String>>, AdminError> {
+    match v.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(t) => {
+            check_name(what, t, 500)?;
+            Ok(Some(Some(t.to_owned())))
+        }
+    }
+}
+
+pub async fn set_site_reception(
+    db: &Db,
+    sysnum: &str,
+    s: ReceptionSettings,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    if let Some(r) = s.reception {
+        if !(1..=4).contains(&r) {
+            return Err(AdminError::Invalid(
+                "reception must be 1 (robot only), 2 (human only), 3 (robot first) or 4 (human first)".into(),
+            ));
+        }
+    }
+    if let Some(n) = s.manual_after {
+        if !(0..=100).contains(&n) {
+            return Err(AdminError::Invalid("manual-after must be 0-100".into()));
+        }
+    }
+    let platform = match s.platform.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(p) => {
+            if p.len() > 64 || !p.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(AdminError::Invalid(
+                    "platform must be 1-64 printable ASCII characters without spaces".into(),
+                ));
+            }
+            Some(Some(p.to_owned()))
+        }
+    };
+    let update = crate::db::SiteReceptionUpdate {
+        mode: s.reception,
+        manual_after: s.manual_after,
+        offline_title: optional_text("offline title", s.offline_title)?,
+        agent_hello: optional_text("agent hello", s.agent_hello)?,
+        platform,
+    };
+    db.set_site_reception(site.id, update).await?;
+    Ok(())
+}
+
+/// Adds (or changes) a VIP level of a site: `id` and `name` are what `vip_level` may say,
+/// `rank` orders the queue (higher first, 0-1000000).
+pub async fn put_vip_level(
+    db: &Db,
+    sysnum: &str,
+    id: &str,
+    name: &str,
+    rank: i64,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    check_external_id(id.trim()).map_err(|_| {
+        AdminError::Invalid("VIP level id must be 1-64 printable ASCII characters".into())
+    })?;
+    check_name("VIP level name", name, 64)?;
+    if !(0..=1_000_000).contains(&rank) {
+        return Err(AdminError::Invalid("rank must be 0-1000000".into()));
+    }
+    db.put_vip_level(
+        site.id,
+        crate::db::VipLevel {
+            level_id: id.trim().to_owned(),
+            name: name.trim().to_owned(),
+            rank,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn vip_levels(db: &Db, sysnum: &str) -> Result<Vec<crate::db::VipLevel>, AdminError> {
+    let site = site_of(db, sysnum).await?;
+    Ok(db.vip_levels(site.id).await?)
+}
+
+/// Checks an external id for an agent about to be created on `sysnum`.
+pub async fn check_new_agent_external_id(
+    db: &Db,
+    sysnum: &str,
+    external_id: &str,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    external_id_free(db, false, site.id, external_id.trim(), 0).await
+}

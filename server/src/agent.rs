@@ -393,7 +393,10 @@ async fn online(state: &AppState, l: &Login) -> DbResult<BTreeMap<String, AdminE
     admin_list(state, l.agent.site_id).await
 }
 
-/// The visitor `gid` names, if it belongs to the agent's site.
+/// The visitor `gid` names, if it belongs to the agent's site — or the agent serves them: a
+/// visitor of a linked site routed here by `flowType` overflow (`routing::resolve_hello`
+/// only links sites an operator linked to the same platform). No other visitor of another
+/// site is ever visible.
 async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<Visitor>> {
     let Ok(id) = gid.parse::<i64>() else {
         return Ok(None);
@@ -402,7 +405,7 @@ async fn visitor_of(state: &AppState, l: &Login, gid: &str) -> DbResult<Option<V
         .db
         .visitor_by_id(id)
         .await?
-        .filter(|v| v.site_id == l.agent.site_id))
+        .filter(|v| v.site_id == l.agent.site_id || v.agent_id == Some(l.agent.id)))
 }
 
 /// The visitor `gid` names, if this agent serves them; else the error frame for `key`
@@ -578,7 +581,9 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
         gid: v.id.to_string(),
         message_info: message_info(&m),
     };
-    routing::agent_message(state, l.agent.site_id, m).await;
+    // The visitor's site (another one's after a `flowType` overflow: the fast path above
+    // stores only for visitors of the agent's own site).
+    routing::agent_message(state, v.site_id, m).await;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
 
@@ -618,7 +623,7 @@ async fn end_chat(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         gid: v.id.to_string(),
         message_info: message_info(&line),
     };
-    routing::agent_message(state, l.agent.site_id, line).await;
+    routing::agent_message(state, v.site_id, line).await;
     routing::drain_queue(state, l.agent.site_id).await?;
     Ok(agent_frame(&Envelope::ok(key, data)))
 }
@@ -674,7 +679,7 @@ async fn transfer(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentF
         "visitor transferred"
     );
     let data = message_info(&line);
-    routing::agent_message(state, l.agent.site_id, line).await;
+    routing::agent_message(state, v.site_id, line).await;
     let v = state.db.visitor_by_id(v.id).await?.unwrap_or(v);
     let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
     let body = TransferData {

@@ -31,8 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the server. (Boxed: the serve flags are many, the enum stays small.)
     Serve(Box<ServeArgs>),
-    /// Create and configure sites, groups and agents.
-    Admin(AdminArgs),
+    /// Create and configure sites, groups and agents. (Boxed like `Serve`.)
+    Admin(Box<AdminArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -248,6 +248,33 @@ pub enum AdminWhat {
     /// Agents.
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// VIP levels (routing priority for `vip_level` / `is_vip`).
+    #[command(subcommand)]
+    Vip(VipCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VipCmd {
+    /// Add a VIP level, or change the one with this id.
+    Add {
+        #[arg(long)]
+        site: String,
+        /// What `vip_level` may say (or the name).
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Higher ranks are served first (0-1000000).
+        #[arg(long)]
+        rank: i64,
+    },
+    /// List a site's VIP levels, highest rank first.
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -293,6 +320,22 @@ pub enum SiteCmd {
         /// Origins allowed to embed the chat, comma-separated ("" allows any).
         #[arg(long)]
         origins: Option<String>,
+        /// Reception mode for pages that do not say: 1 robot only, 2 human only (default),
+        /// 3 robot first, 4 human first.
+        #[arg(long)]
+        reception: Option<i64>,
+        /// Robot answers that miss before `show_manual` shows the hand-over control.
+        #[arg(long)]
+        manual_after: Option<i64>,
+        /// Shown when nobody is available ("" clears).
+        #[arg(long)]
+        offline_title: Option<String>,
+        /// Said to the visitor when an agent takes the chat ("" clears).
+        #[arg(long)]
+        agent_hello: Option<String>,
+        /// Platform code linking sites for flowType overflow ("" unlinks).
+        #[arg(long)]
+        platform: Option<String>,
     },
 }
 
@@ -320,6 +363,28 @@ pub enum GroupCmd {
         name: String,
         #[arg(long)]
         json: bool,
+        /// The hosted system's id of the group (groupid / deciId / flowGroupId may name it).
+        #[arg(long)]
+        external_id: Option<String>,
+        /// Working hours, e.g. "Mon-Fri 09:00-18:00; Sat 10:00-14:00" (none: always on duty).
+        #[arg(long)]
+        hours: Option<String>,
+        /// Time zone of the hours (IANA name, e.g. Asia/Shanghai; default UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Change a group's external id or working hours ("" clears).
+    Set {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        external_id: Option<String>,
+        #[arg(long)]
+        hours: Option<String>,
+        #[arg(long)]
+        tz: Option<String>,
     },
 }
 
@@ -359,6 +424,9 @@ pub enum AgentCmd {
         max_chats: i64,
         #[arg(long)]
         json: bool,
+        /// The hosted system's id of the agent (agentid / deciId may name it).
+        #[arg(long)]
+        external_id: Option<String>,
     },
     /// Set an agent's password (e.g. one created by seed 002's kfaccount/add, which gets a
     /// random one); revokes the agent's current login tokens.
@@ -393,7 +461,7 @@ pub fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             },
-            Command::Admin(args) => run_admin(args).await,
+            Command::Admin(args) => run_admin(*args).await,
         }
     })
 }
@@ -570,7 +638,22 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                 push_allow_private,
                 sign_check,
                 origins,
+                reception,
+                manual_after,
+                offline_title,
+                agent_hello,
+                platform,
             }) => {
+                let r = admin::ReceptionSettings {
+                    reception,
+                    manual_after,
+                    offline_title,
+                    agent_hello,
+                    platform,
+                };
+                if !r.is_empty() {
+                    admin::set_site_reception(&db, &site, r).await?;
+                }
                 admin::set_site(
                     &db,
                     &site,
@@ -604,8 +687,20 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                 let n = admin::revoke_agent(&db, &account).await?;
                 println!("agent {account}: {n} token(s) revoked");
             }
-            AdminWhat::Group(GroupCmd::Create { site, name, json }) => {
-                let g = admin::create_group(&db, &site, &name).await?;
+            AdminWhat::Group(GroupCmd::Create {
+                site,
+                name,
+                json,
+                external_id,
+                hours,
+                tz,
+            }) => {
+                let s = admin::GroupSettings {
+                    external_id,
+                    hours,
+                    tz,
+                };
+                let g = admin::create_group_with(&db, &site, &name, s).await?;
                 print_out(
                     json,
                     &g,
@@ -620,7 +715,12 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                 groups,
                 max_chats,
                 json,
+                external_id,
             }) => {
+                if let Some(x) = external_id.as_deref() {
+                    // Checked before the agent exists, so a bad one creates nothing.
+                    admin::check_new_agent_external_id(&db, &site, x).await?;
+                }
                 let a = admin::create_agent(
                     &db,
                     NewAgent {
@@ -633,6 +733,10 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
                     },
                 )
                 .await?;
+                if let Some(x) = external_id.as_deref() {
+                    let kf_id = a.kf_id.parse().unwrap_or_default();
+                    admin::set_agent_external_id(&db, &site, kf_id, x).await?;
+                }
                 print_out(
                     json,
                     &a,
@@ -645,6 +749,40 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             AdminWhat::Agent(AgentCmd::Passwd { account, password }) => {
                 admin::set_password(&db, &account, &password).await?;
                 println!("password of {} set", account.trim());
+            }
+            AdminWhat::Group(GroupCmd::Set {
+                site,
+                id,
+                external_id,
+                hours,
+                tz,
+            }) => {
+                let s = admin::GroupSettings {
+                    external_id,
+                    hours,
+                    tz,
+                };
+                admin::set_group(&db, &site, id, s).await?;
+                println!("group {id} updated");
+            }
+            AdminWhat::Vip(VipCmd::Add {
+                site,
+                id,
+                name,
+                rank,
+            }) => {
+                admin::put_vip_level(&db, &site, &id, &name, rank).await?;
+                println!("VIP level {} set", id.trim());
+            }
+            AdminWhat::Vip(VipCmd::List { site, json }) => {
+                let levels = admin::vip_levels(&db, &site).await?;
+                if json {
+                    println!("{}", serde_json::json!({ "levels": levels }));
+                } else {
+                    for l in &levels {
+                        println!("{}\t{}\t{}", l.level_id, l.name, l.rank);
+                    }
+                }
             }
         }
         Ok(())

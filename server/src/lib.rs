@@ -39,6 +39,7 @@ pub mod listen;
 pub mod push;
 pub mod ratelimit;
 pub mod routing;
+pub mod rules;
 pub mod security;
 pub mod trace;
 pub mod visitor;

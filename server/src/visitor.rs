@@ -472,22 +472,32 @@ struct Profile {
     uname: Option<String>,
     claimed: Option<String>,
     source: Option<String>,
-    group: Option<i64>,
+    /// What `groupid` and `reception` asked of routing, resolved.
+    route: routing::AskedRoute,
 }
 
 impl Profile {
     async fn apply(&self, state: &AppState, visitor: Visitor) -> DbResult<Visitor> {
-        Ok(state
+        let v = state
             .db
             .touch_visitor(
                 visitor.id,
                 self.uname.as_deref(),
                 self.claimed.as_deref(),
                 self.source.as_deref(),
-                self.group,
+                self.route.group,
             )
             .await?
-            .unwrap_or(visitor))
+            .unwrap_or(visitor);
+        // The route is written only when it changed (most hellos ask the same as before).
+        if v.route == self.route.route && v.priority == self.route.priority {
+            return Ok(v);
+        }
+        Ok(state
+            .db
+            .set_visitor_route(v.id, self.route.route.clone(), self.route.priority)
+            .await?
+            .unwrap_or(v))
     }
 }
 
@@ -558,10 +568,13 @@ async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refu
         uname: uname.map(str::to_owned),
         claimed: claimed.map(str::to_owned),
         source: source.map(str::to_owned),
-        group: hello
-            .groupid
-            .as_deref()
-            .and_then(|g| g.trim().parse::<i64>().ok()),
+        route: routing::resolve_hello(
+            state,
+            site.id,
+            hello.groupid.as_deref(),
+            hello.reception.as_deref(),
+        )
+        .await?,
     };
     let visitor = match visitor {
         Some(v) => Some(profile.apply(state, v).await?),

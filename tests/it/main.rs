@@ -14,6 +14,7 @@ mod limits;
 mod push;
 mod restart;
 mod routing;
+mod rules;
 mod security;
 mod site_import;
 mod storage;

@@ -36,6 +36,8 @@ pub use writer::MAX_BATCH;
 mod queue;
 mod reception;
 pub use reception::{ReceptionState, ReceptionValues};
+mod routing;
+pub use routing::{GroupRouting, SiteReception, SiteReceptionUpdate, VipLevel};
 mod sites;
 mod visits;
 pub use sites::{NewSite, SiteKey};
@@ -191,6 +193,10 @@ pub struct Visitor {
     pub waiting_since: Option<i64>,
     /// The skill group the visitor asked for.
     pub group_id: Option<i64>,
+    /// The rest of the route their page asked for (JSON, `rules::Route`), if any.
+    pub route: Option<String>,
+    /// Queue priority (`rules::priority`): higher waits less.
+    pub priority: i64,
 }
 
 /// One stored message.
@@ -252,7 +258,7 @@ const SITE_COLS: &str =
 const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
 const VISITOR_COLS: &str =
-    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id";
+    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id, route, priority";
 const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
 fn site_from(row: &AnyRow) -> DbResult<Site> {
@@ -312,6 +318,8 @@ fn visitor_from(row: &AnyRow) -> DbResult<Visitor> {
         agent_read_seq: row.try_get("agent_read_seq")?,
         waiting_since: row.try_get("waiting_since")?,
         group_id: row.try_get("group_id")?,
+        route: row.try_get("route")?,
+        priority: row.try_get("priority")?,
     })
 }
 
@@ -1034,8 +1042,10 @@ impl Db {
     /// queue, newest activity first, at most 500), each with its unread count and last
     /// message: two queries for the whole list.
     pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Guest>> {
+        // Served by this agent (also a visitor of a linked site after a `flowType` overflow),
+        // or waiting on the agent's own site.
         const WHO: &str =
-            "site_id = $1 AND (agent_id = $2 OR (agent_id IS NULL AND waiting_since IS NOT NULL))";
+            "(agent_id = $2 OR (site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL))";
         let rows = sqlx::query(&format!(
             "SELECT {VISITOR_COLS}, (SELECT COUNT(*) FROM messages mm WHERE mm.visitor_id = visitors.id
                AND mm.author = 'visitor' AND mm.seq > visitors.agent_read_seq) AS unread
@@ -1049,7 +1059,7 @@ impl Db {
             "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at
              FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
              LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE v.site_id = $1 AND (v.agent_id = $2 OR (v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
+             WHERE (v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
         )
         .bind(site_id)
         .bind(agent_id)

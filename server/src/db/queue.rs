@@ -1,4 +1,5 @@
-//! The waiting queue and skill-group routing queries.
+//! The waiting queue (served by priority, then first come first served) and skill-group
+//! routing queries.
 
 use super::{visitor_from, Db, DbResult, Visitor, VISITOR_COLS};
 
@@ -21,11 +22,12 @@ impl Db {
         .await
     }
 
-    /// Waiting visitors of a site, oldest first.
+    /// Waiting visitors of a site in the order they are served: higher `priority` first
+    /// (`queueFirst`, then VIPs by rank, see `rules::priority`), then oldest first.
     pub async fn queue(&self, site_id: i64) -> DbResult<Vec<Visitor>> {
         let rows = sqlx::query(&format!(
             "SELECT {VISITOR_COLS} FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL
-             ORDER BY waiting_since, id"
+             ORDER BY priority DESC, waiting_since, id"
         ))
         .bind(site_id)
         .fetch_all(&self.pool)
