@@ -10,7 +10,9 @@
 //! - [`compose`]: attachments, cards and the typing signal.
 //! - [`http`]: the REST calls (login, upload).
 //! - [`notify`]: desktop notification, beep and the tab title.
+//! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries.
 
+mod admin;
 mod compose;
 mod conn;
 mod http;

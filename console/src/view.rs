@@ -14,6 +14,9 @@ use crate::{conn, http, media, notify};
 
 #[component]
 pub fn App() -> impl IntoView {
+    if crate::admin::wanted() {
+        return view! { <crate::admin::AdminView/> }.into_any();
+    }
     let store = Store::new(None);
     if let Some(t) = conn::saved_token() {
         conn::start(store, t);
@@ -26,6 +29,7 @@ pub fn App() -> impl IntoView {
             <Console store/>
         </Show>
     }
+    .into_any()
 }
 
 #[component]
@@ -66,6 +70,7 @@ fn Login(store: Store) -> impl IntoView {
                 <button type="submit" class="c-btn c-pri" data-testid="fd-c-login" disabled=move || busy.get()>
                     "Log in"
                 </button>
+                <a href="?admin" data-testid="fd-c-admin-link">"Site admin (FAQ robot)"</a>
             </form>
         </main>
     }

@@ -63,6 +63,15 @@ fn check_name(what: &str, s: &str, max: usize) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// The id of the site with this sysnum.
+pub async fn site_id(db: &Db, sysnum: &str) -> Result<i64, AdminError> {
+    Ok(db
+        .site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?
+        .id)
+}
+
 pub async fn create_site(db: &Db, name: &str) -> Result<SiteCreated, AdminError> {
     import_site(db, SiteIds::default(), name).await
 }

@@ -167,9 +167,9 @@ impl From<DbError> for WxError {
     }
 }
 
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
-fn params(p: Params) -> Result<HashMap<String, String>, WxError> {
+pub(crate) fn params(p: Params) -> Result<HashMap<String, String>, WxError> {
     p.map(|Query(q)| q).map_err(|_| WxError::DataFormat)
 }
 
@@ -213,7 +213,10 @@ async fn token(State(state): State<AppState>, q: Params) -> Result<Json<TokenRes
 }
 
 /// The site the request's `access_token` belongs to.
-async fn authed_site(state: &AppState, q: &HashMap<String, String>) -> Result<Site, WxError> {
+pub(crate) async fn authed_site(
+    state: &AppState,
+    q: &HashMap<String, String>,
+) -> Result<Site, WxError> {
     let token = q
         .get("access_token")
         .filter(|s| !s.is_empty())

@@ -38,6 +38,8 @@ pub mod hub;
 pub mod listen;
 pub mod push;
 pub mod ratelimit;
+pub mod robot;
+pub mod robotapi;
 pub mod routing;
 pub mod rules;
 pub mod security;
@@ -344,6 +346,8 @@ pub struct AppState {
     pub push_wake: Arc<tokio::sync::Notify>,
     /// Bounds uploads in flight (see [`files::UploadGate`]).
     pub uploads: Arc<files::UploadGate>,
+    /// The FAQ robots, with this node's cached indexes (see [`robot`]).
+    pub robots: Arc<robot::Robots>,
     /// This process's node id (see [`cluster`]), registered on first use.
     node: Arc<tokio::sync::OnceCell<i64>>,
     shutdown_tx: Arc<watch::Sender<bool>>,
@@ -356,6 +360,7 @@ impl AppState {
         AppState {
             db,
             uploads: Arc::new(uploads),
+            robots: Arc::new(robot::Robots::new()),
             hub: Hub::new(),
             config: Arc::new(config),
             limits: Arc::new(Limits::default()),
@@ -422,6 +427,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(http::router())
         .merge(compat::router())
+        .merge(robotapi::router())
         .merge(trace::router())
         .merge(boxkey::router())
         .merge(web::router())

@@ -11,6 +11,7 @@
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
+//! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
 //! policy of both browser clients.
@@ -23,6 +24,7 @@ pub mod card;
 pub mod config;
 pub mod ids;
 pub mod reception;
+pub mod robot;
 pub mod visit;
 pub mod visitor;
 

@@ -13,6 +13,7 @@ mod group_commit;
 mod limits;
 mod push;
 mod restart;
+mod robot;
 mod routing;
 mod rules;
 mod security;

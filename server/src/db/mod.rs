@@ -38,6 +38,8 @@ mod reception;
 pub use reception::{ReceptionState, ReceptionValues};
 mod routing;
 pub use routing::{GroupRouting, SiteReception, SiteReceptionUpdate, VipLevel};
+mod robots;
+pub use robots::{FaqRow, NewFaq, RobotRow};
 mod sites;
 mod visits;
 pub use sites::{NewSite, SiteKey};

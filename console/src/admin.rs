@@ -1,0 +1,453 @@
+//! The site admin view (`/console/?admin`): an operator signs in with the site's seed 002
+//! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token`, then manages the
+//! FAQ robot through `/api/robot/…` (`shared::robot` shapes only): the site's robots, their
+//! FAQ entries page by page, adding, deleting, and importing a CSV / JSON-lines file read in
+//! the browser, with the server's per-row report. The token is kept in memory only. Every
+//! string from the server is a text node; nothing is parsed as HTML.
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use shared::robot::{
+    FaqAdd, FaqAdded, FaqDelete, FaqPage, ImportReport, RobotList, Status, TokenAnswer,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Entries per page.
+const PAGE: i64 = 20;
+
+/// Whether the page was opened as the admin view (`?admin`).
+pub fn wanted() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|s| {
+            s.trim_start_matches('?')
+                .split('&')
+                .any(|p| p == "admin" || p.starts_with("admin="))
+        })
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// `method url` with an optional text body → the decoded answer, or the text to show.
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, String> {
+    let win = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        init.set_body(&JsValue::from_str(&b));
+    }
+    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| "The server cannot be reached.".to_owned())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "Unexpected answer.")?;
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    if resp.status() == 413 {
+        return Err("The file is too large for the browser upload (1 MiB): use `frontdesk admin faq import`.".into());
+    }
+    if let Ok(s) = serde_json::from_str::<Status>(&text) {
+        if s.errcode != 0 {
+            return Err(format!("{} (errcode {})", s.errmsg, s.errcode));
+        }
+    }
+    serde_json::from_str(&text).map_err(|_| format!("Unexpected answer (HTTP {}).", resp.status()))
+}
+
+/// The text of the first file chosen in `input` (`File.text()`, through `Reflect`).
+async fn file_text(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+    let files = js_sys::Reflect::get(input, &"files".into()).map_err(|_| "no files")?;
+    let file = js_sys::Reflect::get_u32(&files, 0)
+        .ok()
+        .filter(|f| !f.is_undefined() && !f.is_null())
+        .ok_or("Choose a file first.")?;
+    let text: js_sys::Function = js_sys::Reflect::get(&file, &"text".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("This browser cannot read files.")?;
+    let promise: js_sys::Promise = text
+        .call0(&file)
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("The file cannot be read.")?;
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "The file cannot be read.".to_owned())
+}
+
+/// The view's state.
+#[derive(Clone, Copy)]
+struct St {
+    token: RwSignal<Option<String>>,
+    robots: RwSignal<Option<RobotList>>,
+    /// The robot shown (None: the site's default one).
+    robot: RwSignal<Option<i64>>,
+    page: RwSignal<Option<FaqPage>>,
+    offset: RwSignal<i64>,
+    notice: RwSignal<String>,
+    report: RwSignal<Option<ImportReport>>,
+    busy: RwSignal<bool>,
+}
+
+impl St {
+    fn token(&self) -> String {
+        self.token.get_untracked().unwrap_or_default()
+    }
+
+    /// Reads the robots and the shown page again.
+    fn reload(self) {
+        leptos::task::spawn_local(async move {
+            let t = enc(&self.token());
+            match call::<RobotList>("GET", &format!("/api/robot/list?access_token={t}"), None).await
+            {
+                Ok(l) => self.robots.set(Some(l)),
+                Err(e) => return self.notice.set(e),
+            }
+            let robot = self
+                .robot
+                .get_untracked()
+                .map(|r| format!("&robotid={r}"))
+                .unwrap_or_default();
+            let url = format!(
+                "/api/robot/faq/list?access_token={t}{robot}&offset={}&limit={PAGE}",
+                self.offset.get_untracked()
+            );
+            match call::<FaqPage>("GET", &url, None).await {
+                Ok(p) => self.page.set(Some(p)),
+                Err(e) => self.notice.set(e),
+            }
+        });
+    }
+}
+
+#[component]
+pub fn AdminView() -> impl IntoView {
+    let st = St {
+        token: RwSignal::new(None),
+        robots: RwSignal::new(None),
+        robot: RwSignal::new(None),
+        page: RwSignal::new(None),
+        offset: RwSignal::new(0),
+        notice: RwSignal::new(String::new()),
+        report: RwSignal::new(None),
+        busy: RwSignal::new(false),
+    };
+    view! {
+        <main class="c-admin" data-testid="fd-a">
+            <h1>"Frontdesk site admin: FAQ robot"</h1>
+            <p class="c-err" role="alert" data-testid="fd-a-notice">{move || st.notice.get()}</p>
+            <Show when=move || st.token.with(Option::is_some) fallback=move || view! { <SignIn st/> }>
+                <Manage st/>
+            </Show>
+            <p><a href="./">"Agent console"</a></p>
+        </main>
+    }
+}
+
+#[component]
+fn SignIn(st: St) -> impl IntoView {
+    let appid: NodeRef<html::Input> = NodeRef::new();
+    let secret: NodeRef<html::Input> = NodeRef::new();
+    let token: NodeRef<html::Input> = NodeRef::new();
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let val = |n: NodeRef<html::Input>| {
+            n.get_untracked()
+                .map(|i| i.value().trim().to_owned())
+                .unwrap_or_default()
+        };
+        let (a, s, t) = (val(appid), val(secret), val(token));
+        st.notice.set(String::new());
+        if !t.is_empty() {
+            st.token.set(Some(t));
+            return st.reload();
+        }
+        if a.is_empty() || s.is_empty() {
+            return st
+                .notice
+                .set("Enter the site's appid and secret, or an access token.".into());
+        }
+        st.busy.set(true);
+        leptos::task::spawn_local(async move {
+            let url = format!(
+                "/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+                enc(&a),
+                enc(&s)
+            );
+            match call::<TokenAnswer>("GET", &url, None).await {
+                Ok(t) => {
+                    st.token.set(Some(t.access_token));
+                    st.reload();
+                }
+                Err(e) => st.notice.set(e),
+            }
+            st.busy.set(false);
+        });
+    };
+    view! {
+        <form class="c-login" on:submit=submit>
+            <label for="a-appid">"appid"</label>
+            <input id="a-appid" node_ref=appid data-testid="fd-a-appid" autocomplete="username"/>
+            <label for="a-secret">"secret"</label>
+            <input id="a-secret" node_ref=secret type="password" data-testid="fd-a-secret" autocomplete="current-password"/>
+            <label for="a-token">"or an access token"</label>
+            <input id="a-token" node_ref=token data-testid="fd-a-token"/>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-a-signin" disabled=move || st.busy.get()>"Sign in"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Manage(st: St) -> impl IntoView {
+    let robots = move || {
+        st.robots.get().map(|l| {
+            l.robots
+                .into_iter()
+                .map(|r| {
+                    let id = r.robotid;
+                    let shown = move || {
+                        st.page.with(|p| p.as_ref().map(|p| p.robotid)) == Some(id)
+                    };
+                    view! {
+                        <li>
+                            <button type="button" class="c-btn" data-testid="fd-a-robot"
+                                aria-pressed=move || shown().to_string()
+                                on:click=move |_| { st.robot.set(Some(id)); st.offset.set(0); st.reload(); }>
+                                {r.name} " (robotid " {id.to_string()} ")"
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let rows = move || {
+        st.page.get().map(|p| {
+            p.faqs
+                .into_iter()
+                .map(|f| {
+                    let id = f.id;
+                    let delete = move |_| {
+                        leptos::task::spawn_local(async move {
+                            let body = serde_json::to_string(&FaqDelete { id }).unwrap_or_default();
+                            let url = format!("/api/robot/faq/delete?access_token={}", enc(&st.token()));
+                            match call::<Status>("POST", &url, Some(body)).await {
+                                Ok(_) => st.notice.set(format!("Entry {id} deleted.")),
+                                Err(e) => st.notice.set(e),
+                            }
+                            st.reload();
+                        });
+                    };
+                    view! {
+                        <tr data-testid="fd-a-faq">
+                            <td>{id.to_string()}</td>
+                            <td data-testid="fd-a-q">{f.question}</td>
+                            <td data-testid="fd-a-ans">{f.answer}</td>
+                            <td>{f.similar.join(" | ")}</td>
+                            <td>{f.faq_group.map(|g| g.to_string()).unwrap_or_default()}</td>
+                            <td><button type="button" class="c-btn" data-testid="fd-a-delete" on:click=delete>"Delete"</button></td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let summary = move || {
+        st.page.with(|p| {
+            p.as_ref().map(|p| {
+                if p.total == 0 {
+                    "No entries yet.".to_owned()
+                } else {
+                    format!(
+                        "Entries {}–{} of {} (robotid {})",
+                        p.offset + 1,
+                        p.offset + p.faqs.len() as i64,
+                        p.total,
+                        p.robotid
+                    )
+                }
+            })
+        })
+    };
+    let more = move || {
+        st.page.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| p.offset + (p.faqs.len() as i64) < p.total)
+        })
+    };
+    view! {
+        <section aria-labelledby="a-h-robots">
+            <h2 id="a-h-robots">"Robots"</h2>
+            <ul data-testid="fd-a-robots">{robots}</ul>
+        </section>
+        <section aria-labelledby="a-h-faqs">
+            <h2 id="a-h-faqs">"FAQ entries"</h2>
+            <p data-testid="fd-a-summary">{summary}</p>
+            <table class="c-faqs">
+                <thead><tr><th>"id"</th><th>"Question"</th><th>"Answer"</th><th>"Similar"</th><th>"Group"</th><th></th></tr></thead>
+                <tbody data-testid="fd-a-faqs">{rows}</tbody>
+            </table>
+            <button type="button" class="c-btn" data-testid="fd-a-prev"
+                disabled=move || st.offset.get() == 0
+                on:click=move |_| { st.offset.update(|o| *o = (*o - PAGE).max(0)); st.reload(); }>"Previous"</button>
+            <button type="button" class="c-btn" data-testid="fd-a-next"
+                disabled=move || !more()
+                on:click=move |_| { st.offset.update(|o| *o += PAGE); st.reload(); }>"Next"</button>
+        </section>
+        <AddForm st/>
+        <Import st/>
+    }
+}
+
+#[component]
+fn AddForm(st: St) -> impl IntoView {
+    let question: NodeRef<html::Input> = NodeRef::new();
+    let answer: NodeRef<html::Textarea> = NodeRef::new();
+    let similar: NodeRef<html::Textarea> = NodeRef::new();
+    let group: NodeRef<html::Input> = NodeRef::new();
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let q = question
+            .get_untracked()
+            .map(|i| i.value())
+            .unwrap_or_default();
+        let a = answer
+            .get_untracked()
+            .map(|i| i.value())
+            .unwrap_or_default();
+        let s = similar
+            .get_untracked()
+            .map(|i| i.value())
+            .unwrap_or_default();
+        let g = group.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let faq_group = match g.trim() {
+            "" => None,
+            g => match g.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => return st.notice.set("The group must be a number.".into()),
+            },
+        };
+        let add = FaqAdd {
+            robotid: st
+                .page
+                .with_untracked(|p| p.as_ref().map(|p| p.robotid).filter(|&r| r > 0)),
+            faq_group,
+            question: q,
+            answer: a,
+            similar: s
+                .lines()
+                .map(str::to_owned)
+                .filter(|l| !l.trim().is_empty())
+                .collect(),
+        };
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/robot/faq/add?access_token={}", enc(&st.token()));
+            let body = serde_json::to_string(&add).unwrap_or_default();
+            match call::<FaqAdded>("POST", &url, Some(body)).await {
+                Ok(a) => {
+                    st.notice.set(format!("Entry {} added.", a.id));
+                    if let Some(i) = question.get_untracked() {
+                        i.set_value("");
+                    }
+                    if let Some(i) = answer.get_untracked() {
+                        i.set_value("");
+                    }
+                    if let Some(i) = similar.get_untracked() {
+                        i.set_value("");
+                    }
+                }
+                Err(e) => st.notice.set(e),
+            }
+            st.reload();
+        });
+    };
+    view! {
+        <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-add">
+            <h2 id="a-h-add">"Add an entry"</h2>
+            <label for="a-q">"Question"</label>
+            <input id="a-q" node_ref=question data-testid="fd-a-add-q"/>
+            <label for="a-a">"Answer"</label>
+            <textarea id="a-a" node_ref=answer data-testid="fd-a-add-a"></textarea>
+            <label for="a-s">"Similar phrasings (one per line)"</label>
+            <textarea id="a-s" node_ref=similar data-testid="fd-a-add-s"></textarea>
+            <label for="a-g">"FAQ group (optional)"</label>
+            <input id="a-g" node_ref=group data-testid="fd-a-add-g" inputmode="numeric"/>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-a-add">"Add"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Import(st: St) -> impl IntoView {
+    let file: NodeRef<html::Input> = NodeRef::new();
+    let run = move |_| {
+        let Some(input) = file.get_untracked() else {
+            return;
+        };
+        let input: web_sys::HtmlInputElement = input;
+        st.report.set(None);
+        leptos::task::spawn_local(async move {
+            let text = match file_text(&input).await {
+                Ok(t) => t,
+                Err(e) => return st.notice.set(e),
+            };
+            let robot = st
+                .page
+                .with_untracked(|p| p.as_ref().map(|p| p.robotid).filter(|&r| r > 0))
+                .map(|r| format!("&robotid={r}"))
+                .unwrap_or_default();
+            let url = format!(
+                "/api/robot/faq/import?access_token={}{robot}",
+                enc(&st.token())
+            );
+            match call::<ImportReport>("POST", &url, Some(text)).await {
+                Ok(r) => {
+                    st.notice.set(String::new());
+                    st.report.set(Some(r));
+                }
+                Err(e) => st.notice.set(e),
+            }
+            st.reload();
+        });
+    };
+    let report = move || {
+        st.report.get().map(|r| {
+            let summary = format!("{} added, {} refused", r.added.len(), r.errors.len());
+            let errors = r
+                .errors
+                .into_iter()
+                .map(|e| view! { <li data-testid="fd-a-row-error">{format!("line {}: {}", e.line, e.reason)}</li> })
+                .collect_view();
+            view! {
+                <p data-testid="fd-a-report-summary">
+                    {summary}
+                </p>
+                <ul>{errors}</ul>
+            }
+        })
+    };
+    view! {
+        <section aria-labelledby="a-h-import">
+            <h2 id="a-h-import">"Import a file"</h2>
+            <p class="c-muted">
+                "CSV with the header question,answer,similar,faq_group (similar phrasings separated by |), or JSON lines with those keys."
+            </p>
+            <input type="file" node_ref=file data-testid="fd-a-file" accept=".csv,.jsonl,.json,.txt,text/csv"/>
+            <button type="button" class="c-btn" data-testid="fd-a-import" on:click=run>"Import"</button>
+            <div data-testid="fd-a-report" role="status">{report}</div>
+        </section>
+    }
+}

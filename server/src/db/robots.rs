@@ -1,0 +1,296 @@
+//! The FAQ robot's storage (issue 11, migration `0010_robots`): a site's robots (`robots`,
+//! `robotid` the site's own number, `version` bumped by every change of that robot's FAQ so
+//! each node's cached index knows when to rebuild) and their FAQ entries (`faqs`, the other
+//! phrasings of a question kept as a JSON array in `phrasings`). Every write goes through the
+//! writer; adding or deleting entries bumps the robot's `version` in the same job, so a node
+//! that reads the new version also reads the new entries. Portable SQL (`$n`, i64/text).
+
+use sqlx::Row;
+
+use super::{now_ms, Db, DbResult};
+
+/// A robot as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotRow {
+    /// The row id (unique over all sites).
+    pub id: i64,
+    pub site_id: i64,
+    /// The site's own number for it (seed 003 `robotid`).
+    pub robotid: i64,
+    pub name: String,
+    /// The greeting; empty = the default one of the visitor's locale.
+    pub hello: String,
+    /// Bumped by every change of its FAQ.
+    pub version: i64,
+}
+
+/// An FAQ entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaqRow {
+    pub id: i64,
+    /// The robot's row id.
+    pub robot_id: i64,
+    pub faq_group: Option<i64>,
+    pub question: String,
+    pub answer: String,
+    /// Other phrasings of the question.
+    pub similar: Vec<String>,
+}
+
+/// An entry to add (validated by the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFaq {
+    pub faq_group: Option<i64>,
+    pub question: String,
+    pub answer: String,
+    pub similar: Vec<String>,
+}
+
+const ROBOT_COLS: &str = "id, site_id, robotid, name, hello, version";
+const FAQ_COLS: &str = "id, robot_id, faq_group, question, answer, phrasings";
+
+fn robot_row(r: &sqlx::any::AnyRow) -> Result<RobotRow, sqlx::Error> {
+    Ok(RobotRow {
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        robotid: r.try_get("robotid")?,
+        name: r.try_get("name")?,
+        hello: r.try_get("hello")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn faq_row(r: &sqlx::any::AnyRow) -> Result<FaqRow, sqlx::Error> {
+    let similar: String = r.try_get("phrasings")?;
+    Ok(FaqRow {
+        id: r.try_get("id")?,
+        robot_id: r.try_get("robot_id")?,
+        faq_group: r.try_get("faq_group")?,
+        question: r.try_get("question")?,
+        answer: r.try_get("answer")?,
+        // Written only by `add_faqs` (a JSON array); anything else reads as no phrasings.
+        similar: serde_json::from_str(&similar).unwrap_or_default(),
+    })
+}
+
+impl Db {
+    /// The robots of a site, by `robotid`.
+    pub async fn robots_of_site(&self, site_id: i64) -> DbResult<Vec<RobotRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1 ORDER BY robotid"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(robot_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The robot a visitor of `site_id` asking for `robotid` gets: that one if the site has
+    /// it, else the site's default (lowest `robotid`); `None` if the site has no robot. One
+    /// indexed query (this is the per-reply version check).
+    pub async fn robot_for(
+        &self,
+        site_id: i64,
+        robotid: Option<i64>,
+    ) -> DbResult<Option<RobotRow>> {
+        let r = sqlx::query(&format!(
+            "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1
+             ORDER BY CASE WHEN robotid = $2 THEN 0 ELSE 1 END, robotid LIMIT 1"
+        ))
+        .bind(site_id)
+        .bind(robotid.unwrap_or(i64::MIN))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.as_ref().map(robot_row).transpose()?)
+    }
+
+    /// Site `site_id`'s robot numbered exactly `robotid`.
+    pub async fn robot_exact(&self, site_id: i64, robotid: i64) -> DbResult<Option<RobotRow>> {
+        let r = sqlx::query(&format!(
+            "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1 AND robotid = $2"
+        ))
+        .bind(site_id)
+        .bind(robotid)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.as_ref().map(robot_row).transpose()?)
+    }
+
+    /// Creates a robot of `site_id`: numbered `robotid`, or one past the site's highest (1
+    /// for the first). `None` if the site has a robot with that number already.
+    pub async fn create_robot(
+        &self,
+        site_id: i64,
+        robotid: Option<i64>,
+        name: &str,
+        hello: &str,
+    ) -> DbResult<Option<RobotRow>> {
+        let (name, hello) = (name.to_owned(), hello.to_owned());
+        self.write(move |c| {
+            Box::pin(async move {
+                let robotid = match robotid {
+                    Some(n) => n,
+                    None => {
+                        let max: Option<i64> = sqlx::query_scalar(
+                            "SELECT MAX(robotid) FROM robots WHERE site_id = $1",
+                        )
+                        .bind(site_id)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        max.unwrap_or(0) + 1
+                    }
+                };
+                let taken: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM robots WHERE site_id = $1 AND robotid = $2",
+                )
+                .bind(site_id)
+                .bind(robotid)
+                .fetch_one(&mut *c)
+                .await?;
+                if taken > 0 {
+                    return Ok(None);
+                }
+                let r = sqlx::query(&format!(
+                    "INSERT INTO robots (site_id, robotid, name, hello, version, created_at)
+                     VALUES ($1, $2, $3, $4, 0, $5) RETURNING {ROBOT_COLS}"
+                ))
+                .bind(site_id)
+                .bind(robotid)
+                .bind(&name)
+                .bind(&hello)
+                .bind(now_ms())
+                .fetch_one(&mut *c)
+                .await?;
+                Ok(Some(robot_row(&r)?))
+            })
+        })
+        .await
+    }
+
+    /// The robot's `version` (see the module doc).
+    pub async fn robot_version(&self, robot_id: i64) -> DbResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM robots WHERE id = $1")
+                .bind(robot_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Every FAQ entry of robot row `robot_id`, oldest first.
+    pub async fn faqs_of_robot(&self, robot_id: i64) -> DbResult<Vec<FaqRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {FAQ_COLS} FROM faqs WHERE robot_id = $1 ORDER BY id"
+        ))
+        .bind(robot_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(faq_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Up to `n` questions of robot row `robot_id` (of FAQ group `group` if given), oldest
+    /// first.
+    pub async fn faq_questions(
+        &self,
+        robot_id: i64,
+        group: Option<i64>,
+        n: usize,
+    ) -> DbResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT question FROM faqs WHERE robot_id = $1
+               AND ($2 = 0 OR faq_group = $3) ORDER BY id LIMIT $4",
+        )
+        .bind(robot_id)
+        .bind(i64::from(group.is_some()))
+        .bind(group.unwrap_or(0))
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A page of robot row `robot_id`'s entries (by id, from `offset`) and their total.
+    pub async fn faq_page(
+        &self,
+        robot_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<(Vec<FaqRow>, i64)> {
+        let rows = sqlx::query(&format!(
+            "SELECT {FAQ_COLS} FROM faqs WHERE robot_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
+        ))
+        .bind(robot_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM faqs WHERE robot_id = $1")
+            .bind(robot_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((rows.iter().map(faq_row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// Adds entries to robot `robot` (one job: all or none) and bumps its version; returns
+    /// their ids in order.
+    pub async fn add_faqs(&self, robot: &RobotRow, faqs: Vec<NewFaq>) -> DbResult<Vec<i64>> {
+        let (robot_id, site_id) = (robot.id, robot.site_id);
+        self.write(move |c| {
+            Box::pin(async move {
+                let now = now_ms();
+                let mut ids = Vec::with_capacity(faqs.len());
+                for f in &faqs {
+                    let similar = serde_json::to_string(&f.similar).expect("strings serialise");
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO faqs
+                           (site_id, robot_id, faq_group, question, answer, phrasings, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    )
+                    .bind(site_id)
+                    .bind(robot_id)
+                    .bind(f.faq_group)
+                    .bind(&f.question)
+                    .bind(&f.answer)
+                    .bind(similar)
+                    .bind(now)
+                    .fetch_one(&mut *c)
+                    .await?;
+                    ids.push(id);
+                }
+                if !ids.is_empty() {
+                    sqlx::query("UPDATE robots SET version = version + 1 WHERE id = $1")
+                        .bind(robot_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(ids)
+            })
+        })
+        .await
+    }
+
+    /// Deletes FAQ entry `id` (of site `site_id` only, if given) and bumps its robot's
+    /// version; false if there is no such entry.
+    pub async fn delete_faq(&self, site_id: Option<i64>, id: i64) -> DbResult<bool> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let robot: Option<i64> = sqlx::query_scalar(
+                    "DELETE FROM faqs WHERE id = $1 AND ($2 = 0 OR site_id = $3) RETURNING robot_id",
+                )
+                .bind(id)
+                .bind(i64::from(site_id.is_some()))
+                .bind(site_id.unwrap_or(0))
+                .fetch_optional(&mut *c)
+                .await?;
+                let Some(robot) = robot else {
+                    return Ok(false);
+                };
+                sqlx::query("UPDATE robots SET version = version + 1 WHERE id = $1")
+                    .bind(robot)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,275 @@
+//! The FAQ robot's admin REST API, for the console's admin view and integrators. Wire shapes
+//! in `shared::robot`. Every request carries a site's seed 002 `access_token`
+//! (`GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`, checked exactly as
+//! `compat.rs` checks it) as a query parameter; everything it does is on that site only.
+//!
+//! - `GET /api/robot/list` → `RobotList`
+//! - `GET /api/robot/faq/list?robotid=&offset=&limit=` → `FaqPage` (`limit` 1–200, default 50)
+//! - `POST /api/robot/faq/add` body `FaqAdd` → `FaqAdded`
+//! - `POST /api/robot/faq/delete` body `FaqDelete` → `Status`
+//! - `POST /api/robot/faq/import?robotid=` body the CSV or JSON-lines text (≤ 1 MiB; larger
+//!   files with `frontdesk admin faq import`) → `ImportReport` (the good rows added, each bad
+//!   row with its line and reason)
+//!
+//! Like seed 002, every answer is HTTP 200 with `errcode`/`errmsg`. Codes: those of
+//! `compat.rs` for the token (40001 unknown token, 41001 missing, 42001 expired), 43001 /
+//! 43002 wrong method, -1 internal failure, and:
+//!
+//! | errcode | errmsg | when |
+//! |---|---|---|
+//! | 44002 | `empty post data` | add/delete/import without a body |
+//! | 47001 | `data format error` | body not the JSON shape, not UTF-8, or a malformed query |
+//! | 40035 | `invalid parameter: …` | an entry or file the operator must fix (the reason follows) |
+//! | 46001 | `no such robot` | `robotid` the site does not have |
+//! | 46002 | `no such faq entry` | delete of an id the site does not have |
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::robot::{
+    Faq, FaqAdd, FaqAdded, FaqDelete, FaqPage, ImportReport, Robot, RobotList, Status, OK,
+};
+
+use crate::admin::AdminError;
+use crate::compat::{authed_site, params, Params, WxError};
+use crate::db::{DbError, FaqRow, RobotRow, Site};
+use crate::robot::{faqfile, manage};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/robot/list",
+            get(list_robots).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/robot/faq/list",
+            get(list_faqs).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/robot/faq/add",
+            post(add).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/robot/faq/delete",
+            post(delete).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/robot/faq/import",
+            post(import).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+}
+
+/// Errors of this API; each is one `errcode`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Wx(WxError),
+    #[error("invalid parameter: {0}")]
+    Invalid(String),
+    #[error("no such robot")]
+    NoRobot,
+    #[error("no such faq entry")]
+    NoFaq,
+}
+
+impl ApiError {
+    pub fn errcode(&self) -> i64 {
+        match self {
+            ApiError::Wx(e) => e.errcode(),
+            ApiError::Invalid(_) => 40035,
+            ApiError::NoRobot => 46001,
+            ApiError::NoFaq => 46002,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Wx(WxError::Internal(e)) = &self {
+            tracing::error!(error = %e, "internal error");
+        }
+        let body = Status {
+            errcode: self.errcode(),
+            errmsg: self.to_string(),
+        };
+        (StatusCode::OK, Json(body)).into_response()
+    }
+}
+
+impl From<WxError> for ApiError {
+    fn from(e: WxError) -> Self {
+        ApiError::Wx(e)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        ApiError::Wx(WxError::Internal(e.into()))
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Db(e) => e.into(),
+            e => ApiError::Invalid(e.to_string()),
+        }
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+async fn site(state: &AppState, q: Params) -> Result<(Site, HashMap<String, String>), ApiError> {
+    let q = params(q)?;
+    let site = authed_site(state, &q).await?;
+    Ok((site, q))
+}
+
+/// The query's `robotid`, if any (a non-number is a data format error).
+fn robotid(q: &HashMap<String, String>) -> Result<Option<i64>, ApiError> {
+    match q.get("robotid").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::Wx(WxError::DataFormat)),
+    }
+}
+
+/// The robot `robotid` names (which must exist), or the site's default one (created if the
+/// site has none).
+async fn robot_to_edit(
+    state: &AppState,
+    site: &Site,
+    robotid: Option<i64>,
+) -> Result<RobotRow, ApiError> {
+    if let Some(id) = robotid {
+        if state.db.robot_exact(site.id, id).await?.is_none() {
+            return Err(ApiError::NoRobot);
+        }
+    }
+    Ok(manage::robot_to_edit(&state.db, site.id, robotid).await?)
+}
+
+fn wire(f: FaqRow) -> Faq {
+    Faq {
+        id: f.id,
+        faq_group: f.faq_group,
+        question: f.question,
+        answer: f.answer,
+        similar: f.similar,
+    }
+}
+
+fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(WxError::EmptyPostData.into());
+    }
+    serde_json::from_slice(body).map_err(|_| WxError::DataFormat.into())
+}
+
+async fn list_robots(State(state): State<AppState>, q: Params) -> ApiResult<RobotList> {
+    let (site, _) = site(&state, q).await?;
+    let robots = state
+        .db
+        .robots_of_site(site.id)
+        .await?
+        .into_iter()
+        .map(|r| Robot {
+            robotid: r.robotid,
+            name: r.name,
+            hello: r.hello,
+        })
+        .collect();
+    Ok(Json(RobotList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        robots,
+    }))
+}
+
+async fn list_faqs(State(state): State<AppState>, q: Params) -> ApiResult<FaqPage> {
+    let (site, q) = site(&state, q).await?;
+    let num = |k: &str, default: i64| -> Result<i64, ApiError> {
+        match q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<i64>()
+                .map_err(|_| ApiError::Wx(WxError::DataFormat)),
+        }
+    };
+    let offset = num("offset", 0)?.max(0);
+    let limit = num("limit", 50)?.clamp(1, 200);
+    let robot = match robotid(&q)? {
+        Some(id) => Some(
+            state
+                .db
+                .robot_exact(site.id, id)
+                .await?
+                .ok_or(ApiError::NoRobot)?,
+        ),
+        None => state.db.robot_for(site.id, None).await?,
+    };
+    let Some(robot) = robot else {
+        return Ok(Json(FaqPage {
+            errcode: OK,
+            errmsg: "ok".into(),
+            robotid: 0,
+            total: 0,
+            offset,
+            faqs: Vec::new(),
+        }));
+    };
+    let (faqs, total) = manage::list(&state.db, &robot, offset, limit).await?;
+    Ok(Json(FaqPage {
+        errcode: OK,
+        errmsg: "ok".into(),
+        robotid: robot.robotid,
+        total,
+        offset,
+        faqs: faqs.into_iter().map(wire).collect(),
+    }))
+}
+
+async fn add(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<FaqAdded> {
+    let (site, _) = site(&state, q).await?;
+    let req: FaqAdd = body_json(&body)?;
+    let faq = faqfile::validate(&req.question, &req.answer, &req.similar, req.faq_group)
+        .map_err(ApiError::Invalid)?;
+    let robot = robot_to_edit(&state, &site, req.robotid).await?;
+    let id = manage::add_faq(&state.db, &robot, faq).await?;
+    Ok(Json(FaqAdded {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn delete(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<Status> {
+    let (site, _) = site(&state, q).await?;
+    let req: FaqDelete = body_json(&body)?;
+    if !state.db.delete_faq(Some(site.id), req.id).await? {
+        return Err(ApiError::NoFaq);
+    }
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
+
+async fn import(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<ImportReport> {
+    let (site, q) = site(&state, q).await?;
+    let robotid = robotid(&q)?;
+    if body.is_empty() {
+        return Err(WxError::EmptyPostData.into());
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Wx(WxError::DataFormat))?;
+    let robot = robot_to_edit(&state, &site, robotid).await?;
+    Ok(Json(manage::import(&state.db, &robot, text).await?))
+}
