@@ -198,7 +198,17 @@ pub async fn start(
     hello: Option<&Reception>,
 ) -> DbResult<(Box<Ctx>, Option<ReceptionFrame>)> {
     let site_rc = state.db.site_reception(site.id).await?;
-    let values = values_of(hello, &site_rc);
+    let stored = match visitor {
+        Some(v) => state.db.reception_state(v.id).await?.unwrap_or_default(),
+        None => ReceptionState::default(),
+    };
+    // A hello without reception keys (the host page's notifier, a plain chat link) keeps
+    // what an earlier hello of this visitor stored; otherwise the hello's values, else the
+    // site's.
+    let values = match (hello, &stored.values) {
+        (None, Some(kept)) => kept.clone(),
+        _ => values_of(hello, &site_rc),
+    };
     let mode = mode_of(&values);
     let robot = match mode {
         Mode::HumanOnly => None,
@@ -228,7 +238,7 @@ pub async fn start(
     let st = match visitor {
         Some(v) => {
             let (a, force) = initial_answerer(state, mode, v).await?;
-            let st = state.db.reception_state(v.id).await?.unwrap_or_default();
+            let st = stored;
             // A write only when something changes (a returning visitor's hello usually
             // says what the row holds; a human-only visitor with nothing to keep, nothing).
             let same = st.values.as_ref() == Some(&ctx.values)

@@ -139,9 +139,15 @@ where
 {
     let (tx, mut rx) = socket.split();
     let mut out = Out { tx };
-    let Some(hello) = wait_hello(&state, &mut rx, &mut out).await else {
+    let Some(mut hello) = wait_hello(&state, &mut rx, &mut out).await else {
         return;
     };
+    // The chat page sends its query string; the reception keys are read from it here.
+    if let Some(q) = hello.query.take() {
+        if hello.reception.is_none() {
+            hello.reception = shared::reception::Reception::from_query(&q).map(Box::new);
+        }
+    }
     // Boxed (here and below): a rare, large future should not size every idle session.
     let started = match Box::pin(start(&state, &hello)).await {
         Ok(Ok(v)) => v,

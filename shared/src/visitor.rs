@@ -116,6 +116,12 @@ pub struct Hello {
     /// seed 003's reception keys (`type`, `robotid`, `agentid`, `transfer_action`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reception: Option<Box<Reception>>,
+    /// The chat page's own query string (`location.search`, as the launcher or a chat link
+    /// wrote it): when `reception` is absent the server reads the reception keys from it
+    /// ([`Reception::from_query`]). Our addition, so the size-critical chat page need not
+    /// parse them itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 impl Default for Sysnum {
@@ -395,7 +401,9 @@ impl<'de> Deserialize<'de> for Ident<Tag> {
     }
 }
 
-/// Fills `slot` from the next value, refusing a second occurrence of the key.
+/// Fills `slot` from the next value, refusing a second occurrence of the key. Never inlined:
+/// one copy per value type instead of one per key (the chat page's size).
+#[inline(never)]
 fn put<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
@@ -578,6 +586,7 @@ mod tests {
                         source,
                         last_seq: Seq(seq),
                         groupid: None,
+                        query: None,
                         reception: rc.map(|(mode, transfer_action)| {
                             Box::new(Reception {
                                 mode: Some(mode),

@@ -470,3 +470,49 @@ async fn robot_messages_reach_the_push_url_and_the_replay() {
     assert_eq!(robot[0].nick.as_deref(), Some(ROBOT));
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn a_hello_without_reception_keys_keeps_the_visitors_reception() {
+    let srv = TestServer::start().await;
+    let site = robot_site(&srv).await;
+    srv.agent(&site.sysnum, "erin@test").await;
+    let (_erin, _) = srv.agent_client("erin@test").await;
+    let mut v = visitor(&srv, &site.sysnum, reception("3", "cn")).await;
+    next_reception(&mut v).await;
+    ask(&mut v, "q", "怎么退货").await;
+    // The host page's notifier (or a plain link) says hello with the token and no keys: the
+    // site is human-only, but this visitor stays with the robot.
+    let token = v.client.token.clone();
+    let mut plain = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&token), 2))
+        .await
+        .expect("welcome");
+    let f = next_reception(&mut plain).await;
+    assert_eq!((f.mode, f.manual), (Answerer::Robot, true));
+    assert_eq!(
+        ask(&mut v, "q2", "运费怎么算").await.body,
+        "订单满99元包邮。"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn the_chat_pages_query_string_carries_the_reception_keys() {
+    let srv = TestServer::start().await;
+    let site = robot_site(&srv).await;
+    // What the chat page sends: its own query (as the launcher wrote it), no parsed keys.
+    let query = format!(
+        "?sysnum={}&embed=1&locale=en&type=1&robot_hello_word=Hi%20there",
+        site.sysnum
+    );
+    let h = Hello {
+        query: Some(query),
+        ..hello(&site.sysnum, None, 0)
+    };
+    let mut v = VisitorClient::hello(&srv.ws, h).await.expect("welcome");
+    let f = next_reception(&mut v).await;
+    assert_eq!(f.mode, Answerer::Robot);
+    assert_eq!(f.greeting.as_deref(), Some("Hi there"));
+    let a = ask(&mut v, "q", "how do I return an item?").await;
+    assert_eq!(a.body, "Returns are free within 7 days.");
+    srv.stop().await;
+}

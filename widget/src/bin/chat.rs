@@ -10,13 +10,6 @@ pub fn fd_box_opened(json: Option<String>) {
     frontdesk_widget::chat::conn::box_opened(json);
 }
 
-/// `fd_chip(text)`: the visitor tapped a suggestion (the lazy tier's reception bar): sent as
-/// their message.
-#[wasm_bindgen]
-pub fn fd_chip(text: String) {
-    frontdesk_widget::chat::conn::send_text(text);
-}
-
 /// `fd_handover()`: the visitor tapped "转人工 / Talk to a person".
 #[wasm_bindgen]
 pub fn fd_handover() {

@@ -11,29 +11,11 @@ pub fn emoji(button: HtmlElement, input: HtmlTextAreaElement, locale: String, da
     frontdesk_widget::extras::toggle_emoji(button, input, &locale, &data_url);
 }
 
-/// `reception(locale, robot, greeting, suggest, manual, offline, customsys, new_window)`: shows
-/// a reception frame (`frontdesk_widget::extras::reception::show`).
+/// `reception(frame)`: shows a `reception` frame, its JSON as the server sent it
+/// (`frontdesk_widget::extras::reception::show`).
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
-pub fn reception(
-    locale: String,
-    robot: Option<String>,
-    greeting: Option<String>,
-    suggest: String,
-    manual: bool,
-    offline: Option<String>,
-    customsys: Option<String>,
-    new_window: bool,
-) {
-    frontdesk_widget::extras::reception::show(
-        &locale, robot, greeting, &suggest, manual, offline, customsys, new_window,
-    );
-}
-
-/// `reception_clear()`: removes the suggestion chips.
-#[wasm_bindgen]
-pub fn reception_clear() {
-    frontdesk_widget::extras::reception::clear();
+pub fn reception(frame: String) {
+    frontdesk_widget::extras::reception::show(&frame);
 }
 
 fn main() {}

@@ -440,7 +440,7 @@ fn connect(c: &mut Conn) {
                 with(|c| {
                     if c.generation == generation {
                         c.last_rx = js_sys::Date::now();
-                        handle(c, frame);
+                        handle(c, frame, &text);
                     }
                 });
             }
@@ -516,7 +516,8 @@ fn send_hello(c: &mut Conn) {
         uname: p.uname.clone(),
         source: p.source.clone(),
         groupid: p.groupid.clone(),
-        reception: p.reception.clone(),
+        reception: None,
+        query: p.query.clone(),
         last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
     };
     send_frame(c, &ClientFrame::Hello(hello));
@@ -588,26 +589,21 @@ fn stop(c: &mut Conn, status: Status) {
     drop_socket(c);
 }
 
-fn handle(c: &mut Conn, frame: ServerFrame) {
+/// One decoded frame (`text`: as it came, for the lazy tier).
+fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
     match frame {
         ServerFrame::Reception(r) => {
             c.offline = r.offline.is_some();
             if c.offline {
                 c.store.queue.set(0);
             }
+            let empty = r.greeting.is_none() && r.suggest.is_empty() && !r.manual;
+            if empty && !c.offline && !c.reception {
+                return; // nothing to show, nothing shown: no need for the lazy tier
+            }
             c.reception = true;
-            let suggest = r.suggest.join(lazy::SEP);
-            let (url, new_window) = c.params.customsys.clone().unzip();
-            lazy::reception(
-                c.params.locale.as_str(),
-                r.robot,
-                r.greeting,
-                &suggest,
-                r.manual,
-                r.offline,
-                url,
-                new_window.unwrap_or(false),
-            );
+            // The lazy tier reads the frame itself (the JSON as it came).
+            lazy::reception(text);
         }
         ServerFrame::Welcome {
             token,

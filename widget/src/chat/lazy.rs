@@ -25,21 +25,7 @@ extern "C" {
         locale: &str,
     );
     #[wasm_bindgen(js_name = fdX)]
-    #[allow(clippy::too_many_arguments)]
-    fn fd_reception(
-        version: &str,
-        name: &str,
-        locale: &str,
-        robot: Option<String>,
-        greeting: Option<String>,
-        suggest: &str,
-        manual: bool,
-        offline: Option<String>,
-        customsys: Option<String>,
-        new_window: bool,
-    );
-    #[wasm_bindgen(js_name = fdX)]
-    fn fd_reception_clear(version: &str, name: &str);
+    fn fd_reception(version: &str, name: &str, frame: &str);
 }
 
 /// The lazy tier's build version.
@@ -53,36 +39,13 @@ pub fn toggle_emoji(button: &HtmlElement, input: &HtmlTextAreaElement, locale: &
     fd_emoji(VERSION, "emoji", button, input, locale);
 }
 
-/// Separates the suggestions passed to the tier (`extras::reception::SEP`).
-pub const SEP: &str = "\u{1e}";
-
-/// Shows a reception frame (`extras::reception::show`), loading the tier first if needed.
-#[allow(clippy::too_many_arguments)]
-pub fn reception(
-    locale: &str,
-    robot: Option<String>,
-    greeting: Option<String>,
-    suggest: &str,
-    manual: bool,
-    offline: Option<String>,
-    customsys: Option<String>,
-    new_window: bool,
-) {
-    fd_reception(
-        VERSION,
-        "reception",
-        locale,
-        robot,
-        greeting,
-        suggest,
-        manual,
-        offline,
-        customsys,
-        new_window,
-    );
+/// Shows a `reception` frame (its JSON as it came; `extras::reception::show`), loading the
+/// tier first if needed.
+pub fn reception(frame: &str) {
+    fd_reception(VERSION, "reception", frame);
 }
 
 /// Removes the suggestion chips (only called once [`reception`] was).
 pub fn reception_clear() {
-    fd_reception_clear(VERSION, "reception_clear");
+    fd_reception(VERSION, "reception", "");
 }

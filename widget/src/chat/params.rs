@@ -5,7 +5,6 @@
 
 use shared::config::{parse_color, parse_flag, Locale, DEFAULT_COLOR};
 use shared::ids::Sysnum;
-use shared::reception::Reception;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
@@ -27,13 +26,9 @@ pub struct Params {
     pub host: Option<String>,
     /// seed 003 `emoji_state`: `"hide"` hides the emoji button.
     pub emoji: bool,
-    /// seed 003's reception keys (`type`, `robotid`, …, and the page's `locale` when not the
-    /// default), passed to the server in `hello` as they are; `None` when the page has none.
-    pub reception: Option<Box<Reception>>,
-    /// `to_customsys_flag` with an `http(s)` `to_customsys_url` (percent-encoded or not): the
-    /// hand-over control opens this URL instead of asking for a person; with
-    /// `to_customsys_open_style` 1 in a new window, else in place of the host page.
-    pub customsys: Option<(String, bool)>,
+    /// The query string itself, for `hello`: the server reads seed 003's reception keys
+    /// (`type`, `robotid`, `locale`, …) from it (`shared::reception::Reception::from_query`).
+    pub query: Option<String>,
 }
 
 impl Params {
@@ -69,34 +64,6 @@ impl Params {
                 false
             }),
         };
-        let flag = |k: &str| get(k).and_then(|v| parse_flag(&v)).unwrap_or(false);
-        let customsys = flag("to_customsys_flag")
-            .then(|| get("to_customsys_url"))
-            .flatten()
-            .and_then(|u| shared::card::safe_url(u.trim()))
-            .map(|u| (u, flag("to_customsys_open_style")));
-        let reception = Reception {
-            mode: get("type"),
-            robotid: get("robotid"),
-            faqid: get("faqid"),
-            guide_flag: get("guide_flag"),
-            show_manual: get("show_manual"),
-            robot_hello_word: get("robot_hello_word"),
-            agentid: get("agentid"),
-            agent_mode_flag: get("agent_mode_flag"),
-            transfer_action: get("transfer_action"),
-            is_vip: get("is_vip"),
-            vip_level: get("vip_level"),
-            queue_first: get("queueFirst"),
-            flow_type: get("flowType"),
-            flow_company_id: get("flowCompanyId"),
-            flow_group_id: get("flowGroupId"),
-            platform_union_code: get("platformUnionCode"),
-            agent_hello_word: get("agent_hello_word"),
-            agent_offline_title: get("agent_offline_title"),
-            locale: (locale != Locale::default()).then(|| locale.as_str().into()),
-        };
-        let reception = (reception != Reception::default()).then(|| Box::new(reception));
         let params = Params {
             sysnum,
             color,
@@ -109,8 +76,7 @@ impl Params {
             embed,
             host: get("host"),
             emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
-            reception,
-            customsys,
+            query: Some(search.to_owned()).filter(|q| q.len() > 1),
         };
         (params, bad)
     }
@@ -181,93 +147,17 @@ mod tests {
     }
 
     #[test]
-    fn reception_keys_go_to_hello() {
-        let (p, _) = parse(&[("sysnum", "3542411be2184c8cb6b48d66ca1b2730")]);
-        assert_eq!((p.reception, p.customsys), (None, None));
-        let (p, bad) = parse(&[
+    fn the_query_goes_to_hello_for_the_reception_keys() {
+        let (p, _) = parse(&[
+            ("sysnum", "3542411be2184c8cb6b48d66ca1b2730"),
             ("type", "3"),
-            ("robotid", "2"),
-            ("faqid", "7"),
-            ("guide_flag", "1"),
-            ("show_manual", "1"),
-            ("robot_hello_word", "嗨"),
-            ("agentid", "1q2w3e4r"),
-            ("agent_mode_flag", "1"),
-            (
-                "transfer_action",
-                r#"[{"actionType":"to_group","optionId":"4","deciId":"g"}]"#,
-            ),
-            ("is_vip", "1"),
-            ("vip_level", "gold"),
-            ("queueFirst", "1"),
-            ("flowType", "2"),
-            ("flowCompanyId", "c"),
-            ("flowGroupId", "g2"),
-            ("platformUnionCode", "p"),
-            ("agent_hello_word", "hi"),
-            ("agent_offline_title", "off"),
-            ("locale", "tw"),
         ]);
-        assert_eq!(bad, ["sysnum"]);
-        let r = p.reception.unwrap();
+        assert_eq!(
+            p.query.as_deref(),
+            Some("sysnum=3542411be2184c8cb6b48d66ca1b2730&type=3")
+        );
+        let r = shared::reception::Reception::from_query(p.query.as_deref().unwrap()).unwrap();
         assert_eq!(r.mode(), Some(shared::reception::Mode::RobotFirst));
-        assert_eq!((r.robot_id(), r.faq_group()), (Some(2), Some(7)));
-        assert!(r.guide() && r.show_manual() && r.agent_strict() && r.vip() && r.queue_first());
-        assert_eq!(r.robot_hello(), Some("嗨"));
-        assert_eq!(r.agent(), Some("1q2w3e4r"));
-        assert!(r
-            .transfer_action
-            .as_deref()
-            .unwrap()
-            .contains(r#""deciId":"g""#));
-        assert_eq!(r.vip_level(), Some("gold"));
-        assert_eq!(r.flow(), Some(shared::reception::FlowType::WhenBusy));
-        assert_eq!(
-            (r.flow_company(), r.flow_group(), r.platform()),
-            (Some("c"), Some("g2"), Some("p"))
-        );
-        assert_eq!(
-            (r.agent_hello(), r.offline_title()),
-            (Some("hi"), Some("off"))
-        );
-        assert_eq!(r.locale.as_deref(), Some("tw"));
-        // A non-default locale alone is worth sending (the robot's phrases).
-        let (p, _) = parse(&[("locale", "en")]);
-        assert_eq!(p.reception.unwrap().locale.as_deref(), Some("en"));
-    }
-
-    #[test]
-    fn customsys_url_encoded_or_not_http_only() {
-        let url = |q: &[(&str, &str)]| parse(q).0.customsys;
-        assert_eq!(
-            url(&[
-                ("to_customsys_flag", "true"),
-                ("to_customsys_url", "https://www.sobot.com")
-            ]),
-            Some(("https://www.sobot.com".into(), false))
-        );
-        assert_eq!(
-            url(&[
-                ("to_customsys_flag", "1"),
-                ("to_customsys_url", "https%3A%2F%2Fa.example%2Fp%3Fx%3D1"),
-                ("to_customsys_open_style", "1"),
-            ]),
-            Some(("https://a.example/p?x=1".into(), true))
-        );
-        assert_eq!(
-            url(&[
-                ("to_customsys_flag", "1"),
-                ("to_customsys_url", "javascript:alert(1)")
-            ]),
-            None
-        );
-        assert_eq!(
-            url(&[
-                ("to_customsys_flag", "0"),
-                ("to_customsys_url", "https://a.example")
-            ]),
-            None
-        );
-        assert_eq!(url(&[("to_customsys_url", "https://a.example")]), None);
+        assert_eq!(parse(&[]).0.query, None);
     }
 }
