@@ -516,3 +516,59 @@ async fn the_chat_pages_query_string_carries_the_reception_keys() {
     assert_eq!(a.body, "Returns are free within 7 days.");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn reception_frames_and_robot_messages_reach_tabs_on_every_node() {
+    let test = "reception::reception_frames_and_robot_messages_reach_tabs_on_every_node";
+    let Some(redis) = redis_url(test) else {
+        return;
+    };
+    let bin = env!("CARGO_BIN_EXE_frontdesk-under-test");
+    let c = Cluster::start(bin, 2, &redis, &[]).await;
+    let db = c.db().await;
+    let robot = manage::create_robot(&db, c.site.business_id, None, ROBOT, HELLO)
+        .await
+        .expect("robot");
+    let faq = NewFaq {
+        faq_group: None,
+        question: "怎么退货".into(),
+        answer: "七天内可以无理由退货。".into(),
+        similar: Vec::new(),
+    };
+    manage::add_faq(&db, &robot, faq).await.expect("faq");
+    db.close().await;
+    c.agent("fay@test", 5).await;
+    let (mut agent, _) = c.agent_on(1, "fay@test").await;
+    let (a, b) = (c.node(0), c.node(1));
+
+    // Tab A on node A asks the robot; tab B of the same visitor on node B sees the answer.
+    let mut tab_a = VisitorClient::hello(
+        &a.ws,
+        hello_with(&c.site.sysnum, None, 0, reception("3", "cn")),
+    )
+    .await
+    .expect("welcome");
+    next_reception(&mut tab_a).await;
+    ask(&mut tab_a, "q", "怎么退货").await;
+    let token = tab_a.client.token.clone();
+    let mut tab_b = VisitorClient::hello(
+        &b.ws,
+        hello_with(&c.site.sysnum, Some(&token), 0, reception("3", "cn")),
+    )
+    .await
+    .expect("welcome");
+    assert!(tab_b.replay.iter().any(|m| m.from == Author::Robot));
+    assert_eq!(next_reception(&mut tab_b).await.mode, Answerer::Robot);
+
+    // A hands over on node A: tab B (node B) learns it, the agent (node B) gets the chat.
+    send_frame(&mut tab_a.client.ws, &ClientFrame::Handover).await;
+    let f = next_reception(&mut tab_b).await;
+    assert_eq!(f.mode, Answerer::Human);
+    let t = agent.push(32401).await;
+    assert!(
+        t["data"]["recs"]
+            .to_string()
+            .contains("七天内可以无理由退货。"),
+        "{t}"
+    );
+}
