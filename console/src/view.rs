@@ -480,14 +480,24 @@ fn ChatPane(store: Store) -> impl IntoView {
     }
 }
 
+/// One message of the open conversation (history, a `32401` transcript, or live). The site's
+/// robot (`sender: "robot"`, our extension of seed 001) is marked with a label and its name
+/// above its body, so the agent who takes over tells its answers from a colleague's.
 fn message(m: MessageInfo) -> impl IntoView {
+    let robot = m.sender.as_deref() == Some(shared::agent::SENDER_ROBOT);
     let from = match m.direction.as_str() {
+        _ if robot => "robot",
         "to_service" => "visitor",
         "to_visiter" => "agent",
         _ => "system",
     };
+    let label = robot.then(|| {
+        view! {
+            <span class="c-robot" data-testid="fd-c-robot">"Robot · "{m.kf_nick.clone()}</span>
+        }
+    });
     view! {
         <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()
-            data-kind=m.file_type.to_string()>{media::body(&m)}</div>
+            data-kind=m.file_type.to_string()>{label}{media::body(&m)}</div>
     }
 }

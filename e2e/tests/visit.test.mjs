@@ -35,7 +35,7 @@ zc("config",{
 // 2 : 仅人工客服模式
 // 3 : 机器人客服优先模式
 // 4 : 人工客服优先模式
-type:3,
+type:2, // people only: the message goes to the agent (3 would let the robot answer first)
 robotid:2,
 agentid:'1q2w3e4r', //人工客服id 指定客服接待
 groupid:'4r3e2w1q', //配置技能组 当客户咨询人工客服时,会先选择需要咨询的业务
@@ -95,7 +95,7 @@ test('CRM and routing values and the browse trace reach the agent; a second zc("
   assert.equal(v.gid, gid);
   assert.equal(v.params.tel, '18888888888');
   assert.equal(v.params.realname, '丁丁猫');
-  assert.equal(v.params.type, '3');
+  assert.equal(v.params.type, '2');
   assert.equal(v.params.robotid, '2');
   assert.equal(v.params.groupid, '4r3e2w1q');
   assert.equal(v.params.is_vip, '1');

@@ -571,6 +571,7 @@ async fn send(state: &AppState, l: &Login, req: &Request) -> DbResult<AgentFrame
             if !state.db.claim_visitor(v.id, l.agent.id).await? {
                 return err(code::NOT_YOUR_VISITOR, "another agent serves this visitor");
             }
+            Box::pin(crate::reception::agent_took(state, v.id, l.agent.id)).await;
         }
     }
     let m = state

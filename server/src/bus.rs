@@ -57,6 +57,12 @@ pub enum Note {
     /// Visitor `v`'s agent started or stopped typing.
     #[serde(rename = "y")]
     Typing { v: i64, on: bool },
+    /// Visitor `v`'s reception frame (`shared::reception::ReceptionFrame`).
+    #[serde(rename = "r")]
+    Reception {
+        v: i64,
+        r: shared::reception::ReceptionFrame,
+    },
     /// The pending visitor whose token hashes to `key` now has row `v`.
     #[serde(rename = "n")]
     Created { key: String, v: i64 },
@@ -241,5 +247,27 @@ mod tests {
         );
         let back: Packet = serde_json::from_str(&s).unwrap();
         assert_eq!(back.notes, p.notes);
+    }
+
+    #[test]
+    fn reception_notes_round_trip() {
+        use shared::reception::{Answerer, ReceptionFrame};
+        let note = Note::Reception {
+            v: 9,
+            r: ReceptionFrame {
+                mode: Answerer::Robot,
+                robot: Some("小智".into()),
+                greeting: None,
+                suggest: vec!["怎么退货".into()],
+                manual: true,
+                offline: None,
+            },
+        };
+        let s = serde_json::to_string(&note).unwrap();
+        assert_eq!(
+            s,
+            r#"{"t":"r","v":9,"r":{"mode":"robot","robot":"小智","suggest":["怎么退货"],"manual":true}}"#
+        );
+        assert_eq!(serde_json::from_str::<Note>(&s).unwrap(), note);
     }
 }

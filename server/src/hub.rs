@@ -50,6 +50,9 @@ pub enum VisitorEvent {
     Committed(u64, Option<Arc<ChatMessage>>),
     /// Notes may have been lost (the bus reconnected): read whatever is missing.
     Resync,
+    /// The visitor's reception changed (robot or human, suggestions, hand-over control,
+    /// offline text): sent to every tab as it is.
+    Reception(Arc<shared::reception::ReceptionFrame>),
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +170,7 @@ impl Hub {
             ),
             Note::Queue { v, p } => self.publish_local(v, VisitorEvent::Queue(p)),
             Note::Typing { v, on } => self.publish_local(v, VisitorEvent::Typing(on)),
+            Note::Reception { v, r } => self.publish_local(v, VisitorEvent::Reception(Arc::new(r))),
             Note::Created { key, v } => self.announce_local(&key, v),
             Note::ToAgent { a, f } => {
                 self.send_where(|c| c.agent_id == a, &AgentFrame::from(f));
@@ -285,6 +289,16 @@ impl Hub {
         self.tell_others(|| Note::Typing {
             v: visitor_id,
             on: typing,
+        });
+    }
+
+    /// Tells every open tab of the visitor (on every node) their reception frame.
+    pub fn publish_reception(&self, visitor_id: i64, frame: shared::reception::ReceptionFrame) {
+        let frame = Arc::new(frame);
+        self.publish_local(visitor_id, VisitorEvent::Reception(frame.clone()));
+        self.tell_others(|| Note::Reception {
+            v: visitor_id,
+            r: shared::reception::ReceptionFrame::clone(&frame),
         });
     }
 

@@ -38,6 +38,7 @@ pub mod hub;
 pub mod listen;
 pub mod push;
 pub mod ratelimit;
+pub mod reception;
 pub mod robot;
 pub mod robotapi;
 pub mod routing;

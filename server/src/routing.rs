@@ -55,6 +55,7 @@ pub fn message_info(m: &StoredMessage) -> MessageInfo {
         kf_nick: m.agent_nick.clone().unwrap_or_default(),
         timestamp: m.created_at / 1000,
         ts: m.created_at,
+        sender: (m.author == Author::Robot).then(|| shared::agent::SENDER_ROBOT.to_owned()),
     }
 }
 
@@ -205,6 +206,7 @@ async fn assign_from(state: &AppState, v: &Visitor, snap: &mut Snap) -> DbResult
             Claim::Claimed => {
                 snap.snap.took(agent_id);
                 tracing::info!(visitor = v.id, agent_id, "visitor assigned");
+                Box::pin(crate::reception::agent_took(state, v.id, agent_id)).await;
                 return Ok(Some(agent_id));
             }
             // Someone claimed the visitor meanwhile: whoever it is serves them.
@@ -621,4 +623,18 @@ async fn flow_target(
             Ok(None)
         }
     }
+}
+
+/// The visitor asked for a person while the robot answered (`crate::reception::hand_over`):
+/// they join the queue now, without a new message, and are routed like a visitor who wrote
+/// ([`route_waiter`]); the agent who takes them gets `32401` with the conversation so far,
+/// the robot's part included.
+pub async fn hand_over(state: &AppState, v: &Visitor) -> DbResult<()> {
+    let Some(w) = state.db.enqueue(v.id, crate::db::now_ms()).await? else {
+        return Ok(()); // someone serves them already
+    };
+    if let Some(agent_id) = route_waiter(state, v.site_id, &w).await? {
+        notify_assigned(state, w.id, agent_id).await?;
+    }
+    Ok(())
 }

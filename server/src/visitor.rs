@@ -139,9 +139,15 @@ where
 {
     let (tx, mut rx) = socket.split();
     let mut out = Out { tx };
-    let Some(hello) = wait_hello(&state, &mut rx, &mut out).await else {
+    let Some(mut hello) = wait_hello(&state, &mut rx, &mut out).await else {
         return;
     };
+    // The chat page sends its query string; the reception keys are read from it here.
+    if let Some(q) = hello.query.take() {
+        if hello.reception.is_none() {
+            hello.reception = shared::reception::Reception::from_query(&q).map(Box::new);
+        }
+    }
     // Boxed (here and below): a rare, large future should not size every idle session.
     let started = match Box::pin(start(&state, &hello)).await {
         Ok(Ok(v)) => v,
@@ -164,14 +170,31 @@ where
     };
     let gid = started.visitor.as_ref().map(|v| v.id);
     let span = tracing::info_span!("visitor", site = started.site.id, gid);
-    live(state, started, hello.last_seq, rx, out)
+    let asked = Asked {
+        reception: hello.reception,
+        group: hello.groupid.as_deref().and_then(|g| g.trim().parse().ok()),
+    };
+    live(state, started, hello.last_seq, Box::new(asked), rx, out)
         .instrument(span)
         .await;
 }
 
+/// What the hello asked of reception (`crate::reception::start` reads it after `synced`).
+struct Asked {
+    reception: Option<Box<shared::reception::Reception>>,
+    /// The numeric `groupid`, for a pending visitor's availability.
+    group: Option<i64>,
+}
+
 /// The started session: welcome, replay, then live traffic until either side leaves.
-async fn live<R, T>(state: AppState, started: Started, resume_from: Seq, mut rx: R, mut out: Out<T>)
-where
+async fn live<R, T>(
+    state: AppState,
+    started: Started,
+    resume_from: Seq,
+    asked: Box<Asked>,
+    mut rx: R,
+    mut out: Out<T>,
+) where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
     T: Sink<Message> + Unpin,
 {
@@ -230,6 +253,30 @@ where
             Err(e) => tracing::warn!(error = %e, "queue position unavailable"),
         }
     }
+    // Who receives this visitor (robot or people): the greeting, guide questions, the
+    // hand-over control or the offline text.
+    let started = crate::reception::start(
+        &state,
+        &site,
+        visitor.as_ref(),
+        asked.group,
+        asked.reception.as_deref(),
+    );
+    let reception = match Box::pin(started).await {
+        Ok((ctx, frame)) => {
+            if let Some(f) = frame {
+                if !out.send(&ServerFrame::Reception(f)).await {
+                    return;
+                }
+            }
+            Some(ctx)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reception unavailable; people answer");
+            None
+        }
+    };
+    drop(asked);
 
     // This tab counts as the visitor being online, for agents on every node.
     let mut present = visitor.as_ref().map(|v| v.id);
@@ -249,8 +296,8 @@ where
                     Message::Text(text) => {
                         // A pending visitor's first message creates their row (or finds the
                         // one another tab of theirs created).
-                        if visitor.is_none() && is_send(text.as_str()) {
-                            let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
+                        if visitor.is_none() && starts_conversation(text.as_str()) {
+                            let found = Box::pin(adopt(&state, &site, &token, &profile, reception.as_deref(), &mut sub, &mut sent_upto, &mut out)).await;
                             let Some(v) = found else { break };
                             // Tell this visitor's other pending tabs.
                             if let Some(p) = pending.take() {
@@ -260,7 +307,7 @@ where
                             present = Some(v.id);
                             visitor = Some(v);
                         }
-                        Box::pin(on_text(&state, &site, visitor.as_ref(), text.as_str(), &mut out)).await
+                        Box::pin(on_text(&state, &site, visitor.as_ref(), reception.as_deref(), text.as_str(), &mut out)).await
                     }
                     Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
                     Message::Close(_) => false,
@@ -271,7 +318,7 @@ where
             _ = next_created(&mut pending), if pending.is_some() => {
                 // Another tab of this pending visitor started the conversation: follow it.
                 pending = None;
-                let found = Box::pin(adopt(&state, &site, &token, &profile, &mut sub, &mut sent_upto, &mut out)).await;
+                let found = Box::pin(adopt(&state, &site, &token, &profile, None, &mut sub, &mut sent_upto, &mut out)).await;
                 let Some(v) = found else { break };
                 Box::pin(crate::cluster::visitor_tab(&state, v.id, true)).await;
                 present = Some(v.id);
@@ -282,6 +329,7 @@ where
                 let ok = match live {
                     Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
                     Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
+                    Ok(VisitorEvent::Reception(r)) => out.send(&ServerFrame::Reception(r.as_ref().clone())).await,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
                     Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
                         sent_upto = Seq(m.seq as u64);
@@ -338,30 +386,37 @@ async fn next_created(pending: &mut Option<crate::hub::PendingSub>) -> Result<i6
     }
 }
 
-/// Whether a frame is a `send`.
-fn is_send(text: &str) -> bool {
+/// Whether a frame needs the visitor's row: a `send`, or a `handover` (it queues them).
+fn starts_conversation(text: &str) -> bool {
     matches!(
         serde_json::from_str::<ClientFrame>(text),
-        Ok(ClientFrame::Send(_))
+        Ok(ClientFrame::Send(_) | ClientFrame::Handover)
     )
 }
 
 /// A pending visitor becomes a stored one, at their first message or when another tab of
 /// theirs announced it: their row is found or created with the token they hold (one writer
-/// job), the hello's profile applied, the session subscribed, and anything already stored
-/// replayed. `None` ends the session (after an error frame).
+/// job), the hello's profile applied (and, by the tab that made the row, its reception
+/// decision), the session subscribed, and anything already stored replayed. `None` ends the
+/// session (after an error frame).
+#[allow(clippy::too_many_arguments)]
 async fn adopt<T: Sink<Message> + Unpin>(
     state: &AppState,
     site: &Site,
     token: &str,
     profile: &Profile,
+    reception: Option<&crate::reception::Ctx>,
     sub: &mut Option<crate::hub::VisitorSub>,
     sent_upto: &mut Seq,
     out: &mut Out<T>,
 ) -> Option<Visitor> {
     let created = async {
         let v = state.db.visitor_for_token(site.id, token).await?;
-        profile.apply(state, v).await
+        let v = profile.apply(state, v).await?;
+        if let Some(ctx) = reception {
+            crate::reception::adopted(state, ctx, &v).await?;
+        }
+        Ok::<_, DbError>(v)
     };
     let v = match created.await {
         Ok(v) => v,
@@ -625,13 +680,14 @@ async fn on_text<T: Sink<Message> + Unpin>(
     state: &AppState,
     site: &Site,
     visitor: Option<&Visitor>,
+    reception: Option<&crate::reception::Ctx>,
     text: &str,
     out: &mut Out<T>,
 ) -> bool {
     match serde_json::from_str::<ClientFrame>(text) {
         // A pending visitor's send is adopted before this (`live`); never `None` here.
         Ok(ClientFrame::Send(s)) => match visitor {
-            Some(v) => on_send(state, site, v, s, out).await,
+            Some(v) => on_send(state, site, v, reception, s, out).await,
             None => out.send(&internal(Some(s.cmid))).await,
         },
         Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
@@ -644,8 +700,16 @@ async fn on_text<T: Sink<Message> + Unpin>(
             }
             true
         }
-        // Every visitor is served by people until reception modes land.
-        Ok(ClientFrame::Handover) => true,
+        // "转人工": the tabs hear the outcome from the hub (`crate::reception::hand_over`).
+        Ok(ClientFrame::Handover) => {
+            if let (Some(ctx), Some(v)) = (reception, visitor) {
+                if let Err(e) = crate::reception::hand_over(state, ctx, v).await {
+                    tracing::error!(error = %e, "hand-over failed");
+                    return out.send(&internal(None)).await;
+                }
+            }
+            true
+        }
         Ok(ClientFrame::Hello(_)) => {
             let e = ServerFrame::Error {
                 code: ErrorCode::HelloFirst,
@@ -696,6 +760,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
     state: &AppState,
     site: &Site,
     visitor: &Visitor,
+    reception: Option<&crate::reception::Ctx>,
     s: Send,
     out: &mut Out<T>,
 ) -> bool {
@@ -726,12 +791,28 @@ async fn on_send<T: Sink<Message> + Unpin>(
             })
             .await;
     }
+    // While the robot answers, the message is stored but not routed to agents (and the
+    // waiting queue's bound does not apply: the visitor does not join it).
+    let robot = match reception {
+        Some(ctx) => crate::reception::robot_answers(state, ctx, visitor)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "reception state unavailable; people answer");
+                false
+            }),
+        None => false,
+    };
     let max_queue = i64::try_from(state.config.max_queue).unwrap_or(i64::MAX);
-    let stored = match state
-        .db
-        .insert_visitor_message_bounded(visitor.id, &s.cmid, s.kind, &s.body, max_queue)
-        .await
-    {
+    let stored = if robot {
+        (state.db)
+            .insert_visitor_message(visitor.id, &s.cmid, s.kind, &s.body)
+            .await
+    } else {
+        (state.db)
+            .insert_visitor_message_bounded(visitor.id, &s.cmid, s.kind, &s.body, max_queue)
+            .await
+    };
+    let stored = match stored {
         Ok(st) => st,
         Err(DbError::QueueFull) => {
             return out
@@ -756,11 +837,32 @@ async fn on_send<T: Sink<Message> + Unpin>(
     if !out.send(&ack).await {
         // The client will retry with the same cmid; the message is stored, so deliver it on.
     }
-    if !stored.duplicate {
-        if let Err(e) = routing::visitor_message(state, site.id, &m, stored.serving).await {
-            tracing::error!(error = %e, "routing a visitor message failed");
+    if stored.duplicate {
+        return true;
+    }
+    match reception {
+        Some(ctx) if robot => {
+            // Like any message, it reaches the site's push URL; agents are not told.
+            crate::push::enqueue(state, site.id, &m, None).await;
+            let (kind, body) = (m.kind, m.body.clone());
+            state.hub.publish_visitor(m.visitor_id, Arc::new(m));
+            let answered = crate::reception::answer(state, ctx, site.id, visitor, kind, &body);
+            if let Err(e) = answered.await {
+                tracing::error!(error = %e, "the robot's answer failed");
+            }
         }
-        state.hub.publish_visitor(m.visitor_id, Arc::new(m));
+        _ => {
+            if let Err(e) = routing::visitor_message(state, site.id, &m, stored.serving).await {
+                tracing::error!(error = %e, "routing a visitor message failed");
+            }
+            let m = Arc::new(m);
+            state.hub.publish_visitor(m.visitor_id, m.clone());
+            if let (Some(ctx), None) = (reception, stored.serving) {
+                if let Err(e) = crate::reception::routed(state, ctx, &m).await {
+                    tracing::warn!(error = %e, "offline check failed");
+                }
+            }
+        }
     }
     true
 }

@@ -306,7 +306,15 @@ pub struct MessageInfo {
     pub timestamp: i64,
     /// Milliseconds since the epoch.
     pub ts: i64,
+    /// Our extension, not in seed 001: `"robot"` on the site's FAQ robot's messages (which
+    /// seed 001's fields show as `to_visiter` with an empty `kf_id` and the robot's name in
+    /// `kf_nick`); absent on every other message. Clients that do not know it ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
 }
+
+/// [`MessageInfo::sender`] of a robot message.
+pub const SENDER_ROBOT: &str = "robot";
 
 /// `data` of `31000` and `32000`. The lists are JSON objects keyed by `ix` and `gid`, as the
 /// seed shows them (`{}`); each entry also carries its own key.
@@ -440,9 +448,10 @@ mod tests {
             prop_oneof![Just("to_service"), Just("to_visiter"), Just("system")],
             ".*",
             any::<i64>(),
+            any::<bool>(),
         )
             .prop_map(
-                |(id, gid, seq, msg, file_type, dir, nick, ts)| MessageInfo {
+                |(id, gid, seq, msg, file_type, dir, nick, ts, robot)| MessageInfo {
                     id,
                     gid,
                     seq,
@@ -453,8 +462,41 @@ mod tests {
                     kf_nick: nick,
                     timestamp: ts / 1000,
                     ts,
+                    sender: robot.then(|| SENDER_ROBOT.to_owned()),
                 },
             )
+    }
+
+    #[test]
+    fn robot_sender_is_an_optional_extension() {
+        // A seed 001 message without the extension still parses (and gets none) …
+        let seed = r#"{"id":"1","gid":"9","seq":1,"msg":"hi","file_type":0,"direction":"to_visiter","kf_id":"","kf_nick":"小智","timestamp":1,"ts":1000}"#;
+        let m: MessageInfo = serde_json::from_str(seed).unwrap();
+        assert_eq!(m.sender, None);
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            seed,
+            "absent stays absent"
+        );
+        // … and a client that reads only seed 001's fields reads ours unchanged.
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct SeedOnly {
+            direction: String,
+            kf_id: String,
+            kf_nick: String,
+        }
+        let ours = MessageInfo {
+            sender: Some(SENDER_ROBOT.into()),
+            ..m
+        };
+        let wire = serde_json::to_string(&ours).unwrap();
+        assert!(wire.ends_with(r#","sender":"robot"}"#), "{wire}");
+        let old: SeedOnly = serde_json::from_str(&wire).unwrap();
+        assert_eq!(
+            (old.direction.as_str(), old.kf_nick.as_str()),
+            ("to_visiter", "小智")
+        );
     }
 
     proptest! {

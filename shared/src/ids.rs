@@ -66,7 +66,7 @@ impl Sysnum {
 
 /// `application/x-www-form-urlencoded` decoding of one name or value: `+` is a space, `%XX`
 /// a byte; a `%` not followed by two hex digits stays as it is (as in `URLSearchParams`).
-fn form_decode(s: &str) -> String {
+pub fn form_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);

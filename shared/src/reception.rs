@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::parse_flag;
 
-/// The seed's reception keys, verbatim. Absent keys are omitted on the wire.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The seed's reception keys, verbatim. Absent keys are omitted on the wire. (`Serialize` is
+/// written by hand over [`Reception::fields`]: one loop instead of a call per key, which the
+/// size-critical chat page pays for.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Reception {
     /// `type`: 1 robot only, 2 human only, 3 robot first, 4 human first.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +87,93 @@ pub struct Reception {
     /// `cn` (default), `en`, `tw`: the language of the robot's own phrases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+}
+
+impl Reception {
+    /// Every key with its wire name, in the struct's order.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 19] {
+        [
+            ("type", &self.mode),
+            ("robotid", &self.robotid),
+            ("faqid", &self.faqid),
+            ("guide_flag", &self.guide_flag),
+            ("show_manual", &self.show_manual),
+            ("robot_hello_word", &self.robot_hello_word),
+            ("agentid", &self.agentid),
+            ("agent_mode_flag", &self.agent_mode_flag),
+            ("transfer_action", &self.transfer_action),
+            ("is_vip", &self.is_vip),
+            ("vip_level", &self.vip_level),
+            ("queueFirst", &self.queue_first),
+            ("flowType", &self.flow_type),
+            ("flowCompanyId", &self.flow_company_id),
+            ("flowGroupId", &self.flow_group_id),
+            ("platformUnionCode", &self.platform_union_code),
+            ("agent_hello_word", &self.agent_hello_word),
+            ("agent_offline_title", &self.agent_offline_title),
+            ("locale", &self.locale),
+        ]
+    }
+
+    /// [`Reception::fields`], to fill them (e.g. from a query string).
+    pub fn fields_mut(&mut self) -> [(&'static str, &mut Option<String>); 19] {
+        [
+            ("type", &mut self.mode),
+            ("robotid", &mut self.robotid),
+            ("faqid", &mut self.faqid),
+            ("guide_flag", &mut self.guide_flag),
+            ("show_manual", &mut self.show_manual),
+            ("robot_hello_word", &mut self.robot_hello_word),
+            ("agentid", &mut self.agentid),
+            ("agent_mode_flag", &mut self.agent_mode_flag),
+            ("transfer_action", &mut self.transfer_action),
+            ("is_vip", &mut self.is_vip),
+            ("vip_level", &mut self.vip_level),
+            ("queueFirst", &mut self.queue_first),
+            ("flowType", &mut self.flow_type),
+            ("flowCompanyId", &mut self.flow_company_id),
+            ("flowGroupId", &mut self.flow_group_id),
+            ("platformUnionCode", &mut self.platform_union_code),
+            ("agent_hello_word", &mut self.agent_hello_word),
+            ("agent_offline_title", &mut self.agent_offline_title),
+            ("locale", &mut self.locale),
+        ]
+    }
+}
+
+impl Serialize for Reception {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let fields = self.fields();
+        let n = fields.iter().filter(|(_, v)| v.is_some()).count();
+        let mut m = s.serialize_map(Some(n))?;
+        for (k, v) in fields {
+            if let Some(v) = v {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Reception {
+    /// The reception keys of a query string (`a=1&b=2`, form-decoded as browsers do; the first
+    /// of a repeated key wins; blank values are absent); `None` when it has none.
+    pub fn from_query(query: &str) -> Option<Reception> {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut r = Reception::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (k, v) = (crate::ids::form_decode(k), crate::ids::form_decode(v));
+            if v.trim().is_empty() {
+                continue;
+            }
+            if let Some((_, slot)) = r.fields_mut().into_iter().find(|(name, _)| *name == k) {
+                slot.get_or_insert(v);
+            }
+        }
+        r.fields().iter().any(|(_, v)| v.is_some()).then_some(r)
+    }
 }
 
 /// Reception `type`.
@@ -449,6 +538,41 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("spillId"), "{e}");
         assert!(TransferRule::parse_list("not json", json).is_err());
+    }
+
+    #[test]
+    fn every_key_round_trips_under_its_seed_name() {
+        let mut r = Reception::default();
+        for (i, (_, v)) in r.fields_mut().into_iter().enumerate() {
+            *v = Some(format!("v{i}"));
+        }
+        let wire = serde_json::to_string(&r).unwrap();
+        for (k, _) in r.fields() {
+            assert!(wire.contains(&format!("\"{k}\":")), "{k} in {wire}");
+        }
+        assert_eq!(serde_json::from_str::<Reception>(&wire).unwrap(), r);
+        assert_eq!(serde_json::to_string(&Reception::default()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn reception_keys_from_a_query_string() {
+        assert_eq!(Reception::from_query("?sysnum=abc&color=fff"), None);
+        let q = "?sysnum=abc&type=3&robotid=2&agent_hello_word=%E4%BD%A0%E5%A5%BD+Kim\
+                 &transfer_action=%5B%7B%22deciId%22%3A%22g%22%7D%5D&queueFirst=1&type=1&faqid=&locale=tw";
+        let r = Reception::from_query(q).unwrap();
+        assert_eq!(
+            r.mode(),
+            Some(Mode::RobotFirst),
+            "the first of a repeated key"
+        );
+        assert_eq!(r.robot_id(), Some(2));
+        assert_eq!(r.agent_hello(), Some("你好 Kim"));
+        assert_eq!(r.transfer_action.as_deref(), Some(r#"[{"deciId":"g"}]"#));
+        assert!(r.queue_first());
+        assert_eq!(
+            (r.faqid.as_deref(), r.locale.as_deref()),
+            (None, Some("tw"))
+        );
     }
 
     #[test]

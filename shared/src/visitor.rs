@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientMsgId, Seq, Sysnum};
-use crate::reception::{Reception, ReceptionFrame};
+use crate::reception::{Answerer, Reception, ReceptionFrame};
 
 /// Message kinds, numbered as seed 001's `file_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,6 +116,12 @@ pub struct Hello {
     /// seed 003's reception keys (`type`, `robotid`, `agentid`, `transfer_action`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reception: Option<Box<Reception>>,
+    /// The chat page's own query string (`location.search`, as the launcher or a chat link
+    /// wrote it): when `reception` is absent the server reads the reception keys from it
+    /// ([`Reception::from_query`]). Our addition, so the size-critical chat page need not
+    /// parse them itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 impl Default for Sysnum {
@@ -247,10 +253,19 @@ enum Tag {
     Pong,
     Queue,
     Typing,
+    Reception,
 }
 
 const TAGS: &[&str] = &[
-    "welcome", "synced", "ack", "msg", "error", "pong", "queue", "typing",
+    "welcome",
+    "synced",
+    "ack",
+    "msg",
+    "error",
+    "pong",
+    "queue",
+    "typing",
+    "reception",
 ];
 
 /// Every key any [`ServerFrame`] variant has (each has one type across variants), plus
@@ -272,6 +287,12 @@ enum Key {
     Message,
     Position,
     Typing,
+    Mode,
+    Robot,
+    Greeting,
+    Suggest,
+    Manual,
+    Offline,
     Other,
 }
 
@@ -286,6 +307,7 @@ impl Tag {
             "pong" => Tag::Pong,
             "queue" => Tag::Queue,
             "typing" => Tag::Typing,
+            "reception" => Tag::Reception,
             _ => return None,
         })
     }
@@ -305,6 +327,10 @@ impl Tag {
             Tag::Pong => false,
             Tag::Queue => k == K::Position,
             Tag::Typing => k == K::Typing,
+            Tag::Reception => matches!(
+                k,
+                K::Mode | K::Robot | K::Greeting | K::Suggest | K::Manual | K::Offline
+            ),
         }
     }
 }
@@ -327,6 +353,12 @@ impl Key {
             "message" => Key::Message,
             "position" => Key::Position,
             "typing" => Key::Typing,
+            "mode" => Key::Mode,
+            "robot" => Key::Robot,
+            "greeting" => Key::Greeting,
+            "suggest" => Key::Suggest,
+            "manual" => Key::Manual,
+            "offline" => Key::Offline,
             _ => Key::Other,
         }
     }
@@ -369,7 +401,9 @@ impl<'de> Deserialize<'de> for Ident<Tag> {
     }
 }
 
-/// Fills `slot` from the next value, refusing a second occurrence of the key.
+/// Fills `slot` from the next value, refusing a second occurrence of the key. Never inlined:
+/// one copy per value type instead of one per key (the chat page's size).
+#[inline(never)]
 fn put<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
@@ -406,6 +440,13 @@ impl<'de> Deserialize<'de> for ServerFrame {
                 let mut nick: Option<Option<String>> = None;
                 let (mut from, mut kind, mut code) = (None, None, None);
                 let (mut position, mut typing) = (None::<u32>, None::<bool>);
+                let (mut mode, mut manual) = (None::<Answerer>, None::<bool>);
+                let (mut robot, mut greeting, mut offline) = (
+                    None::<Option<String>>,
+                    None::<Option<String>>,
+                    None::<Option<String>>,
+                );
+                let mut suggest = None::<Vec<String>>;
                 while let Some(Ident(k)) = map.next_key::<Ident<Key>>()? {
                     if k == Key::Type {
                         if tag.is_some() {
@@ -433,6 +474,12 @@ impl<'de> Deserialize<'de> for ServerFrame {
                         Key::Message => put(&mut map, &mut message, "message")?,
                         Key::Position => put(&mut map, &mut position, "position")?,
                         Key::Typing => put(&mut map, &mut typing, "typing")?,
+                        Key::Mode => put(&mut map, &mut mode, "mode")?,
+                        Key::Robot => put(&mut map, &mut robot, "robot")?,
+                        Key::Greeting => put(&mut map, &mut greeting, "greeting")?,
+                        Key::Suggest => put(&mut map, &mut suggest, "suggest")?,
+                        Key::Manual => put(&mut map, &mut manual, "manual")?,
+                        Key::Offline => put(&mut map, &mut offline, "offline")?,
                         Key::Type | Key::Other => {}
                     }
                 }
@@ -471,6 +518,14 @@ impl<'de> Deserialize<'de> for ServerFrame {
                     Tag::Typing => ServerFrame::Typing {
                         typing: need(typing, "typing")?,
                     },
+                    Tag::Reception => ServerFrame::Reception(ReceptionFrame {
+                        mode: need(mode, "mode")?,
+                        robot: robot.flatten(),
+                        greeting: greeting.flatten(),
+                        suggest: suggest.unwrap_or_default(),
+                        manual: manual.unwrap_or_default(),
+                        offline: offline.flatten(),
+                    }),
                 })
             }
         }
@@ -493,7 +548,8 @@ mod tests {
         prop_oneof![
             Just(Author::Visitor),
             Just(Author::Agent),
-            Just(Author::System)
+            Just(Author::System),
+            Just(Author::Robot)
         ]
     }
     fn arb_code() -> impl Strategy<Value = ErrorCode> {
@@ -530,6 +586,7 @@ mod tests {
                         source,
                         last_seq: Seq(seq),
                         groupid: None,
+                        query: None,
                         reception: rc.map(|(mode, transfer_action)| {
                             Box::new(Reception {
                                 mode: Some(mode),
@@ -595,6 +652,28 @@ mod tests {
             Just(ServerFrame::Pong),
             any::<u32>().prop_map(|position| ServerFrame::Queue { position }),
             any::<bool>().prop_map(|typing| ServerFrame::Typing { typing }),
+            (
+                any::<bool>(),
+                proptest::option::of(".*"),
+                proptest::option::of(".*"),
+                proptest::collection::vec(".*", 0..4),
+                any::<bool>(),
+                proptest::option::of(".*"),
+            )
+                .prop_map(|(human, robot, greeting, suggest, manual, offline)| {
+                    ServerFrame::Reception(ReceptionFrame {
+                        mode: if human {
+                            Answerer::Human
+                        } else {
+                            Answerer::Robot
+                        },
+                        robot,
+                        greeting,
+                        suggest,
+                        manual,
+                        offline,
+                    })
+                }),
         ]
     }
 
@@ -643,6 +722,7 @@ mod tests {
         Typing {
             typing: bool,
         },
+        Reception(ReceptionFrame),
     }
 
     impl From<Derived> for ServerFrame {
@@ -672,6 +752,7 @@ mod tests {
                 Derived::Pong => ServerFrame::Pong,
                 Derived::Queue { position } => ServerFrame::Queue { position },
                 Derived::Typing { typing } => ServerFrame::Typing { typing },
+                Derived::Reception(r) => ServerFrame::Reception(r),
             }
         }
     }
@@ -756,6 +837,12 @@ mod tests {
             r#"{"type":"msg","seq":1,"from":"agent","kind":0,"body":"\ud83d\ude00","ts":0,"nick":null}"#,
             r#"{"type":"error","code":"invalid","message":"m","cmid":null}"#,
             r#"{"type":"typing"}"#,
+            r#"{"type":"reception","mode":"robot"}"#,
+            r#"{"type":"reception","mode":"bot"}"#,
+            r#"{"type":"reception","mode":"human","manual":null}"#,
+            r#"{"type":"reception","mode":"robot","suggest":null,"robot":null}"#,
+            r#"{"type":"reception","mode":"robot","suggest":["a",1]}"#,
+            r#"{"type":"reception","mode":"robot","suggest":["问"],"manual":true,"offline":"x","greeting":"<b>"}"#,
             r#"[]"#,
             r#""pong""#,
             r#"{}"#,

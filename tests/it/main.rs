@@ -12,6 +12,7 @@ mod files;
 mod group_commit;
 mod limits;
 mod push;
+mod reception;
 mod restart;
 mod robot;
 mod routing;

@@ -408,7 +408,9 @@ impl VisitorClient {
         loop {
             match self.recv().await {
                 ServerFrame::Ack { cmid, seq, .. } if cmid.as_str() == id => return seq,
-                ServerFrame::Msg(_) | ServerFrame::Queue { .. } => continue,
+                ServerFrame::Msg(_) | ServerFrame::Queue { .. } | ServerFrame::Reception(_) => {
+                    continue
+                }
                 other => panic!("expected ack of {id}, got {other:?}"),
             }
         }
@@ -419,7 +421,9 @@ impl VisitorClient {
         loop {
             match self.recv().await {
                 ServerFrame::Queue { position } => return position,
-                ServerFrame::Msg(_) | ServerFrame::Ack { .. } => continue,
+                ServerFrame::Msg(_) | ServerFrame::Ack { .. } | ServerFrame::Reception(_) => {
+                    continue
+                }
                 other => panic!("expected queue, got {other:?}"),
             }
         }
@@ -430,7 +434,9 @@ impl VisitorClient {
         loop {
             match self.recv().await {
                 ServerFrame::Msg(m) => return m,
-                ServerFrame::Ack { .. } | ServerFrame::Queue { .. } => continue,
+                ServerFrame::Ack { .. } | ServerFrame::Queue { .. } | ServerFrame::Reception(_) => {
+                    continue
+                }
                 other => panic!("expected msg, got {other:?}"),
             }
         }

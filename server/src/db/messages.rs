@@ -18,7 +18,7 @@ use sqlx::Row;
 use super::writer::WriteConn;
 use super::{message_from, now_ms, Backend, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
 
-/// Most rows per multi-row statement (8 bound values each; SQLite allows 32 766).
+/// Most rows per multi-row statement (9 bound values each; SQLite allows 32 766).
 const CHUNK: usize = 500;
 
 /// A message to store.
@@ -215,9 +215,9 @@ async fn insert_chunk(
         .collect();
     let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
     if !new.is_empty() {
-        let rows = tuples(1, new.len(), 8);
+        let rows = tuples(1, new.len(), 9);
         let sql = format!(
-            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at) VALUES {rows} RETURNING id, visitor_id, seq"
+            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick) VALUES {rows} RETURNING id, visitor_id, seq"
         );
         let mut q = sqlx::query(&sql);
         for &(i, seq) in &new {
@@ -230,7 +230,13 @@ async fn insert_chunk(
                 .bind(m.cmid.as_ref().map(|c| c.as_str()))
                 .bind(u8::from(m.kind) as i64)
                 .bind(m.body.as_str())
-                .bind(now);
+                .bind(now)
+                // Only a robot's name is stored with the message (agents' come from their row).
+                .bind(
+                    m.agent_nick
+                        .as_deref()
+                        .filter(|_| m.author == Author::Robot),
+                );
         }
         for row in q.fetch_all(&mut *c).await? {
             ids.insert(

@@ -34,6 +34,8 @@ mod writer;
 pub use files::StoredFile;
 pub use writer::MAX_BATCH;
 mod queue;
+mod reception;
+pub use reception::{ReceptionState, ReceptionValues};
 mod routing;
 pub use routing::{GroupRouting, SiteReception, SiteReceptionUpdate, VipLevel};
 mod robots;
@@ -259,7 +261,7 @@ const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
 const VISITOR_COLS: &str =
     "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id, route, priority";
-const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
+const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
 fn site_from(row: &AnyRow) -> DbResult<Site> {
     let sysnum: String = row.try_get("sysnum")?;
@@ -1056,7 +1058,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let last_rows = sqlx::query(
-            "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, a.nick AS agent_nick, m.cmid, m.kind, m.body, m.created_at
+            "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at
              FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
              LEFT JOIN agents a ON a.id = m.agent_id
              WHERE (v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",

@@ -10,6 +10,12 @@ pub fn fd_box_opened(json: Option<String>) {
     frontdesk_widget::chat::conn::box_opened(json);
 }
 
+/// `fd_handover()`: the visitor tapped "转人工 / Talk to a person".
+#[wasm_bindgen]
+pub fn fd_handover() {
+    frontdesk_widget::chat::conn::hand_over();
+}
+
 fn main() {
     frontdesk_widget::chat::mount();
 }

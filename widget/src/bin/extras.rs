@@ -11,4 +11,11 @@ pub fn emoji(button: HtmlElement, input: HtmlTextAreaElement, locale: String, da
     frontdesk_widget::extras::toggle_emoji(button, input, &locale, &data_url);
 }
 
+/// `reception(frame)`: shows a `reception` frame, its JSON as the server sent it
+/// (`frontdesk_widget::extras::reception::show`).
+#[wasm_bindgen]
+pub fn reception(frame: String) {
+    frontdesk_widget::extras::reception::show(&frame);
+}
+
 fn main() {}

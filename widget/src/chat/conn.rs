@@ -41,7 +41,7 @@ use web_sys::{MessageEvent, VisibilityState, WebSocket};
 
 use super::params::Params;
 use super::store::{last_seq, merge, take_pending, Pending, Status, Store};
-use super::{bridge, outbox};
+use super::{bridge, lazy, outbox};
 
 /// Ping this often while idle so proxies keep the socket and a dead one is noticed.
 const PING_EVERY: Duration = Duration::from_secs(25);
@@ -116,6 +116,10 @@ struct Conn {
     stopped: bool,
     /// A `welcome` arrived since the page loaded: the chat link's query went with it.
     linked: bool,
+    /// The last reception frame said nobody is available (its text replaces the queue).
+    offline: bool,
+    /// A reception frame arrived: the lazy tier shows its chips, which messages clear.
+    reception: bool,
     /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
     _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     _heartbeat: Option<IntervalHandle>,
@@ -169,6 +173,8 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
             last_rx: 0.0,
             stopped: false,
             linked: false,
+            offline: false,
+            reception: false,
             _page_handlers: Vec::new(),
             _heartbeat: None,
         });
@@ -434,7 +440,7 @@ fn connect(c: &mut Conn) {
                 with(|c| {
                     if c.generation == generation {
                         c.last_rx = js_sys::Date::now();
-                        handle(c, frame);
+                        handle(c, frame, &text);
                     }
                 });
             }
@@ -511,6 +517,7 @@ fn send_hello(c: &mut Conn) {
         source: p.source.clone(),
         groupid: p.groupid.clone(),
         reception: None,
+        query: p.query.clone(),
         last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
     };
     send_frame(c, &ClientFrame::Hello(hello));
@@ -582,10 +589,22 @@ fn stop(c: &mut Conn, status: Status) {
     drop_socket(c);
 }
 
-fn handle(c: &mut Conn, frame: ServerFrame) {
+/// One decoded frame (`text`: as it came, for the lazy tier).
+fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
     match frame {
-        // Reception modes are not shown yet: every visitor is served by people.
-        ServerFrame::Reception(_) => {}
+        ServerFrame::Reception(r) => {
+            c.offline = r.offline.is_some();
+            if c.offline {
+                c.store.queue.set(0);
+            }
+            let empty = r.greeting.is_none() && r.suggest.is_empty() && !r.manual;
+            if empty && !c.offline && !c.reception {
+                return; // nothing to show, nothing shown: no need for the lazy tier
+            }
+            c.reception = true;
+            // The lazy tier reads the frame itself (the JSON as it came).
+            lazy::reception(text);
+        }
         ServerFrame::Welcome {
             token,
             last_seq: server_last,
@@ -613,6 +632,7 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             if m.from == Author::Agent {
                 c.store.agent_typing.set(false);
             }
+            clear_chips(c);
             if let Some(cmid) = &m.cmid {
                 settle(c, cmid);
             }
@@ -673,7 +693,8 @@ fn handle(c: &mut Conn, frame: ServerFrame) {
             ErrorCode::BadFrame | ErrorCode::HelloFirst => warn_server(&message),
         },
         ServerFrame::Pong => {}
-        ServerFrame::Queue { position } => c.store.queue.set(position),
+        // Nobody available: the reception's offline text stands instead of a position.
+        ServerFrame::Queue { position } => c.store.queue.set(if c.offline { 0 } else { position }),
         ServerFrame::Typing { typing } => {
             if let Some(t) = c.typing_clear.take() {
                 t.clear();
@@ -714,10 +735,26 @@ pub fn send_text(body: String) {
         };
         outbox::add(&c.sysnum, &p);
         c.store.outbox.update(|o| o.push(p.clone()));
+        clear_chips(c);
         if c.synced {
             send_pending(c, &p);
         }
         save_box(c);
+    });
+}
+
+/// Suggestions answer the last robot message only: the next message either way clears them.
+fn clear_chips(c: &Conn) {
+    if c.reception {
+        lazy::reception_clear();
+    }
+}
+
+/// The visitor asks for a person (the lazy tier's "转人工" control; with `to_customsys_url`
+/// that opens the URL instead and never gets here).
+pub fn hand_over() {
+    with(|c| {
+        send_frame(c, &ClientFrame::Handover);
     });
 }
 

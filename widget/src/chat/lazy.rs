@@ -9,14 +9,23 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 
-// `fdEmoji` is defined by an inline script in widget/index.html (a wasm-bindgen `inline_js`
+// `fdX` is defined by an inline script in widget/index.html (a wasm-bindgen `inline_js`
 // snippet would be one more request on the way to "interactive"):
-//   fdEmoji(version, button, input, locale) imports `extras/extras.js?v=…` once, inits it
-//   with `extras_bg.wasm?v=…` and calls its `emoji(button, input, locale, emoji.json URL)`.
+//   fdX(version, name, …args) imports `extras/extras.js?v=…` once, inits it with
+//   `extras_bg.wasm?v=…` and calls its export `name(…args)` (`emoji` gets the emoji.json URL
+//   appended).
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fdEmoji)]
-    fn fd_emoji(version: &str, button: &HtmlElement, input: &HtmlTextAreaElement, locale: &str);
+    #[wasm_bindgen(js_name = fdX)]
+    fn fd_emoji(
+        version: &str,
+        name: &str,
+        button: &HtmlElement,
+        input: &HtmlTextAreaElement,
+        locale: &str,
+    );
+    #[wasm_bindgen(js_name = fdX)]
+    fn fd_reception(version: &str, name: &str, frame: &str);
 }
 
 /// The lazy tier's build version.
@@ -27,5 +36,16 @@ const VERSION: &str = match option_env!("FD_EXTRAS_V") {
 
 /// Opens or closes the emoji picker for `input`, loading the tier first if needed.
 pub fn toggle_emoji(button: &HtmlElement, input: &HtmlTextAreaElement, locale: &str) {
-    fd_emoji(VERSION, button, input, locale);
+    fd_emoji(VERSION, "emoji", button, input, locale);
+}
+
+/// Shows a `reception` frame (its JSON as it came; `extras::reception::show`), loading the
+/// tier first if needed.
+pub fn reception(frame: &str) {
+    fd_reception(VERSION, "reception", frame);
+}
+
+/// Removes the suggestion chips (only called once [`reception`] was).
+pub fn reception_clear() {
+    fd_reception(VERSION, "reception", "");
 }

@@ -26,6 +26,9 @@ pub struct Params {
     pub host: Option<String>,
     /// seed 003 `emoji_state`: `"hide"` hides the emoji button.
     pub emoji: bool,
+    /// The query string itself, for `hello`: the server reads seed 003's reception keys
+    /// (`type`, `robotid`, `locale`, …) from it (`shared::reception::Reception::from_query`).
+    pub query: Option<String>,
 }
 
 impl Params {
@@ -73,6 +76,7 @@ impl Params {
             embed,
             host: get("host"),
             emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
+            query: Some(search.to_owned()).filter(|q| q.len() > 1),
         };
         (params, bad)
     }
@@ -140,5 +144,20 @@ mod tests {
         );
         let (p, _) = parse(&[("sysnum", &format!("%20{s}"))]);
         assert_eq!(p.sysnum, None, "padding is refused, not trimmed");
+    }
+
+    #[test]
+    fn the_query_goes_to_hello_for_the_reception_keys() {
+        let (p, _) = parse(&[
+            ("sysnum", "3542411be2184c8cb6b48d66ca1b2730"),
+            ("type", "3"),
+        ]);
+        assert_eq!(
+            p.query.as_deref(),
+            Some("sysnum=3542411be2184c8cb6b48d66ca1b2730&type=3")
+        );
+        let r = shared::reception::Reception::from_query(p.query.as_deref().unwrap()).unwrap();
+        assert_eq!(r.mode(), Some(shared::reception::Mode::RobotFirst));
+        assert_eq!(parse(&[]).0.query, None);
     }
 }

@@ -400,7 +400,8 @@ fn card(bubble: &Element, kind: &str, url: Option<&str>) -> Element {
 fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
     let class = match m.from {
         Author::Visitor => "fd-m fd-v",
-        Author::Agent | Author::Robot => "fd-m fd-a",
+        Author::Agent => "fd-m fd-a",
+        Author::Robot => "fd-m fd-a fd-r",
         Author::System => "fd-m fd-y",
     };
     let name = matches!(m.from, Author::Agent | Author::Robot)
