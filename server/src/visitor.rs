@@ -133,23 +133,51 @@ fn over_budget(state: &AppState, site_id: i64, new_visitor: bool) -> Option<&'st
 struct Refusal(ErrorCode, &'static str);
 
 /// Runs one visitor session over any stream/sink of WebSocket messages.
-pub async fn session<S>(state: AppState, socket: S)
+///
+/// Not an `async fn`: the socket is split before the future exists, so the future does not
+/// keep room for the unsplit socket beside its halves.
+pub fn session<S>(state: AppState, socket: S) -> impl std::future::Future<Output = ()>
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message> + Unpin,
 {
-    let (tx, mut rx) = socket.split();
-    let mut out = Out { tx };
-    let Some(mut hello) = wait_hello(&state, &mut rx, &mut out).await else {
+    let (tx, rx) = socket.split();
+    run(state, rx, Out { tx })
+}
+
+async fn run<R, T>(state: AppState, mut rx: R, mut out: Out<T>)
+where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    T: Sink<Message> + Unpin,
+{
+    // Boxed: the opening is large and runs once; the idle session should not keep room for
+    // it. The session's state is boxed too: moved from here into `live_loop`, it would
+    // otherwise take room in both futures.
+    let Some((live, span)) = Box::pin(begin(&state, &mut rx, &mut out)).await else {
         return;
     };
+    live_loop(&state, live, &mut rx, &mut out)
+        .instrument(span)
+        .await;
+}
+
+/// `hello`, its checks, then [`open`]: the session's state, or `None` when it ended.
+async fn begin<R, T>(
+    state: &AppState,
+    rx: &mut R,
+    out: &mut Out<T>,
+) -> Option<(Box<Live>, tracing::Span)>
+where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    T: Sink<Message> + Unpin,
+{
+    let mut hello = wait_hello(state, rx, out).await?;
     // The chat page sends its query string; the reception keys are read from it here.
     if let Some(q) = hello.query.take() {
         if hello.reception.is_none() {
             hello.reception = shared::reception::Reception::from_query(&q).map(Box::new);
         }
     }
-    // Boxed (here and below): a rare, large future should not size every idle session.
-    let started = match Box::pin(start(&state, &hello)).await {
+    let started = match Box::pin(start(state, &hello)).await {
         Ok(Ok(v)) => v,
         Ok(Err(Refusal(code, message))) => {
             out.send(&ServerFrame::Error {
@@ -159,13 +187,13 @@ where
             })
             .await;
             out.close(4000 + code as u16, message).await;
-            return;
+            return None;
         }
         Err(e) => {
             tracing::error!(error = %e, "visitor session start failed");
             out.send(&internal(None)).await;
             out.close(1011, "internal error").await;
-            return;
+            return None;
         }
     };
     let gid = started.visitor.as_ref().map(|v| v.id);
@@ -174,9 +202,10 @@ where
         reception: hello.reception,
         group: hello.groupid.as_deref().and_then(|g| g.trim().parse().ok()),
     };
-    live(state, started, hello.last_seq, Box::new(asked), rx, out)
-        .instrument(span)
-        .await;
+    let live = open(state, started, hello.last_seq, asked, out)
+        .instrument(span.clone())
+        .await?;
+    Some((Box::new(live), span))
 }
 
 /// What the hello asked of reception (`crate::reception::start` reads it after `synced`).
@@ -186,30 +215,100 @@ struct Asked {
     group: Option<i64>,
 }
 
-/// The started session: welcome, replay, then live traffic until either side leaves.
-async fn live<R, T>(
-    state: AppState,
-    started: Started,
-    resume_from: Seq,
-    asked: Box<Asked>,
-    mut rx: R,
-    mut out: Out<T>,
-) where
+/// The started session's live traffic until either side leaves.
+///
+/// This future is what every idle visitor costs, so it holds only the session's state
+/// ([`Live`]), the socket halves and the futures of the `select!`; everything that happens
+/// on an event runs in a boxed future that lives only while it runs.
+async fn live_loop<R, T>(state: &AppState, mut s: Box<Live>, rx: &mut R, out: &mut Out<T>)
+where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
     T: Sink<Message> + Unpin,
 {
+    let mut shutdown = state.shutdown.clone();
+    let mut ping = tokio::time::interval(state.config.ping_interval);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        let event = tokio::select! {
+            frame = rx.next() => match frame {
+                Some(Ok(frame)) => {
+                    last_heard = Instant::now();
+                    Event::Frame(frame)
+                }
+                _ => break,
+            },
+            _ = next_created(&mut s.pending), if s.pending.is_some() => Event::Created,
+            live = next_event(&mut s.sub), if s.sub.is_some() => Event::Hub(live),
+            _ = ping.tick() => {
+                if last_heard.elapsed() > state.config.idle_timeout {
+                    Box::pin(out.close(1001, "idle")).await;
+                    break;
+                }
+                Event::Ping
+            }
+            _ = shutdown.changed() => {
+                Box::pin(out.close(1012, "server restarting")).await;
+                break;
+            }
+        };
+        if !Box::pin(s.on_event(state, event, out)).await {
+            break;
+        }
+    }
+    if let Some(id) = s.present {
+        Box::pin(crate::cluster::visitor_tab(state, id, false)).await;
+    }
+    tracing::info!("visitor disconnected");
+}
+
+/// What a live visitor session holds between events.
+struct Live {
+    site_id: i64,
+    /// `None` while pending (no message yet). Boxed: most idle tabs are pending.
+    visitor: Option<Box<Visitor>>,
+    token: String,
+    profile: Profile,
+    reception: Option<Box<crate::reception::Ctx>>,
+    /// The visitor's hub subscription (once they have a row).
+    sub: Option<crate::hub::VisitorSub>,
+    /// While pending: told when another tab of theirs creates the row.
+    pending: Option<crate::hub::PendingSub>,
+    /// The highest sequence this tab has been sent.
+    sent_upto: Seq,
+    /// The visitor this tab counts as online (`visitor_tabs`).
+    present: Option<i64>,
+}
+
+/// What woke a live session.
+enum Event {
+    Frame(Message),
+    /// Another tab of this pending visitor started the conversation.
+    Created,
+    Hub(Result<VisitorEvent, RecvError>),
+    Ping,
+}
+
+/// Welcome, replay, `synced`, the queue position, the reception frame, and this tab counted
+/// as online. `None` ends the session.
+async fn open<T: Sink<Message> + Unpin>(
+    state: &AppState,
+    started: Started,
+    resume_from: Seq,
+    asked: Asked,
+    out: &mut Out<T>,
+) -> Option<Live> {
     tracing::info!("visitor connected");
     let Started {
         site,
-        mut visitor,
+        visitor,
         token,
         profile,
     } = started;
-
-    let mut sub = visitor.as_ref().map(|v| state.hub.subscribe_visitor(v.id));
+    let sub = visitor.as_ref().map(|v| state.hub.subscribe_visitor(v.id));
     // A pending visitor's tab learns from the hub when another of their tabs (on any node:
     // the bus carries it) starts the conversation.
-    let mut pending = visitor
+    let pending = visitor
         .is_none()
         .then(|| state.hub.subscribe_pending(token_hash(&token)));
     let welcome = ServerFrame::Welcome {
@@ -222,7 +321,7 @@ async fn live<R, T>(
         last_seq: Seq(visitor.as_ref().map_or(0, |v| v.last_seq as u64)),
     };
     if !out.send(&welcome).await {
-        return;
+        return None;
     }
     if let Ok(Some(params)) = LINK.try_with(Clone::clone) {
         let (state, sysnum, token) = (state.clone(), site.sysnum.clone(), token.clone());
@@ -230,8 +329,8 @@ async fn live<R, T>(
     }
     let mut sent_upto = resume_from;
     if let Some(v) = &visitor {
-        if !Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await {
-            return;
+        if !catch_up(state, v.id, &mut sent_upto, out).await {
+            return None;
         }
     }
     if !out
@@ -240,13 +339,13 @@ async fn live<R, T>(
         })
         .await
     {
-        return;
+        return None;
     }
     if let Some(v) = &visitor {
-        match Box::pin(routing::position_of(&state, v)).await {
+        match routing::position_of(state, v).await {
             Ok(Some(position)) => {
                 if !out.send(&ServerFrame::Queue { position }).await {
-                    return;
+                    return None;
                 }
             }
             Ok(None) => {}
@@ -256,17 +355,17 @@ async fn live<R, T>(
     // Who receives this visitor (robot or people): the greeting, guide questions, the
     // hand-over control or the offline text.
     let started = crate::reception::start(
-        &state,
+        state,
         &site,
         visitor.as_ref(),
         asked.group,
         asked.reception.as_deref(),
     );
-    let reception = match Box::pin(started).await {
+    let reception = match started.await {
         Ok((ctx, frame)) => {
             if let Some(f) = frame {
                 if !out.send(&ServerFrame::Reception(f)).await {
-                    return;
+                    return None;
                 }
             }
             Some(ctx)
@@ -276,98 +375,135 @@ async fn live<R, T>(
             None
         }
     };
-    drop(asked);
-
     // This tab counts as the visitor being online, for agents on every node.
-    let mut present = visitor.as_ref().map(|v| v.id);
+    let present = visitor.as_ref().map(|v| v.id);
     if let Some(id) = present {
-        Box::pin(crate::cluster::visitor_tab(&state, id, true)).await;
+        crate::cluster::visitor_tab(state, id, true).await;
     }
-    let mut shutdown = state.shutdown.clone();
-    let mut ping = tokio::time::interval(state.config.ping_interval);
-    ping.tick().await;
-    let mut last_heard = Instant::now();
-    loop {
-        tokio::select! {
-            frame = rx.next() => {
-                let Some(Ok(frame)) = frame else { break };
-                last_heard = Instant::now();
-                let keep = match frame {
-                    Message::Text(text) => {
-                        // A pending visitor's first message creates their row (or finds the
-                        // one another tab of theirs created).
-                        if visitor.is_none() && starts_conversation(text.as_str()) {
-                            let found = Box::pin(adopt(&state, &site, &token, &profile, reception.as_deref(), &mut sub, &mut sent_upto, &mut out)).await;
-                            let Some(v) = found else { break };
-                            // Tell this visitor's other pending tabs.
-                            if let Some(p) = pending.take() {
-                                p.announce(v.id);
-                            }
-                            Box::pin(crate::cluster::visitor_tab(&state, v.id, true)).await;
-                            present = Some(v.id);
-                            visitor = Some(v);
-                        }
-                        Box::pin(on_text(&state, &site, visitor.as_ref(), reception.as_deref(), text.as_str(), &mut out)).await
+    Some(Live {
+        site_id: site.id,
+        visitor: visitor.map(Box::new),
+        token,
+        profile,
+        reception,
+        sub,
+        pending,
+        sent_upto,
+        present,
+    })
+}
+
+impl Live {
+    /// Handles one event; `false` ends the session.
+    async fn on_event<T: Sink<Message> + Unpin>(
+        &mut self,
+        state: &AppState,
+        event: Event,
+        out: &mut Out<T>,
+    ) -> bool {
+        match event {
+            Event::Frame(Message::Text(text)) => {
+                // A pending visitor's first message creates their row (or finds the one
+                // another tab of theirs created).
+                if self.visitor.is_none() && starts_conversation(text.as_str()) {
+                    let reception = self.reception.as_deref();
+                    let found = adopt(
+                        state,
+                        self.site_id,
+                        &self.token,
+                        &self.profile,
+                        reception,
+                        &mut self.sub,
+                        &mut self.sent_upto,
+                        out,
+                    )
+                    .await;
+                    let Some(v) = found else { return false };
+                    // Tell this visitor's other pending tabs.
+                    if let Some(p) = self.pending.take() {
+                        p.announce(v.id);
                     }
-                    Message::Binary(_) => out.send(&bad_frame("binary frames are not accepted")).await,
-                    Message::Close(_) => false,
-                    Message::Ping(_) | Message::Pong(_) => true,
-                };
-                if !keep { break; }
-            }
-            _ = next_created(&mut pending), if pending.is_some() => {
-                // Another tab of this pending visitor started the conversation: follow it.
-                pending = None;
-                let found = Box::pin(adopt(&state, &site, &token, &profile, None, &mut sub, &mut sent_upto, &mut out)).await;
-                let Some(v) = found else { break };
-                Box::pin(crate::cluster::visitor_tab(&state, v.id, true)).await;
-                present = Some(v.id);
-                visitor = Some(v);
-            }
-            live = next_event(&mut sub), if sub.is_some() => {
-                let Some(v) = &visitor else { break };
-                let ok = match live {
-                    Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
-                    Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
-                    Ok(VisitorEvent::Reception(r)) => out.send(&ServerFrame::Reception(r.as_ref().clone())).await,
-                    Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
-                    Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
-                        sent_upto = Seq(m.seq as u64);
-                        out.send(&ServerFrame::Msg(chat_message(&m))).await
-                    }
-                    // Committed on another node.
-                    Ok(VisitorEvent::Committed(seq, _)) if seq <= sent_upto.0 => true,
-                    Ok(VisitorEvent::Committed(seq, Some(m))) if seq == sent_upto.0 + 1 => {
-                        sent_upto = Seq(seq);
-                        out.send(&ServerFrame::Msg(ChatMessage::clone(&m))).await
-                    }
-                    // A gap (a publish overtook another, or we lagged), a message from another
-                    // node, or the bus reconnected: the database is the truth.
-                    Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(..) | VisitorEvent::Resync)
-                    | Err(RecvError::Lagged(_)) => {
-                        Box::pin(catch_up(&state, v.id, &mut sent_upto, &mut out)).await
-                    }
-                    Err(RecvError::Closed) => false,
-                };
-                if !ok { break; }
-            }
-            _ = ping.tick() => {
-                if last_heard.elapsed() > state.config.idle_timeout {
-                    out.close(1001, "idle").await;
-                    break;
+                    self.became(state, v).await;
                 }
-                if !out.raw(Message::Ping(Vec::new().into())).await { break; }
+                let reception = self.reception.as_deref();
+                on_text(
+                    state,
+                    self.site_id,
+                    self.visitor.as_deref(),
+                    reception,
+                    text.as_str(),
+                    out,
+                )
+                .await
             }
-            _ = shutdown.changed() => {
-                out.close(1012, "server restarting").await;
-                break;
+            Event::Frame(Message::Binary(_)) => {
+                out.send(&bad_frame("binary frames are not accepted")).await
             }
+            Event::Frame(Message::Close(_)) => false,
+            Event::Frame(Message::Ping(_) | Message::Pong(_)) => true,
+            Event::Created => {
+                // Another tab of this pending visitor started the conversation: follow it.
+                self.pending = None;
+                let found = adopt(
+                    state,
+                    self.site_id,
+                    &self.token,
+                    &self.profile,
+                    None,
+                    &mut self.sub,
+                    &mut self.sent_upto,
+                    out,
+                )
+                .await;
+                let Some(v) = found else { return false };
+                self.became(state, v).await;
+                true
+            }
+            Event::Hub(live) => self.on_hub(state, live, out).await,
+            Event::Ping => out.raw(Message::Ping(Vec::new().into())).await,
         }
     }
-    if let Some(id) = present {
-        Box::pin(crate::cluster::visitor_tab(&state, id, false)).await;
+
+    /// The pending visitor has a row now: this tab counts as them being online.
+    async fn became(&mut self, state: &AppState, v: Visitor) {
+        crate::cluster::visitor_tab(state, v.id, true).await;
+        self.present = Some(v.id);
+        self.visitor = Some(Box::new(v));
     }
-    tracing::info!("visitor disconnected");
+
+    /// Something for this visitor's tabs from the hub.
+    async fn on_hub<T: Sink<Message> + Unpin>(
+        &mut self,
+        state: &AppState,
+        live: Result<VisitorEvent, RecvError>,
+        out: &mut Out<T>,
+    ) -> bool {
+        let Some(v) = &self.visitor else { return false };
+        let sent_upto = &mut self.sent_upto;
+        match live {
+            Ok(VisitorEvent::Queue(position)) => out.send(&ServerFrame::Queue { position }).await,
+            Ok(VisitorEvent::Typing(typing)) => out.send(&ServerFrame::Typing { typing }).await,
+            Ok(VisitorEvent::Reception(r)) => {
+                out.send(&ServerFrame::Reception(r.as_ref().clone())).await
+            }
+            Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
+            Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
+                *sent_upto = Seq(m.seq as u64);
+                out.send(&ServerFrame::Msg(chat_message(&m))).await
+            }
+            // Committed on another node.
+            Ok(VisitorEvent::Committed(seq, _)) if seq <= sent_upto.0 => true,
+            Ok(VisitorEvent::Committed(seq, Some(m))) if seq == sent_upto.0 + 1 => {
+                *sent_upto = Seq(seq);
+                out.send(&ServerFrame::Msg(ChatMessage::clone(&m))).await
+            }
+            // A gap (a publish overtook another, or we lagged), a message from another node,
+            // or the bus reconnected: the database is the truth.
+            Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(..) | VisitorEvent::Resync)
+            | Err(RecvError::Lagged(_)) => catch_up(state, v.id, sent_upto, out).await,
+            Err(RecvError::Closed) => false,
+        }
+    }
 }
 
 /// The next event of the visitor's hub subscription (never, while there is none).
@@ -402,7 +538,7 @@ fn starts_conversation(text: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 async fn adopt<T: Sink<Message> + Unpin>(
     state: &AppState,
-    site: &Site,
+    site_id: i64,
     token: &str,
     profile: &Profile,
     reception: Option<&crate::reception::Ctx>,
@@ -411,7 +547,7 @@ async fn adopt<T: Sink<Message> + Unpin>(
     out: &mut Out<T>,
 ) -> Option<Visitor> {
     let created = async {
-        let v = state.db.visitor_for_token(site.id, token).await?;
+        let v = state.db.visitor_for_token(site_id, token).await?;
         let v = profile.apply(state, v).await?;
         if let Some(ctx) = reception {
             crate::reception::adopted(state, ctx, &v).await?;
@@ -678,7 +814,7 @@ async fn catch_up<T: Sink<Message> + Unpin>(
 
 async fn on_text<T: Sink<Message> + Unpin>(
     state: &AppState,
-    site: &Site,
+    site_id: i64,
     visitor: Option<&Visitor>,
     reception: Option<&crate::reception::Ctx>,
     text: &str,
@@ -687,7 +823,7 @@ async fn on_text<T: Sink<Message> + Unpin>(
     match serde_json::from_str::<ClientFrame>(text) {
         // A pending visitor's send is adopted before this (`live`); never `None` here.
         Ok(ClientFrame::Send(s)) => match visitor {
-            Some(v) => on_send(state, site, v, reception, s, out).await,
+            Some(v) => on_send(state, site_id, v, reception, s, out).await,
             None => out.send(&internal(Some(s.cmid))).await,
         },
         Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
@@ -758,7 +894,7 @@ pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
 
 async fn on_send<T: Sink<Message> + Unpin>(
     state: &AppState,
-    site: &Site,
+    site_id: i64,
     visitor: &Visitor,
     reception: Option<&crate::reception::Ctx>,
     s: Send,
@@ -782,7 +918,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
             })
             .await;
     }
-    if let Some(why) = over_budget(state, site.id, false) {
+    if let Some(why) = over_budget(state, site_id, false) {
         return out
             .send(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
@@ -843,16 +979,16 @@ async fn on_send<T: Sink<Message> + Unpin>(
     match reception {
         Some(ctx) if robot => {
             // Like any message, it reaches the site's push URL; agents are not told.
-            crate::push::enqueue(state, site.id, &m, None).await;
+            crate::push::enqueue(state, site_id, &m, None).await;
             let (kind, body) = (m.kind, m.body.clone());
             state.hub.publish_visitor(m.visitor_id, Arc::new(m));
-            let answered = crate::reception::answer(state, ctx, site.id, visitor, kind, &body);
+            let answered = crate::reception::answer(state, ctx, site_id, visitor, kind, &body);
             if let Err(e) = answered.await {
                 tracing::error!(error = %e, "the robot's answer failed");
             }
         }
         _ => {
-            if let Err(e) = routing::visitor_message(state, site.id, &m, stored.serving).await {
+            if let Err(e) = routing::visitor_message(state, site_id, &m, stored.serving).await {
                 tracing::error!(error = %e, "routing a visitor message failed");
             }
             let m = Arc::new(m);
