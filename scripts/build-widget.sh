@@ -43,11 +43,21 @@ FD_EXTRAS_V=$(cat dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/e
     sha256sum | cut -c1-12)
 export FD_EXTRAS_V
 
+# A second wasm-opt round after Trunk's -Oz (for the chat page: after the stripping, which
+# leaves more dead code): to convergence, with whole-program flow analysis (gufa), without
+# the producers section. About 0.8 KB brotli off the chat page, 0.1 KB off the launcher.
+reoptimize() {
+    wasm-opt "$1" -Oz --converge --gufa -Oz --converge --strip-producers \
+        --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals --enable-multivalue -o "$1"
+}
+
 clear_snippets
 echo "build-widget: chat page -> dist/chat (extras version $FD_EXTRAS_V)"
 trunk build --release --offline=true
 # Leptos's server-function streaming classes (wasm-streams) are dead code in the chat page.
 node scripts/strip-exports.mjs dist/chat
+reoptimize "$(ls dist/chat/*_bg.wasm)"
 
 clear_snippets
 echo "build-widget: launcher -> dist/launcher"
@@ -55,6 +65,7 @@ trunk build --release --offline=true widget/launcher.html \
     --dist dist/launcher --public-url /chat/frame/v2/launcher/ --filehash false
 # The HTML page is only Trunk's build entry; host pages load launcher.js via entrance.js.
 rm -f dist/launcher/index.html
+reoptimize dist/launcher/launcher_bg.wasm
 # The host-page module and its notifier frame (plain JS, loaded only when a page registers
 # receive_message / offline_message_count): minified and precompressed with the launcher.
 cp widget/host/host.js widget/host/notify.html dist/launcher/
