@@ -357,32 +357,20 @@ pub async fn answer(
         return Ok(());
     };
     let locale = locale_of(&ctx.values);
-    let reply = if kind == MsgKind::Text {
-        state
-            .robots
-            .reply(
-                &state.db,
-                site_id,
-                ctx.values.robotid,
-                ctx.values.faqid,
-                locale,
-                question,
-            )
-            .await?
-    } else {
-        // Pictures, files and cards are for people: the robot cannot read them.
-        state
-            .robots
-            .reply(
-                &state.db,
-                site_id,
-                ctx.values.robotid,
-                ctx.values.faqid,
-                locale,
-                "",
-            )
-            .await?
-    };
+    // Pictures, files and cards are for people: the robot cannot read them (it answers as
+    // to a question it does not know).
+    let question = if kind == MsgKind::Text { question } else { "" };
+    let reply = state
+        .robots
+        .reply(
+            &state.db,
+            site_id,
+            ctx.values.robotid,
+            ctx.values.faqid,
+            locale,
+            question,
+        )
+        .await?;
     let (text, suggest, missed) = match reply {
         Reply::Answer { text, .. } => (text, Vec::new(), false),
         Reply::Unsure { text, suggestions } => (text, suggestions, true),
