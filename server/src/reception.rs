@@ -197,7 +197,7 @@ pub async fn start(
     group: Option<i64>,
     hello: Option<&Reception>,
 ) -> DbResult<(Box<Ctx>, Option<ReceptionFrame>)> {
-    let site_rc = state.db.site_reception(site.id).await?;
+    let site_rc = &site.reception;
     let stored = match visitor {
         Some(v) => state.db.reception_state(v.id).await?.unwrap_or_default(),
         None => ReceptionState::default(),
@@ -207,7 +207,7 @@ pub async fn start(
     // site's.
     let values = match (hello, &stored.values) {
         (None, Some(kept)) => kept.clone(),
-        _ => values_of(hello, &site_rc),
+        _ => values_of(hello, site_rc),
     };
     let mode = mode_of(&values);
     let robot = match mode {
@@ -243,7 +243,7 @@ pub async fn start(
             // says what the row holds; a human-only visitor with nothing to keep, nothing).
             let same = st.values.as_ref() == Some(&ctx.values)
                 && (st.answerer == Some(a) || (!force && st.answerer.is_some()));
-            let nothing = st.values.is_none() && ctx.values == values_of(None, &site_rc);
+            let nothing = st.values.is_none() && ctx.values == values_of(None, site_rc);
             if same || (nothing && mode == Mode::HumanOnly) {
                 st
             } else {

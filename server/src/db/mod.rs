@@ -158,6 +158,8 @@ pub struct Site {
     pub push_url: Option<String>,
     pub push_allow_private: bool,
     pub origins: Vec<String>,
+    /// Reception settings (`admin site set --reception …`), read with the row.
+    pub reception: SiteReception,
 }
 
 #[derive(Debug, Clone)]
@@ -256,7 +258,7 @@ pub struct AgentToken {
 }
 
 const SITE_COLS: &str =
-    "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins";
+    "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
 const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
 const VISITOR_COLS: &str =
@@ -282,6 +284,7 @@ fn site_from(row: &AnyRow) -> DbResult<Site> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
+        reception: routing::site_reception_from(row)?,
     })
 }
 

@@ -4,6 +4,7 @@
 //! site's agents, loads, memberships and groups, never one per candidate).
 
 use shared::reception::Mode;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{visitor_from, Db, DbResult, Visitor, VISITOR_COLS};
@@ -66,6 +67,16 @@ fn mode_of(n: i64) -> Mode {
     Mode::parse(&n.to_string()).unwrap_or(Mode::HumanOnly)
 }
 
+/// A site row's reception columns (`reception, manual_after, offline_title, agent_hello`).
+pub(super) fn site_reception_from(r: &AnyRow) -> DbResult<SiteReception> {
+    Ok(SiteReception {
+        mode: mode_of(r.try_get("reception")?),
+        manual_after: u32::try_from(r.try_get::<i64, _>("manual_after")?).unwrap_or(1),
+        offline_title: r.try_get("offline_title")?,
+        agent_hello: r.try_get("agent_hello")?,
+    })
+}
+
 impl Db {
     /// The site's reception settings (defaults for an unknown site).
     pub async fn site_reception(&self, site_id: i64) -> DbResult<SiteReception> {
@@ -75,15 +86,10 @@ impl Db {
         .bind(site_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(r) = row else {
-            return Ok(SiteReception::default());
-        };
-        Ok(SiteReception {
-            mode: mode_of(r.try_get("reception")?),
-            manual_after: u32::try_from(r.try_get::<i64, _>("manual_after")?).unwrap_or(1),
-            offline_title: r.try_get("offline_title")?,
-            agent_hello: r.try_get("agent_hello")?,
-        })
+        row.as_ref()
+            .map(site_reception_from)
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     /// The platform code a site is linked to, if any.
