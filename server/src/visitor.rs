@@ -405,25 +405,11 @@ impl Live {
             Event::Frame(Message::Text(text)) => {
                 // A pending visitor's first message creates their row (or finds the one
                 // another tab of theirs created).
-                if self.visitor.is_none() && starts_conversation(text.as_str()) {
-                    let reception = self.reception.as_deref();
-                    let found = adopt(
-                        state,
-                        self.site_id,
-                        &self.token,
-                        &self.profile,
-                        reception,
-                        &mut self.sub,
-                        &mut self.sent_upto,
-                        out,
-                    )
-                    .await;
-                    let Some(v) = found else { return false };
-                    // Tell this visitor's other pending tabs.
-                    if let Some(p) = self.pending.take() {
-                        p.announce(v.id);
-                    }
-                    self.became(state, v).await;
+                if self.visitor.is_none()
+                    && starts_conversation(text.as_str())
+                    && !self.adopt(state, true, out).await
+                {
+                    return false;
                 }
                 let reception = self.reception.as_deref();
                 on_text(
@@ -444,31 +430,58 @@ impl Live {
             Event::Created => {
                 // Another tab of this pending visitor started the conversation: follow it.
                 self.pending = None;
-                let found = adopt(
-                    state,
-                    self.site_id,
-                    &self.token,
-                    &self.profile,
-                    None,
-                    &mut self.sub,
-                    &mut self.sent_upto,
-                    out,
-                )
-                .await;
-                let Some(v) = found else { return false };
-                self.became(state, v).await;
-                true
+                self.adopt(state, false, out).await
             }
             Event::Hub(live) => self.on_hub(state, live, out).await,
             Event::Ping => out.raw(Message::Ping(Vec::new().into())).await,
         }
     }
 
-    /// The pending visitor has a row now: this tab counts as them being online.
-    async fn became(&mut self, state: &AppState, v: Visitor) {
+    /// A pending visitor becomes a stored one, at their first message or when another tab of
+    /// theirs announced it: their row is found or created with the token they hold (one
+    /// writer job), the hello's profile applied (and, by the tab that made the row —
+    /// `with_reception` —, its reception decision), the session subscribed, anything already
+    /// stored replayed, the visitor's other pending tabs told, and this tab counted as them
+    /// being online. `false` ends the session (after an error frame).
+    async fn adopt<T: Sink<Message> + Unpin>(
+        &mut self,
+        state: &AppState,
+        with_reception: bool,
+        out: &mut Out<T>,
+    ) -> bool {
+        let reception = self.reception.as_deref().filter(|_| with_reception);
+        let created = async {
+            let v = state
+                .db
+                .visitor_for_token(self.site_id, &self.token)
+                .await?;
+            let v = self.profile.apply(state, v).await?;
+            if let Some(ctx) = reception {
+                crate::reception::adopted(state, ctx, &v).await?;
+            }
+            Ok::<_, DbError>(v)
+        };
+        let v = match created.await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "creating a visitor failed");
+                out.send(&internal(None)).await;
+                out.close(1011, "internal error").await;
+                return false;
+            }
+        };
+        self.sub = Some(state.hub.subscribe_visitor(v.id));
+        if !catch_up(state, v.id, &mut self.sent_upto, out).await {
+            return false;
+        }
+        // Tell this visitor's other pending tabs (none left when they told us).
+        if let Some(p) = self.pending.take() {
+            p.announce(v.id);
+        }
         crate::cluster::visitor_tab(state, v.id, true).await;
         self.present = Some(v.id);
         self.visitor = Some(Box::new(v));
+        true
     }
 
     /// Something for this visitor's tabs from the hub.
@@ -528,46 +541,6 @@ fn starts_conversation(text: &str) -> bool {
         serde_json::from_str::<ClientFrame>(text),
         Ok(ClientFrame::Send(_) | ClientFrame::Handover)
     )
-}
-
-/// A pending visitor becomes a stored one, at their first message or when another tab of
-/// theirs announced it: their row is found or created with the token they hold (one writer
-/// job), the hello's profile applied (and, by the tab that made the row, its reception
-/// decision), the session subscribed, and anything already stored replayed. `None` ends the
-/// session (after an error frame).
-#[allow(clippy::too_many_arguments)]
-async fn adopt<T: Sink<Message> + Unpin>(
-    state: &AppState,
-    site_id: i64,
-    token: &str,
-    profile: &Profile,
-    reception: Option<&crate::reception::Ctx>,
-    sub: &mut Option<crate::hub::VisitorSub>,
-    sent_upto: &mut Seq,
-    out: &mut Out<T>,
-) -> Option<Visitor> {
-    let created = async {
-        let v = state.db.visitor_for_token(site_id, token).await?;
-        let v = profile.apply(state, v).await?;
-        if let Some(ctx) = reception {
-            crate::reception::adopted(state, ctx, &v).await?;
-        }
-        Ok::<_, DbError>(v)
-    };
-    let v = match created.await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %e, "creating a visitor failed");
-            out.send(&internal(None)).await;
-            out.close(1011, "internal error").await;
-            return None;
-        }
-    };
-    *sub = Some(state.hub.subscribe_visitor(v.id));
-    if !catch_up(state, v.id, sent_upto, out).await {
-        return None;
-    }
-    Some(v)
 }
 
 /// Waits for the first frame, which must be `hello`. Other frames get `hello_first`.
