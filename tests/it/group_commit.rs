@@ -171,3 +171,76 @@ async fn many_tasks_inserting_at_once_share_transactions_without_losing_or_doubl
     assert_eq!(all.len(), gids.len());
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn messages_and_other_writes_interleaved_in_batches_all_commit_in_order() {
+    // Batches that mix messages with other jobs: on SQLite each run of messages and each run
+    // of other jobs is a transaction of its own (two connections), on PostgreSQL the batch is
+    // one. Either way every job sees the writes of the jobs before it: a visitor created by a
+    // job takes a message in the next one, the read mark and a second message after it.
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    const TASKS: usize = 30;
+    const ROUNDS: usize = 8;
+    let start = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let mut tasks = Vec::new();
+    for t in 0..TASKS {
+        let (db, start) = (srv.db.clone(), start.clone());
+        let business = site.business_id;
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let mut gids = Vec::new();
+            for r in 0..ROUNDS {
+                let (v, _) = db.create_visitor(business).await.unwrap();
+                let first = cmid(&format!("t{t}-r{r}-a"));
+                let st = db
+                    .insert_visitor_message(v.id, &first, MsgKind::Text, "a")
+                    .await
+                    .unwrap();
+                assert_eq!((st.message.seq, st.duplicate), (1, false));
+                db.mark_read(v.id, st.message.seq).await.unwrap();
+                let again = db
+                    .insert_visitor_message(v.id, &first, MsgKind::Text, "a")
+                    .await
+                    .unwrap();
+                assert_eq!((again.message.seq, again.duplicate), (1, true));
+                let second = db
+                    .insert_visitor_message(
+                        v.id,
+                        &cmid(&format!("t{t}-r{r}-b")),
+                        MsgKind::Text,
+                        "b",
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(second.message.seq, 2);
+                gids.push(v.id);
+            }
+            gids
+        }));
+    }
+    let mut seen = BTreeSet::new();
+    for t in tasks {
+        for gid in t.await.unwrap() {
+            assert!(seen.insert(gid), "visitor {gid} created twice");
+            let v = srv
+                .db
+                .visitor_by_id(gid)
+                .await
+                .unwrap()
+                .expect("visitor stored");
+            assert_eq!((v.last_seq, v.agent_read_seq), (2, 1), "visitor {gid}");
+            let bodies: Vec<String> = srv
+                .db
+                .messages_after(gid, Seq(0), 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.body)
+                .collect();
+            assert_eq!(bodies, ["a", "b"], "visitor {gid}");
+        }
+    }
+    assert_eq!(seen.len(), TASKS * ROUNDS);
+    srv.stop().await;
+}

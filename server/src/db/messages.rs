@@ -18,6 +18,13 @@ use sqlx::Row;
 use super::writer::WriteConn;
 use super::{message_from, now_ms, Backend, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
 
+/// The waiting queue's length on site `$1`.
+pub(super) const QUEUE_LEN: &str =
+    "SELECT COUNT(*) FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL";
+/// The start of a message insert; `VALUES` tuples follow.
+pub(super) const INSERT_MESSAGES: &str =
+    "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick) VALUES";
+
 /// Most rows per multi-row statement (9 bound values each; SQLite allows 32 766).
 const CHUNK: usize = 500;
 
@@ -71,216 +78,175 @@ pub(crate) async fn insert_many(
     Ok(out)
 }
 
-/// What happens to one message of the chunk.
-enum Plan {
+/// What happens to one message of a run.
+pub(super) enum Plan {
     New {
         seq: i64,
         serving: Option<i64>,
     },
     /// The original is already stored.
     Stored(StoredMessage, Option<i64>),
-    /// Same `cmid` as message `i` of this chunk.
+    /// Same `cmid` as message `i` of this run.
     SameAs(usize),
     Missing,
     NotServed,
     QueueFull,
 }
 
-async fn insert_chunk(
-    c: &mut WriteConn,
-    backend: Backend,
-    msgs: &[NewMessage],
-) -> DbResult<Vec<DbResult<Stored>>> {
-    // Visitors: their latest seq and who serves them. On PostgreSQL the rows are locked (in
-    // id order) until the batch commits, so another process's writer storing into the same
-    // conversation waits here and then reads the `last_seq` and `cmid`s this one committed:
-    // `seq` stays contiguous and a `cmid` is stored once across processes. (SQLite's
-    // `BEGIN IMMEDIATE` already serialises every writer of the file.)
+/// A conversation as deciding its messages needs it (its visitor's row).
+pub(super) struct Conv {
+    pub last_seq: i64,
+    pub serving: Option<i64>,
+    pub site: i64,
+    /// Served or already waiting: their messages never meet the queue bound.
+    pub in_queue_or_served: bool,
+}
+
+/// What is read before a run's messages are decided. Both stores ([`insert_many`] here,
+/// `db/native.rs` on SQLite) read it and then share [`Known::plan`] and [`results`], so the
+/// rules are written once.
+#[derive(Default)]
+pub(super) struct Known {
+    pub convs: HashMap<i64, Conv>,
+    /// Messages already stored under a `(visitor, cmid)` of the run.
+    pub stored: HashMap<(i64, String), StoredMessage>,
+    /// Waiting visitors per site, for the sites of [`Known::sites_to_count`].
+    pub queue_len: HashMap<i64, i64>,
+}
+
+/// The run's visitors, sorted, once.
+pub(super) fn visitors_of(msgs: &[NewMessage]) -> Vec<i64> {
     let mut vids: Vec<i64> = msgs.iter().map(|m| m.visitor_id).collect();
     vids.sort_unstable();
     vids.dedup();
-    let lock = match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
-    let sql = format!(
-        "SELECT id, last_seq, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
-        marks(1, vids.len())
-    );
-    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, i64)>(&sql);
-    for v in &vids {
-        q = q.bind(v);
-    }
-    let mut visitors: HashMap<i64, (i64, Option<i64>, i64)> = HashMap::new();
-    // Visitors who are served or waiting: their messages never meet the queue bound.
-    let mut in_queue_or_served: std::collections::HashSet<i64> = Default::default();
-    for (id, seq, agent, site, waiting) in q.fetch_all(&mut *c).await? {
-        if agent.is_some() || waiting != 0 {
-            in_queue_or_served.insert(id);
-        }
-        visitors.insert(id, (seq, agent, site));
-    }
-    // Waiting visitors per site, read only for a site where someone would join the queue.
-    let mut queue_len: HashMap<i64, i64> = HashMap::new();
+    vids
+}
 
-    // The cmids among them that are already stored.
-    let with_cmid: Vec<(i64, &str)> = msgs
-        .iter()
+/// The `(visitor, cmid)` pairs of the run.
+pub(super) fn cmids_of(msgs: &[NewMessage]) -> Vec<(i64, &str)> {
+    msgs.iter()
         .filter_map(|m| m.cmid.as_ref().map(|c| (m.visitor_id, c.as_str())))
-        .collect();
-    let mut stored: HashMap<(i64, String), StoredMessage> = HashMap::new();
-    if !with_cmid.is_empty() {
-        let pairs = tuples(1, with_cmid.len(), 2);
-        let sql = format!("{MSG_SELECT} WHERE (m.visitor_id, m.cmid) IN (VALUES {pairs})");
-        let mut q = sqlx::query(&sql);
-        for (v, cmid) in &with_cmid {
-            q = q.bind(v).bind(*cmid);
-        }
-        for row in q.fetch_all(&mut *c).await? {
-            let m = message_from(&row)?;
-            if let Some(cmid) = m.cmid.as_ref() {
-                stored.insert((m.visitor_id, cmid.as_str().to_owned()), m);
-            }
-        }
+        .collect()
+}
+
+impl Known {
+    /// Sites where a message of the run may make its visitor join the waiting queue: their
+    /// queue length must be read (into `queue_len`) before [`Known::plan`].
+    pub fn sites_to_count(&self, msgs: &[NewMessage]) -> Vec<i64> {
+        let mut sites: Vec<i64> = msgs
+            .iter()
+            .filter(|m| m.queue_cap.is_some())
+            .filter_map(|m| self.convs.get(&m.visitor_id))
+            .filter(|c| !c.in_queue_or_served)
+            .map(|c| c.site)
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        sites
     }
 
-    // Decide each message in order.
-    let mut in_chunk: HashMap<(i64, &str), usize> = HashMap::new();
-    let mut plans = Vec::with_capacity(msgs.len());
-    for (i, m) in msgs.iter().enumerate() {
-        let Some((last_seq, serving, site)) = visitors.get_mut(&m.visitor_id) else {
-            plans.push(Plan::Missing);
-            continue;
-        };
-        if let Some((want_site, want_agent)) = m.served_by {
-            if *site != want_site || *serving != Some(want_agent) {
-                plans.push(Plan::NotServed);
+    /// Decides each message in order (a `seq` for each new one). Afterwards each
+    /// conversation's `last_seq` is its highest `seq`, new messages included.
+    pub fn plan(&mut self, msgs: &[NewMessage]) -> Vec<Plan> {
+        let mut in_run: HashMap<(i64, &str), usize> = HashMap::new();
+        let mut plans = Vec::with_capacity(msgs.len());
+        for (i, m) in msgs.iter().enumerate() {
+            let Some(conv) = self.convs.get_mut(&m.visitor_id) else {
+                plans.push(Plan::Missing);
                 continue;
-            }
-        }
-        if let Some(cmid) = m.cmid.as_ref() {
-            if let Some(orig) = stored.get(&(m.visitor_id, cmid.as_str().to_owned())) {
-                plans.push(Plan::Stored(orig.clone(), *serving));
-                continue;
-            }
-            if let Some(&first) = in_chunk.get(&(m.visitor_id, cmid.as_str())) {
-                plans.push(Plan::SameAs(first));
-                continue;
-            }
-            in_chunk.insert((m.visitor_id, cmid.as_str()), i);
-        }
-        if let Some(cap) = m.queue_cap {
-            if !in_queue_or_served.contains(&m.visitor_id) {
-                let len = match queue_len.get_mut(site) {
-                    Some(n) => n,
-                    None => {
-                        let n: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL",
-                        )
-                        .bind(*site)
-                        .fetch_one(&mut *c)
-                        .await?;
-                        queue_len.entry(*site).or_insert(n)
-                    }
-                };
-                if *len >= cap {
-                    if let Some(cmid) = m.cmid.as_ref() {
-                        in_chunk.remove(&(m.visitor_id, cmid.as_str()));
-                    }
-                    plans.push(Plan::QueueFull);
+            };
+            if let Some((want_site, want_agent)) = m.served_by {
+                if conv.site != want_site || conv.serving != Some(want_agent) {
+                    plans.push(Plan::NotServed);
                     continue;
                 }
-                // This visitor joins the queue (or is served) once the message is routed:
-                // count them now so that one run cannot overfill it.
-                *len += 1;
-                in_queue_or_served.insert(m.visitor_id);
             }
+            if let Some(cmid) = m.cmid.as_ref() {
+                if let Some(orig) = self.stored.get(&(m.visitor_id, cmid.as_str().to_owned())) {
+                    plans.push(Plan::Stored(orig.clone(), conv.serving));
+                    continue;
+                }
+                if let Some(&first) = in_run.get(&(m.visitor_id, cmid.as_str())) {
+                    plans.push(Plan::SameAs(first));
+                    continue;
+                }
+                in_run.insert((m.visitor_id, cmid.as_str()), i);
+            }
+            if let Some(cap) = m.queue_cap {
+                if !conv.in_queue_or_served {
+                    let len = self.queue_len.entry(conv.site).or_default();
+                    if *len >= cap {
+                        if let Some(cmid) = m.cmid.as_ref() {
+                            in_run.remove(&(m.visitor_id, cmid.as_str()));
+                        }
+                        plans.push(Plan::QueueFull);
+                        continue;
+                    }
+                    // This visitor joins the queue (or is served) once the message is
+                    // routed: count them now so that one run cannot overfill it.
+                    *len += 1;
+                    conv.in_queue_or_served = true;
+                }
+            }
+            conv.last_seq += 1;
+            plans.push(Plan::New {
+                seq: conv.last_seq,
+                serving: conv.serving,
+            });
         }
-        *last_seq += 1;
-        plans.push(Plan::New {
-            seq: *last_seq,
-            serving: *serving,
-        });
+        plans
     }
+}
 
-    // One INSERT for every new message; ids come back keyed by (visitor, seq).
-    let now = now_ms();
-    let new: Vec<(usize, i64)> = plans
+/// The messages to insert: `(index in the run, seq)`.
+pub(super) fn new_rows(plans: &[Plan]) -> Vec<(usize, i64)> {
+    plans
         .iter()
         .enumerate()
         .filter_map(|(i, p)| match p {
             Plan::New { seq, .. } => Some((i, *seq)),
             _ => None,
         })
-        .collect();
-    let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
-    if !new.is_empty() {
-        let rows = tuples(1, new.len(), 9);
-        let sql = format!(
-            "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick) VALUES {rows} RETURNING id, visitor_id, seq"
-        );
-        let mut q = sqlx::query(&sql);
-        for &(i, seq) in &new {
-            let m = &msgs[i];
-            q = q
-                .bind(m.visitor_id)
-                .bind(seq)
-                .bind(m.author.as_str())
-                .bind(m.agent_id)
-                .bind(m.cmid.as_ref().map(|c| c.as_str()))
-                .bind(u8::from(m.kind) as i64)
-                .bind(m.body.as_str())
-                .bind(now)
-                // Only a robot's name is stored with the message (agents' come from their row).
-                .bind(
-                    m.agent_nick
-                        .as_deref()
-                        .filter(|_| m.author == Author::Robot),
-                );
-        }
-        for row in q.fetch_all(&mut *c).await? {
-            ids.insert(
-                (row.try_get("visitor_id")?, row.try_get("seq")?),
-                row.try_get("id")?,
-            );
-        }
-        // Every conversation that got messages: its last_seq is its highest seq.
-        let mut touched: Vec<i64> = new.iter().map(|&(i, _)| msgs[i].visitor_id).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let sql = format!(
-            "UPDATE visitors SET last_seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id) WHERE id IN ({})",
-            marks(1, touched.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for v in &touched {
-            q = q.bind(v);
-        }
-        q.execute(&mut *c).await?;
-    }
+        .collect()
+}
 
-    // Agents' display names for the new agent messages.
-    let mut agent_ids: Vec<i64> = new
+/// The visitors whose conversations get new messages, sorted, once.
+pub(super) fn touched(msgs: &[NewMessage], new: &[(usize, i64)]) -> Vec<i64> {
+    let mut ids: Vec<i64> = new.iter().map(|&(i, _)| msgs[i].visitor_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The agents whose display name the new messages need (an agent's name is read from their
+/// row; only a robot's is stored with the message).
+pub(super) fn agents_to_name(msgs: &[NewMessage], new: &[(usize, i64)]) -> Vec<i64> {
+    let mut ids: Vec<i64> = new
         .iter()
         .filter(|&&(i, _)| msgs[i].agent_nick.is_none())
         .filter_map(|&(i, _)| msgs[i].agent_id)
         .collect();
-    agent_ids.sort_unstable();
-    agent_ids.dedup();
-    let mut nicks: HashMap<i64, String> = HashMap::new();
-    if !agent_ids.is_empty() {
-        let sql = format!(
-            "SELECT id, nick FROM agents WHERE id IN ({})",
-            marks(1, agent_ids.len())
-        );
-        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-        for a in &agent_ids {
-            q = q.bind(a);
-        }
-        nicks = q.fetch_all(&mut *c).await?.into_iter().collect();
-    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
 
-    // Results in order.
+/// The name stored with message `m` (a robot's).
+pub(super) fn stored_nick(m: &NewMessage) -> Option<&str> {
+    m.agent_nick
+        .as_deref()
+        .filter(|_| m.author == Author::Robot)
+}
+
+/// One result per message of the run, in order, once the new ones are inserted (`ids`: the
+/// row id of each by `(visitor, seq)`).
+pub(super) fn results(
+    msgs: &[NewMessage],
+    plans: Vec<Plan>,
+    ids: &HashMap<(i64, i64), i64>,
+    nicks: &HashMap<i64, String>,
+    now: i64,
+) -> DbResult<Vec<DbResult<Stored>>> {
     let mut out: Vec<DbResult<Stored>> = Vec::with_capacity(msgs.len());
     for (i, plan) in plans.into_iter().enumerate() {
         let m = &msgs[i];
@@ -330,4 +296,126 @@ async fn insert_chunk(
         out.push(r);
     }
     Ok(out)
+}
+
+async fn insert_chunk(
+    c: &mut WriteConn,
+    backend: Backend,
+    msgs: &[NewMessage],
+) -> DbResult<Vec<DbResult<Stored>>> {
+    // Visitors: their latest seq and who serves them. On PostgreSQL the rows are locked (in
+    // id order) until the batch commits, so another process's writer storing into the same
+    // conversation waits here and then reads the `last_seq` and `cmid`s this one committed:
+    // `seq` stays contiguous and a `cmid` is stored once across processes. (SQLite's
+    // `BEGIN IMMEDIATE` already serialises every writer of the file.)
+    let vids = visitors_of(msgs);
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
+    let sql = format!(
+        "SELECT id, last_seq, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
+        marks(1, vids.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, i64)>(&sql);
+    for v in &vids {
+        q = q.bind(v);
+    }
+    let mut known = Known::default();
+    for (id, last_seq, serving, site, waiting) in q.fetch_all(&mut *c).await? {
+        let in_queue_or_served = serving.is_some() || waiting != 0;
+        known.convs.insert(
+            id,
+            Conv {
+                last_seq,
+                serving,
+                site,
+                in_queue_or_served,
+            },
+        );
+    }
+
+    // The cmids among them that are already stored.
+    let with_cmid = cmids_of(msgs);
+    if !with_cmid.is_empty() {
+        let pairs = tuples(1, with_cmid.len(), 2);
+        let sql = format!("{MSG_SELECT} WHERE (m.visitor_id, m.cmid) IN (VALUES {pairs})");
+        let mut q = sqlx::query(&sql);
+        for (v, cmid) in &with_cmid {
+            q = q.bind(v).bind(*cmid);
+        }
+        for row in q.fetch_all(&mut *c).await? {
+            let m = message_from(&row)?;
+            if let Some(cmid) = m.cmid.as_ref() {
+                known
+                    .stored
+                    .insert((m.visitor_id, cmid.as_str().to_owned()), m);
+            }
+        }
+    }
+    for site in known.sites_to_count(msgs) {
+        let n: i64 = sqlx::query_scalar(QUEUE_LEN)
+            .bind(site)
+            .fetch_one(&mut *c)
+            .await?;
+        known.queue_len.insert(site, n);
+    }
+
+    let plans = known.plan(msgs);
+
+    // One INSERT for every new message; ids come back keyed by (visitor, seq).
+    let now = now_ms();
+    let new = new_rows(&plans);
+    let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
+    if !new.is_empty() {
+        let rows = tuples(1, new.len(), 9);
+        let sql = format!("{INSERT_MESSAGES} {rows} RETURNING id, visitor_id, seq");
+        let mut q = sqlx::query(&sql);
+        for &(i, seq) in &new {
+            let m = &msgs[i];
+            q = q
+                .bind(m.visitor_id)
+                .bind(seq)
+                .bind(m.author.as_str())
+                .bind(m.agent_id)
+                .bind(m.cmid.as_ref().map(|c| c.as_str()))
+                .bind(u8::from(m.kind) as i64)
+                .bind(m.body.as_str())
+                .bind(now)
+                .bind(stored_nick(m));
+        }
+        for row in q.fetch_all(&mut *c).await? {
+            ids.insert(
+                (row.try_get("visitor_id")?, row.try_get("seq")?),
+                row.try_get("id")?,
+            );
+        }
+        // Every conversation that got messages: its last_seq is its highest seq.
+        let touched = touched(msgs, &new);
+        let sql = format!(
+            "UPDATE visitors SET last_seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id) WHERE id IN ({})",
+            marks(1, touched.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &touched {
+            q = q.bind(v);
+        }
+        q.execute(&mut *c).await?;
+    }
+
+    // Agents' display names for the new agent messages.
+    let agent_ids = agents_to_name(msgs, &new);
+    let mut nicks: HashMap<i64, String> = HashMap::new();
+    if !agent_ids.is_empty() {
+        let sql = format!(
+            "SELECT id, nick FROM agents WHERE id IN ({})",
+            marks(1, agent_ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for a in &agent_ids {
+            q = q.bind(a);
+        }
+        nicks = q.fetch_all(&mut *c).await?.into_iter().collect();
+    }
+    results(msgs, plans, &ids, &nicks, now)
 }

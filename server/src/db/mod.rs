@@ -28,6 +28,7 @@ mod file_chunks;
 pub use file_chunks::CHUNK;
 mod files;
 mod messages;
+mod native;
 mod presence;
 pub use presence::{PresenceRenewal, PresenceRow};
 mod writer;
@@ -50,6 +51,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use native::NativeWriter;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::ids::{ClientMsgId, Seq, Sysnum};
@@ -69,6 +71,9 @@ pub use accounts::AccessToken;
 pub enum DbError {
     #[error("database: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// From SQLite's message path (`db/native.rs`).
+    #[error("database: {0}")]
+    Native(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url: {0}")]
@@ -329,24 +334,36 @@ fn visitor_from(row: &AnyRow) -> DbResult<Visitor> {
 }
 
 fn message_from(row: &AnyRow) -> DbResult<StoredMessage> {
-    let author: String = row.try_get("author")?;
-    let kind: i64 = row.try_get("kind")?;
-    let cmid: Option<String> = row.try_get("cmid")?;
     Ok(StoredMessage {
         id: row.try_get("id")?,
         visitor_id: row.try_get("visitor_id")?,
         seq: row.try_get("seq")?,
-        author: Author::parse(&author).unwrap_or(Author::System),
+        author: author_of(&row.try_get::<String, _>("author")?),
         agent_id: row.try_get("agent_id")?,
         agent_nick: row.try_get("agent_nick")?,
-        cmid: cmid.and_then(|c| ClientMsgId::parse(&c).ok()),
-        kind: u8::try_from(kind)
-            .ok()
-            .and_then(|k| MsgKind::try_from(k).ok())
-            .unwrap_or(MsgKind::Text),
+        cmid: cmid_of(row.try_get("cmid")?),
+        kind: kind_of(row.try_get("kind")?),
         body: row.try_get("body")?,
         created_at: row.try_get("created_at")?,
     })
+}
+
+/// A stored `author` column as the author.
+fn author_of(author: &str) -> Author {
+    Author::parse(author).unwrap_or(Author::System)
+}
+
+/// A stored `cmid` column as the client message id.
+fn cmid_of(cmid: Option<String>) -> Option<ClientMsgId> {
+    cmid.and_then(|c| ClientMsgId::parse(&c).ok())
+}
+
+/// A stored `kind` column as the message kind.
+fn kind_of(kind: i64) -> MsgKind {
+    u8::try_from(kind)
+        .ok()
+        .and_then(|k| MsgKind::try_from(k).ok())
+        .unwrap_or(MsgKind::Text)
 }
 
 /// Creates the database file readable by this user only (0600) when it does not exist yet,
@@ -453,6 +470,7 @@ impl Db {
                 display_url(url)
             ))
         })?;
+        let mut native = None;
         match backend {
             Backend::Sqlite => {
                 let opts = SqliteConnectOptions::from_str(url)?
@@ -461,11 +479,18 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
+                if opts.get_filename().to_str() == Some(":memory:") {
+                    // Every connection would have a database of its own.
+                    return Err(DbError::UnsupportedUrl(format!(
+                        "{url}: an in-memory SQLite database (use sqlite://FILE)"
+                    )));
+                }
                 create_private(opts.get_filename())?;
                 // Migrations (and WAL, a property of the file) on a native connection.
                 let mut conn = opts.connect().await?;
                 sqlx::migrate!("./migrations").run(&mut conn).await?;
                 conn.close().await?;
+                native = Some(NativeWriter::open(opts.get_filename())?);
             }
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(url).await?;
@@ -476,7 +501,7 @@ impl Db {
         // The one writing connection, then the group-commit writer.
         let mut conn = AnyConnection::connect(url).await?;
         prepare_conn(&mut conn, backend).await?;
-        let writer = Writer::start(conn, backend, url.to_owned());
+        let writer = Writer::start(conn, backend, url.to_owned(), native);
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)

@@ -1,11 +1,12 @@
 //! The one writer path of a database, with group commit.
 //!
 //! Every write of the server goes through [`Writer::write`]: the caller hands over a job (a
-//! closure that runs its statements on the writer's connection) and waits. One task owns the
-//! only writing connection. It takes every job that is queued at that moment (at most
-//! [`MAX_BATCH`]), runs them one after another inside a single transaction — each inside its
-//! own savepoint, so a job that fails is rolled back alone and the others go on — commits
-//! once, and only then answers every caller of the batch. While one batch commits (the fsync
+//! closure that runs its statements on the writer's connection) and waits. One task (on
+//! SQLite a thread, see below) owns the only writing connection. It takes every job that is
+//! queued at that moment (at most [`MAX_BATCH`]), runs them one after another inside a
+//! single transaction — each inside its own savepoint, so a job that fails is rolled back
+//! alone and the others go on — commits once, and only then answers every caller of the
+//! batch. While one batch commits (the fsync
 //! of `synchronous = FULL`), the next one queues up, so the commit cost is shared by every
 //! message that arrived meanwhile instead of being paid per message, and no two connections of
 //! this process ever wait on SQLite's write lock.
@@ -20,6 +21,12 @@
 //! - A job that is cancelled by its caller (the client went away) still runs and commits; a
 //!   job never outlives the batch it is in.
 //! - No driver type leaves `db/`: jobs are written inside `db/` against [`WriteConn`].
+//!
+//! On SQLite the writer is a thread (`sqlite-writer`) with a second, native connection for
+//! chat messages (`db/native.rs`): a batch is cut into runs of consecutive messages and runs
+//! of other jobs, in arrival order, and each run is a transaction of its own on its
+//! connection, its callers answered after its commit. One connection writes at a time, so
+//! the invariants above hold per run.
 //!
 //! On PostgreSQL the same holds per process: one task with one connection runs batches as
 //! one transaction (`BEGIN` … `COMMIT` with `synchronous_commit = on`) with a savepoint per
@@ -38,6 +45,7 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{insert_many, NewMessage};
+use super::native::NativeWriter;
 use super::{Backend, DbError, DbResult, Stored};
 
 /// The connection a write job runs its statements on.
@@ -74,9 +82,30 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer task on `conn` (the only connection of the process that writes).
     /// `url` is where to connect again if the connection is lost (a PostgreSQL restart).
-    pub(super) fn start(conn: WriteConn, backend: Backend, url: String) -> Writer {
+    /// `native`: SQLite's connection for messages (`db/native.rs`); without it (PostgreSQL)
+    /// messages are stored through `conn` like every other job.
+    pub(super) fn start(
+        conn: WriteConn,
+        backend: Backend,
+        url: String,
+        native: Option<NativeWriter>,
+    ) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, backend, url, rx));
+        match native {
+            Some(native) => {
+                let rt = tokio::runtime::Handle::current();
+                let spawned = std::thread::Builder::new()
+                    .name("sqlite-writer".into())
+                    .spawn(move || run_sqlite(conn, url, native, rx, rt));
+                if let Err(e) = spawned {
+                    // Without its thread every write answers "the writer has stopped".
+                    tracing::error!(error = %e, "starting the database writer failed");
+                }
+            }
+            None => {
+                tokio::spawn(run(conn, backend, url, rx));
+            }
+        }
         Writer { tx }
     }
 
@@ -131,32 +160,105 @@ impl Writer {
     }
 }
 
+/// PostgreSQL's writer: a task that runs every batch as one transaction on `conn`.
 async fn run(mut conn: WriteConn, backend: Backend, url: String, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut done: Vec<Done> = Vec::with_capacity(batch.len());
-        let failed = match run_batch(&mut conn, backend, &mut batch, &mut done).await {
-            Ok(()) => None,
-            Err(e) => {
-                tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
-                // Leave no transaction open for the next batch; a connection that is gone
-                // (the database server restarted) is replaced before the next one.
-                if sqlx::query("ROLLBACK").execute(&mut conn).await.is_err()
-                    && conn.ping().await.is_err()
-                {
-                    conn = reconnect(backend, &url).await;
-                }
-                Some(e)
-            }
-        };
-        // Jobs never started (the batch failed before them): dropping one drops its answer
-        // channel, so its caller gets "not committed" too.
-        batch.clear();
-        for d in done {
-            d(failed.as_ref());
-        }
+        commit(&mut conn, backend, &url, &mut batch).await;
     }
     let _ = conn.close().await;
+}
+
+/// SQLite's writer: a thread of its own that owns both connections. Each run of
+/// consecutive messages of a batch is stored on the native connection, each run of other
+/// jobs through sqlx (driven from this thread by `rt`); one transaction each, in arrival
+/// order. Under load the thread finds the next batch queued when it ends one, so a batch
+/// costs no wake-up of a task or of a blocking-pool thread.
+fn run_sqlite(
+    mut conn: WriteConn,
+    url: String,
+    mut native: NativeWriter,
+    mut rx: mpsc::Receiver<Job>,
+    rt: tokio::runtime::Handle,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut part: Vec<Job> = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut jobs = batch.drain(..).peekable();
+        while jobs.peek().is_some() {
+            let mut messages = Vec::new();
+            while let Some(Job::Message(m, answer)) =
+                jobs.next_if(|j| matches!(j, Job::Message(..)))
+            {
+                messages.push((m, answer));
+            }
+            if !messages.is_empty() {
+                store_native(&mut native, messages);
+            }
+            part.extend(std::iter::from_fn(|| {
+                jobs.next_if(|j| matches!(j, Job::Closure(..)))
+            }));
+            if !part.is_empty() {
+                rt.block_on(commit(&mut conn, Backend::Sqlite, &url, &mut part));
+            }
+        }
+    }
+    let _ = rt.block_on(conn.close());
+}
+
+/// Runs `batch` as one transaction on the sqlx connection and answers every job of it.
+async fn commit(conn: &mut WriteConn, backend: Backend, url: &str, batch: &mut Vec<Job>) {
+    let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+    let failed = match run_batch(conn, backend, batch, &mut done).await {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
+            // Leave no transaction open for the next batch; a connection that is gone (the
+            // database server restarted) is replaced before the next one.
+            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err()
+                && conn.ping().await.is_err()
+            {
+                *conn = reconnect(backend, url).await;
+            }
+            Some(e)
+        }
+    };
+    // Jobs never started (the batch failed before them): dropping one drops its answer
+    // channel, so its caller gets "not committed" too.
+    batch.clear();
+    for d in done {
+        d(failed.as_ref());
+    }
+}
+
+/// Stores a run of messages on SQLite's native connection and answers each caller once
+/// its transaction has committed.
+fn store_native(
+    native: &mut NativeWriter,
+    messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
+) {
+    let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.into_iter().unzip();
+    match native.store(&new) {
+        Ok(results) => {
+            for (result, answer) in results.into_iter().zip(answers) {
+                let _ = answer.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, messages = answers.len(), "storing a run of messages failed");
+            let why = e.to_string();
+            for answer in answers {
+                let _ = answer.send(Err(DbError::NotCommitted(why.clone())));
+            }
+        }
+    }
 }
 
 async fn run_batch(
