@@ -67,9 +67,9 @@ enum Job {
     /// if it names one (PostgreSQL locks that row at the start of the batch, see
     /// [`lock_visitors`]).
     Closure(Closure, Option<i64>),
-    /// A chat message. Consecutive message jobs are stored together by
+    /// A chat message. Consecutive message jobs are stored together: on PostgreSQL by
     /// [`super::messages::insert_many`] (a handful of statements for the whole run of
-    /// messages instead of several per message).
+    /// messages instead of several per message), on SQLite by [`NativeWriter::store`].
     Message(NewMessage, oneshot::Sender<DbResult<Stored>>),
 }
 
