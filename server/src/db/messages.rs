@@ -26,7 +26,7 @@ pub(super) const INSERT_MESSAGES: &str =
     "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick) VALUES";
 
 /// Most rows per multi-row statement (9 bound values each; SQLite allows 32 766).
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 
 /// A message to store.
 #[derive(Debug, Clone)]

@@ -44,7 +44,7 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{insert_many, NewMessage};
+use super::messages::{insert_many, NewMessage, CHUNK};
 use super::native::NativeWriter;
 use super::{Backend, DbError, DbResult, Stored};
 
@@ -268,7 +268,14 @@ async fn run_batch(
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
     begin(conn, backend).await?;
-    if backend == Backend::Postgres {
+    // PostgreSQL, a batch of messages only that one statement stores: the run's own
+    // `SELECT … ORDER BY id FOR UPDATE` (`db/messages.rs`) locks its visitors in id order in
+    // one statement, as `lock_visitors` would, and should the run fail, the batch is those
+    // messages; so neither the separate lock statement nor the run's savepoint is needed
+    // (7 round trips instead of 10).
+    let messages_only = batch.len() <= CHUNK && batch.iter().all(|j| matches!(j, Job::Message(..)));
+    let guarded = backend == Backend::Postgres && !messages_only;
+    if guarded {
         let ids = visitors_of(batch);
         lock_visitors(conn, ids).await?;
     }
@@ -278,7 +285,7 @@ async fn run_batch(
             Job::Message(m, answer) => messages.push((m, answer)),
             Job::Closure(job, _) => {
                 // Keep arrival order: the messages queued before this job go first.
-                store_messages(conn, backend, &mut messages, done).await?;
+                store_messages(conn, backend, guarded, &mut messages, done).await?;
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
                 let (ok, d) = job(conn).await;
                 done.push(d);
@@ -289,7 +296,7 @@ async fn run_batch(
             }
         }
     }
-    store_messages(conn, backend, &mut messages, done).await?;
+    store_messages(conn, backend, guarded, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
 }
@@ -352,13 +359,15 @@ async fn reconnect(backend: Backend, url: &str) -> WriteConn {
 }
 
 /// Stores a run of queued messages together; each caller is answered after the commit.
-/// SQLite: an error here (an I/O error; nothing else can fail) fails the whole batch.
-/// PostgreSQL: the run has a savepoint of its own, so when it fails — typically a deadlock
-/// with another process's batch, which PostgreSQL breaks by failing one statement — only
-/// its messages are refused (`NotCommitted`; clients retry by `cmid`) and the batch goes on.
+/// Without `own_savepoint` an error here fails the whole batch. With it (PostgreSQL, a
+/// batch with other jobs) the run has a savepoint of its own, so when it fails — typically
+/// a deadlock with another process's batch, which PostgreSQL breaks by failing one
+/// statement — only its messages are refused (`NotCommitted`; clients retry by `cmid`) and
+/// the batch goes on.
 async fn store_messages(
     conn: &mut WriteConn,
     backend: Backend,
+    own_savepoint: bool,
     messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
     done: &mut Vec<Done>,
 ) -> DbResult<()> {
@@ -366,7 +375,6 @@ async fn store_messages(
         return Ok(());
     }
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.drain(..).unzip();
-    let own_savepoint = backend == Backend::Postgres;
     if own_savepoint {
         sqlx::query("SAVEPOINT msgs").execute(&mut *conn).await?;
     }
