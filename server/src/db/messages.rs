@@ -102,6 +102,18 @@ pub(super) struct Conv {
     pub in_queue_or_served: bool,
 }
 
+impl Conv {
+    /// From the visitor row's `last_seq`, serving agent, site and whether they wait.
+    pub fn new(last_seq: i64, serving: Option<i64>, site: i64, waiting: bool) -> Conv {
+        Conv {
+            last_seq,
+            serving,
+            site,
+            in_queue_or_served: serving.is_some() || waiting,
+        }
+    }
+}
+
 /// What is read before a run's messages are decided. Both stores ([`insert_many`] here,
 /// `db/native.rs` on SQLite) read it and then share [`Known::plan`] and [`results`], so the
 /// rules are written once.
@@ -323,16 +335,9 @@ async fn insert_chunk(
     }
     let mut known = Known::default();
     for (id, last_seq, serving, site, waiting) in q.fetch_all(&mut *c).await? {
-        let in_queue_or_served = serving.is_some() || waiting != 0;
-        known.convs.insert(
-            id,
-            Conv {
-                last_seq,
-                serving,
-                site,
-                in_queue_or_served,
-            },
-        );
+        known
+            .convs
+            .insert(id, Conv::new(last_seq, serving, site, waiting != 0));
     }
 
     // The cmids among them that are already stored.

@@ -61,10 +61,6 @@ impl NativeWriter {
     /// one result per message (see [`super::messages::insert_many`]). An `Err` means nothing
     /// of the run is stored.
     pub fn store(&mut self, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
-        if !self.conn.is_autocommit() {
-            // A run that panicked left its transaction open.
-            self.conn.execute_batch("ROLLBACK")?;
-        }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let stored = self.insert(msgs).and_then(|r| {
             self.conn.execute_batch("COMMIT")?;
@@ -83,13 +79,7 @@ impl NativeWriter {
         for v in visitors_of(msgs) {
             let conv = st
                 .query_row([v], |r| {
-                    let serving: Option<i64> = r.get(1)?;
-                    Ok(Conv {
-                        last_seq: r.get(0)?,
-                        serving,
-                        site: r.get(2)?,
-                        in_queue_or_served: serving.is_some() || r.get::<_, bool>(3)?,
-                    })
+                    Ok(Conv::new(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()?;
             if let Some(conv) = conv {
