@@ -493,3 +493,136 @@ async fn presence_is_one_row_per_token_and_an_invitation_is_taken_once_across_no
     b.close().await;
     srv.stop().await;
 }
+
+/// Migration 0013 drops `visitors.last_seq` and makes the `(visitor_id, cmid)` index partial
+/// (a rebuild of `messages` on SQLite): a database written by 0012 keeps every message with
+/// its id, `seq`, `cmid` and robot nick, the push log still points at its messages, each
+/// conversation's highest `seq` is still known (now from the messages), a stored `cmid` is
+/// still refused a second time, and messages without one are not in its index.
+#[tokio::test]
+async fn migration_0013_keeps_messages_and_their_highest_seq() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let tdb = TestDb::new(&dir.path().join("m.db")).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server");
+    let migrations = if tdb.is_sqlite() {
+        "migrations"
+    } else {
+        "migrations-pg"
+    };
+    let mut m = sqlx::migrate::Migrator::new(root.join(migrations))
+        .await
+        .unwrap();
+    m.migrations = m
+        .migrations
+        .iter()
+        .filter(|x| x.version <= 12)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let stmts = [
+        "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at)
+         VALUES (1, '0123456789abcdef0123456789abcdef', 's', 'app', 'sec', 'k', 0)",
+        "INSERT INTO visitors (id, site_id, last_seq, created_at, last_seen_at) VALUES (1, 1, 3, 0, 0)",
+        "INSERT INTO visitors (id, site_id, last_seq, created_at, last_seen_at) VALUES (2, 1, 0, 0, 0)",
+        "INSERT INTO messages (id, visitor_id, seq, author, cmid, kind, body, created_at)
+         VALUES (10, 1, 1, 'visitor', 'c1', 0, '你好', 1)",
+        "INSERT INTO messages (id, visitor_id, seq, author, kind, body, created_at, nick)
+         VALUES (11, 1, 2, 'robot', 0, '您好', 2, '小智')",
+        "INSERT INTO messages (id, visitor_id, seq, author, kind, body, created_at)
+         VALUES (12, 1, 3, 'system', 0, 'sys', 3)",
+        "INSERT INTO push_deliveries (id, message_id, site_id, url, payload, next_attempt_at, created_at)
+         VALUES (1, 10, 1, 'http://x', '{}', 0, 0)",
+    ];
+    if tdb.is_sqlite() {
+        let mut c = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", tdb.url))
+            .await
+            .unwrap();
+        m.run(&mut c).await.unwrap();
+        for s in stmts {
+            sqlx::query(s).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(&tdb.url).await.unwrap();
+        m.run(&mut c).await.unwrap();
+        for s in stmts {
+            sqlx::query(s).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+    }
+
+    // Opening applies 0013.
+    let db = Db::open(&tdb.url).await.unwrap();
+    let msgs = db.messages_after(1, Seq(0), 10).await.unwrap();
+    type Row<'a> = (i64, i64, Option<&'a str>, Option<&'a str>, &'a str);
+    let got: Vec<Row> = msgs
+        .iter()
+        .map(|m| {
+            (
+                m.id,
+                m.seq,
+                m.cmid.as_ref().map(|c| c.as_str()),
+                m.agent_nick.as_deref(),
+                m.body.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (10, 1, Some("c1"), None, "你好"),
+            (11, 2, None, Some("小智"), "您好"),
+            (12, 3, None, None, "sys"),
+        ]
+    );
+    assert_eq!(db.visitor_by_id(1).await.unwrap().unwrap().last_seq, 3);
+    assert_eq!(db.visitor_by_id(2).await.unwrap().unwrap().last_seq, 0);
+    db.close().await;
+
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(&tdb.url).await.unwrap();
+    let joined: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM push_deliveries d JOIN messages m ON m.id = d.message_id
+         WHERE m.body = '你好'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(joined, 1);
+    if tdb.is_sqlite() {
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert!(broken.is_empty());
+    }
+    // The cmid index is partial.
+    let def: String = sqlx::query_scalar(if tdb.is_sqlite() {
+        "SELECT sql FROM sqlite_master WHERE name = 'messages_cmid'"
+    } else {
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_cmid'"
+    })
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert!(
+        def.contains("WHERE") && def.contains("IS NOT NULL"),
+        "{def}"
+    );
+    let ins = |id: i64, seq: i64, cmid: Option<&str>| {
+        format!(
+            "INSERT INTO messages (id, visitor_id, seq, author, cmid, kind, body, created_at)
+             VALUES ({id}, 1, {seq}, 'visitor', {}, 0, 'x', 4)",
+            cmid.map_or("NULL".to_owned(), |c| format!("'{c}'"))
+        )
+    };
+    // A stored cmid again, or a taken seq: refused. New ones, with or without a cmid: stored.
+    for bad in [ins(20, 4, Some("c1")), ins(21, 3, Some("c2"))] {
+        assert!(sqlx::query(&bad).execute(&mut c).await.is_err(), "{bad}");
+    }
+    for good in [ins(22, 4, Some("c2")), ins(23, 5, None), ins(24, 6, None)] {
+        sqlx::query(&good).execute(&mut c).await.unwrap();
+    }
+    let _ = c.close().await;
+}

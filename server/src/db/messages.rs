@@ -1,8 +1,9 @@
 //! Storing chat messages in bulk: the writer (`db/writer.rs`) hands every run of queued
 //! messages to [`insert_many`], which stores them with a fixed number of statements however
-//! many there are (visitors' `last_seq` and serving agent in one read, the `cmid`s already
-//! stored in one read, one multi-row `INSERT`, one `UPDATE` of `last_seq`, the agents' nicks in
-//! one read) instead of several round trips per message.
+//! many there are (visitors' serving agent in one read, their highest `seq` in one, the
+//! `cmid`s already stored in one, one multi-row `INSERT`, the agents' nicks in one) instead of
+//! several round trips per message. No visitor row is written: a conversation's highest `seq`
+//! is read from the `(visitor_id, seq)` index, whose leaf the insert writes anyway.
 //!
 //! Per message the rules are those of a single insert: a `cmid` already stored in that
 //! conversation (earlier, or earlier in the same run) stores nothing and answers with the
@@ -93,7 +94,7 @@ pub(super) enum Plan {
     QueueFull,
 }
 
-/// A conversation as deciding its messages needs it (its visitor's row).
+/// A conversation as deciding its messages needs it (its visitor's row and highest `seq`).
 pub(super) struct Conv {
     pub last_seq: i64,
     pub serving: Option<i64>,
@@ -103,7 +104,8 @@ pub(super) struct Conv {
 }
 
 impl Conv {
-    /// From the visitor row's `last_seq`, serving agent, site and whether they wait.
+    /// From the conversation's highest `seq` and its visitor row's serving agent, site and
+    /// whether they wait.
     pub fn new(last_seq: i64, serving: Option<i64>, site: i64, waiting: bool) -> Conv {
         Conv {
             last_seq,
@@ -222,14 +224,6 @@ pub(super) fn new_rows(plans: &[Plan]) -> Vec<(usize, i64)> {
         .collect()
 }
 
-/// The visitors whose conversations get new messages, sorted, once.
-pub(super) fn touched(msgs: &[NewMessage], new: &[(usize, i64)]) -> Vec<i64> {
-    let mut ids: Vec<i64> = new.iter().map(|&(i, _)| msgs[i].visitor_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
 /// The agents whose display name the new messages need (an agent's name is read from their
 /// row; only a robot's is stored with the message).
 pub(super) fn agents_to_name(msgs: &[NewMessage], new: &[(usize, i64)]) -> Vec<i64> {
@@ -315,9 +309,10 @@ async fn insert_chunk(
     backend: Backend,
     msgs: &[NewMessage],
 ) -> DbResult<Vec<DbResult<Stored>>> {
-    // Visitors: their latest seq and who serves them. On PostgreSQL the rows are locked (in
+    // Visitors: who serves them, then their latest seq. On PostgreSQL the rows are locked (in
     // id order) until the batch commits, so another process's writer storing into the same
-    // conversation waits here and then reads the `last_seq` and `cmid`s this one committed:
+    // conversation waits here; the highest `seq` and the stored `cmid`s are read by later
+    // statements, whose snapshots (READ COMMITTED) include what that writer committed:
     // `seq` stays contiguous and a `cmid` is stored once across processes. (SQLite's
     // `BEGIN IMMEDIATE` already serialises every writer of the file.)
     let vids = visitors_of(msgs);
@@ -326,18 +321,33 @@ async fn insert_chunk(
         Backend::Postgres => " FOR UPDATE",
     };
     let sql = format!(
-        "SELECT id, last_seq, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
+        "SELECT id, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
         marks(1, vids.len())
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, i64, i64)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, Option<i64>, i64, i64)>(&sql);
     for v in &vids {
         q = q.bind(v);
     }
     let mut known = Known::default();
-    for (id, last_seq, serving, site, waiting) in q.fetch_all(&mut *c).await? {
+    for (id, serving, site, waiting) in q.fetch_all(&mut *c).await? {
         known
             .convs
-            .insert(id, Conv::new(last_seq, serving, site, waiting != 0));
+            .insert(id, Conv::new(0, serving, site, waiting != 0));
+    }
+    if !known.convs.is_empty() {
+        let sql = format!(
+            "SELECT id, COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id), 0) FROM visitors WHERE id IN ({})",
+            marks(1, vids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for v in &vids {
+            q = q.bind(v);
+        }
+        for (id, last_seq) in q.fetch_all(&mut *c).await? {
+            if let Some(conv) = known.convs.get_mut(&id) {
+                conv.last_seq = last_seq;
+            }
+        }
     }
 
     // The cmids among them that are already stored.
@@ -395,17 +405,6 @@ async fn insert_chunk(
                 row.try_get("id")?,
             );
         }
-        // Every conversation that got messages: its last_seq is its highest seq.
-        let touched = touched(msgs, &new);
-        let sql = format!(
-            "UPDATE visitors SET last_seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id) WHERE id IN ({})",
-            marks(1, touched.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for v in &touched {
-            q = q.bind(v);
-        }
-        q.execute(&mut *c).await?;
     }
 
     // Agents' display names for the new agent messages.

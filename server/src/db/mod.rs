@@ -266,8 +266,10 @@ const SITE_COLS: &str =
     "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
 const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
+/// A visitor row as [`visitor_from`] reads it. `last_seq`, the conversation's highest `seq`,
+/// is read from the `(visitor_id, seq)` index (no column keeps it: migration 0013).
 const VISITOR_COLS: &str =
-    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, last_seq, agent_read_seq, waiting_since, group_id, route, priority";
+    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id), 0) AS last_seq, agent_read_seq, waiting_since, group_id, route, priority";
 const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
 fn site_from(row: &AnyRow) -> DbResult<Site> {
@@ -1087,7 +1089,8 @@ impl Db {
         .await?;
         let last_rows = sqlx::query(
             "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at
-             FROM visitors v JOIN messages m ON m.visitor_id = v.id AND m.seq = v.last_seq
+             FROM visitors v JOIN messages m ON m.visitor_id = v.id
+               AND m.seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = v.id)
              LEFT JOIN agents a ON a.id = m.agent_id
              WHERE (v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
         )

@@ -20,8 +20,8 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::messages::{
-    agents_to_name, cmids_of, new_rows, results, stored_nick, touched, visitors_of, Conv, Known,
-    NewMessage, INSERT_MESSAGES, QUEUE_LEN,
+    agents_to_name, cmids_of, new_rows, results, stored_nick, visitors_of, Conv, Known, NewMessage,
+    INSERT_MESSAGES, QUEUE_LEN,
 };
 use super::{
     author_of, cmid_of, kind_of, now_ms, DbResult, Stored, StoredMessage, MSG_SELECT,
@@ -29,9 +29,7 @@ use super::{
 };
 
 /// A visitor row as deciding their messages needs it.
-const CONV: &str =
-    "SELECT last_seq, agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id = $1";
-const SET_LAST_SEQ: &str = "UPDATE visitors SET last_seq = $1 WHERE id = $2";
+const CONV: &str = "SELECT COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = $1), 0), agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id = $1";
 const AGENT_NICK: &str = "SELECT nick FROM agents WHERE id = $1";
 
 /// The writer's second connection to the SQLite file, for runs of messages.
@@ -118,13 +116,6 @@ impl NativeWriter {
                 stored_nick(m),
             ])?;
             ids.insert((m.visitor_id, seq), c.last_insert_rowid());
-        }
-        // Each conversation that got messages: `last_seq` is now its highest.
-        let mut st = c.prepare_cached(SET_LAST_SEQ)?;
-        for v in touched(msgs, &new) {
-            if let Some(conv) = known.convs.get(&v) {
-                st.execute([conv.last_seq, v])?;
-            }
         }
         let mut nicks: HashMap<i64, String> = HashMap::new();
         let mut st = c.prepare_cached(AGENT_NICK)?;
