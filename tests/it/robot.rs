@@ -514,22 +514,6 @@ async fn migration_0010_keeps_messages_and_allows_robot_authors() {
     use sqlx::Connection;
     let dir = tempfile::tempdir().unwrap();
     let tdb = harness::TestDb::new(&dir.path().join("m.db")).await;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server");
-    let migrations = if tdb.is_sqlite() {
-        "migrations"
-    } else {
-        "migrations-pg"
-    };
-    let mut m = sqlx::migrate::Migrator::new(root.join(migrations))
-        .await
-        .unwrap();
-    m.migrations = m
-        .migrations
-        .iter()
-        .filter(|x| x.version <= 9)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
     let stmts = [
         "INSERT INTO sites (id, sysnum, name, appid, secret, sign_key, created_at)
          VALUES (1, '0123456789abcdef0123456789abcdef', 's', 'app', 'sec', 'k', 0)",
@@ -541,23 +525,7 @@ async fn migration_0010_keeps_messages_and_allows_robot_authors() {
         "INSERT INTO push_deliveries (id, message_id, site_id, url, payload, next_attempt_at, created_at)
          VALUES (1, 10, 1, 'http://x', '{}', 0, 0)",
     ];
-    if tdb.is_sqlite() {
-        let mut c = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", tdb.url))
-            .await
-            .unwrap();
-        m.run(&mut c).await.unwrap();
-        for s in stmts {
-            sqlx::query(s).execute(&mut c).await.unwrap();
-        }
-        c.close().await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&tdb.url).await.unwrap();
-        m.run(&mut c).await.unwrap();
-        for s in stmts {
-            sqlx::query(s).execute(&mut c).await.unwrap();
-        }
-        c.close().await.unwrap();
-    }
+    tdb.migrate_to(9, &stmts).await;
     // Opening applies 0010.
     let db = frontdesk_server::db::Db::open(&tdb.url).await.unwrap();
     let msgs = db.messages_after(1, shared::ids::Seq(0), 10).await.unwrap();

@@ -72,6 +72,42 @@ impl TestDb {
     pub fn is_sqlite(&self) -> bool {
         self.url.starts_with("sqlite:")
     }
+
+    /// Applies the server's migrations of this backend up to `version` only, then runs
+    /// `stmts`: a database as a release of that version left it, for migration tests.
+    pub async fn migrate_to(&self, version: i64, stmts: &[&str]) {
+        use sqlx::Connection;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server");
+        let dir = if self.is_sqlite() {
+            "migrations"
+        } else {
+            "migrations-pg"
+        };
+        let mut m = sqlx::migrate::Migrator::new(root.join(dir)).await.unwrap();
+        m.migrations = m
+            .migrations
+            .iter()
+            .filter(|x| x.version <= version)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        if self.is_sqlite() {
+            let url = format!("{}?mode=rwc", self.url);
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            m.run(&mut c).await.unwrap();
+            for s in stmts {
+                sqlx::query(s).execute(&mut c).await.unwrap();
+            }
+            c.close().await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            m.run(&mut c).await.unwrap();
+            for s in stmts {
+                sqlx::query(s).execute(&mut c).await.unwrap();
+            }
+            c.close().await.unwrap();
+        }
+    }
 }
 
 /// `url` with its database (path) replaced by `name`.
