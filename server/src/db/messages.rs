@@ -336,7 +336,11 @@ async fn insert_chunk(
     }
     if !known.convs.is_empty() {
         let sql = format!(
-            "SELECT id, COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id), 0) FROM visitors WHERE id IN ({})",
+            concat!(
+                "SELECT id, ",
+                last_seq_sql!(),
+                " FROM visitors WHERE id IN ({})"
+            ),
             marks(1, vids.len())
         );
         let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);

@@ -21,6 +21,15 @@
 //! processes on one database each have their own writer; what must hold across them is
 //! enforced in SQL (row locks on PostgreSQL, the file's write lock on SQLite).
 
+/// The highest `seq` of the conversation of the `visitors` row in scope (0 before its first
+/// message): no column keeps it (migration 0013), it is one seek in the `(visitor_id, seq)`
+/// index. A macro so that `concat!` can put it into constant SQL texts.
+macro_rules! last_seq_sql {
+    () => {
+        "COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id), 0)"
+    };
+}
+
 mod agents;
 mod cluster;
 pub use cluster::{AgentConnRow, GoneAgent};
@@ -266,10 +275,12 @@ const SITE_COLS: &str =
     "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
 const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
-/// A visitor row as [`visitor_from`] reads it. `last_seq`, the conversation's highest `seq`,
-/// is read from the `(visitor_id, seq)` index (no column keeps it: migration 0013).
-const VISITOR_COLS: &str =
-    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = visitors.id), 0) AS last_seq, agent_read_seq, waiting_since, group_id, route, priority";
+/// A visitor row as [`visitor_from`] reads it (`last_seq`: see `last_seq_sql!`).
+const VISITOR_COLS: &str = concat!(
+    "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, ",
+    last_seq_sql!(),
+    " AS last_seq, agent_read_seq, waiting_since, group_id, route, priority"
+);
 const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
 fn site_from(row: &AnyRow) -> DbResult<Site> {

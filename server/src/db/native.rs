@@ -29,7 +29,11 @@ use super::{
 };
 
 /// A visitor row as deciding their messages needs it.
-const CONV: &str = "SELECT COALESCE((SELECT MAX(seq) FROM messages WHERE visitor_id = $1), 0), agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id = $1";
+const CONV: &str = concat!(
+    "SELECT ",
+    last_seq_sql!(),
+    ", agent_id, site_id, waiting_since IS NOT NULL FROM visitors WHERE id = $1"
+);
 const AGENT_NICK: &str = "SELECT nick FROM agents WHERE id = $1";
 
 /// The writer's second connection to the SQLite file, for runs of messages.
