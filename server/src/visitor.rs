@@ -418,6 +418,7 @@ impl Live {
                     self.visitor.as_deref(),
                     reception,
                     text.as_str(),
+                    &mut self.sent_upto,
                     out,
                 )
                 .await
@@ -791,12 +792,13 @@ async fn on_text<T: Sink<Message> + Unpin>(
     visitor: Option<&Visitor>,
     reception: Option<&crate::reception::Ctx>,
     text: &str,
+    sent_upto: &mut Seq,
     out: &mut Out<T>,
 ) -> bool {
     match serde_json::from_str::<ClientFrame>(text) {
         // A pending visitor's send is adopted before this (`live`); never `None` here.
         Ok(ClientFrame::Send(s)) => match visitor {
-            Some(v) => on_send(state, site_id, v, reception, s, out).await,
+            Some(v) => on_send(state, site_id, v, reception, s, sent_upto, out).await,
             None => out.send(&internal(Some(s.cmid))).await,
         },
         Ok(ClientFrame::Ping) => out.send(&ServerFrame::Pong).await,
@@ -871,6 +873,7 @@ async fn on_send<T: Sink<Message> + Unpin>(
     visitor: &Visitor,
     reception: Option<&crate::reception::Ctx>,
     s: Send,
+    sent_upto: &mut Seq,
     out: &mut Out<T>,
 ) -> bool {
     if let Err(why) = validate_body(s.kind, &s.body) {
@@ -938,13 +941,18 @@ async fn on_send<T: Sink<Message> + Unpin>(
         }
     };
     let m = stored.message;
+    let seq = Seq(m.seq as u64);
     let ack = ServerFrame::Ack {
         cmid: s.cmid,
-        seq: Seq(m.seq as u64),
+        seq,
         ts: m.created_at,
     };
-    if !out.send(&ack).await {
-        // The client will retry with the same cmid; the message is stored, so deliver it on.
+    // A new message's ack carries it to this tab (with the body the tab sent): when it is
+    // the next one the tab is owed, the hub's copy is not sent to this tab again. If the
+    // ack does not get through, the client retries with the same cmid; the message is
+    // stored, so deliver it on.
+    if out.send(&ack).await && !stored.duplicate && seq.0 == sent_upto.0 + 1 {
+        *sent_upto = seq;
     }
     if stored.duplicate {
         return true;

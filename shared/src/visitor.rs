@@ -7,7 +7,9 @@
 //! [`ClientMsgId`]; the server stores it once, assigns the next sequence and sends
 //! [`ServerFrame::Ack`] only after the row is durably committed. Sending the same id again
 //! returns the original ack. New messages from either side arrive live as `Msg` (also the
-//! visitor's own, so every open tab shows them); clients de-duplicate by `seq`.
+//! visitor's own, so every open tab shows them), except that the tab which sent a message
+//! has it as its `Ack` (with the body it sent) and gets no `Msg` of it when the ack's `seq`
+//! is the next one that tab was owed; clients de-duplicate by `seq`.
 
 use std::fmt;
 

@@ -121,12 +121,7 @@ async fn visitor_and_agent_chat_both_ways() {
     assert_eq!(r["data"]["gid"], gid);
     assert_eq!(r["data"]["message_info"]["direction"], "to_visiter");
     assert_eq!(r["data"]["message_info"]["seq"], 2);
-    let own = v.client.next_msg().await;
-    assert_eq!(
-        (own.seq, own.from),
-        (Seq(1), Author::Visitor),
-        "the visitor's own message echoes first"
-    );
+    // The visitor's own message came back as its ack; the next message is the reply.
     let m = v.client.next_msg().await;
     assert_eq!(
         (m.seq, m.from, m.body.as_str()),
@@ -364,8 +359,6 @@ async fn transfer_hands_the_visitor_over_without_a_break() {
     assert_eq!(done["data"]["gid"], gid);
 
     // The visitor sees one system line in the same conversation, then talks to bob.
-    let own = v.client.next_msg().await;
-    assert_eq!(own.seq, Seq(1));
     let line = v.client.next_msg().await;
     assert_eq!((line.seq, line.from), (Seq(2), Author::System));
     assert!(line.body.contains("bob@test"), "{}", line.body);

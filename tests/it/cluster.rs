@@ -396,6 +396,9 @@ struct VisitorLog {
     acked: std::collections::BTreeMap<String, u64>,
     /// Highest seq shown, in order; every shown seq once (a repeat is a duplicate).
     shown_upto: u64,
+    /// Seqs shown from their ack (as the chat page does): the server may still send such a
+    /// message once as `msg` (when the ack answered a resend), which the page merges.
+    shown_by_ack: std::collections::BTreeSet<u64>,
     duplicates_shown: u64,
     gaps: u64,
     reconnects: u64,
@@ -446,10 +449,17 @@ async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) ->
                         Ok(ServerFrame::Welcome { token, .. }) => log.token = Some(token),
                         Ok(ServerFrame::Ack { cmid, seq, .. }) => {
                             log.acked.insert(cmid.to_string(), seq.0);
+                            // The sending tab shows its message from the ack.
+                            if seq.0 == log.shown_upto + 1 {
+                                log.shown_upto = seq.0;
+                                log.shown_by_ack.insert(seq.0);
+                            }
                         }
                         Ok(ServerFrame::Msg(m)) => {
                             if m.seq.0 <= log.shown_upto {
-                                log.duplicates_shown += 1;
+                                if !log.shown_by_ack.remove(&m.seq.0) {
+                                    log.duplicates_shown += 1;
+                                }
                             } else {
                                 if m.seq.0 != log.shown_upto + 1 {
                                     log.gaps += 1;

@@ -57,6 +57,16 @@ async fn live_messages_reach_every_open_tab() {
     assert_eq!(a.client.ack("tab-a-1").await, Seq(1));
     let m = b.client.next_msg().await;
     assert_eq!((m.seq, m.body.as_str()), (Seq(1), "from tab A"));
+    // The sending tab has its message as the ack: the next `msg` each tab gets is the other
+    // tab's, never its own again.
+    b.client.send_text("tab-b-1", "from tab B").await;
+    assert_eq!(b.client.ack("tab-b-1").await, Seq(2));
+    let m = a.client.next_msg().await;
+    assert_eq!((m.seq, m.body.as_str()), (Seq(2), "from tab B"));
+    a.client.send_text("tab-a-2", "again from tab A").await;
+    assert_eq!(a.client.ack("tab-a-2").await, Seq(3));
+    let m = b.client.next_msg().await;
+    assert_eq!((m.seq, m.body.as_str()), (Seq(3), "again from tab A"));
     srv.stop().await;
 }
 
