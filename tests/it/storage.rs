@@ -85,6 +85,121 @@ async fn two_nodes_keep_seq_contiguous_and_store_each_cmid_once() {
     srv.stop().await;
 }
 
+/// Texts reach the database exactly, whatever they hold, when several messages share a run
+/// (on PostgreSQL each column of a run is bound as one array literal): stored bodies and the
+/// agent's nick read back unchanged, and resent `cmid`s answer with the original bodies.
+#[tokio::test]
+async fn message_texts_are_stored_exactly_in_a_batch() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let nick = r#"Ann "the \ one" {x,y} NULL"#;
+    let agent = admin::create_agent(
+        &srv.db,
+        admin::NewAgent {
+            sysnum: &site.sysnum,
+            account: "odd@test",
+            nick,
+            password: PASSWORD,
+            groups: &[],
+            max_chats: 5,
+        },
+    )
+    .await
+    .expect("agent");
+    let agent_id: i64 = agent.kf_id.parse().unwrap();
+    const BODIES: [&str; 18] = [
+        "\"",
+        "\\",
+        "\\\"",
+        "{a,b}",
+        "NULL",
+        "null",
+        " spaced ",
+        "''",
+        "line\nbreak\ttab",
+        "中文 😀",
+        "}",
+        "{",
+        ",",
+        "\\N",
+        "a\"b\\c",
+        "{\"x\": [1, 2]}",
+        "$1",
+        "E'\\x41'",
+    ];
+    let gid = srv.db.create_visitor(site.business_id).await.unwrap().0.id;
+    let store = |resend: bool| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, body) in BODIES.iter().enumerate() {
+            let db = srv.db.clone();
+            tasks.spawn(async move {
+                let text = if resend { "resent" } else { body };
+                let v = db
+                    .insert_visitor_message(gid, &cmid(&format!("t{i}")), MsgKind::Text, text)
+                    .await
+                    .expect("stored");
+                let a = if resend {
+                    None
+                } else {
+                    Some(
+                        db.insert_agent_message(gid, agent_id, MsgKind::Text, body)
+                            .await
+                            .expect("stored"),
+                    )
+                };
+                (i, v, a)
+            });
+        }
+        tasks
+    };
+    let mut tasks = store(false);
+    let mut stored = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (i, v, a) = r.unwrap();
+        assert!(!v.duplicate);
+        assert_eq!(v.message.body, BODIES[i]);
+        let a = a.unwrap();
+        assert_eq!(a.body, BODIES[i]);
+        assert_eq!(a.agent_nick.as_deref(), Some(nick));
+        stored += 2;
+    }
+    let all = srv.db.messages_after(gid, Seq(0), 1000).await.unwrap();
+    assert_eq!(all.len(), stored);
+    for m in &all {
+        assert!(
+            BODIES.contains(&m.body.as_str()),
+            "{:?} was not sent",
+            m.body
+        );
+        if m.agent_id.is_some() {
+            assert_eq!(m.agent_nick.as_deref(), Some(nick));
+        }
+    }
+    for (i, body) in BODIES.iter().enumerate() {
+        let id = format!("t{i}");
+        let m = all
+            .iter()
+            .find(|m| m.cmid.as_ref().map(|c| c.as_str()) == Some(&id));
+        assert_eq!(m.map(|m| m.body.as_str()), Some(*body), "cmid {id}");
+    }
+    // The same cmids again, together: each answers with what was stored first.
+    let mut tasks = store(true);
+    while let Some(r) = tasks.join_next().await {
+        let (i, v, _) = r.unwrap();
+        assert!(v.duplicate);
+        assert_eq!(v.message.body, BODIES[i]);
+    }
+    assert_eq!(
+        srv.db
+            .messages_after(gid, Seq(0), 1000)
+            .await
+            .unwrap()
+            .len(),
+        stored
+    );
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn assignment_from_two_nodes_never_exceeds_max_chats() {
     const MAX: i64 = 3;

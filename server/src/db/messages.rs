@@ -1,8 +1,10 @@
-//! Storing chat messages in bulk: the writer (`db/writer.rs`) hands every run of queued
-//! messages to [`insert_many`], which stores them with a fixed number of statements however
-//! many there are (visitors' serving agent in one read, their highest `seq` in one, the
-//! `cmid`s already stored in one, one multi-row `INSERT`, the agents' nicks in one) instead of
-//! several round trips per message. No visitor row is written: a conversation's highest `seq`
+//! Storing chat messages in bulk: on PostgreSQL the writer (`db/writer.rs`) hands every run
+//! of queued messages to [`insert_many`], which stores them with a fixed number of statements
+//! however many there are (visitors' serving agent in one read, their highest `seq` in one,
+//! the `cmid`s already stored in one, one `INSERT` of every row, the agents' nicks in one)
+//! instead of several round trips per message; each statement has one text, the lists bound
+//! as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the same rules
+//! ([`Known::plan`], [`results`]). No visitor row is written: a conversation's highest `seq`
 //! is read from the `(visitor_id, seq)` index, whose leaf the insert writes anyway.
 //!
 //! Per message the rules are those of a single insert: a `cmid` already stored in that
@@ -17,17 +19,92 @@ use shared::visitor::{Author, MsgKind};
 use sqlx::Row;
 
 use super::writer::WriteConn;
-use super::{message_from, now_ms, Backend, DbError, DbResult, Stored, StoredMessage, MSG_SELECT};
+use super::{message_from, now_ms, DbError, DbResult, Stored, StoredMessage};
 
 /// The waiting queue's length on site `$1`.
 pub(super) const QUEUE_LEN: &str =
     "SELECT COUNT(*) FROM visitors WHERE site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL";
-/// The start of a message insert; `VALUES` tuples follow.
+/// The start of a message insert; the rows follow (`VALUES` on SQLite, `SELECT … FROM unnest`
+/// on PostgreSQL).
 pub(super) const INSERT_MESSAGES: &str =
-    "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick) VALUES";
+    "INSERT INTO messages (visitor_id, seq, author, agent_id, cmid, kind, body, created_at, nick)";
 
-/// Most rows per multi-row statement (9 bound values each; SQLite allows 32 766).
+/// Most messages per run of statements (a batch of messages alone, at most this many, needs
+/// no separate lock statement: see `db/writer.rs`).
 pub(super) const CHUNK: usize = 500;
+
+// PostgreSQL's statements for a run of messages. Lists are bound as one array literal each
+// (`int_array`, `text_array`: sqlx's `Any` binds no arrays, so the text is cast in the
+// statement), so every statement has one text whatever the run's length: prepared once per
+// connection and planned once, instead of a new statement (parsed and planned again, and
+// planned for the table as it was then) for every length of `IN (…)` or multi-row `VALUES`.
+
+/// The run's visitors (`$1`), locked in id order until the batch commits.
+const LOCK_CONVS: &str = "SELECT id, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id = ANY($1::text::bigint[]) ORDER BY id FOR UPDATE";
+/// Their highest `seq`s (after the lock; see [`insert_many`]).
+const LAST_SEQS: &str = concat!(
+    "SELECT id, ",
+    last_seq_sql!(),
+    " FROM visitors WHERE id = ANY($1::text::bigint[])"
+);
+/// The messages stored under the pairs `($1 visitors, $2 cmids)`: one look-up in the
+/// `(visitor_id, cmid)` index per pair. `OFFSET 0` keeps the lateral subquery from being
+/// flattened into a join, which PostgreSQL may plan (and keep, as the statement's generic
+/// plan) as a hash join over a sequential scan of `messages` while the table is small.
+const STORED_CMIDS: &str = concat!(
+    "SELECT ",
+    msg_cols!(),
+    " FROM unnest($1::text::bigint[], $2::text::text[]) AS k(v, c) CROSS JOIN LATERAL (SELECT * FROM messages WHERE visitor_id = k.v AND cmid = k.c AND cmid IS NOT NULL OFFSET 0) m LEFT JOIN agents a ON a.id = m.agent_id"
+);
+/// The new rows, one array per column (`$8` the time, the same for all), after
+/// [`INSERT_MESSAGES`].
+const INSERT_ROWS: &str = " SELECT v, s, a, g, c, k, b, $8, n FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::text[], $4::text::bigint[], $5::text::text[], $6::text::bigint[], $7::text::text[], $9::text::text[]) AS r(v, s, a, g, c, k, b, n) RETURNING id, visitor_id, seq";
+/// The display names of the agents `$1`.
+const NICKS: &str = "SELECT id, nick FROM agents WHERE id = ANY($1::text::bigint[])";
+
+/// A PostgreSQL array literal of integers, `{1,2,NULL}`.
+pub(super) fn int_array(items: impl IntoIterator<Item = Option<i64>>) -> String {
+    let mut s = String::from("{");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        match item {
+            Some(n) => s.push_str(&n.to_string()),
+            None => s.push_str("NULL"),
+        }
+    }
+    s.push('}');
+    s
+}
+
+/// A PostgreSQL array literal of texts: every element double-quoted with `\` and `"`
+/// escaped, so any text (braces, commas, quotes, spaces, `NULL`, the empty string) comes back
+/// exactly; `None` is `NULL`.
+pub(super) fn text_array<'a>(items: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let mut s = String::from("{");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        match item {
+            Some(t) => {
+                s.reserve(t.len() + 2);
+                s.push('"');
+                for ch in t.chars() {
+                    if ch == '"' || ch == '\\' {
+                        s.push('\\');
+                    }
+                    s.push(ch);
+                }
+                s.push('"');
+            }
+            None => s.push_str("NULL"),
+        }
+    }
+    s.push('}');
+    s
+}
 
 /// A message to store.
 #[derive(Debug, Clone)]
@@ -49,32 +126,15 @@ pub(crate) struct NewMessage {
     pub queue_cap: Option<i64>,
 }
 
-/// `$first, $first+1, …`: `n` numbered placeholders.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `($first, …), (…), …`: `rows` tuples of `width` numbered placeholders.
-fn tuples(first: usize, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", marks(first + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Stores `msgs` in order; one result per message (a visitor that does not exist fails only
 /// its own messages). An `Err` means a statement failed: the caller fails the whole batch.
 pub(crate) async fn insert_many(
     c: &mut WriteConn,
-    backend: Backend,
     msgs: &[NewMessage],
 ) -> DbResult<Vec<DbResult<Stored>>> {
     let mut out = Vec::with_capacity(msgs.len());
     for chunk in msgs.chunks(CHUNK) {
-        out.extend(insert_chunk(c, backend, chunk).await?);
+        out.extend(insert_chunk(c, chunk).await?);
     }
     Ok(out)
 }
@@ -304,50 +364,29 @@ pub(super) fn results(
     Ok(out)
 }
 
-async fn insert_chunk(
-    c: &mut WriteConn,
-    backend: Backend,
-    msgs: &[NewMessage],
-) -> DbResult<Vec<DbResult<Stored>>> {
-    // Visitors: who serves them, then their latest seq. On PostgreSQL the rows are locked (in
-    // id order) until the batch commits, so another process's writer storing into the same
+async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
+    // Visitors: who serves them, then their latest seq. The rows are locked (in id order)
+    // until the batch commits, so another process's writer storing into the same
     // conversation waits here; the highest `seq` and the stored `cmid`s are read by later
     // statements, whose snapshots (READ COMMITTED) include what that writer committed:
-    // `seq` stays contiguous and a `cmid` is stored once across processes. (SQLite's
-    // `BEGIN IMMEDIATE` already serialises every writer of the file.)
-    let vids = visitors_of(msgs);
-    let lock = match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
-    let sql = format!(
-        "SELECT id, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id IN ({}) ORDER BY id{lock}",
-        marks(1, vids.len())
-    );
-    let mut q = sqlx::query_as::<_, (i64, Option<i64>, i64, i64)>(&sql);
-    for v in &vids {
-        q = q.bind(v);
-    }
+    // `seq` stays contiguous and a `cmid` is stored once across processes.
+    let vids = int_array(visitors_of(msgs).into_iter().map(Some));
     let mut known = Known::default();
-    for (id, serving, site, waiting) in q.fetch_all(&mut *c).await? {
+    let rows = sqlx::query_as::<_, (i64, Option<i64>, i64, i64)>(LOCK_CONVS)
+        .bind(&vids)
+        .fetch_all(&mut *c)
+        .await?;
+    for (id, serving, site, waiting) in rows {
         known
             .convs
             .insert(id, Conv::new(0, serving, site, waiting != 0));
     }
     if !known.convs.is_empty() {
-        let sql = format!(
-            concat!(
-                "SELECT id, ",
-                last_seq_sql!(),
-                " FROM visitors WHERE id IN ({})"
-            ),
-            marks(1, vids.len())
-        );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
-        for v in &vids {
-            q = q.bind(v);
-        }
-        for (id, last_seq) in q.fetch_all(&mut *c).await? {
+        let rows = sqlx::query_as::<_, (i64, i64)>(LAST_SEQS)
+            .bind(&vids)
+            .fetch_all(&mut *c)
+            .await?;
+        for (id, last_seq) in rows {
             if let Some(conv) = known.convs.get_mut(&id) {
                 conv.last_seq = last_seq;
             }
@@ -357,13 +396,12 @@ async fn insert_chunk(
     // The cmids among them that are already stored.
     let with_cmid = cmids_of(msgs);
     if !with_cmid.is_empty() {
-        let pairs = tuples(1, with_cmid.len(), 2);
-        let sql = format!("{MSG_SELECT} WHERE (m.visitor_id, m.cmid) IN (VALUES {pairs})");
-        let mut q = sqlx::query(&sql);
-        for (v, cmid) in &with_cmid {
-            q = q.bind(v).bind(*cmid);
-        }
-        for row in q.fetch_all(&mut *c).await? {
+        let rows = sqlx::query(STORED_CMIDS)
+            .bind(int_array(with_cmid.iter().map(|&(v, _)| Some(v))))
+            .bind(text_array(with_cmid.iter().map(|&(_, cmid)| Some(cmid))))
+            .fetch_all(&mut *c)
+            .await?;
+        for row in rows {
             let m = message_from(&row)?;
             if let Some(cmid) = m.cmid.as_ref() {
                 known
@@ -387,23 +425,28 @@ async fn insert_chunk(
     let new = new_rows(&plans);
     let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
     if !new.is_empty() {
-        let rows = tuples(1, new.len(), 9);
-        let sql = format!("{INSERT_MESSAGES} {rows} RETURNING id, visitor_id, seq");
-        let mut q = sqlx::query(&sql);
-        for &(i, seq) in &new {
-            let m = &msgs[i];
-            q = q
-                .bind(m.visitor_id)
-                .bind(seq)
-                .bind(m.author.as_str())
-                .bind(m.agent_id)
-                .bind(m.cmid.as_ref().map(|c| c.as_str()))
-                .bind(u8::from(m.kind) as i64)
-                .bind(m.body.as_str())
-                .bind(now)
-                .bind(stored_nick(m));
-        }
-        for row in q.fetch_all(&mut *c).await? {
+        let rows = new.iter().map(|&(i, seq)| (&msgs[i], seq));
+        let sql = format!("{INSERT_MESSAGES}{INSERT_ROWS}");
+        let inserted = sqlx::query(&sql)
+            .bind(int_array(rows.clone().map(|(m, _)| Some(m.visitor_id))))
+            .bind(int_array(rows.clone().map(|(_, seq)| Some(seq))))
+            .bind(text_array(
+                rows.clone().map(|(m, _)| Some(m.author.as_str())),
+            ))
+            .bind(int_array(rows.clone().map(|(m, _)| m.agent_id)))
+            .bind(text_array(
+                rows.clone()
+                    .map(|(m, _)| m.cmid.as_ref().map(|c| c.as_str())),
+            ))
+            .bind(int_array(
+                rows.clone().map(|(m, _)| Some(i64::from(u8::from(m.kind)))),
+            ))
+            .bind(text_array(rows.clone().map(|(m, _)| Some(m.body.as_str()))))
+            .bind(now)
+            .bind(text_array(rows.map(|(m, _)| stored_nick(m))))
+            .fetch_all(&mut *c)
+            .await?;
+        for row in inserted {
             ids.insert(
                 (row.try_get("visitor_id")?, row.try_get("seq")?),
                 row.try_get("id")?,
@@ -415,15 +458,12 @@ async fn insert_chunk(
     let agent_ids = agents_to_name(msgs, &new);
     let mut nicks: HashMap<i64, String> = HashMap::new();
     if !agent_ids.is_empty() {
-        let sql = format!(
-            "SELECT id, nick FROM agents WHERE id IN ({})",
-            marks(1, agent_ids.len())
-        );
-        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-        for a in &agent_ids {
-            q = q.bind(a);
-        }
-        nicks = q.fetch_all(&mut *c).await?.into_iter().collect();
+        nicks = sqlx::query_as::<_, (i64, String)>(NICKS)
+            .bind(int_array(agent_ids.into_iter().map(Some)))
+            .fetch_all(&mut *c)
+            .await?
+            .into_iter()
+            .collect();
     }
     results(msgs, plans, &ids, &nicks, now)
 }

@@ -30,6 +30,14 @@ macro_rules! last_seq_sql {
     };
 }
 
+/// The columns of a message as [`message_from`] reads them, from `messages m` and its agent
+/// `agents a` (a macro for `concat!`, like `last_seq_sql!`).
+macro_rules! msg_cols {
+    () => {
+        "m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at"
+    };
+}
+
 mod agents;
 mod cluster;
 pub use cluster::{AgentConnRow, GoneAgent};
@@ -281,7 +289,11 @@ const VISITOR_COLS: &str = concat!(
     last_seq_sql!(),
     " AS last_seq, agent_read_seq, waiting_since, group_id, route, priority"
 );
-const MSG_SELECT: &str = "SELECT m.id, m.visitor_id, m.seq, m.author, m.agent_id, COALESCE(m.nick, a.nick) AS agent_nick, m.cmid, m.kind, m.body, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
+const MSG_SELECT: &str = concat!(
+    "SELECT ",
+    msg_cols!(),
+    " FROM messages m LEFT JOIN agents a ON a.id = m.agent_id"
+);
 
 fn site_from(row: &AnyRow) -> DbResult<Site> {
     let sysnum: String = row.try_get("sysnum")?;

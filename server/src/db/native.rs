@@ -2,10 +2,10 @@
 //! links), without sqlx.
 //!
 //! Chat messages are the write the server does most. Through sqlx every statement of a run
-//! is a round trip between the writer task and sqlx's SQLite worker thread, the multi-row
-//! statements of [`super::messages::insert_many`] change their text with the run's length
-//! (so they are prepared again), and a multi-row `INSERT` keeps a statement journal of every
-//! page it touches. Here a run of messages is one call on a blocking thread: its own
+//! would be a round trip between the writer task and sqlx's SQLite worker thread, and a
+//! multi-row `INSERT` keeps a statement journal of every page it touches (SQLite has no
+//! arrays to bind, so PostgreSQL's statements of [`super::messages::insert_many`] do not
+//! carry over as they are). Here a run of messages is one call on a blocking thread: its own
 //! transaction (`BEGIN IMMEDIATE` … `COMMIT`, `synchronous = FULL`), cached prepared
 //! statements, one row per statement (none needs a statement journal). The writer
 //! (`db/writer.rs`) hands it runs of consecutive messages and answers their callers after it
@@ -55,7 +55,7 @@ impl NativeWriter {
         Ok(NativeWriter {
             conn,
             stored_sql: format!("{MSG_SELECT} WHERE m.visitor_id = $1 AND m.cmid = $2"),
-            insert_sql: format!("{INSERT_MESSAGES} ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+            insert_sql: format!("{INSERT_MESSAGES} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
         })
     }
 

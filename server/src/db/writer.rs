@@ -44,7 +44,7 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{insert_many, NewMessage, CHUNK};
+use super::messages::{insert_many, int_array, NewMessage, CHUNK};
 use super::native::NativeWriter;
 use super::{Backend, DbError, DbResult, Stored};
 
@@ -285,7 +285,7 @@ async fn run_batch(
             Job::Message(m, answer) => messages.push((m, answer)),
             Job::Closure(job, _) => {
                 // Keep arrival order: the messages queued before this job go first.
-                store_messages(conn, backend, guarded, &mut messages, done).await?;
+                store_messages(conn, guarded, &mut messages, done).await?;
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
                 let (ok, d) = job(conn).await;
                 done.push(d);
@@ -296,7 +296,7 @@ async fn run_batch(
             }
         }
     }
-    store_messages(conn, backend, guarded, &mut messages, done).await?;
+    store_messages(conn, guarded, &mut messages, done).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(())
 }
@@ -309,18 +309,12 @@ async fn run_batch(
 /// batches that lock rows job by job in arrival order deadlock under cross-node traffic, and
 /// PostgreSQL breaks each deadlock only after `deadlock_timeout` (1 s) by failing a job.
 async fn lock_visitors(conn: &mut WriteConn, ids: Vec<i64>) -> DbResult<()> {
-    for chunk in ids.chunks(1000) {
-        let marks = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT id FROM visitors WHERE id IN ({marks}) ORDER BY id FOR UPDATE");
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        q.execute(&mut *conn).await?;
-    }
+    sqlx::query(
+        "SELECT id FROM visitors WHERE id = ANY($1::text::bigint[]) ORDER BY id FOR UPDATE",
+    )
+    .bind(int_array(ids.into_iter().map(Some)))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -366,7 +360,6 @@ async fn reconnect(backend: Backend, url: &str) -> WriteConn {
 /// the batch goes on.
 async fn store_messages(
     conn: &mut WriteConn,
-    backend: Backend,
     own_savepoint: bool,
     messages: &mut Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
     done: &mut Vec<Done>,
@@ -378,7 +371,7 @@ async fn store_messages(
     if own_savepoint {
         sqlx::query("SAVEPOINT msgs").execute(&mut *conn).await?;
     }
-    let results = match insert_many(conn, backend, &new).await {
+    let results = match insert_many(conn, &new).await {
         Ok(r) => r,
         Err(e) if own_savepoint => {
             tracing::warn!(error = %e, messages = new.len(), "a run of messages was rolled back");
