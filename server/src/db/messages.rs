@@ -1,9 +1,9 @@
 //! Storing chat messages in bulk: on PostgreSQL the writer (`db/writer.rs`) hands every run
 //! of queued messages to [`insert_many`], which stores them with a fixed number of statements
 //! however many there are (visitors' serving agent in one read, their highest `seq` in one,
-//! the `cmid`s already stored in one, one `INSERT` of every row, the agents' nicks in one)
-//! instead of several round trips per message; each statement has one text, the lists bound
-//! as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the same rules
+//! the `cmid`s already stored in one, one `INSERT` of every row that returns the agents'
+//! nicks too) instead of several round trips per message; each statement has one text, the
+//! lists bound as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the same rules
 //! ([`Known::plan`], [`results`]). No visitor row is written: a conversation's highest `seq`
 //! is read from the `(visitor_id, seq)` index, whose leaf the insert writes anyway.
 //!
@@ -57,10 +57,9 @@ const STORED_CMIDS: &str = concat!(
     " FROM unnest($1::text::bigint[], $2::text::text[]) AS k(v, c) CROSS JOIN LATERAL (SELECT * FROM messages WHERE visitor_id = k.v AND cmid = k.c AND cmid IS NOT NULL OFFSET 0) m LEFT JOIN agents a ON a.id = m.agent_id"
 );
 /// The new rows, one array per column (`$8` the time, the same for all), after
-/// [`INSERT_MESSAGES`].
-const INSERT_ROWS: &str = " SELECT v, s, a, g, c, k, b, $8, n FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::text[], $4::text::bigint[], $5::text::text[], $6::text::bigint[], $7::text::text[], $9::text::text[]) AS r(v, s, a, g, c, k, b, n) RETURNING id, visitor_id, seq";
-/// The display names of the agents `$1`.
-const NICKS: &str = "SELECT id, nick FROM agents WHERE id = ANY($1::text::bigint[])";
+/// [`INSERT_MESSAGES`]; each comes back with its id and its agent's display name (no
+/// statement of its own for the names).
+const INSERT_ROWS: &str = " SELECT v, s, a, g, c, k, b, $8, n FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::text[], $4::text::bigint[], $5::text::text[], $6::text::bigint[], $7::text::text[], $9::text::text[]) AS r(v, s, a, g, c, k, b, n) RETURNING id, visitor_id, seq, agent_id, (SELECT a.nick FROM agents a WHERE a.id = messages.agent_id) AS agent_nick";
 
 /// A PostgreSQL array literal of integers, `{1,2,NULL}`.
 pub(super) fn int_array(items: impl IntoIterator<Item = Option<i64>>) -> String {
@@ -424,6 +423,7 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
     let now = now_ms();
     let new = new_rows(&plans);
     let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut nicks: HashMap<i64, String> = HashMap::new();
     if !new.is_empty() {
         let rows = new.iter().map(|&(i, seq)| (&msgs[i], seq));
         let sql = format!("{INSERT_MESSAGES}{INSERT_ROWS}");
@@ -451,19 +451,12 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
                 (row.try_get("visitor_id")?, row.try_get("seq")?),
                 row.try_get("id")?,
             );
+            let agent: Option<i64> = row.try_get("agent_id")?;
+            let nick: Option<String> = row.try_get("agent_nick")?;
+            if let (Some(agent), Some(nick)) = (agent, nick) {
+                nicks.insert(agent, nick);
+            }
         }
-    }
-
-    // Agents' display names for the new agent messages.
-    let agent_ids = agents_to_name(msgs, &new);
-    let mut nicks: HashMap<i64, String> = HashMap::new();
-    if !agent_ids.is_empty() {
-        nicks = sqlx::query_as::<_, (i64, String)>(NICKS)
-            .bind(int_array(agent_ids.into_iter().map(Some)))
-            .fetch_all(&mut *c)
-            .await?
-            .into_iter()
-            .collect();
     }
     results(msgs, plans, &ids, &nicks, now)
 }
