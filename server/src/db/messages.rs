@@ -3,9 +3,10 @@
 //! however many there are (visitors' serving agent in one read, their highest `seq` in one,
 //! the `cmid`s already stored in one, one `INSERT` of every row that returns the agents'
 //! nicks too) instead of several round trips per message; each statement has one text, the
-//! lists bound as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the same rules
-//! ([`Known::plan`], [`results`]). No visitor row is written: a conversation's highest `seq`
-//! is read from the `(visitor_id, seq)` index, whose leaf the insert writes anyway.
+//! lists bound as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the
+//! same rules ([`Known::plan`], [`results`]). No visitor row is written: a conversation's
+//! highest `seq` is read from the `(visitor_id, seq)` index, whose leaf the insert writes
+//! anyway.
 //!
 //! Per message the rules are those of a single insert: a `cmid` already stored in that
 //! conversation (earlier, or earlier in the same run) stores nothing and answers with the
@@ -125,8 +126,9 @@ pub(crate) struct NewMessage {
     pub queue_cap: Option<i64>,
 }
 
-/// Stores `msgs` in order; one result per message (a visitor that does not exist fails only
-/// its own messages). An `Err` means a statement failed: the caller fails the whole batch.
+/// Stores `msgs` in order on PostgreSQL (SQLite's runs go through `db/native.rs`); one result
+/// per message (a visitor that does not exist fails only its own messages). An `Err` means a
+/// statement failed: the caller fails the whole batch.
 pub(crate) async fn insert_many(
     c: &mut WriteConn,
     msgs: &[NewMessage],
