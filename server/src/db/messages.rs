@@ -14,6 +14,7 @@
 //! The caller runs this inside the batch transaction and answers only after the commit.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use shared::ids::ClientMsgId;
 use shared::visitor::{Author, MsgKind};
@@ -62,15 +63,19 @@ const STORED_CMIDS: &str = concat!(
 /// statement of its own for the names).
 const INSERT_ROWS: &str = " SELECT v, s, a, g, c, k, b, $8, n FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::text[], $4::text::bigint[], $5::text::text[], $6::text::bigint[], $7::text::text[], $9::text::text[]) AS r(v, s, a, g, c, k, b, n) RETURNING id, visitor_id, seq, agent_id, (SELECT a.nick FROM agents a WHERE a.id = messages.agent_id) AS agent_nick";
 
-/// A PostgreSQL array literal of integers, `{1,2,NULL}`.
-pub(super) fn int_array(items: impl IntoIterator<Item = Option<i64>>) -> String {
+/// A PostgreSQL array literal, `{a,b,NULL}`: `put` writes each present element, `None` is
+/// `NULL`.
+fn array_literal<T>(
+    items: impl IntoIterator<Item = Option<T>>,
+    mut put: impl FnMut(&mut String, T),
+) -> String {
     let mut s = String::from("{");
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
         match item {
-            Some(n) => s.push_str(&n.to_string()),
+            Some(x) => put(&mut s, x),
             None => s.push_str("NULL"),
         }
     }
@@ -78,32 +83,28 @@ pub(super) fn int_array(items: impl IntoIterator<Item = Option<i64>>) -> String 
     s
 }
 
+/// A PostgreSQL array literal of integers, `{1,2,NULL}`.
+pub(super) fn int_array(items: impl IntoIterator<Item = Option<i64>>) -> String {
+    array_literal(items, |s, n| {
+        let _ = write!(s, "{n}");
+    })
+}
+
 /// A PostgreSQL array literal of texts: every element double-quoted with `\` and `"`
 /// escaped, so any text (braces, commas, quotes, spaces, `NULL`, the empty string) comes back
 /// exactly; `None` is `NULL`.
 pub(super) fn text_array<'a>(items: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    let mut s = String::from("{");
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        match item {
-            Some(t) => {
-                s.reserve(t.len() + 2);
-                s.push('"');
-                for ch in t.chars() {
-                    if ch == '"' || ch == '\\' {
-                        s.push('\\');
-                    }
-                    s.push(ch);
-                }
-                s.push('"');
+    array_literal(items, |s, t: &str| {
+        s.reserve(t.len() + 2);
+        s.push('"');
+        for ch in t.chars() {
+            if ch == '"' || ch == '\\' {
+                s.push('\\');
             }
-            None => s.push_str("NULL"),
+            s.push(ch);
         }
-    }
-    s.push('}');
-    s
+        s.push('"');
+    })
 }
 
 /// A message to store.
