@@ -1,8 +1,8 @@
 //! Storing chat messages in bulk: on PostgreSQL the writer (`db/writer.rs`) hands every run
 //! of queued messages to [`insert_many`], which stores them with a fixed number of statements
-//! however many there are (visitors' serving agent in one read, their highest `seq` in one,
-//! the `cmid`s already stored in one, one `INSERT` of every row that returns the agents'
-//! nicks too) instead of several round trips per message; each statement has one text, the
+//! however many there are (visitors' serving agent in one read, their highest `seq` and the
+//! `cmid`s already stored in one, one `INSERT` of every row that returns the agents' nicks
+//! too) instead of several round trips per message; each statement has one text, the
 //! lists bound as arrays. SQLite stores runs on its own connection (`db/native.rs`) with the
 //! same rules ([`Known::plan`], [`results`]). No visitor row is written: a conversation's
 //! highest `seq` is read from the `(visitor_id, seq)` index, whose leaf the insert writes
@@ -43,20 +43,18 @@ pub(super) const CHUNK: usize = 500;
 
 /// The run's visitors (`$1`), locked in id order until the batch commits.
 const LOCK_CONVS: &str = "SELECT id, agent_id, site_id, CASE WHEN waiting_since IS NULL THEN 0 ELSE 1 END AS waiting FROM visitors WHERE id = ANY($1::text::bigint[]) ORDER BY id FOR UPDATE";
-/// Their highest `seq`s (after the lock; see [`insert_many`]).
-const LAST_SEQS: &str = concat!(
-    "SELECT id, ",
-    last_seq_sql!(),
-    " FROM visitors WHERE id = ANY($1::text::bigint[])"
-);
-/// The messages stored under the pairs `($1 visitors, $2 cmids)`: one look-up in the
+/// After the lock (see [`insert_many`]), in one statement: the highest `seq` of each
+/// visitor `$1`, as a row without a message (`id` NULL, `seq` that highest), then the
+/// messages stored under the pairs `($2 visitors, $3 cmids)`, one look-up in the
 /// `(visitor_id, cmid)` index per pair. `OFFSET 0` keeps the lateral subquery from being
 /// flattened into a join, which PostgreSQL may plan (and keep, as the statement's generic
 /// plan) as a hash join over a sequential scan of `messages` while the table is small.
-const STORED_CMIDS: &str = concat!(
-    "SELECT ",
+const LAST_SEQS_AND_STORED: &str = concat!(
+    "SELECT NULL::bigint AS id, id AS visitor_id, ",
+    last_seq_sql!(),
+    " AS seq, NULL::text AS author, NULL::bigint AS agent_id, NULL::text AS agent_nick, NULL::text AS cmid, NULL::bigint AS kind, NULL::text AS body, NULL::bigint AS created_at FROM visitors WHERE id = ANY($1::text::bigint[]) UNION ALL SELECT ",
     msg_cols!(),
-    " FROM unnest($1::text::bigint[], $2::text::text[]) AS k(v, c) CROSS JOIN LATERAL (SELECT * FROM messages WHERE visitor_id = k.v AND cmid = k.c AND cmid IS NOT NULL OFFSET 0) m LEFT JOIN agents a ON a.id = m.agent_id"
+    " FROM unnest($2::text::bigint[], $3::text::text[]) AS k(v, c) CROSS JOIN LATERAL (SELECT * FROM messages WHERE visitor_id = k.v AND cmid = k.c AND cmid IS NOT NULL OFFSET 0) m LEFT JOIN agents a ON a.id = m.agent_id"
 );
 /// The new rows, one array per column (`$8` the time, the same for all), after
 /// [`INSERT_MESSAGES`]; each comes back with its id and its agent's display name (no
@@ -383,27 +381,23 @@ async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<Db
             .convs
             .insert(id, Conv::new(0, serving, site, waiting != 0));
     }
+    // Their highest `seq`s and the run's `cmid`s that are already stored.
     if !known.convs.is_empty() {
-        let rows = sqlx::query_as::<_, (i64, i64)>(LAST_SEQS)
+        let with_cmid = cmids_of(msgs);
+        let rows = sqlx::query(LAST_SEQS_AND_STORED)
             .bind(&vids)
-            .fetch_all(&mut *c)
-            .await?;
-        for (id, last_seq) in rows {
-            if let Some(conv) = known.convs.get_mut(&id) {
-                conv.last_seq = last_seq;
-            }
-        }
-    }
-
-    // The cmids among them that are already stored.
-    let with_cmid = cmids_of(msgs);
-    if !with_cmid.is_empty() {
-        let rows = sqlx::query(STORED_CMIDS)
             .bind(int_array(with_cmid.iter().map(|&(v, _)| Some(v))))
             .bind(text_array(with_cmid.iter().map(|&(_, cmid)| Some(cmid))))
             .fetch_all(&mut *c)
             .await?;
         for row in rows {
+            if row.try_get::<Option<i64>, _>("id")?.is_none() {
+                let visitor: i64 = row.try_get("visitor_id")?;
+                if let Some(conv) = known.convs.get_mut(&visitor) {
+                    conv.last_seq = row.try_get("seq")?;
+                }
+                continue;
+            }
             let m = message_from(&row)?;
             if let Some(cmid) = m.cmid.as_ref() {
                 known

@@ -272,7 +272,7 @@ async fn run_batch(
     // `SELECT … ORDER BY id FOR UPDATE` (`db/messages.rs`) locks its visitors in id order in
     // one statement, as `lock_visitors` would, and should the run fail, the batch is those
     // messages; so neither the separate lock statement nor the run's savepoint is needed
-    // (7 round trips instead of 10).
+    // (5 round trips instead of 10).
     let messages_only = batch.len() <= CHUNK && batch.iter().all(|j| matches!(j, Job::Message(..)));
     let guarded = backend == Backend::Postgres && !messages_only;
     if guarded {
