@@ -367,9 +367,9 @@ pub(super) fn results(
 async fn insert_chunk(c: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
     // Visitors: who serves them, then their latest seq. The rows are locked (in id order)
     // until the batch commits, so another process's writer storing into the same
-    // conversation waits here; the highest `seq` and the stored `cmid`s are read by later
-    // statements, whose snapshots (READ COMMITTED) include what that writer committed:
-    // `seq` stays contiguous and a `cmid` is stored once across processes.
+    // conversation waits here; the highest `seq` and the stored `cmid`s are read by the next
+    // statement, whose snapshot (READ COMMITTED) includes what that writer committed: `seq`
+    // stays contiguous and a `cmid` is stored once across processes.
     let vids = int_array(visitors_of(msgs).into_iter().map(Some));
     let mut known = Known::default();
     let rows = sqlx::query_as::<_, (i64, Option<i64>, i64, i64)>(LOCK_CONVS)
