@@ -6,7 +6,12 @@
 //   2. with BENCH_BG of them still connected, BENCH_PAIRS visitor<->agent ping-pong pairs for
 //      BENCH_SECONDS: delivered messages/s, one-way latency p50/p99 per direction (the
 //      sender's send time to the receiver's receive time, one clock), and server CPU-seconds
-//      (utime+stime from /proc) per 1000 delivered messages.
+//      (utime+stime from /proc) per 1000 delivered messages. This is a closed loop (one
+//      message in flight per pair), so it measures latency at saturation: throughput times
+//      mean latency is the number of pairs;
+//   3. the same pairs at a steady BENCH_STEADY_RATE messages/s in all (default 5000, half
+//      each way) for BENCH_STEADY_SECONDS, sent on a clock whether or not anything arrived
+//      (open loop): one-way latency p50/p99 per direction below saturation.
 // Frontdesk acks and delivers a message only after its durable commit (WAL, synchronous=FULL);
 // every message counted for it is persisted. The relay persists nothing.
 //
@@ -37,11 +42,13 @@ const IDLE = env("BENCH_IDLE", 10000);
 const BG = Math.min(env("BENCH_BG", 5000), IDLE);
 const PAIRS = env("BENCH_PAIRS", 50);
 const SECONDS = env("BENCH_SECONDS", 10);
+const STEADY_RATE = env("BENCH_STEADY_RATE", 5000);
+const STEADY_SECONDS = env("BENCH_STEADY_SECONDS", 10);
 const ONLY = process.env.BENCH_ONLY || "";
 const PG_URL = process.env.BENCH_DATABASE_URL || "";
 const REDIS = process.env.FRONTDESK_REDIS_URL || "";
-// 140 s per server measured.
-const TIMEOUT = env("BENCH_TIMEOUT", 140 + (PG_URL ? 140 : 0) + (REDIS ? 140 : 0) + 140);
+// 160 s per server measured.
+const TIMEOUT = env("BENCH_TIMEOUT", 160 + (PG_URL ? 160 : 0) + (REDIS ? 160 : 0) + 160);
 const FD_BIN = process.env.FRONTDESK_BIN || join(HERE, "..", "target", "release", "frontdesk");
 const CONNECT_PARALLEL = 200;
 const PASSWORD = "bench-password-1";
@@ -305,11 +312,13 @@ async function measure(target) {
   for (const v of again) v.ws.terminate();
   await sleep(1000);
 
-  const v2a = [];
-  const a2v = [];
+  let v2a = [];
+  let a2v = [];
   let delivered = 0;
   let measuring = false;
   let stopping = false;
+  // The steady phase: latencies recorded, nothing answered.
+  let steady = false;
   const agents = [];
   const visitors = [];
   const gids = [];
@@ -321,7 +330,7 @@ async function measure(target) {
         delivered++;
       }
       gids[i] = gid ?? gids[i];
-      agents[i].send(String(performance.now()), gids[i]);
+      if (!steady) agents[i].send(String(performance.now()), gids[i]);
     });
   }
   for (let i = 0; i < PAIRS; i++) {
@@ -331,7 +340,7 @@ async function measure(target) {
         a2v.push(now - Number(body));
         delivered++;
       }
-      if (!stopping) visitors[i].send(String(performance.now()));
+      if (!stopping && !steady) visitors[i].send(String(performance.now()));
     }, i);
     // Warm-up: the first message of a Frontdesk visitor assigns it to the one free agent,
     // which then serves it alone; wait for the round trip before the next pair starts.
@@ -356,10 +365,46 @@ async function measure(target) {
   const cpu1 = cpuSeconds(target.pid);
   stopping = true;
   await sleep(300);
-  for (const c of [...agents, ...visitors, ...idle.slice(0, BG)]) c.ws.terminate();
-  await target.stop();
   v2a.sort((a, b) => a - b);
   a2v.sort((a, b) => a - b);
+  const pingPong = { v2a, a2v, delivered };
+
+  // Steady phase: the same pairs send at a fixed total rate, open loop (on a clock, not in
+  // answer to each other): one-way latency at a load below saturation. Each ~1 ms tick
+  // sends what the clock is behind by, round robin over the 2 * PAIRS senders.
+  steady = true;
+  v2a = [];
+  a2v = [];
+  delivered = 0;
+  measuring = true;
+  let sent = 0;
+  const s0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (now - s0 >= STEADY_SECONDS * 1000) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      const due = Math.floor(((now - s0) / 1000) * STEADY_RATE);
+      for (; sent < due; sent++) {
+        const i = (sent >> 1) % PAIRS;
+        if (sent % 2 === 0) visitors[i].send(String(performance.now()));
+        else agents[i].send(String(performance.now()), gids[i]);
+      }
+    }, 1);
+  });
+  await sleep(1000);
+  measuring = false;
+  v2a.sort((a, b) => a - b);
+  a2v.sort((a, b) => a - b);
+  const steadyRun = { v2a: [percentile(v2a, 50), percentile(v2a, 99)], a2v: [percentile(a2v, 50), percentile(a2v, 99)],
+    sent, delivered };
+
+  for (const c of [...agents, ...visitors, ...idle.slice(0, BG)]) c.ws.terminate();
+  await target.stop();
+  ({ v2a, a2v, delivered } = pingPong);
   return {
     name: target.name,
     rssPerConn: ((rss1 - rss0) * 1024) / IDLE,
@@ -374,6 +419,7 @@ async function measure(target) {
     a2v: [percentile(a2v, 50), percentile(a2v, 99)],
     cpuPer1000: ((cpu1 - cpu0) / delivered) * 1000,
     cpu: cpu1 - cpu0,
+    steady: steadyRun,
   };
 }
 
@@ -404,6 +450,10 @@ const rows = [
   ["visitor->agent p50 / p99 ms", (r) => `${ms(r.v2a[0])} / ${ms(r.v2a[1])}`, (b, r) => r.v2a[1] / b.v2a[1]],
   ["agent->visitor p50 / p99 ms", (r) => `${ms(r.a2v[0])} / ${ms(r.a2v[1])}`, (b, r) => r.a2v[1] / b.a2v[1]],
   ["server CPU-s per 1000 messages", (r) => r.cpuPer1000.toFixed(4), (b, r) => r.cpuPer1000 / b.cpuPer1000],
+  [`steady ${STEADY_RATE}/s: v->a p50/p99`, (r) => `${ms(r.steady.v2a[0])} / ${ms(r.steady.v2a[1])}`,
+    (b, r) => r.steady.v2a[1] / b.steady.v2a[1]],
+  [`steady ${STEADY_RATE}/s: a->v p50/p99`, (r) => `${ms(r.steady.a2v[0])} / ${ms(r.steady.a2v[1])}`,
+    (b, r) => r.steady.a2v[1] / b.steady.a2v[1]],
 ];
 const base = results.find((r) => r.name === "socket.io");
 const fds = results.filter((r) => r.name.startsWith("frontdesk"));
@@ -424,7 +474,7 @@ for (const [label, show, ratio] of rows) {
 for (const r of results) {
   console.log(`  ${r.name}: RSS ${r.rss0} -> ${r.rss1} kB with ${IDLE} idle (connected in ${r.connectSecs.toFixed(1)} s), ` +
     `${r.rss2} kB after ${r.cycled} of them disconnected and ${r.cycled} others connected; ` +
-    `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s`);
+    `${r.delivered} messages delivered, ${r.cpu.toFixed(2)} CPU-s; steady: ${r.steady.delivered} of ${r.steady.sent} sent delivered`);
 }
 if (two) console.log(`  (${two.name}: two processes on one ${PG_URL ? "PostgreSQL database" : "SQLite file"} and Redis; visitors on one, agents on the other)`);
 if (fd) console.log("  (frontdesk: every delivered message was committed with synchronous=FULL before delivery" +
