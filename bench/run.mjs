@@ -83,6 +83,11 @@ function cpuSeconds(pid) {
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
 }
+/** [p50, p99] of the samples `xs` (sorts them). */
+function p50p99(xs) {
+  xs.sort((a, b) => a - b);
+  return [percentile(xs, 50), percentile(xs, 99)];
+}
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -312,9 +317,9 @@ async function measure(target) {
   for (const v of again) v.ws.terminate();
   await sleep(1000);
 
-  let v2a = [];
-  let a2v = [];
-  let delivered = 0;
+  // What the pairs received in the current phase (the callbacks record into it).
+  const phase = () => ({ v2a: [], a2v: [], delivered: 0 });
+  let got = phase();
   let measuring = false;
   let stopping = false;
   // The steady phase: latencies recorded, nothing answered.
@@ -326,8 +331,8 @@ async function measure(target) {
     agents[i] = await target.agent(i, (body, gid) => {
       const now = performance.now();
       if (measuring) {
-        v2a.push(now - Number(body));
-        delivered++;
+        got.v2a.push(now - Number(body));
+        got.delivered++;
       }
       gids[i] = gid ?? gids[i];
       if (!steady) agents[i].send(String(performance.now()), gids[i]);
@@ -337,8 +342,8 @@ async function measure(target) {
     visitors[i] = await target.visitor(i, (body) => {
       const now = performance.now();
       if (measuring) {
-        a2v.push(now - Number(body));
-        delivered++;
+        got.a2v.push(now - Number(body));
+        got.delivered++;
       }
       if (!stopping && !steady) visitors[i].send(String(performance.now()));
     }, i);
@@ -365,17 +370,15 @@ async function measure(target) {
   const cpu1 = cpuSeconds(target.pid);
   stopping = true;
   await sleep(300);
-  v2a.sort((a, b) => a - b);
-  a2v.sort((a, b) => a - b);
-  const pingPong = { v2a, a2v, delivered };
+  const { delivered } = got;
+  const v2a = p50p99(got.v2a);
+  const a2v = p50p99(got.a2v);
 
   // Steady phase: the same pairs send at a fixed total rate, open loop (on a clock, not in
   // answer to each other): one-way latency at a load below saturation. Each ~1 ms tick
   // sends what the clock is behind by, round robin over the 2 * PAIRS senders.
   steady = true;
-  v2a = [];
-  a2v = [];
-  delivered = 0;
+  got = phase();
   measuring = true;
   let sent = 0;
   const s0 = performance.now();
@@ -397,14 +400,10 @@ async function measure(target) {
   });
   await sleep(1000);
   measuring = false;
-  v2a.sort((a, b) => a - b);
-  a2v.sort((a, b) => a - b);
-  const steadyRun = { v2a: [percentile(v2a, 50), percentile(v2a, 99)], a2v: [percentile(a2v, 50), percentile(a2v, 99)],
-    sent, delivered };
+  const steadyRun = { v2a: p50p99(got.v2a), a2v: p50p99(got.a2v), sent, delivered: got.delivered };
 
   for (const c of [...agents, ...visitors, ...idle.slice(0, BG)]) c.ws.terminate();
   await target.stop();
-  ({ v2a, a2v, delivered } = pingPong);
   return {
     name: target.name,
     rssPerConn: ((rss1 - rss0) * 1024) / IDLE,
@@ -415,8 +414,8 @@ async function measure(target) {
     connectSecs,
     msgsPerSec: delivered / secs,
     delivered,
-    v2a: [percentile(v2a, 50), percentile(v2a, 99)],
-    a2v: [percentile(a2v, 50), percentile(a2v, 99)],
+    v2a,
+    a2v,
     cpuPer1000: ((cpu1 - cpu0) / delivered) * 1000,
     cpu: cpu1 - cpu0,
     steady: steadyRun,
@@ -444,16 +443,15 @@ for (const t of targets) {
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
 const ms = (x) => `${x.toFixed(2)}`;
+const lat = ([p50, p99]) => `${ms(p50)} / ${ms(p99)}`;
 const rows = [
   ["RSS per idle visitor connection", (r) => kb(r.rssPerConn), (b, r) => r.rssPerConn / b.rssPerConn],
   ["delivered messages/s", (r) => r.msgsPerSec.toFixed(0), (b, r) => r.msgsPerSec / b.msgsPerSec],
-  ["visitor->agent p50 / p99 ms", (r) => `${ms(r.v2a[0])} / ${ms(r.v2a[1])}`, (b, r) => r.v2a[1] / b.v2a[1]],
-  ["agent->visitor p50 / p99 ms", (r) => `${ms(r.a2v[0])} / ${ms(r.a2v[1])}`, (b, r) => r.a2v[1] / b.a2v[1]],
+  ["visitor->agent p50 / p99 ms", (r) => lat(r.v2a), (b, r) => r.v2a[1] / b.v2a[1]],
+  ["agent->visitor p50 / p99 ms", (r) => lat(r.a2v), (b, r) => r.a2v[1] / b.a2v[1]],
   ["server CPU-s per 1000 messages", (r) => r.cpuPer1000.toFixed(4), (b, r) => r.cpuPer1000 / b.cpuPer1000],
-  [`steady ${STEADY_RATE}/s: v->a p50/p99`, (r) => `${ms(r.steady.v2a[0])} / ${ms(r.steady.v2a[1])}`,
-    (b, r) => r.steady.v2a[1] / b.steady.v2a[1]],
-  [`steady ${STEADY_RATE}/s: a->v p50/p99`, (r) => `${ms(r.steady.a2v[0])} / ${ms(r.steady.a2v[1])}`,
-    (b, r) => r.steady.a2v[1] / b.steady.a2v[1]],
+  [`steady ${STEADY_RATE}/s: v->a p50/p99`, (r) => lat(r.steady.v2a), (b, r) => r.steady.v2a[1] / b.steady.v2a[1]],
+  [`steady ${STEADY_RATE}/s: a->v p50/p99`, (r) => lat(r.steady.a2v), (b, r) => r.steady.a2v[1] / b.steady.a2v[1]],
 ];
 const base = results.find((r) => r.name === "socket.io");
 const fds = results.filter((r) => r.name.startsWith("frontdesk"));
