@@ -632,12 +632,27 @@ struct Started {
 
 /// The hello's fields about the visitor, stored on their row (at once, or when a pending
 /// visitor's row is created).
+///
+/// **The rule** (the one place it is applied: [`Profile::apply`]): a hello changes only what
+/// it states. `uname`, a claimed `partnerid` and `source` are kept when absent. The routing
+/// keys — `groupid` and [`Reception::ROUTE_KEYS`] (`agentid`, `agent_mode_flag`,
+/// `transfer_action`, `is_vip`, `vip_level`, `queueFirst`, `flowType`/`flowCompanyId`/
+/// `flowGroupId`, `platformUnionCode`) — are one set, the page's routing: a hello that carries
+/// any of them replaces the stored group, route and priority with what it says (a page that
+/// calls `zc("config")` with other values); a hello that carries none — the host-page
+/// notifier's, a tab of a page without that config, a reconnect of a plain link — leaves
+/// all of them as the row holds them. (Reception keys follow the same rule in
+/// `crate::reception`.) Without this, the notifier's hello, which never carries the page's
+/// config, cleared the route the chat frame's hello had just stored.
+///
+/// [`Reception::ROUTE_KEYS`]: shared::reception::Reception::ROUTE_KEYS
 struct Profile {
     uname: Option<String>,
     claimed: Option<String>,
     source: Option<String>,
-    /// What `groupid` and `reception` asked of routing, resolved.
-    route: routing::AskedRoute,
+    /// What `groupid` and the routing keys asked of routing, resolved; `None` when the hello
+    /// carries no routing key (the stored route stays).
+    route: Option<routing::AskedRoute>,
 }
 
 impl Profile {
@@ -649,17 +664,20 @@ impl Profile {
                 self.uname.as_deref(),
                 self.claimed.as_deref(),
                 self.source.as_deref(),
-                self.route.group,
+                self.route.as_ref().map(|r| r.group),
             )
             .await?
             .unwrap_or(visitor);
+        let Some(asked) = &self.route else {
+            return Ok(v);
+        };
         // The route is written only when it changed (most hellos ask the same as before).
-        if v.route == self.route.route && v.priority == self.route.priority {
+        if v.route == asked.route && v.priority == asked.priority {
             return Ok(v);
         }
         Ok(state
             .db
-            .set_visitor_route(v.id, self.route.route.clone(), self.route.priority)
+            .set_visitor_route(v.id, asked.route.clone(), asked.priority)
             .await?
             .unwrap_or(v))
     }
@@ -732,13 +750,19 @@ async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refu
         uname: uname.map(str::to_owned),
         claimed: claimed.map(str::to_owned),
         source: source.map(str::to_owned),
-        route: routing::resolve_hello(
-            state,
-            site.id,
-            hello.groupid.as_deref(),
-            hello.reception.as_deref(),
-        )
-        .await?,
+        route: if states_route(hello) {
+            Some(
+                routing::resolve_hello(
+                    state,
+                    site.id,
+                    hello.groupid.as_deref(),
+                    hello.reception.as_deref(),
+                )
+                .await?,
+            )
+        } else {
+            None
+        },
     };
     let visitor = match visitor {
         Some(v) => Some(profile.apply(state, v).await?),
@@ -750,6 +774,13 @@ async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refu
         token,
         profile,
     }))
+}
+
+/// Whether the hello states the page's routing ([`Profile`]'s rule): a `groupid` or any
+/// routing key.
+fn states_route(hello: &Hello) -> bool {
+    hello.groupid.as_deref().is_some_and(|g| !g.trim().is_empty())
+        || hello.reception.as_deref().is_some_and(|r| r.states_route())
 }
 
 /// Sends every stored message after `sent_upto`, advancing it.

@@ -115,6 +115,30 @@ impl Reception {
         ]
     }
 
+    /// The routing keys among [`Reception::fields`] (`groupid` is the hello's own field):
+    /// together with `groupid` they are one set, which a hello either states (any of them
+    /// present) or leaves as the visitor's row holds it (see `server/src/visitor.rs`,
+    /// `Profile`).
+    pub const ROUTE_KEYS: [&'static str; 10] = [
+        "agentid",
+        "agent_mode_flag",
+        "transfer_action",
+        "is_vip",
+        "vip_level",
+        "queueFirst",
+        "flowType",
+        "flowCompanyId",
+        "flowGroupId",
+        "platformUnionCode",
+    ];
+
+    /// Whether any routing key ([`Reception::ROUTE_KEYS`]) has a value.
+    pub fn states_route(&self) -> bool {
+        self.fields()
+            .iter()
+            .any(|(k, v)| present(v).is_some() && Self::ROUTE_KEYS.contains(k))
+    }
+
     /// [`Reception::fields`], to fill them (e.g. from a query string).
     pub fn fields_mut(&mut self) -> [(&'static str, &mut Option<String>); 19] {
         [

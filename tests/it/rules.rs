@@ -910,3 +910,154 @@ async fn decisions_see_agents_on_every_node() {
     b.stop().await;
     a.stop().await;
 }
+
+/// The visitor row's routing: `(group_id, route, priority)`.
+async fn stored_route(srv: &TestServer, gid: i64) -> (Option<i64>, Option<String>, i64) {
+    let v = srv.db.visitor_by_id(gid).await.unwrap().unwrap();
+    (v.group_id, v.route, v.priority)
+}
+
+/// Issue 21: the host-page notifier's hello (no routing keys) used to clear what the chat
+/// frame's hello stored. The rule (`visitor.rs`, `Profile`): routing keys are one set; a hello
+/// without any leaves them; a hello with some replaces them.
+#[tokio::test]
+async fn hellos_without_routing_keys_never_change_the_stored_route_or_priority() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let s = &site.sysnum;
+    admin::put_vip_level(&srv.db, s, "g1", "Gold", 5)
+        .await
+        .unwrap();
+    let after_sales = group(
+        &srv,
+        s,
+        "售后",
+        GroupSettings {
+            external_id: Some("shouhou".into()),
+            ..GroupSettings::default()
+        },
+    )
+    .await;
+    let pre_sales = group(&srv, s, "售前", GroupSettings::default()).await;
+    let bob = srv.agent_with(s, "bob@test", &[after_sales], 5).await;
+    let (_bob_socket, _) = srv.agent_client("bob@test").await;
+
+    // The notifier's tab says hello first (no keys) and gets the pending token; the chat
+    // frame says hello with that token and the page's config, and writes.
+    let mut notifier = VisitorClient::hello(&srv.ws, hello(s, None, 0))
+        .await
+        .expect("welcome");
+    let token = notifier.client.token.clone();
+    let page = |r: &mut Reception| {
+        r.is_vip = Some("1".into());
+        r.vip_level = Some("Gold".into());
+        r.agentid = Some(bob.kf_id.clone());
+        r.transfer_action = Some(
+            r#"[{"actionType":"to_group","deciId":"shouhou","optionId":"3","spillId":"4"}]"#
+                .into(),
+        );
+    };
+    let mut r = people_only();
+    page(&mut r);
+    let mut chat = VisitorClient::hello(
+        &srv.ws,
+        Hello {
+            token: Some(token.clone()),
+            ..hello_with(s, Some("shouhou"), r)
+        },
+    )
+    .await
+    .expect("welcome");
+    chat.client.send_text("m", "where is my parcel").await;
+    chat.client.ack("m").await;
+    let gid: i64 = srv.gid(&site, &token).await.parse().unwrap();
+    // The notifier follows the conversation (it adopts the row: its profile is applied).
+    assert_eq!(notifier.client.next_msg().await.body, "where is my parcel");
+    let stored = stored_route(&srv, gid).await;
+    assert_eq!(stored.0, Some(after_sales));
+    assert!(stored.1.is_some(), "agentid and transfer_action stored");
+    assert!(stored.2 > 0, "a VIP's priority");
+
+    // Reconnects and other pages without routing keys: a bare hello, the notifier's (uname,
+    // partnerid), one with only reception keys.
+    let bare = hello(s, Some(&token), 0);
+    let notifier_like = Hello {
+        uname: Some("小丁哥".into()),
+        partnerid: Some("u-1".into()),
+        ..hello(s, Some(&token), 0)
+    };
+    let reception_only = Hello {
+        token: Some(token.clone()),
+        ..hello_with(s, None, people_only())
+    };
+    let blank_group = Hello {
+        groupid: Some("  ".into()),
+        ..hello(s, Some(&token), 0)
+    };
+    for h in [bare, notifier_like, reception_only, blank_group] {
+        let again = VisitorClient::hello(&srv.ws, h).await.expect("welcome");
+        assert_eq!(stored_route(&srv, gid).await, stored, "kept");
+        drop(again);
+    }
+    assert_eq!(served_by(&srv, gid).await, kf(&bob), "routed to 售后's agent");
+
+    // The same hello again: nothing changes. Another page's config replaces the whole set.
+    let mut r = people_only();
+    page(&mut r);
+    let same = Hello {
+        token: Some(token.clone()),
+        ..hello_with(s, Some("shouhou"), r)
+    };
+    VisitorClient::hello(&srv.ws, same).await.expect("welcome");
+    assert_eq!(stored_route(&srv, gid).await, stored);
+    let other = Hello {
+        token: Some(token.clone()),
+        groupid: Some(pre_sales.to_string()),
+        ..hello(s, None, 0)
+    };
+    VisitorClient::hello(&srv.ws, other).await.expect("welcome");
+    assert_eq!(
+        stored_route(&srv, gid).await,
+        (Some(pre_sales), None, 0),
+        "a hello that states routing replaces group, route and priority"
+    );
+    srv.stop().await;
+}
+
+/// Issue 21's VIP case: a VIP waiting in the queue whose other tabs (the notifier, a second
+/// page without the config) say hello keeps their priority and is served first.
+#[tokio::test]
+async fn a_waiting_vip_keeps_their_place_when_other_tabs_say_hello() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let s = &site.sysnum;
+    srv.agent_with(s, "solo@test", &[], 1).await;
+    let (mut solo, _) = srv.agent_client("solo@test").await;
+    let (_occupant, occupant) = visitor(&srv, &site, hello_with(s, None, people_only())).await;
+    served_by(&srv, occupant).await;
+    let (mut plain, g_plain) = visitor(&srv, &site, hello_with(s, None, people_only())).await;
+    assert_eq!(waits(&srv, &mut plain, g_plain).await, 1);
+    let mut vip_page = people_only();
+    vip_page.is_vip = Some("1".into());
+    let (mut vip, g_vip) = visitor(&srv, &site, hello_with(s, None, vip_page)).await;
+    assert_eq!(waits(&srv, &mut vip, g_vip).await, 1, "the VIP goes first");
+    let priority = stored_route(&srv, g_vip).await.2;
+    assert!(priority > 0);
+    // The VIP's notifier and a second page without the config.
+    let mut tabs = Vec::new();
+    for _ in 0..2 {
+        let mut t = VisitorClient::hello(&srv.ws, hello(s, Some(&vip.client.token), 0))
+            .await
+            .expect("welcome");
+        assert_eq!(t.client.queue_position().await, 1, "still first");
+        tabs.push(t);
+    }
+    assert_eq!(stored_route(&srv, g_vip).await.2, priority);
+    let r = solo
+        .request(json!({"api_key": 32600, "gid": occupant.to_string()}))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(solo.push(32401).await["data"]["gid"], g_vip.to_string());
+    assert_eq!(last_position(&mut plain).await, Some(1));
+    srv.stop().await;
+}

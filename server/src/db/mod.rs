@@ -1057,16 +1057,17 @@ impl Db {
     }
 
     /// At the start of a visitor session: records what the visitor's page said about them
-    /// (display only), the visit time and the skill group they asked for (kept only if it is
-    /// an enabled group of their site; anything else routes them site-wide). One write;
-    /// returns the visitor as it is now.
+    /// (display only; `None` keeps the stored value), the visit time and, when `group` is
+    /// `Some`, the skill group they asked for (kept only if it is an enabled group of their
+    /// site; anything else routes them site-wide). `group: None` leaves the stored group as
+    /// it is. One write; returns the visitor as it is now.
     pub async fn touch_visitor(
         &self,
         visitor_id: i64,
         uname: Option<&str>,
         claimed_partnerid: Option<&str>,
         source: Option<&str>,
-        group: Option<i64>,
+        group: Option<Option<i64>>,
     ) -> DbResult<Option<Visitor>> {
         let uname = uname.map(str::to_owned);
         let claimed = claimed_partnerid.map(str::to_owned);
@@ -1076,14 +1077,17 @@ impl Db {
                 let row = sqlx::query(&format!(
                     "UPDATE visitors SET uname = COALESCE($1, uname), claimed_partnerid = COALESCE($2, claimed_partnerid),
                      source = COALESCE($3, source), last_seen_at = $4,
-                     group_id = (SELECT g.id FROM agent_groups g WHERE g.site_id = visitors.site_id AND g.id = $5 AND g.disabled = 0)
-                     WHERE id = $6 RETURNING {VISITOR_COLS}"
+                     group_id = CASE WHEN $5 = 1
+                       THEN (SELECT g.id FROM agent_groups g WHERE g.site_id = visitors.site_id AND g.id = $6 AND g.disabled = 0)
+                       ELSE group_id END
+                     WHERE id = $7 RETURNING {VISITOR_COLS}"
                 ))
                 .bind(uname)
                 .bind(claimed)
                 .bind(source)
                 .bind(now_s())
-                .bind(group)
+                .bind(i64::from(group.is_some()))
+                .bind(group.flatten())
                 .bind(visitor_id)
                 .fetch_optional(&mut *c)
                 .await?;
