@@ -866,11 +866,12 @@ async fn on_text<T: Sink<Message> + Unpin>(
 
 /// Checks a message body: text must have visible characters; media kinds (image, voice,
 /// video, file) must be an http(s) URL; cards (product, order) a JSON object; every kind is
-/// capped at 5000 characters.
+/// capped at 5000 characters and must be storable (no U+0000, `db::storable`).
 pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
     if body.chars().count() > MAX_BODY_CHARS {
         return Err("body is longer than 5000 characters");
     }
+    crate::db::storable(body)?;
     if body.trim().is_empty() {
         return Err(if kind == MsgKind::Text {
             "text is empty"
@@ -962,6 +963,15 @@ async fn on_send<T: Sink<Message> + Unpin>(
                 .send(&ServerFrame::Error {
                     code: ErrorCode::RateLimited,
                     message: "all agents are busy and the waiting queue is full; your message will be retried".into(),
+                    cmid: Some(s.cmid),
+                })
+                .await;
+        }
+        Err(DbError::Invalid(why)) => {
+            return out
+                .send(&ServerFrame::Error {
+                    code: ErrorCode::Invalid,
+                    message: why.into(),
                     cmid: Some(s.cmid),
                 })
                 .await;

@@ -73,6 +73,25 @@ impl TestDb {
         self.url.starts_with("sqlite:")
     }
 
+    /// Runs `stmts` on the database as they are (fixtures a test needs that no API makes,
+    /// e.g. a trigger that makes the database refuse one row).
+    pub async fn exec(&self, stmts: &[&str]) {
+        use sqlx::Connection;
+        if self.is_sqlite() {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            for s in stmts {
+                sqlx::query(s).execute(&mut c).await.unwrap();
+            }
+            c.close().await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            for s in stmts {
+                sqlx::query(s).execute(&mut c).await.unwrap();
+            }
+            c.close().await.unwrap();
+        }
+    }
+
     /// Applies the server's migrations of this backend up to `version` only, then runs
     /// `stmts`: a database as a release of that version left it, for migration tests.
     pub async fn migrate_to(&self, version: i64, stmts: &[&str]) {
@@ -95,18 +114,13 @@ impl TestDb {
             let url = format!("{}?mode=rwc", self.url);
             let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
             m.run(&mut c).await.unwrap();
-            for s in stmts {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
             c.close().await.unwrap();
         } else {
             let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
             m.run(&mut c).await.unwrap();
-            for s in stmts {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
             c.close().await.unwrap();
         }
+        self.exec(stmts).await;
     }
 }
 

@@ -152,6 +152,20 @@ pub(super) enum Plan {
     Missing,
     NotServed,
     QueueFull,
+    /// A text the database must not be given ([`storable`]): refused before any statement,
+    /// the same way on both backends.
+    Invalid(&'static str),
+}
+
+/// Whether `text` can be stored as it is on every backend: PostgreSQL refuses U+0000 in
+/// `text` (and one such message used to fail its whole run of other sites' messages), so no
+/// backend stores it.
+pub(crate) fn storable(text: &str) -> Result<(), &'static str> {
+    if text.contains('\0') {
+        Err("text may not contain NUL (U+0000) characters")
+    } else {
+        Ok(())
+    }
 }
 
 /// A conversation as deciding its messages needs it (its visitor's row and highest `seq`).
@@ -225,6 +239,12 @@ impl Known {
         let mut in_run: HashMap<(i64, &str), usize> = HashMap::new();
         let mut plans = Vec::with_capacity(msgs.len());
         for (i, m) in msgs.iter().enumerate() {
+            if let Err(why) =
+                storable(&m.body).and_then(|()| m.agent_nick.as_deref().map_or(Ok(()), storable))
+            {
+                plans.push(Plan::Invalid(why));
+                continue;
+            }
             let Some(conv) = self.convs.get_mut(&m.visitor_id) else {
                 plans.push(Plan::Missing);
                 continue;
@@ -320,6 +340,7 @@ pub(super) fn results(
             Plan::Missing => Err(DbError::NotFound(format!("visitor {}", m.visitor_id))),
             Plan::NotServed => Err(DbError::NotServed),
             Plan::QueueFull => Err(DbError::QueueFull),
+            Plan::Invalid(why) => Err(DbError::Invalid(why)),
             Plan::Stored(message, serving) => Ok(Stored {
                 message,
                 duplicate: true,

@@ -45,6 +45,7 @@ mod file_chunks;
 pub use file_chunks::CHUNK;
 mod files;
 mod messages;
+pub(crate) use messages::storable;
 mod native;
 mod presence;
 pub use presence::{PresenceRenewal, PresenceRow};
@@ -119,6 +120,10 @@ pub enum DbError {
     /// (`Config::max_queue`): nothing was stored.
     #[error("the waiting queue is full")]
     QueueFull,
+    /// A value no backend stores (e.g. a text with U+0000, `messages::storable`); refused
+    /// before any statement, so nothing else of its batch is affected.
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 pub type DbResult<T> = Result<T, DbError>;

@@ -245,19 +245,21 @@ fn store_native(
     messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
 ) {
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.into_iter().unzip();
-    match native.store(&new) {
-        Ok(results) => {
-            for (result, answer) in results.into_iter().zip(answers) {
-                let _ = answer.send(result);
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, messages = answers.len(), "storing a run of messages failed");
-            let why = e.to_string();
-            for answer in answers {
-                let _ = answer.send(Err(DbError::NotCommitted(why.clone())));
-            }
-        }
+    let results = native.store(&new).unwrap_or_else(|e| {
+        // Nothing of the run was stored: each message again in a transaction of its own,
+        // so one that fails fails alone (as on PostgreSQL, `store_messages`).
+        tracing::warn!(error = %e, messages = new.len(), "a run of messages failed; storing them one by one");
+        new.iter()
+            .map(|m| match native.store(std::slice::from_ref(m)) {
+                Ok(mut r) => r.pop().unwrap_or_else(|| {
+                    Err(DbError::Corrupt("a stored message gave no result".into()))
+                }),
+                Err(e) => Err(DbError::NotCommitted(e.to_string())),
+            })
+            .collect()
+    });
+    for (result, answer) in results.into_iter().zip(answers) {
+        let _ = answer.send(result);
     }
 }
 
@@ -353,11 +355,13 @@ async fn reconnect(backend: Backend, url: &str) -> WriteConn {
 }
 
 /// Stores a run of queued messages together; each caller is answered after the commit.
-/// Without `own_savepoint` an error here fails the whole batch. With it (PostgreSQL, a
-/// batch with other jobs) the run has a savepoint of its own, so when it fails — typically
-/// a deadlock with another process's batch, which PostgreSQL breaks by failing one
-/// statement — only its messages are refused (`NotCommitted`; clients retry by `cmid`) and
-/// the batch goes on.
+/// With `own_savepoint` (PostgreSQL, a batch with other jobs) the run has a savepoint of its
+/// own; without it (PostgreSQL, a batch of these messages only) the run is the whole
+/// transaction. Either way, when the run fails — a deadlock with another process's batch,
+/// which PostgreSQL breaks by failing one statement, or a message the database refuses —
+/// it is rolled back and its messages are stored again one by one, each in a savepoint of
+/// its own ([`store_alone`]), so a failing message fails only itself (`NotCommitted`, the
+/// client retries by `cmid`) and every other message of the run, of any site, is stored.
 async fn store_messages(
     conn: &mut WriteConn,
     own_savepoint: bool,
@@ -372,33 +376,25 @@ async fn store_messages(
         sqlx::query("SAVEPOINT msgs").execute(&mut *conn).await?;
     }
     let results = match insert_many(conn, &new).await {
-        Ok(r) => r,
-        Err(e) if own_savepoint => {
-            tracing::warn!(error = %e, messages = new.len(), "a run of messages was rolled back");
-            sqlx::query("ROLLBACK TO msgs").execute(&mut *conn).await?;
-            sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
-            let why = e.to_string();
-            for a in answers {
-                let why = why.clone();
-                done.push(Box::new(move |_| {
-                    let _ = a.send(Err(DbError::NotCommitted(why)));
-                }));
+        Ok(r) => {
+            if own_savepoint {
+                sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
             }
-            return Ok(());
+            r
         }
         Err(e) => {
-            // Answer these callers with the error when the batch is rolled back.
-            for a in answers {
-                done.push(Box::new(move |_| {
-                    let _ = a.send(Err(DbError::NotCommitted("batch failed".into())));
-                }));
+            tracing::warn!(error = %e, messages = new.len(), "a run of messages failed; storing them one by one");
+            if own_savepoint {
+                sqlx::query("ROLLBACK TO msgs").execute(&mut *conn).await?;
+                sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
+            } else {
+                // The run was the batch's only work: start its transaction again.
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                begin(conn, Backend::Postgres).await?;
             }
-            return Err(e);
+            store_alone(conn, &new).await?
         }
     };
-    if own_savepoint {
-        sqlx::query("RELEASE msgs").execute(&mut *conn).await?;
-    }
     for (result, answer) in results.into_iter().zip(answers) {
         done.push(Box::new(move |failed: Option<&DbError>| {
             let _ = answer.send(match failed {
@@ -408,6 +404,27 @@ async fn store_messages(
         }));
     }
     Ok(())
+}
+
+/// Stores each message in a savepoint of its own (after its run failed): one result per
+/// message, a failure only for the messages whose own statements fail.
+async fn store_alone(conn: &mut WriteConn, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
+    let mut out = Vec::with_capacity(msgs.len());
+    for m in msgs {
+        sqlx::query("SAVEPOINT one").execute(&mut *conn).await?;
+        match insert_many(conn, std::slice::from_ref(m)).await {
+            Ok(mut r) => out.push(r.pop().unwrap_or_else(|| {
+                Err(DbError::Corrupt("a stored message gave no result".into()))
+            })),
+            Err(e) => {
+                tracing::warn!(error = %e, visitor = m.visitor_id, "a message was refused");
+                sqlx::query("ROLLBACK TO one").execute(&mut *conn).await?;
+                out.push(Err(DbError::NotCommitted(e.to_string())));
+            }
+        }
+        sqlx::query("RELEASE one").execute(&mut *conn).await?;
+    }
+    Ok(out)
 }
 
 /// Starts the batch's transaction. SQLite: `BEGIN IMMEDIATE` takes the file's write lock now
