@@ -102,6 +102,11 @@ pub struct ServeArgs {
     /// (rate_limited, retried by the chat page) until someone is served.
     #[arg(long, env = "FRONTDESK_MAX_QUEUE", default_value_t = 200)]
     pub max_queue: usize,
+    /// Visits of anonymous visitors who have not written yet (pending tokens) one site keeps
+    /// (each at most 16 KiB of values and 5 pages of 8 KiB; they expire 24 h after their last
+    /// report). When full, new anonymous visits are not recorded until some expire.
+    #[arg(long, env = "FRONTDESK_MAX_PENDING_VISITS", default_value_t = 10_000)]
+    pub max_pending_visits: u32,
     /// Redis (`redis://host:port/`) for the bus between several `frontdesk serve` processes
     /// on one database. Without it this process is the only node (in-process bus).
     #[arg(long, env = "FRONTDESK_REDIS_URL")]
@@ -599,6 +604,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     config.max_sockets_per_client = args.max_sockets_per_client.max(1);
     config.trusted_proxies = args.trusted_proxies;
     config.max_queue = args.max_queue.max(1);
+    config.max_pending_visits = args.max_pending_visits;
     config.redis_url = args.redis_url.filter(|u| !u.trim().is_empty());
     config.node_heartbeat = Duration::from_millis(args.node_heartbeat_ms);
     config.node_timeout = Duration::from_millis(args.node_timeout_ms);

@@ -121,6 +121,8 @@ pub struct Config {
     /// message of a visitor who is neither served nor waiting is refused with
     /// `rate_limited` (the chat page keeps it and retries); nothing is stored or pushed.
     pub max_queue: usize,
+    /// Visits of pending tokens one site keeps (`--max-pending-visits`): see `trace.rs`.
+    pub max_pending_visits: u32,
     /// Redis for the bus between nodes (`--redis-url`); `None`: one node, in-process bus.
     pub redis_url: Option<String>,
     /// How often this node's heartbeat is written (`--node-heartbeat-ms`)…
@@ -156,6 +158,7 @@ impl Config {
             max_sockets_per_client: 20_000,
             trusted_proxies: Vec::new(),
             max_queue: 200,
+            max_pending_visits: 10_000,
             redis_url: None,
             node_heartbeat: Duration::from_secs(2),
             node_timeout: Duration::from_secs(10),

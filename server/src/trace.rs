@@ -33,7 +33,7 @@ use axum::{Json, Router};
 use shared::agent::{code, Envelope, Request};
 use shared::visit::{
     validate, OnSite, Page, PageKind, PresenceAnswer, PresenceReport, TracePage, VisitInfo,
-    VisitReport, MAX_PAGES, MAX_TEXT, MAX_URL, PARAM_KEYS,
+    VisitReport, MAX_PAGES, MAX_PENDING_PAGES, MAX_TEXT, MAX_URL, PARAM_KEYS,
 };
 
 use crate::db::{now_ms, random_hex, token_hash, DbResult, NewPage, PresenceRenewal};
@@ -160,10 +160,26 @@ pub(crate) async fn authorise(
     Ok(Ok((site.id, visitor.map(|v| v.id))))
 }
 
+/// How long the visit of a pending token (no message yet) is kept after its last report.
+pub const PENDING_VISIT_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// Stores a report. Storage per visit is bounded by [`validate`] (bytes per report) and the
+/// pages kept ([`MAX_PAGES`]; [`MAX_PENDING_PAGES`] while the token is pending); a pending
+/// token's visit is created only while the site holds fewer than `--max-pending-visits`
+/// of them (else 429), and expires [`PENDING_VISIT_TTL_MS`] after its last report
+/// ([`sweep`]). Anyone can mint a pending token, so this is what bounds what strangers
+/// store.
 async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Response>> {
-    let site_id = match authorise(state, r.sysnum.as_str(), &r.token).await? {
-        Ok((site_id, _)) => site_id,
+    let (site_id, visitor) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
+        Ok(found) => found,
         Err(resp) => return Ok(Err(resp)),
+    };
+    let (keep, new_pending_cap) = match visitor {
+        Some(_) => (MAX_PAGES, None),
+        None => (
+            MAX_PENDING_PAGES,
+            Some(i64::from(state.config.max_pending_visits)),
+        ),
     };
     // Only the seed's CRM and routing values are kept; presentation options are not.
     let params = r.params.map(|p| {
@@ -180,10 +196,18 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
         title: p.title,
         referrer: p.referrer,
     });
-    state
+    let stored = state
         .db
-        .record_visit(site_id, token_hash(&r.token), params, page, MAX_PAGES)
+        .record_visit(site_id, token_hash(&r.token), params, page, keep, new_pending_cap)
         .await?;
+    if !stored {
+        tracing::warn!(site_id, "anonymous visits of this site at --max-pending-visits");
+        return Ok(Err(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many anonymous visits on this site; try again later",
+        )));
+    }
     Ok(Ok(()))
 }
 
@@ -334,6 +358,13 @@ async fn presence(
             "url or title too long",
         );
     }
+    if r.url.contains('\0') || r.title.contains('\0') {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "url and title may not contain NUL characters",
+        );
+    }
     match poll(&state, r).await {
         Ok(Ok(invite)) => Json(PresenceAnswer { invite }).into_response(),
         Ok(Err(resp)) => resp,
@@ -479,7 +510,19 @@ pub async fn agent_invite(state: &AppState, site_id: i64, req: &Request) -> DbRe
 }
 
 /// Deletes presence rows not renewed for [`STALE_MS`] (run by the leased cluster sweep).
+/// Deletes stale presence rows and expired visits of pending tokens (at most
+/// [`EXPIRE_BATCH`] per round, so a round is one short write).
 pub async fn sweep(state: &AppState) -> DbResult<()> {
     state.db.sweep_presence(now_ms() - STALE_MS).await?;
+    let expired = state
+        .db
+        .expire_pending_visits(now_ms() - PENDING_VISIT_TTL_MS, EXPIRE_BATCH)
+        .await?;
+    if expired > 0 {
+        tracing::info!(expired, "visits of pending tokens expired");
+    }
     Ok(())
 }
+
+/// Most expired visits deleted per sweep round.
+const EXPIRE_BATCH: i64 = 1_000;

@@ -19,8 +19,14 @@ pub const MAX_PARAMS: usize = 64;
 /// Longest URL / title / other trace field, in characters.
 pub const MAX_URL: usize = 2000;
 pub const MAX_TEXT: usize = 500;
-/// Pages kept per visit (older ones are dropped).
+/// Pages kept per visit of a visitor who has written (older ones are dropped).
 pub const MAX_PAGES: i64 = 100;
+/// Pages kept per visit of a pending token (nobody has written yet: anyone can mint one).
+pub const MAX_PENDING_PAGES: i64 = 5;
+/// Most bytes (UTF-8, keys and values) of a report's parameters, and of one trace page (URL,
+/// referrer, title, `pre`/`cur` keys and values): what one report can make the server store.
+pub const MAX_PARAMS_BYTES: usize = 16 * 1024;
+pub const MAX_PAGE_BYTES: usize = 8 * 1024;
 
 /// The seed's CRM and routing parameters that are stored with the visit. Everything else in
 /// `zc("config")` is presentation.
@@ -174,9 +180,12 @@ pub struct OnSite {
     pub gid: Option<String>,
 }
 
-/// Checks a report's sizes; the reason when refused.
+/// Checks a report's sizes and characters; the reason when refused. Every text is stored,
+/// so none may hold U+0000 (PostgreSQL refuses it; no backend stores it).
 pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
     let long = |s: &str, n: usize| s.chars().count() > n;
+    let bytes = |m: &BTreeMap<String, String>| -> usize { m.iter().map(|(k, v)| k.len() + v.len()).sum() };
+    let nul = |s: &String| s.contains('\0');
     if let Some(p) = &r.params {
         if p.len() > MAX_PARAMS {
             return Err("too many params");
@@ -185,6 +194,12 @@ pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
             .any(|(k, v)| k.is_empty() || long(k, MAX_PARAM_KEY) || long(v, MAX_PARAM_VALUE))
         {
             return Err("a param key or value is too long");
+        }
+        if bytes(p) > MAX_PARAMS_BYTES {
+            return Err("params are longer than 16 KiB in all");
+        }
+        if p.iter().any(|(k, v)| nul(k) || nul(v)) {
+            return Err("params may not contain NUL characters");
         }
     }
     if let Some(pg) = &r.page {
@@ -198,6 +213,22 @@ pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
             {
                 return Err("pre/cur visit args too long");
             }
+        }
+        let size = pg.url.len()
+            + pg.referrer.len()
+            + pg.title.len()
+            + bytes(&pg.pre)
+            + bytes(&pg.cur);
+        if size > MAX_PAGE_BYTES {
+            return Err("a trace page is longer than 8 KiB in all");
+        }
+        let texts = [&pg.url, &pg.referrer, &pg.title];
+        if texts.into_iter().any(nul)
+            || [&pg.pre, &pg.cur]
+                .iter()
+                .any(|m| m.iter().any(|(k, v)| nul(k) || nul(v)))
+        {
+            return Err("trace pages may not contain NUL characters");
         }
     }
     Ok(())
@@ -227,6 +258,44 @@ mod tests {
         );
         assert!(validate(&many).is_err());
         assert_eq!(PageKind::parse("chat"), Some(PageKind::Chat));
+    }
+
+    #[test]
+    fn reports_are_bounded_in_bytes_and_refuse_nul() {
+        let page = |url: &str, title: &str| Page {
+            kind: PageKind::View,
+            url: url.into(),
+            title: title.into(),
+            referrer: String::new(),
+            pre: BTreeMap::new(),
+            cur: BTreeMap::new(),
+        };
+        let report = |params: Option<BTreeMap<String, String>>, page: Option<Page>| VisitReport {
+            sysnum: Sysnum::parse("4c349791a07b46c1a70b8ac88aa23257").unwrap(),
+            token: "t".into(),
+            params,
+            page,
+        };
+        // Within every per-field limit, but four 4 000-character CJK values are 48 KB.
+        let cjk: BTreeMap<String, String> = ["params", "customer_fields", "remark", "realname"]
+            .iter()
+            .map(|k| (k.to_string(), "等".repeat(MAX_PARAM_VALUE)))
+            .collect();
+        assert_eq!(
+            validate(&report(Some(cjk), None)),
+            Err("params are longer than 16 KiB in all")
+        );
+        // A 2 000-character URL and 500-character title in CJK: 7.5 KB; with `cur` over 8 KiB.
+        let mut big = page(&"页".repeat(MAX_URL), &"题".repeat(MAX_TEXT));
+        assert!(validate(&report(None, Some(big.clone()))).is_ok());
+        big.cur.insert("cur_abstract".into(), "x".repeat(1000));
+        assert!(validate(&report(None, Some(big))).is_err());
+        let nul_param = BTreeMap::from([("tel".to_string(), "1\u{0}2".to_string())]);
+        assert!(validate(&report(Some(nul_param), None)).is_err());
+        assert!(validate(&report(None, Some(page("https://a.test/\u{0}", "")))).is_err());
+        let mut nul_cur = page("https://a.test/", "");
+        nul_cur.cur.insert("cur_tags".into(), "\u{0}".into());
+        assert!(validate(&report(None, Some(nul_cur))).is_err());
         assert_eq!(PageKind::parse("x"), None);
     }
 }

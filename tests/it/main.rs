@@ -4,6 +4,7 @@
 //! `FRONTDESK_TEST_DATABASE_URL=postgres://…` names (`harness::TestDb`): the whole suite runs
 //! on either.
 
+mod abuse;
 mod agent;
 mod cli;
 mod cluster;

@@ -29,10 +29,17 @@ pub struct StoredPage {
     pub at: i64,
 }
 
+/// A visit `v` of a pending token: no visitor holds it (yet).
+const PENDING: &str =
+    "NOT EXISTS (SELECT 1 FROM visitor_tokens t WHERE t.token_hash = v.token_hash)";
+
 impl Db {
     /// Records what a browser reported for the visit of `token_hash` on `site_id`: replaces
     /// the parameters when `params` (a JSON object) is given, appends `page` when given, and
-    /// keeps the newest `keep` pages of the visit.
+    /// keeps the newest `keep` pages of the visit. `new_pending_cap`: the token is a pending
+    /// one (no visitor yet), and a visit for it is created only while the site has fewer
+    /// than this many visits of pending tokens; `false` (nothing stored) when it has that
+    /// many already.
     pub async fn record_visit(
         &self,
         site_id: i64,
@@ -40,34 +47,51 @@ impl Db {
         params: Option<String>,
         page: Option<NewPage>,
         keep: i64,
-    ) -> DbResult<()> {
+        new_pending_cap: Option<i64>,
+    ) -> DbResult<bool> {
         self.write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
-                sqlx::query(
-                    "INSERT INTO visits (site_id, token_hash, params, updated_at) VALUES ($1, $2, '{}', $3) \
-                     ON CONFLICT (site_id, token_hash) DO NOTHING",
-                )
-                .bind(site_id)
-                .bind(&token_hash)
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
-                let id: i64 = sqlx::query_scalar(
+                let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM visits WHERE site_id = $1 AND token_hash = $2",
                 )
                 .bind(site_id)
                 .bind(&token_hash)
-                .fetch_one(&mut *c)
+                .fetch_optional(&mut *c)
                 .await?;
-                if let Some(params) = params {
-                    sqlx::query("UPDATE visits SET params = $1, updated_at = $2 WHERE id = $3")
-                        .bind(params)
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        if let Some(cap) = new_pending_cap {
+                            let pending: i64 = sqlx::query_scalar(&format!(
+                                "SELECT COUNT(*) FROM visits v WHERE v.site_id = $1 AND {PENDING}"
+                            ))
+                            .bind(site_id)
+                            .fetch_one(&mut *c)
+                            .await?;
+                            if pending >= cap {
+                                return Ok(false);
+                            }
+                        }
+                        sqlx::query_scalar(
+                            "INSERT INTO visits (site_id, token_hash, params, updated_at) \
+                             VALUES ($1, $2, '{}', $3) RETURNING id",
+                        )
+                        .bind(site_id)
+                        .bind(&token_hash)
                         .bind(now)
-                        .bind(id)
-                        .execute(&mut *c)
-                        .await?;
-                }
+                        .fetch_one(&mut *c)
+                        .await?
+                    }
+                };
+                sqlx::query(
+                    "UPDATE visits SET params = COALESCE($1, params), updated_at = $2 WHERE id = $3",
+                )
+                .bind(params)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
                 if let Some(p) = page {
                     sqlx::query(
                         "INSERT INTO visit_pages (visit_id, kind, url, title, referrer, args, at) \
@@ -91,7 +115,33 @@ impl Db {
                     .execute(&mut *c)
                     .await?;
                 }
-                Ok(())
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// Deletes the visits of pending tokens (no visitor holds the token) last reported before
+    /// `before` (ms), with their pages; at most `limit` visits per call. Returns how many.
+    pub async fn expire_pending_visits(&self, before: i64, limit: i64) -> DbResult<u64> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let doomed = format!(
+                    "SELECT v.id FROM visits v WHERE v.updated_at < $1 AND {PENDING} ORDER BY v.id LIMIT $2"
+                );
+                sqlx::query(&format!(
+                    "DELETE FROM visit_pages WHERE visit_id IN ({doomed})"
+                ))
+                .bind(before)
+                .bind(limit)
+                .execute(&mut *c)
+                .await?;
+                let gone = sqlx::query(&format!("DELETE FROM visits WHERE id IN ({doomed})"))
+                    .bind(before)
+                    .bind(limit)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(gone.rows_affected())
             })
         })
         .await

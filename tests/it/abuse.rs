@@ -1,0 +1,239 @@
+//! What the second outside probe tried (issue 22), as an attacker would: a NUL byte in a
+//! message while other sites' visitors write, a message the database refuses in the middle
+//! of a group-commit run, anonymous visit reports that would fill the disk.
+
+use std::collections::BTreeSet;
+
+use futures_util::{SinkExt, StreamExt};
+use harness::*;
+use shared::ids::Seq;
+use shared::visitor::{ClientFrame, ErrorCode, MsgKind, Send, ServerFrame};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Per-address budgets lifted: every test client connects from 127.0.0.1.
+async fn open_server() -> TestServer {
+    TestServer::start_with_limits(
+        |_| {},
+        |l| {
+            *l = frontdesk_server::Limits::new(&frontdesk_server::RateSettings {
+                new_visitors_per_client: frontdesk_server::Rate {
+                    burst: 1000,
+                    per_sec: 1000.0,
+                },
+                msgs_per_client: frontdesk_server::Rate {
+                    burst: 10_000,
+                    per_sec: 10_000.0,
+                },
+                ..frontdesk_server::RateSettings::default()
+            })
+        },
+    )
+    .await
+}
+
+/// `n` visitors of `sysnum`, each with a row (one message written and acked).
+async fn visitors(srv: &TestServer, sysnum: &str, n: usize) -> Vec<VisitorClient> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut s = VisitorClient::fresh(&srv.ws, sysnum).await;
+        s.client.send_text(&format!("first{i}"), "hello").await;
+        s.client.ack(&format!("first{i}")).await;
+        out.push(s.client);
+    }
+    out
+}
+
+/// What each `send` of `bodies` got: the acked cmids and the refused ones with their code.
+type Outcome = (BTreeSet<String>, Vec<(String, ErrorCode)>);
+
+/// Pipelines one `send` per body on `v`'s socket (cmids `prefix0…`), then reads until each
+/// got an ack or an error.
+async fn send_all(v: VisitorClient, prefix: String, bodies: Vec<String>) -> Outcome {
+    let (mut tx, mut rx) = v.ws.split();
+    for (i, body) in bodies.iter().enumerate() {
+        let f = ClientFrame::Send(Send {
+            cmid: cmid(&format!("{prefix}{i}")),
+            kind: MsgKind::Text,
+            body: body.clone(),
+        });
+        tx.send(Message::text(serde_json::to_string(&f).unwrap()))
+            .await
+            .unwrap();
+    }
+    let (mut acked, mut refused) = (BTreeSet::new(), Vec::new());
+    while acked.len() + refused.len() < bodies.len() {
+        let m = tokio::time::timeout(WAIT, rx.next())
+            .await
+            .expect("an answer to every send")
+            .expect("open")
+            .expect("frame");
+        let Message::Text(t) = m else { continue };
+        match serde_json::from_str::<ServerFrame>(&t).unwrap() {
+            ServerFrame::Ack { cmid, .. } => {
+                acked.insert(cmid.to_string());
+            }
+            ServerFrame::Error {
+                code,
+                cmid: Some(c),
+                ..
+            } => refused.push((c.to_string(), code)),
+            _ => {}
+        }
+    }
+    (acked, refused)
+}
+
+/// Site B's visitors write while site A's visitor sends `poison` bodies among good ones, all
+/// at once (so they share group-commit runs). Returns A's outcome; asserts every one of B's
+/// messages was acked and stored.
+async fn beside_another_site(srv: &TestServer, poison: &str) -> Outcome {
+    let a = srv.site().await;
+    let b = srv.site().await;
+    let mut bs = visitors(srv, &b.sysnum, 10).await;
+    let attacker = visitors(srv, &a.sysnum, 1).await.pop().unwrap();
+    let mut tasks = Vec::new();
+    for (n, v) in bs.drain(..).enumerate() {
+        let bodies = (0..5).map(|i| format!("b{n} says {i}")).collect();
+        tasks.push(tokio::spawn(send_all(v, format!("b{n}m"), bodies)));
+    }
+    // 18 and the first message: within the per-visitor burst (20).
+    let bodies = (0..18)
+        .map(|i| {
+            if i % 2 == 0 {
+                poison.to_owned()
+            } else {
+                format!("fine {i}")
+            }
+        })
+        .collect();
+    let attack = tokio::spawn(send_all(attacker, "a".into(), bodies));
+    for (n, t) in tasks.into_iter().enumerate() {
+        let (acked, refused) = t.await.unwrap();
+        assert_eq!(refused, vec![], "site B's visitor {n}: refused");
+        assert_eq!(acked.len(), 5, "site B's visitor {n}: every message acked");
+    }
+    let outcome = attack.await.unwrap();
+    // Site B's conversations hold exactly what was acked: 1 + 5 messages each, seq 1..=6.
+    for v in srv.db.queue(b.business_id).await.unwrap() {
+        let stored = srv.db.messages_after(v.id, Seq(0), 100).await.unwrap();
+        assert_eq!(
+            stored.iter().map(|m| m.seq).collect::<Vec<_>>(),
+            (1..=6).collect::<Vec<_>>()
+        );
+    }
+    outcome
+}
+
+/// Issue 22, high 2: U+0000 passed validation; PostgreSQL refused it and the group-commit
+/// run that held it failed other sites' messages with `internal`.
+#[tokio::test]
+async fn a_nul_byte_is_refused_as_invalid_and_other_sites_messages_are_stored() {
+    let srv = open_server().await;
+    let (acked, refused) = beside_another_site(&srv, "bad\u{0}byte").await;
+    assert_eq!(acked.len(), 9, "the attacker's good messages are stored");
+    assert_eq!(refused.len(), 9);
+    for (cmid, code) in &refused {
+        assert_eq!(*code, ErrorCode::Invalid, "{cmid}: a clear reason, not internal");
+    }
+    srv.stop().await;
+}
+
+/// A message the database refuses at insert time (here a trigger, on either backend) fails
+/// alone: the run it was in is stored again message by message.
+#[tokio::test]
+async fn a_message_the_database_refuses_fails_alone_in_its_run() {
+    let srv = open_server().await;
+    if srv.tdb.is_sqlite() {
+        srv.tdb
+            .exec(&["CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison' \
+                     BEGIN SELECT RAISE(ABORT, 'poison refused'); END"])
+            .await;
+    } else {
+        srv.tdb
+            .exec(&[
+                "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.body = 'poison' THEN RAISE EXCEPTION 'poison refused'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison()",
+            ])
+            .await;
+    }
+    let (acked, refused) = beside_another_site(&srv, "poison").await;
+    assert_eq!(acked.len(), 9, "the attacker's good messages are stored: {refused:?}");
+    assert_eq!(refused.len(), 9, "only the refused ones fail: {refused:?}");
+    srv.stop().await;
+}
+
+/// `POST /api/visitor/visit` as the probe sent it: no `Origin` (not a browser).
+async fn report(srv: &TestServer, body: serde_json::Value) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/api/visitor/visit", srv.http))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// Issue 22, high 1: a tokenless hello mints a pending token, and visit reports under it
+/// stored up to ~28 MB each and never expired. Now: bytes per report, pages per pending
+/// visit and pending visits per site are bounded, and they expire.
+#[tokio::test]
+async fn anonymous_visit_reports_are_bounded_and_expire() {
+    let srv = TestServer::start_with(|c| c.max_pending_visits = 3).await;
+    let site = srv.site().await;
+    let s = &site.sysnum;
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        tokens.push(VisitorClient::fresh(&srv.ws, s).await.client.token);
+    }
+    let big = "等".repeat(shared::visit::MAX_PARAM_VALUE);
+    // Every value within its own limit, 48 KB in all: refused.
+    let params = serde_json::json!({"params": big, "customer_fields": big, "remark": big, "realname": big});
+    assert_eq!(
+        report(&srv, serde_json::json!({"sysnum": s, "token": tokens[0], "params": params})).await,
+        400
+    );
+    // 20 pages of ~7.5 KB under one pending token: the newest 5 are kept.
+    for i in 0..20 {
+        let page = serde_json::json!({"kind": "view", "url": format!("https://shop.test/{i}/{}", "页".repeat(1900)),
+            "title": "题".repeat(500), "referrer": ""});
+        assert_eq!(
+            report(&srv, serde_json::json!({"sysnum": s, "token": tokens[0], "page": page})).await,
+            204
+        );
+    }
+    // Two more pending visits fill the site's allowance (3); the fourth is refused.
+    for t in &tokens[1..3] {
+        let body = serde_json::json!({"sysnum": s, "token": t, "params": {"tel": "1"}});
+        assert_eq!(report(&srv, body).await, 204);
+    }
+    let fourth = serde_json::json!({"sysnum": s, "token": tokens[3], "params": {"tel": "1"}});
+    assert_eq!(report(&srv, fourth.clone()).await, 429);
+    // A visit that exists still takes reports.
+    let again = serde_json::json!({"sysnum": s, "token": tokens[1], "params": {"tel": "2"}});
+    assert_eq!(report(&srv, again).await, 204);
+
+    // The first visitor writes: their visit is theirs, with the 5 newest pages.
+    let mut v = VisitorClient::hello(&srv.ws, hello(s, Some(&tokens[0]), 0))
+        .await
+        .expect("welcome");
+    v.client.send_text("m", "hello").await;
+    v.client.ack("m").await;
+    let gid: i64 = srv.gid(&site, &tokens[0]).await.parse().unwrap();
+    let site_id = srv.db.site_by_sysnum(s).await.unwrap().unwrap().id;
+    let (_, pages) = srv.db.visitor_visits(site_id, gid).await.unwrap();
+    assert_eq!(pages.len(), 5);
+    for (p, i) in pages.iter().zip(15..20) {
+        assert!(p.url.starts_with(&format!("https://shop.test/{i}/")), "{}", &p.url[..24]);
+    }
+
+    // Pending visits expire (the sweep deletes those last reported before the cut-off);
+    // the visitor's own visit stays. Then the fourth visitor's visit is recorded.
+    let future = frontdesk_server::db::now_ms() + 1;
+    assert_eq!(srv.db.expire_pending_visits(future, 1000).await.unwrap(), 2);
+    assert_eq!(srv.db.visitor_visits(site_id, gid).await.unwrap().1.len(), 5);
+    assert_eq!(report(&srv, fourth).await, 204);
+    srv.stop().await;
+}
