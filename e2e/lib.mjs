@@ -217,12 +217,13 @@ export async function startHostSite() {
 
 /**
  * What a host-page test file needs: a fresh database with the E2E site, the real server on
- * it, a browser and a customer website on another origin. `close()` stops all of them.
+ * it (with `serveFlags`), a browser and a customer website on another origin. `close()`
+ * stops all of them.
  */
-export async function startHostPageFixture() {
+export async function startHostPageFixture(serveFlags = []) {
   const db = tempDb();
   const { site } = setupSite(db);
-  const server = await Server.start(db);
+  const server = await Server.start(db, 0, serveFlags);
   const browser = await launchBrowser();
   const shop = await startHostSite();
   return {
