@@ -31,8 +31,6 @@ use tokio::sync::{mpsc, watch};
 
 use shared::visitor::ChatMessage;
 
-use crate::hub::Hub;
-
 /// Notes waiting to be published before new ones are dropped.
 const QUEUE: usize = 65_536;
 /// Most notes in one `PUBLISH`.
@@ -78,6 +76,15 @@ pub enum Note {
     Invited { p: i64 },
 }
 
+/// Who hears what other nodes publish (this node's hub): the bus calls up through this and
+/// imports nothing above it.
+pub trait Listener: Send + Sync + 'static {
+    /// A note another node published.
+    fn deliver(&self, note: Note);
+    /// Notes may have been lost (the subscription was re-made): read what is missing.
+    fn resync(&self);
+}
+
 /// What crosses Redis: the sending node and a run of notes.
 #[derive(Debug, Serialize, Deserialize)]
 struct Packet {
@@ -86,15 +93,15 @@ struct Packet {
 }
 
 /// Connects this node to the Redis bus at `url` on `channel`: checks that Redis answers, then
-/// starts the publisher and the subscriber and makes `hub` publish through them. Both stop
-/// when `shutdown` flips.
+/// starts the subscriber (handing what others publish to `listener`) and the publisher, and
+/// returns the queue to publish through. Both stop when `shutdown` flips.
 pub async fn connect(
     url: &str,
     channel: String,
     node_id: i64,
-    hub: Arc<Hub>,
+    listener: Arc<dyn Listener>,
     shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<mpsc::Sender<Note>> {
     let client = redis::Client::open(url)?;
     let conn = tokio::time::timeout(
         Duration::from_secs(10),
@@ -109,15 +116,14 @@ pub async fn connect(
         client.clone(),
         channel.clone(),
         node_id,
-        hub.clone(),
+        listener,
         shutdown.clone(),
         ready_tx,
     ));
     let _ = tokio::time::timeout(Duration::from_secs(10), ready_rx).await;
     tokio::spawn(publisher(client, conn, channel, node_id, rx, shutdown));
-    hub.set_remote(tx);
     tracing::info!(node = node_id, "bus: connected to redis");
-    Ok(())
+    Ok(tx)
 }
 
 async fn publisher(
@@ -167,7 +173,7 @@ async fn subscriber(
     client: redis::Client,
     channel: String,
     node: i64,
-    hub: Arc<Hub>,
+    listener: Arc<dyn Listener>,
     mut shutdown: watch::Receiver<bool>,
     ready: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -190,7 +196,7 @@ async fn subscriber(
                     // what it lacks from the database.
                     None => {
                         tracing::info!("bus: resubscribed; resyncing local sessions");
-                        hub.resync();
+                        listener.resync();
                     }
                 }
                 let mut stream = ps.on_message();
@@ -200,7 +206,7 @@ async fn subscriber(
                             let Some(msg) = msg else { break };
                             match serde_json::from_slice::<Packet>(msg.get_payload_bytes()) {
                                 Ok(p) if p.node == node => {}
-                                Ok(p) => p.notes.into_iter().for_each(|n| hub.deliver(n)),
+                                Ok(p) => p.notes.into_iter().for_each(|n| listener.deliver(n)),
                                 Err(e) => tracing::warn!(error = %e, "bus: unreadable packet"),
                             }
                         }

@@ -8,96 +8,24 @@
 //! The agent offline grace is a periodic sweep under a lease (`leases`, one node at a time
 //! holds it and renews it each round; when that node dies or restarts, another takes it once
 //! it expired): agents who still serve visitors, have no live connection anywhere and were
-//! last seen longer than the grace ago are handed to [`routing::agent_gone`]. The same sweep
+//! last seen longer than the grace ago are handed to [`conversation::agent_gone`]. The same sweep
 //! deletes stale presence rows (visitors who left the site, see [`crate::trace`]) every
 //! [`PRESENCE_SWEEP_MS`].
 //!
-//! With `--redis-url` the node also joins the bus ([`crate::bus`]).
+//! With `--redis-url` the node also joins the bus ([`crate::bus`]). Which node a visitor's
+//! tabs are on, and this node's id, are [`crate::presence`]'s.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use crate::db::{now_ms, DbResult};
-use crate::{bus, routing, trace, AppState};
+use crate::{bus, conversation, trace, AppState};
 
 /// The lease of the offline sweep.
 const SWEEP_LEASE: &str = "agent_offline_sweep";
 /// How often the sweep deletes stale presence rows (the listing ignores them meanwhile).
 const PRESENCE_SWEEP_MS: i64 = 15_000;
-
-impl AppState {
-    /// This process's node id, registered on first use.
-    pub async fn node_id(&self) -> DbResult<i64> {
-        self.node
-            .get_or_try_init(|| self.db.register_node())
-            .await
-            .copied()
-    }
-
-    /// Nodes heard from at or after this time (unix ms) are alive.
-    pub fn alive_since(&self) -> i64 {
-        now_ms() - self.config.node_timeout.as_millis() as i64
-    }
-}
-
-impl AppState {
-    /// Whether other nodes may share this database (the bus is Redis).
-    pub fn clustered(&self) -> bool {
-        self.config.redis_url.is_some()
-    }
-}
-
-/// Whether the visitor has a chat tab open on any node.
-pub async fn visitor_online(state: &AppState, visitor_id: i64) -> DbResult<bool> {
-    if state.hub.visitor_online(visitor_id) {
-        return Ok(true);
-    }
-    if !state.clustered() {
-        return Ok(false);
-    }
-    let node = state.node_id().await?;
-    state
-        .db
-        .visitor_online_elsewhere(visitor_id, node, state.alive_since())
-        .await
-}
-
-/// Visitors of a site with a tab open on another live node (none on a single node).
-pub async fn site_visitors_online_elsewhere(
-    state: &AppState,
-    site_id: i64,
-) -> DbResult<std::collections::HashSet<i64>> {
-    if !state.clustered() {
-        return Ok(Default::default());
-    }
-    let node = state.node_id().await?;
-    Ok(state
-        .db
-        .site_visitors_online_elsewhere(site_id, node, state.alive_since())
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// A chat tab of the visitor opened (`true`) or closed on this node: recorded for the other
-/// nodes (`visitor_tabs`) when there are any; on one node the hub alone knows.
-pub async fn visitor_tab(state: &AppState, visitor_id: i64, open: bool) {
-    if !state.clustered() {
-        return;
-    }
-    let done = async {
-        let node = state.node_id().await?;
-        if open {
-            state.db.visitor_tab_opened(visitor_id, node).await
-        } else {
-            state.db.visitor_tab_closed(visitor_id, node).await
-        }
-    };
-    if let Err(e) = done.await {
-        tracing::warn!(error = %e, visitor_id, open, "recording a visitor tab failed");
-    }
-}
 
 /// How often the offline sweep runs: a quarter of the grace, between 100 ms and 2 s.
 pub fn sweep_interval(grace: Duration) -> Duration {
@@ -110,7 +38,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let node = state.node_id().await?;
     if let Some(url) = state.config.redis_url.as_deref() {
         let channel = format!("frontdesk:{}", state.db.cluster_id().await?);
-        bus::connect(
+        let remote = bus::connect(
             url,
             channel,
             node,
@@ -118,6 +46,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
             state.shutdown.clone(),
         )
         .await?;
+        state.hub.set_remote(remote);
     }
     Ok(vec![
         tokio::spawn(heartbeat(state.clone(), node)),
@@ -187,7 +116,7 @@ async fn sweep_once(state: &AppState, node: i64, presence_swept: &mut i64) -> Db
     }
     let seen_before = now_ms() - state.config.agent_offline_grace.as_millis() as i64;
     for gone in state.db.gone_agents(alive_since, seen_before).await? {
-        routing::agent_gone(state, gone.site_id, gone.agent_id).await?;
+        conversation::agent_gone(state, gone.site_id, gone.agent_id).await?;
     }
     Ok(())
 }

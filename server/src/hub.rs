@@ -19,10 +19,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{broadcast, mpsc, Notify};
 
-use crate::bus::Note;
 use shared::visitor::ChatMessage;
 
+use crate::bus::Note;
 use crate::db::StoredMessage;
+pub use crate::wire::AgentFrame;
 
 /// Messages queued for one agent connection before it counts as too slow and is dropped.
 pub const AGENT_QUEUE: usize = 1024;
@@ -31,9 +32,6 @@ pub const AGENT_QUEUE: usize = 1024;
 /// is kept small: 256 slots cost ~12 KB per connected visitor. A tab's session drains its
 /// channel as fast as the events come (one conversation sees a few a second).
 const VISITOR_CHANNEL: usize = 8;
-
-/// A text frame ready to send to an agent connection.
-pub type AgentFrame = Arc<str>;
 
 /// What a visitor's open tabs are told.
 #[derive(Debug, Clone)]
@@ -160,9 +158,11 @@ impl Hub {
             }
         }
     }
+}
 
+impl crate::bus::Listener for Hub {
     /// What another node published, for this node's connections.
-    pub fn deliver(&self, note: Note) {
+    fn deliver(&self, note: Note) {
         match note {
             Note::Committed { v, seq, m } => self.publish_local(
                 v,
@@ -183,7 +183,7 @@ impl Hub {
     }
 
     /// Tells every conversation open on this node to read what it lacks from the database.
-    pub fn resync(&self) {
+    fn resync(&self) {
         for tx in self.visitors.lock().expect("hub lock").values() {
             let _ = tx.send(VisitorEvent::Resync);
         }
@@ -192,7 +192,9 @@ impl Hub {
             wake.notify_waiters();
         }
     }
+}
 
+impl Hub {
     /// Registers a presence poll for row `id` held on this node.
     pub fn watch_presence(self: &Arc<Self>, id: i64) -> PresenceWatch {
         let mut map = self.presence.lock().expect("hub lock");
@@ -269,7 +271,7 @@ impl Hub {
         self.tell_others(|| Note::Committed {
             v: visitor_id,
             seq: msg.seq,
-            m: Some(crate::routing::chat_message(&msg)),
+            m: Some(crate::wire::chat_message(&msg)),
         });
         self.publish_local(visitor_id, VisitorEvent::Message(msg));
     }
@@ -390,6 +392,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bus::Listener;
 
     #[tokio::test]
     async fn an_invitation_wakes_every_poll_of_its_row_and_watches_leave_on_drop() {

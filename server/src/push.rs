@@ -137,7 +137,7 @@ async fn try_enqueue(
         direction: direction.to_owned(),
         timestamp: m.created_at / 1000,
         group,
-        state: if crate::cluster::visitor_online(state, m.visitor_id).await? {
+        state: if crate::presence::visitor_online(state, m.visitor_id).await? {
             "online"
         } else {
             "offline"

@@ -1,6 +1,9 @@
 //! Reception (issue 11, seed 003 接待模式): who receives a visitor — the site's FAQ robot or
 //! people — and the robot as a participant of the conversation. The visitor session
-//! (`visitor.rs`) calls in here at a few points; routing calls [`agent_took`].
+//! (`visitor.rs`) and `crate::conversation` call in here at a few points. Architecture
+//! invariant: reception decides and tells the tabs its frame; it stores no message and tells
+//! no agent — the conversation layer stores the robot's replies and the agent's greeting it
+//! returns ([`reply`], [`taken`]) and runs the steps after the commit.
 //!
 //! **Modes** (`type` of the hello, else the site's `admin site set --reception`): 1 robot only
 //! (never a person, no hand-over control); 2 human only (as before this issue); 3 robot first
@@ -24,18 +27,15 @@
 //! **Hand-over** ([`hand_over`]): with nobody available the visitor is told the offline text
 //! (`agent_offline_title`, else the site's, else a default) and the robot keeps answering;
 //! otherwise the visitor becomes human-answered and joins the queue now
-//! (`routing::hand_over`), so the agent who takes them gets `32401` with the robot part in
-//! its `recs` (and `32100` shows it).
+//! (`routing::hand_over`, from `crate::conversation::hand_over`), so the agent who takes them
+//! gets `32401` with the robot part in its `recs` (and `32100` shows it).
 //!
-//! **Agent greeting** ([`agent_took`]): when an agent takes the chat (from the queue, or by
+//! **Agent greeting** ([`taken`]): when an agent takes the chat (from the queue, or by
 //! answering), `agent_hello_word` (else the site's `agent_hello`) is stored as that agent's
-//! message, once per take.
+//! message, once per take (by `crate::conversation::greet`).
 //!
 //! Every change of the frame reaches every tab (`Hub::publish_reception`, a bus note).
 
-use std::sync::Arc;
-
-use shared::agent::{api, Envelope, MessageData};
 use shared::config::Locale;
 use shared::reception::{Answerer, Mode, Reception, ReceptionFrame};
 use shared::visitor::MsgKind;
@@ -343,18 +343,28 @@ pub async fn robot_answers(state: &AppState, ctx: &Ctx, v: &Visitor) -> DbResult
     }
 }
 
-/// The robot's reply to visitor message `question` (already stored and published): stored
-/// as the robot's message, published, pushed; then the frame (suggestions, hand-over control).
-pub async fn answer(
+/// What the robot says to a visitor's message, before it is stored.
+pub struct RobotReply {
+    /// The robot's name (stored with the message).
+    pub name: String,
+    pub text: String,
+    suggest: Vec<String>,
+    /// The robot did not know the answer (`Unsure` or `Unknown`).
+    missed: bool,
+}
+
+/// The robot's reply to visitor message `question` (already stored and published); `None`
+/// when no robot receives this visitor. The caller stores it as the robot's message
+/// (`crate::conversation`), then calls [`replied`].
+pub async fn reply(
     state: &AppState,
     ctx: &Ctx,
     site_id: i64,
-    v: &Visitor,
     kind: MsgKind,
     question: &str,
-) -> DbResult<()> {
+) -> DbResult<Option<RobotReply>> {
     let Some(robot) = &ctx.robot else {
-        return Ok(());
+        return Ok(None);
     };
     let locale = locale_of(&ctx.values);
     // Pictures, files and cards are for people: the robot cannot read them (it answers as
@@ -376,24 +386,35 @@ pub async fn answer(
         Reply::Unsure { text, suggestions } => (text, suggestions, true),
         Reply::Unknown { text } => (text, Vec::new(), true),
     };
-    let m = state
-        .db
-        .insert_robot_message(v.id, &robot.name, MsgKind::Text, &text)
-        .await?;
-    crate::push::enqueue(state, site_id, &m, None).await;
-    state.hub.publish_visitor(v.id, Arc::new(m));
-    let misses = if missed {
-        state.db.robot_missed(v.id).await?
+    Ok(Some(RobotReply {
+        name: robot.name.clone(),
+        text,
+        suggest,
+        missed,
+    }))
+}
+
+/// After the robot's reply was stored and published: a miss is counted, and every tab gets
+/// the frame (the unsure answer's suggestions, the hand-over control once it shows).
+pub async fn replied(
+    state: &AppState,
+    ctx: &Ctx,
+    visitor_id: i64,
+    reply: RobotReply,
+) -> DbResult<()> {
+    let misses = if reply.missed {
+        state.db.robot_missed(visitor_id).await?
     } else {
         state
             .db
-            .reception_state(v.id)
+            .reception_state(visitor_id)
             .await?
             .map_or(0, |s| s.misses)
     };
-    state
-        .hub
-        .publish_reception(v.id, ctx.frame(true, misses, false, suggest, None));
+    state.hub.publish_reception(
+        visitor_id,
+        ctx.frame(true, misses, false, reply.suggest, None),
+    );
     Ok(())
 }
 
@@ -421,51 +442,39 @@ pub async fn routed(state: &AppState, ctx: &Ctx, m: &StoredMessage) -> DbResult<
     Ok(())
 }
 
-/// The visitor asked for a person (`handover`). Only while the robot answers in mode 3 or 4;
-/// anything else is ignored.
-pub async fn hand_over(state: &AppState, ctx: &Ctx, v: &Visitor) -> DbResult<()> {
+/// The visitor asked for a person (`handover`): `true` when they are to wait for people now
+/// (the caller, `crate::conversation::hand_over`, routes them). Only while the robot answers
+/// in mode 3 or 4; anything else is ignored. With nobody available the robot keeps
+/// answering and the tabs are told why nobody comes.
+pub async fn hand_over(state: &AppState, ctx: &Ctx, v: &Visitor) -> DbResult<bool> {
     if !matches!(ctx.mode, Mode::RobotFirst | Mode::HumanFirst) || v.agent_id.is_some() {
-        return Ok(());
+        return Ok(false);
     }
     let st = state.db.reception_state(v.id).await?.unwrap_or_default();
     if !st.robot_answers() {
-        return Ok(());
+        return Ok(false);
     }
     if routing::availability(state, v).await? == Availability::Nobody {
-        // The robot keeps answering; the visitor learns why nobody comes.
         state.hub.publish_reception(
             v.id,
             ctx.frame(true, st.misses, false, Vec::new(), Some(ctx.offline_text())),
         );
-        return Ok(());
+        return Ok(false);
     }
     if !state.db.set_answerer(v.id, Answerer::Human).await? {
-        return Ok(()); // another tab handed over first
+        return Ok(false); // another tab handed over first
     }
     tracing::info!(visitor = v.id, "handed over to people");
     state
         .hub
         .publish_reception(v.id, ctx.frame(false, st.misses, false, Vec::new(), None));
-    let Some(v) = state.db.visitor_by_id(v.id).await? else {
-        return Ok(());
-    };
-    routing::hand_over(state, &v).await
+    Ok(true)
 }
 
-/// An agent took visitor `visitor_id` (assigned from the queue, or claimed by answering):
-/// the greeting (`agent_hello_word`, else the site's `agent_hello`) is stored as that agent's
-/// message, the agent's sockets and the visitor's tabs see it, and the tabs learn that a
-/// person answers now. Failures are logged: taking the chat has happened either way.
-pub async fn agent_took(state: &AppState, visitor_id: i64, agent_id: i64) {
-    if let Err(e) = greet(state, visitor_id, agent_id).await {
-        tracing::warn!(error = %e, visitor = visitor_id, "agent greeting failed");
-    }
-}
-
-async fn greet(state: &AppState, visitor_id: i64, agent_id: i64) -> DbResult<()> {
-    let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
-        return Ok(());
-    };
+/// An agent took visitor `v` (assigned from the queue, or claimed by answering): the tabs
+/// learn that a person answers now, and the greeting to store as that agent's message is
+/// returned (`agent_hello_word`, else the site's `agent_hello`; `None` when there is none).
+pub async fn taken(state: &AppState, v: &Visitor) -> DbResult<Option<String>> {
     let st = state.db.reception_state(v.id).await?.unwrap_or_default();
     let site_rc = state.db.site_reception(v.site_id).await?;
     let hello = st
@@ -489,24 +498,7 @@ async fn greet(state: &AppState, visitor_id: i64, agent_id: i64) -> DbResult<()>
             offline: None,
         },
     );
-    let Some(hello) = hello.filter(|h| !h.trim().is_empty()) else {
-        return Ok(());
-    };
-    let m = state
-        .db
-        .insert_agent_message(v.id, agent_id, MsgKind::Text, &hello)
-        .await?;
-    let frame = routing::agent_frame(&Envelope::ok(
-        api::VISITOR_MESSAGE,
-        MessageData {
-            gid: v.id.to_string(),
-            message_info: routing::message_info(&m),
-        },
-    ));
-    state.hub.send_to_agent(agent_id, &frame);
-    crate::push::enqueue(state, v.site_id, &m, Some(agent_id)).await;
-    state.hub.publish_visitor(v.id, Arc::new(m));
-    Ok(())
+    Ok(hello.filter(|h| !h.trim().is_empty()))
 }
 
 #[cfg(test)]

@@ -13,64 +13,24 @@
 //! their messages go to every online agent of the site (each sees the waiting visitor in
 //! `guest_list`), and an agent who answers (`32300`) claims them. [`availability`] tells the
 //! reception flow whether anyone can take a visitor now.
+//!
+//! Architecture invariant: routing decides, claims and tells waiting visitors their places;
+//! it returns whom it assigned ([`Assigned`]) and never greets, stores a message or pushes
+//! an agent frame — `crate::conversation` does, after it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use serde::Serialize;
-use shared::agent::{
-    api, Envelope, GuestEntry, MessageData, MessageInfo, TransferData, TypingData,
-};
 use shared::reception::{Reception, RuleTarget};
-use shared::visitor::{Author, ChatMessage};
+use shared::visitor::Author;
 
 use crate::db::{Claim, DbResult, StoredMessage, Visitor};
-use crate::hub::AgentFrame;
 use crate::rules::{self, AgentSnap, Decision, GroupSnap, Route, Snapshot};
 use crate::AppState;
 
-/// Serialises an agent-protocol envelope once, for any number of connections.
-pub fn agent_frame<T: Serialize>(env: &Envelope<T>) -> AgentFrame {
-    serde_json::to_string(env)
-        .expect("protocol types always serialise")
-        .into()
-}
-
-/// A stored message as seed 001 shows it.
-pub fn message_info(m: &StoredMessage) -> MessageInfo {
-    MessageInfo {
-        id: m.id.to_string(),
-        gid: m.visitor_id.to_string(),
-        seq: m.seq as u64,
-        msg: m.body.clone(),
-        file_type: m.kind.into(),
-        direction: match m.author {
-            Author::Visitor => "to_service",
-            // The robot speaks to the visitor like an agent; `kf_nick` is its name.
-            Author::Agent | Author::Robot => "to_visiter",
-            Author::System => "system",
-        }
-        .to_owned(),
-        kf_id: m.agent_id.map(|a| a.to_string()).unwrap_or_default(),
-        kf_nick: m.agent_nick.clone().unwrap_or_default(),
-        timestamp: m.created_at / 1000,
-        ts: m.created_at,
-        sender: (m.author == Author::Robot).then(|| shared::agent::SENDER_ROBOT.to_owned()),
-    }
-}
-
-/// A stored message as the visitor protocol shows it.
-pub fn chat_message(m: &StoredMessage) -> ChatMessage {
-    ChatMessage {
-        seq: shared::ids::Seq(m.seq as u64),
-        from: m.author,
-        kind: m.kind,
-        body: m.body.clone(),
-        ts: m.created_at,
-        cmid: m.cmid.clone(),
-        nick: m.agent_nick.clone(),
-    }
-}
+/// Visitors routing just handed to agents, `(visitor, agent)`, in the order it did: the
+/// caller (`crate::conversation`) greets each and tells each agent. Routing itself tells
+/// nobody but the waiting visitors their places.
+pub type Assigned = Vec<(i64, i64)>;
 
 /// Whether a person can take a visitor now (by their stored route and the agents online on
 /// every node): someone free (`Available`), someone fitting online and on duty but full or
@@ -189,15 +149,23 @@ async fn decide(state: &AppState, v: &Visitor, snap: &mut Snap) -> DbResult<Deci
     Ok(rules::decide(&route, v.site_id, &snap.snap))
 }
 
+/// Who serves a visitor after [`assign_from`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Assignment {
+    agent: i64,
+    /// Claimed by this call (else someone claimed them meanwhile: not news).
+    here: bool,
+}
+
 /// Picks and claims an agent for a visitor who has none, by the visitor's route
 /// ([`rules::decide`]): the candidates in order, the first whose claim succeeds (the claim
 /// itself enforces `max_chats`; an agent found full meanwhile is passed over). `None` when
 /// nobody can take them.
-pub async fn assign(state: &AppState, v: &Visitor) -> DbResult<Option<i64>> {
-    assign_from(state, v, &mut Snap::default()).await
-}
-
-async fn assign_from(state: &AppState, v: &Visitor, snap: &mut Snap) -> DbResult<Option<i64>> {
+async fn assign_from(
+    state: &AppState,
+    v: &Visitor,
+    snap: &mut Snap,
+) -> DbResult<Option<Assignment>> {
     let Decision::Serve(candidates) = decide(state, v, snap).await? else {
         return Ok(None);
     };
@@ -206,12 +174,15 @@ async fn assign_from(state: &AppState, v: &Visitor, snap: &mut Snap) -> DbResult
             Claim::Claimed => {
                 snap.snap.took(agent_id);
                 tracing::info!(visitor = v.id, agent_id, "visitor assigned");
-                Box::pin(crate::reception::agent_took(state, v.id, agent_id)).await;
-                return Ok(Some(agent_id));
+                return Ok(Some(Assignment {
+                    agent: agent_id,
+                    here: true,
+                }));
             }
             // Someone claimed the visitor meanwhile: whoever it is serves them.
             Claim::Taken => {
-                return Ok(state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id))
+                let by = state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id);
+                return Ok(by.map(|agent| Assignment { agent, here: false }));
             }
             Claim::Full => continue,
         }
@@ -251,206 +222,120 @@ async fn announce_positions(state: &AppState, site_id: i64) -> DbResult<()> {
 }
 
 /// Serves waiting visitors in queue order (priority, then oldest first) while agents have
-/// room, from one snapshot; the agent who takes one is sent `32401` (visitor info and recent
-/// messages) and the visitor learns they are served. Call whenever capacity may have
-/// appeared (login, resume, end of a chat, agent offline).
+/// room, from one snapshot, and tells everyone still waiting their place. Returns whom it
+/// assigned (each agent is to get `32401`). Call whenever capacity may have appeared
+/// (login, resume, end of a chat, agent offline).
 ///
 /// The queues of sites linked to the same platform are drained too: their waiters may
 /// overflow to this site's agents (`flowType`).
-pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<()> {
+pub async fn drain_queue(state: &AppState, site_id: i64) -> DbResult<Assigned> {
     let mut snap = Snap::default();
     let mut sites = vec![site_id];
     sites.extend(state.db.linked_sites(site_id).await?);
+    let mut assigned = Assigned::new();
     for site in sites {
         let queue = state.db.queue(site).await?;
         if queue.is_empty() {
             continue;
         }
         for w in queue {
-            if let Some(agent_id) = assign_from(state, &w, &mut snap).await? {
-                notify_assigned(state, w.id, agent_id).await?;
+            if let Some(Assignment { agent, here: true }) =
+                assign_from(state, &w, &mut snap).await?
+            {
+                assigned.push((w.id, agent));
             }
         }
         announce_positions(state, site).await?;
     }
-    Ok(())
+    Ok(assigned)
 }
 
 /// A visitor who waits now (just enqueued with [`crate::db::Db::enqueue`]): serve them if
 /// their turn and someone fitting is free (after the waiters ahead, see [`serve_waiter`]),
 /// else tell them their place; when the queue changed, everyone waiting learns their place.
-/// Returns who serves them now. (The entry point for anything that puts a visitor in the
-/// queue: a message, a hand-over.)
-pub async fn route_waiter(state: &AppState, site_id: i64, v: &Visitor) -> DbResult<Option<i64>> {
-    let (assigned, moved) = serve_waiter(state, site_id, v).await?;
-    if assigned.is_some() || moved || v.priority > 0 {
+/// Returns who serves them now (and whether this call assigned them) and the waiters ahead
+/// whom it assigned.
+async fn route_waiter(
+    state: &AppState,
+    site_id: i64,
+    v: &Visitor,
+) -> DbResult<(Option<Assignment>, Assigned)> {
+    let (serving, ahead) = serve_waiter(state, site_id, v).await?;
+    if serving.is_some() || !ahead.is_empty() || v.priority > 0 {
         // Someone left the queue, or a priority visitor went ahead of others.
         announce_positions(state, site_id).await?;
     } else if let Some(p) = position_of(state, v).await? {
         state.hub.publish_queue(v.id, p);
     }
-    Ok(assigned)
+    Ok((serving, ahead))
 }
 
 /// Serves `v`, who waits now, in queue order from one snapshot: waiters ahead of them (higher
-/// priority, or waiting longer) whom someone can take are served first (each agent told with
-/// a `32401`), then `v` if someone fitting is still free. Returns who serves `v` and whether
-/// anyone ahead left the queue. Waiters ahead normally cannot be served (they would have been
-/// when capacity appeared), so this costs the queue read and the snapshot.
+/// priority, or waiting longer) whom someone can take are served first, then `v` if someone
+/// fitting is still free. Returns who serves `v` and whom it assigned ahead of them. Waiters
+/// ahead normally cannot be served (they would have been when capacity appeared), so this
+/// costs the queue read and the snapshot.
 async fn serve_waiter(
     state: &AppState,
     site_id: i64,
     v: &Visitor,
-) -> DbResult<(Option<i64>, bool)> {
+) -> DbResult<(Option<Assignment>, Assigned)> {
     let mut snap = Snap::default();
-    let mut moved = false;
+    let mut ahead = Assigned::new();
     for w in state.db.queue(site_id).await? {
         if w.id == v.id {
-            return Ok((assign_from(state, &w, &mut snap).await?, moved));
+            return Ok((assign_from(state, &w, &mut snap).await?, ahead));
         }
-        if let Some(agent_id) = assign_from(state, &w, &mut snap).await? {
-            notify_assigned(state, w.id, agent_id).await?;
-            moved = true;
+        if let Some(Assignment { agent, here: true }) = assign_from(state, &w, &mut snap).await? {
+            ahead.push((w.id, agent));
         }
     }
     // Not waiting any more: someone took them meanwhile.
-    let agent = state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id);
-    Ok((agent, moved))
+    let by = state.db.visitor_by_id(v.id).await?.and_then(|v| v.agent_id);
+    Ok((by.map(|agent| Assignment { agent, here: false }), ahead))
 }
 
-/// Tells an agent it now serves a visitor it did not choose (from the queue, or re-queued
-/// from an offline colleague) with a `32401`, and the visitor that they are served.
-async fn notify_assigned(state: &AppState, visitor_id: i64, agent_id: i64) -> DbResult<()> {
-    let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
-        return Ok(());
-    };
-    let (recent, _) = state.db.history_page(v.id, 1, 20).await?;
-    let Some(last) = recent.last() else {
-        return Ok(());
-    };
-    let body = TransferData {
-        gid: v.id.to_string(),
-        data: message_info(last),
-        guest_info: guest_entry(state, &v).await?,
-        recs: recent.iter().map(message_info).collect(),
-        from_ix: String::new(),
-        to_ix: String::new(),
-    };
-    state.hub.send_to_agent(
-        agent_id,
-        &agent_frame(&Envelope::ok(api::TRANSFER_IN, body)),
-    );
-    state.hub.publish_queue(v.id, 0);
-    Ok(())
-}
-
-/// A visitor as seed 001 lists it.
-pub async fn guest_entry(state: &AppState, v: &Visitor) -> DbResult<GuestEntry> {
-    let last = state.db.last_message(v.id).await?;
-    let unread = state.db.unread_count(v).await?;
-    let online = crate::cluster::visitor_online(state, v.id).await?;
-    Ok(guest_entry_of(v, last.as_ref(), unread, online))
-}
-
-/// [`guest_entry`] from what the caller already read (the chat list reads every guest's last
-/// message and unread count in one go, see `Db::guests_for_agent`); `online`: the visitor has
-/// a chat tab open on some node.
-pub fn guest_entry_of(
-    v: &Visitor,
-    last: Option<&StoredMessage>,
-    unread: i64,
-    online: bool,
-) -> GuestEntry {
-    GuestEntry {
-        gid: v.id.to_string(),
-        uname: v.uname.clone(),
-        partnerid: v
-            .partnerid
-            .clone()
-            .unwrap_or_else(|| v.claimed_partnerid.clone()),
-        partnerid_verified: v.partnerid.is_some(),
-        state: if online { "online" } else { "offline" }.into(),
-        kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
-        unread: unread as u32,
-        last_msg: last.map(message_info),
-    }
-}
-
-/// After a visitor's message is committed: make sure someone serves the visitor (or queue
-/// them and tell them their place), push `32399` to the serving agent (or, while the
-/// visitor waits, to every agent of the site) and queue the site's custom push.
-///
-/// `serving` is the agent who served the visitor when the message committed (read in the same
-/// transaction): a served visitor's message costs no further query here.
-pub async fn visitor_message(
-    state: &AppState,
-    site_id: i64,
-    m: &StoredMessage,
-    serving: Option<i64>,
-) -> DbResult<()> {
-    let serving = match serving {
-        Some(a) => Some(a),
-        None => match state.db.enqueue(m.visitor_id, m.created_at).await? {
-            // Served meanwhile (an agent answered or claimed them).
-            None => state
+/// A visitor's message committed while nobody served them (`serving` as the writer read it):
+/// they join the queue at that message and are routed ([`route_waiter`]). Returns who serves
+/// them now — whether this call assigned them — and the waiters ahead it assigned.
+pub async fn route_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<Routed> {
+    match state.db.enqueue(m.visitor_id, m.created_at).await? {
+        // Served meanwhile (an agent answered or claimed them).
+        None => Ok(Routed {
+            serving: state
                 .db
                 .visitor_by_id(m.visitor_id)
                 .await?
                 .and_then(|v| v.agent_id),
-            Some(v) => route_waiter(state, site_id, &v).await?,
-        },
-    };
-    let frame = agent_frame(&Envelope::ok(
-        api::VISITOR_MESSAGE,
-        MessageData {
-            gid: m.visitor_id.to_string(),
-            message_info: message_info(m),
-        },
-    ));
-    let delivered = match serving {
-        Some(agent_id) => state.hub.send_to_agent(agent_id, &frame),
-        None => state.hub.send_to_site(site_id, &frame),
-    };
-    tracing::debug!(
-        visitor = m.visitor_id,
-        seq = m.seq,
-        delivered,
-        "32399 pushed"
-    );
-    crate::push::enqueue(state, site_id, m, serving).await;
-    Ok(())
+            assigned_now: false,
+            ahead: Assigned::new(),
+        }),
+        Some(v) => {
+            let (serving, ahead) = route_waiter(state, site_id, &v).await?;
+            Ok(Routed {
+                serving: serving.map(|a| a.agent),
+                assigned_now: serving.is_some_and(|a| a.here),
+                ahead,
+            })
+        }
+    }
 }
 
-/// The visitor started or stopped typing: tell the serving agent (`32799`). Notices beyond
-/// a few per second are dropped; nobody is told while the visitor waits.
-pub async fn visitor_typing(state: &AppState, visitor_id: i64, typing: bool) -> DbResult<()> {
-    if typing && !state.limits.typing.check(&visitor_id) {
-        return Ok(());
-    }
-    let Some(agent_id) = state
-        .db
-        .visitor_by_id(visitor_id)
-        .await?
-        .and_then(|v| v.agent_id)
-    else {
-        return Ok(());
-    };
-    let data = TypingData {
-        gid: visitor_id.to_string(),
-        status: typing as u8,
-    };
-    state.hub.send_to_agent(
-        agent_id,
-        &agent_frame(&Envelope::ok(api::VISITOR_TYPING, data)),
-    );
-    Ok(())
+/// What [`route_message`] did.
+pub struct Routed {
+    /// Who serves the visitor now.
+    pub serving: Option<i64>,
+    /// `serving` was assigned by this call (to be greeted).
+    pub assigned_now: bool,
+    /// Waiters ahead of them assigned meanwhile.
+    pub ahead: Assigned,
 }
 
 /// An agent is gone (no connection for the grace period): each visitor it served whose last
 /// message is the visitor's (unanswered) goes back to the queue at that message's time, so
 /// they keep their place and are served next; the others are released and routed again when
-/// they next write. Then the queue is drained to the remaining agents.
-pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResult<()> {
+/// they next write. Then the queue is drained to the remaining agents (returned).
+pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResult<Assigned> {
     for v in state.db.visitors_of_agent(agent_id).await? {
         let last = state.db.last_message(v.id).await?;
         let requeue = last
@@ -463,14 +348,6 @@ pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResu
         "agent offline: its visitors were released or re-queued"
     );
     drain_queue(state, site_id).await
-}
-
-/// After an agent's (or a system) message is committed: show it in every open tab of the
-/// visitor and queue the site's custom push.
-pub async fn agent_message(state: &AppState, site_id: i64, m: StoredMessage) {
-    let m = Arc::new(m);
-    state.hub.publish_visitor(m.visitor_id, m.clone());
-    crate::push::enqueue(state, site_id, &m, m.agent_id).await;
 }
 
 /// What a hello asked of routing, resolved to ids for the visitor row: the group (`groupid`,
@@ -625,16 +502,17 @@ async fn flow_target(
     }
 }
 
-/// The visitor asked for a person while the robot answered (`crate::reception::hand_over`):
+/// The visitor asked for a person while the robot answered (`crate::conversation::hand_over`):
 /// they join the queue now, without a new message, and are routed like a visitor who wrote
-/// ([`route_waiter`]); the agent who takes them gets `32401` with the conversation so far,
-/// the robot's part included.
-pub async fn hand_over(state: &AppState, v: &Visitor) -> DbResult<()> {
+/// ([`route_waiter`]). Returns whom it assigned, the visitor themself included (who, having
+/// sent nothing, gets a `32401` with the conversation so far, the robot's part included).
+pub async fn hand_over(state: &AppState, v: &Visitor) -> DbResult<Assigned> {
     let Some(w) = state.db.enqueue(v.id, crate::db::now_ms()).await? else {
-        return Ok(()); // someone serves them already
+        return Ok(Assigned::new()); // someone serves them already
     };
-    if let Some(agent_id) = route_waiter(state, v.site_id, &w).await? {
-        notify_assigned(state, w.id, agent_id).await?;
+    let (serving, mut assigned) = route_waiter(state, v.site_id, &w).await?;
+    if let Some(Assignment { agent, here: true }) = serving {
+        assigned.push((w.id, agent));
     }
-    Ok(())
+    Ok(assigned)
 }

@@ -123,6 +123,29 @@ fn pending_mac(key: &str, site_id: i64, random: &str) -> String {
     hex::encode(&m.finalize().into_bytes()[..16])
 }
 
+/// Browsers send `Origin` on every WebSocket. Only the chat page itself — served by this
+/// server — may open a visitor socket: the origin must be this request's own host, or the
+/// public URL. Scripts on a customer page (another origin) are refused even if they hold a
+/// visitor token. Non-browser clients send no `Origin` and are allowed.
+pub fn same_origin(state: &crate::AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin == state.config.public_url {
+        return true;
+    }
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

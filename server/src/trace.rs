@@ -37,9 +37,8 @@ use shared::visit::{
 };
 
 use crate::db::{now_ms, random_hex, token_hash, DbResult, NewPage, PresenceRenewal};
-use crate::hub::AgentFrame;
-use crate::routing::agent_frame;
 use crate::security::is_pending_token;
+use crate::wire::{agent_frame, AgentFrame};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -66,7 +65,7 @@ pub(crate) fn admit<T: serde::de::DeserializeOwned>(
     body: &[u8],
     forbidden: &str,
 ) -> Result<T, Box<Response>> {
-    if !crate::visitor::same_origin(state, headers) {
+    if !crate::security::same_origin(state, headers) {
         return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -198,10 +197,20 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
     });
     let stored = state
         .db
-        .record_visit(site_id, token_hash(&r.token), params, page, keep, new_pending_cap)
+        .record_visit(
+            site_id,
+            token_hash(&r.token),
+            params,
+            page,
+            keep,
+            new_pending_cap,
+        )
         .await?;
     if !stored {
-        tracing::warn!(site_id, "anonymous visits of this site at --max-pending-visits");
+        tracing::warn!(
+            site_id,
+            "anonymous visits of this site at --max-pending-visits"
+        );
         return Ok(Err(error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

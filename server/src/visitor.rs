@@ -11,12 +11,11 @@
 //! unsigned, it is stored as a display field and gives access to nothing.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -27,10 +26,12 @@ use shared::{MAX_BODY_CHARS, MAX_PARTNERID_CHARS};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
+use crate::conversation::{self, After};
 use crate::db::{token_hash, DbError, DbResult, Site, Visitor};
 use crate::hub::VisitorEvent;
-use crate::routing::{self, chat_message};
+use crate::routing;
 use crate::security::{is_pending_token, pending_token, SignCheck};
+use crate::wire::chat_message;
 use crate::AppState;
 
 /// Longest `uname` accepted, in characters.
@@ -42,27 +43,6 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
 }
 
-/// Browsers send `Origin` on every WebSocket. Only the chat page itself — served by this
-/// server — may open a visitor socket: the origin must be this request's own host, or the
-/// public URL. Scripts on a customer page (another origin) are refused even if they hold a
-/// visitor token. Non-browser clients send no `Origin` and are allowed.
-pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if origin == state.config.public_url {
-        return true;
-    }
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
-}
-
 async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
@@ -70,7 +50,7 @@ async fn upgrade(
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    if !same_origin(&state, &headers) {
+    if !crate::security::same_origin(&state, &headers) {
         return (
             StatusCode::FORBIDDEN,
             "visitor sockets are only for the chat page's own origin",
@@ -257,7 +237,7 @@ where
         }
     }
     if let Some(id) = s.present {
-        Box::pin(crate::cluster::visitor_tab(state, id, false)).await;
+        Box::pin(crate::presence::visitor_tab(state, id, false)).await;
     }
     tracing::info!("visitor disconnected");
 }
@@ -378,7 +358,7 @@ async fn open<T: Sink<Message> + Unpin>(
     // This tab counts as the visitor being online, for agents on every node.
     let present = visitor.as_ref().map(|v| v.id);
     if let Some(id) = present {
-        crate::cluster::visitor_tab(state, id, true).await;
+        crate::presence::visitor_tab(state, id, true).await;
     }
     Some(Live {
         site_id: site.id,
@@ -479,7 +459,7 @@ impl Live {
         if let Some(p) = self.pending.take() {
             p.announce(v.id);
         }
-        crate::cluster::visitor_tab(state, v.id, true).await;
+        crate::presence::visitor_tab(state, v.id, true).await;
         self.present = Some(v.id);
         self.visitor = Some(Box::new(v));
         true
@@ -779,7 +759,10 @@ async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refu
 /// Whether the hello states the page's routing ([`Profile`]'s rule): a `groupid` or any
 /// routing key.
 fn states_route(hello: &Hello) -> bool {
-    hello.groupid.as_deref().is_some_and(|g| !g.trim().is_empty())
+    hello
+        .groupid
+        .as_deref()
+        .is_some_and(|g| !g.trim().is_empty())
         || hello.reception.as_deref().is_some_and(|r| r.states_route())
 }
 
@@ -836,7 +819,7 @@ async fn on_text<T: Sink<Message> + Unpin>(
         // Typing before the first message has nobody to tell.
         Ok(ClientFrame::Typing { typing }) => {
             if let Some(v) = visitor {
-                if let Err(e) = routing::visitor_typing(state, v.id, typing).await {
+                if let Err(e) = conversation::visitor_typing(state, v.id, typing).await {
                     tracing::warn!(error = %e, "typing notice failed");
                 }
             }
@@ -845,7 +828,7 @@ async fn on_text<T: Sink<Message> + Unpin>(
         // "转人工": the tabs hear the outcome from the hub (`crate::reception::hand_over`).
         Ok(ClientFrame::Handover) => {
             if let (Some(ctx), Some(v)) = (reception, visitor) {
-                if let Err(e) = crate::reception::hand_over(state, ctx, v).await {
+                if let Err(e) = conversation::hand_over(state, ctx, v).await {
                     tracing::error!(error = %e, "hand-over failed");
                     return out.send(&internal(None)).await;
                 }
@@ -998,28 +981,22 @@ async fn on_send<T: Sink<Message> + Unpin>(
     if stored.duplicate {
         return true;
     }
+    let visitor_message = m.visitor_id;
     match reception {
         Some(ctx) if robot => {
-            // Like any message, it reaches the site's push URL; agents are not told.
-            crate::push::enqueue(state, site_id, &m, None).await;
             let (kind, body) = (m.kind, m.body.clone());
-            state.hub.publish_visitor(m.visitor_id, Arc::new(m));
-            let answered = crate::reception::answer(state, ctx, site_id, visitor, kind, &body);
+            conversation::committed(state, site_id, m, After::ToRobot).await;
+            let answered = conversation::robot_reply(state, ctx, site_id, visitor, kind, &body);
             if let Err(e) = answered.await {
-                tracing::error!(error = %e, "the robot's answer failed");
+                tracing::error!(error = %e, visitor = visitor_message, "the robot's answer failed");
             }
         }
         _ => {
-            if let Err(e) = routing::visitor_message(state, site_id, &m, stored.serving).await {
-                tracing::error!(error = %e, "routing a visitor message failed");
-            }
-            let m = Arc::new(m);
-            state.hub.publish_visitor(m.visitor_id, m.clone());
-            if let (Some(ctx), None) = (reception, stored.serving) {
-                if let Err(e) = crate::reception::routed(state, ctx, &m).await {
-                    tracing::warn!(error = %e, "offline check failed");
-                }
-            }
+            let after = After::ToPeople {
+                serving: stored.serving,
+                reception,
+            };
+            conversation::committed(state, site_id, m, after).await;
         }
     }
     true

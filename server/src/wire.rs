@@ -1,0 +1,104 @@
+//! Stored rows as wire frames: the only code that turns what `db/` returns into what clients
+//! read — seed 001's agent envelope (`shared::agent`) and our visitor protocol
+//! (`shared::visitor`). Pure conversions: no I/O, no state.
+//!
+//! Architecture invariant: domain modules (conversation, routing, reception) never build a
+//! frame field by field; they call these.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use shared::agent::{Envelope, GuestEntry, MessageInfo, TransferData};
+use shared::visitor::{Author, ChatMessage};
+
+use crate::db::{StoredMessage, Visitor};
+
+/// A text frame ready to send to an agent connection (serialised once, shared by every
+/// connection it goes to).
+pub type AgentFrame = Arc<str>;
+
+/// Serialises an agent-protocol envelope once, for any number of connections.
+pub fn agent_frame<T: Serialize>(env: &Envelope<T>) -> AgentFrame {
+    serde_json::to_string(env)
+        .expect("protocol types always serialise")
+        .into()
+}
+
+/// A stored message as seed 001 shows it.
+pub fn message_info(m: &StoredMessage) -> MessageInfo {
+    MessageInfo {
+        id: m.id.to_string(),
+        gid: m.visitor_id.to_string(),
+        seq: m.seq as u64,
+        msg: m.body.clone(),
+        file_type: m.kind.into(),
+        direction: match m.author {
+            Author::Visitor => "to_service",
+            // The robot speaks to the visitor like an agent; `kf_nick` is its name.
+            Author::Agent | Author::Robot => "to_visiter",
+            Author::System => "system",
+        }
+        .to_owned(),
+        kf_id: m.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        kf_nick: m.agent_nick.clone().unwrap_or_default(),
+        timestamp: m.created_at / 1000,
+        ts: m.created_at,
+        sender: (m.author == Author::Robot).then(|| shared::agent::SENDER_ROBOT.to_owned()),
+    }
+}
+
+/// A stored message as the visitor protocol shows it.
+pub fn chat_message(m: &StoredMessage) -> ChatMessage {
+    ChatMessage {
+        seq: shared::ids::Seq(m.seq as u64),
+        from: m.author,
+        kind: m.kind,
+        body: m.body.clone(),
+        ts: m.created_at,
+        cmid: m.cmid.clone(),
+        nick: m.agent_nick.clone(),
+    }
+}
+
+/// A visitor as seed 001 lists it, from their last message, unread count and whether they
+/// have a chat tab open on some node.
+pub fn guest_entry(
+    v: &Visitor,
+    last: Option<&StoredMessage>,
+    unread: i64,
+    online: bool,
+) -> GuestEntry {
+    GuestEntry {
+        gid: v.id.to_string(),
+        uname: v.uname.clone(),
+        partnerid: v
+            .partnerid
+            .clone()
+            .unwrap_or_else(|| v.claimed_partnerid.clone()),
+        partnerid_verified: v.partnerid.is_some(),
+        state: if online { "online" } else { "offline" }.into(),
+        kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        unread: unread as u32,
+        last_msg: last.map(message_info),
+    }
+}
+
+/// The body of `32401`/`32402` (a visitor handed to an agent): the visitor, the message that
+/// says so (`data`: the last of `recent`, or a transfer's system line) and the recent
+/// messages, oldest first.
+pub fn transfer_data(
+    guest: GuestEntry,
+    data: &StoredMessage,
+    recent: &[StoredMessage],
+    from_ix: String,
+    to_ix: String,
+) -> TransferData {
+    TransferData {
+        gid: guest.gid.clone(),
+        data: message_info(data),
+        guest_info: guest,
+        recs: recent.iter().map(message_info).collect(),
+        from_ix,
+        to_ix,
+    }
+}
