@@ -184,7 +184,8 @@ pub struct OnSite {
 /// so none may hold U+0000 (PostgreSQL refuses it; no backend stores it).
 pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
     let long = |s: &str, n: usize| s.chars().count() > n;
-    let bytes = |m: &BTreeMap<String, String>| -> usize { m.iter().map(|(k, v)| k.len() + v.len()).sum() };
+    let bytes =
+        |m: &BTreeMap<String, String>| -> usize { m.iter().map(|(k, v)| k.len() + v.len()).sum() };
     let nul = |s: &String| s.contains('\0');
     if let Some(p) = &r.params {
         if p.len() > MAX_PARAMS {
@@ -214,11 +215,8 @@ pub fn validate(r: &VisitReport) -> Result<(), &'static str> {
                 return Err("pre/cur visit args too long");
             }
         }
-        let size = pg.url.len()
-            + pg.referrer.len()
-            + pg.title.len()
-            + bytes(&pg.pre)
-            + bytes(&pg.cur);
+        let size =
+            pg.url.len() + pg.referrer.len() + pg.title.len() + bytes(&pg.pre) + bytes(&pg.cur);
         if size > MAX_PAGE_BYTES {
             return Err("a trace page is longer than 8 KiB in all");
         }

@@ -133,7 +133,11 @@ async fn a_nul_byte_is_refused_as_invalid_and_other_sites_messages_are_stored() 
     assert_eq!(acked.len(), 9, "the attacker's good messages are stored");
     assert_eq!(refused.len(), 9);
     for (cmid, code) in &refused {
-        assert_eq!(*code, ErrorCode::Invalid, "{cmid}: a clear reason, not internal");
+        assert_eq!(
+            *code,
+            ErrorCode::Invalid,
+            "{cmid}: a clear reason, not internal"
+        );
     }
     srv.stop().await;
 }
@@ -145,8 +149,10 @@ async fn a_message_the_database_refuses_fails_alone_in_its_run() {
     let srv = open_server().await;
     if srv.tdb.is_sqlite() {
         srv.tdb
-            .exec(&["CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison' \
-                     BEGIN SELECT RAISE(ABORT, 'poison refused'); END"])
+            .exec(&[
+                "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison' \
+                     BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
+            ])
             .await;
     } else {
         srv.tdb
@@ -159,7 +165,11 @@ async fn a_message_the_database_refuses_fails_alone_in_its_run() {
             .await;
     }
     let (acked, refused) = beside_another_site(&srv, "poison").await;
-    assert_eq!(acked.len(), 9, "the attacker's good messages are stored: {refused:?}");
+    assert_eq!(
+        acked.len(),
+        9,
+        "the attacker's good messages are stored: {refused:?}"
+    );
     assert_eq!(refused.len(), 9, "only the refused ones fail: {refused:?}");
     srv.stop().await;
 }
@@ -190,9 +200,14 @@ async fn anonymous_visit_reports_are_bounded_and_expire() {
     }
     let big = "等".repeat(shared::visit::MAX_PARAM_VALUE);
     // Every value within its own limit, 48 KB in all: refused.
-    let params = serde_json::json!({"params": big, "customer_fields": big, "remark": big, "realname": big});
+    let params =
+        serde_json::json!({"params": big, "customer_fields": big, "remark": big, "realname": big});
     assert_eq!(
-        report(&srv, serde_json::json!({"sysnum": s, "token": tokens[0], "params": params})).await,
+        report(
+            &srv,
+            serde_json::json!({"sysnum": s, "token": tokens[0], "params": params})
+        )
+        .await,
         400
     );
     // 20 pages of ~7.5 KB under one pending token: the newest 5 are kept.
@@ -200,7 +215,11 @@ async fn anonymous_visit_reports_are_bounded_and_expire() {
         let page = serde_json::json!({"kind": "view", "url": format!("https://shop.test/{i}/{}", "页".repeat(1900)),
             "title": "题".repeat(500), "referrer": ""});
         assert_eq!(
-            report(&srv, serde_json::json!({"sysnum": s, "token": tokens[0], "page": page})).await,
+            report(
+                &srv,
+                serde_json::json!({"sysnum": s, "token": tokens[0], "page": page})
+            )
+            .await,
             204
         );
     }
@@ -226,14 +245,21 @@ async fn anonymous_visit_reports_are_bounded_and_expire() {
     let (_, pages) = srv.db.visitor_visits(site_id, gid).await.unwrap();
     assert_eq!(pages.len(), 5);
     for (p, i) in pages.iter().zip(15..20) {
-        assert!(p.url.starts_with(&format!("https://shop.test/{i}/")), "{}", &p.url[..24]);
+        assert!(
+            p.url.starts_with(&format!("https://shop.test/{i}/")),
+            "{}",
+            &p.url[..24]
+        );
     }
 
     // Pending visits expire (the sweep deletes those last reported before the cut-off);
     // the visitor's own visit stays. Then the fourth visitor's visit is recorded.
     let future = frontdesk_server::db::now_ms() + 1;
     assert_eq!(srv.db.expire_pending_visits(future, 1000).await.unwrap(), 2);
-    assert_eq!(srv.db.visitor_visits(site_id, gid).await.unwrap().1.len(), 5);
+    assert_eq!(
+        srv.db.visitor_visits(site_id, gid).await.unwrap().1.len(),
+        5
+    );
     assert_eq!(report(&srv, fourth).await, 204);
     srv.stop().await;
 }

@@ -953,8 +953,7 @@ async fn hellos_without_routing_keys_never_change_the_stored_route_or_priority()
         r.vip_level = Some("Gold".into());
         r.agentid = Some(bob.kf_id.clone());
         r.transfer_action = Some(
-            r#"[{"actionType":"to_group","deciId":"shouhou","optionId":"3","spillId":"4"}]"#
-                .into(),
+            r#"[{"actionType":"to_group","deciId":"shouhou","optionId":"3","spillId":"4"}]"#.into(),
         );
     };
     let mut r = people_only();
@@ -999,7 +998,11 @@ async fn hellos_without_routing_keys_never_change_the_stored_route_or_priority()
         assert_eq!(stored_route(&srv, gid).await, stored, "kept");
         drop(again);
     }
-    assert_eq!(served_by(&srv, gid).await, kf(&bob), "routed to 售后's agent");
+    assert_eq!(
+        served_by(&srv, gid).await,
+        kf(&bob),
+        "routed to 售后's agent"
+    );
 
     // The same hello again: nothing changes. Another page's config replaces the whole set.
     let mut r = people_only();
