@@ -1,0 +1,471 @@
+//! `frontdesk admin …`: sites, groups, agents, VIP levels, robots and FAQ entries. [`run`]
+//! only dispatches; each area has one handler (`site_cmd`, `group_cmd`, …) that calls the
+//! validated operations of `crate::admin` / `crate::robot::manage` and prints the result
+//! (`--json`: exactly one JSON object).
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
+use super::{print_out, DbArg};
+use crate::admin::{self, AdminError, NewAgent, SiteSettings};
+use crate::db::{self, Db};
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(subcommand)]
+    pub what: AdminWhat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminWhat {
+    /// Sites (customer websites).
+    #[command(subcommand)]
+    Site(SiteCmd),
+    /// Skill groups.
+    #[command(subcommand)]
+    Group(GroupCmd),
+    /// Agents.
+    #[command(subcommand)]
+    Agent(AgentCmd),
+    /// VIP levels (routing priority for `vip_level` / `is_vip`).
+    #[command(subcommand)]
+    Vip(VipCmd),
+    /// FAQ robots.
+    #[command(subcommand)]
+    Robot(RobotCmd),
+    /// A robot's FAQ entries.
+    #[command(subcommand)]
+    Faq(FaqCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VipCmd {
+    /// Add a VIP level, or change the one with this id.
+    Add {
+        #[arg(long)]
+        site: String,
+        /// What `vip_level` may say (or the name).
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Higher ranks are served first (0-1000000).
+        #[arg(long)]
+        rank: i64,
+    },
+    /// List a site's VIP levels, highest rank first.
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCmd {
+    /// Create a site; prints sysnum, business_id, appid, secret and sign_key. A site moving
+    /// from the hosted system keeps its ids: give them and they are kept (a malformed id or
+    /// one another site has is an error).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Keep this sysnum (32 lowercase hex), so existing snippets and chat links work.
+        #[arg(long)]
+        sysnum: Option<String>,
+        /// Keep this business_id (seed 000), a positive integer.
+        #[arg(long)]
+        business_id: Option<i64>,
+        /// Keep this seed 002 appid (needs --secret).
+        #[arg(long, requires = "secret")]
+        appid: Option<String>,
+        /// Keep this seed 002 secret (needs --appid).
+        #[arg(long, requires = "appid")]
+        secret: Option<String>,
+        /// Keep this security-check key (sign = MD5(sysnum + sign_key + partnerid)).
+        #[arg(long)]
+        sign_key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a site's settings.
+    Set {
+        /// The site's sysnum.
+        #[arg(long)]
+        site: String,
+        /// Custom push (webhook) URL; "" clears it.
+        #[arg(long)]
+        push_url: Option<String>,
+        /// Allow pushes to loopback/private addresses (true/false; bare flag = true).
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        push_allow_private: Option<bool>,
+        /// Visitor security check: off, md5 (seed 003) or hmac (recommended).
+        #[arg(long, value_parser = ["off", "md5", "hmac"])]
+        sign_check: Option<String>,
+        /// Origins allowed to embed the chat, comma-separated ("" allows any).
+        #[arg(long)]
+        origins: Option<String>,
+        /// Reception mode for pages that do not say: 1 robot only, 2 human only (default),
+        /// 3 robot first, 4 human first.
+        #[arg(long)]
+        reception: Option<i64>,
+        /// Robot answers that miss before `show_manual` shows the hand-over control.
+        #[arg(long)]
+        manual_after: Option<i64>,
+        /// Shown when nobody is available ("" clears).
+        #[arg(long)]
+        offline_title: Option<String>,
+        /// Said to the visitor when an agent takes the chat ("" clears).
+        #[arg(long)]
+        agent_hello: Option<String>,
+        /// Platform code linking sites for flowType overflow ("" unlinks).
+        #[arg(long)]
+        platform: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCmd {
+    /// Disable a group (its agents with no other enabled group are logged out).
+    Disable {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+    },
+    /// Enable a disabled group again.
+    Enable {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+    },
+    /// Create a group; prints id and groupname.
+    Create {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+        /// The hosted system's id of the group (groupid / deciId / flowGroupId may name it).
+        #[arg(long)]
+        external_id: Option<String>,
+        /// Working hours, e.g. "Mon-Fri 09:00-18:00; Sat 10:00-14:00" (none: always on duty).
+        #[arg(long)]
+        hours: Option<String>,
+        /// Time zone of the hours (IANA name, e.g. Asia/Shanghai; default UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Change a group's external id or working hours ("" clears).
+    Set {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        external_id: Option<String>,
+        #[arg(long)]
+        hours: Option<String>,
+        #[arg(long)]
+        tz: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCmd {
+    /// Disable an agent: no login (-31003), open sockets closed.
+    Disable {
+        #[arg(long)]
+        account: String,
+    },
+    /// Enable a disabled agent again.
+    Enable {
+        #[arg(long)]
+        account: String,
+    },
+    /// Revoke every token of an agent (open sockets closed; it must log in again).
+    Revoke {
+        #[arg(long)]
+        account: String,
+    },
+    /// Create an agent; prints kf_id and kf_account.
+    Create {
+        #[arg(long)]
+        site: String,
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        nick: String,
+        #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
+        password: String,
+        /// Group id (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<i64>,
+        /// Most conversations served at once.
+        #[arg(long, default_value_t = 5)]
+        max_chats: i64,
+        #[arg(long)]
+        json: bool,
+        /// The hosted system's id of the agent (agentid / deciId may name it).
+        #[arg(long)]
+        external_id: Option<String>,
+    },
+    /// Set an agent's password (e.g. one created by seed 002's kfaccount/add, which gets a
+    /// random one); revokes the agent's current login tokens.
+    Passwd {
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
+        password: String,
+    },
+}
+
+/// `frontdesk admin …`: opens the database and dispatches to the area's handler. Exit
+/// status: 0 done, 1 the database failed, 2 invalid input (or an import that refused rows).
+pub(super) async fn run(args: AdminArgs) -> ExitCode {
+    let db = match Db::open(&args.db.database_url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!(
+                "error: opening {}: {e}",
+                db::display_url(&args.db.database_url)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    // An import that refused some rows (reported) ends with exit status 2.
+    let result = match args.what {
+        AdminWhat::Site(cmd) => site_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Group(cmd) => group_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Agent(cmd) => agent_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Vip(cmd) => vip_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Robot(cmd) => robot_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
+    };
+    db.close().await;
+    match result {
+        Ok(true) => ExitCode::from(2),
+        Ok(false) => ExitCode::SUCCESS,
+        Err(AdminError::Db(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
+    match cmd {
+        SiteCmd::Create {
+            name,
+            sysnum,
+            business_id,
+            appid,
+            secret,
+            sign_key,
+            json,
+        } => {
+            let ids = admin::SiteIds {
+                sysnum,
+                business_id,
+                appid,
+                secret,
+                sign_key,
+            };
+            let s = admin::import_site(db, ids, &name).await?;
+            print_out(
+                json,
+                &s,
+                &[
+                    ("sysnum", s.sysnum.clone()),
+                    ("business_id", s.business_id.to_string()),
+                    ("appid", s.appid.clone()),
+                    ("secret", s.secret.clone()),
+                    ("sign_key", s.sign_key.clone()),
+                ],
+            );
+        }
+        SiteCmd::Set {
+            site,
+            push_url,
+            push_allow_private,
+            sign_check,
+            origins,
+            reception,
+            manual_after,
+            offline_title,
+            agent_hello,
+            platform,
+        } => {
+            let r = admin::ReceptionSettings {
+                reception,
+                manual_after,
+                offline_title,
+                agent_hello,
+                platform,
+            };
+            if !r.is_empty() {
+                admin::set_site_reception(db, &site, r).await?;
+            }
+            admin::set_site(
+                db,
+                &site,
+                SiteSettings {
+                    push_url,
+                    push_allow_private,
+                    sign_check,
+                    origins,
+                },
+            )
+            .await?;
+            println!("site {site} updated");
+        }
+    }
+    Ok(())
+}
+
+async fn group_cmd(db: &Db, cmd: GroupCmd) -> Result<(), AdminError> {
+    match cmd {
+        GroupCmd::Create {
+            site,
+            name,
+            json,
+            external_id,
+            hours,
+            tz,
+        } => {
+            let s = admin::GroupSettings {
+                external_id,
+                hours,
+                tz,
+            };
+            let g = admin::create_group_with(db, &site, &name, s).await?;
+            print_out(
+                json,
+                &g,
+                &[("id", g.id.to_string()), ("groupname", g.groupname.clone())],
+            );
+        }
+        GroupCmd::Set {
+            site,
+            id,
+            external_id,
+            hours,
+            tz,
+        } => {
+            let s = admin::GroupSettings {
+                external_id,
+                hours,
+                tz,
+            };
+            admin::set_group(db, &site, id, s).await?;
+            println!("group {id} updated");
+        }
+        GroupCmd::Disable { site, id } => {
+            admin::set_group_disabled(db, &site, id, true).await?;
+            println!("group {id} disabled");
+        }
+        GroupCmd::Enable { site, id } => {
+            admin::set_group_disabled(db, &site, id, false).await?;
+            println!("group {id} enabled");
+        }
+    }
+    Ok(())
+}
+
+async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
+    match cmd {
+        AgentCmd::Create {
+            site,
+            account,
+            nick,
+            password,
+            groups,
+            max_chats,
+            json,
+            external_id,
+        } => {
+            if let Some(x) = external_id.as_deref() {
+                // Checked before the agent exists, so a bad one creates nothing.
+                admin::check_new_agent_external_id(db, &site, x).await?;
+            }
+            let a = admin::create_agent(
+                db,
+                NewAgent {
+                    sysnum: &site,
+                    account: &account,
+                    nick: &nick,
+                    password: &password,
+                    groups: &groups,
+                    max_chats,
+                },
+            )
+            .await?;
+            if let Some(x) = external_id.as_deref() {
+                let kf_id = a.kf_id.parse().unwrap_or_default();
+                admin::set_agent_external_id(db, &site, kf_id, x).await?;
+            }
+            print_out(
+                json,
+                &a,
+                &[
+                    ("kf_id", a.kf_id.clone()),
+                    ("kf_account", a.kf_account.clone()),
+                ],
+            );
+        }
+        AgentCmd::Passwd { account, password } => {
+            admin::set_password(db, &account, &password).await?;
+            println!("password of {} set", account.trim());
+        }
+        AgentCmd::Disable { account } => {
+            admin::set_agent_disabled(db, &account, true).await?;
+            println!("agent {account} disabled");
+        }
+        AgentCmd::Enable { account } => {
+            admin::set_agent_disabled(db, &account, false).await?;
+            println!("agent {account} enabled");
+        }
+        AgentCmd::Revoke { account } => {
+            let n = admin::revoke_agent(db, &account).await?;
+            println!("agent {account}: {n} token(s) revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn vip_cmd(db: &Db, cmd: VipCmd) -> Result<(), AdminError> {
+    match cmd {
+        VipCmd::Add {
+            site,
+            id,
+            name,
+            rank,
+        } => {
+            admin::put_vip_level(db, &site, &id, &name, rank).await?;
+            println!("VIP level {} set", id.trim());
+        }
+        VipCmd::List { site, json } => {
+            let levels = admin::vip_levels(db, &site).await?;
+            if json {
+                println!("{}", serde_json::json!({ "levels": levels }));
+            } else {
+                for l in &levels {
+                    println!("{}\t{}\t{}", l.level_id, l.name, l.rank);
+                }
+            }
+        }
+    }
+    Ok(())
+}
