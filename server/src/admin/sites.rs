@@ -1,0 +1,256 @@
+//! Sites: created (fresh or with the ids a moving site keeps), their settings and reception
+//! defaults, and the demo site a fresh install starts with.
+
+use super::*;
+
+pub async fn create_site(db: &Db, name: &str) -> Result<SiteCreated, AdminError> {
+    import_site(db, SiteIds::default(), name).await
+}
+
+/// Ids a site brings from the hosted system it moves from; `None` mints a fresh one.
+/// Strings as the operator typed them: [`import_site`] validates them.
+#[derive(Debug, Default, Clone)]
+pub struct SiteIds {
+    pub sysnum: Option<String>,
+    pub business_id: Option<i64>,
+    pub appid: Option<String>,
+    pub secret: Option<String>,
+    pub sign_key: Option<String>,
+}
+
+/// The largest `business_id` a JSON client (JavaScript numbers) reads exactly.
+const MAX_BUSINESS_ID: i64 = (1 << 53) - 1;
+
+/// A credential the operator gives: 1–`max` printable ASCII characters, no spaces.
+fn check_credential(what: &str, v: &str, max: usize) -> Result<(), AdminError> {
+    if v.is_empty() || v.len() > max || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be 1-{max} printable ASCII characters without spaces"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a site keeping the ids it is given (a site that moves here), minting the rest.
+/// Malformed ids are [`AdminError::Invalid`]; an id another site has is
+/// [`AdminError::Taken`].
+pub async fn import_site(db: &Db, ids: SiteIds, name: &str) -> Result<SiteCreated, AdminError> {
+    check_name("site name", name, 100)?;
+    let sysnum = ids
+        .sysnum
+        .as_deref()
+        .map(|s| Sysnum::parse(s).map_err(|e| AdminError::Invalid(e.to_string())))
+        .transpose()?;
+    if let Some(id) = ids.business_id {
+        if !(1..=MAX_BUSINESS_ID).contains(&id) {
+            return Err(AdminError::Invalid(format!(
+                "business_id must be a positive integer up to {MAX_BUSINESS_ID}"
+            )));
+        }
+    }
+    match (&ids.appid, &ids.secret) {
+        (Some(appid), Some(secret)) => {
+            check_credential("appid", appid, 64)?;
+            check_credential("secret", secret, 128)?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(AdminError::Invalid(
+                "appid and secret must be given together".into(),
+            ))
+        }
+    }
+    if let Some(k) = &ids.sign_key {
+        check_credential("sign_key", k, 128)?;
+    }
+    let new = NewSite {
+        name: name.trim().to_owned(),
+        sysnum,
+        business_id: ids.business_id,
+        appid: ids.appid,
+        secret: ids.secret,
+        sign_key: ids.sign_key,
+    };
+    let s = db.create_site(&new).await.map_err(|e| match e {
+        DbError::SiteTaken(key) => AdminError::Taken(key),
+        e => e.into(),
+    })?;
+    Ok(SiteCreated {
+        sysnum: s.sysnum.to_string(),
+        business_id: s.id,
+        appid: s.appid,
+        secret: s.secret,
+        sign_key: s.sign_key,
+    })
+}
+
+/// Site settings to change; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct SiteSettings {
+    /// `Some("")` clears the push URL.
+    pub push_url: Option<String>,
+    pub push_allow_private: Option<bool>,
+    pub sign_check: Option<String>,
+    pub origins: Option<String>,
+}
+
+pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), AdminError> {
+    let site = db
+        .site_by_sysnum(sysnum)
+        .await?
+        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?;
+    if let Some(u) = s.push_url.as_deref().filter(|u| !u.is_empty()) {
+        if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 2000 {
+            return Err(AdminError::Invalid(
+                "push URL must be an http(s) URL".into(),
+            ));
+        }
+    }
+    if let Some(c) = s.sign_check.as_deref() {
+        if SignCheck::parse(c).is_none() {
+            return Err(AdminError::Invalid(
+                "sign check must be off, md5 or hmac".into(),
+            ));
+        }
+    }
+    let origins = match s.origins.as_deref() {
+        Some(list) => {
+            let mut clean = Vec::new();
+            for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let o = o.trim_end_matches('/');
+                let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                    && o.bytes()
+                        .all(|b| b.is_ascii_graphic() && !b";,'\"".contains(&b));
+                if !ok {
+                    return Err(AdminError::Invalid(format!("not an origin: {o}")));
+                }
+                clean.push(o.to_owned());
+            }
+            Some(clean.join(","))
+        }
+        None => None,
+    };
+    let push_url = s
+        .push_url
+        .as_deref()
+        .map(|u| Some(u).filter(|u| !u.is_empty()));
+    db.update_site(
+        site.id,
+        push_url,
+        s.push_allow_private,
+        s.sign_check.as_deref(),
+        origins.as_deref(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The demo site and agent a fresh install starts with.
+pub struct Demo {
+    pub sysnum: String,
+    pub account: String,
+    pub password: String,
+}
+
+/// Creates the demo site, group and agent when the database has no site yet; returns the
+/// demo (new or earlier) if there is one.
+pub async fn ensure_demo(db: &Db) -> Result<Option<Demo>, AdminError> {
+    if db.count_sites().await? == 0 {
+        let site = create_site(db, "Demo site").await?;
+        let group = create_group(db, &site.sysnum, "Default").await?;
+        let password = random_hex(6);
+        let account = "demo@frontdesk";
+        create_agent(
+            db,
+            NewAgent {
+                sysnum: &site.sysnum,
+                account,
+                nick: "Demo agent",
+                password: &password,
+                groups: &[group.id],
+                max_chats: 10,
+            },
+        )
+        .await?;
+        // Kept so the demo login can be printed at every start; demo data only.
+        db.set_setting("demo_sysnum", &site.sysnum).await?;
+        db.set_setting("demo_agent_account", account).await?;
+        db.set_setting("demo_agent_password", &password).await?;
+    }
+    let (Some(sysnum), Some(account), Some(password)) = (
+        db.setting("demo_sysnum").await?,
+        db.setting("demo_agent_account").await?,
+        db.setting("demo_agent_password").await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(Demo {
+        sysnum,
+        account,
+        password,
+    }))
+}
+
+/// A site's reception settings to change; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct ReceptionSettings {
+    /// 1 robot only, 2 human only, 3 robot first, 4 human first.
+    pub reception: Option<i64>,
+    pub manual_after: Option<i64>,
+    /// `""` clears.
+    pub offline_title: Option<String>,
+    pub agent_hello: Option<String>,
+    /// The platform code linking sites for `flowType` overflow; `""` unlinks.
+    pub platform: Option<String>,
+}
+
+impl ReceptionSettings {
+    pub fn is_empty(&self) -> bool {
+        self.reception.is_none()
+            && self.manual_after.is_none()
+            && self.offline_title.is_none()
+            && self.agent_hello.is_none()
+            && self.platform.is_none()
+    }
+}
+
+pub async fn set_site_reception(
+    db: &Db,
+    sysnum: &str,
+    s: ReceptionSettings,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    if let Some(r) = s.reception {
+        if !(1..=4).contains(&r) {
+            return Err(AdminError::Invalid(
+                "reception must be 1 (robot only), 2 (human only), 3 (robot first) or 4 (human first)".into(),
+            ));
+        }
+    }
+    if let Some(n) = s.manual_after {
+        if !(0..=100).contains(&n) {
+            return Err(AdminError::Invalid("manual-after must be 0-100".into()));
+        }
+    }
+    let platform = match s.platform.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(p) => {
+            if p.len() > 64 || !p.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(AdminError::Invalid(
+                    "platform must be 1-64 printable ASCII characters without spaces".into(),
+                ));
+            }
+            Some(Some(p.to_owned()))
+        }
+    };
+    let update = crate::db::SiteReceptionUpdate {
+        mode: s.reception,
+        manual_after: s.manual_after,
+        offline_title: optional_text("offline title", s.offline_title)?,
+        agent_hello: optional_text("agent hello", s.agent_hello)?,
+        platform,
+    };
+    db.set_site_reception(site.id, update).await?;
+    Ok(())
+}
