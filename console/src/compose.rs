@@ -5,9 +5,8 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use serde_json::{json, Map, Value};
-use shared::agent::api;
-use shared::card::{parse_cents, safe_url};
+use shared::agent::Request;
+use shared::card::{parse_cents, safe_url, OrderBody, ProductBody};
 use shared::visitor::MsgKind;
 
 use crate::store::Store;
@@ -36,7 +35,7 @@ impl Typing {
                 self.stop();
             }
             if !same || last.is_some_and(|(_, t)| now - t >= TYPING_EVERY_MS) {
-                conn::request(json!({"api_key": api::TYPING, "gid": gid, "status": 1}));
+                conn::request(Request::typing(gid, true));
                 self.0.set_value(Some((gid.to_owned(), now)));
             }
         } else {
@@ -49,7 +48,7 @@ impl Typing {
         // `try_`: this also runs while the chat pane is being torn down.
         if let Some(Some((gid, _))) = self.0.try_get_value() {
             self.0.try_set_value(None);
-            conn::request(json!({"api_key": api::TYPING, "gid": gid, "status": 0}));
+            conn::request(Request::typing(&gid, false));
         }
     }
 
@@ -80,8 +79,7 @@ pub fn Attach(store: Store, gid: Signal<String>) -> impl IntoView {
             match http::upload(&token, &file).await {
                 Ok(up) => {
                     store.notice.set(String::new());
-                    conn::request(json!({"api_key": api::SEND, "gid": gid, "msg": up.url,
-                        "file_type": up.file_type}));
+                    conn::request(Request::send(&gid, &up.url, up.file_type));
                 }
                 Err(why) => store.notice.set(why),
             }
@@ -111,11 +109,9 @@ fn value(node: NodeRef<html::Input>) -> String {
         .unwrap_or_default()
 }
 
-/// Puts `key: value` into the card when the value is not empty.
-fn put(card: &mut Map<String, Value>, key: &str, value: String) {
-    if !value.is_empty() {
-        card.insert(key.to_owned(), Value::String(value));
-    }
+/// `Some(value)` when the value is not empty (the card leaves the key out otherwise).
+fn given(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
 }
 
 /// A URL field: empty, or an `http(s)` URL.
@@ -147,52 +143,59 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
     );
     let status: NodeRef<html::Select> = NodeRef::new();
     let error = RwSignal::new(String::new());
-    let build = move || -> Result<(MsgKind, Map<String, Value>), String> {
-        let mut card = Map::new();
+    // The card's kind and its JSON (the `msg` of `32300`).
+    let build = move || -> Result<(MsgKind, String), String> {
         if order.get_untracked() {
-            let c = value(code);
-            if c.is_empty() {
+            let order_code = value(code);
+            if order_code.is_empty() {
                 return Err("Enter the order number.".into());
             }
-            put(&mut card, "order_code", c);
             let s = status
                 .get_untracked()
                 .map(|s| s.value())
                 .unwrap_or_default();
-            card.insert("order_status".into(), json!(s.parse::<u8>().unwrap_or(0)));
-            put(&mut card, "status_custom", value(custom));
+            let status_custom = given(value(custom));
             let t = value(total);
-            if !t.is_empty() {
-                let c = parse_cents(&t).ok_or("Total must be an amount like 12.50.")?;
-                card.insert("total_fee".into(), json!(c));
-            }
+            let total_fee = if t.is_empty() {
+                None
+            } else {
+                Some(parse_cents(&t).ok_or("Total must be an amount like 12.50.")?)
+            };
             let n = value(count);
-            if !n.is_empty() {
-                let n: u32 = n.parse().map_err(|_| "Items must be a whole number.")?;
-                card.insert("goods_count".into(), json!(n));
-            }
-            put(
-                &mut card,
-                "order_url",
-                url_field("The link", value(order_url))?,
-            );
-            card.insert("create_time".into(), json!(js_sys::Date::now() as i64));
-            Ok((MsgKind::Order, card))
+            let goods_count = if n.is_empty() {
+                None
+            } else {
+                Some(n.parse().map_err(|_| "Items must be a whole number.")?)
+            };
+            let card = OrderBody {
+                create_time: js_sys::Date::now() as i64,
+                goods_count,
+                order_code,
+                order_status: s.parse().unwrap_or(0),
+                order_url: given(url_field("The link", value(order_url))?),
+                status_custom,
+                total_fee,
+            };
+            Ok((
+                MsgKind::Order,
+                serde_json::to_string(&card).map_err(|e| e.to_string())?,
+            ))
         } else {
-            let t = value(title);
-            if t.is_empty() {
+            let card_title = value(title);
+            if card_title.is_empty() {
                 return Err("Enter the product title.".into());
             }
-            put(&mut card, "card_title", t);
-            put(&mut card, "card_url", url_field("The link", value(url))?);
-            put(&mut card, "card_desc", value(desc));
-            put(&mut card, "card_note", value(note));
-            put(
-                &mut card,
-                "card_picture",
-                url_field("The picture", value(picture))?,
-            );
-            Ok((MsgKind::Product, card))
+            let card = ProductBody {
+                card_title,
+                card_url: given(url_field("The link", value(url))?),
+                card_desc: given(value(desc)),
+                card_note: given(value(note)),
+                card_picture: given(url_field("The picture", value(picture))?),
+            };
+            Ok((
+                MsgKind::Product,
+                serde_json::to_string(&card).map_err(|e| e.to_string())?,
+            ))
         }
     };
     let submit = move |e: ev::SubmitEvent| {
@@ -200,8 +203,7 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
         match build() {
             Ok((kind, card)) => {
                 error.set(String::new());
-                conn::request(json!({"api_key": api::SEND, "gid": gid.get_untracked(),
-                    "msg": Value::Object(card).to_string(), "file_type": u8::from(kind)}));
+                conn::request(Request::send(&gid.get_untracked(), &card, kind.into()));
                 open.set(false);
             }
             Err(why) => error.set(why),

@@ -9,9 +9,9 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use shared::agent::{
-    api, code, AdminEntry, Envelope, ListData, MessageData, TransferData, TypingData,
+    api, code, AdminEntry, Envelope, ListData, MessageData, Request, TransferData, TypingData,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -94,7 +94,7 @@ pub fn start(store: Store, token: String) {
         let timers = [
             set_interval_with_handle(
                 || {
-                    with(|c| send(c, &json!({"call_type": 0})));
+                    with(|c| send(c, &Request::heartbeat()));
                 },
                 HEARTBEAT_EVERY,
             ),
@@ -104,9 +104,9 @@ pub fn start(store: Store, token: String) {
                         c.ticks = c.ticks.wrapping_add(1);
                         if c.store.online.get_untracked() {
                             if c.ticks % 3 == 0 {
-                                send(c, &json!({"api_key": api::CHAT_LIST}));
+                                send(c, &Request::chat_list());
                             }
-                            send(c, &json!({"api_key": api::ONLINE_AGENTS}));
+                            send(c, &Request::online_agents());
                         }
                     });
                 },
@@ -180,10 +180,7 @@ fn connect(c: &mut Conn) {
         with(|c| {
             if c.generation == generation {
                 let token = c.store.token.get_untracked().unwrap_or_default();
-                send(
-                    c,
-                    &json!({"api_key": api::LOGIN, "call_type": 3, "token": token}),
-                );
+                send(c, &Request::login(&token));
             }
         });
     });
@@ -238,14 +235,15 @@ fn schedule_reconnect(c: &mut Conn) {
     .ok();
 }
 
-fn send(c: &Conn, frame: &Value) -> bool {
+fn send(c: &Conn, frame: &Request) -> bool {
     let Some(ws) = &c.ws else { return false };
-    ws.ready_state() == WebSocket::OPEN && ws.send_with_str(&frame.to_string()).is_ok()
+    ws.ready_state() == WebSocket::OPEN
+        && serde_json::to_string(frame).is_ok_and(|text| ws.send_with_str(&text).is_ok())
 }
 
 /// Sends a request on the current socket (dropped while disconnected: the lists are
 /// reloaded on reconnect).
-pub fn request(frame: Value) {
+pub fn request(frame: Request) {
     with(|c| {
         if !send(c, &frame) {
             c.store
@@ -316,7 +314,7 @@ fn handle(store: Store, frame: Value) {
             let text = media::preview(&d.message_info);
             store.visitor_typing(gid.clone(), false);
             if !store.message(d.message_info, !seen) {
-                request(json!({"api_key": api::CHAT_LIST}));
+                request(Request::chat_list());
             }
             if is_open {
                 visit(&gid); // a chat started on a page adds it to the trace
@@ -392,22 +390,21 @@ fn handle(store: Store, frame: Value) {
                 });
                 store.close_chat();
             }
-            request(json!({"api_key": api::CHAT_LIST}));
+            request(Request::chat_list());
         }
         _ => {}
     }
 }
 
 pub fn history(gid: &str, page: u32) {
-    request(json!({"api_key": api::HISTORY, "gid": gid, "group_id": 0,
-        "page_index": page, "page_size": PAGE_SIZE}));
+    request(Request::history(gid, page, PAGE_SIZE));
 }
 
 /// Asks for visitor `gid`'s visit (`32800`, extension): shown beside the conversation.
 pub fn visit(gid: &str) {
-    request(json!({"api_key": api::VISIT, "gid": gid}));
+    request(Request::visit(gid));
 }
 
 pub fn mark_read(gid: &str) {
-    request(json!({"api_key": api::MARK_READ, "gid": gid, "group_id": 0}));
+    request(Request::mark_read(gid));
 }

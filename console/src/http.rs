@@ -2,7 +2,7 @@
 //! `POST /api/files` (an attachment → the URL to send with `32300`).
 
 use js_sys::Reflect;
-use serde_json::json;
+use shared::agent::login::{LoginRequest, LoginResponse};
 use shared::agent::Uploaded;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -51,7 +51,8 @@ fn server_message(text: &str) -> String {
 
 /// Logs in → the console token, or a text for the login form.
 pub async fn login(account: String, password: String) -> Result<String, String> {
-    let body = json!({"account": account, "password": password}).to_string();
+    let body = serde_json::to_string(&LoginRequest { account, password })
+        .map_err(|_| "The login could not be sent.".to_owned())?;
     let (status, text) = post(
         "/api/agent/login",
         &[("content-type", "application/json")],
@@ -59,10 +60,9 @@ pub async fn login(account: String, password: String) -> Result<String, String> 
     )
     .await?;
     match status {
-        200 => serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("token")?.as_str().map(str::to_owned))
-            .ok_or_else(|| "Unexpected answer from the server.".to_owned()),
+        200 => serde_json::from_str::<LoginResponse>(&text)
+            .map(|r| r.token)
+            .map_err(|_| "Unexpected answer from the server.".to_owned()),
         401 => Err("Wrong account or password.".into()),
         403 => Err("This account is disabled.".into()),
         429 => Err("Too many attempts. Please wait a minute and try again.".into()),

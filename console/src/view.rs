@@ -4,9 +4,9 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use serde_json::json;
-use shared::agent::{api, GuestEntry, MessageInfo};
+use shared::agent::{GuestEntry, MessageInfo, Request};
 use shared::visit::PageKind;
+use shared::visitor::MsgKind;
 
 use crate::compose::{Attach, CardForm, Typing};
 use crate::store::Store;
@@ -108,7 +108,7 @@ fn open_chat(store: Store, gid: String) {
 /// (`32811`): the invitation appears on that visitor's page. Refreshed on demand.
 #[component]
 fn OnSiteList(store: Store) -> impl IntoView {
-    let refresh = move |_| conn::request(json!({"api_key": api::ON_SITE}));
+    let refresh = move |_| conn::request(Request::on_site());
     view! {
         <h2 id="c-h-site">"On the site now"</h2>
         <button type="button" class="c-btn" data-testid="fd-c-onsite-refresh"
@@ -123,7 +123,7 @@ fn OnSiteList(store: Store) -> impl IntoView {
                             {v.title.clone()} " "
                             <span class="c-muted">{v.url.clone()} " · " {mins} " min"</span> " "
                             <button type="button" class="c-btn" data-testid="fd-c-invite"
-                                on:click=move |_| conn::request(json!({"api_key": api::INVITE, "gid": vid.clone()}))>
+                                on:click=move |_| conn::request(Request::invite(&vid, None))>
                                 "Invite"
                             </button>
                         </li>
@@ -263,12 +263,7 @@ fn Console(store: Store) -> impl IntoView {
     };
     let suspend = move |_| {
         notify::on_user_gesture();
-        let status = if store.suspended.get_untracked() {
-            0
-        } else {
-            1
-        };
-        conn::request(json!({"api_key": api::SUSPEND, "status": status}));
+        conn::request(Request::suspend(!store.suspended.get_untracked()));
     };
     view! {
         <div class="c-app">
@@ -383,7 +378,7 @@ fn ChatPane(store: Store) -> impl IntoView {
         if text.is_empty() {
             return;
         }
-        conn::request(json!({"api_key": api::SEND, "gid": gid(), "msg": text, "file_type": 0}));
+        conn::request(Request::send(&gid(), text, MsgKind::Text.into()));
         typing.sent();
         el.set_value("");
         let _ = el.focus();
@@ -421,13 +416,13 @@ fn ChatPane(store: Store) -> impl IntoView {
                     let ix = a.ix.clone();
                     view! {
                         <button type="button" class="c-btn" data-testid="fd-c-transfer" data-aix=ix.clone()
-                            on:click=move |_| conn::request(json!({"api_key": api::TRANSFER, "gid": gid(), "aix": ix.clone()}))>
+                            on:click=move |_| conn::request(Request::transfer(&gid(), &ix))>
                             "Transfer to "{a.kf_nick.clone()}
                         </button>
                     }
                 }/>
                 <button type="button" class="c-btn" data-testid="fd-c-end"
-                    on:click=move |_| conn::request(json!({"api_key": api::END_CHAT, "gid": gid()}))>
+                    on:click=move |_| conn::request(Request::end_chat(&gid()))>
                     "End chat"
                 </button>
             </Show>

@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use shared::agent::login::{LoginRequest, LoginResponse};
 
 use crate::security::{hash_password, verify_password};
 use crate::AppState;
@@ -75,21 +76,6 @@ impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         ApiError::Internal(e.into())
     }
-}
-
-#[derive(Deserialize)]
-pub struct LoginRequest {
-    pub account: String,
-    pub password: String,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct LoginResponse {
-    pub token: String,
-    pub expires_in: u64,
-    pub kf_id: String,
-    pub kf_account: String,
-    pub kf_nick: String,
 }
 
 /// A hash to verify against for unknown accounts, so both paths cost the same.

@@ -174,32 +174,92 @@ impl<'de> Deserialize<'de> for Flex {
 }
 
 /// Any request frame. Which fields matter depends on `api_key`; missing ones are `None`.
+///
+/// Build the frames a client sends with the constructors below ([`Request::send`],
+/// [`Request::history`], …: one per `api_key`), so each request's shape is written once.
+/// Serialized, a request keeps the bytes the console has always sent: fields in alphabetical
+/// order (the order of `serde_json`'s map, which the console's frames were built with), the
+/// seed's numeric fields (`api_key`, `call_type`, `file_type`, `group_id`, `page_index`,
+/// `page_size`, `status`) as JSON numbers when they hold an integer, and ids and texts
+/// (`aix`, `gid`, `msg`, `token`) as strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aix: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
     pub api_key: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
     pub call_type: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gid: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_index: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<Flex>,
-    /// Message text (or the URL of a media message).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub msg: Option<Flex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
     pub file_type: Option<Flex>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aix: Option<Flex>,
+    pub gid: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
+    pub group_id: Option<Flex>,
+    /// Message text (or the URL of a media message, or a card's JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
+    pub page_index: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
+    pub page_size: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
     pub status: Option<Flex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
+
+/// A numeric field of [`Request`]: a JSON number when the text is an integer written the way
+/// Rust writes it (so it parses back to the same text), else the text as a string.
+fn number_if_integer<S: serde::Serializer>(v: &Option<Flex>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(Flex(t)) => match t.parse::<i64>() {
+            Ok(n) if n.to_string() == *t => s.serialize_i64(n),
+            _ => s.serialize_str(t),
+        },
+        None => s.serialize_none(),
+    }
+}
+
+fn num(n: i64) -> Option<Flex> {
+    Some(Flex(n.to_string()))
+}
+
+fn text(t: &str) -> Option<Flex> {
+    Some(Flex(t.to_owned()))
+}
+
+/// `group_id` of `32100`/`32200`: the seed requires the field, but the server finds the
+/// visitor by `gid` and only echoes it, so clients send `0`.
+const NO_GROUP: i64 = 0;
 
 impl Request {
     /// The `api_key`, or [`api::HEARTBEAT`] for a frame that is only `{call_type: 0}`.
@@ -208,6 +268,129 @@ impl Request {
             (Some(k), _) => k.as_i64(),
             (None, Some(ct)) if ct.as_i64() == Some(call_type::HEARTBEAT) => Some(api::HEARTBEAT),
             _ => None,
+        }
+    }
+
+    fn key(api_key: i64) -> Request {
+        Request {
+            api_key: num(api_key),
+            ..Request::default()
+        }
+    }
+
+    fn for_gid(api_key: i64, gid: &str) -> Request {
+        Request {
+            gid: text(gid),
+            ..Request::key(api_key)
+        }
+    }
+
+    /// The heartbeat `{call_type: 0}` (seed 001 "common", [`call_type::HEARTBEAT`]).
+    pub fn heartbeat() -> Request {
+        Request {
+            call_type: num(call_type::HEARTBEAT),
+            ..Request::default()
+        }
+    }
+
+    /// `31000` ([`api::LOGIN`]): log this connection in as an agent (`call_type: 3`) with the
+    /// token of `POST /api/agent/login`.
+    pub fn login(token: &str) -> Request {
+        Request {
+            call_type: num(call_type::AGENT),
+            token: Some(token.to_owned()),
+            ..Request::key(api::LOGIN)
+        }
+    }
+
+    /// `32000` ([`api::CHAT_LIST`]): the chat list.
+    pub fn chat_list() -> Request {
+        Request::key(api::CHAT_LIST)
+    }
+
+    /// `32100` ([`api::HISTORY`]): page `page_index` (1 = newest) of visitor `gid`'s
+    /// messages, `page_size` a page (`group_id` 0).
+    pub fn history(gid: &str, page_index: u32, page_size: u32) -> Request {
+        Request {
+            group_id: num(NO_GROUP),
+            page_index: num(page_index.into()),
+            page_size: num(page_size.into()),
+            ..Request::for_gid(api::HISTORY, gid)
+        }
+    }
+
+    /// `32200` ([`api::MARK_READ`]): visitor `gid`'s messages are read (`group_id` 0).
+    pub fn mark_read(gid: &str) -> Request {
+        Request {
+            group_id: num(NO_GROUP),
+            ..Request::for_gid(api::MARK_READ, gid)
+        }
+    }
+
+    /// `32300` ([`api::SEND`]): send `msg` to visitor `gid`; `file_type` is the seed's kind
+    /// (0 text, 1 image, 2 voice, 3 product, 4 order, 5 video, 6 file; `u8::from(MsgKind)`):
+    /// for media `msg` is the URL, for cards the card's JSON.
+    pub fn send(gid: &str, msg: &str, file_type: u8) -> Request {
+        Request {
+            msg: text(msg),
+            file_type: num(file_type.into()),
+            ..Request::for_gid(api::SEND, gid)
+        }
+    }
+
+    /// `32400` ([`api::TRANSFER`]): hand visitor `gid` to the agent connection `aix` (its
+    /// [`AdminEntry::ix`]).
+    pub fn transfer(gid: &str, aix: &str) -> Request {
+        Request {
+            aix: text(aix),
+            ..Request::for_gid(api::TRANSFER, gid)
+        }
+    }
+
+    /// `32500` ([`api::SUSPEND`]): suspend (`status: 1`) or resume (`status: 0`).
+    pub fn suspend(on: bool) -> Request {
+        Request {
+            status: num(on.into()),
+            ..Request::key(api::SUSPEND)
+        }
+    }
+
+    /// `33000` ([`api::ONLINE_AGENTS`]): the site's online agents.
+    pub fn online_agents() -> Request {
+        Request::key(api::ONLINE_AGENTS)
+    }
+
+    /// `32600` ([`api::END_CHAT`], extension): end the chat with visitor `gid`.
+    pub fn end_chat(gid: &str) -> Request {
+        Request::for_gid(api::END_CHAT, gid)
+    }
+
+    /// `32700` ([`api::TYPING`], extension): typing to visitor `gid` (`status: 1`) or stopped
+    /// (`status: 0`).
+    pub fn typing(gid: &str, on: bool) -> Request {
+        Request {
+            status: num(on.into()),
+            ..Request::for_gid(api::TYPING, gid)
+        }
+    }
+
+    /// `32800` ([`api::VISIT`], extension): visitor `gid`'s CRM/routing values and trace.
+    pub fn visit(gid: &str) -> Request {
+        Request::for_gid(api::VISIT, gid)
+    }
+
+    /// `32810` ([`api::ON_SITE`], extension): who is on the site now.
+    pub fn on_site() -> Request {
+        Request::key(api::ON_SITE)
+    }
+
+    /// `32811` ([`api::INVITE`], extension): invite the visitor on site `vid` (an
+    /// [`crate::visit::OnSite`] `vid`, sent as `gid`), with `msg` as the invitation's text when
+    /// given.
+    pub fn invite(vid: &str, msg: Option<&str>) -> Request {
+        Request {
+            msg: msg.and_then(text),
+            ..Request::for_gid(api::INVITE, vid)
         }
     }
 }
@@ -373,6 +556,44 @@ pub struct Uploaded {
     pub file_type: u8,
 }
 
+/// `POST /api/agent/login` (REST beside this protocol): an agent's account and password → the
+/// token to log the socket in with ([`Request::login`], `31000`). Errors are HTTP statuses
+/// (401 wrong account or password, 403 disabled, 429 too many attempts) with a JSON body
+/// `{error, message}`.
+pub mod login {
+    use std::fmt;
+
+    use serde::{Deserialize, Serialize};
+
+    /// The request body.
+    #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LoginRequest {
+        pub account: String,
+        pub password: String,
+    }
+
+    /// Without the password, so a logged request shows none.
+    impl fmt::Debug for LoginRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("LoginRequest")
+                .field("account", &self.account)
+                .finish_non_exhaustive()
+        }
+    }
+
+    /// The answer (HTTP 200).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LoginResponse {
+        /// The console token: `31000`'s `token`, and `Bearer` for `POST /api/files`.
+        pub token: String,
+        /// Seconds the token is valid.
+        pub expires_in: u64,
+        pub kf_id: String,
+        pub kf_account: String,
+        pub kf_nick: String,
+    }
+}
+
 /// `data` of the `32700` response and the `32799` push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingData {
@@ -434,8 +655,179 @@ mod tests {
         assert_eq!(v["status"], "Success");
     }
 
+    /// Every constructor against the `json!` the console built the same frame with before it
+    /// used them: the same bytes (serde_json's map orders keys alphabetically).
+    #[test]
+    fn constructors_send_what_the_console_sent() {
+        use serde_json::json;
+        let (gid, aix, token) = ("12", "7", "tok.en");
+        let cases = [
+            (Request::heartbeat(), json!({"call_type": 0})),
+            (
+                Request::login(token),
+                json!({"api_key": api::LOGIN, "call_type": 3, "token": token}),
+            ),
+            (Request::chat_list(), json!({"api_key": api::CHAT_LIST})),
+            (
+                Request::history(gid, 2, 20),
+                json!({"api_key": api::HISTORY, "gid": gid, "group_id": 0,
+                    "page_index": 2u32, "page_size": 20u32}),
+            ),
+            (
+                Request::mark_read(gid),
+                json!({"api_key": api::MARK_READ, "gid": gid, "group_id": 0}),
+            ),
+            (
+                Request::send(gid, "hi \"there\"", 0),
+                json!({"api_key": api::SEND, "gid": gid, "msg": "hi \"there\"", "file_type": 0}),
+            ),
+            (
+                Request::send(gid, "https://x.test/a.png", 1),
+                json!({"api_key": api::SEND, "gid": gid, "msg": "https://x.test/a.png",
+                    "file_type": 1u8}),
+            ),
+            (
+                Request::transfer(gid, aix),
+                json!({"api_key": api::TRANSFER, "gid": gid, "aix": aix}),
+            ),
+            (
+                Request::suspend(true),
+                json!({"api_key": api::SUSPEND, "status": 1}),
+            ),
+            (
+                Request::suspend(false),
+                json!({"api_key": api::SUSPEND, "status": 0}),
+            ),
+            (
+                Request::online_agents(),
+                json!({"api_key": api::ONLINE_AGENTS}),
+            ),
+            (
+                Request::end_chat(gid),
+                json!({"api_key": api::END_CHAT, "gid": gid}),
+            ),
+            (
+                Request::typing(gid, true),
+                json!({"api_key": api::TYPING, "gid": gid, "status": 1}),
+            ),
+            (
+                Request::typing(gid, false),
+                json!({"api_key": api::TYPING, "gid": gid, "status": 0}),
+            ),
+            (
+                Request::visit(gid),
+                json!({"api_key": api::VISIT, "gid": gid}),
+            ),
+            (Request::on_site(), json!({"api_key": api::ON_SITE})),
+            (
+                Request::invite("v-1", None),
+                json!({"api_key": api::INVITE, "gid": "v-1"}),
+            ),
+        ];
+        for (req, old) in cases {
+            assert_eq!(serde_json::to_string(&req).unwrap(), old.to_string());
+        }
+        // Spelled out once, so a change of serde_json's key order would show here too.
+        assert_eq!(
+            serde_json::to_string(&Request::send("12", "hi", 0)).unwrap(),
+            r#"{"api_key":32300,"file_type":0,"gid":"12","msg":"hi"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Request::transfer("12", "7")).unwrap(),
+            r#"{"aix":"7","api_key":32400,"gid":"12"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Request::invite("v-1", Some("Hello"))).unwrap(),
+            r#"{"api_key":32811,"gid":"v-1","msg":"Hello"}"#
+        );
+    }
+
+    #[test]
+    fn constructors_are_what_the_server_reads() {
+        let parse = |r: &Request| -> Request {
+            serde_json::from_str(&serde_json::to_string(r).unwrap()).unwrap()
+        };
+        let r = parse(&Request::history("12", 3, 20));
+        assert_eq!(r.api_key(), Some(api::HISTORY));
+        assert_eq!(r.gid.as_ref().and_then(Flex::non_zero), Some("12"));
+        assert_eq!(r.group_id.as_ref().map(|g| g.0.as_str()), Some("0"));
+        assert_eq!(r.page_index.as_ref().and_then(Flex::as_i64), Some(3));
+        assert_eq!(r.page_size.as_ref().and_then(Flex::as_i64), Some(20));
+        assert_eq!(parse(&Request::heartbeat()).api_key(), Some(api::HEARTBEAT));
+        let login = parse(&Request::login("t"));
+        assert_eq!(login.api_key(), Some(api::LOGIN));
+        assert_eq!(
+            login.call_type.as_ref().and_then(Flex::as_i64),
+            Some(call_type::AGENT)
+        );
+        assert_eq!(login.token.as_deref(), Some("t"));
+        let s = parse(&Request::suspend(true));
+        assert_eq!(s.status.as_ref().and_then(Flex::as_i64), Some(1));
+        let t = parse(&Request::transfer("12", "7"));
+        assert_eq!(t.aix.as_ref().and_then(Flex::non_zero), Some("7"));
+    }
+
+    #[test]
+    fn numeric_fields_are_numbers_only_for_integers_as_written() {
+        let with_status = |s: &str| {
+            serde_json::to_string(&Request {
+                status: Some(Flex(s.into())),
+                ..Request::default()
+            })
+            .unwrap()
+        };
+        assert_eq!(with_status("1"), r#"{"status":1}"#);
+        assert_eq!(with_status("-32"), r#"{"status":-32}"#);
+        for text in [
+            "007",
+            "+1",
+            "-0",
+            " 1",
+            "1.0",
+            "",
+            "x",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                with_status(text),
+                format!("{{\"status\":{}}}", serde_json::to_string(text).unwrap())
+            );
+        }
+        // Ids and texts stay strings whatever they hold.
+        assert_eq!(
+            serde_json::to_string(&Request::send("1", "2", 0)).unwrap(),
+            r#"{"api_key":32300,"file_type":0,"gid":"1","msg":"2"}"#
+        );
+    }
+
+    #[test]
+    fn login_bodies_are_what_the_console_and_server_sent() {
+        use login::{LoginRequest, LoginResponse};
+        let req = LoginRequest {
+            account: "alice@example.com".into(),
+            password: "p\"w".into(),
+        };
+        let old = serde_json::json!({"account": "alice@example.com", "password": "p\"w"});
+        assert_eq!(serde_json::to_string(&req).unwrap(), old.to_string());
+        assert!(
+            !format!("{req:?}").contains("p\"w"),
+            "Debug shows no password"
+        );
+        let answer = r#"{"token":"abc","expires_in":86400,"kf_id":"3","kf_account":"alice@example.com","kf_nick":"Alice"}"#;
+        let resp: LoginResponse = serde_json::from_str(answer).unwrap();
+        assert_eq!(resp.token, "abc");
+        assert_eq!(serde_json::to_string(&resp).unwrap(), answer);
+    }
+
     fn arb_flex() -> impl Strategy<Value = Option<Flex>> {
-        proptest::option::of(".*".prop_map(Flex))
+        proptest::option::of(
+            prop_oneof![
+                ".*",
+                any::<i64>().prop_map(|n| n.to_string()),
+                "[0-9+-]{0,4}"
+            ]
+            .prop_map(Flex),
+        )
     }
 
     fn arb_info() -> impl Strategy<Value = MessageInfo> {
@@ -504,12 +896,52 @@ mod tests {
         fn requests_round_trip(
             (a, b, c, d, e) in (arb_flex(), arb_flex(), arb_flex(), arb_flex(), arb_flex()),
             (f, g, h, i) in (arb_flex(), arb_flex(), arb_flex(), arb_flex()),
-            token in proptest::option::of(".*"),
+            (status, token) in (arb_flex(), proptest::option::of(".*")),
         ) {
             let r = Request { api_key: a, call_type: b, token, gid: c, group_id: d, page_index: e,
-                page_size: f, msg: g, file_type: h, aix: i, status: None };
+                page_size: f, msg: g, file_type: h, aix: i, status };
             let json = serde_json::to_string(&r).unwrap();
             prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
+        }
+
+        #[test]
+        fn constructed_requests_round_trip(
+            gid in ".*", text in ".*", n in any::<u32>(), m in any::<u32>(), kind in 0u8..7, on in any::<bool>(),
+            invite_text in proptest::option::of(".*"),
+        ) {
+            let all = [
+                Request::heartbeat(), Request::login(&text), Request::chat_list(),
+                Request::history(&gid, n, m), Request::mark_read(&gid), Request::send(&gid, &text, kind),
+                Request::transfer(&gid, &text), Request::suspend(on), Request::online_agents(),
+                Request::end_chat(&gid), Request::typing(&gid, on), Request::visit(&gid),
+                Request::on_site(), Request::invite(&gid, invite_text.as_deref()),
+            ];
+            for r in all {
+                let json = serde_json::to_string(&r).unwrap();
+                prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
+            }
+            // The bytes of the console's old `json!` frames, whatever the values.
+            use serde_json::json;
+            let same = [
+                (Request::send(&gid, &text, kind), json!({"api_key": api::SEND, "gid": gid, "msg": text, "file_type": kind})),
+                (Request::history(&gid, n, m), json!({"api_key": api::HISTORY, "gid": gid, "group_id": 0, "page_index": n, "page_size": m})),
+                (Request::transfer(&gid, &text), json!({"api_key": api::TRANSFER, "gid": gid, "aix": text})),
+                (Request::typing(&gid, on), json!({"api_key": api::TYPING, "gid": gid, "status": u8::from(on)})),
+                (Request::login(&text), json!({"api_key": api::LOGIN, "call_type": 3, "token": text})),
+            ];
+            for (r, old) in same {
+                prop_assert_eq!(serde_json::to_string(&r).unwrap(), old.to_string());
+            }
+        }
+
+        #[test]
+        fn login_round_trips(account in ".*", password in ".*", token in ".*", expires_in in any::<u64>(), nick in ".*") {
+            let req = login::LoginRequest { account: account.clone(), password };
+            let json = serde_json::to_string(&req).unwrap();
+            prop_assert_eq!(serde_json::from_str::<login::LoginRequest>(&json).unwrap(), req);
+            let resp = login::LoginResponse { token, expires_in, kf_id: "1".into(), kf_account: account, kf_nick: nick };
+            let json = serde_json::to_string(&resp).unwrap();
+            prop_assert_eq!(serde_json::from_str::<login::LoginResponse>(&json).unwrap(), resp);
         }
 
         #[test]

@@ -14,7 +14,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{is_http_url, Locale};
 
@@ -276,6 +276,49 @@ pub struct Order {
     /// In cents (fen).
     pub total_fee: Option<i64>,
     pub goods: Vec<Good>,
+}
+
+/// A product card as an agent writes it (the console's card form; `32300` `file_type` 3 with
+/// this as `msg`): seed 003's `card_*` keys, each present only when given. Fields in
+/// alphabetical order, as the console has always sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_desc: Option<String>,
+    /// The tag line, e.g. a price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_note: Option<String>,
+    /// An `http(s)` image URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_picture: Option<String>,
+    /// Required by the seed.
+    pub card_title: String,
+    /// An `http(s)` link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_url: Option<String>,
+}
+
+/// An order card as an agent writes it (`32300` `file_type` 4 with this as `msg`): seed 003's
+/// `order_*` keys, numbers as numbers, each optional one present only when given. Fields in
+/// alphabetical order, as the console has always sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderBody {
+    /// Milliseconds since the epoch.
+    pub create_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods_count: Option<u32>,
+    /// The order number, required.
+    pub order_code: String,
+    /// 1 … 7 (see [`order_status_label`]), or 0 with `status_custom`.
+    pub order_status: u8,
+    /// An `http(s)` link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_custom: Option<String>,
+    /// In cents (fen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_fee: Option<i64>,
 }
 
 fn text(v: &Option<Loose>) -> String {
@@ -803,11 +846,123 @@ mod tests {
 }
 
 #[cfg(test)]
+mod bodies {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn put(card: &mut Map<String, Value>, key: &str, value: &str) {
+        if !value.is_empty() {
+            card.insert(key.to_owned(), Value::String(value.to_owned()));
+        }
+    }
+
+    /// What the console's card form sent before it used [`ProductBody`] and [`OrderBody`]:
+    /// the same bytes, and the widget reads them back.
+    #[test]
+    fn bodies_are_what_the_console_sent() {
+        let mut old = Map::new();
+        put(&mut old, "card_title", "Tea \"Oolong\"");
+        put(&mut old, "card_url", "https://shop.test/p/1");
+        put(&mut old, "card_desc", "");
+        put(&mut old, "card_note", "¥12.50");
+        put(&mut old, "card_picture", "");
+        let p = ProductBody {
+            card_title: "Tea \"Oolong\"".into(),
+            card_url: Some("https://shop.test/p/1".into()),
+            card_note: Some("¥12.50".into()),
+            ..ProductBody::default()
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, Value::Object(old).to_string());
+        let shown = serde_json::from_str::<RawCard>(&json)
+            .unwrap()
+            .product()
+            .unwrap();
+        assert_eq!(shown.title, "Tea \"Oolong\"");
+        assert_eq!(shown.url.as_deref(), Some("https://shop.test/p/1"));
+        assert_eq!(shown.note, "¥12.50");
+
+        let mut old = Map::new();
+        put(&mut old, "order_code", "A-1");
+        old.insert("order_status".into(), json!(0u8));
+        put(&mut old, "status_custom", "On hold");
+        old.insert("total_fee".into(), json!(1250i64));
+        old.insert("goods_count".into(), json!(3u32));
+        put(&mut old, "order_url", "https://shop.test/o/A-1");
+        old.insert("create_time".into(), json!(1_700_000_000_000i64));
+        let o = OrderBody {
+            create_time: 1_700_000_000_000,
+            goods_count: Some(3),
+            order_code: "A-1".into(),
+            order_status: 0,
+            order_url: Some("https://shop.test/o/A-1".into()),
+            status_custom: Some("On hold".into()),
+            total_fee: Some(1250),
+        };
+        let json = serde_json::to_string(&o).unwrap();
+        assert_eq!(json, Value::Object(old).to_string());
+        let shown = serde_json::from_str::<RawCard>(&json)
+            .unwrap()
+            .order(|_| None)
+            .unwrap();
+        assert_eq!(
+            (
+                shown.code.as_str(),
+                shown.status,
+                shown.total_fee,
+                shown.goods_count
+            ),
+            ("A-1", 0, Some(1250), Some(3))
+        );
+        assert_eq!(shown.status_text(Locale::En), "On hold");
+        assert_eq!(shown.create_time, Some(1_700_000_000_000));
+
+        let mut old = Map::new();
+        put(&mut old, "order_code", "B");
+        old.insert("order_status".into(), json!(5u8));
+        old.insert("create_time".into(), json!(1i64));
+        let o = OrderBody {
+            create_time: 1,
+            order_code: "B".into(),
+            order_status: 5,
+            ..OrderBody::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&o).unwrap(),
+            Value::Object(old).to_string()
+        );
+    }
+}
+
+#[cfg(test)]
 mod props {
     use super::*;
     use proptest::prelude::*;
 
+    fn given() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(".+")
+    }
+
     proptest! {
+        #[test]
+        fn product_bodies_round_trip(card_title in ".+", (card_desc, card_note, card_picture, card_url) in (given(), given(), given(), given())) {
+            let p = ProductBody { card_desc, card_note, card_picture, card_title, card_url };
+            let json = serde_json::to_string(&p).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ProductBody>(&json).unwrap(), p.clone());
+            let shown = serde_json::from_str::<RawCard>(&json).unwrap().product();
+            prop_assert_eq!(shown.map(|s| s.title), (!p.card_title.trim().is_empty()).then_some(p.card_title));
+        }
+
+        #[test]
+        fn order_bodies_round_trip(
+            order_code in ".+", order_status in 0u8..8, create_time in any::<i64>(),
+            goods_count in proptest::option::of(any::<u32>()), total_fee in proptest::option::of(any::<i64>()),
+            (order_url, status_custom) in (given(), given()),
+        ) {
+            let o = OrderBody { create_time, goods_count, order_code, order_status, order_url, status_custom, total_fee };
+            let json = serde_json::to_string(&o).unwrap();
+            prop_assert_eq!(serde_json::from_str::<OrderBody>(&json).unwrap(), o);
+        }
         #[test]
         fn never_panics_and_only_http_survives(s in ".*") {
             let _ = goods_text(&s, |t| serde_json::from_str(t).ok());

@@ -5,9 +5,11 @@
 //! - [`visitor`]: our own visitor protocol on `/ws/visitor` (SPEC §6): client message ids,
 //!   per-conversation sequence numbers, acks after commit, resume from a sequence.
 //! - [`agent`]: the seed 001 agent protocol on `/ws/agent`: the `{api_key, code, message,
-//!   status, data}` envelope, every `api_key` and error code, and our documented extensions.
+//!   status, data}` envelope, every `api_key` and error code, and our documented extensions;
+//!   one constructor per request a client sends (`Request::send`, …), and the bodies of
+//!   `POST /api/agent/login` ([`agent::login`]).
 //! - [`card`]: product and order cards (message kinds 3 and 4): the seeds' loose JSON, safe
-//!   URLs only.
+//!   URLs only; the bodies an agent writes.
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
