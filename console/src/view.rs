@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use shared::agent::{GuestEntry, MessageInfo, Request};
+use shared::agent::{Direction, GuestEntry, MessageInfo, Request};
 use shared::visit::PageKind;
 use shared::visitor::MsgKind;
 
@@ -480,11 +480,11 @@ fn ChatPane(store: Store) -> impl IntoView {
 /// above its body, so the agent who takes over tells its answers from a colleague's.
 fn message(m: MessageInfo) -> impl IntoView {
     let robot = m.sender.as_deref() == Some(shared::agent::SENDER_ROBOT);
-    let from = match m.direction.as_str() {
+    let from = match m.direction {
         _ if robot => "robot",
-        "to_service" => "visitor",
-        "to_visiter" => "agent",
-        _ => "system",
+        Direction::ToService => "visitor",
+        Direction::ToVisiter => "agent",
+        Direction::System => "system",
     };
     let label = robot.then(|| {
         view! {

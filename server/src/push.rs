@@ -45,6 +45,7 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use shared::agent::{Direction, Presence};
 use shared::visitor::Author;
 
 use crate::db::{now_ms, now_s, AttemptResult, PushDelivery, StoredMessage};
@@ -57,10 +58,10 @@ pub struct PushPayload {
     pub content: String,
     pub business_id: i64,
     pub service_id: String,
-    pub direction: String,
+    pub direction: Direction,
     pub timestamp: i64,
     pub group: String,
-    pub state: String,
+    pub state: Presence,
     pub service_name: String,
     pub service_url: String,
 }
@@ -104,11 +105,9 @@ async fn try_enqueue(
     let Some(url) = site.push_url.filter(|u| !u.is_empty()) else {
         return Ok(());
     };
-    let direction = match m.author {
-        Author::Visitor => "to_service",
-        Author::Agent | Author::Robot => "to_visiter",
-        Author::System => return Ok(()),
-    };
+    if m.author == Author::System {
+        return Ok(());
+    }
     // A robot message names no agent (`service_name` is the robot's name).
     let agent_id = match m.author {
         Author::Robot => None,
@@ -134,15 +133,10 @@ async fn try_enqueue(
         content: m.body.clone(),
         business_id: site_id,
         service_id: agent.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
-        direction: direction.to_owned(),
+        direction: Direction::of(m.author),
         timestamp: m.created_at / 1000,
         group,
-        state: if crate::presence::visitor_online(state, m.visitor_id).await? {
-            "online"
-        } else {
-            "offline"
-        }
-        .to_owned(),
+        state: Presence::of(crate::presence::visitor_online(state, m.visitor_id).await?),
         service_name: match m.author {
             Author::Robot => m.agent_nick.clone().unwrap_or_default(),
             _ => agent.as_ref().map(|a| a.nick.clone()).unwrap_or_default(),

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use shared::agent::{Envelope, GuestEntry, MessageInfo, TransferData};
+use shared::agent::{Direction, Envelope, GuestEntry, MessageInfo, Presence, TransferData};
 use shared::visitor::{Author, ChatMessage};
 
 use crate::db::{StoredMessage, Visitor};
@@ -32,13 +32,8 @@ pub fn message_info(m: &StoredMessage) -> MessageInfo {
         seq: m.seq as u64,
         msg: m.body.clone(),
         file_type: m.kind.into(),
-        direction: match m.author {
-            Author::Visitor => "to_service",
-            // The robot speaks to the visitor like an agent; `kf_nick` is its name.
-            Author::Agent | Author::Robot => "to_visiter",
-            Author::System => "system",
-        }
-        .to_owned(),
+        // The robot speaks to the visitor like an agent; `kf_nick` is its name.
+        direction: Direction::of(m.author),
         kf_id: m.agent_id.map(|a| a.to_string()).unwrap_or_default(),
         kf_nick: m.agent_nick.clone().unwrap_or_default(),
         timestamp: m.created_at / 1000,
@@ -76,7 +71,7 @@ pub fn guest_entry(
             .clone()
             .unwrap_or_else(|| v.claimed_partnerid.clone()),
         partnerid_verified: v.partnerid.is_some(),
-        state: if online { "online" } else { "offline" }.into(),
+        state: Presence::of(online),
         kf_id: v.agent_id.map(|a| a.to_string()).unwrap_or_default(),
         unread: unread as u32,
         last_msg: last.map(message_info),

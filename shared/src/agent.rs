@@ -460,7 +460,7 @@ pub struct GuestEntry {
     #[serde(default)]
     pub partnerid_verified: bool,
     /// `online` while the visitor has the chat open, else `offline`.
-    pub state: String,
+    pub state: Presence,
     /// The agent serving this visitor (`kf_id`), empty while the visitor is waiting.
     pub kf_id: String,
     /// Visitor messages the serving agent has not marked read.
@@ -481,7 +481,7 @@ pub struct MessageInfo {
     pub file_type: u8,
     /// `to_service` (visitor → agent), `to_visiter` (agent → visitor) or `system`,
     /// spelled as seed 000's push.
-    pub direction: String,
+    pub direction: Direction,
     /// The agent who wrote it, empty for visitor and system messages.
     pub kf_id: String,
     pub kf_nick: String,
@@ -494,6 +494,52 @@ pub struct MessageInfo {
     /// `kf_nick`); absent on every other message. Clients that do not know it ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+}
+
+/// Which way a message went: seed 001's `direction`, spelled as seed 000's push spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Direction {
+    /// Visitor → agent.
+    #[serde(rename = "to_service")]
+    ToService,
+    /// Agent (or the site's robot) → visitor.
+    #[serde(rename = "to_visiter")]
+    ToVisiter,
+    /// A line of the system (chat ended, transferred).
+    #[serde(rename = "system")]
+    System,
+}
+
+impl Direction {
+    /// The direction of a message by its author: the robot speaks to the visitor like an
+    /// agent.
+    pub fn of(author: crate::visitor::Author) -> Direction {
+        use crate::visitor::Author;
+        match author {
+            Author::Visitor => Direction::ToService,
+            Author::Agent | Author::Robot => Direction::ToVisiter,
+            Author::System => Direction::System,
+        }
+    }
+}
+
+/// Whether a visitor has a chat tab open (`guest_list[..].state`; the seed 000 push's
+/// `state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    Offline,
+}
+
+impl Presence {
+    pub fn of(online: bool) -> Presence {
+        if online {
+            Presence::Online
+        } else {
+            Presence::Offline
+        }
+    }
 }
 
 /// [`MessageInfo::sender`] of a robot message.
@@ -837,7 +883,11 @@ mod tests {
             any::<u64>(),
             ".*",
             0u8..7,
-            prop_oneof![Just("to_service"), Just("to_visiter"), Just("system")],
+            prop_oneof![
+                Just(Direction::ToService),
+                Just(Direction::ToVisiter),
+                Just(Direction::System)
+            ],
             ".*",
             any::<i64>(),
             any::<bool>(),
@@ -849,7 +899,7 @@ mod tests {
                     seq,
                     msg,
                     file_type,
-                    direction: dir.to_owned(),
+                    direction: dir,
                     kf_id: String::new(),
                     kf_nick: nick,
                     timestamp: ts / 1000,
@@ -857,6 +907,30 @@ mod tests {
                     sender: robot.then(|| SENDER_ROBOT.to_owned()),
                 },
             )
+    }
+
+    #[test]
+    fn direction_and_presence_are_spelled_as_the_seeds_spell_them() {
+        use crate::visitor::Author;
+        for (author, wire) in [
+            (Author::Visitor, "\"to_service\""),
+            (Author::Agent, "\"to_visiter\""),
+            (Author::Robot, "\"to_visiter\""),
+            (Author::System, "\"system\""),
+        ] {
+            let d = Direction::of(author);
+            assert_eq!(serde_json::to_string(&d).unwrap(), wire);
+            assert_eq!(serde_json::from_str::<Direction>(wire).unwrap(), d);
+        }
+        assert_eq!(
+            serde_json::to_string(&Presence::of(true)).unwrap(),
+            "\"online\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Presence::of(false)).unwrap(),
+            "\"offline\""
+        );
+        assert!(serde_json::from_str::<Direction>("\"sideways\"").is_err());
     }
 
     #[test]
@@ -958,7 +1032,7 @@ mod tests {
                 kf_account: "a@b".into(), kf_nick: nick.clone(), kf_headimgurl: String::new(), status: 1, accepted_case: 2 });
             let mut guest_list = BTreeMap::new();
             guest_list.insert("9".to_owned(), GuestEntry { gid: "9".into(), uname: nick, partnerid: String::new(), partnerid_verified: false,
-                state: "online".into(), kf_id: "1001".into(), unread, last_msg: info });
+                state: Presence::Online, kf_id: "1001".into(), unread, last_msg: info });
             let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new() });
             let json = serde_json::to_string(&e).unwrap();
             prop_assert_eq!(serde_json::from_str::<Envelope<ListData>>(&json).unwrap(), e);
@@ -967,7 +1041,7 @@ mod tests {
         #[test]
         fn transfer_round_trips(info in arb_info(), recs in proptest::collection::vec(arb_info(), 0..3), nick in ".*") {
             let guest_info = GuestEntry { gid: info.gid.clone(), uname: nick, partnerid: String::new(), partnerid_verified: false,
-                state: "offline".into(), kf_id: "1002".into(), unread: 0, last_msg: Some(info.clone()) };
+                state: Presence::Offline, kf_id: "1002".into(), unread: 0, last_msg: Some(info.clone()) };
             let e = Envelope::ok(api::TRANSFER_IN, TransferData { gid: info.gid.clone(), data: info,
                 guest_info, recs, from_ix: "1".into(), to_ix: "2".into() });
             let json = serde_json::to_string(&e).unwrap();
