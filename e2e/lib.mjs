@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 
@@ -216,24 +217,29 @@ export async function startHostSite() {
 }
 
 /**
- * What a host-page test file needs: a fresh database with the E2E site, the real server on
- * it (with `serveFlags`), a browser and a customer website on another origin. `close()`
- * stops all of them.
+ * The world a test file runs in, made before its tests and ended after them: a fresh
+ * database with the E2E site and agent `kf1@e2e` (`prepare(world)` adds to it before the
+ * server starts), the real server on it (with `serveFlags`), a browser and, with `shop`, a
+ * customer website on another origin. `ready(world)` runs once all of it is up (to copy it
+ * into the file's variables, or log an agent in). Returns the object the hooks fill in.
  */
-export async function startHostPageFixture(serveFlags = []) {
-  const db = tempDb();
-  const { site } = setupSite(db);
-  const server = await Server.start(db, 0, serveFlags);
-  const browser = await launchBrowser();
-  const shop = await startHostSite();
-  return {
-    db, server, browser, site, shop,
-    async close() {
-      await browser?.close();
-      await server?.kill('SIGTERM');
-      await shop?.close();
-    },
-  };
+export function withWorld({ shop = false, serveFlags = [], prepare, ready } = {}) {
+  const world = {};
+  before(async () => {
+    world.db = tempDb();
+    ({ site: world.site } = setupSite(world.db));
+    await prepare?.(world);
+    world.server = await Server.start(world.db, 0, serveFlags);
+    world.browser = await launchBrowser();
+    if (shop) world.shop = await startHostSite();
+    await ready?.(world);
+  });
+  after(async () => {
+    await world.browser?.close();
+    await world.server?.kill('SIGTERM');
+    await world.shop?.close();
+  });
+  return world;
 }
 
 /** The agent console at `/console/` (same origin as the server, as its Origin check wants). */

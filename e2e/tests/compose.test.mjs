@@ -3,12 +3,10 @@
 // XSS payloads from a visitor execute nothing in the console; a new message raises a desktop
 // notification and a beep.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import {
-  tempDb, setupSite, Server, launchBrowser, watchConsole, Chat, openConsole,
-} from '../lib.mjs';
+import { watchConsole, Chat, openConsole, withWorld } from '../lib.mjs';
 
 // A real 2×2 PNG (red pixels), made with Python's zlib and struct.
 const PNG = Buffer.from(
@@ -17,16 +15,7 @@ const PNG = Buffer.from(
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 let db, server, browser, site;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-});
+withWorld({ ready: (w) => ({ db, server, browser, site } = w) });
 
 /** A visitor on the H5 chat page who has said `first`; the agent's console has the chat open. */
 async function visitorChat(agent, uname, first) {

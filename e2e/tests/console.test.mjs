@@ -3,24 +3,17 @@
 // second agent through the console; visitor-supplied HTML and javascript: stay text; paged
 // history and ending a chat.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, HostPage, Chat, openConsole,
+  admin, PASSWORD, Server, Agent, HostPage, Chat, openConsole, withWorld,
 } from '../lib.mjs';
 
 let db, server, browser, site;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  admin(db, 'agent', 'create', '--site', site.sysnum, '--account', 'kf2@e2e', '--nick', 'Lee',
-    '--password', PASSWORD);
-  server = await Server.start(db);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
+withWorld({
+  prepare: (w) => admin(w.db, 'agent', 'create', '--site', w.site.sysnum, '--account', 'kf2@e2e',
+    '--nick', 'Lee', '--password', PASSWORD),
+  ready: (w) => ({ db, server, browser, site } = w),
 });
 
 const consoleAs = (account) => openConsole(browser, server, account);

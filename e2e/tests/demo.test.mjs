@@ -2,21 +2,12 @@
 // answers → reload → history intact, each message once. Host and chat are different origins
 // (localhost vs 127.0.0.1), as on a customer's site.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, Server, Agent, launchBrowser, watchConsole, HostPage } from '../lib.mjs';
+import { Agent, watchConsole, HostPage, withWorld } from '../lib.mjs';
 
 let server, browser, site;
-before(async () => {
-  const db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-});
+withWorld({ ready: (w) => ({ server, browser, site } = w) });
 
 test('demo page: launcher → send → agent 32399 → agent 32300 → visitor sees it → reload keeps history', async () => {
   const agent = await Agent.login(server);

@@ -2,16 +2,12 @@
 // tier: its module and data are requested only when the picker is first opened; it inserts
 // at the caret, works from the keyboard, speaks cn/en/tw, and `emoji_state: "hide"` hides it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, watchConsole, Chat, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, watchConsole, Chat, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 /** The chat page opened directly with `query`; records the lazy tier's requests. */
 async function chatPage(query) {

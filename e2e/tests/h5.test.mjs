@@ -1,21 +1,13 @@
 // The chat as a plain link on a phone (375×667), and delivery of messages typed while the
 // server is down: each arrives exactly once after it is back.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, admin, PASSWORD, Server, Agent, launchBrowser, Chat } from '../lib.mjs';
+import { admin, PASSWORD, Server, Agent, Chat, withWorld } from '../lib.mjs';
 
 let db, server, browser, site;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-});
+// `world.server` is replaced when a test restarts the server, so `after` stops the new one.
+const world = withWorld({ ready: (w) => ({ db, server, browser, site } = w) });
 
 async function phone() {
   const context = await browser.newContext({
@@ -71,7 +63,7 @@ test('messages typed while the server is down are delivered once after it is bac
   await page.waitForTimeout(500);
   assert.equal(await chat.pending().count(), 3, 'unsent messages wait in the outbox, visibly');
 
-  server = await Server.start(db, port);
+  server = world.server = await Server.start(db, port);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="fd-msg-pending"]').length === 0,
     null, { timeout: 30000 });
   for (const text of offline) await chat.message(text, 'visitor').waitFor();

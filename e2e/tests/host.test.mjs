@@ -3,16 +3,12 @@
 // single-page apps, and a hostile frame that cannot drive or read the widget. Every host page
 // is the seed's own example code, on another origin, with only the host changed.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 function html(body, extra, opts = {}) {
   return `<!DOCTYPE html><html><head><title>Shop</title></head><body>${body}${seedSnippet(server.url, site.sysnum, { ...opts, extra })}</body></html>`;

@@ -2,16 +2,12 @@
 // timing and daily count, accepting and refusing; locale for its default texts; and with
 // invite_flag, an agent inviting a visitor who is on the site now (console and socket).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, openConsole, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, openConsole, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 // The seed's example; only the timings are shorter (and given as strings, as the table types them).
 const INVITE = `zc("config",{

@@ -3,25 +3,22 @@
 // loaded, players, a file link with the file's name, product and order cards in the seeds'
 // shapes — and nothing agent-supplied ever runs or becomes a javascript:/data: link.
 
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync, crc32 } from 'node:zlib';
-import { tempDb, setupSite, PASSWORD, Server, Agent, launchBrowser, watchConsole, Chat } from '../lib.mjs';
+import {
+  PASSWORD, Agent, watchConsole, Chat, withWorld,
+} from '../lib.mjs';
 
 let server, browser, site, agent, token;
-before(async () => {
-  const db = tempDb();
-  ({ site } = setupSite(db));
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  agent = await Agent.login(server);
-  token = await agentToken();
+withWorld({
+  ready: async (w) => {
+    ({ server, browser, site } = w);
+    agent = await Agent.login(server);
+    token = await agentToken();
+  },
 });
-after(async () => {
-  agent?.close();
-  await browser?.close();
-  await server?.kill('SIGTERM');
-});
+after(() => agent?.close());
 
 /** A bearer token for the REST API (the harness's Agent keeps its own to itself). */
 async function agentToken(account = 'kf1@e2e') {

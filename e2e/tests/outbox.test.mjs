@@ -6,16 +6,12 @@
 // the host page reads the text, nor can it get the key. And (item 6) CRM/routing values
 // given only in a chat link reach the agent (32800), and a later report replaces them.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 async function until(fn, what, ms = 15000) {
   const deadline = Date.now() + ms;

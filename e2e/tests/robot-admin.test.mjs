@@ -3,23 +3,20 @@
 // sees the site's robots and FAQ entries (stored HTML stays text), adds an entry, imports a
 // CSV file read in the browser and sees the per-row report, deletes an entry.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDb, setupSite, admin, Server, launchBrowser, watchConsole } from '../lib.mjs';
+import {
+  admin, watchConsole, withWorld,
+} from '../lib.mjs';
 
 let db, server, browser, site;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  admin(db, 'robot', 'create', '--site', site.sysnum, '--name', '小智');
-  admin(db, 'faq', 'add', '--site', site.sysnum, '--question', '<img src=x onerror="window.pwned=1">退货?',
-    '--answer', '<b>在订单页申请</b>', '--similar', '怎么退货');
-  server = await Server.start(db);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
+withWorld({
+  prepare: (w) => {
+    admin(w.db, 'robot', 'create', '--site', w.site.sysnum, '--name', '小智');
+    admin(w.db, 'faq', 'add', '--site', w.site.sysnum, '--question', '<img src=x onerror="window.pwned=1">退货?',
+      '--answer', '<b>在订单页申请</b>', '--similar', '怎么退货');
+  },
+  ready: (w) => ({ db, server, browser, site } = w),
 });
 
 test('robot admin: sign in, list, add, import with a per-row report, delete', async () => {

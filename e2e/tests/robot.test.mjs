@@ -4,38 +4,31 @@
 // message, answered by the robot), then taps
 // "转人工"; the agent's console gets the chat with the robot's part marked as the robot's.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tempDb, setupSite, admin, Server, launchBrowser, HostPage, seedSnippet, startHostSite,
-  openConsole, watchConsole,
+  admin, HostPage, seedSnippet, openConsole, watchConsole, withWorld,
 } from '../lib.mjs';
 
 const ROBOT = '小智';
 let db, server, browser, site, shop;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  const robot = admin(db, 'robot', 'create', '--site', site.sysnum, '--name', ROBOT,
-    '--hello', '您好，我是小智');
-  for (const [q, a] of [
-    ['怎么退货', '七天内可以无理由退货。'],
-    ['运费怎么算', '订单满99元包邮。'],
-    ['发票怎么开', '在订单详情页申请电子发票。'],
-    ['退款多久到账', '1-3 个工作日到账。'],
-    ['退款失败怎么办', '请转人工客服处理。'],
-  ]) {
-    admin(db, 'faq', 'add', '--site', site.sysnum, '--robot', String(robot.robotid),
-      '--question', q, '--answer', a);
-  }
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  shop = await startHostSite();
-});
-after(async () => {
-  await browser?.close();
-  await server?.kill('SIGTERM');
-  await shop?.close();
+withWorld({
+  shop: true,
+  prepare: (w) => {
+    const robot = admin(w.db, 'robot', 'create', '--site', w.site.sysnum, '--name', ROBOT,
+      '--hello', '您好，我是小智');
+    for (const [q, a] of [
+      ['怎么退货', '七天内可以无理由退货。'],
+      ['运费怎么算', '订单满99元包邮。'],
+      ['发票怎么开', '在订单详情页申请电子发票。'],
+      ['退款多久到账', '1-3 个工作日到账。'],
+      ['退款失败怎么办', '请转人工客服处理。'],
+    ]) {
+      admin(w.db, 'faq', 'add', '--site', w.site.sysnum, '--robot', String(robot.robotid),
+        '--question', q, '--answer', a);
+    }
+  },
+  ready: (w) => ({ db, server, browser, site, shop } = w),
 });
 
 test('robot first: ask the robot, tap a suggestion, then talk to a person who sees the robot part', async () => {

@@ -4,18 +4,16 @@
 // keys and used to clear what the chat frame's hello stored). Agents are seed 001 clients.
 // E2E_ROUTING_REPEAT=N runs the groupid case N times (default 1).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { admin, Agent, HostPage, seedSnippet, startHostPageFixture, watchConsole } from '../lib.mjs';
+import { admin, Agent, HostPage, seedSnippet, withWorld, watchConsole } from '../lib.mjs';
 
 const REPEAT = Number(process.env.E2E_ROUTING_REPEAT || 1);
 
-let fixture;
 // Every visitor of this file comes from 127.0.0.1: the per-address budget of new visitors
 // (20, then one per 6 s) would refuse the repeated runs.
-before(async () => { fixture = await startHostPageFixture(['--client-new-visitor-burst', '1000']); });
-after(() => fixture?.close());
+const fixture = withWorld({ shop: true, serveFlags: ['--client-new-visitor-burst', '1000'] });
 
 /** A visitor without a browser (no Origin): hello, one message, acked. Stays connected. */
 async function rawVisitor(server, sysnum, extra = {}) {

@@ -3,31 +3,25 @@
 // server now read it with one parser). (2) The console fetches nothing from a host a visitor
 // named in a message until the agent asks for it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import WebSocket from 'ws';
 import {
-  tempDb, setupSite, admin, Server, launchBrowser, watchConsole, startHostSite, openConsole,
+  admin, watchConsole, openConsole, withWorld,
 } from '../lib.mjs';
 
 let server, browser, site, open, db, host;
-before(async () => {
-  db = tempDb();
-  ({ site } = setupSite(db));
-  open = admin(db, 'site', 'create', '--name', 'Open shop');
-  server = await Server.start(db);
-  browser = await launchBrowser();
-  host = await startHostSite();
-  // Restricted to an origin that is not the host page's.
-  execFileSync(process.env.FRONTDESK_BIN, ['admin', '--database-url', db, 'site', 'set', '--site', site.sysnum,
-    '--origins', 'https://allowed.example']);
-});
-after(async () => {
-  await host?.close();
-  await browser?.close();
-  await server?.kill('SIGTERM');
+withWorld({
+  shop: true,
+  prepare: (w) => {
+    open = admin(w.db, 'site', 'create', '--name', 'Open shop');
+    // Restricted to an origin that is not the host page's.
+    execFileSync(process.env.FRONTDESK_BIN, ['admin', '--database-url', w.db, 'site', 'set', '--site', w.site.sysnum,
+      '--origins', 'https://allowed.example']);
+  },
+  ready: (w) => ({ server, browser, site, db, shop: host } = w),
 });
 
 test('a restricted site\'s chat page does not load in a foreign frame, however sysnum is written', async () => {

@@ -3,15 +3,13 @@
 // text (in the page's locale) and opens no session; the right sign chats. MD5 (the seed's
 // scheme) and HMAC-SHA256. The host page is the seed's snippet on another origin.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { admin, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { admin, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let fixture;
-before(async () => { fixture = await startHostPageFixture(); });
-after(() => fixture?.close());
+const fixture = withWorld({ shop: true });
 
 const REFUSED_CN = '经验证当前用户为非法用户,不予接入客户服务中心';
 const REFUSED_EN = 'Verification failed: this user may not access the customer service center';

@@ -5,21 +5,17 @@
 // precompressed `.br`/`.gz` written at build time, with `Content-Encoding`,
 // `Vary: Accept-Encoding` and immutable caching for hashed or versioned URLs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
 const KB = 1024;
 const ROOT = process.env.FRONTDESK_ROOT;
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 /** Records every finished request of `page` (and its frames) to our server. */
 function wire(page) {

@@ -2,16 +2,12 @@
 // own examples as the host page on another origin; the agent reads what was stored over the
 // agent socket with the extension 32800 (shared::visit), and sees it in the console.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, openConsole, watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { Agent, openConsole, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 const CRM = `zc("config",{
 uname:"小丁哥", //客户名称

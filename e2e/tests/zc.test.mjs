@@ -3,16 +3,12 @@
 // manual init, frame_ready / frame_status, the collapse postMessage, and bad input that must
 // only warn.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchConsole, HostPage, seedSnippet, startHostPageFixture } from '../lib.mjs';
+import { watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
 
-let server, browser, site, shop, fixture;
-before(async () => {
-  fixture = await startHostPageFixture();
-  ({ server, browser, site, shop } = fixture);
-});
-after(() => fixture?.close());
+let server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
 
 async function hostPage(body, opts) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -10,27 +10,6 @@ use shared::ids::Seq;
 use shared::visitor::{ClientFrame, ErrorCode, MsgKind, Send, ServerFrame};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Per-address budgets lifted: every test client connects from 127.0.0.1.
-async fn open_server() -> TestServer {
-    TestServer::start_with_limits(
-        |_| {},
-        |l| {
-            *l = frontdesk_server::Limits::new(&frontdesk_server::RateSettings {
-                new_visitors_per_client: frontdesk_server::Rate {
-                    burst: 1000,
-                    per_sec: 1000.0,
-                },
-                msgs_per_client: frontdesk_server::Rate {
-                    burst: 10_000,
-                    per_sec: 10_000.0,
-                },
-                ..frontdesk_server::RateSettings::default()
-            })
-        },
-    )
-    .await
-}
-
 /// `n` visitors of `sysnum`, each with a row (one message written and acked).
 async fn visitors(srv: &TestServer, sysnum: &str, n: usize) -> Vec<VisitorClient> {
     let mut out = Vec::new();
@@ -128,7 +107,7 @@ async fn beside_another_site(srv: &TestServer, poison: &str) -> Outcome {
 /// run that held it failed other sites' messages with `internal`.
 #[tokio::test]
 async fn a_nul_byte_is_refused_as_invalid_and_other_sites_messages_are_stored() {
-    let srv = open_server().await;
+    let srv = TestServer::start_open().await;
     let (acked, refused) = beside_another_site(&srv, "bad\u{0}byte").await;
     assert_eq!(acked.len(), 9, "the attacker's good messages are stored");
     assert_eq!(refused.len(), 9);
@@ -146,7 +125,7 @@ async fn a_nul_byte_is_refused_as_invalid_and_other_sites_messages_are_stored() 
 /// alone: the run it was in is stored again message by message.
 #[tokio::test]
 async fn a_message_the_database_refuses_fails_alone_in_its_run() {
-    let srv = open_server().await;
+    let srv = TestServer::start_open().await;
     if srv.tdb.is_sqlite() {
         srv.tdb
             .exec(&[

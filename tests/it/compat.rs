@@ -1,10 +1,8 @@
 //! Seed 002 (WeChat-style account API) and seed 000 (`/api/group/{business_id}`) over real
 //! HTTP, plus `frontdesk admin agent passwd` for agents created through `kfaccount/add`.
 
-use std::time::Duration;
-
 use frontdesk_server::admin::SiteCreated;
-use harness::{login, AgentClient, ProcessServer, TestServer, VisitorClient};
+use harness::{eventually, login, AgentClient, ProcessServer, TestServer, VisitorClient};
 use serde_json::{json, Value};
 
 async fn get(url: &str) -> (u16, Value) {
@@ -69,18 +67,15 @@ async fn online_until(
     token: &str,
     pred: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually("the online list as expected", || async {
         let list = online(srv, token).await;
         if pred(&list) {
-            return list;
+            Ok(list)
+        } else {
+            Err(format!("{list:?}"))
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not reached: {list:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]

@@ -42,23 +42,7 @@ async fn check_stored(srv: &TestServer, gid: i64, acked: &BTreeMap<String, u64>)
 async fn concurrent_visitors_over_websockets_every_ack_stored_once_contiguous() {
     // Every visitor connects from 127.0.0.1: lift the per-address budgets (tested elsewhere)
     // so that only the writer is under test.
-    let srv = TestServer::start_with_limits(
-        |_| {},
-        |l| {
-            *l = frontdesk_server::Limits::new(&frontdesk_server::RateSettings {
-                new_visitors_per_client: frontdesk_server::Rate {
-                    burst: 1000,
-                    per_sec: 1000.0,
-                },
-                msgs_per_client: frontdesk_server::Rate {
-                    burst: 10_000,
-                    per_sec: 10_000.0,
-                },
-                ..frontdesk_server::RateSettings::default()
-            })
-        },
-    )
-    .await;
+    let srv = TestServer::start_open().await;
     let site = srv.site().await;
     let mut sessions = Vec::new();
     for _ in 0..VISITORS {

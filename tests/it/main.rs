@@ -2,7 +2,30 @@
 //! (real HTTP/WebSocket on 127.0.0.1:0, its own database) and talks to it as a client.
 //! The database is a SQLite file, or a fresh PostgreSQL database on the server that
 //! `FRONTDESK_TEST_DATABASE_URL=postgres://…` names (`harness::TestDb`): the whole suite runs
-//! on either.
+//! on either. Shared fixtures live in `tests/src/lib.rs` (`harness`): `TestServer` (stopped on
+//! drop; `start_open` lifts the per-address budgets), `VisitorClient`, `AgentClient`,
+//! `ProcessServer` / `Cluster` (real processes), `eventually(..)` for what no frame announces.
+//!
+//! Where a feature is tested (a feature spread over several modules lists them all):
+//!
+//! | feature | modules |
+//! |---|---|
+//! | visitor protocol: hello, send/ack, resume, idempotent retries, isolation | `visitor`, `group_commit`, `restart` |
+//! | pending visitors, tokens, identity (`partnerid` + `sign`) | `visitor`, `security`, `site_import` |
+//! | seed 001 agent socket: login, lists, history, send, transfer, end, typing | `agent`, `routing` |
+//! | routing: least loaded, queue, positions, groups, agents gone | `routing` |
+//! | routing rules: `agentid`, `groupid`, `transfer_action`, VIP/`queueFirst`, hours, `flowType`; what a hello may change | `rules` |
+//! | reception: robot modes 1–4, hand-over, greetings, offline text | `reception` |
+//! | FAQ robot: CLI, REST API, replies, another node's FAQ changes | `robot` |
+//! | visits, browse trace, presence, invitations (`328xx`), their storage bounds | `visits`, `abuse` |
+//! | uploads and their serving | `files`, `security` |
+//! | seed 000 custom push | `push` |
+//! | seed 002 account API, seed 000 group list | `compat`, `site_import` |
+//! | CLI (`admin … --json`), rate-limit flags | `cli`, `limits` |
+//! | storage: group commit, two writers, migrations, a message the database refuses | `storage`, `group_commit`, `abuse` |
+//! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
+//! | what outside probes tried (issues 8 and 22) | `security`, `abuse` |
+//! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
 
 mod abuse;
 mod agent;

@@ -113,18 +113,15 @@ async fn set_push(srv: &TestServer, sysnum: &str, url: &str, allow_private: bool
 
 /// Waits until the site has `n` deliveries and none is pending; returns them.
 async fn settled(srv: &TestServer, site_id: i64, n: usize) -> Vec<PushDelivery> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually("deliveries settled", || async {
         let log = srv.db.push_deliveries_of_site(site_id).await.unwrap();
         if log.len() >= n && log.iter().all(|d| d.state != "pending") {
-            return log;
+            Ok(log)
+        } else {
+            Err(format!("{log:?}"))
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "deliveries did not settle: {log:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await
 }
 
 /// Recomputes the signature the receiver would check, in constant time.
@@ -408,14 +405,13 @@ async fn push_queued_before_a_restart_is_delivered_by_the_next_server() {
     let body: Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["content"], "before the crash");
     assert_eq!(body["state"], "offline");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while db.push_deliveries_of_site(site_id).await.unwrap()[0].state != "delivered" {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not marked delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the push marked delivered", || async {
+        let state = db.push_deliveries_of_site(site_id).await.unwrap()[0]
+            .state
+            .clone();
+        (state == "delivered").then_some(()).ok_or(state)
+    })
+    .await;
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
 }

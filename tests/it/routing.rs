@@ -19,17 +19,12 @@ async fn serving_agent(srv: &TestServer, gid: &str) -> Option<i64> {
 
 /// The agent serving `gid` once routing has run (the ack comes before routing).
 async fn served_by(srv: &TestServer, gid: &str) -> i64 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(a) = serving_agent(srv, gid).await {
-            return a;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "visitor {gid} was never served"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(&format!("visitor {gid} served"), || async {
+        serving_agent(srv, gid)
+            .await
+            .ok_or_else(|| "nobody".to_owned())
+    })
+    .await
 }
 
 #[tokio::test]

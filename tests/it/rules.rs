@@ -44,17 +44,10 @@ async fn serving(srv: &TestServer, gid: i64) -> Option<i64> {
 
 /// The agent serving `gid` once routing has run (the ack comes before routing).
 async fn served_by(srv: &TestServer, gid: i64) -> i64 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(a) = serving(srv, gid).await {
-            return a;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "visitor {gid} was never served"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(&format!("visitor {gid} served"), || async {
+        serving(srv, gid).await.ok_or_else(|| "nobody".to_owned())
+    })
+    .await
 }
 
 /// The visitor waits (was told a queue position) and nobody serves them.

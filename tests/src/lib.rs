@@ -26,6 +26,26 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// How long a test waits for any single frame.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// Polls `check` every 20 ms until it gives `Some`, for at most [`WAIT`]; then panics with
+/// `what` and the last value `show` was given. What an integration test waits for that no
+/// frame announces (a row routing wrote, a push delivered, a list that fills).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(last) if tokio::time::Instant::now() >= deadline => {
+                panic!("{what} within {WAIT:?}; last seen: {last}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
 /// The PostgreSQL server tests run against, if any (`FRONTDESK_TEST_DATABASE_URL`).
 pub fn pg_url() -> Option<String> {
     std::env::var("FRONTDESK_TEST_DATABASE_URL")
@@ -175,6 +195,15 @@ pub struct TestServer {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+/// A test that ends without [`TestServer::stop`] (a failed assertion) still stops its server.
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
 impl TestServer {
     pub async fn start() -> TestServer {
         Self::start_with(|_| {}).await
@@ -226,6 +255,28 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// A server whose per-address budgets (new visitors, messages) are lifted: every test
+    /// client connects from 127.0.0.1, and what such a test checks is not those limits.
+    pub async fn start_open() -> TestServer {
+        Self::start_with_limits(
+            |_| {},
+            |l| {
+                *l = frontdesk_server::Limits::new(&frontdesk_server::RateSettings {
+                    new_visitors_per_client: frontdesk_server::Rate {
+                        burst: 1000,
+                        per_sec: 1000.0,
+                    },
+                    msgs_per_client: frontdesk_server::Rate {
+                        burst: 10_000,
+                        per_sec: 10_000.0,
+                    },
+                    ..frontdesk_server::RateSettings::default()
+                })
+            },
+        )
+        .await
     }
 
     /// A second server in this process on the same database, as another node of a cluster
