@@ -9,13 +9,14 @@
 //! - assignment from both nodes never gives an agent more than its `max_chats`;
 //! - the queue is served oldest first, and re-queueing keeps a visitor's place;
 //! - each push is leased by one node and POSTed once;
-//! - presence is one row per visitor token, and an invitation is taken by one poll only.
+//! - presence is one row per visitor token, and an invitation is taken by one poll only;
+//! - rows read as the schema stores them, and a stored value it does not allow is refused.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use frontdesk_server::admin::{self, SiteSettings};
-use frontdesk_server::db::{Claim, Db, PresenceRenewal};
+use frontdesk_server::db::{Claim, Db, DbError, PresenceRenewal, SiteReception};
 use harness::*;
 use shared::ids::Seq;
 use shared::visitor::MsgKind;
@@ -708,4 +709,38 @@ async fn migration_0013_keeps_messages_and_their_highest_seq() {
         sqlx::query(&good).execute(&mut c).await.unwrap();
     }
     let _ = c.close().await;
+}
+
+/// Rows are read by derived mappings (`db/rows.rs`): 0/1 flags, comma-separated lists and
+/// codes read as they did by hand, and a stored value the schema does not allow (a `sysnum`
+/// that is not 32 lowercase hex) is refused as corrupt, naming the column, not read.
+#[tokio::test]
+async fn rows_read_flags_lists_and_codes_and_refuse_a_corrupt_sysnum() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let id = site.business_id;
+    let origins = " https://a.example , ,https://b.example";
+    srv.db
+        .update_site(id, None, Some(true), None, Some(origins))
+        .await
+        .unwrap();
+    let s = srv.db.site_by_id(id).await.unwrap().unwrap();
+    assert_eq!(s.sysnum.as_str(), site.sysnum);
+    assert!(s.push_allow_private);
+    assert_eq!(s.origins, ["https://a.example", "https://b.example"]);
+    assert_eq!(s.reception, SiteReception::default());
+    srv.tdb
+        .exec(&[&format!("UPDATE sites SET sysnum = 'NOT-HEX' WHERE id = {id}")])
+        .await;
+    for read in [
+        srv.db.site_by_id(id).await,
+        srv.db.site_by_appid(&site.appid).await,
+        srv.db.site_by_sysnum("NOT-HEX").await,
+    ] {
+        match read {
+            Err(DbError::Corrupt(why)) => assert!(why.starts_with("sysnum: "), "{why}"),
+            other => panic!("a corrupt sysnum was read: {other:?}"),
+        }
+    }
+    srv.stop().await;
 }
