@@ -730,7 +730,9 @@ async fn rows_read_flags_lists_and_codes_and_refuse_a_corrupt_sysnum() {
     assert_eq!(s.origins, ["https://a.example", "https://b.example"]);
     assert_eq!(s.reception, SiteReception::default());
     srv.tdb
-        .exec(&[&format!("UPDATE sites SET sysnum = 'NOT-HEX' WHERE id = {id}")])
+        .exec(&[&format!(
+            "UPDATE sites SET sysnum = 'NOT-HEX' WHERE id = {id}"
+        )])
         .await;
     for read in [
         srv.db.site_by_id(id).await,

@@ -3,11 +3,33 @@
 //!
 //! Owns these columns of `visitors`: `agent_id` (the serving agent) and `waiting_since`.
 //!
-//! Methods: `agent_loads`, `site_agent_loads`, `assign_visitor`, `claim_visitor`,
-//! `transfer_visitor`, `release_visitor`, `enqueue`, `queue`, `visitors_of_agent`.
+//! Methods: `agent_loads`, `assign_visitor`, `claim_visitor`, `transfer_visitor`,
+//! `release_visitor`, `enqueue`, `queue`, `visitors_of_agent`.
+//!
+//! An agent's load — how many visitors it serves — has one definition, `agent_loads_sql!`:
+//! every visitor whose `agent_id` is the agent, whatever the visitor's site (after a
+//! `flowType` overflow an agent serves visitors of a linked site too). Routing's snapshot,
+//! the agent lists (`33000`, `getonlinekflist`) and the `max_chats` check of
+//! [`Db::assign_visitor`] all count with it.
 
 use super::rows::VISITOR_COLS;
 use super::{Backend, Db, DbResult, Visitor};
+
+/// How many visitors each agent `a` that `$agents` selects serves: `(agent_id, n)`, agents
+/// serving nobody left out. The one definition of an agent's load (see the module doc).
+macro_rules! agent_loads_sql {
+    ($agents:literal) => {
+        concat!(
+            "SELECT v.agent_id, COUNT(*) AS n FROM visitors v JOIN agents a ON a.id = v.agent_id WHERE ",
+            $agents,
+            " GROUP BY v.agent_id"
+        )
+    };
+}
+/// The loads of the agents of site `$1`.
+const SITE_LOADS: &str = agent_loads_sql!("a.site_id = $1");
+/// The load of agent `$1` (no row: 0).
+const AGENT_LOAD: &str = agent_loads_sql!("a.id = $1");
 
 /// Gives visitor `$2` to agent `$1` if nobody serves them; they stop waiting.
 const TAKE: &str =
@@ -25,26 +47,13 @@ pub enum Claim {
 }
 
 impl Db {
-    /// Conversations each agent of the site is serving now (agent id → count).
+    /// How many visitors each agent of `site_id` serves now, from any site (agent id →
+    /// count; agents serving nobody are left out).
     pub async fn agent_loads(&self, site_id: i64) -> DbResult<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT agent_id, COUNT(*) AS n FROM visitors WHERE site_id = $1 AND agent_id IS NOT NULL GROUP BY agent_id",
-        )
-        .bind(site_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Visitors each agent of a site serves now, from any site (an agent may serve a visitor
-    /// of a linked site after a `flowType` overflow).
-    pub async fn site_agent_loads(&self, site_id: i64) -> DbResult<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT v.agent_id, COUNT(*) AS n FROM visitors v JOIN agents a ON a.id = v.agent_id
-             WHERE a.site_id = $1 GROUP BY v.agent_id",
-        )
-        .bind(site_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as(SITE_LOADS)
+            .bind(site_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Routing assigns a waiting visitor to an agent, only while the agent serves fewer than
@@ -69,11 +78,11 @@ impl Db {
                 else {
                     return Ok(Claim::Full);
                 };
-                let load: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM visitors WHERE agent_id = $1")
-                        .bind(agent_id)
-                        .fetch_one(&mut *c)
-                        .await?;
+                let load = sqlx::query_as::<_, (i64, i64)>(AGENT_LOAD)
+                    .bind(agent_id)
+                    .fetch_optional(&mut *c)
+                    .await?
+                    .map_or(0, |(_, n)| n);
                 if load >= max {
                     return Ok(Claim::Full);
                 }
