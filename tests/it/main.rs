@@ -18,6 +18,7 @@ mod restart;
 mod robot;
 mod routing;
 mod rules;
+mod schema;
 mod security;
 mod site_import;
 mod storage;
