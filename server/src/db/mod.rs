@@ -30,6 +30,7 @@
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
+//! | `contract.rs` | — | (test) every method above is listed here and in its file |
 //! | `mod.rs` | — | open, backend, close; `DbError`; `now_ms`, `now_s`, `random_hex`, `token_hash` |
 
 /// The highest `seq` of the conversation of the `visitors` row in scope (0 before its first
@@ -53,6 +54,8 @@ mod agents;
 mod assignment;
 mod cluster;
 mod connect;
+#[cfg(test)]
+mod contract;
 mod file_chunks;
 mod files;
 mod messages;
