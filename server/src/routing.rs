@@ -80,12 +80,7 @@ impl Snap {
             .db
             .live_agent_conns(site_id, state.alive_since())
             .await?;
-        let loads: BTreeMap<i64, i64> = state
-            .db
-            .site_agent_loads(site_id)
-            .await?
-            .into_iter()
-            .collect();
+        let loads: BTreeMap<i64, i64> = state.db.agent_loads(site_id).await?.into_iter().collect();
         let mut groups_of: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for (agent, group) in state.db.group_memberships(site_id).await? {
             groups_of.entry(agent).or_default().push(group);

@@ -41,6 +41,7 @@ mod restart;
 mod robot;
 mod routing;
 mod rules;
+mod schema;
 mod security;
 mod site_import;
 mod storage;

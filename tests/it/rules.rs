@@ -605,6 +605,87 @@ async fn flow_type_overflows_only_between_sites_linked_to_the_same_platform() {
     srv.stop().await;
 }
 
+/// An agent's load has one definition (`db/assignment.rs`): after a `flowType` overflow the
+/// agent lists — `33000`, a login's `admin_list` and seed 002's `getonlinekflist` — count
+/// the visitors of the linked site the agent serves, as routing does when it decides the
+/// agent has no room left (`max_chats`).
+#[tokio::test]
+async fn after_a_flow_type_overflow_the_agent_lists_show_the_load_routing_uses() {
+    let srv = TestServer::start().await;
+    let a = srv.site().await;
+    let b = admin::create_site(&srv.db, "Other shop").await.unwrap();
+    let mall = group(
+        &srv,
+        &b.sysnum,
+        "Mall",
+        GroupSettings {
+            external_id: Some("mall-1".into()),
+            ..GroupSettings::default()
+        },
+    )
+    .await;
+    let b1 = srv.agent_with(&b.sysnum, "b1@test", &[mall], 2).await;
+    for site in [&a.sysnum, &b.sysnum] {
+        let link = ReceptionSettings {
+            platform: Some("mall".into()),
+            ..ReceptionSettings::default()
+        };
+        admin::set_site_reception(&srv.db, site, link)
+            .await
+            .unwrap();
+    }
+    let (mut cb, login) = srv.agent_client("b1@test").await;
+    let ix = login["data"]["ix"].as_str().unwrap().to_owned();
+    let flow = || {
+        hello_with(
+            &a.sysnum,
+            None,
+            Reception {
+                flow_type: Some("3".into()),
+                flow_company_id: Some(b.sysnum.clone()),
+                flow_group_id: Some("mall-1".into()),
+                ..people_only()
+            },
+        )
+    };
+    // Two visitors of site a overflow to b1 (max_chats 2); routing then counts b1 full, so
+    // a third one waits.
+    let (_v1, g1) = visitor(&srv, &a, flow()).await;
+    assert_eq!(served_by(&srv, g1).await, kf(&b1));
+    let (_v2, g2) = visitor(&srv, &a, flow()).await;
+    assert_eq!(served_by(&srv, g2).await, kf(&b1));
+    let (mut v3, g3) = visitor(&srv, &a, flow()).await;
+    waits(&srv, &mut v3, g3).await;
+    // The lists of site b say the same: b1 serves 2.
+    let list = cb.request(json!({"api_key": 33000})).await;
+    assert_eq!(list["data"][&ix]["kf_id"], b1.kf_id, "{list}");
+    assert_eq!(list["data"][&ix]["accepted_case"], 2, "{list}");
+    let (_again, login) = srv.agent_client("b1@test").await;
+    let entry = &login["data"]["admin_list"][&ix];
+    assert_eq!(entry["accepted_case"], 2, "{login}");
+    let token: serde_json::Value = reqwest::get(format!(
+        "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        srv.http, b.appid, b.secret
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let online: serde_json::Value = reqwest::get(format!(
+        "{}/cgi-bin/customservice/getonlinekflist?access_token={}",
+        srv.http,
+        token["access_token"].as_str().unwrap()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(online["kf_online_list"][0]["accepted_case"], 2, "{online}");
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn admin_commands_set_routing_and_refuse_bad_values() {
     use crate::cli::run;

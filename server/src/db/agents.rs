@@ -1,9 +1,128 @@
-//! Agent administration and hand-over queries: enabling/disabling agents and groups, revoking
-//! tokens, and moving a visitor from one agent to another.
+//! Agents and their skill groups.
+//!
+//! Owns `agents`, `agent_groups` and `agent_group_members` (with the hosted system's
+//! external ids of agents and groups, and groups' working hours).
+//!
+//! Methods: `create_agent`, `agent_by_id`, `agent_by_account`, `agents_of_site`,
+//! `set_agent_disabled`, `set_agent_password`, `account_suffix_used_elsewhere`,
+//! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
+//! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
+//! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
+//!
+//! Routing reads a site's agents, groups and memberships with one query each
+//! (`agents_of_site`, `routing_groups`, `group_memberships`), never one per candidate.
 
-use super::{Db, DbResult};
+use super::rows::AGENT_COLS;
+use super::{
+    is_unique_violation, now_s, tokens, Agent, Backend, Db, DbError, DbResult, Group, GroupRouting,
+};
+
+/// A group row as [`Group`] reads it, from `agent_groups g`.
+const GROUP_COLS: &str = "g.id, g.site_id, g.groupname, g.disabled";
 
 impl Db {
+    /// Creates an agent. `groups` must belong to the same site.
+    pub async fn create_agent(
+        &self,
+        site_id: i64,
+        account: &str,
+        nick: &str,
+        password_hash: &str,
+        groups: &[i64],
+        max_chats: i64,
+    ) -> DbResult<Agent> {
+        let (account, nick, password_hash) = (
+            account.to_owned(),
+            nick.to_owned(),
+            password_hash.to_owned(),
+        );
+        let groups = groups.to_vec();
+        let backend = self.backend;
+        let id = self
+            .write(move |c| {
+                Box::pin(async move {
+                    // kf_ids come from the schema and count from 1001, as in seed 002's
+                    // examples: PostgreSQL's identity starts there; SQLite's rowid takes
+                    // the next free one itself, given 1001 only for the very first agent.
+                    let sql = match backend {
+                        Backend::Postgres => "INSERT INTO agents (site_id, account, nick, password_hash, max_chats, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        Backend::Sqlite => "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
+                         VALUES (CASE WHEN EXISTS (SELECT 1 FROM agents) THEN NULL ELSE 1001 END, $1, $2, $3, $4, $5, $6) RETURNING id",
+                    };
+                    let id: i64 = match sqlx::query_scalar(sql)
+                        .bind(site_id)
+                        .bind(&account)
+                        .bind(nick)
+                        .bind(password_hash)
+                        .bind(max_chats)
+                        .bind(now_s())
+                        .fetch_one(&mut *c)
+                        .await
+                    {
+                        Ok(id) => id,
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(DbError::AccountTaken(account))
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    for g in groups {
+                        let ok: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM agent_groups WHERE id = $1 AND site_id = $2",
+                        )
+                        .bind(g)
+                        .bind(site_id)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                        if ok.is_none() {
+                            return Err(DbError::NotFound(format!(
+                                "group {g} is not a group of this site"
+                            )));
+                        }
+                        sqlx::query(
+                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES ($1, $2)",
+                        )
+                        .bind(id)
+                        .bind(g)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                    Ok(id)
+                })
+            })
+            .await?;
+        self.agent_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::NotFound("agent vanished".into()))
+    }
+
+    pub async fn agent_by_id(&self, id: i64) -> DbResult<Option<Agent>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {AGENT_COLS} FROM agents WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn agent_by_account(&self, account: &str) -> DbResult<Option<Agent>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE account = $1"
+        ))
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn agents_of_site(&self, site_id: i64) -> DbResult<Vec<Agent>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE site_id = $1 ORDER BY id"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Disables or re-enables an agent. A disabled agent cannot log in (`-31003`) and its open
     /// sockets are closed at their next check. Returns false when no such account exists.
     pub async fn set_agent_disabled(&self, account: &str, disabled: bool) -> DbResult<bool> {
@@ -21,20 +140,121 @@ impl Db {
         .await
     }
 
-    /// Revokes every token of an agent; returns how many were live.
-    pub async fn revoke_agent_tokens(&self, agent_id: i64) -> DbResult<u64> {
+    /// Replaces an agent's password hash and revokes its agent tokens. False when no agent
+    /// has this account.
+    pub async fn set_agent_password(&self, account: &str, password_hash: &str) -> DbResult<bool> {
+        let (account, password_hash) = (account.to_owned(), password_hash.to_owned());
         self.write(move |c| {
             Box::pin(async move {
-                let r = sqlx::query(
-                    "UPDATE agent_tokens SET revoked = 1 WHERE agent_id = $1 AND revoked = 0",
+                let id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE agents SET password_hash = $1 WHERE account = $2 RETURNING id",
                 )
-                .bind(agent_id)
-                .execute(&mut *c)
+                .bind(password_hash)
+                .bind(account)
+                .fetch_optional(&mut *c)
                 .await?;
-                Ok(r.rows_affected())
+                let Some(id) = id else {
+                    return Ok(false);
+                };
+                tokens::revoke_agent(c, id).await?;
+                Ok(true)
             })
         })
         .await
+    }
+
+    /// Whether an agent of a site other than `site_id` has an account `…@suffix`.
+    pub async fn account_suffix_used_elsewhere(
+        &self,
+        site_id: i64,
+        suffix: &str,
+    ) -> DbResult<bool> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, instr(account, '@') + 1) = $2",
+            Backend::Postgres => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, strpos(account, '@') + 1) = $2",
+        };
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(site_id)
+            .bind(suffix)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Sets (or with `None` clears) an agent's external id.
+    pub async fn set_agent_external_id(
+        &self,
+        agent_id: i64,
+        external_id: Option<String>,
+    ) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE agents SET external_id = $1 WHERE id = $2")
+                    .bind(external_id)
+                    .bind(agent_id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The agent of `site_id` that `key` names: by external id first, then by kf_id.
+    pub async fn resolve_agent(&self, site_id: i64, key: &str) -> DbResult<Option<i64>> {
+        self.resolve("agents", site_id, key).await
+    }
+
+    pub async fn create_group(&self, site_id: i64, groupname: &str) -> DbResult<Group> {
+        let name = groupname.to_owned();
+        let id: i64 = self
+            .write(move |c| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO agent_groups (site_id, groupname) VALUES ($1, $2) RETURNING id",
+                    )
+                    .bind(site_id)
+                    .bind(name)
+                    .fetch_one(&mut *c)
+                    .await?)
+                })
+            })
+            .await?;
+        Ok(Group {
+            id,
+            site_id,
+            groupname: groupname.to_owned(),
+            disabled: false,
+        })
+    }
+
+    pub async fn groups_of_site(&self, site_id: i64) -> DbResult<Vec<Group>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {GROUP_COLS} FROM agent_groups g WHERE g.site_id = $1 ORDER BY g.id"
+        ))
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn groups_of_agent(&self, agent_id: i64) -> DbResult<Vec<Group>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {GROUP_COLS} FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id WHERE m.agent_id = $1 ORDER BY g.id"
+        ))
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ids of the enabled groups an agent belongs to.
+    pub async fn enabled_group_ids(&self, agent_id: i64) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT g.id FROM agent_groups g JOIN agent_group_members m ON m.group_id = g.id
+             WHERE m.agent_id = $1 AND g.disabled = 0",
+        )
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Disables or re-enables a group of a site. Returns false when the site has no such group.
@@ -60,27 +280,116 @@ impl Db {
         .await
     }
 
-    /// Hands a visitor to `to_agent` if `from_agent` serves them (or nobody does yet).
-    /// False when someone else serves the visitor.
-    pub async fn transfer_visitor(
+    /// Changes a group's external id and working hours (`Some(None)` clears). False when the
+    /// site has no such group.
+    pub async fn set_group_routing(
         &self,
-        visitor_id: i64,
-        from_agent: i64,
-        to_agent: i64,
+        site_id: i64,
+        group_id: i64,
+        external_id: Option<Option<String>>,
+        hours: Option<Option<(String, String)>>,
     ) -> DbResult<bool> {
-        self.write_visitor(visitor_id, move |c| {
+        self.write(move |c| {
             Box::pin(async move {
-                let r = sqlx::query(
-                    "UPDATE visitors SET agent_id = $1, waiting_since = NULL WHERE id = $2 AND (agent_id = $3 OR agent_id IS NULL)",
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM agent_groups WHERE id = $1 AND site_id = $2",
                 )
-                .bind(to_agent)
-                .bind(visitor_id)
-                .bind(from_agent)
-                .execute(&mut *c)
+                .bind(group_id)
+                .bind(site_id)
+                .fetch_optional(&mut *c)
                 .await?;
-                Ok(r.rows_affected() == 1)
+                if found.is_none() {
+                    return Ok(false);
+                }
+                if let Some(x) = external_id {
+                    sqlx::query("UPDATE agent_groups SET external_id = $1 WHERE id = $2")
+                        .bind(x)
+                        .bind(group_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(h) = hours {
+                    let (hours, tz) = h.unzip();
+                    sqlx::query("UPDATE agent_groups SET hours = $1, tz = $2 WHERE id = $3")
+                        .bind(hours)
+                        .bind(tz)
+                        .bind(group_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(true)
             })
         })
         .await
+    }
+
+    /// The group of `site_id` that `key` names: by external id first, then by id.
+    pub async fn resolve_group(&self, site_id: i64, key: &str) -> DbResult<Option<i64>> {
+        self.resolve("agent_groups", site_id, key).await
+    }
+
+    /// The agent (`groups` false) or group of `site_id` holding this external id.
+    pub async fn external_id_owner(
+        &self,
+        groups: bool,
+        site_id: i64,
+        external_id: &str,
+    ) -> DbResult<Option<i64>> {
+        let table = if groups { "agent_groups" } else { "agents" };
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE site_id = $1 AND external_id = $2"
+        ))
+        .bind(site_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn resolve(&self, table: &str, site_id: i64, key: &str) -> DbResult<Option<i64>> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > 128 {
+            return Ok(None);
+        }
+        let by_external: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE site_id = $1 AND external_id = $2"
+        ))
+        .bind(site_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        if by_external.is_some() {
+            return Ok(by_external);
+        }
+        let Ok(id) = key.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE site_id = $1 AND id = $2"
+        ))
+        .bind(site_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Every group of a site with its routing settings.
+    pub async fn routing_groups(&self, site_id: i64) -> DbResult<Vec<GroupRouting>> {
+        Ok(sqlx::query_as(
+            "SELECT id, site_id, external_id, disabled, hours, tz FROM agent_groups WHERE site_id = $1 ORDER BY id",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// `(agent_id, group_id)` for every membership of a site's agents in its enabled groups.
+    pub async fn group_memberships(&self, site_id: i64) -> DbResult<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT m.agent_id, m.group_id FROM agent_group_members m JOIN agent_groups g ON g.id = m.group_id
+             WHERE g.site_id = $1 AND g.disabled = 0",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -1,47 +1,25 @@
 //! Shared state of a cluster (issue 7): nodes and their heartbeats, logged-in agent
 //! connections (`ix`, presence, `suspended`), when an agent was last seen, visitors' open tabs
-//! per node, leases for periodic
-//! jobs one node runs at a time, and the bus channel's name. Every `frontdesk serve` process
-//! of one database reads and writes the same rows, so routing, `33000`, `getonlinekflist` and
-//! transfers see every node's agents.
+//! per node, leases for periodic jobs one node runs at a time, and the bus channel's name.
+//! Every `frontdesk serve` process of one database reads and writes the same rows, so
+//! routing, `33000`, `getonlinekflist` and transfers see every node's agents.
+//!
+//! Owns `nodes`, `agent_conns`, `agent_seen`, `leases` and `visitor_tabs` (and the
+//! `cluster_id` setting, through `sites.rs`'s `setting_or_insert`).
+//!
+//! Methods: `register_node`, `node_heartbeat`, `revive_node`, `remove_node`,
+//! `sweep_dead_nodes`, `add_agent_conn`, `remove_agent_conn`, `set_conn_suspended`,
+//! `live_agent_conns`, `live_agent_conn`, `agent_online_anywhere`, `gone_agents`,
+//! `take_lease`, `visitor_tab_opened`, `visitor_tab_closed`, `site_visitors_online_elsewhere`,
+//! `visitor_online_elsewhere`, `cluster_id`.
 //!
 //! Written portably (numbered `$n` parameters, integer/text/blob columns only, no
 //! SQLite-only syntax) so the same text runs on PostgreSQL.
 
-use super::{now_ms, random_hex, Db, DbResult};
-
-/// A live agent connection as every node sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentConnRow {
-    pub ix: i64,
-    pub node_id: i64,
-    pub agent_id: i64,
-    pub site_id: i64,
-    pub suspended: bool,
-}
-
-/// An agent whose last connection went away longer ago than the grace and who still serves
-/// visitors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GoneAgent {
-    pub agent_id: i64,
-    pub site_id: i64,
-}
+use super::sites::setting_or_insert;
+use super::{now_ms, random_hex, AgentConnRow, Db, DbResult, GoneAgent};
 
 const CONN_COLS: &str = "c.ix, c.node_id, c.agent_id, c.site_id, c.suspended";
-
-/// A row of [`CONN_COLS`], read as plain integers (no driver row type).
-type ConnTuple = (i64, i64, i64, i64, i64);
-
-fn conn_from((ix, node_id, agent_id, site_id, suspended): ConnTuple) -> AgentConnRow {
-    AgentConnRow {
-        ix,
-        node_id,
-        agent_id,
-        site_id,
-        suspended: suspended != 0,
-    }
-}
 
 impl Db {
     /// Registers this process as a node; returns its id (unique for this database, never
@@ -177,15 +155,14 @@ impl Db {
         site_id: i64,
         alive_since: i64,
     ) -> DbResult<Vec<AgentConnRow>> {
-        let rows: Vec<ConnTuple> = sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {CONN_COLS} FROM agent_conns c JOIN nodes n ON n.id = c.node_id
              WHERE c.site_id = $1 AND n.heartbeat_at >= $2 ORDER BY c.ix"
         ))
         .bind(site_id)
         .bind(alive_since)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(conn_from).collect())
+        .await?)
     }
 
     /// The live connection with this `ix`, on any node.
@@ -194,15 +171,14 @@ impl Db {
         ix: i64,
         alive_since: i64,
     ) -> DbResult<Option<AgentConnRow>> {
-        let row: Option<ConnTuple> = sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {CONN_COLS} FROM agent_conns c JOIN nodes n ON n.id = c.node_id
              WHERE c.ix = $1 AND n.heartbeat_at >= $2"
         ))
         .bind(ix)
         .bind(alive_since)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(conn_from))
+        .await?)
     }
 
     /// Whether `agent_id` has a live connection on any node.
@@ -279,7 +255,7 @@ impl Db {
         alive_since: i64,
         seen_before: i64,
     ) -> DbResult<Vec<GoneAgent>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT DISTINCT v.agent_id, v.site_id FROM visitors v
              LEFT JOIN agent_seen s ON s.agent_id = v.agent_id
              WHERE v.agent_id IS NOT NULL AND COALESCE(s.at, 0) < $2
@@ -290,11 +266,7 @@ impl Db {
         .bind(alive_since)
         .bind(seen_before)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(agent_id, site_id)| GoneAgent { agent_id, site_id })
-            .collect())
+        .await?)
     }
 
     /// A chat tab of the visitor opened on `node_id`.
@@ -382,20 +354,7 @@ impl Db {
     pub async fn cluster_id(&self) -> DbResult<String> {
         let fresh = random_hex(8);
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO settings (key, value) VALUES ('cluster_id', $1)
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(&fresh)
-                .execute(&mut *c)
-                .await?;
-                Ok(
-                    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'cluster_id'")
-                        .fetch_one(&mut *c)
-                        .await?,
-                )
-            })
+            Box::pin(async move { setting_or_insert(c, "cluster_id", &fresh).await })
         })
         .await
     }

@@ -4,6 +4,10 @@
 //! written after the last chunk, so a file is visible only once it is complete.
 //!
 //! Written portably (numbered `$n` parameters, blob column) for PostgreSQL too.
+//!
+//! Owns `file_chunks`.
+//!
+//! Methods: `put_file_chunk`, `file_chunk`, `drop_file_chunks`.
 
 use super::{Db, DbResult};
 

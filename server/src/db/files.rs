@@ -1,19 +1,11 @@
-//! Uploaded file records.
+//! Uploaded file records (the bodies are `file_chunks.rs`'s). A file's row is written after
+//! its last chunk, so a file is visible only once it is complete.
+//!
+//! Owns `files`.
+//!
+//! Methods: `insert_file`, `file`, `site_upload_bytes`.
 
-use sqlx::Row;
-
-use super::{now_s, Db, DbResult};
-
-/// A stored upload.
-#[derive(Debug, Clone)]
-pub struct StoredFile {
-    pub id: String,
-    pub site_id: i64,
-    pub name: String,
-    pub mime: String,
-    pub kind: i64,
-    pub size: i64,
-}
+use super::{now_s, Db, DbResult, StoredFile};
 
 impl Db {
     pub async fn insert_file(&self, f: &StoredFile, agent_id: i64) -> DbResult<()> {
@@ -50,21 +42,11 @@ impl Db {
     }
 
     pub async fn file(&self, id: &str) -> DbResult<Option<StoredFile>> {
-        let row =
-            sqlx::query("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = $1")
+        Ok(
+            sqlx::query_as("SELECT id, site_id, name, mime, kind, size FROM files WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
-                .await?;
-        Ok(match row {
-            Some(r) => Some(StoredFile {
-                id: r.try_get("id")?,
-                site_id: r.try_get("site_id")?,
-                name: r.try_get("name")?,
-                mime: r.try_get("mime")?,
-                kind: r.try_get("kind")?,
-                size: r.try_get("size")?,
-            }),
-            None => None,
-        })
+                .await?,
+        )
     }
 }

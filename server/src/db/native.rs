@@ -19,14 +19,13 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::connect::SQLITE_PRAGMAS;
 use super::messages::{
     agents_to_name, cmids_of, new_rows, results, stored_nick, visitors_of, Conv, Known, NewMessage,
     INSERT_MESSAGES, QUEUE_LEN,
 };
-use super::{
-    author_of, cmid_of, kind_of, now_ms, DbResult, Stored, StoredMessage, MSG_SELECT,
-    SQLITE_PRAGMAS,
-};
+use super::rows::{author_of, cmid_of, kind_of, MSG_SELECT};
+use super::{now_ms, DbResult, Stored, StoredMessage};
 
 /// A visitor row as deciding their messages needs it.
 const CONV: &str = concat!(

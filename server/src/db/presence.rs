@@ -4,25 +4,13 @@
 //! takes it. Every node reads and writes the same rows, so an agent on any node lists the
 //! visitors polling on any other, and an invitation reaches whichever node holds (or next
 //! receives) the visitor's poll. Portable SQL (`$n` parameters, integer/text columns).
+//!
+//! Owns `presence`.
+//!
+//! Methods: `renew_presence`, `presence_of`, `presence_invite`, `invite_present`,
+//! `take_presence_invite`, `present_on_site`, `sweep_presence`.
 
-use sqlx::Row;
-
-use super::{Db, DbResult};
-
-/// A visitor on a site, as the database holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresenceRow {
-    pub id: i64,
-    pub vid: String,
-    /// The visitor's row (`gid`) once they have one.
-    pub visitor_id: Option<i64>,
-    pub url: String,
-    pub title: String,
-    pub since: i64,
-    pub renewed_at: i64,
-    /// An invitation no poll has taken yet.
-    pub invite: Option<String>,
-}
+use super::{Db, DbResult, PresenceRow};
 
 /// What one poll reports (already validated and bounded by the caller).
 #[derive(Debug, Clone)]
@@ -42,19 +30,6 @@ pub struct PresenceRenewal {
 
 const COLS: &str = "id, vid, visitor_id, url, title, since, renewed_at, invite";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<PresenceRow, sqlx::Error> {
-    Ok(PresenceRow {
-        id: r.try_get("id")?,
-        vid: r.try_get("vid")?,
-        visitor_id: r.try_get("visitor_id")?,
-        url: r.try_get("url")?,
-        title: r.try_get("title")?,
-        since: r.try_get("since")?,
-        renewed_at: r.try_get("renewed_at")?,
-        invite: r.try_get("invite")?,
-    })
-}
-
 impl Db {
     /// The presence row of the visitor token hashing to `token_hash` on `site_id`, stale or
     /// not.
@@ -63,14 +38,13 @@ impl Db {
         site_id: i64,
         token_hash: &str,
     ) -> DbResult<Option<PresenceRow>> {
-        let r = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLS} FROM presence WHERE site_id = $1 AND token_hash = $2"
         ))
         .bind(site_id)
         .bind(token_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(r.as_ref().map(row).transpose()?)
+        .await?)
     }
 
     /// The invitation waiting in presence row `id`, if any.
@@ -179,7 +153,7 @@ impl Db {
         fresh_since: i64,
         limit: i64,
     ) -> DbResult<Vec<PresenceRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLS} FROM presence WHERE site_id = $1 AND renewed_at >= $2
              ORDER BY since DESC, id DESC LIMIT $3"
         ))
@@ -187,8 +161,7 @@ impl Db {
         .bind(fresh_since)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(row).collect::<Result<Vec<_>, _>>()?)
+        .await?)
     }
 
     /// Deletes presence rows renewed before `stale_before` ms (their visitors left; an

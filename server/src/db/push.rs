@@ -7,42 +7,13 @@
 //! nodes leasing at once skip each other's rows instead of waiting; SQLite: the write lock
 //! makes the statement atomic). A lease that runs out (its holder died mid-attempt) makes the
 //! row due again; recording the attempt ends the lease.
+//!
+//! Owns `push_deliveries` and `push_attempts`.
+//!
+//! Methods: `enqueue_push`, `lease_pushes`, `release_push_leases`, `record_push_attempt`,
+//! `next_push_due`, `due_pushes`, `push_deliveries_of_site`, `push_attempts`.
 
-use sqlx::Row;
-
-use super::{now_ms, Backend, Db, DbResult};
-
-/// One message to push and where its delivery stands.
-#[derive(Debug, Clone)]
-pub struct PushDelivery {
-    pub id: i64,
-    pub message_id: i64,
-    pub site_id: i64,
-    pub url: String,
-    /// The exact JSON body that is POSTed (and signed).
-    pub payload: String,
-    /// `pending`, `delivered`, `failed` (gave up or permanent error) or `refused` (the
-    /// target address is not allowed; nothing was sent).
-    pub state: String,
-    pub attempts: i64,
-    /// Unix milliseconds.
-    pub next_attempt_at: i64,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-    pub delivered_at: Option<i64>,
-}
-
-/// One delivery attempt as logged.
-#[derive(Debug, Clone)]
-pub struct PushAttempt {
-    pub attempt: i64,
-    /// Unix milliseconds.
-    pub at: i64,
-    /// `delivered`, `retry`, `failed` or `refused`.
-    pub outcome: String,
-    pub status: Option<i64>,
-    pub error: Option<String>,
-}
+use super::{now_ms, Backend, Db, DbResult, PushAttempt, PushDelivery};
 
 /// The outcome of one attempt, to record.
 #[derive(Debug, Clone)]
@@ -56,22 +27,6 @@ pub struct AttemptResult {
 }
 
 const DELIVERY_COLS: &str = "id, message_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
-
-fn delivery_from(row: &sqlx::any::AnyRow) -> DbResult<PushDelivery> {
-    Ok(PushDelivery {
-        id: row.try_get("id")?,
-        message_id: row.try_get("message_id")?,
-        site_id: row.try_get("site_id")?,
-        url: row.try_get("url")?,
-        payload: row.try_get("payload")?,
-        state: row.try_get("state")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_status: row.try_get("last_status")?,
-        last_error: row.try_get("last_error")?,
-        delivered_at: row.try_get("delivered_at")?,
-    })
-}
 
 impl Db {
     /// Queues a push of message `message_id`, due now. A message is queued at most once.
@@ -105,14 +60,13 @@ impl Db {
 
     /// Pending deliveries due at `now_ms`, oldest first, at most `limit`.
     pub async fn due_pushes(&self, now_ms: i64, limit: i64) -> DbResult<Vec<PushDelivery>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
         ))
         .bind(now_ms)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(delivery_from).collect()
+        .await?)
     }
 
     /// Takes up to `limit` pending deliveries due at `now_ms` whose lease is free or ran out,
@@ -139,14 +93,13 @@ impl Db {
         let mut leased = self
             .write(move |c| {
                 Box::pin(async move {
-                    let rows = sqlx::query(&sql)
+                    Ok(sqlx::query_as::<_, PushDelivery>(&sql)
                         .bind(holder)
                         .bind(now_ms + lease_ms)
                         .bind(now_ms)
                         .bind(limit)
                         .fetch_all(&mut *c)
-                        .await?;
-                    rows.iter().map(delivery_from).collect::<DbResult<Vec<_>>>()
+                        .await?)
                 })
             })
             .await?;
@@ -235,33 +188,21 @@ impl Db {
 
     /// The delivery log of a site, oldest first.
     pub async fn push_deliveries_of_site(&self, site_id: i64) -> DbResult<Vec<PushDelivery>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {DELIVERY_COLS} FROM push_deliveries WHERE site_id = $1 ORDER BY id"
         ))
         .bind(site_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(delivery_from).collect()
+        .await?)
     }
 
     /// Every logged attempt of a delivery, in order.
     pub async fn push_attempts(&self, delivery_id: i64) -> DbResult<Vec<PushAttempt>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT attempt, at, outcome, status, error FROM push_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
         )
         .bind(delivery_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PushAttempt {
-                    attempt: r.try_get("attempt")?,
-                    at: r.try_get("at")?,
-                    outcome: r.try_get("outcome")?,
-                    status: r.try_get("status")?,
-                    error: r.try_get("error")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 }

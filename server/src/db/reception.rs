@@ -2,16 +2,18 @@
 //! shares it (migration `0012_reception`): who answers now (`answerer`, robot or human; NULL
 //! means human, as before reception existed), how often the robot did not know the answer
 //! (`robot_misses`, for `show_manual`), and the reception values the server needs after the
-//! hello (`reception`, the JSON of [`ReceptionValues`]). Robot messages are stored here too:
-//! ordinary messages of the conversation (author `robot`, the robot's name in `nick`),
-//! through the writer like every message. Every write goes through the writer.
+//! hello (`reception`, the JSON of [`ReceptionValues`]). Robot messages are ordinary messages
+//! of the conversation (author `robot`, the robot's name in `nick`), stored by
+//! `messages.rs`'s `insert_robot_message`. Every write goes through the writer.
+//!
+//! Owns these columns of `visitors`: `answerer`, `robot_misses`, `reception`.
+//!
+//! Methods: `reception_state`, `start_reception`, `set_answerer`, `robot_missed`.
 
 use serde::{Deserialize, Serialize};
 use shared::reception::Answerer;
-use shared::visitor::{Author, MsgKind};
-use sqlx::Row;
 
-use super::{messages, Db, DbError, DbResult, StoredMessage};
+use super::{Db, DbError, DbResult, ReceptionState};
 
 /// What the server keeps of a visitor's reception (the effective values: the hello's, else
 /// the site's), as JSON in `visitors.reception`. Unknown keys are ignored and missing ones
@@ -39,22 +41,6 @@ pub struct ReceptionValues {
     pub locale: String,
 }
 
-/// A visitor's reception state as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReceptionState {
-    /// `None`: never set (a human-only visitor from before, or one whose hello had no robot).
-    pub answerer: Option<Answerer>,
-    pub misses: i64,
-    pub values: Option<ReceptionValues>,
-}
-
-impl ReceptionState {
-    /// Who answers now (human unless the robot was set).
-    pub fn robot_answers(&self) -> bool {
-        self.answerer == Some(Answerer::Robot)
-    }
-}
-
 fn answerer_str(a: Answerer) -> &'static str {
     match a {
         Answerer::Robot => "robot",
@@ -62,31 +48,17 @@ fn answerer_str(a: Answerer) -> &'static str {
     }
 }
 
-fn state_from(r: &sqlx::any::AnyRow) -> DbResult<ReceptionState> {
-    let answerer: Option<String> = r.try_get("answerer")?;
-    let values: Option<String> = r.try_get("reception")?;
-    Ok(ReceptionState {
-        answerer: match answerer.as_deref() {
-            Some("robot") => Some(Answerer::Robot),
-            Some("human") => Some(Answerer::Human),
-            _ => None,
-        },
-        misses: r.try_get("robot_misses")?,
-        // A value this version cannot read counts as none (the next hello writes it again).
-        values: values.and_then(|v| serde_json::from_str(&v).ok()),
-    })
-}
-
 const COLS: &str = "answerer, robot_misses, reception";
 
 impl Db {
     /// The reception state of visitor `visitor_id` (`None`: no such visitor).
     pub async fn reception_state(&self, visitor_id: i64) -> DbResult<Option<ReceptionState>> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM visitors WHERE id = $1"))
-            .bind(visitor_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(state_from).transpose()
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM visitors WHERE id = $1"))
+                .bind(visitor_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// At a session's start: stores the effective reception `values` and who answers —
@@ -103,7 +75,7 @@ impl Db {
         let a = answerer_str(answerer);
         self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
-                let r = sqlx::query(&format!(
+                Ok(sqlx::query_as(&format!(
                     "UPDATE visitors SET reception = $1,
                      answerer = CASE WHEN $2 = 1 OR answerer IS NULL THEN $3 ELSE answerer END
                      WHERE id = $4 RETURNING {COLS}"
@@ -113,8 +85,7 @@ impl Db {
                 .bind(a)
                 .bind(visitor_id)
                 .fetch_optional(&mut *c)
-                .await?;
-                r.as_ref().map(state_from).transpose()
+                .await?)
             })
         })
         .await
@@ -153,31 +124,5 @@ impl Db {
             })
         })
         .await
-    }
-
-    /// A robot message (`nick`: the robot's name) in the visitor's conversation: the next
-    /// `seq`, stored through the writer like any message. Returns after the commit.
-    pub async fn insert_robot_message(
-        &self,
-        visitor_id: i64,
-        nick: &str,
-        kind: MsgKind,
-        body: &str,
-    ) -> DbResult<StoredMessage> {
-        let st = self
-            .writer
-            .insert_message(messages::NewMessage {
-                visitor_id,
-                author: Author::Robot,
-                agent_id: None,
-                cmid: None,
-                kind,
-                body: body.to_owned(),
-                agent_nick: Some(nick.to_owned()),
-                served_by: None,
-                queue_cap: None,
-            })
-            .await?;
-        Ok(st.message)
     }
 }

@@ -1,41 +1,16 @@
-//! The FAQ robot's storage (issue 11, migration `0010_robots`): a site's robots (`robots`,
-//! `robotid` the site's own number, `version` bumped by every change of that robot's FAQ so
-//! each node's cached index knows when to rebuild) and their FAQ entries (`faqs`, the other
-//! phrasings of a question kept as a JSON array in `phrasings`). Every write goes through the
-//! writer; adding or deleting entries bumps the robot's `version` in the same job, so a node
-//! that reads the new version also reads the new entries. Portable SQL (`$n`, i64/text).
+//! The FAQ robot's storage (issue 11, migration `0010_robots`): a site's robots (`robotid`
+//! the site's own number, `version` bumped by every change of that robot's FAQ so each
+//! node's cached index knows when to rebuild) and their FAQ entries (the other phrasings of a
+//! question kept as a JSON array in `phrasings`). Every write goes through the writer; adding
+//! or deleting entries bumps the robot's `version` in the same job, so a node that reads the
+//! new version also reads the new entries. Portable SQL (`$n`, i64/text).
+//!
+//! Owns `robots` and `faqs`.
+//!
+//! Methods: `create_robot`, `robots_of_site`, `robot_for`, `robot_exact`, `robot_version`,
+//! `add_faqs`, `delete_faq`, `faqs_of_robot`, `faq_questions`, `faq_page`.
 
-use sqlx::Row;
-
-use super::{now_ms, Db, DbResult};
-
-/// A robot as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RobotRow {
-    /// The row id (unique over all sites).
-    pub id: i64,
-    pub site_id: i64,
-    /// The site's own number for it (seed 003 `robotid`).
-    pub robotid: i64,
-    pub name: String,
-    /// The greeting; empty = the default one of the visitor's locale.
-    pub hello: String,
-    /// Bumped by every change of its FAQ.
-    pub version: i64,
-}
-
-/// An FAQ entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FaqRow {
-    pub id: i64,
-    /// The robot's row id.
-    pub robot_id: i64,
-    pub faq_group: Option<i64>,
-    pub question: String,
-    pub answer: String,
-    /// Other phrasings of the question.
-    pub similar: Vec<String>,
-}
+use super::{now_ms, Db, DbResult, FaqRow, RobotRow};
 
 /// An entry to add (validated by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,40 +24,15 @@ pub struct NewFaq {
 const ROBOT_COLS: &str = "id, site_id, robotid, name, hello, version";
 const FAQ_COLS: &str = "id, robot_id, faq_group, question, answer, phrasings";
 
-fn robot_row(r: &sqlx::any::AnyRow) -> Result<RobotRow, sqlx::Error> {
-    Ok(RobotRow {
-        id: r.try_get("id")?,
-        site_id: r.try_get("site_id")?,
-        robotid: r.try_get("robotid")?,
-        name: r.try_get("name")?,
-        hello: r.try_get("hello")?,
-        version: r.try_get("version")?,
-    })
-}
-
-fn faq_row(r: &sqlx::any::AnyRow) -> Result<FaqRow, sqlx::Error> {
-    let similar: String = r.try_get("phrasings")?;
-    Ok(FaqRow {
-        id: r.try_get("id")?,
-        robot_id: r.try_get("robot_id")?,
-        faq_group: r.try_get("faq_group")?,
-        question: r.try_get("question")?,
-        answer: r.try_get("answer")?,
-        // Written only by `add_faqs` (a JSON array); anything else reads as no phrasings.
-        similar: serde_json::from_str(&similar).unwrap_or_default(),
-    })
-}
-
 impl Db {
     /// The robots of a site, by `robotid`.
     pub async fn robots_of_site(&self, site_id: i64) -> DbResult<Vec<RobotRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1 ORDER BY robotid"
         ))
         .bind(site_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(robot_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     /// The robot a visitor of `site_id` asking for `robotid` gets: that one if the site has
@@ -93,27 +43,25 @@ impl Db {
         site_id: i64,
         robotid: Option<i64>,
     ) -> DbResult<Option<RobotRow>> {
-        let r = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1
              ORDER BY CASE WHEN robotid = $2 THEN 0 ELSE 1 END, robotid LIMIT 1"
         ))
         .bind(site_id)
         .bind(robotid.unwrap_or(i64::MIN))
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(r.as_ref().map(robot_row).transpose()?)
+        .await?)
     }
 
     /// Site `site_id`'s robot numbered exactly `robotid`.
     pub async fn robot_exact(&self, site_id: i64, robotid: i64) -> DbResult<Option<RobotRow>> {
-        let r = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ROBOT_COLS} FROM robots WHERE site_id = $1 AND robotid = $2"
         ))
         .bind(site_id)
         .bind(robotid)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(r.as_ref().map(robot_row).transpose()?)
+        .await?)
     }
 
     /// Creates a robot of `site_id`: numbered `robotid`, or one past the site's highest (1
@@ -150,7 +98,7 @@ impl Db {
                 if taken > 0 {
                     return Ok(None);
                 }
-                let r = sqlx::query(&format!(
+                let r: RobotRow = sqlx::query_as(&format!(
                     "INSERT INTO robots (site_id, robotid, name, hello, version, created_at)
                      VALUES ($1, $2, $3, $4, 0, $5) RETURNING {ROBOT_COLS}"
                 ))
@@ -161,7 +109,7 @@ impl Db {
                 .bind(now_ms())
                 .fetch_one(&mut *c)
                 .await?;
-                Ok(Some(robot_row(&r)?))
+                Ok(Some(r))
             })
         })
         .await
@@ -179,13 +127,12 @@ impl Db {
 
     /// Every FAQ entry of robot row `robot_id`, oldest first.
     pub async fn faqs_of_robot(&self, robot_id: i64) -> DbResult<Vec<FaqRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {FAQ_COLS} FROM faqs WHERE robot_id = $1 ORDER BY id"
         ))
         .bind(robot_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(faq_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     /// Up to `n` questions of robot row `robot_id` (of FAQ group `group` if given), oldest
@@ -215,7 +162,7 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> DbResult<(Vec<FaqRow>, i64)> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<FaqRow> = sqlx::query_as(&format!(
             "SELECT {FAQ_COLS} FROM faqs WHERE robot_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
         ))
         .bind(robot_id)
@@ -227,7 +174,7 @@ impl Db {
             .bind(robot_id)
             .fetch_one(&self.pool)
             .await?;
-        Ok((rows.iter().map(faq_row).collect::<Result<_, _>>()?, total))
+        Ok((rows, total))
     }
 
     /// Adds entries to robot `robot` (one job: all or none) and bumps its version; returns

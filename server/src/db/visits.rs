@@ -2,10 +2,12 @@
 //! browser reports, keyed by the hash of the visitor token so they are kept from the first
 //! page, before the visitor has a row, and join the visitor through `visitor_tokens` later.
 //! Portable SQL (`$n` parameters), for SQLite and PostgreSQL alike.
+//!
+//! Owns `visits` and `visit_pages`.
+//!
+//! Methods: `record_visit`, `expire_pending_visits`, `visitor_visits`.
 
-use sqlx::Row;
-
-use super::{now_ms, Db, DbResult};
+use super::{now_ms, Db, DbResult, StoredPage};
 
 /// A page to append to a visit's trace (already validated and bounded by the caller).
 #[derive(Debug, Clone)]
@@ -16,17 +18,6 @@ pub struct NewPage {
     pub referrer: String,
     /// JSON `{"pre":{…},"cur":{…}}`.
     pub args: String,
-}
-
-/// A stored page.
-#[derive(Debug, Clone)]
-pub struct StoredPage {
-    pub kind: String,
-    pub url: String,
-    pub title: String,
-    pub referrer: String,
-    pub args: String,
-    pub at: i64,
 }
 
 /// A visit `v` of a pending token: no visitor holds it (yet).
@@ -162,7 +153,7 @@ impl Db {
         .bind(visitor_id)
         .fetch_optional(&self.pool)
         .await?;
-        let rows = sqlx::query(
+        let pages: Vec<StoredPage> = sqlx::query_as(
             "SELECT p.kind, p.url, p.title, p.referrer, p.args, p.at FROM visit_pages p \
              JOIN visits v ON v.id = p.visit_id JOIN visitor_tokens t ON t.token_hash = v.token_hash \
              WHERE v.site_id = $1 AND t.visitor_id = $2 ORDER BY p.at, p.id",
@@ -171,19 +162,6 @@ impl Db {
         .bind(visitor_id)
         .fetch_all(&self.pool)
         .await?;
-        let pages = rows
-            .iter()
-            .map(|r| {
-                Ok(StoredPage {
-                    kind: r.try_get("kind")?,
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    referrer: r.try_get("referrer")?,
-                    args: r.try_get("args")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok((params, pages))
     }
 }
