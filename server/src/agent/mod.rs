@@ -26,7 +26,7 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use shared::agent::{api, code, Empty, Envelope, Request};
 use tokio::sync::mpsc;
 
-use crate::db::{now_s, Agent, DbResult};
+use crate::db::{expired, now_s, Agent, DbResult};
 use crate::wire::{agent_frame, AgentFrame};
 use crate::AppState;
 
@@ -225,7 +225,7 @@ async fn handle(
         })),
         api::LOGIN => login::login(state, login, queue, &req).await,
         _ => match login.as_ref() {
-            Some(l) if l.expires_at > now_s() => logged_in(state, l, key, &req).await,
+            Some(l) if !expired(l.expires_at, now_s()) => logged_in(state, l, key, &req).await,
             _ => Err(AgentError::refused(code::RELOGIN, "please log in again")),
         },
     };

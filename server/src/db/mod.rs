@@ -67,6 +67,7 @@ mod robots;
 mod rows;
 mod sites;
 mod tokens;
+pub(crate) use tokens::expired;
 mod visitors;
 mod visits;
 mod writer;
@@ -86,7 +87,6 @@ pub use rows::{
 };
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};
 pub use visits::NewPage;
-pub use writer::MAX_BATCH;
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
