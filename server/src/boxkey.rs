@@ -1,5 +1,5 @@
 //! `POST /api/visitor/box-key`: the key that seals a visitor's unsent messages while they wait
-//! in the host page (ARCHITECTURE, "Unsent messages when the chat frame has no storage").
+//! in the host page (docs/design/sealed-outbox.md).
 //!
 //! Where the browser denies the chat frame its own storage, the chat page keeps its outbox in
 //! the host page's storage, encrypted (AES-GCM, WebCrypto) with this key, so scripts of the

@@ -183,7 +183,7 @@ impl Robots {
     ) -> DbResult<Reply> {
         let found = match db.robot_for(site_id, robotid).await? {
             Some(r) => {
-                // Searching is short CPU work (see ARCHITECTURE for the timings); a question
+                // Searching is short CPU work (see docs/design/robot.md for the timings); a question
                 // is read up to its first MAX_QUESTION characters.
                 let question: String = question.chars().take(MAX_QUESTION).collect();
                 self.index(db, &r).await?.search(&question, faqid)
