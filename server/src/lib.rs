@@ -2,23 +2,21 @@
 //! demo page, the visitor WebSocket (our protocol, `shared::visitor`), the agent WebSocket
 //! (seed 001, `shared::agent`) and the REST endpoints, on top of one database (SQLite or PostgreSQL, `db`).
 //!
-//! Layout:
+//! Layout (dependencies point down this list; `../shared/tools/import-circles` checks it):
 //! - [`cli`]: command line (`serve`, `admin …`); `main.rs` only calls it.
-//! - [`db`]: every SQL query; migrations live in `server/migrations`.
-//! - [`hub`]: fan-out between live connections of this process.
-//! - [`bus`]: notifications between nodes over Redis (`--redis-url`).
-//! - [`cluster`]: this process as a node (heartbeat, shared agent presence, the leased
-//!   offline sweep).
-//! - [`visitor`]: `/ws/visitor` sessions. [`agent`]: `/ws/agent` sessions.
-//! - [`routing`]: which agent serves a visitor and who is told about a message.
-//! - [`http`]: REST (agent login, health). [`web`]: static files, loader, demo page.
-//! - [`compat`]: seed 002 (WeChat-style `/cgi-bin/token`, kf account list/online/add) and
-//!   seed 000 (`/api/group/{business_id}`) endpoints.
-//! - [`admin`]: creating sites, groups and agents (used by the CLI and the demo setup).
-//! - [`security`], [`ratelimit`]: passwords, signatures, limits.
-//! - [`push`]: the seed 000 custom push URL (signed webhooks, outbox worker, SSRF guard).
-//! - [`trace`]: visits (seed 003 CRM/routing values, browse trace), presence and agent
-//!   invitations, reported by the host page's notifier frame.
+//! - Transport: [`visitor`] (`/ws/visitor`), [`agent`] (`/ws/agent`, seed 001), [`http`]
+//!   (agent login, health), [`compat`] (seed 002 `/cgi-bin/…`, seed 000 groups),
+//!   [`robotapi`] (the robot's admin REST), [`trace`] (visits, presence, invitations),
+//!   [`files`] (uploads), [`boxkey`] (the sealed outbox's key), [`web`] (static files, pages),
+//!   [`listen`] and [`clientip`] (the accept loop, who the client is).
+//! - [`conversation`]: what happens after a message commits, and a chat's business steps.
+//! - [`reception`] (robot or people), [`routing`] with [`rules`] (who serves whom),
+//!   [`robot`] (the FAQ robot).
+//! - [`push`] (seed 000 webhooks), [`presence`] (where visitors' tabs are), [`hub`] (this
+//!   node's fan-out), [`bus`] (other nodes, Redis), [`wire`] (rows → frames).
+//! - [`db`]: every SQL statement (SQLite or PostgreSQL), one writer with group commit.
+//! - Beside them: [`cluster`] (heartbeats, leased sweeps), [`admin`] (validated operator
+//!   actions, the demo), [`security`], [`ratelimit`].
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
