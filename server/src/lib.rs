@@ -3,20 +3,20 @@
 //! (seed 001, `shared::agent`) and the REST endpoints, on top of one database (SQLite or PostgreSQL, `db`).
 //!
 //! Layout (dependencies point down this list; `../shared/tools/import-circles` checks it):
-//! - [`cli`]: command line (`serve`, `admin …`); `main.rs` only calls it.
-//! - Transport: [`visitor`] (`/ws/visitor`), [`agent`] (`/ws/agent`, seed 001), [`http`]
-//!   (agent login, health), [`compat`] (seed 002 `/cgi-bin/…`, seed 000 groups),
-//!   [`robotapi`] (the robot's admin REST), [`trace`] (visits, presence, invitations),
-//!   [`files`] (uploads), [`boxkey`] (the sealed outbox's key), [`web`] (static files, pages),
-//!   [`listen`] and [`clientip`] (the accept loop, who the client is).
-//! - [`conversation`]: what happens after a message commits, and a chat's business steps.
-//! - [`reception`] (robot or people), [`routing`] with [`rules`] (who serves whom),
-//!   [`robot`] (the FAQ robot).
-//! - [`push`] (seed 000 webhooks), [`presence`] (where visitors' tabs are), [`hub`] (this
-//!   node's fan-out), [`bus`] (other nodes, Redis), [`wire`] (rows → frames).
-//! - [`db`]: every SQL statement (SQLite or PostgreSQL), one writer with group commit.
-//! - Beside them: [`cluster`] (heartbeats, leased sweeps), [`admin`] (validated operator
-//!   actions, the demo), [`security`], [`ratelimit`].
+//! - `cli`: command line (`serve`, `admin …`); `main.rs` only calls it.
+//! - Transport: `visitor` (`/ws/visitor`), `agent` (`/ws/agent`, seed 001), `http`
+//!   (agent login, health), `compat` (seed 002 `/cgi-bin/…`, seed 000 groups),
+//!   `robotapi` (the robot's admin REST), `trace` (visits, presence, invitations),
+//!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages),
+//!   `listen` and `clientip` (the accept loop, who the client is).
+//! - `conversation`: what happens after a message commits, and a chat's business steps.
+//! - `reception` (robot or people), `routing` with `rules` (who serves whom),
+//!   `robot` (the FAQ robot).
+//! - `push` (seed 000 webhooks), `presence` (where visitors' tabs are), `hub` (this
+//!   node's fan-out), `bus` (other nodes, Redis), `wire` (rows → frames).
+//! - `db`: every SQL statement (SQLite or PostgreSQL), one writer with group commit.
+//! - Beside them: `cluster` (heartbeats, leased sweeps), `admin` (validated operator
+//!   actions, the demo), `security`, `ratelimit`.
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
