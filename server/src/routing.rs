@@ -291,7 +291,7 @@ async fn serve_waiter(
 }
 
 /// A visitor's message committed while nobody served them (`serving` as the writer read it):
-/// they join the queue at that message and are routed ([`route_waiter`]). Returns who serves
+/// they join the queue at that message and are routed (`route_waiter`). Returns who serves
 /// them now — whether this call assigned them — and the waiters ahead it assigned.
 pub async fn route_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<Routed> {
     match state.db.enqueue(m.visitor_id, m.created_at).await? {
@@ -499,7 +499,7 @@ async fn flow_target(
 
 /// The visitor asked for a person while the robot answered (`crate::conversation::hand_over`):
 /// they join the queue now, without a new message, and are routed like a visitor who wrote
-/// ([`route_waiter`]). Returns whom it assigned, the visitor themself included (who, having
+/// (`route_waiter`). Returns whom it assigned, the visitor themself included (who, having
 /// sent nothing, gets a `32401` with the conversation so far, the robot's part included).
 pub async fn hand_over(state: &AppState, v: &Visitor) -> DbResult<Assigned> {
     let Some(w) = state.db.enqueue(v.id, crate::db::now_ms()).await? else {
