@@ -19,7 +19,7 @@
 //! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent |
 //! | `assignment.rs` | `visitors.agent_id`, `visitors.waiting_since` | agent_loads, assign_visitor, claim_visitor, transfer_visitor, release_visitor, enqueue, queue, visitors_of_agent |
 //! | `reception.rs` | `visitors.answerer`, `.robot_misses`, `.reception` | reception_state, start_reception, set_answerer, robot_missed |
-//! | `messages.rs` | `messages` (+ `native.rs`, `writer.rs`) | insert_visitor_message, insert_visitor_message_bounded, insert_agent_message, insert_agent_message_if_serving, insert_system_message, insert_robot_message, messages_after, history_page, last_message |
+//! | `messages.rs` | `messages` (runs of them stored by `runs.rs`, `native.rs`, `writer.rs`) | insert_visitor_message, insert_visitor_message_bounded, insert_agent_message, insert_agent_message_if_serving, insert_system_message, insert_robot_message, messages_after, history_page, last_message |
 //! | `cluster.rs` | `nodes`, `agent_conns`, `agent_seen`, `leases`, `visitor_tabs` | register_node, node_heartbeat, revive_node, remove_node, sweep_dead_nodes, add_agent_conn, remove_agent_conn, set_conn_suspended, live_agent_conns, live_agent_conn, agent_online_anywhere, gone_agents, take_lease, visitor_tab_opened, visitor_tab_closed, site_visitors_online_elsewhere, visitor_online_elsewhere, cluster_id |
 //! | `presence.rs` | `presence` | renew_presence, presence_of, presence_invite, invite_present, take_presence_invite, present_on_site, sweep_presence |
 //! | `push.rs` | `push_deliveries`, `push_attempts` | enqueue_push, lease_pushes, release_push_leases, record_push_attempt, next_push_due, due_pushes, push_deliveries_of_site, push_attempts |
@@ -75,7 +75,7 @@ mod writer;
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
 pub use file_chunks::CHUNK;
-pub(crate) use messages::storable;
+mod runs;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
 pub use reception::ReceptionValues;
@@ -85,6 +85,7 @@ pub use rows::{
     PresenceRow, PushAttempt, PushDelivery, ReceptionState, RobotRow, Site, SiteReception, Stored,
     StoredFile, StoredMessage, StoredPage, VipLevel, Visitor,
 };
+pub(crate) use runs::storable;
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};
 pub use visits::NewPage;
 
@@ -138,7 +139,7 @@ pub enum DbError {
     /// (`Config::max_queue`): nothing was stored.
     #[error("the waiting queue is full")]
     QueueFull,
-    /// A value no backend stores (e.g. a text with U+0000, `messages::storable`); refused
+    /// A value no backend stores (e.g. a text with U+0000, `runs::storable`); refused
     /// before any statement, so nothing else of its batch is affected.
     #[error("{0}")]
     Invalid(&'static str),

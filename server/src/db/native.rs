@@ -4,7 +4,7 @@
 //! Chat messages are the write the server does most. Through sqlx every statement of a run
 //! would be a round trip between the writer task and sqlx's SQLite worker thread, and a
 //! multi-row `INSERT` keeps a statement journal of every page it touches (SQLite has no
-//! arrays to bind, so PostgreSQL's statements of [`super::messages::insert_many`] do not
+//! arrays to bind, so PostgreSQL's statements of [`super::runs::insert_many`] do not
 //! carry over as they are). Here a run of messages is one call on a blocking thread: its own
 //! transaction (`BEGIN IMMEDIATE` … `COMMIT`, `synchronous = FULL`), cached prepared
 //! statements, one row per statement (none needs a statement journal). The writer
@@ -20,11 +20,11 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::connect::SQLITE_PRAGMAS;
-use super::messages::{
+use super::rows::{author_of, cmid_of, kind_of, MSG_SELECT};
+use super::runs::{
     agents_to_name, cmids_of, new_rows, results, stored_nick, visitors_of, Conv, Known, NewMessage,
     INSERT_MESSAGES, QUEUE_LEN,
 };
-use super::rows::{author_of, cmid_of, kind_of, MSG_SELECT};
 use super::{now_ms, DbResult, Stored, StoredMessage};
 
 /// A visitor row as deciding their messages needs it.
@@ -59,7 +59,7 @@ impl NativeWriter {
     }
 
     /// Stores `msgs` in order in one transaction and returns once it has committed durably;
-    /// one result per message (see [`super::messages::insert_many`]). An `Err` means nothing
+    /// one result per message (see [`super::runs::insert_many`]). An `Err` means nothing
     /// of the run is stored.
     pub fn store(&mut self, msgs: &[NewMessage]) -> DbResult<Vec<DbResult<Stored>>> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;

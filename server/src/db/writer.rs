@@ -44,8 +44,8 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{insert_many, int_array, NewMessage, CHUNK};
 use super::native::NativeWriter;
+use super::runs::{insert_many, int_array, NewMessage, CHUNK};
 use super::{Backend, DbError, DbResult, Stored};
 
 /// The connection a write job runs its statements on.
@@ -68,7 +68,7 @@ enum Job {
     /// [`lock_visitors`]).
     Closure(Closure, Option<i64>),
     /// A chat message. Consecutive message jobs are stored together: on PostgreSQL by
-    /// [`super::messages::insert_many`] (a handful of statements for the whole run of
+    /// [`super::runs::insert_many`] (a handful of statements for the whole run of
     /// messages instead of several per message), on SQLite by [`NativeWriter::store`].
     Message(NewMessage, oneshot::Sender<DbResult<Stored>>),
 }
