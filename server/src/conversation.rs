@@ -27,7 +27,7 @@ use shared::agent::{api, Envelope, GuestEntry, MessageData, TransferData, Typing
 use shared::visitor::MsgKind;
 
 use crate::db::{Agent, AgentConnRow, DbResult, StoredMessage, Visitor};
-use crate::reception::Ctx;
+use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
 use crate::wire::{agent_frame, guest_entry, message_info, transfer_data};
 use crate::AppState;
@@ -154,20 +154,24 @@ pub async fn robot_reply(
 
 /// An agent took visitor `visitor_id` (routing assigned them, or the agent answered a waiting
 /// visitor): the tabs learn that a person answers, and the greeting (if the page or site has
-/// one) is stored as that agent's message, once per take. Failures are logged: taking the
+/// one) is stored once per take — the site's as that agent's message, the page's as a system
+/// line (`reception::Greeting`). Failures are logged: taking the
 /// chat has happened either way.
 pub async fn greet(state: &AppState, visitor_id: i64, agent_id: i64) {
     let greeted = async {
         let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
             return Ok(());
         };
-        let Some(text) = crate::reception::taken(state, &v).await? else {
-            return Ok(());
+        let m = match crate::reception::taken(state, &v).await? {
+            None => return Ok(()),
+            Some(Greeting::Site(text)) => {
+                state
+                    .db
+                    .insert_agent_message(v.id, agent_id, MsgKind::Text, &text)
+                    .await?
+            }
+            Some(Greeting::Page(text)) => state.db.insert_system_message(v.id, &text).await?,
         };
-        let m = state
-            .db
-            .insert_agent_message(v.id, agent_id, MsgKind::Text, &text)
-            .await?;
         committed(state, v.site_id, m, After::ForAgent(agent_id)).await;
         crate::db::DbResult::Ok(())
     };

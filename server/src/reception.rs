@@ -471,17 +471,28 @@ pub async fn hand_over(state: &AppState, ctx: &Ctx, v: &Visitor) -> DbResult<boo
     Ok(true)
 }
 
+/// The greeting said when an agent takes a chat, and whose words it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Greeting {
+    /// The site's own (`admin site set --agent-hello`): said as the agent who took the chat.
+    Site(String),
+    /// The page's `agent_hello_word`: said as the site's (a system line), never as an agent's
+    /// own words — nobody vouched for it.
+    Page(String),
+}
+
 /// An agent took visitor `v` (assigned from the queue, or claimed by answering): the tabs
-/// learn that a person answers now, and the greeting to store as that agent's message is
-/// returned (`agent_hello_word`, else the site's `agent_hello`; `None` when there is none).
-pub async fn taken(state: &AppState, v: &Visitor) -> DbResult<Option<String>> {
+/// learn that a person answers now, and the greeting to store is returned (the page's
+/// `agent_hello_word`, else the site's `agent_hello`; `None` when there is none).
+pub async fn taken(state: &AppState, v: &Visitor) -> DbResult<Option<Greeting>> {
     let st = state.db.reception_state(v.id).await?.unwrap_or_default();
     let site_rc = state.db.site_reception(v.site_id).await?;
-    let hello = st
-        .values
-        .as_ref()
-        .and_then(|x| x.agent_hello.clone())
-        .or(site_rc.agent_hello);
+    let page = st.values.as_ref().and_then(|x| x.agent_hello.clone());
+    let hello = match (page, site_rc.agent_hello) {
+        (Some(p), _) if !p.trim().is_empty() => Some(Greeting::Page(p)),
+        (_, Some(s)) if !s.trim().is_empty() => Some(Greeting::Site(s)),
+        _ => None,
+    };
     if st.answerer == Some(Answerer::Robot) {
         state.db.set_answerer(v.id, Answerer::Human).await?;
     }
@@ -498,7 +509,7 @@ pub async fn taken(state: &AppState, v: &Visitor) -> DbResult<Option<String>> {
             offline: None,
         },
     );
-    Ok(hello.filter(|h| !h.trim().is_empty()))
+    Ok(hello)
 }
 
 #[cfg(test)]

@@ -242,3 +242,146 @@ async fn anonymous_visit_reports_are_bounded_and_expire() {
     assert_eq!(report(&srv, fourth).await, 204);
     srv.stop().await;
 }
+
+/// A signed visitor's hello on `site` (sign check md5) with `r`; they write once.
+async fn signed_visitor(
+    srv: &TestServer,
+    site: &frontdesk_server::admin::SiteCreated,
+    pid: &str,
+    r: shared::reception::Reception,
+) -> (Session, i64) {
+    use md5::{Digest, Md5};
+    let sign = hex::encode(Md5::digest(format!(
+        "{}{}{pid}",
+        site.sysnum, site.sign_key
+    )));
+    let h = shared::visitor::Hello {
+        partnerid: Some(pid.into()),
+        sign: Some(sign),
+        reception: Some(Box::new(r)),
+        ..hello(&site.sysnum, None, 0)
+    };
+    let mut v = VisitorClient::hello(&srv.ws, h).await.expect("welcome");
+    v.client.send_text("m", "hello").await;
+    v.client.ack("m").await;
+    let gid = srv.gid(site, &v.client.token).await.parse().unwrap();
+    (v, gid)
+}
+
+async fn site_setting(srv: &TestServer, sysnum: &str, s: frontdesk_server::admin::SiteSettings) {
+    frontdesk_server::admin::set_site(&srv.db, sysnum, s)
+        .await
+        .unwrap()
+}
+
+/// Issue 22, medium 7: `queueFirst`/`is_vip` from the page put a visitor ahead of three
+/// earlier waiters on a site with the sign check on (the `sign` covers only `partnerid`).
+/// Now such a site ignores page priority unless it sets `--page-trust on`.
+#[tokio::test]
+async fn page_priority_counts_only_where_the_site_trusts_its_pages() {
+    use frontdesk_server::admin::SiteSettings;
+    use shared::reception::Reception;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let s = &site.sysnum;
+    site_setting(
+        &srv,
+        s,
+        SiteSettings {
+            sign_check: Some("md5".into()),
+            ..SiteSettings::default()
+        },
+    )
+    .await;
+    srv.agent_with(s, "solo@test", &[], 1).await;
+    let (_solo, _) = srv.agent_client("solo@test").await;
+    let people = || Reception {
+        mode: Some("2".into()),
+        ..Reception::default()
+    };
+    let (_busy, _) = signed_visitor(&srv, &site, "u-0", people()).await;
+    let mut waiting = Vec::new();
+    for i in 1..=3 {
+        let (mut v, _) = signed_visitor(&srv, &site, &format!("u-{i}"), people()).await;
+        assert_eq!(v.client.queue_position().await, i);
+        waiting.push(v);
+    }
+    let jumper = Reception {
+        queue_first: Some("1".into()),
+        is_vip: Some("1".into()),
+        ..people()
+    };
+    let (mut v, gid) = signed_visitor(&srv, &site, "u-jump", jumper.clone()).await;
+    assert_eq!(
+        v.client.queue_position().await,
+        4,
+        "page priority ignored on a signed site"
+    );
+    assert_eq!(
+        srv.db.visitor_by_id(gid).await.unwrap().unwrap().priority,
+        0
+    );
+    // The operator says its pages are to be trusted: priority counts again.
+    site_setting(
+        &srv,
+        s,
+        SiteSettings {
+            page_trust: Some("on".into()),
+            ..SiteSettings::default()
+        },
+    )
+    .await;
+    let (mut trusted, gid) = signed_visitor(&srv, &site, "u-vip", jumper).await;
+    assert_eq!(trusted.client.queue_position().await, 1);
+    assert!(srv.db.visitor_by_id(gid).await.unwrap().unwrap().priority > 0);
+    srv.stop().await;
+}
+
+/// Issue 22, medium 6: any visitor set `agent_hello_word` (20 073 characters went through)
+/// and it was stored and pushed as the serving agent's own message. Now a page's greeting is
+/// at most 500 characters and said as the site's (a system line).
+#[tokio::test]
+async fn a_page_greeting_is_bounded_and_never_an_agents_own_words() {
+    use shared::reception::Reception;
+    use shared::visitor::Author;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let s = &site.sysnum;
+    srv.agent(s, "kim@test").await;
+    let (mut kim, _) = srv.agent_client("kim@test").await;
+    let with_greeting = |g: String| shared::visitor::Hello {
+        reception: Some(Box::new(Reception {
+            mode: Some("2".into()),
+            agent_hello_word: Some(g),
+            ..Reception::default()
+        })),
+        ..hello(s, None, 0)
+    };
+    // Too long: ignored; the agent's first words are their own.
+    let mut v = VisitorClient::hello(&srv.ws, with_greeting("话".repeat(20_073)))
+        .await
+        .expect("welcome");
+    v.client.send_text("m", "hi").await;
+    v.client.ack("m").await;
+    let p = kim.push(32399).await;
+    assert_eq!(p["data"]["message_info"]["msg"], "hi");
+    assert!(
+        kim.no_push_within(32399, std::time::Duration::from_millis(300))
+            .await
+    );
+    // Within bounds: said, as a system line, to the visitor and the agent.
+    let mut v = VisitorClient::hello(&srv.ws, with_greeting("欢迎光临".into()))
+        .await
+        .expect("welcome");
+    v.client.send_text("m", "hi again").await;
+    v.client.ack("m").await;
+    let greeting = loop {
+        let m = v.client.next_msg().await;
+        if m.body == "欢迎光临" {
+            break m;
+        }
+    };
+    assert_eq!(greeting.from, Author::System);
+    assert_eq!(greeting.nick, None);
+    srv.stop().await;
+}

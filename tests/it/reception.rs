@@ -271,8 +271,9 @@ async fn hand_over_on_request_with_the_transcript_and_the_agent_greeting() {
     assert_eq!(robot[0]["direction"], "to_visiter");
     assert_eq!(robot[0]["kf_id"], "");
     assert_eq!(robot[0]["kf_nick"], ROBOT);
-    // The visitor sees the agent's greeting, stored as the agent's message.
-    let g = next_from(&mut v, Author::Agent).await;
+    // The visitor sees the page's greeting, said as the site's (a system line): nobody
+    // vouched for it, so it is never shown as the agent's own words (issue 22).
+    let g = next_from(&mut v, Author::System).await;
     assert_eq!(g.body, "我是Alice，很高兴为您服务");
     // 32100 shows the robot part too.
     let h = alice

@@ -721,7 +721,7 @@ async fn rows_read_flags_lists_and_codes_and_refuse_a_corrupt_sysnum() {
     let id = site.business_id;
     let origins = " https://a.example , ,https://b.example";
     srv.db
-        .update_site(id, None, Some(true), None, Some(origins))
+        .update_site(id, None, Some(true), None, None, Some(origins))
         .await
         .unwrap();
     let s = srv.db.site_by_id(id).await.unwrap().unwrap();

@@ -91,7 +91,43 @@ pub struct SiteSettings {
     pub push_url: Option<String>,
     pub push_allow_private: Option<bool>,
     pub sign_check: Option<String>,
+    /// `auto`, `on` or `off`: see [`PageTrust`].
+    pub page_trust: Option<String>,
     pub origins: Option<String>,
+}
+
+/// Whether a site honours what only the page says — queue priority (`queueFirst`, `is_vip`,
+/// `vip_level`) and greeting texts (`agent_hello_word`, `robot_hello_word`,
+/// `agent_offline_title`) — from a visitor who did not prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageTrust {
+    /// The default: yes, unless the site's sign check is on (a site without it cannot tell
+    /// one visitor from another anyway, and the seed's pages rely on these keys; a site that
+    /// turned it on has said its visitors must prove who they are, and the `sign` covers
+    /// only the `partnerid`).
+    Auto,
+    On,
+    Off,
+}
+
+impl PageTrust {
+    pub fn parse(s: &str) -> Option<PageTrust> {
+        match s {
+            "auto" => Some(PageTrust::Auto),
+            "on" => Some(PageTrust::On),
+            "off" => Some(PageTrust::Off),
+            _ => None,
+        }
+    }
+
+    /// Whether a site with this setting and sign check honours the page's claims.
+    pub fn trusts_page(self, sign_check: SignCheck) -> bool {
+        match self {
+            PageTrust::Auto => sign_check == SignCheck::Off,
+            PageTrust::On => true,
+            PageTrust::Off => false,
+        }
+    }
 }
 
 pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), AdminError> {
@@ -112,6 +148,14 @@ pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), Admi
                 "sign check must be off, md5 or hmac".into(),
             ));
         }
+    }
+    if s.page_trust
+        .as_deref()
+        .is_some_and(|t| PageTrust::parse(t).is_none())
+    {
+        return Err(AdminError::Invalid(
+            "page trust must be auto, on or off".into(),
+        ));
     }
     let origins = match s.origins.as_deref() {
         Some(list) => {
@@ -139,6 +183,7 @@ pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), Admi
         push_url,
         s.push_allow_private,
         s.sign_check.as_deref(),
+        s.page_trust.as_deref(),
         origins.as_deref(),
     )
     .await?;

@@ -106,6 +106,10 @@ pub enum SiteCmd {
         /// Visitor security check: off, md5 (seed 003) or hmac (recommended).
         #[arg(long, value_parser = ["off", "md5", "hmac"])]
         sign_check: Option<String>,
+        /// Whether queue priority (queueFirst, is_vip, vip_level) and greeting texts given
+        /// only by the page count: auto (yes unless the sign check is on), on, off.
+        #[arg(long, value_parser = ["auto", "on", "off"])]
+        page_trust: Option<String>,
         /// Origins allowed to embed the chat, comma-separated ("" allows any).
         #[arg(long)]
         origins: Option<String>,
@@ -301,6 +305,7 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             push_url,
             push_allow_private,
             sign_check,
+            page_trust,
             origins,
             reception,
             manual_after,
@@ -325,6 +330,7 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
                     push_url,
                     push_allow_private,
                     sign_check,
+                    page_trust,
                     origins,
                 },
             )

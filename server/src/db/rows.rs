@@ -28,7 +28,7 @@ use sqlx::error::BoxDynError;
 use super::reception::ReceptionValues;
 
 pub(super) const SITE_COLS: &str =
-    "id, sysnum, name, appid, secret, sign_key, sign_check, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
+    "id, sysnum, name, appid, secret, sign_key, sign_check, page_trust, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
 pub(super) const AGENT_COLS: &str =
     "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
 /// A visitor row as [`Visitor`] reads it (`last_seq`: see `last_seq_sql!`).
@@ -53,6 +53,8 @@ pub struct Site {
     pub secret: String,
     pub sign_key: String,
     pub sign_check: String,
+    /// `auto`, `on` or `off` (`admin site set --page-trust`): see `visitor/start.rs`.
+    pub page_trust: String,
     pub push_url: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub push_allow_private: bool,

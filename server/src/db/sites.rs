@@ -248,10 +248,12 @@ impl Db {
         push_url: Option<Option<&str>>,
         push_allow_private: Option<bool>,
         sign_check: Option<&str>,
+        page_trust: Option<&str>,
         origins: Option<&str>,
     ) -> DbResult<()> {
         let push_url = push_url.map(|u| u.map(str::to_owned));
         let sign_check = sign_check.map(str::to_owned);
+        let page_trust = page_trust.map(str::to_owned);
         let origins = origins.map(str::to_owned);
         self.write(move |c| {
             Box::pin(async move {
@@ -272,6 +274,13 @@ impl Db {
                 if let Some(check) = sign_check {
                     sqlx::query("UPDATE sites SET sign_check = $1 WHERE id = $2")
                         .bind(check)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(trust) = page_trust {
+                    sqlx::query("UPDATE sites SET page_trust = $1 WHERE id = $2")
+                        .bind(trust)
                         .bind(site_id)
                         .execute(&mut *c)
                         .await?;

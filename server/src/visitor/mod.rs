@@ -162,7 +162,7 @@ where
             hello.reception = shared::reception::Reception::from_query(&q).map(Box::new);
         }
     }
-    let started = match Box::pin(start(state, &hello)).await {
+    let started = match Box::pin(start(state, &mut hello)).await {
         Ok(Ok(v)) => v,
         Ok(Err(Refusal(code, message))) => {
             out.send(&ServerFrame::Error {

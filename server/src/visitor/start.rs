@@ -5,7 +5,10 @@
 use shared::visitor::{ErrorCode, Hello};
 use shared::MAX_PARTNERID_CHARS;
 
+use shared::reception::Reception;
+
 use super::{over_budget, Refusal, MAX_UNAME_CHARS};
+use crate::admin::PageTrust;
 use crate::db::{DbResult, Site, Visitor};
 use crate::routing;
 use crate::security::{is_pending_token, pending_token, SignCheck};
@@ -95,13 +98,19 @@ impl Profile {
     }
 }
 
-pub(super) async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<Started, Refusal>> {
+pub(super) async fn start(
+    state: &AppState,
+    hello: &mut Hello,
+) -> DbResult<Result<Started, Refusal>> {
     let Some(site) = state.db.site_by_sysnum(hello.sysnum.as_str()).await? else {
         return Ok(Err(Refusal(
             ErrorCode::UnknownSite,
             "no site has this sysnum",
         )));
     };
+    if let Some(r) = hello.reception.as_deref_mut() {
+        admit_page_claims(&site, r);
+    }
     let partnerid = match bounded(
         hello.partnerid.as_deref(),
         MAX_PARTNERID_CHARS,
@@ -186,6 +195,46 @@ pub(super) async fn start(state: &AppState, hello: &Hello) -> DbResult<Result<St
         token,
         profile,
     }))
+}
+
+/// Longest greeting or offline text a page may give, in characters (`agent_hello_word`,
+/// `robot_hello_word`, `agent_offline_title`); a longer one is ignored.
+pub const MAX_PAGE_TEXT_CHARS: usize = 500;
+
+/// What only the page says and nobody proved: queue priority (`queueFirst`, `is_vip`,
+/// `vip_level`) and greeting texts are dropped unless the site trusts its pages
+/// ([`PageTrust`]: by default, unless its sign check is on); texts longer than
+/// [`MAX_PAGE_TEXT_CHARS`] or not displayable are dropped always. (A page greeting that is
+/// kept is said as the site's, never as an agent's words: `crate::conversation::greet`.)
+fn admit_page_claims(site: &Site, r: &mut Reception) {
+    let check = SignCheck::parse(&site.sign_check).unwrap_or(SignCheck::Md5);
+    let trusted = PageTrust::parse(&site.page_trust)
+        .unwrap_or(PageTrust::Auto)
+        .trusts_page(check);
+    let texts = [
+        &mut r.agent_hello_word,
+        &mut r.robot_hello_word,
+        &mut r.agent_offline_title,
+    ];
+    for t in texts {
+        let bad = t.as_deref().is_some_and(|s| {
+            s.chars().count() > MAX_PAGE_TEXT_CHARS || crate::db::storable(s).is_err()
+        });
+        if !trusted || bad {
+            *t = None;
+        }
+    }
+    if !trusted {
+        if r.is_vip.is_some() || r.vip_level.is_some() || r.queue_first.is_some() {
+            tracing::info!(
+                site = site.id,
+                "queue priority from a page the site does not trust ignored"
+            );
+        }
+        r.is_vip = None;
+        r.vip_level = None;
+        r.queue_first = None;
+    }
 }
 
 /// Whether the hello states the page's routing ([`Profile`]'s rule): a `groupid` or any
