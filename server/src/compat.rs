@@ -4,9 +4,11 @@
 //! wire format, literally; a site's `appid`/`secret` (printed by `admin site create`) are
 //! the credentials.
 //! - `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=` →
-//!   `{"access_token","expires_in":7200}`. Tokens are stored only as SHA-256, belong to one
-//!   site and expire after 7200 s; issuing a new one does not revoke earlier ones (WeChat
-//!   does after 5 minutes). Secrets are compared in constant time.
+//!   `{"access_token","expires_in":7200}` (also `POST` with those keys as a JSON body, which
+//!   keeps the secret out of URLs). Tokens are stored only as SHA-256, belong to one site and
+//!   expire after 7200 s; issuing a new one does not revoke earlier ones (WeChat does after 5
+//!   minutes). Secrets are compared in constant time; an unknown appid and a wrong secret get
+//!   the same answer, and failures are limited per client address.
 //! - `GET /cgi-bin/customservice/getkflist?access_token=` → `{"kf_list":[{"kf_account",
 //!   "kf_headimgurl","kf_id","kf_nick"}]}` for every agent of the token's site (disabled
 //!   ones too: it is the account list), `kf_id` a string. `kf_wx`, `invite_wx`,
@@ -27,14 +29,14 @@
 //! | errcode | errmsg | when |
 //! |---|---|---|
 //! | -1 | `system error` | internal failure (logged, not described) |
-//! | 40001 | `invalid credential, access_token is invalid or not latest` | wrong secret; unknown access_token |
+//! | 40001 | `invalid credential, access_token is invalid or not latest` | wrong secret or unknown appid (one answer for both); unknown access_token |
 //! | 40002 | `invalid grant_type` | grant_type missing or not `client_credential` |
-//! | 40013 | `invalid appid` | no site has this appid |
 //! | 41001 | `access_token missing` | no `access_token` parameter |
 //! | 41002 | `appid missing` | no `appid` parameter |
 //! | 41004 | `appsecret missing` | no `secret` parameter |
 //! | 42001 | `access_token expired` | the token is older than 7200 s |
-//! | 43001 | `require GET method` | `/cgi-bin/…` with another method |
+//! | 43001 | `require GET method` | `/cgi-bin/…` (but the token) with another method |
+//! | 45009 | `api freq out of limit` | too many failed `/cgi-bin/token` requests from this address |
 //! | 43002 | `require POST method` | `kfaccount/add` with another method |
 //! | 44002 | `empty post data` | `kfaccount/add` without a body |
 //! | 47001 | `data format error` | body not a JSON object with string `kf_account` and `nickname`; malformed query |
@@ -50,10 +52,11 @@
 //! As in the seed, this endpoint needs no credentials: group names are public.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -73,7 +76,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/cgi-bin/token",
-            get(token).fallback(|| async { WxError::RequireGet }),
+            get(token)
+                .post(token_posted)
+                .fallback(|| async { WxError::RequireGet }),
         )
         .route(
             "/cgi-bin/customservice/getkflist",
@@ -97,8 +102,6 @@ pub enum WxError {
     InvalidCredential,
     #[error("invalid grant_type")]
     InvalidGrantType,
-    #[error("invalid appid")]
-    InvalidAppid,
     #[error("access_token missing")]
     TokenMissing,
     #[error("appid missing")]
@@ -121,6 +124,8 @@ pub enum WxError {
     InvalidAccount,
     #[error("kf_account exsited")]
     AccountExists,
+    #[error("api freq out of limit")]
+    RateLimited,
     #[error("system error")]
     Internal(#[from] anyhow::Error),
 }
@@ -130,7 +135,6 @@ impl WxError {
         match self {
             WxError::InvalidCredential => 40001,
             WxError::InvalidGrantType => 40002,
-            WxError::InvalidAppid => 40013,
             WxError::TokenMissing => 41001,
             WxError::AppidMissing => 41002,
             WxError::SecretMissing => 41004,
@@ -142,6 +146,7 @@ impl WxError {
             WxError::InvalidNickname => 65403,
             WxError::InvalidAccount => 65404,
             WxError::AccountExists => 65406,
+            WxError::RateLimited => 45009,
             WxError::Internal(_) => -1,
         }
     }
@@ -179,8 +184,38 @@ struct TokenResponse {
     expires_in: i64,
 }
 
-async fn token(State(state): State<AppState>, q: Params) -> Result<Json<TokenResponse>, WxError> {
-    let q = params(q)?;
+/// `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=` (seed 002).
+async fn token(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    q: Params,
+) -> Result<Json<TokenResponse>, WxError> {
+    issue_token(&state, addr, &params(q)?).await
+}
+
+/// `POST /cgi-bin/token` with the same keys in a JSON body: the secret stays out of URLs
+/// (and so out of proxies' and servers' access logs); the console's admin view uses it.
+async fn token_posted(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Json<TokenResponse>, WxError> {
+    if body.is_empty() {
+        return Err(WxError::EmptyPostData);
+    }
+    let q: HashMap<String, String> =
+        serde_json::from_slice(&body).map_err(|_| WxError::DataFormat)?;
+    issue_token(&state, addr, &q).await
+}
+
+/// Checks the site's credentials and issues an access token. A wrong secret and an unknown
+/// appid get the same answer (40001), so appids cannot be probed; failures are limited per
+/// client address (45009 once spent), so secrets cannot be guessed at speed.
+async fn issue_token(
+    state: &AppState,
+    addr: SocketAddr,
+    q: &HashMap<String, String>,
+) -> Result<Json<TokenResponse>, WxError> {
     if q.get("grant_type").map(String::as_str) != Some("client_credential") {
         return Err(WxError::InvalidGrantType);
     }
@@ -192,16 +227,19 @@ async fn token(State(state): State<AppState>, q: Params) -> Result<Json<TokenRes
         .get("secret")
         .filter(|s| !s.is_empty())
         .ok_or(WxError::SecretMissing)?;
-    let site = state
-        .db
-        .site_by_appid(appid)
-        .await?
-        .ok_or(WxError::InvalidAppid)?;
-    let ok = secret.len() == site.secret.len()
-        && bool::from(secret.as_bytes().ct_eq(site.secret.as_bytes()));
-    if !ok {
-        return Err(WxError::InvalidCredential);
+    let client = crate::clientip::bucket(addr.ip());
+    if !state.limits.token_failures.allows(&client) {
+        return Err(WxError::RateLimited);
     }
+    let site = state.db.site_by_appid(appid).await?;
+    let ok = site.as_ref().is_some_and(|site| {
+        secret.len() == site.secret.len()
+            && bool::from(secret.as_bytes().ct_eq(site.secret.as_bytes()))
+    });
+    let Some(site) = site.filter(|_| ok) else {
+        state.limits.token_failures.check(&client);
+        return Err(WxError::InvalidCredential);
+    };
     let access_token = state
         .db
         .create_access_token(site.id, ACCESS_TOKEN_TTL)

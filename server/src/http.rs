@@ -7,14 +7,14 @@ use std::sync::OnceLock;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use shared::agent::login::{LoginRequest, LoginResponse};
 
-use crate::security::{hash_password, verify_password};
+use crate::security::{device_cookie, hash_password, is_device_cookie, verify_password};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -84,16 +84,23 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
+/// The cookie a browser keeps after logging in to an account (`security::device_cookie`).
+const DEVICE_COOKIE: &str = "fd_agent_device";
+/// How long a device cookie is kept: 180 days.
+const DEVICE_COOKIE_AGE_S: u64 = 180 * 86_400;
+
+/// `POST /api/agent/login`. Failures are counted per account *and* client address, so a
+/// stranger guessing from one address slows only that address down; and per account over all
+/// addresses, which once spent admits only browsers that logged in to the account before
+/// (they hold a device cookie for it). The owner is never locked out by someone else.
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    if !state
-        .limits
-        .logins
-        .check(&crate::clientip::bucket(addr.ip()))
-    {
+) -> Result<(HeaderMap, Json<LoginResponse>), ApiError> {
+    let client = crate::clientip::bucket(addr.ip());
+    if !state.limits.logins.check(&client) {
         return Err(ApiError::RateLimited);
     }
     let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -101,8 +108,17 @@ async fn login(
         return Err(ApiError::BadRequest("account or password too long".into()));
     }
     let account_key = req.account.trim().to_lowercase();
-    if !state.limits.login_failures.allows(&account_key) {
+    let here = (account_key.clone(), client);
+    if !state.limits.login_failures.allows(&here) {
         return Err(ApiError::RateLimited);
+    }
+    let key = state.db.pending_token_key().await?;
+    if !state.limits.account_failures.allows(&account_key) {
+        let known = cookie(&headers, DEVICE_COOKIE)
+            .is_some_and(|c| is_device_cookie(&key, &account_key, c));
+        if !known {
+            return Err(ApiError::RateLimited);
+        }
     }
     let agent = state.db.agent_by_account(req.account.trim()).await?;
     let phc = agent
@@ -116,7 +132,8 @@ async fn login(
     let agent = match agent {
         Some(a) if ok => a,
         _ => {
-            state.limits.login_failures.check(&account_key);
+            state.limits.login_failures.check(&here);
+            state.limits.account_failures.check(&account_key);
             return Err(ApiError::InvalidCredentials);
         }
     };
@@ -125,13 +142,41 @@ async fn login(
     }
     let ttl = state.config.agent_token_ttl.as_secs();
     let token = state.db.create_agent_token(agent.id, ttl as i64).await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_in: ttl,
-        kf_id: agent.id.to_string(),
-        kf_account: agent.account,
-        kf_nick: agent.nick,
-    }))
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let set = format!(
+        "{DEVICE_COOKIE}={}; Max-Age={DEVICE_COOKIE_AGE_S}; Path=/api/agent/login; HttpOnly; SameSite=Strict{secure}",
+        device_cookie(&key, &account_key)
+    );
+    let mut out = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        out.insert(header::SET_COOKIE, v);
+    }
+    Ok((
+        out,
+        Json(LoginResponse {
+            token,
+            expires_in: ttl,
+            kf_id: agent.id.to_string(),
+            kf_account: agent.account,
+            kf_nick: agent.nick,
+        }),
+    ))
+}
+
+/// The value of cookie `name` in the request, if any.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {

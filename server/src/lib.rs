@@ -207,9 +207,15 @@ pub struct RateSettings {
     pub agent_reqs: Rate,
     /// Typing notices per visitor (extra ones are dropped silently).
     pub typing: Rate,
-    /// Failed logins per account, from any address: spreading guesses over many addresses
-    /// does not help.
+    /// Failed logins per account and client address: one address guessing an account's
+    /// password is slowed down, the account's owner at another address is not.
     pub login_failures: Rate,
+    /// Failed logins per account from any address: spreading guesses over many addresses
+    /// does not help. When it is spent, only browsers that logged in to the account before
+    /// (a device cookie) may still try.
+    pub account_failures: Rate,
+    /// Failed `/cgi-bin/token` requests (wrong or unknown credentials) per client address.
+    pub token_failures: Rate,
     /// New agent WebSocket sessions per client IP, a budget apart from visitors'.
     pub agent_connects: Rate,
     /// New anonymous visitors per client address (IPv6 /64).
@@ -249,6 +255,14 @@ impl Default for RateSettings {
                 burst: 10,
                 per_sec: 1.0 / 30.0,
             },
+            account_failures: Rate {
+                burst: 100,
+                per_sec: 1.0 / 60.0,
+            },
+            token_failures: Rate {
+                burst: 10,
+                per_sec: 0.5,
+            },
             agent_connects: Rate {
                 burst: 60,
                 per_sec: 5.0,
@@ -281,9 +295,12 @@ pub struct Limits {
     pub connects: RateLimiter<IpAddr>,
     /// Login attempts per client IP.
     pub logins: RateLimiter<IpAddr>,
-    /// Failed logins per account (lowercased), from any address: a password cannot be
-    /// guessed by spreading attempts over many addresses.
-    pub login_failures: RateLimiter<String>,
+    /// Failed logins per account (lowercased) and client address.
+    pub login_failures: RateLimiter<(String, IpAddr)>,
+    /// Failed logins per account from any address (see [`RateSettings::account_failures`]).
+    pub account_failures: RateLimiter<String>,
+    /// Failed `/cgi-bin/token` requests per client address.
+    pub token_failures: RateLimiter<IpAddr>,
     /// New agent WebSocket sessions per client IP, a budget apart from visitors'
     /// (`connects`), so a visitor flood cannot lock agents out.
     pub agent_connects: RateLimiter<IpAddr>,
@@ -314,6 +331,8 @@ impl Limits {
             agent_reqs: limiter(s.agent_reqs),
             typing: limiter(s.typing),
             login_failures: limiter(s.login_failures),
+            account_failures: limiter(s.account_failures),
+            token_failures: limiter(s.token_failures),
             agent_connects: limiter(s.agent_connects),
             new_visitors_per_client: limiter(s.new_visitors_per_client),
             new_visitors_per_site: limiter(s.new_visitors_per_site),
@@ -426,15 +445,25 @@ where
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    // Every route but uploads takes bodies of at most 1 MiB; uploads have their own limit.
-    let small_bodies = Router::new()
-        .merge(visitor::router())
-        .merge(agent::router())
+    // Answers that carry tokens, keys, account data or a visitor's values are never kept by a
+    // browser or proxy cache: `Cache-Control: no-store` unless the handler said otherwise.
+    let private = Router::new()
         .merge(http::router())
         .merge(compat::router())
         .merge(robotapi::router())
         .merge(trace::router())
         .merge(boxkey::router())
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            ),
+        );
+    // Every route but uploads takes bodies of at most 1 MiB; uploads have their own limit.
+    let small_bodies = Router::new()
+        .merge(visitor::router())
+        .merge(agent::router())
+        .merge(private)
         .merge(web::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -479,6 +508,8 @@ pub async fn serve(
                 limits.connects.sweep(Duration::from_secs(600));
                 limits.logins.sweep(Duration::from_secs(600));
                 limits.login_failures.sweep(Duration::from_secs(3600));
+                limits.account_failures.sweep(Duration::from_secs(7200));
+                limits.token_failures.sweep(Duration::from_secs(600));
                 limits.agent_connects.sweep(Duration::from_secs(600));
                 limits.agent_reqs.sweep(Duration::from_secs(600));
                 limits.typing.sweep(Duration::from_secs(600));

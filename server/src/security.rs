@@ -102,6 +102,36 @@ pub fn is_pending_token(key: &str, site_id: i64, token: &str) -> bool {
     subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac.as_bytes()).into()
 }
 
+/// A device cookie for `account` (lowercased): what a browser that logged in to the account
+/// keeps, so that it may still try when the account's failure budget is spent (issue 22:
+/// strangers' failures must not lock the owner out). 16 random bytes and the first 16 bytes
+/// of HMAC-SHA256(`key`, account and those bytes), as hex; nothing is stored.
+pub fn device_cookie(key: &str, account: &str) -> String {
+    let random = crate::db::random_hex(16);
+    let mac = device_mac(key, account, &random);
+    random + &mac
+}
+
+/// Whether `cookie` is a device cookie [`device_cookie`] made for `account` (constant time).
+pub fn is_device_cookie(key: &str, account: &str, cookie: &str) -> bool {
+    if cookie.len() != 64 || !cookie.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let (random, mac) = cookie.split_at(32);
+    let want = device_mac(key, account, random);
+    subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac.as_bytes()).into()
+}
+
+fn device_mac(key: &str, account: &str, random: &str) -> String {
+    use hmac::Mac;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key size");
+    m.update(b"frontdesk agent device:");
+    m.update(account.as_bytes());
+    m.update(b"\0");
+    m.update(random.as_bytes());
+    hex::encode(&m.finalize().into_bytes()[..16])
+}
+
 /// The key that seals visitor `token`'s unsent messages in the host page (`crate::boxkey`):
 /// HMAC-SHA256(`secret`, a label, site id, token) as 64 hex digits, an AES-256 key.
 pub fn box_key(secret: &str, site_id: i64, token: &str) -> String {

@@ -385,3 +385,138 @@ async fn a_page_greeting_is_bounded_and_never_an_agents_own_words() {
     assert_eq!(greeting.nick, None);
     srv.stop().await;
 }
+
+/// Issue 22, medium 8: 2 508 wrong secrets a second from one address, and the answers told an
+/// unknown appid from a wrong secret. Now both get 40001, and after the address's budget of
+/// failures (10) every request of it gets 45009, even a right one; another address is not
+/// affected.
+#[tokio::test]
+async fn cgi_bin_token_guessing_is_throttled_and_answers_alike() {
+    let srv =
+        TestServer::start_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let site = srv.site().await;
+    let token = |appid: &str, secret: &str, from: &str| {
+        let url = format!(
+            "{}/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}",
+            srv.http
+        );
+        let from = from.to_owned();
+        async move {
+            let v: serde_json::Value = reqwest::Client::new()
+                .get(url)
+                .header("x-forwarded-for", from)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    let unknown = token("wx-nobody", &site.secret, "198.51.100.9").await;
+    let wrong = token(&site.appid, "not-the-secret-0", "198.51.100.9").await;
+    assert_eq!(unknown, wrong, "one answer for both");
+    assert_eq!(wrong["errcode"], 40001);
+    for i in 0..8 {
+        let v = token(&site.appid, &format!("guess-{i:011}"), "198.51.100.9").await;
+        assert_eq!(v["errcode"], 40001);
+    }
+    let v = token(&site.appid, &site.secret, "198.51.100.9").await;
+    assert_eq!(v["errcode"], 45009, "the guessing address waits: {v}");
+    let v = token(&site.appid, &site.secret, "203.0.113.9").await;
+    assert!(
+        v["access_token"].is_string(),
+        "another address is served: {v}"
+    );
+    srv.stop().await;
+}
+
+/// Issue 22, medium 13: a stolen agent token renewed itself forever, and each renewal minted
+/// another live token. Now a renewal keeps the password login's time (no renewal 30 days
+/// after it), the renewed token stays valid only a minute, and a password login beyond 20
+/// live tokens revokes the oldest.
+#[tokio::test]
+async fn agent_token_renewal_is_bounded() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let kim = srv.agent(&site.sysnum, "kim@test").await;
+    let id: i64 = kim.kf_id.parse().unwrap();
+    let t = srv.db.create_agent_token(id, 3600).await.unwrap();
+    let renewed = srv
+        .db
+        .refresh_agent_token(&t, 3600)
+        .await
+        .unwrap()
+        .expect("renewed");
+    let old = srv.db.agent_token(&t).await.unwrap().expect("still valid");
+    assert!(
+        old.expires_at <= frontdesk_server::db::now_s() + 60,
+        "for a minute only"
+    );
+    assert!(srv.db.agent_token(&renewed).await.unwrap().is_some());
+    // A login 31 days old (its tokens keep its time) is not renewed.
+    let day = 86_400;
+    srv.tdb
+        .exec(&[&format!(
+            "UPDATE agent_tokens SET login_at = {} WHERE agent_id = {id}",
+            frontdesk_server::db::now_s() - 31 * day
+        )])
+        .await;
+    assert_eq!(
+        srv.db.refresh_agent_token(&renewed, 3600).await.unwrap(),
+        None
+    );
+    // Password logins beyond 20 live tokens revoke the oldest (tokens minted within the
+    // same second are in no order: the first is made a minute older).
+    let first = srv.db.create_agent_token(id, 3600).await.unwrap();
+    srv.tdb
+        .exec(&[&format!(
+            "UPDATE agent_tokens SET created_at = created_at - 60 WHERE token_hash = '{}'",
+            frontdesk_server::db::token_hash(&first)
+        )])
+        .await;
+    for _ in 0..25 {
+        srv.db.create_agent_token(id, 3600).await.unwrap();
+    }
+    assert!(srv.db.agent_token(&first).await.unwrap().is_none());
+    srv.stop().await;
+}
+
+/// Issue 22, medium 15: another site's account suffix was compared case-sensitively
+/// (`b1@SITEB` beside `…@siteb`).
+#[tokio::test]
+async fn another_sites_account_suffix_is_refused_in_any_case() {
+    let srv = TestServer::start().await;
+    let a = srv.site().await;
+    let b = srv.site().await;
+    srv.agent(&b.sysnum, "alice@siteb").await;
+    let r: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+            srv.http, a.appid, a.secret
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["access_token"].as_str().unwrap();
+    for account in ["b1@SITEB", "b1@SiteB", "b1@siteb"] {
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(format!(
+                "{}/customservice/kfaccount/add?access_token={token}",
+                srv.http
+            ))
+            .json(&serde_json::json!({"kf_account": account, "nickname": "Eve"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["errcode"], 65404, "{account}: {v}");
+    }
+    srv.stop().await;
+}

@@ -122,7 +122,8 @@ async fn token_happy_path_and_every_error_code() {
                 "{base}?grant_type=client_credential&appid=nope&secret={}",
                 site.secret
             ),
-            40013,
+            // One answer for an unknown appid and a wrong secret (issue 22).
+            40001,
         ),
         (
             format!(
@@ -145,9 +146,24 @@ async fn token_happy_path_and_every_error_code() {
         assert!(v["errmsg"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     }
     // Wrong method.
-    let r = reqwest::Client::new().post(&base).send().await.unwrap();
+    let r = reqwest::Client::new().put(&base).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(errcode(&r.json().await.unwrap()), 43001);
+    // POST with the credentials in a JSON body (the secret stays out of URLs).
+    let r = reqwest::Client::new().post(&base).send().await.unwrap();
+    assert_eq!(errcode(&r.json().await.unwrap()), 44002);
+    let r = reqwest::Client::new()
+        .post(&base)
+        .json(&serde_json::json!({"grant_type": "client_credential", "appid": site.appid, "secret": site.secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["access_token"].as_str().is_some_and(|t| t.len() >= 32),
+        "{v}"
+    );
     srv.stop().await;
 }
 

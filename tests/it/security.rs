@@ -464,19 +464,59 @@ async fn login_limits_see_the_client_behind_a_trusted_proxy() {
     srv.stop().await;
 }
 
-/// Wrong passwords for one account from many addresses: after ten, that account is limited
-/// (even the right password gets 429 for a while); other accounts are not.
+/// Failed logins are counted per account *and* address (issue 22: one stranger's wrong
+/// passwords every 2 s kept the account locked for its owner) and per account over all
+/// addresses: spread over many addresses, guessing soon meets the account's budget, after
+/// which only a browser that logged in to the account before (its device cookie) may try.
 #[tokio::test]
-async fn failed_logins_are_limited_per_account() {
+async fn failed_logins_throttle_the_guesser_not_the_owner() {
     let srv = TestServer::start_with_limits(
         |c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()],
-        |l| l.login_failures = frontdesk_server::ratelimit::RateLimiter::new(10, 0.0),
+        |l| {
+            l.login_failures = frontdesk_server::ratelimit::RateLimiter::new(10, 0.0);
+            l.account_failures = frontdesk_server::ratelimit::RateLimiter::new(30, 0.0);
+        },
     )
     .await;
     let site = srv.site().await;
     srv.agent(&site.sysnum, "victim@test").await;
     srv.agent(&site.sysnum, "other@test").await;
-    for i in 0..10 {
+    // The owner's browser logged in once: it holds a device cookie for the account.
+    let first = reqwest::Client::new()
+        .post(format!("{}/api/agent/login", srv.http))
+        .header("x-forwarded-for", "203.0.113.7")
+        .json(&json!({"account": "victim@test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let set = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let device = set.split(';').next().unwrap().to_owned();
+    let owner_login = |xff: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/api/agent/login", srv.http))
+            .header("x-forwarded-for", xff)
+            .header("cookie", device.clone())
+            .json(&json!({"account": "victim@test", "password": PASSWORD}))
+            .send()
+    };
+    // One stranger: ten wrong guesses, then that address is limited, the owner is not.
+    for _ in 0..10 {
+        let s = login_status(&srv.http, "victim@test", "guess", Some("198.51.100.1")).await;
+        assert_eq!(s, 401);
+    }
+    let s = login_status(&srv.http, "Victim@test", "guess", Some("198.51.100.1")).await;
+    assert_eq!(s, 429, "the guessing address is limited");
+    let s = login_status(&srv.http, "victim@test", PASSWORD, Some("203.0.113.50")).await;
+    assert_eq!(s, 200, "the owner, elsewhere, is not");
+    // Many addresses: the account's budget (30) is spent; a new browser is refused, the
+    // owner's (device cookie) is not, and other accounts are untouched.
+    for i in 2..=21 {
         let xff = format!("198.51.100.{i}");
         assert_eq!(
             login_status(&srv.http, "victim@test", "guess", Some(&xff)).await,
@@ -484,10 +524,11 @@ async fn failed_logins_are_limited_per_account() {
         );
     }
     assert_eq!(
-        login_status(&srv.http, "Victim@test", PASSWORD, Some("203.0.113.50")).await,
+        login_status(&srv.http, "victim@test", PASSWORD, Some("192.0.2.1")).await,
         429,
-        "the account is limited whatever the address"
+        "a browser new to the account waits once the account's budget is spent"
     );
+    assert_eq!(owner_login("192.0.2.2").await.unwrap().status(), 200);
     assert_eq!(
         login_status(&srv.http, "other@test", PASSWORD, Some("203.0.113.51")).await,
         200

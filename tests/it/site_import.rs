@@ -150,7 +150,7 @@ async fn clashing_or_malformed_ids_are_refused_and_create_nothing() {
             "business_id is already used",
         ),
         (
-            &["--appid", APPID, "--secret", "x"],
+            &["--appid", APPID, "--secret", "another-secret-16ch"],
             "appid is already used",
         ),
     ];
@@ -173,6 +173,8 @@ async fn clashing_or_malformed_ids_are_refused_and_create_nothing() {
         &["--secret", "s"],
         &["--appid", "wx 1", "--secret", "s"],
         &["--appid", "wx1", "--secret", ""],
+        // Issue 22: a secret too short to guard the account API.
+        &["--appid", "wx1", "--secret", "fifteen-chars!!"],
         &["--sign-key", "has space"],
     ];
     for args in malformed {

@@ -21,6 +21,10 @@ pub struct SiteIds {
 /// The largest `business_id` a JSON client (JavaScript numbers) reads exactly.
 const MAX_BUSINESS_ID: i64 = (1 << 53) - 1;
 
+/// Shortest `secret` a site may be given (`site create --secret`): 16 characters. Minted
+/// ones are 32 hex characters, WeChat's AppSecrets too.
+pub const MIN_SECRET_LEN: usize = 16;
+
 /// A credential the operator gives: 1–`max` printable ASCII characters, no spaces.
 fn check_credential(what: &str, v: &str, max: usize) -> Result<(), AdminError> {
     if v.is_empty() || v.len() > max || !v.bytes().all(|b| b.is_ascii_graphic()) {
@@ -52,6 +56,11 @@ pub async fn import_site(db: &Db, ids: SiteIds, name: &str) -> Result<SiteCreate
         (Some(appid), Some(secret)) => {
             check_credential("appid", appid, 64)?;
             check_credential("secret", secret, 128)?;
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(AdminError::Invalid(format!(
+                    "secret must have at least {MIN_SECRET_LEN} characters (it guards the site's account API)"
+                )));
+            }
         }
         (None, None) => {}
         _ => {

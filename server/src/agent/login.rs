@@ -45,13 +45,18 @@ pub async fn login(
     if !groups.is_empty() && groups.iter().all(|g| g.disabled) {
         return fail(code::GROUP_FORBIDDEN, "客服组被禁止或不存在");
     }
-    // Refresh when less than half of the token's lifetime is left.
+    // Refresh when less than half of the token's lifetime is left — within 30 days of the
+    // password login it descends from (`Db::refresh_agent_token`); after that the token runs
+    // out and the agent logs in with the password again.
     let ttl = state.config.agent_token_ttl.as_secs() as i64;
-    let (is_refresh, refresh_token, expires_at) = if tok.expires_at - now_s() < ttl / 2 {
-        let t = state.db.create_agent_token(agent.id, ttl).await?;
-        (1, t, now_s() + ttl)
+    let refreshed = if tok.expires_at - now_s() < ttl / 2 {
+        state.db.refresh_agent_token(token, ttl).await?
     } else {
-        (0, String::new(), tok.expires_at)
+        None
+    };
+    let (is_refresh, refresh_token, expires_at) = match refreshed {
+        Some(t) => (1, t, now_s() + ttl),
+        None => (0, String::new(), tok.expires_at),
     };
     if let Some(old) = login.take() {
         logout(state, old.ix).await;

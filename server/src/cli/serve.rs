@@ -127,12 +127,25 @@ pub struct ServeArgs {
     /// Typing notices per second one visitor may send sustained.
     #[arg(long, env = "FRONTDESK_TYPING_RATE", default_value_t = 1.0, value_parser = rate)]
     pub typing_rate: f64,
-    /// Failed logins one account may have at once, from any address…
+    /// Failed logins one account may have at once from one client address…
     #[arg(long, env = "FRONTDESK_LOGIN_FAILURE_BURST", default_value_t = 10, value_parser = burst())]
     pub login_failure_burst: u32,
     /// …and per second sustained (default one every 30 s).
     #[arg(long, env = "FRONTDESK_LOGIN_FAILURE_RATE", default_value_t = 1.0 / 30.0, value_parser = rate)]
     pub login_failure_rate: f64,
+    /// Failed logins one account may have at once from all addresses together; beyond it
+    /// only browsers that logged in to that account before may try…
+    #[arg(long, env = "FRONTDESK_ACCOUNT_FAILURE_BURST", default_value_t = 100, value_parser = burst())]
+    pub account_failure_burst: u32,
+    /// …and per second sustained (default one a minute).
+    #[arg(long, env = "FRONTDESK_ACCOUNT_FAILURE_RATE", default_value_t = 1.0 / 60.0, value_parser = rate)]
+    pub account_failure_rate: f64,
+    /// Failed `/cgi-bin/token` requests one client address may make at once…
+    #[arg(long, env = "FRONTDESK_TOKEN_FAILURE_BURST", default_value_t = 10, value_parser = burst())]
+    pub token_failure_burst: u32,
+    /// …and per second sustained.
+    #[arg(long, env = "FRONTDESK_TOKEN_FAILURE_RATE", default_value_t = 0.5, value_parser = rate)]
+    pub token_failure_rate: f64,
     /// New agent WebSocket sessions one client IP may open at once (apart from visitors')…
     #[arg(long, env = "FRONTDESK_AGENT_CONNECT_BURST", default_value_t = 60, value_parser = burst())]
     pub agent_connect_burst: u32,
@@ -176,6 +189,8 @@ impl ServeArgs {
             agent_reqs: r(self.agent_req_burst, self.agent_req_rate),
             typing: r(self.typing_burst, self.typing_rate),
             login_failures: r(self.login_failure_burst, self.login_failure_rate),
+            account_failures: r(self.account_failure_burst, self.account_failure_rate),
+            token_failures: r(self.token_failure_burst, self.token_failure_rate),
             agent_connects: r(self.agent_connect_burst, self.agent_connect_rate),
             new_visitors_per_client: r(self.client_new_visitor_burst, self.client_new_visitor_rate),
             new_visitors_per_site: r(self.site_new_visitor_burst, self.site_new_visitor_rate),

@@ -163,15 +163,16 @@ impl Db {
         .await
     }
 
-    /// Whether an agent of a site other than `site_id` has an account `…@suffix`.
+    /// Whether an agent of a site other than `site_id` has an account `…@suffix`, in any
+    /// case (accounts are ASCII).
     pub async fn account_suffix_used_elsewhere(
         &self,
         site_id: i64,
         suffix: &str,
     ) -> DbResult<bool> {
         let sql = match self.backend {
-            Backend::Sqlite => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, instr(account, '@') + 1) = $2",
-            Backend::Postgres => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND substr(account, strpos(account, '@') + 1) = $2",
+            Backend::Sqlite => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND lower(substr(account, instr(account, '@') + 1)) = lower($2)",
+            Backend::Postgres => "SELECT COUNT(*) FROM agents WHERE site_id != $1 AND lower(substr(account, strpos(account, '@') + 1)) = lower($2)",
         };
         let n: i64 = sqlx::query_scalar(sql)
             .bind(site_id)

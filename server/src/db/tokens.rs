@@ -6,8 +6,8 @@
 //!
 //! Owns `agent_tokens`, `visitor_tokens` and `access_tokens`.
 //!
-//! Methods: `create_agent_token`, `agent_token`, `revoke_agent_tokens`,
-//! `create_access_token`, `access_token`, `pending_token_key`.
+//! Methods: `create_agent_token`, `refresh_agent_token`, `agent_token`,
+//! `revoke_agent_tokens`, `create_access_token`, `access_token`, `pending_token_key`.
 
 use super::sites::setting_or_insert;
 use super::writer::WriteConn;
@@ -19,8 +19,9 @@ const ACCESS_TOKEN_KEPT_S: i64 = 86_400;
 
 /// Who a token is for, and so where it is stored.
 pub(super) enum Holder {
-    /// An agent's bearer token (`agent_tokens`), live for `ttl_s` seconds.
-    Agent { id: i64, ttl_s: i64 },
+    /// An agent's bearer token (`agent_tokens`), live for `ttl_s` seconds, descending from
+    /// the password login at `login_at` (unix seconds).
+    Agent { id: i64, ttl_s: i64, login_at: i64 },
     /// A site's seed 002 access token (`access_tokens`), live for `ttl_s` seconds.
     Site { id: i64, ttl_s: i64 },
     /// A visitor's token (`visitor_tokens`); it does not expire.
@@ -43,13 +44,18 @@ pub(crate) fn expired(expires_at: i64, now: i64) -> bool {
 /// Stores the token hashing to `hash` for `holder`, issued at `now` (unix seconds).
 pub(super) async fn store(c: &mut WriteConn, hash: &str, holder: Holder, now: i64) -> DbResult<()> {
     let q = match holder {
-        Holder::Agent { id, ttl_s } => sqlx::query(
-            "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        Holder::Agent {
+            id,
+            ttl_s,
+            login_at,
+        } => sqlx::query(
+            "INSERT INTO agent_tokens (token_hash, agent_id, expires_at, created_at, login_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(hash)
         .bind(id)
         .bind(now + ttl_s)
-        .bind(now),
+        .bind(now)
+        .bind(login_at),
         Holder::Site { id, ttl_s } => sqlx::query(
             "INSERT INTO access_tokens (token_hash, site_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -90,18 +96,86 @@ impl AccessToken {
     }
 }
 
+/// Most live tokens an agent holds: a password login beyond it revokes the oldest ones, so
+/// logging in again and again (or a stolen password) cannot pile up sessions.
+pub const MAX_AGENT_TOKENS: i64 = 20;
+/// How long after a password login its tokens may still be refreshed (30 days); then the
+/// agent logs in with the password again.
+pub const MAX_AGENT_SESSION_S: i64 = 30 * 86_400;
+/// How long a refreshed token stays valid after its successor was issued (requests in
+/// flight on other connections), seconds.
+const REFRESHED_GRACE_S: i64 = 60;
+
 impl Db {
-    /// Issues a bearer token for an agent, valid for `ttl_s` seconds.
+    /// Issues a bearer token for an agent who just gave their password, valid for `ttl_s`
+    /// seconds; beyond [`MAX_AGENT_TOKENS`] live tokens the oldest are revoked.
     pub async fn create_agent_token(&self, agent_id: i64, ttl_s: i64) -> DbResult<String> {
         let (token, hash) = mint();
         let now = now_s();
         let holder = Holder::Agent {
             id: agent_id,
             ttl_s,
+            login_at: now,
         };
-        self.write(move |c| Box::pin(async move { store(c, &hash, holder, now).await }))
-            .await?;
+        self.write(move |c| {
+            Box::pin(async move {
+                store(c, &hash, holder, now).await?;
+                sqlx::query(
+                    "UPDATE agent_tokens SET revoked = 1 WHERE token_hash IN (\
+                     SELECT token_hash FROM agent_tokens WHERE agent_id = $1 AND revoked = 0 \
+                     AND expires_at > $2 ORDER BY created_at DESC, token_hash LIMIT 1000000 OFFSET $3)",
+                )
+                .bind(agent_id)
+                .bind(now)
+                .bind(MAX_AGENT_TOKENS)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
         Ok(token)
+    }
+
+    /// The token that replaces `token` (live) for another `ttl_s` seconds, with the same
+    /// password login; `token` itself then stays valid only [`REFRESHED_GRACE_S`] more.
+    /// `None` when `token` is not live or its login is older than [`MAX_AGENT_SESSION_S`]
+    /// (the agent must give the password again).
+    pub async fn refresh_agent_token(&self, token: &str, ttl_s: i64) -> DbResult<Option<String>> {
+        let old = token_hash(token);
+        let (fresh, hash) = mint();
+        let now = now_s();
+        self.write(move |c| {
+            Box::pin(async move {
+                let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT agent_id, expires_at, login_at, created_at FROM agent_tokens \
+                     WHERE token_hash = $1 AND revoked = 0",
+                )
+                .bind(&old)
+                .fetch_optional(&mut *c)
+                .await?;
+                let Some((agent_id, expires_at, login_at, created_at)) = row else {
+                    return Ok(None);
+                };
+                let login_at = if login_at == 0 { created_at } else { login_at };
+                if expired(expires_at, now) || now - login_at > MAX_AGENT_SESSION_S {
+                    return Ok(None);
+                }
+                let holder = Holder::Agent {
+                    id: agent_id,
+                    ttl_s,
+                    login_at,
+                };
+                store(c, &hash, holder, now).await?;
+                sqlx::query("UPDATE agent_tokens SET expires_at = $1 WHERE token_hash = $2 AND expires_at > $1")
+                    .bind(now + REFRESHED_GRACE_S)
+                    .bind(&old)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(Some(fresh))
+            })
+        })
+        .await
     }
 
     /// The live (unexpired, unrevoked) token, if any.
