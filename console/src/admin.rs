@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use shared::robot::{
     FaqAdd, FaqAdded, FaqDelete, FaqPage, ImportReport, RobotList, Status, TokenAnswer,
+    TokenRequest,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -29,21 +30,26 @@ pub fn wanted() -> bool {
         })
 }
 
-fn enc(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
-}
-
 /// `method url` with an optional text body → the decoded answer, or the text to show.
+/// A request to the server; `token` goes in `Authorization: Bearer` (never in the URL, so
+/// it stays out of access logs and the browser's history).
 async fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     body: Option<String>,
+    token: Option<&str>,
 ) -> Result<T, String> {
     let win = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(b) = body {
         init.set_body(&JsValue::from_str(&b));
+    }
+    if let Some(t) = token {
+        let h = web_sys::Headers::new().map_err(|_| "headers")?;
+        h.set("authorization", &format!("Bearer {t}"))
+            .map_err(|_| "headers")?;
+        init.set_headers(&h);
     }
     let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
         .await
@@ -110,9 +116,8 @@ impl St {
     /// Reads the robots and the shown page again.
     fn reload(self) {
         leptos::task::spawn_local(async move {
-            let t = enc(&self.token());
-            match call::<RobotList>("GET", &format!("/api/robot/list?access_token={t}"), None).await
-            {
+            let t = self.token();
+            match call::<RobotList>("GET", "/api/robot/list", None, Some(&t)).await {
                 Ok(l) => self.robots.set(Some(l)),
                 Err(e) => return self.notice.set(e),
             }
@@ -122,10 +127,10 @@ impl St {
                 .map(|r| format!("&robotid={r}"))
                 .unwrap_or_default();
             let url = format!(
-                "/api/robot/faq/list?access_token={t}{robot}&offset={}&limit={PAGE}",
+                "/api/robot/faq/list?offset={}&limit={PAGE}{robot}",
                 self.offset.get_untracked()
             );
-            match call::<FaqPage>("GET", &url, None).await {
+            match call::<FaqPage>("GET", &url, None, Some(&t)).await {
                 Ok(p) => self.page.set(Some(p)),
                 Err(e) => self.notice.set(e),
             }
@@ -182,12 +187,9 @@ fn SignIn(st: St) -> impl IntoView {
         }
         st.busy.set(true);
         leptos::task::spawn_local(async move {
-            let url = format!(
-                "/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
-                enc(&a),
-                enc(&s)
-            );
-            match call::<TokenAnswer>("GET", &url, None).await {
+            // POST: the secret stays out of the URL.
+            let body = serde_json::to_string(&TokenRequest::new(&a, &s)).unwrap_or_default();
+            match call::<TokenAnswer>("POST", "/cgi-bin/token", Some(body), None).await {
                 Ok(t) => {
                     st.token.set(Some(t.access_token));
                     st.reload();
@@ -243,8 +245,8 @@ fn Manage(st: St) -> impl IntoView {
                     let delete = move |_| {
                         leptos::task::spawn_local(async move {
                             let body = serde_json::to_string(&FaqDelete { id }).unwrap_or_default();
-                            let url = format!("/api/robot/faq/delete?access_token={}", enc(&st.token()));
-                            match call::<Status>("POST", &url, Some(body)).await {
+                            let t = st.token();
+                            match call::<Status>("POST", "/api/robot/faq/delete", Some(body), Some(&t)).await {
                                 Ok(_) => st.notice.set(format!("Entry {id} deleted.")),
                                 Err(e) => st.notice.set(e),
                             }
@@ -354,9 +356,9 @@ fn AddForm(st: St) -> impl IntoView {
                 .collect(),
         };
         leptos::task::spawn_local(async move {
-            let url = format!("/api/robot/faq/add?access_token={}", enc(&st.token()));
             let body = serde_json::to_string(&add).unwrap_or_default();
-            match call::<FaqAdded>("POST", &url, Some(body)).await {
+            let t = st.token();
+            match call::<FaqAdded>("POST", "/api/robot/faq/add", Some(body), Some(&t)).await {
                 Ok(a) => {
                     st.notice.set(format!("Entry {} added.", a.id));
                     if let Some(i) = question.get_untracked() {
@@ -407,13 +409,11 @@ fn Import(st: St) -> impl IntoView {
             let robot = st
                 .page
                 .with_untracked(|p| p.as_ref().map(|p| p.robotid).filter(|&r| r > 0))
-                .map(|r| format!("&robotid={r}"))
+                .map(|r| format!("?robotid={r}"))
                 .unwrap_or_default();
-            let url = format!(
-                "/api/robot/faq/import?access_token={}{robot}",
-                enc(&st.token())
-            );
-            match call::<ImportReport>("POST", &url, Some(text)).await {
+            let url = format!("/api/robot/faq/import{robot}");
+            let t = st.token();
+            match call::<ImportReport>("POST", &url, Some(text), Some(&t)).await {
                 Ok(r) => {
                     st.notice.set(String::new());
                     st.report.set(Some(r));

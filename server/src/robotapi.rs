@@ -27,6 +27,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -125,8 +126,22 @@ impl From<AdminError> for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-async fn site(state: &AppState, q: Params) -> Result<(Site, HashMap<String, String>), ApiError> {
-    let q = params(q)?;
+/// The site of the request's access token: `Authorization: Bearer T` (what the console
+/// sends: the token stays out of URLs and access logs), else the seed's `access_token` query
+/// parameter.
+async fn site(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: Params,
+) -> Result<(Site, HashMap<String, String>), ApiError> {
+    let mut q = params(q)?;
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(t) = bearer {
+        q.insert("access_token".into(), t.trim().to_owned());
+    }
     let site = authed_site(state, &q).await?;
     Ok((site, q))
 }
@@ -174,8 +189,12 @@ fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError
     serde_json::from_slice(body).map_err(|_| WxError::DataFormat.into())
 }
 
-async fn list_robots(State(state): State<AppState>, q: Params) -> ApiResult<RobotList> {
-    let (site, _) = site(&state, q).await?;
+async fn list_robots(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<RobotList> {
+    let (site, _) = site(&state, &headers, q).await?;
     let robots = state
         .db
         .robots_of_site(site.id)
@@ -194,8 +213,12 @@ async fn list_robots(State(state): State<AppState>, q: Params) -> ApiResult<Robo
     }))
 }
 
-async fn list_faqs(State(state): State<AppState>, q: Params) -> ApiResult<FaqPage> {
-    let (site, q) = site(&state, q).await?;
+async fn list_faqs(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<FaqPage> {
+    let (site, q) = site(&state, &headers, q).await?;
     let num = |k: &str, default: i64| -> Result<i64, ApiError> {
         match q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
             None => Ok(default),
@@ -237,8 +260,13 @@ async fn list_faqs(State(state): State<AppState>, q: Params) -> ApiResult<FaqPag
     }))
 }
 
-async fn add(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<FaqAdded> {
-    let (site, _) = site(&state, q).await?;
+async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<FaqAdded> {
+    let (site, _) = site(&state, &headers, q).await?;
     let req: FaqAdd = body_json(&body)?;
     let faq = faqfile::validate(&req.question, &req.answer, &req.similar, req.faq_group)
         .map_err(ApiError::Invalid)?;
@@ -251,8 +279,13 @@ async fn add(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult
     }))
 }
 
-async fn delete(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<Status> {
-    let (site, _) = site(&state, q).await?;
+async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
     let req: FaqDelete = body_json(&body)?;
     if !state.db.delete_faq(Some(site.id), req.id).await? {
         return Err(ApiError::NoFaq);
@@ -263,8 +296,13 @@ async fn delete(State(state): State<AppState>, q: Params, body: Bytes) -> ApiRes
     }))
 }
 
-async fn import(State(state): State<AppState>, q: Params, body: Bytes) -> ApiResult<ImportReport> {
-    let (site, q) = site(&state, q).await?;
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<ImportReport> {
+    let (site, q) = site(&state, &headers, q).await?;
     let robotid = robotid(&q)?;
     if body.is_empty() {
         return Err(WxError::EmptyPostData.into());

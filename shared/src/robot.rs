@@ -16,6 +16,26 @@ pub struct Status {
     pub errmsg: String,
 }
 
+/// The body of `POST /cgi-bin/token`: seed 002's query parameters as JSON, so the secret
+/// stays out of URLs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    /// Always `client_credential` ([`TokenRequest::new`]).
+    pub grant_type: String,
+    pub appid: String,
+    pub secret: String,
+}
+
+impl TokenRequest {
+    pub fn new(appid: &str, secret: &str) -> TokenRequest {
+        TokenRequest {
+            grant_type: "client_credential".into(),
+            appid: appid.into(),
+            secret: secret.into(),
+        }
+    }
+}
+
 /// Seed 002's `GET /cgi-bin/token` answer (an error answer is a [`Status`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenAnswer {
