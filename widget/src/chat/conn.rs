@@ -142,7 +142,7 @@ fn with<R>(f: impl FnOnce(&mut Conn) -> R) -> Option<R> {
 /// unavailable. `host` is the verified host origin when embedded by the launcher.
 pub fn start(params: Params, store: Store, host: Option<String>) {
     let Some(sysnum) = params.sysnum.clone() else {
-        store.status.set(Status::Unavailable);
+        store.line.update(|l| l.status = Status::Unavailable);
         return;
     };
     let token = outbox::token(&sysnum);
@@ -473,10 +473,12 @@ fn schedule_reconnect(c: &mut Conn) {
         return;
     }
     let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
-    c.store.status.set(if online {
-        Status::Reconnecting
-    } else {
-        Status::Offline
+    c.store.line.update(|l| {
+        l.status = if online {
+            Status::Reconnecting
+        } else {
+            Status::Offline
+        }
     });
     let delay = shared::reconnect_delay_ms(c.attempt, js_sys::Math::random());
     c.attempt = c.attempt.saturating_add(1);
@@ -582,7 +584,7 @@ fn settle(c: &mut Conn, cmid: &ClientMsgId) -> Option<Pending> {
 
 fn stop(c: &mut Conn, status: Status) {
     c.stopped = true;
-    c.store.status.set(status);
+    c.store.line.update(|l| l.status = status);
     if let Some(t) = c.reconnect.take() {
         t.clear();
     }
@@ -595,7 +597,7 @@ fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
         ServerFrame::Reception(r) => {
             c.offline = r.offline.is_some();
             if c.offline {
-                c.store.queue.set(0);
+                c.store.line.update(|l| l.queue = 0);
             }
             let empty = r.greeting.is_none() && r.suggest.is_empty() && !r.manual;
             if empty && !c.offline && !c.reception {
@@ -630,7 +632,7 @@ fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
         }
         ServerFrame::Msg(m) => {
             if m.from == Author::Agent {
-                c.store.agent_typing.set(false);
+                c.store.line.update(|l| l.agent_typing = false);
             }
             clear_chips(c);
             if let Some(cmid) = &m.cmid {
@@ -643,7 +645,7 @@ fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
         ServerFrame::Synced { .. } => {
             c.synced = true;
             c.attempt = 0;
-            c.store.status.set(Status::Online);
+            c.store.line.update(|l| l.status = Status::Online);
             flush(c);
             open_box(c);
         }
@@ -694,16 +696,19 @@ fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
         },
         ServerFrame::Pong => {}
         // Nobody available: the reception's offline text stands instead of a position.
-        ServerFrame::Queue { position } => c.store.queue.set(if c.offline { 0 } else { position }),
+        ServerFrame::Queue { position } => c
+            .store
+            .line
+            .update(|l| l.queue = if c.offline { 0 } else { position }),
         ServerFrame::Typing { typing } => {
             if let Some(t) = c.typing_clear.take() {
                 t.clear();
             }
-            c.store.agent_typing.set(typing);
+            c.store.line.update(|l| l.agent_typing = typing);
             if typing {
                 c.typing_clear = set_timeout_with_handle(
                     || {
-                        with(|c| c.store.agent_typing.set(false));
+                        with(|c| c.store.line.update(|l| l.agent_typing = false));
                     },
                     AGENT_TYPING_SHOWN,
                 )
