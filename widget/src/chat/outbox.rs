@@ -9,10 +9,10 @@
 //!
 //! - **the visitor token** is kept by the launcher in the host page's first-party storage, if
 //!   the page is embedded with a verified host origin (`conn` asks for it before the first
-//!   `hello` and hands over a new one after `welcome`, through `bridge`). So a reload, or
+//!   `hello` and `host` hands over a new one after `welcome`, through `bridge`). So a reload, or
 //!   closing the tab and coming back, still finds the conversation;
 //! - **the outbox** lives in memory, and the launcher keeps it only *sealed* (AES-GCM under a
-//!   key the server gives our origin alone; `conn` and widget/box.js), so a reload before the
+//!   key the server gives our origin alone; `host` and widget/box.js), so a reload before the
 //!   server acked a message resends it and no host-page script reads the text (SPEC §4.1 lets
 //!   the host page receive message contents only through the documented callbacks). The token
 //!   crosses in the clear (which lets the host page's scripts resume this visitor's session,

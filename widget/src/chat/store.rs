@@ -1,4 +1,5 @@
-//! The page's reactive state and the pure rules that change it. Messages are kept sorted by
+//! The page's reactive state (the signals the view reads, a mirror of the session's
+//! `session::ChatState`) and the list rules the session uses. Messages are kept sorted by
 //! `seq` and unique by `seq` (the server replays and broadcasts, the ack path inserts too, so
 //! the same message can arrive two or three times). An outbox entry leaves the outbox when its
 //! ack, or a `msg` carrying its `cmid`, arrives — and the message is then in `messages`.
@@ -40,7 +41,8 @@ impl Status {
     }
 }
 
-/// The page's state; `Copy`, so closures capture it freely.
+/// The page's state as the view reads it; `Copy`, so closures capture it freely. Only `conn`
+/// writes it, from the session's state.
 #[derive(Debug, Clone, Copy)]
 pub struct Store {
     pub messages: RwSignal<Vec<ChatMessage>>,
@@ -69,11 +71,12 @@ impl Line {
     };
 }
 
-impl Store {
-    pub fn new(outbox: Vec<Pending>) -> Self {
+/// Nothing to show yet: `conn::start` fills it before the view is built.
+impl Default for Store {
+    fn default() -> Self {
         Store {
             messages: RwSignal::new(Vec::new()),
-            outbox: RwSignal::new(outbox),
+            outbox: RwSignal::new(Vec::new()),
             line: RwSignal::new(Line::CONNECTING),
         }
     }

@@ -18,7 +18,7 @@ use web_sys::Element;
 use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
-use super::{bridge, conn, lazy, outbox};
+use super::{bridge, conn, lazy};
 use crate::i18n::{texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     let params = Params::from_location();
     let t = texts(params.locale);
     apply_page(&params, t);
-    let store = Store::new(params.sysnum.as_ref().map(outbox::load).unwrap_or_default());
+    let store = Store::default();
     let host = bridge::host_origin(&params);
     let input: NodeRef<html::Textarea> = NodeRef::new();
     let focus_input = move || {
