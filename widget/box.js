@@ -1,5 +1,5 @@
 // The sealed outbox (lazy tier, served as extras/box.js; imported by the chat page through
-// `fdBox` in widget/index.html, see widget/src/chat/conn.rs). Used only where the browser
+// `fdBox` in widget/index.html, see widget/src/chat/host.rs). Used only where the browser
 // denies the chat frame its own storage: the chat page's unsent messages are kept in the
 // host page's storage through the launcher, sealed here with AES-GCM (WebCrypto) under a key
 // only our origin gets from the server (POST /api/visitor/box-key, server/src/boxkey.rs), so

@@ -1,46 +1,33 @@
-//! The visitor session on `/ws/visitor` (SPEC §6, `shared::visitor`).
+//! The effectful shell of the visitor session on `/ws/visitor`: the socket, its timers and
+//! the page's events. The rules live in [`super::session`] (a pure reducer over plain data);
+//! this module feeds it decoded frames and the visitor's actions, carries out the
+//! [`Effect`]s it returns (frames to send, storage, the host page, the lazy tier, timers) and
+//! shows the resulting [`ChatState`] through the [`Store`] signals the view reads.
 //!
-//! Each connection: open → `hello {token, last_seq, …}` → `welcome` → replayed `msg`s →
-//! `synced`; only then is the outbox (re)sent, every entry with its original `cmid`, so the
-//! server's per-`cmid` idempotency turns a resend into the original ack. Entries leave the
-//! outbox on `ack` or on a `msg` carrying their `cmid`. A drop schedules a reconnect with
-//! exponential backoff and jitter (0.25–0.5 s doubling to 5–10 s); `online` and the page
-//! becoming visible reconnect at once. `sign_invalid`/`unknown_site` stop for good.
-//!
-//! Where the page's own storage is unusable but it is embedded with a verified host origin,
-//! the visitor token lives with the launcher in the host page (see [`super::outbox`]): the
-//! first `hello` waits for the launcher's answer (at most 1.5 s, `HOST_TOKEN_WAIT`) and each
-//! `welcome` with a token the host does not hold yet hands it over. A page with working
-//! storage never makes that round trip.
-//!
-//! There the unsent messages are kept in the host page too, sealed: `box.js` (the lazy tier,
-//! through `fdBox` in widget/index.html) encrypts the outbox with AES-GCM under a key only our
-//! origin gets from the server (`POST /api/visitor/box-key`) and posts the ciphertext to the
-//! launcher after every change ([`save_box`]). The key is fetched when the visitor first types
-//! ([`typing`]), so a message sent while the server is unreachable is still sealed. The
-//! launcher's answer to the token question carries the box; it is opened once the session is
-//! `synced` (the key needs the server) and its entries join the outbox and are sent with
-//! their original `cmid`, so a message the server already had is stored once. Until it is
-//! opened nothing is sealed over it.
+//! A drop schedules a reconnect with exponential backoff and jitter (0.25–0.5 s doubling to
+//! 5–10 s); `online` and the page becoming visible reconnect at once. A ping every 25 s keeps
+//! proxies from closing an idle socket, and a minute without any frame closes a half-open
+//! one. Where the page's own storage is unusable the first `hello` waits (at most 1.5 s,
+//! `HOST_TOKEN_WAIT`) for the token the host page keeps ([`super::host`]).
 //!
 //! The connection lives in a thread-local [`Conn`]; socket and document handlers borrow it
-//! briefly. Leptos runs effects asynchronously, so updating signals from inside a borrow does
-//! not re-enter it.
+//! briefly, and every borrow ends by showing the state ([`with`]). Leptos runs effects
+//! asynchronously, so updating signals from inside a borrow does not re-enter it.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use shared::ids::{ClientMsgId, Sysnum};
-use shared::visitor::{
-    Author, ChatMessage, ClientFrame, ErrorCode, Hello, MsgKind, Send, ServerFrame,
-};
+use shared::visitor::{ClientFrame, MsgKind, ServerFrame};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, VisibilityState, WebSocket};
 
+use super::host::HostStore;
 use super::params::Params;
-use super::store::{last_seq, merge, take_pending, Pending, Status, Store};
+use super::session::{apply, ChatState, Effect};
+use super::store::{Line, Pending, Status, Store};
 use super::{bridge, lazy, outbox};
 
 /// Ping this often while idle so proxies keep the socket and a dead one is noticed.
@@ -49,103 +36,85 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const SILENCE_LIMIT_MS: f64 = 60_000.0;
 /// How long the first `hello` waits for the host page's answer about the stored token.
 const HOST_TOKEN_WAIT: Duration = Duration::from_millis(1500);
-
-// `fdBox(version, op, a, b, c, d)` is defined by an inline script in widget/index.html: it
-// imports `extras/box.js?v=…` once and runs `op(a, b, c, d)` (a failure is one console
-// warning). Ops: `prefetch(sysnum, token)`, `save(sysnum, token, json, host)`, and
-// `open(sysnum, token, box)`, whose result goes to [`box_opened`] (the chat binary's export
-// `fd_box_opened`).
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fdBox)]
-    fn fd_box(version: &str, op: &str, a: &str, b: &str, c: &str, d: &str);
-}
-
-/// The lazy tier's build version (the URL of `box.js`).
-const BOX_V: &str = match option_env!("FD_EXTRAS_V") {
-    Some(v) => v,
-    None => "dev",
-};
-
-/// The visitor token kept by the launcher in the host page (only when our own storage is
-/// unusable).
-struct HostStore {
-    /// The verified host origin: the only target of the token messages.
-    host: String,
-    /// The launcher answered our `get`. Until then nothing is handed over: a launcher that
-    /// never answers (an old one, or a busy host page) must not have its token overwritten.
-    answered: bool,
-    /// The token the host holds as far as we know; a `set` is posted only when ours differs.
-    held: Option<String>,
-    /// Pending while the first `hello` waits for the answer; `connect` does nothing meanwhile.
-    wait: Option<TimeoutHandle>,
-    /// The sealed outbox the launcher answered with, until it is opened (after `synced`).
-    sealed: Option<String>,
-    /// `box.js` is opening [`HostStore::sealed`]: nothing is sealed over it meanwhile.
-    opening: bool,
-    /// The host holds a box (so an empty outbox must be posted to remove it).
-    boxed: bool,
-    /// The key was asked for (on the first keystroke with a token).
-    prefetched: bool,
-}
-
-struct Conn {
-    params: Params,
-    sysnum: Sysnum,
-    store: Store,
-    ws: Option<WebSocket>,
-    /// Bumped per socket, so events of a replaced socket are ignored.
-    generation: u32,
-    /// Handlers of the current socket (open, message, close), kept alive here.
-    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
-    /// `synced` arrived on the current socket: sends go out directly.
-    synced: bool,
-    /// Failed connection attempts since the last `synced` (drives the backoff).
-    attempt: u32,
-    reconnect: Option<TimeoutHandle>,
-    /// Outbox retry after `rate_limited`/`internal`.
-    resend: Option<TimeoutHandle>,
-    resend_attempt: u32,
-    /// When a `typing: true` notice was last sent (ms; 0 when the agent was told "stopped").
-    typing_sent_at: f64,
-    /// Hides the agent's typing indicator when no repeat arrives in time.
-    typing_clear: Option<TimeoutHandle>,
-    token: Option<String>,
-    host_store: Option<HostStore>,
-    last_rx: f64,
-    stopped: bool,
-    /// A `welcome` arrived since the page loaded: the chat link's query went with it.
-    linked: bool,
-    /// The last reception frame said nobody is available (its text replaces the queue).
-    offline: bool,
-    /// A reception frame arrived: the lazy tier shows its chips, which messages clear.
-    reception: bool,
-    /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
-    _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
-    _heartbeat: Option<IntervalHandle>,
-}
-
 /// How often a continuing "visitor is typing" notice is repeated.
 const TYPING_REPEAT_MS: f64 = 2000.0;
 /// How long the agent's typing indicator stays without a repeat.
 const AGENT_TYPING_SHOWN: Duration = Duration::from_secs(6);
 
+struct Conn {
+    params: Params,
+    sysnum: Sysnum,
+    /// The session itself; everything below is how it reaches the browser.
+    state: ChatState,
+    /// What the view reads: [`Conn::state`], shown by [`run`] and [`show`].
+    store: Store,
+    /// The status, queue position and typing indicator as last shown.
+    shown: Line,
+    ws: Option<WebSocket>,
+    /// Bumped per socket, so events of a replaced socket are ignored.
+    generation: u32,
+    /// Handlers of the current socket (open, message, close), kept alive here.
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    reconnect: Option<TimeoutHandle>,
+    /// When a `typing: true` notice was last sent (ms; 0 when the agent was told "stopped").
+    typing_sent_at: f64,
+    /// Hides the agent's typing indicator when no repeat arrives in time.
+    typing_clear: Option<TimeoutHandle>,
+    /// Only where our storage is unusable and the host origin is verified.
+    host: Option<HostStore>,
+    /// Pending while the first `hello` waits for the host's answer; `connect` does nothing
+    /// meanwhile.
+    host_wait: Option<TimeoutHandle>,
+    last_rx: f64,
+    /// `online` / `visibilitychange` listeners and the heartbeat, kept for the page's life.
+    _page_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    _heartbeat: Option<IntervalHandle>,
+}
+
 thread_local! {
     static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
 }
 
+/// Runs `f` on the connection, then shows what changed of its state ([`show`]).
 fn with<R>(f: impl FnOnce(&mut Conn) -> R) -> Option<R> {
-    CONN.with(|c| c.try_borrow_mut().ok()?.as_mut().map(f))
+    CONN.with(|c| {
+        let mut c = c.try_borrow_mut().ok()?;
+        let c = c.as_mut()?;
+        let r = f(c);
+        show(c);
+        Some(r)
+    })
+}
+
+/// Shows the status line, the queue position and the typing indicator where they changed
+/// since last shown, so a frame that changes none (a `pong`) re-renders nothing. (The lists
+/// are shown on their effects, in [`run`], which spares the chat tier comparing them.)
+fn show(c: &mut Conn) {
+    let s = &c.state;
+    let line = Line {
+        status: s.status,
+        queue: s.queue,
+        agent_typing: s.agent_typing,
+    };
+    if line != c.shown {
+        c.shown = line;
+        c.store.line.set(line);
+    }
 }
 
 /// Starts the session for this page (once). Without a valid `sysnum` it only marks the page
 /// unavailable. `host` is the verified host origin when embedded by the launcher.
 pub fn start(params: Params, store: Store, host: Option<String>) {
     let Some(sysnum) = params.sysnum.clone() else {
-        store.status.set(Status::Unavailable);
+        store.line.set(Line {
+            status: Status::Unavailable,
+            ..Line::CONNECTING
+        });
         return;
     };
-    let token = outbox::token(&sysnum);
+    let state = ChatState::new(outbox::load(&sysnum), outbox::token(&sysnum));
+    // The stored outbox shows at once (this runs before the view is built).
+    store.outbox.set(state.outbox.clone());
     let host = host.filter(|_| !outbox::persistent());
     let installed = CONN.with(|c| {
         let Ok(mut c) = c.try_borrow_mut() else {
@@ -157,24 +126,18 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
         *c = Some(Conn {
             params,
             sysnum,
+            state,
             store,
+            shown: Line::CONNECTING,
             ws: None,
             generation: 0,
             handlers: Vec::new(),
-            synced: false,
-            attempt: 0,
             reconnect: None,
-            resend: None,
-            resend_attempt: 0,
             typing_sent_at: 0.0,
             typing_clear: None,
-            token,
-            host_store: None,
+            host: None,
+            host_wait: None,
             last_rx: 0.0,
-            stopped: false,
-            linked: false,
-            offline: false,
-            reception: false,
             _page_handlers: Vec::new(),
             _heartbeat: None,
         });
@@ -190,9 +153,7 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
         set_timeout_with_handle(
             || {
                 with(|c| {
-                    if let Some(h) = &mut c.host_store {
-                        h.wait = None;
-                    }
+                    c.host_wait = None;
                     connect(c);
                 });
             },
@@ -203,125 +164,40 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
     with(|c| {
         c._page_handlers = handlers;
         c._heartbeat = heartbeat;
-        c.host_store = asked.map(|host| HostStore {
-            host,
-            answered: false,
-            held: None,
-            wait,
-            sealed: None,
-            opening: false,
-            boxed: false,
-            prefetched: false,
-        });
+        c.host = asked.map(HostStore::new);
+        c.host_wait = wait;
         connect(c);
     });
 }
 
 /// The launcher's answer about the token it keeps for us (already shape-checked). Only the
-/// first answer counts. In time, the first `hello` uses it. Late (after [`HOST_TOKEN_WAIT`],
-/// so we connected without it), it is adopted only while this page holds nothing of the
-/// visitor's yet; otherwise our newer token is handed over instead.
+/// first answer counts. In time, the first `hello` uses it; late (after [`HOST_TOKEN_WAIT`],
+/// so we connected without it), [`ChatState::late_token`] decides.
 fn on_host_token(token: Option<String>, sealed: Option<String>) {
     with(|c| {
-        let Some(h) = &mut c.host_store else { return };
-        if h.answered {
+        let Some(h) = &mut c.host else { return };
+        if !h.answer(&token, sealed) {
             return;
         }
-        h.answered = true;
-        h.held = token.clone();
-        h.boxed = sealed.is_some();
-        h.sealed = sealed;
-        if let Some(t) = h.wait.take() {
+        if let Some(t) = c.host_wait.take() {
             t.clear();
-            c.token = token;
+            c.state.token = token;
             connect(c);
             return;
         }
-        let untouched = c.store.outbox.with_untracked(Vec::is_empty)
-            && c.store
-                .messages
-                .with_untracked(|m| m.iter().all(|m| m.from != Author::Visitor));
-        match token {
-            Some(t) if untouched && c.token.as_ref() != Some(&t) => {
-                c.store.messages.set(Vec::new());
-                c.token = Some(t);
-                c.attempt = 0;
-                connect(c);
-            }
-            _ => {
-                hand_over_token(c);
-                if c.synced {
-                    open_box(c); // a late answer: the session is already up
-                }
-            }
-        }
+        let fx = c.state.late_token(token);
+        run(c, fx, "");
     });
 }
 
-/// Gives the launcher our token if it does not hold it yet (and it has answered at all).
-fn hand_over_token(c: &mut Conn) {
-    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
-        return;
-    };
-    if h.answered && h.held.as_ref() != Some(token) {
-        bridge::post_token(&h.host, token);
-        h.held = Some(token.clone());
-        // A box sealed for the old token could not be opened with the new one.
-        save_box(c);
-    }
-}
-
-/// Seals the outbox for the host page (see the module doc): only with a host store that
-/// answered, a token, and no box still to be opened. An empty outbox (`[]`) removes the box.
-#[inline(never)]
-fn save_box(c: &mut Conn) {
-    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
-        return;
-    };
-    if !h.answered || h.sealed.is_some() || h.opening {
-        return;
-    }
-    let list = c.store.outbox.get_untracked();
-    if list.is_empty() && !h.boxed {
-        return;
-    }
-    h.boxed = !list.is_empty();
-    let json = outbox::to_json(&list).unwrap_or_default();
-    fd_box(BOX_V, "save", c.sysnum.as_str(), token, &json, &h.host);
-}
-
-/// Opens the box the launcher kept (after `synced`); [`box_opened`] takes the result.
-#[inline(never)]
-fn open_box(c: &mut Conn) {
-    let (Some(h), Some(token)) = (&mut c.host_store, &c.token) else {
-        return;
-    };
-    let Some(sealed) = h.sealed.as_deref().filter(|_| !h.opening) else {
-        return;
-    };
-    fd_box(BOX_V, "open", c.sysnum.as_str(), token, sealed, "");
-    h.opening = true;
-}
-
-/// What `box.js` made of the box: the outbox JSON (its entries join the outbox and are sent
-/// with their own `cmid`), `""` for a box this visitor's key does not open (dropped), or
-/// `None` when the key could not be had (tried again at the next `synced`).
+/// What `box.js` made of the host page's sealed outbox (see [`HostStore::opened`]).
 pub fn box_opened(json: Option<String>) {
     with(|c| {
-        let Some(h) = &mut c.host_store else { return };
-        h.opening = false;
-        let Some(json) = json else { return };
-        h.sealed = None;
-        c.store.outbox.update(|o| {
-            for p in outbox::parse(&json) {
-                if !o.iter().any(|m| m.cmid == p.cmid) {
-                    o.push(p);
-                }
-            }
-        });
-        // Everything unsent goes (again): the server stores each `cmid` once.
-        flush(c);
-        save_box(c);
+        let Some(entries) = c.host.as_mut().and_then(|h| h.opened(json)) else {
+            return;
+        };
+        let fx = c.state.unboxed(entries);
+        run(c, fx, "");
     });
 }
 
@@ -359,8 +235,8 @@ fn wake_up() {
         return;
     }
     with(|c| {
-        if c.ws.is_none() && !c.stopped {
-            c.attempt = 0;
+        if c.ws.is_none() && !c.state.stopped {
+            c.state.attempt = 0;
             connect(c);
         }
     });
@@ -406,11 +282,11 @@ fn drop_socket(c: &mut Conn) {
         ws.set_onerror(None);
         let _ = ws.close();
     }
-    c.synced = false;
+    c.state.closed();
 }
 
 fn connect(c: &mut Conn) {
-    if c.stopped || c.host_store.as_ref().is_some_and(|h| h.wait.is_some()) {
+    if c.state.stopped || c.host_wait.is_some() {
         return;
     }
     if let Some(t) = c.reconnect.take() {
@@ -419,7 +295,7 @@ fn connect(c: &mut Conn) {
     drop_socket(c);
     c.generation = c.generation.wrapping_add(1);
     let generation = c.generation;
-    let link = !c.params.embed && !c.linked;
+    let link = !c.params.embed && !c.state.linked;
     let Some(ws) = ws_url(link).and_then(|u| WebSocket::new(&u).ok()) else {
         schedule_reconnect(c);
         return;
@@ -427,7 +303,8 @@ fn connect(c: &mut Conn) {
     let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
         with(|c| {
             if c.generation == generation {
-                send_hello(c);
+                let hello = c.state.hello(&c.sysnum, &c.params);
+                send_frame(c, &hello);
             }
         });
     });
@@ -440,7 +317,8 @@ fn connect(c: &mut Conn) {
                 with(|c| {
                     if c.generation == generation {
                         c.last_rx = js_sys::Date::now();
-                        handle(c, frame, &text);
+                        let fx = apply(&mut c.state, frame);
+                        run(c, fx, &text);
                     }
                 });
             }
@@ -454,7 +332,7 @@ fn connect(c: &mut Conn) {
         with(|c| {
             if c.generation == generation {
                 c.ws = None;
-                c.synced = false;
+                c.state.closed();
                 schedule_reconnect(c);
             }
         });
@@ -469,17 +347,11 @@ fn connect(c: &mut Conn) {
 }
 
 fn schedule_reconnect(c: &mut Conn) {
-    if c.stopped {
-        return;
-    }
     let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
-    c.store.status.set(if online {
-        Status::Reconnecting
-    } else {
-        Status::Offline
-    });
-    let delay = shared::reconnect_delay_ms(c.attempt, js_sys::Math::random());
-    c.attempt = c.attempt.saturating_add(1);
+    let Some(attempt) = c.state.reconnecting(online) else {
+        return;
+    };
+    let delay = shared::reconnect_delay_ms(attempt, js_sys::Math::random());
     if let Some(t) = c.reconnect.take() {
         t.clear();
     }
@@ -506,248 +378,101 @@ fn send_frame(c: &Conn, frame: &ClientFrame) -> bool {
     }
 }
 
-fn send_hello(c: &mut Conn) {
-    let p = &c.params;
-    let hello = Hello {
-        sysnum: c.sysnum.clone(),
-        token: c.token.clone(),
-        partnerid: p.partnerid.clone(),
-        sign: p.sign.clone(),
-        uname: p.uname.clone(),
-        source: p.source.clone(),
-        groupid: p.groupid.clone(),
-        reception: None,
-        query: p.query.clone(),
-        last_seq: c.store.messages.with_untracked(|m| last_seq(m)),
-    };
-    send_frame(c, &ClientFrame::Hello(hello));
-}
-
-fn send_pending(c: &Conn, p: &Pending) {
-    send_frame(
-        c,
-        &ClientFrame::Send(Send {
-            cmid: p.cmid.clone(),
-            kind: p.kind,
-            body: p.body.clone(),
-        }),
-    );
-}
-
-/// Resends every live outbox entry (after `synced`, or a retryable error).
-fn flush(c: &Conn) {
-    if !c.synced {
-        return;
-    }
-    for p in c.store.outbox.get_untracked() {
-        if !p.failed {
-            send_pending(c, &p);
-        }
-    }
-}
-
-fn schedule_resend(c: &mut Conn) {
-    if c.resend.is_some() {
-        return;
-    }
-    let delay = 1000u32
-        .saturating_mul(1 << c.resend_attempt.min(4))
-        .min(15_000);
-    c.resend_attempt = c.resend_attempt.saturating_add(1);
-    c.resend = set_timeout_with_handle(
-        || {
-            with(|c| {
-                c.resend = None;
-                flush(c);
-            });
-        },
-        Duration::from_millis(delay.into()),
-    )
-    .ok();
-}
-
-/// Forgets `cmid` from the outbox (memory and storage); returns the entry if it was ours.
-fn settle(c: &mut Conn, cmid: &ClientMsgId) -> Option<Pending> {
-    let p = c
-        .store
-        .outbox
-        .try_update(|o| take_pending(o, cmid))
-        .flatten();
-    outbox::remove(&c.sysnum, cmid);
-    if p.is_some() {
-        save_box(c);
-    }
-    p
-}
-
-fn stop(c: &mut Conn, status: Status) {
-    c.stopped = true;
-    c.store.status.set(status);
-    if let Some(t) = c.reconnect.take() {
-        t.clear();
-    }
-    drop_socket(c);
-}
-
-/// One decoded frame (`text`: as it came, for the lazy tier).
-fn handle(c: &mut Conn, frame: ServerFrame, text: &str) {
-    match frame {
-        ServerFrame::Reception(r) => {
-            c.offline = r.offline.is_some();
-            if c.offline {
-                c.store.queue.set(0);
+/// Carries out what the session asked for, in order (`frame`: the server frame as it came,
+/// for the lazy tier).
+fn run(c: &mut Conn, effects: Vec<Effect>, frame: &str) {
+    for e in effects {
+        match e {
+            Effect::Send(m) => {
+                send_frame(c, &ClientFrame::Send(m));
             }
-            let empty = r.greeting.is_none() && r.suggest.is_empty() && !r.manual;
-            if empty && !c.offline && !c.reception {
-                return; // nothing to show, nothing shown: no need for the lazy tier
+            Effect::Store(p) => {
+                outbox::add(&c.sysnum, &p);
             }
-            c.reception = true;
-            // The lazy tier reads the frame itself (the JSON as it came).
-            lazy::reception(text);
-        }
-        ServerFrame::Welcome {
-            token,
-            last_seq: server_last,
-            ..
-        } => {
-            if c.token.as_deref() != Some(token.as_str()) {
-                if c.token.is_some() {
-                    // A different visitor now: what we show belongs to the old one.
-                    c.store.messages.set(Vec::new());
+            Effect::Forget(cmid) => outbox::remove(&c.sysnum, &cmid),
+            Effect::Fail(cmid) => outbox::mark_failed(&c.sysnum, &cmid),
+            Effect::Messages => c.store.messages.set(c.state.messages.clone()),
+            Effect::Outbox => {
+                c.store.outbox.set(c.state.outbox.clone());
+                if let Some(h) = &mut c.host {
+                    h.save(&c.sysnum, &c.state);
                 }
-                outbox::set_token(&c.sysnum, &token);
-                c.token = Some(token);
             }
-            c.linked = true;
-            hand_over_token(c);
-            let held = c.store.messages.with_untracked(|m| last_seq(m));
-            if server_last < held {
-                // The server knows less than we show (its data was reset): start over.
-                c.store.messages.set(Vec::new());
-                c.attempt = 0;
-                connect(c);
+            Effect::OpenBox => {
+                if let Some(h) = &mut c.host {
+                    h.open(&c.sysnum, &c.state);
+                }
             }
-        }
-        ServerFrame::Msg(m) => {
-            if m.from == Author::Agent {
-                c.store.agent_typing.set(false);
+            Effect::SaveToken => {
+                if let Some(t) = &c.state.token {
+                    outbox::set_token(&c.sysnum, t);
+                }
             }
-            clear_chips(c);
-            if let Some(cmid) = &m.cmid {
-                settle(c, cmid);
+            Effect::ShareToken => {
+                if let Some(h) = &mut c.host {
+                    h.share_token(&c.sysnum, &c.state);
+                }
             }
-            c.store.messages.update(|list| {
-                merge(list, m);
-            });
-        }
-        ServerFrame::Synced { .. } => {
-            c.synced = true;
-            c.attempt = 0;
-            c.store.status.set(Status::Online);
-            flush(c);
-            open_box(c);
-        }
-        ServerFrame::Ack { cmid, seq, ts } => {
-            c.resend_attempt = 0;
-            if let Some(p) = settle(c, &cmid) {
-                let m = ChatMessage {
-                    seq,
-                    from: Author::Visitor,
-                    kind: p.kind,
-                    body: p.body,
-                    ts,
-                    cmid: Some(cmid),
-                    nick: None,
-                };
-                c.store.messages.update(|list| {
-                    merge(list, m);
-                });
-            }
-        }
-        ServerFrame::Error {
-            code,
-            message,
-            cmid,
-        } => match code {
-            ErrorCode::RateLimited | ErrorCode::Internal => schedule_resend(c),
-            ErrorCode::Invalid => match cmid {
-                Some(cmid) => {
-                    c.store.outbox.update(|o| {
-                        for p in o.iter_mut().filter(|p| p.cmid == cmid) {
-                            p.failed = true;
-                        }
+            Effect::Reconnect => connect(c),
+            // Never cancelled, so the handle is not kept; without a timer, the next error
+            // schedules again.
+            Effect::Resend(ms) => {
+                let due = || {
+                    with(|c| {
+                        let fx = c.state.resend_due();
+                        run(c, fx, "");
                     });
-                    outbox::mark_failed(&c.sysnum, &cmid);
-                    save_box(c);
+                };
+                if set_timeout_with_handle(due, Duration::from_millis(ms.into())).is_err() {
+                    c.state.resending = false;
                 }
-                None => {
-                    warn_server(&message);
-                    stop(c, Status::Unavailable);
+            }
+            Effect::Stop => {
+                if let Some(t) = c.reconnect.take() {
+                    t.clear();
                 }
-            },
-            ErrorCode::SignInvalid => stop(c, Status::Refused),
-            ErrorCode::UnknownSite => {
-                warn_server(&message);
-                stop(c, Status::Unavailable);
+                drop_socket(c);
             }
-            ErrorCode::BadFrame | ErrorCode::HelloFirst => warn_server(&message),
-        },
-        ServerFrame::Pong => {}
-        // Nobody available: the reception's offline text stands instead of a position.
-        ServerFrame::Queue { position } => c.store.queue.set(if c.offline { 0 } else { position }),
-        ServerFrame::Typing { typing } => {
-            if let Some(t) = c.typing_clear.take() {
-                t.clear();
-            }
-            c.store.agent_typing.set(typing);
-            if typing {
-                c.typing_clear = set_timeout_with_handle(
-                    || {
-                        with(|c| c.store.agent_typing.set(false));
-                    },
-                    AGENT_TYPING_SHOWN,
-                )
-                .ok();
+            Effect::Warn(message) => web_sys::console::warn_2(
+                &"frontdesk: server said".into(),
+                &JsValue::from_str(&message),
+            ),
+            // The lazy tier reads the frame itself (the JSON as it came).
+            Effect::Reception => lazy::reception(frame),
+            Effect::ClearChips => lazy::reception_clear(),
+            Effect::AgentTyping(typing) => {
+                if let Some(t) = c.typing_clear.take() {
+                    t.clear();
+                }
+                if typing {
+                    c.typing_clear = set_timeout_with_handle(
+                        || {
+                            with(|c| c.state.agent_typing = false);
+                        },
+                        AGENT_TYPING_SHOWN,
+                    )
+                    .ok();
+                }
             }
         }
     }
-}
-
-fn warn_server(message: &str) {
-    web_sys::console::warn_2(
-        &"frontdesk: server said".into(),
-        &JsValue::from_str(message),
-    );
 }
 
 /// Queues a new text message: stored in the outbox first, then sent if the session is synced
 /// (otherwise the next `synced` sends it).
 pub fn send_text(body: String) {
     with(|c| {
-        if c.stopped {
-            return;
+        if c.state.stopped {
+            return; // (checked here too, so no id is drawn for nothing)
         }
-        let p = Pending {
+        let fx = c.state.send(Pending {
             cmid: outbox::new_cmid(),
             kind: MsgKind::Text,
             body,
             failed: false,
-        };
-        outbox::add(&c.sysnum, &p);
-        c.store.outbox.update(|o| o.push(p.clone()));
-        clear_chips(c);
-        if c.synced {
-            send_pending(c, &p);
-        }
-        save_box(c);
+        });
+        run(c, fx, "");
     });
-}
-
-/// Suggestions answer the last robot message only: the next message either way clears them.
-fn clear_chips(c: &Conn) {
-    if c.reception {
-        lazy::reception_clear();
-    }
 }
 
 /// The visitor asks for a person (the lazy tier's "转人工" control; with `to_customsys_url`
@@ -762,13 +487,10 @@ pub fn hand_over() {
 /// `false` once when they clear the input or send.
 pub fn typing(now_typing: bool) {
     with(|c| {
-        if let (Some(h), Some(token)) = (&mut c.host_store, &c.token) {
-            if !h.prefetched {
-                h.prefetched = true;
-                fd_box(BOX_V, "prefetch", c.sysnum.as_str(), token, "", "");
-            }
+        if let Some(h) = &mut c.host {
+            h.prefetch(&c.sysnum, &c.state);
         }
-        if !c.synced {
+        if !c.state.synced {
             return;
         }
         let now = js_sys::Date::now();
@@ -790,6 +512,7 @@ pub fn typing(now_typing: bool) {
 /// Drops a failed entry at the visitor's request.
 pub fn discard(cmid: &ClientMsgId) {
     with(|c| {
-        settle(c, cmid);
+        let fx = c.state.discard(cmid);
+        run(c, fx, "");
     });
 }

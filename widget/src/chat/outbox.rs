@@ -9,10 +9,10 @@
 //!
 //! - **the visitor token** is kept by the launcher in the host page's first-party storage, if
 //!   the page is embedded with a verified host origin (`conn` asks for it before the first
-//!   `hello` and hands over a new one after `welcome`, through `bridge`). So a reload, or
+//!   `hello` and `host` hands over a new one after `welcome`, through `bridge`). So a reload, or
 //!   closing the tab and coming back, still finds the conversation;
 //! - **the outbox** lives in memory, and the launcher keeps it only *sealed* (AES-GCM under a
-//!   key the server gives our origin alone; `conn` and widget/box.js), so a reload before the
+//!   key the server gives our origin alone; `host` and widget/box.js), so a reload before the
 //!   server acked a message resends it and no host-page script reads the text (SPEC §4.1 lets
 //!   the host page receive message contents only through the documented callbacks). The token
 //!   crosses in the clear (which lets the host page's scripts resume this visitor's session,
@@ -107,7 +107,9 @@ pub fn to_json(list: &[Pending]) -> Option<String> {
     serde_json::to_string(list).ok()
 }
 
-fn update(sysnum: &Sysnum, f: impl FnOnce(&mut Vec<Pending>)) -> bool {
+/// Read-modify-write of the stored list. `f` is a `dyn`: one copy of this body serves
+/// [`add`], [`remove`] and [`mark_failed`] (chat tier size).
+fn update(sysnum: &Sysnum, f: &dyn Fn(&mut Vec<Pending>)) -> bool {
     let Some(s) = storage() else { return false };
     let mut list = load(sysnum);
     f(&mut list);
@@ -126,7 +128,7 @@ fn update(sysnum: &Sysnum, f: impl FnOnce(&mut Vec<Pending>)) -> bool {
 /// Stores a new entry; called before the message is first sent. `false` if it could only be
 /// kept in memory.
 pub fn add(sysnum: &Sysnum, p: &Pending) -> bool {
-    update(sysnum, |l| {
+    update(sysnum, &|l| {
         if !l.iter().any(|x| x.cmid == p.cmid) {
             l.push(p.clone());
         }
@@ -134,11 +136,11 @@ pub fn add(sysnum: &Sysnum, p: &Pending) -> bool {
 }
 
 pub fn remove(sysnum: &Sysnum, cmid: &ClientMsgId) {
-    update(sysnum, |l| l.retain(|x| &x.cmid != cmid));
+    update(sysnum, &|l| l.retain(|x| &x.cmid != cmid));
 }
 
 pub fn mark_failed(sysnum: &Sysnum, cmid: &ClientMsgId) {
-    update(sysnum, |l| {
+    update(sysnum, &|l| {
         for x in l.iter_mut().filter(|x| &x.cmid == cmid) {
             x.failed = true;
         }

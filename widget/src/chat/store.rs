@@ -1,4 +1,5 @@
-//! The page's reactive state and the pure rules that change it. Messages are kept sorted by
+//! The page's reactive state (the signals the view reads, a mirror of the session's
+//! `session::ChatState`) and the list rules the session uses. Messages are kept sorted by
 //! `seq` and unique by `seq` (the server replays and broadcasts, the ack path inserts too, so
 //! the same message can arrive two or three times). An outbox entry leaves the outbox when its
 //! ack, or a `msg` carrying its `cmid`, arrives — and the message is then in `messages`.
@@ -40,26 +41,43 @@ impl Status {
     }
 }
 
-/// The page's state; `Copy`, so closures capture it freely.
+/// The page's state as the view reads it; `Copy`, so closures capture it freely. Only `conn`
+/// writes it, from the session's state.
 #[derive(Debug, Clone, Copy)]
 pub struct Store {
     pub messages: RwSignal<Vec<ChatMessage>>,
     pub outbox: RwSignal<Vec<Pending>>,
-    pub status: RwSignal<Status>,
-    /// Place in the waiting queue (`queue` frames); 0 when not waiting.
-    pub queue: RwSignal<u32>,
-    /// The serving agent is typing (`typing` frames; cleared by their message or a timeout).
-    pub agent_typing: RwSignal<bool>,
+    /// The status lines above and below the conversation, in one signal: they change
+    /// rarely, and one signal type instead of three saves the chat tier bytes.
+    pub line: RwSignal<Line>,
 }
 
-impl Store {
-    pub fn new(outbox: Vec<Pending>) -> Self {
+/// What the status lines say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub status: Status,
+    /// Place in the waiting queue (`queue` frames); 0 when not waiting.
+    pub queue: u32,
+    /// The serving agent is typing (`typing` frames; cleared by their message or a timeout).
+    pub agent_typing: bool,
+}
+
+impl Line {
+    /// Before the session says anything.
+    pub const CONNECTING: Line = Line {
+        status: Status::Connecting,
+        queue: 0,
+        agent_typing: false,
+    };
+}
+
+/// Nothing to show yet: `conn::start` fills it before the view is built.
+impl Default for Store {
+    fn default() -> Self {
         Store {
             messages: RwSignal::new(Vec::new()),
-            outbox: RwSignal::new(outbox),
-            status: RwSignal::new(Status::Connecting),
-            queue: RwSignal::new(0),
-            agent_typing: RwSignal::new(false),
+            outbox: RwSignal::new(Vec::new()),
+            line: RwSignal::new(Line::CONNECTING),
         }
     }
 }

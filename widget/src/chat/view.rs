@@ -18,7 +18,7 @@ use web_sys::Element;
 use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
-use super::{bridge, conn, lazy, outbox};
+use super::{bridge, conn, lazy};
 use crate::i18n::{texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     let params = Params::from_location();
     let t = texts(params.locale);
     apply_page(&params, t);
-    let store = Store::new(params.sysnum.as_ref().map(outbox::load).unwrap_or_default());
+    let store = Store::default();
     let host = bridge::host_origin(&params);
     let input: NodeRef<html::Textarea> = NodeRef::new();
     let focus_input = move || {
@@ -83,7 +83,7 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let status = move || match store.status.get() {
+    let status = move || match store.line.get().status {
         Status::Connecting => t.connecting,
         Status::Online => t.online,
         Status::Reconnecting => t.reconnecting,
@@ -91,9 +91,14 @@ pub fn App() -> impl IntoView {
         Status::Refused => t.refused,
         Status::Unavailable => t.unavailable,
     };
-    let is_final = move || store.status.get().is_final();
-    let is_down = move || matches!(store.status.get(), Status::Reconnecting | Status::Offline);
-    let waiting = move || !is_final() && store.queue.get() != 0;
+    let is_final = move || store.line.get().status.is_final();
+    let is_down = move || {
+        matches!(
+            store.line.get().status,
+            Status::Reconnecting | Status::Offline
+        )
+    };
+    let waiting = move || !is_final() && store.line.get().queue != 0;
 
     view! {
         <header class="fd-h">
@@ -106,7 +111,7 @@ pub fn App() -> impl IntoView {
         </p>
         <Show when=waiting>
             <p class="fd-s fd-warn" data-testid="fd-queue" role="status">
-                {move || format!("{}{}{}", t.queue.0, store.queue.get(), t.queue.1)}
+                {move || format!("{}{}{}", t.queue.0, store.line.get().queue, t.queue.1)}
             </p>
         </Show>
         <Show when=move || !is_final()>
@@ -157,7 +162,7 @@ fn Conversation(
             <For each=move || store.outbox.get() key=|p| (p.cmid.clone(), p.failed)
                 children=move |p| pending(p, t)/>
         </div>
-        <Show when=move || store.agent_typing.get()>
+        <Show when=move || store.line.get().agent_typing>
             <p class="fd-s" data-testid="fd-typing" role="status">{t.agent_typing}</p>
         </Show>
         <form class="fd-f" on:submit=move |e: ev::SubmitEvent| {
