@@ -525,10 +525,20 @@ pub async fn serve(
     let pusher = tokio::spawn(push::worker(state.clone()));
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     files::sweep_partials(&state.config.upload_dir).await;
+    let nofile = listen::raise_nofile();
+    let caps = listen::Caps::from_nofile(nofile);
+    tracing::info!(
+        nofile,
+        max_conns = caps.max_conns,
+        max_visitor_sockets = caps.max_visitor_sockets,
+        "connection caps"
+    );
     let opts = listen::ConnOptions {
         header_timeout: state.config.header_timeout,
         max_per_client: state.config.max_conns_per_client,
         max_sockets_per_client: state.config.max_sockets_per_client,
+        max_conns: caps.max_conns,
+        max_visitor_sockets: caps.max_visitor_sockets,
         trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
     };
     let state_for_exit = state.clone();

@@ -8,7 +8,15 @@
 //!   closed at once. A connection that upgrades to a WebSocket moves to a second, larger cap
 //!   ([`ConnOptions::max_sockets_per_client`]: many visitors share one NAT, and an idle chat
 //!   socket is cheap) and counts there until it closes; an upgrade over that cap gets 503;
-//! - the client address ([`clientip::client_ip`]) as the request's `ConnectInfo`.
+//! - the client address ([`clientip::client_ip`]) as the request's `ConnectInfo`;
+//! - caps for the whole process, below its file descriptor limit ([`Caps::from_nofile`]):
+//!   open connections of all kinds ([`ConnOptions::max_conns`]; over it a new one is closed
+//!   at once, so the process never runs out of descriptors for its database and files), and
+//!   visitor WebSockets ([`ConnOptions::max_visitor_sockets`]) below that, so that the
+//!   connections beyond them — `/healthz`, agent logins and agent sockets — stay possible
+//!   whoever holds every visitor socket. No single client may take more than half of the
+//!   visitor sockets or a quarter of the connections. Trusted proxies are exempt from the
+//!   per-client caps, not from these.
 //!
 //! Request bodies that stall are cut by the body timeout layer in [`crate::app`].
 
@@ -40,7 +48,79 @@ pub struct ConnOptions {
     pub header_timeout: Duration,
     pub max_per_client: usize,
     pub max_sockets_per_client: usize,
+    /// Open connections of the process, of every kind.
+    pub max_conns: usize,
+    /// Visitor WebSockets of the process (below `max_conns`).
+    pub max_visitor_sockets: usize,
     pub trusted_proxies: Arc<Vec<Net>>,
+}
+
+/// The process-wide caps for a file descriptor limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub max_conns: usize,
+    pub max_visitor_sockets: usize,
+}
+
+impl Caps {
+    /// Caps under a limit of `nofile` descriptors: a tenth (at least 64) stays for the
+    /// database, uploads and logs; of the connections, a tenth (at least 32) is never
+    /// given to visitor sockets (health checks, logins, agents).
+    pub fn from_nofile(nofile: u64) -> Caps {
+        let nofile = usize::try_from(nofile).unwrap_or(usize::MAX).min(1 << 24);
+        let max_conns = nofile.saturating_sub((nofile / 10).max(64)).max(16);
+        let max_visitor_sockets = max_conns.saturating_sub((max_conns / 10).max(32)).max(8);
+        Caps {
+            max_conns,
+            max_visitor_sockets,
+        }
+    }
+}
+
+/// Raises this process's soft limit of open files to its hard limit; returns the limit now
+/// in force (the soft one as it was if raising failed).
+pub fn raise_nofile() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not raise the open files limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
+}
+
+/// A count shared by every connection of a kind, with its cap; [`Held`] gives the place back.
+#[derive(Debug, Clone)]
+struct Gauge(Arc<std::sync::atomic::AtomicUsize>, usize);
+
+/// A place held in a [`Gauge`].
+struct Held(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Gauge {
+    fn new(cap: usize) -> Gauge {
+        Gauge(Arc::default(), cap)
+    }
+
+    fn enter(&self) -> Option<Held> {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.1).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Held(self.0.clone()))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Whether a request upgrades to a visitor socket (the path the chat page connects to).
+fn is_visitor_socket(req: &hyper::Request<Incoming>) -> bool {
+    req.uri().path() == "/ws/visitor"
 }
 
 type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
@@ -82,13 +162,15 @@ fn enter(counts: &Counts, key: IpAddr, max: usize) -> Option<Slot> {
 struct Slots {
     http: Mutex<Option<Slot>>,
     socket: Mutex<Option<Slot>>,
+    visitor: Mutex<Option<Held>>,
 }
 
-/// A TCP stream holding its client's [`Slots`] for as long as it lives (also after a
-/// WebSocket upgrade took it over).
+/// A TCP stream holding its client's [`Slots`] and its place among the process's connections
+/// for as long as it lives (also after a WebSocket upgrade took it over).
 struct Counted {
     inner: TcpStream,
     _slots: Arc<Slots>,
+    _open: Held,
 }
 
 fn is_websocket_upgrade(req: &hyper::Request<Incoming>) -> bool {
@@ -149,6 +231,14 @@ pub async fn serve(
     let (close_tx, close_rx) = watch::channel(());
     let counts: Counts = Arc::default();
     let socket_counts: Counts = Arc::default();
+    let open = Gauge::new(opts.max_conns);
+    let visitor_sockets = Gauge::new(opts.max_visitor_sockets);
+    // One client may hold at most half of the visitor sockets and a quarter of all
+    // connections, whatever the flags say.
+    let max_sockets_per_client = opts
+        .max_sockets_per_client
+        .min((opts.max_visitor_sockets / 2).max(1));
+    let max_per_client = opts.max_per_client.min((opts.max_conns / 4).max(1));
     loop {
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -162,11 +252,16 @@ pub async fn serve(
             },
             _ = signal_tx.closed() => break,
         };
+        let Some(held) = open.enter() else {
+            tracing::warn!(%peer, max = opts.max_conns, "connection cap reached; closed");
+            drop(stream);
+            continue;
+        };
         let exempt = opts.trusted_proxies.iter().any(|n| n.contains(peer.ip()));
         let key = clientip::bucket(peer.ip());
         let slots = Arc::new(Slots::default());
         if !exempt {
-            match enter(&counts, key, opts.max_per_client) {
+            match enter(&counts, key, max_per_client) {
                 Some(s) => *slots.http.lock().expect("slots") = Some(s),
                 None => {
                     tracing::debug!(%peer, "too many connections from this client; closed");
@@ -181,27 +276,45 @@ pub async fn serve(
         let io = TokioIo::new(Counted {
             inner: stream,
             _slots: slots.clone(),
+            _open: held,
         });
         let trusted = opts.trusted_proxies.clone();
         let app = app.clone();
         let socket_counts = socket_counts.clone();
-        let max_sockets = opts.max_sockets_per_client;
+        let visitor_sockets = visitor_sockets.clone();
+        let max_sockets = max_sockets_per_client;
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             let ip = clientip::client_ip(peer.ip(), req.headers(), &trusted);
             req.extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
-            // A WebSocket takes its place among the client's sockets before the upgrade is
-            // answered; over the cap it is refused instead of upgraded.
-            let reserved = if !exempt && is_websocket_upgrade(&req) {
+            // A WebSocket takes its place among the client's sockets (and a visitor's among
+            // the process's visitor sockets) before the upgrade is answered; over a cap it is
+            // refused instead of upgraded.
+            let busy = |why: &'static str| {
+                let r = hyper::Response::builder()
+                    .status(hyper::StatusCode::SERVICE_UNAVAILABLE)
+                    .body(Body::from(why))
+                    .expect("static response");
+                futures_util::future::Either::Left(std::future::ready(Ok(r)))
+            };
+            let upgrade = is_websocket_upgrade(&req);
+            let visitor = if upgrade && is_visitor_socket(&req) {
+                match visitor_sockets.enter() {
+                    Some(h) => Some(h),
+                    None => {
+                        tracing::warn!(%peer, "visitor socket cap reached");
+                        return busy("the server is at its visitor connection limit");
+                    }
+                }
+            } else {
+                None
+            };
+            let reserved = if !exempt && upgrade {
                 match enter(&socket_counts, key, max_sockets) {
                     Some(s) => Some(s),
                     None => {
                         tracing::debug!(%peer, "too many WebSockets from this client");
-                        let busy = hyper::Response::builder()
-                            .status(hyper::StatusCode::SERVICE_UNAVAILABLE)
-                            .body(Body::from("too many connections from this address"))
-                            .expect("static response");
-                        return futures_util::future::Either::Left(std::future::ready(Ok(busy)));
+                        return busy("too many connections from this address");
                     }
                 }
             } else {
@@ -219,6 +332,7 @@ pub async fn serve(
                         *slots.socket.lock().expect("slots") = Some(s);
                         slots.http.lock().expect("slots").take();
                     }
+                    *slots.visitor.lock().expect("slots") = visitor;
                 }
                 Ok::<_, Infallible>(r)
             })

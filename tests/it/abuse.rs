@@ -520,3 +520,79 @@ async fn another_sites_account_suffix_is_refused_in_any_case() {
     }
     srv.stop().await;
 }
+
+/// A TCP connection to `http` (`http://host:port`) from the loopback address `from`.
+async fn tcp_from(from: &str, http: &str) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(format!("{from}:0").parse().unwrap())?;
+    let to: std::net::SocketAddr = http.trim_start_matches("http://").parse().unwrap();
+    socket.connect(to).await
+}
+
+/// Issue 22, medium 4: one address held every file descriptor (the per-client socket cap was
+/// above the process's limit, the soft limit never raised, no global cap): with the limit at
+/// 200, 181 idle sockets made new visitors, agent logins and `/healthz` time out. Now one
+/// client holds at most half of the visitor sockets and a quarter of the connections, and
+/// visitor sockets never take the last tenth of the connections.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-under-test");
+    let dir = tempfile::tempdir().unwrap();
+    let tdb = TestDb::new(&dir.path().join("fd.db")).await;
+    let site = site_in_file(&tdb.url, "Shop").await;
+    let db = frontdesk_server::db::Db::open(&tdb.url).await.unwrap();
+    frontdesk_server::admin::create_agent(
+        &db,
+        frontdesk_server::admin::NewAgent {
+            sysnum: &site.sysnum,
+            account: "kim@test",
+            nick: "Kim",
+            password: PASSWORD,
+            groups: &[],
+            max_chats: 5,
+        },
+    )
+    .await
+    .unwrap();
+    db.close().await;
+    // 256 descriptors: 192 connections, 160 of them for visitors, 80 visitor sockets and 48
+    // connections at most per client.
+    let srv = ProcessServer::spawn_with_nofile(BIN, &tdb.url, &[], 256).await;
+    let stranger = "127.0.0.2";
+    // Idle HTTP connections until the server closes new ones at once.
+    let mut idle = Vec::new();
+    for _ in 0..60 {
+        idle.push(tcp_from(stranger, &srv.http).await.unwrap());
+    }
+    // Visitor sockets until they are refused.
+    let mut held = Vec::new();
+    let mut refused = None;
+    for i in 0..200 {
+        let tcp = tcp_from(stranger, &srv.http).await.unwrap();
+        match tokio_tungstenite::client_async(format!("{}/ws/visitor", srv.ws), tcp).await {
+            Ok((ws, _)) => held.push(ws),
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                assert_eq!(r.status(), 503);
+                refused = Some(i);
+                break;
+            }
+            Err(e) => {
+                refused = Some(i);
+                eprintln!("socket {i}: {e}");
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("one address was refused before 200 sockets");
+    assert!(refused <= 80, "refused after {refused}");
+    // Everyone else is still served: health, an agent's login and socket, a new visitor.
+    let health = reqwest::get(format!("{}/healthz", srv.http)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let token = login(&srv.http, "kim@test", PASSWORD).await;
+    let (_agent, r) = AgentClient::login(&srv.ws, &token).await;
+    assert_eq!(r["code"], 200);
+    let v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    assert!(!v.client.token.is_empty());
+    drop((held, idle));
+    srv.kill9().await;
+}

@@ -702,8 +702,30 @@ impl ProcessServer {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> ProcessServer {
+        let mut cmd = tokio::process::Command::new(bin);
+        cmd.envs(env.iter().copied());
+        Self::launch(cmd, db, extra).await
+    }
+
+    /// [`ProcessServer::spawn`] under a limit of `nofile` open files (soft and hard, set by
+    /// util-linux's `prlimit`), as an operator's service manager might set it.
+    pub async fn spawn_with_nofile(
+        bin: &str,
+        db: &str,
+        extra: &[&str],
+        nofile: u64,
+    ) -> ProcessServer {
+        let mut cmd = tokio::process::Command::new("prlimit");
+        cmd.arg(format!("--nofile={nofile}:{nofile}"))
+            .arg("--")
+            .arg(bin);
+        Self::launch(cmd, db, extra).await
+    }
+
+    /// Runs `cmd serve` on `db` with `extra` flags and waits until it listens.
+    async fn launch(mut cmd: tokio::process::Command, db: &str, extra: &[&str]) -> ProcessServer {
         use tokio::io::AsyncBufReadExt;
-        let mut child = tokio::process::Command::new(bin)
+        let mut child = cmd
             .args([
                 "serve",
                 "--addr",
@@ -713,7 +735,6 @@ impl ProcessServer {
             ])
             .arg(db)
             .args(extra)
-            .envs(env.iter().copied())
             .env("FRONTDESK_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
