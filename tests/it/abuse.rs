@@ -596,3 +596,57 @@ async fn one_address_cannot_take_every_connection() {
     drop((held, idle));
     srv.kill9().await;
 }
+
+/// Issue 22, medium 5: a site's FAQ had no bound (back-to-back imports of 20 000 rows held
+/// the writer and other sites' acks). Now a site's FAQ holds at most 20 000 entries and 16 M
+/// characters; valid rows beyond it are reported, not added, and imports are stored in short
+/// chunks.
+#[tokio::test]
+async fn a_sites_faq_is_bounded_and_the_rest_of_an_import_is_reported() {
+    use frontdesk_server::robot::manage;
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let site_id = srv
+        .db
+        .site_by_sysnum(&site.sysnum)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let robot = manage::robot_to_edit(&srv.db, site_id, None).await.unwrap();
+    // Fat rows: a 5 000-character answer and 50 other phrasings of 500 characters: ~30 000
+    // characters each, so about 560 fit in 16 M.
+    let row = |i: usize| {
+        let similar: Vec<String> = (0..50)
+            .map(|k| format!("{i}-{k} {}", "问".repeat(490)))
+            .collect();
+        serde_json::json!({
+            "question": format!("question {i}"),
+            "answer": "答".repeat(5000),
+            "similar": similar,
+        })
+        .to_string()
+    };
+    let file: String = (0..700).map(|i| row(i) + "\n").collect();
+    let report = manage::import(&srv.db, &robot, &file).await.unwrap();
+    let added = report.added.len();
+    assert!((500..700).contains(&added), "{added} added");
+    assert_eq!(report.errors.len(), 700 - added);
+    let first_refused = &report.errors[0];
+    assert_eq!(
+        first_refused.line,
+        added as u64 + 1,
+        "the rows after the last added"
+    );
+    assert!(
+        first_refused.reason.contains("FAQ is full"),
+        "{first_refused:?}"
+    );
+    // Full means full: one more entry is refused with the same reason.
+    let more = manage::import(&srv.db, &robot, &(row(9999) + "\n"))
+        .await
+        .unwrap();
+    assert!(more.added.is_empty());
+    assert!(more.errors[0].reason.contains("FAQ is full"));
+    srv.stop().await;
+}

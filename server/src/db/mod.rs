@@ -79,7 +79,7 @@ mod runs;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
 pub use reception::ReceptionValues;
-pub use robots::NewFaq;
+pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
     AccessToken, Agent, AgentConnRow, AgentToken, FaqRow, GoneAgent, Group, GroupRouting, Guest,
     PresenceRow, PushAttempt, PushDelivery, ReceptionState, RobotRow, Site, SiteReception, Stored,

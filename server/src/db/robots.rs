@@ -5,7 +5,8 @@
 //! or deleting entries bumps the robot's `version` in the same job, so a node that reads the
 //! new version also reads the new entries. Portable SQL (`$n`, i64/text).
 //!
-//! Owns `robots` and `faqs`.
+//! Owns `robots` and `faqs`, and `sites.faq_entries`/`faq_chars` (what a site's FAQ uses of
+//! its allowance, kept by every add and delete).
 //!
 //! Methods: `create_robot`, `robots_of_site`, `robot_for`, `robot_exact`, `robot_version`,
 //! `add_faqs`, `delete_faq`, `faqs_of_robot`, `faq_questions`, `faq_page`.
@@ -23,6 +24,12 @@ pub struct NewFaq {
 
 const ROBOT_COLS: &str = "id, site_id, robotid, name, hello, version";
 const FAQ_COLS: &str = "id, robot_id, faq_group, question, answer, phrasings";
+
+/// What one site's FAQ may hold, over all its robots: entries, and characters of questions,
+/// answers and other phrasings together. Every robot's index is held in memory by every
+/// node that answers for the site, and rebuilt after each change.
+pub const MAX_FAQS_PER_SITE: i64 = 20_000;
+pub const MAX_FAQ_CHARS_PER_SITE: i64 = 16 * 1024 * 1024;
 
 impl Db {
     /// The robots of a site, by `robotid`.
@@ -178,15 +185,33 @@ impl Db {
     }
 
     /// Adds entries to robot `robot` (one job: all or none) and bumps its version; returns
-    /// their ids in order.
+    /// the ids of the entries added, in order: the first ones, as many as the site's FAQ still
+    /// has room for ([`MAX_FAQS_PER_SITE`], [`MAX_FAQ_CHARS_PER_SITE`]); the rest are not
+    /// added.
     pub async fn add_faqs(&self, robot: &RobotRow, faqs: Vec<NewFaq>) -> DbResult<Vec<i64>> {
         let (robot_id, site_id) = (robot.id, robot.site_id);
         self.write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
+                // What the site's FAQ uses so far (`sites.faq_entries`, `faq_chars`).
+                let (mut entries, mut chars): (i64, i64) =
+                    sqlx::query_as("SELECT faq_entries, faq_chars FROM sites WHERE id = $1")
+                        .bind(site_id)
+                        .fetch_one(&mut *c)
+                        .await?;
+                let before = (entries, chars);
                 let mut ids = Vec::with_capacity(faqs.len());
                 for f in &faqs {
                     let similar = serde_json::to_string(&f.similar).expect("strings serialise");
+                    let size = (f.question.chars().count()
+                        + f.answer.chars().count()
+                        + similar.chars().count()) as i64;
+                    if entries >= MAX_FAQS_PER_SITE || chars + size > MAX_FAQ_CHARS_PER_SITE {
+                        // Full: this entry and the rest are not added (the caller reports them).
+                        break;
+                    }
+                    entries += 1;
+                    chars += size;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO faqs
                            (site_id, robot_id, faq_group, question, answer, phrasings, created_at)
@@ -208,6 +233,14 @@ impl Db {
                         .bind(robot_id)
                         .execute(&mut *c)
                         .await?;
+                    sqlx::query(
+                        "UPDATE sites SET faq_entries = faq_entries + $1, faq_chars = faq_chars + $2 WHERE id = $3",
+                    )
+                    .bind(entries - before.0)
+                    .bind(chars - before.1)
+                    .bind(site_id)
+                    .execute(&mut *c)
+                    .await?;
                 }
                 Ok(ids)
             })
@@ -220,21 +253,29 @@ impl Db {
     pub async fn delete_faq(&self, site_id: Option<i64>, id: i64) -> DbResult<bool> {
         self.write(move |c| {
             Box::pin(async move {
-                let robot: Option<i64> = sqlx::query_scalar(
-                    "DELETE FROM faqs WHERE id = $1 AND ($2 = 0 OR site_id = $3) RETURNING robot_id",
+                let gone: Option<(i64, i64, i64)> = sqlx::query_as(
+                    "DELETE FROM faqs WHERE id = $1 AND ($2 = 0 OR site_id = $3) \
+                     RETURNING robot_id, site_id, LENGTH(question) + LENGTH(answer) + LENGTH(phrasings)",
                 )
                 .bind(id)
                 .bind(i64::from(site_id.is_some()))
                 .bind(site_id.unwrap_or(0))
                 .fetch_optional(&mut *c)
                 .await?;
-                let Some(robot) = robot else {
+                let Some((robot, site, size)) = gone else {
                     return Ok(false);
                 };
                 sqlx::query("UPDATE robots SET version = version + 1 WHERE id = $1")
                     .bind(robot)
                     .execute(&mut *c)
                     .await?;
+                sqlx::query(
+                    "UPDATE sites SET faq_entries = faq_entries - 1, faq_chars = faq_chars - $1 WHERE id = $2",
+                )
+                .bind(size)
+                .bind(site)
+                .execute(&mut *c)
+                .await?;
                 Ok(true)
             })
         })

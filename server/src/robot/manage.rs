@@ -6,7 +6,7 @@ use shared::robot::{ImportReport, RowError};
 
 use super::faqfile::{self, FileError};
 use crate::admin::AdminError;
-use crate::db::{Db, FaqRow, NewFaq, RobotRow};
+use crate::db::{Db, FaqRow, NewFaq, RobotRow, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 
 /// Name of the robot an import creates for a site that has none.
 pub const DEFAULT_ROBOT_NAME: &str = "智能客服";
@@ -80,34 +80,68 @@ pub async fn robot_to_edit(
     }
 }
 
+/// Why an entry was not added although it was valid.
+fn full() -> String {
+    format!(
+        "the site's FAQ is full ({MAX_FAQS_PER_SITE} entries or {} M characters)",
+        MAX_FAQ_CHARS_PER_SITE / (1024 * 1024)
+    )
+}
+
 /// Adds one entry; returns its id.
 pub async fn add_faq(db: &Db, robot: &RobotRow, faq: NewFaq) -> Result<i64, AdminError> {
     let ids = db.add_faqs(robot, vec![faq]).await?;
     ids.first()
         .copied()
-        .ok_or_else(|| AdminError::Invalid("nothing added".into()))
+        .ok_or_else(|| AdminError::Invalid(full()))
 }
 
-/// Imports a CSV or JSON-lines file's entries (see `faqfile`): the good rows are added (in
-/// one transaction), every bad row is reported with its line.
+/// Entries stored per writer job of an import: each chunk is one short transaction, so the
+/// writer serves every other site's messages between chunks (one job of 20 000 entries held
+/// the writer, and other sites' acks, for hundreds of milliseconds).
+const IMPORT_CHUNK: usize = 100;
+
+/// Imports a CSV or JSON-lines file's entries (see `faqfile`): the good rows are added in
+/// chunks of [`IMPORT_CHUNK`] (each all or none), every bad row is reported with its line, and
+/// so is every good row the site's FAQ had no room for.
 pub async fn import(db: &Db, robot: &RobotRow, text: &str) -> Result<ImportReport, AdminError> {
-    let rows = faqfile::parse(text).map_err(|FileError(e)| AdminError::Invalid(e))?;
+    // Parsing and validating up to 20 000 rows is CPU work: off the async workers.
+    let owned = text.to_owned();
+    let rows = tokio::task::spawn_blocking(move || faqfile::parse(&owned))
+        .await
+        .map_err(|e| AdminError::Invalid(format!("reading the file failed: {e}")))?
+        .map_err(|FileError(e)| AdminError::Invalid(e))?;
     let mut good = Vec::new();
     let mut errors = Vec::new();
     for r in rows {
         match r.faq {
-            Ok(f) => good.push(f),
+            Ok(f) => good.push((r.line, f)),
             Err(reason) => errors.push(RowError {
                 line: r.line,
                 reason,
             }),
         }
     }
-    let added = if good.is_empty() {
-        Vec::new()
-    } else {
-        db.add_faqs(robot, good).await?
-    };
+    let mut added = Vec::new();
+    let mut rest = good.into_iter().peekable();
+    while rest.peek().is_some() {
+        let (lines, chunk): (Vec<u64>, Vec<NewFaq>) = rest.by_ref().take(IMPORT_CHUNK).unzip();
+        let ids = db.add_faqs(robot, chunk).await?;
+        let room_ran_out = ids.len() < lines.len();
+        added.extend(ids.iter().copied());
+        if room_ran_out {
+            let refused = lines[ids.len()..]
+                .iter()
+                .copied()
+                .chain(rest.map(|(l, _)| l));
+            errors.extend(refused.map(|line| RowError {
+                line,
+                reason: full(),
+            }));
+            errors.sort_by_key(|e| e.line);
+            break;
+        }
+    }
     Ok(ImportReport {
         errcode: shared::robot::OK,
         errmsg: "ok".into(),

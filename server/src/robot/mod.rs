@@ -14,6 +14,12 @@
 //! transaction, so a change made on any node (or by `frontdesk admin faq …`) is used by every
 //! node from its next question on. Rebuilds run on the blocking pool, one at a time per
 //! process.
+//!
+//! **No tenant stalls the others** (issue 22): searches run on the blocking pool too, at most
+//! [`SEARCHES`] at a time, each given [`SEARCH_BUDGET`] (past it the visitor gets "I don't
+//! know" and the search's result is dropped); a site's FAQ is capped
+//! (`db::MAX_FAQS_PER_SITE`, `db::MAX_FAQ_CHARS_PER_SITE`) and imported in short chunks
+//! (`manage::import`); the cache keeps the [`CACHED_INDEXES`] indexes used last.
 
 pub mod faqfile;
 pub mod index;
@@ -94,15 +100,35 @@ fn unknown_text(locale: Locale) -> &'static str {
 struct Cached {
     version: i64,
     index: Arc<Index>,
+    /// When a reply last used it (for evicting the least recently used).
+    used: std::time::Instant,
 }
 
+/// Searches running at once on this node (on the blocking pool), about its cores.
+pub const SEARCHES: usize = 2;
+/// How long a search may take before the visitor is answered "I don't know".
+pub const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(500);
+/// Indexes kept in memory per node; the least recently used goes first.
+pub const CACHED_INDEXES: usize = 64;
+
 /// The robots of every site, with this node's cached indexes (see the module doc).
-#[derive(Default)]
 pub struct Robots {
     /// Robot row id → its index.
     cache: Mutex<HashMap<i64, Cached>>,
     /// One rebuild at a time (a burst of questions after a change rebuilds once).
     building: tokio::sync::Mutex<()>,
+    /// [`SEARCHES`] permits.
+    searching: tokio::sync::Semaphore,
+}
+
+impl Default for Robots {
+    fn default() -> Self {
+        Robots {
+            cache: Mutex::default(),
+            building: tokio::sync::Mutex::default(),
+            searching: tokio::sync::Semaphore::new(SEARCHES),
+        }
+    }
 }
 
 impl std::fmt::Debug for Robots {
@@ -183,10 +209,10 @@ impl Robots {
     ) -> DbResult<Reply> {
         let found = match db.robot_for(site_id, robotid).await? {
             Some(r) => {
-                // Searching is short CPU work (see docs/design/robot.md for the timings); a question
-                // is read up to its first MAX_QUESTION characters.
+                // A question is read up to its first MAX_QUESTION characters.
                 let question: String = question.chars().take(MAX_QUESTION).collect();
-                self.index(db, &r).await?.search(&question, faqid)
+                let index = self.index(db, &r).await?;
+                self.search(index, question, faqid, r.id).await
             }
             None => Found::Nothing,
         };
@@ -203,6 +229,32 @@ impl Robots {
                 text: unknown_text(locale).to_owned(),
             },
         })
+    }
+
+    /// Searches `index` on the blocking pool, at most [`SEARCHES`] at a time, within
+    /// [`SEARCH_BUDGET`] (waiting for a permit included); past it, or if the search failed,
+    /// nothing was found.
+    async fn search(
+        &self,
+        index: Arc<Index>,
+        question: String,
+        faqid: Option<i64>,
+        robot: i64,
+    ) -> Found {
+        let searched = async {
+            let _permit = self.searching.acquire().await.ok()?;
+            tokio::task::spawn_blocking(move || index.search(&question, faqid))
+                .await
+                .ok()
+        };
+        match tokio::time::timeout(SEARCH_BUDGET, searched).await {
+            Ok(Some(found)) => found,
+            Ok(None) => Found::Nothing,
+            Err(_) => {
+                tracing::warn!(robot, budget = ?SEARCH_BUDGET, "FAQ search over its budget");
+                Found::Nothing
+            }
+        }
     }
 
     /// The index of robot `r` at its current version, rebuilt if the cached one is older.
@@ -226,13 +278,24 @@ impl Robots {
         .await
         .map_err(|e| crate::db::DbError::Corrupt(format!("building the FAQ index failed: {e}")))?;
         let index = Arc::new(index);
-        self.cache.lock().expect("robot cache").insert(
-            r.id,
-            Cached {
-                version: r.version,
-                index: index.clone(),
-            },
-        );
+        {
+            let mut cache = self.cache.lock().expect("robot cache");
+            cache.insert(
+                r.id,
+                Cached {
+                    version: r.version,
+                    index: index.clone(),
+                    used: std::time::Instant::now(),
+                },
+            );
+            while cache.len() > CACHED_INDEXES {
+                let oldest = cache.iter().min_by_key(|(_, c)| c.used).map(|(&id, _)| id);
+                match oldest {
+                    Some(id) => cache.remove(&id),
+                    None => break,
+                };
+            }
+        }
         tracing::debug!(
             robot = r.id,
             version = r.version,
@@ -243,10 +306,13 @@ impl Robots {
     }
 
     fn cached(&self, r: &RobotRow) -> Option<Arc<Index>> {
-        let cache = self.cache.lock().expect("robot cache");
+        let mut cache = self.cache.lock().expect("robot cache");
         cache
-            .get(&r.id)
+            .get_mut(&r.id)
             .filter(|c| c.version == r.version)
-            .map(|c| c.index.clone())
+            .map(|c| {
+                c.used = std::time::Instant::now();
+                c.index.clone()
+            })
     }
 }
