@@ -85,11 +85,54 @@ pub trait Listener: Send + Sync + 'static {
     fn resync(&self);
 }
 
-/// What crosses Redis: the sending node and a run of notes.
+/// What crosses Redis: the sending node, when it was sent (unix ms) and a run of notes;
+/// sealed ([`Seal`]) so that only nodes of this database make packets that others accept.
 #[derive(Debug, Serialize, Deserialize)]
 struct Packet {
     node: i64,
+    #[serde(default)]
+    at: i64,
     notes: Vec<Note>,
+}
+
+/// Packets older (or further in the future) than this are dropped: a packet captured on
+/// Redis cannot be replayed later.
+const PACKET_AGE_MS: i64 = 60_000;
+
+/// Signs and checks packets with the database's bus key (`Db::bus_key`): a packet is
+/// `<HMAC-SHA256(key, json) in hex>.<json>`. Whoever can reach Redis but not the database
+/// can neither forge a note (an agent message shown to visitors, a logout) nor, after
+/// [`PACKET_AGE_MS`], replay one.
+#[derive(Clone)]
+pub struct Seal {
+    key: Arc<[u8]>,
+}
+
+impl Seal {
+    pub fn new(key: &str) -> Seal {
+        Seal {
+            key: key.as_bytes().into(),
+        }
+    }
+
+    fn mac(&self, json: &[u8]) -> String {
+        use hmac::Mac;
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("any key size");
+        m.update(json);
+        hex::encode(m.finalize().into_bytes())
+    }
+
+    fn seal(&self, json: String) -> String {
+        format!("{}.{json}", self.mac(json.as_bytes()))
+    }
+
+    /// The JSON of a packet whose seal holds; `None` for anything else.
+    fn open<'a>(&self, payload: &'a [u8]) -> Option<&'a [u8]> {
+        let dot = payload.iter().position(|&b| b == b'.')?;
+        let (mac, json) = (&payload[..dot], &payload[dot + 1..]);
+        let want = self.mac(json);
+        bool::from(subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac)).then_some(json)
+    }
 }
 
 /// Connects this node to the Redis bus at `url` on `channel`: checks that Redis answers, then
@@ -99,6 +142,7 @@ pub async fn connect(
     url: &str,
     channel: String,
     node_id: i64,
+    seal: Seal,
     listener: Arc<dyn Listener>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<mpsc::Sender<Note>> {
@@ -116,12 +160,15 @@ pub async fn connect(
         client.clone(),
         channel.clone(),
         node_id,
+        seal.clone(),
         listener,
         shutdown.clone(),
         ready_tx,
     ));
     let _ = tokio::time::timeout(Duration::from_secs(10), ready_rx).await;
-    tokio::spawn(publisher(client, conn, channel, node_id, rx, shutdown));
+    tokio::spawn(publisher(
+        client, conn, channel, node_id, seal, rx, shutdown,
+    ));
     tracing::info!(node = node_id, "bus: connected to redis");
     Ok(tx)
 }
@@ -131,6 +178,7 @@ async fn publisher(
     conn: redis::aio::MultiplexedConnection,
     channel: String,
     node: i64,
+    seal: Seal,
     mut rx: mpsc::Receiver<Note>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -142,11 +190,14 @@ async fn publisher(
             n = rx.recv_many(&mut notes, BATCH) => if n == 0 { return },
             _ = shutdown.changed() => return,
         }
-        let payload = serde_json::to_string(&Packet {
-            node,
-            notes: std::mem::take(&mut notes),
-        })
-        .expect("notes always serialise");
+        let payload = seal.seal(
+            serde_json::to_string(&Packet {
+                node,
+                at: crate::db::now_ms(),
+                notes: std::mem::take(&mut notes),
+            })
+            .expect("notes always serialise"),
+        );
         if conn.is_none() {
             conn = client.get_multiplexed_async_connection().await.ok();
         }
@@ -173,6 +224,7 @@ async fn subscriber(
     client: redis::Client,
     channel: String,
     node: i64,
+    seal: Seal,
     listener: Arc<dyn Listener>,
     mut shutdown: watch::Receiver<bool>,
     ready: tokio::sync::oneshot::Sender<()>,
@@ -204,8 +256,15 @@ async fn subscriber(
                     tokio::select! {
                         msg = stream.next() => {
                             let Some(msg) = msg else { break };
-                            match serde_json::from_slice::<Packet>(msg.get_payload_bytes()) {
+                            let Some(json) = seal.open(msg.get_payload_bytes()) else {
+                                tracing::warn!("bus: a packet without this cluster's seal dropped");
+                                continue;
+                            };
+                            match serde_json::from_slice::<Packet>(json) {
                                 Ok(p) if p.node == node => {}
+                                Ok(p) if (crate::db::now_ms() - p.at).abs() > PACKET_AGE_MS => {
+                                    tracing::warn!(from = p.node, "bus: a stale packet dropped");
+                                }
                                 Ok(p) => p.notes.into_iter().for_each(|n| listener.deliver(n)),
                                 Err(e) => tracing::warn!(error = %e, "bus: unreadable packet"),
                             }
@@ -233,6 +292,7 @@ mod tests {
     fn notes_round_trip_compactly() {
         let p = Packet {
             node: 3,
+            at: 0,
             notes: vec![
                 Note::Committed {
                     v: 7,
@@ -249,10 +309,24 @@ mod tests {
         let s = serde_json::to_string(&p).unwrap();
         assert_eq!(
             s,
-            r#"{"node":3,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"},{"t":"i","p":5}]}"#
+            r#"{"node":3,"at":0,"notes":[{"t":"m","v":7,"seq":12},{"t":"a","a":2,"f":"{\"api_key\":32399}"},{"t":"i","p":5}]}"#
         );
         let back: Packet = serde_json::from_str(&s).unwrap();
         assert_eq!(back.notes, p.notes);
+    }
+
+    #[test]
+    fn only_sealed_packets_open() {
+        let seal = Seal::new("cluster key");
+        let sealed = seal.seal(r#"{"node":1,"at":5,"notes":[]}"#.to_owned());
+        assert_eq!(
+            seal.open(sealed.as_bytes()),
+            Some(&br#"{"node":1,"at":5,"notes":[]}"#[..])
+        );
+        let forged = sealed.replace("\"at\":5", "\"at\":6");
+        assert_eq!(seal.open(forged.as_bytes()), None);
+        assert_eq!(seal.open(br#"{"node":1,"notes":[]}"#), None);
+        assert_eq!(Seal::new("another key").open(sealed.as_bytes()), None);
     }
 
     #[test]

@@ -38,10 +38,12 @@ pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let node = state.node_id().await?;
     if let Some(url) = state.config.redis_url.as_deref() {
         let channel = format!("frontdesk:{}", state.db.cluster_id().await?);
+        let seal = bus::Seal::new(&state.db.bus_key().await?);
         let remote = bus::connect(
             url,
             channel,
             node,
+            seal,
             state.hub.clone(),
             state.shutdown.clone(),
         )

@@ -1055,3 +1055,56 @@ async fn an_invitation_whose_note_the_bus_lost_reaches_the_poll_from_the_databas
     );
     drop(v);
 }
+
+/// Issue 22, low 10: bus notes were not authenticated — with access to Redis, forged agent
+/// messages reached agents and visitors. Now a packet needs this database's seal; forged and
+/// replayed-with-another-key packets are dropped, and the real traffic goes on.
+#[tokio::test]
+async fn a_note_without_the_clusters_seal_is_dropped() {
+    let Some(c) = two_nodes("cluster::a_note_without_the_clusters_seal_is_dropped").await else {
+        return;
+    };
+    c.agent("bea@b", 5).await;
+    let (mut agent, login) = c.agent_on(1, "bea@b").await;
+    let mut tab = VisitorClient::fresh(&c.node(0).ws, &c.site.sysnum).await;
+    tab.client.send_text("v1", "hello").await;
+    tab.client.ack("v1").await;
+    let gid = gid_of(&agent.push(32399).await);
+    let db = c.db().await;
+    let channel = format!("frontdesk:{}", db.cluster_id().await.unwrap());
+    db.close().await;
+    let kf_id: i64 = login["data"]["admin_list"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()["kf_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let forged_frame = json!({"api_key": 32399, "code": 200, "message": "", "status": "Success",
+        "data": {"gid": gid, "message_info": {"msg": "forged"}}})
+    .to_string();
+    let packet = json!({"node": 99, "at": frontdesk_server::db::now_ms(),
+        "notes": [{"t": "a", "a": kf_id, "f": forged_frame}]})
+    .to_string();
+    let redis = std::env::var("FRONTDESK_REDIS_URL").unwrap();
+    for payload in [packet.clone(), format!("{}.{packet}", "0".repeat(64))] {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-u", &redis, "PUBLISH", &channel, &payload])
+            .output()
+            .expect("redis-cli");
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert!(
+        agent
+            .no_push_within(32399, Duration::from_millis(700))
+            .await,
+        "a forged note reached the agent"
+    );
+    tab.client.send_text("v2", "still here").await;
+    tab.client.ack("v2").await;
+    let p = agent.push(32399).await;
+    assert_eq!(p["data"]["message_info"]["msg"], "still here");
+}

@@ -11,7 +11,7 @@
 //! `sweep_dead_nodes`, `add_agent_conn`, `remove_agent_conn`, `set_conn_suspended`,
 //! `live_agent_conns`, `live_agent_conn`, `agent_online_anywhere`, `gone_agents`,
 //! `take_lease`, `visitor_tab_opened`, `visitor_tab_closed`, `site_visitors_online_elsewhere`,
-//! `visitor_online_elsewhere`, `cluster_id`.
+//! `visitor_online_elsewhere`, `cluster_id`, `bus_key`.
 //!
 //! Written portably (numbered `$n` parameters, integer/text/blob columns only, no
 //! SQLite-only syntax) so the same text runs on PostgreSQL.
@@ -357,6 +357,14 @@ impl Db {
             Box::pin(async move { setting_or_insert(c, "cluster_id", &fresh).await })
         })
         .await
+    }
+
+    /// The key every node of this database signs its bus packets with (made once, 32 random
+    /// bytes as hex): whoever can reach Redis but not the database cannot forge a note.
+    pub async fn bus_key(&self) -> DbResult<String> {
+        let fresh = random_hex(32);
+        self.write(move |c| Box::pin(async move { setting_or_insert(c, "bus_key", &fresh).await }))
+            .await
     }
 }
 
