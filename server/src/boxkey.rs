@@ -52,7 +52,7 @@ async fn box_key(
     };
     let answer = async {
         let site = match crate::trace::authorise(&state, &ask.sysnum, &ask.token).await? {
-            Ok((site, _)) => site,
+            Ok((site, _)) => site.id,
             Err(resp) => return Ok(resp),
         };
         let secret = state.db.pending_token_key().await?;

@@ -65,7 +65,12 @@ pub(crate) fn admit<T: serde::de::DeserializeOwned>(
     body: &[u8],
     forbidden: &str,
 ) -> Result<T, Box<Response>> {
-    if !crate::security::same_origin(state, headers) {
+    // Browsers send `Origin` with every POST; these endpoints serve only the notifier frame
+    // and the chat page, so a request without one (a script elsewhere replaying a visitor's
+    // token, issue 22) is refused too.
+    if headers.get(axum::http::header::ORIGIN).is_none()
+        || !crate::security::same_origin(state, headers)
+    {
         return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -131,7 +136,7 @@ pub(crate) async fn authorise(
     state: &AppState,
     sysnum: &str,
     token: &str,
-) -> DbResult<Result<(i64, Option<i64>), Response>> {
+) -> DbResult<Result<(crate::db::Site, Option<i64>), Response>> {
     let Some(site) = state.db.site_by_sysnum(sysnum).await? else {
         return Ok(Err(error(
             StatusCode::NOT_FOUND,
@@ -156,7 +161,19 @@ pub(crate) async fn authorise(
             "the token names no visitor of this site",
         )));
     }
-    Ok(Ok((site.id, visitor.map(|v| v.id))))
+    Ok(Ok((site, visitor.map(|v| v.id))))
+}
+
+/// Whether a page URL a browser reports may be shown to agents: `http(s)` only and, on a
+/// site with embedding origins (`admin site set --origins`), on one of them. (Agents see it
+/// as text either way; this keeps strangers' URLs out of a site that said where it lives.)
+fn page_allowed(origins: &[String], url: &str) -> bool {
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    web && (origins.is_empty()
+        || origins.iter().any(|o| {
+            url.strip_prefix(o.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        }))
 }
 
 /// How long the visit of a pending token (no message yet) is kept after its last report.
@@ -169,10 +186,20 @@ pub const PENDING_VISIT_TTL_MS: i64 = 24 * 3600 * 1000;
 /// ([`sweep`]). Anyone can mint a pending token, so this is what bounds what strangers
 /// store.
 async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Response>> {
-    let (site_id, visitor) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
+    let (site, visitor) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
         Ok(found) => found,
         Err(resp) => return Ok(Err(resp)),
     };
+    let site_id = site.id;
+    if let Some(p) = r.page.as_ref().filter(|p| !p.url.is_empty()) {
+        if !page_allowed(&site.origins, &p.url) {
+            return Ok(Err(error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the page is not on this site",
+            )));
+        }
+    }
     let (keep, new_pending_cap) = match visitor {
         Some(_) => (MAX_PAGES, None),
         None => (
@@ -393,10 +420,18 @@ async fn presence(
 /// held here (a bus note wakes it; the poll's last read before answering catches a lost
 /// note).
 async fn poll(state: &AppState, r: PresenceReport) -> DbResult<Result<Option<String>, Response>> {
-    let (site_id, gid) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
+    let (site, gid) = match authorise(state, r.sysnum.as_str(), &r.token).await? {
         Ok(v) => v,
         Err(resp) => return Ok(Err(resp)),
     };
+    let site_id = site.id;
+    if !page_allowed(&site.origins, &r.url) {
+        return Ok(Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the page is not on this site",
+        )));
+    }
     let hash = token_hash(&r.token);
     let now = now_ms();
     let row = state

@@ -153,10 +153,12 @@ async fn a_message_the_database_refuses_fails_alone_in_its_run() {
     srv.stop().await;
 }
 
-/// `POST /api/visitor/visit` as the probe sent it: no `Origin` (not a browser).
+/// `POST /api/visitor/visit` as a script outside a browser sends it, claiming our origin
+/// (without one it is refused outright: `visit_endpoints_need_an_origin`).
 async fn report(srv: &TestServer, body: serde_json::Value) -> u16 {
     reqwest::Client::new()
         .post(format!("{}/api/visitor/visit", srv.http))
+        .header("origin", &srv.http)
         .json(&body)
         .send()
         .await
@@ -648,5 +650,101 @@ async fn a_sites_faq_is_bounded_and_the_rest_of_an_import_is_reported() {
         .unwrap();
     assert!(more.added.is_empty());
     assert!(more.errors[0].reason.contains("FAQ is full"));
+    srv.stop().await;
+}
+
+/// Issue 22, low 11 (and high 1's way in): the visit, presence and box-key endpoints took
+/// requests without `Origin`, so a visitor token copied off the host page gave a non-browser
+/// client the box key. Now they need our origin, stated.
+#[tokio::test]
+async fn visit_endpoints_need_an_origin() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let token = VisitorClient::fresh(&srv.ws, &site.sysnum)
+        .await
+        .client
+        .token;
+    let body = serde_json::json!({"sysnum": site.sysnum, "token": token, "params": {"tel": "1"}});
+    for path in [
+        "/api/visitor/visit",
+        "/api/visitor/box-key",
+        "/api/visitor/presence",
+    ] {
+        let without = reqwest::Client::new()
+            .post(format!("{}{path}", srv.http))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(without.status(), 403, "{path} without Origin");
+    }
+    let with = reqwest::Client::new()
+        .post(format!("{}/api/visitor/box-key", srv.http))
+        .header("origin", &srv.http)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), 200);
+    assert_eq!(with.headers()["cache-control"], "no-store");
+    srv.stop().await;
+}
+
+/// Issue 22, low 12: fake "on site now" entries with attacker URLs reached agents' lists. A
+/// page URL must be http(s) and, on a site with embedding origins, on one of them; what is
+/// listed is shown as text.
+#[tokio::test]
+async fn presence_and_trace_urls_must_be_the_sites_pages() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    site_setting(
+        &srv,
+        &site.sysnum,
+        frontdesk_server::admin::SiteSettings {
+            origins: Some("https://shop.example".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let token = VisitorClient::fresh(&srv.ws, &site.sysnum)
+        .await
+        .client
+        .token;
+    let post = |path: &str, body: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!("{}{path}", srv.http))
+            .header("origin", &srv.http)
+            .json(&body)
+            .send()
+    };
+    for url in [
+        "javascript:alert(1)",
+        "https://evil.example/login",
+        "https://shop.example.evil/x",
+    ] {
+        let r = post(
+            "/api/visitor/presence",
+            serde_json::json!({"sysnum": site.sysnum, "token": token, "url": url, "title": "Sale"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 400, "{url}");
+        let r = post(
+            "/api/visitor/visit",
+            serde_json::json!({"sysnum": site.sysnum, "token": token,
+                "page": {"kind": "view", "url": url, "title": "Sale", "referrer": ""}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 400, "{url}");
+    }
+    let r = post(
+        "/api/visitor/visit",
+        serde_json::json!({"sysnum": site.sysnum, "token": token,
+            "page": {"kind": "view", "url": "https://shop.example/p/1", "title": "P1", "referrer": ""}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
     srv.stop().await;
 }
