@@ -326,7 +326,57 @@ async fn notify_page(
     }
 }
 
-/// A framed page of ours with the chat page's CSP (`frame-ancestors` per site).
+/// The CSP sources of the inline `<script>`s of `html` (those without `src`), each
+/// `'sha256-…'`: with them a page's `script-src` needs no `'unsafe-inline'`, so a script
+/// injected into the page would not run (issue 22).
+fn inline_script_hashes(html: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find("<script") {
+        let tag_end = match rest[open..].find('>') {
+            Some(i) => open + i,
+            None => break,
+        };
+        let tag = &rest[open..tag_end];
+        let Some(close) = rest[tag_end..].find("</script>") else {
+            break;
+        };
+        let body = &rest[tag_end + 1..tag_end + close];
+        if !tag.contains(" src=") {
+            let digest = sha2::Sha256::digest(body.as_bytes());
+            let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+            out.push_str(&format!(" 'sha256-{b64}'"));
+        }
+        rest = &rest[tag_end + close + "</script>".len()..];
+    }
+    out
+}
+
+/// [`inline_script_hashes`] of the file at `path`, read once per version of the file.
+async fn file_script_hashes(path: &Path) -> String {
+    type Seen = std::sync::Mutex<HashMap<PathBuf, (std::time::SystemTime, String)>>;
+    static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Seen::default);
+    let Ok(modified) = tokio::fs::metadata(path).await.and_then(|m| m.modified()) else {
+        return String::new();
+    };
+    if let Some((at, h)) = seen.lock().expect("hashes").get(path) {
+        if *at == modified {
+            return h.clone();
+        }
+    }
+    let html = tokio::fs::read_to_string(path).await.unwrap_or_default();
+    let h = inline_script_hashes(&html);
+    seen.lock()
+        .expect("hashes")
+        .insert(path.to_owned(), (modified, h.clone()));
+    h
+}
+
+/// A framed page of ours with the chat page's CSP (`frame-ancestors` per site; its inline
+/// scripts by hash).
 async fn page_response(
     state: &AppState,
     path: &Path,
@@ -334,10 +384,11 @@ async fn page_response(
     headers: &HeaderMap,
 ) -> Option<Response> {
     let csp = format!(
-        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self'{} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {}",
+        file_script_hashes(path).await,
         frame_ancestors(state, q).await
     );
     let extra = [
@@ -380,15 +431,17 @@ async fn chat_file(
 /// and talks only to this origin (`/api/agent/login`, `/ws/agent`).
 async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let path = state.config.web_dir.join("console").join("index.html");
+    let csp = format!(
+        "default-src 'self'; script-src 'self'{} 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
+         media-src 'self' https: http:; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        file_script_hashes(&path).await
+    );
     let extra = [
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-                 style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
-                 media-src 'self' https: http:; connect-src 'self'; \
-                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-            ),
+            HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'self'")),
         ),
         (
             header::REFERRER_POLICY,
@@ -440,9 +493,19 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
     let Ok(template) = tokio::fs::read_to_string(&path).await else {
         return not_built("public/demo/index.html");
     };
+    let chat = &state.config.public_url;
     let html = template
         .replace("{{SYSNUM}}", &sysnum)
-        .replace("{{CHAT_ORIGIN}}", &state.config.public_url);
+        .replace("{{CHAT_ORIGIN}}", chat);
+    // What a customer's page needs for the widget: our scripts (the loader, the launcher's
+    // glue, host.js) and wasm from the chat origin, the chat and notifier frames from it; the
+    // page's own inline scripts (the snippet) by hash.
+    let csp = format!(
+        "default-src 'self'; script-src 'self' {chat}{} 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: {chat}; connect-src 'self' {chat}; \
+         frame-src {chat}; base-uri 'none'; form-action 'self'; object-src 'none'",
+        inline_script_hashes(&html)
+    );
     (
         [
             (
@@ -450,6 +513,11 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
                 HeaderValue::from_static("text/html; charset=utf-8"),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&csp)
+                    .unwrap_or(HeaderValue::from_static("default-src 'self'")),
+            ),
         ],
         html,
     )
@@ -459,6 +527,23 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html = "<p>x</p><script>a()</script><script src=\"/x.js\"></script>\n<script type=\"module\">b()</script>";
+        let h = inline_script_hashes(html);
+        // sha256("a()") and sha256("b()"), base64.
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let b64 = |s: &str| {
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+        };
+        assert_eq!(
+            h,
+            format!(" 'sha256-{}' 'sha256-{}'", b64("a()"), b64("b()"))
+        );
+        assert_eq!(inline_script_hashes("<script>unclosed"), "");
+    }
 
     #[test]
     fn accept_encoding_picks_precompressed_variants() {
