@@ -26,6 +26,7 @@
 //! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
 //! | what outside probes tried (issues 8 and 22) | `security`, `abuse` |
 //! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
+//! | operating: `/metrics`, `/readyz`, JSON logs | `ops` |
 
 mod abuse;
 mod agent;
@@ -35,6 +36,7 @@ mod compat;
 mod files;
 mod group_commit;
 mod limits;
+mod ops;
 mod push;
 mod reception;
 mod restart;

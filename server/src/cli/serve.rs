@@ -163,6 +163,20 @@ pub struct ServeArgs {
     /// …and per second sustained.
     #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 500.0, value_parser = rate)]
     pub site_msg_rate: f64,
+    /// Serve Prometheus metrics at /metrics to `Authorization: Bearer TOKEN` (without it,
+    /// /metrics answers 404). /readyz and /healthz need no token.
+    #[arg(long, env = "FRONTDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Log lines as text (for people) or JSON (one object per line, for log collectors).
+    #[arg(long, env = "FRONTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl ServeArgs {
@@ -201,7 +215,7 @@ fn rate(s: &str) -> Result<f64, String> {
 }
 
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    super::init_tracing();
+    super::init_tracing(args.log_format == LogFormat::Json);
     let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
@@ -241,6 +255,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.node_timeout = Duration::from_millis(args.node_timeout_ms);
     config.agent_offline_grace = Duration::from_millis(args.agent_offline_grace_ms);
     config.ping_interval = Duration::from_millis(args.ping_interval_ms);
+    config.metrics_token = args.metrics_token.filter(|t| !t.trim().is_empty());
     config.agent_origins = args
         .agent_origins
         .iter()
@@ -249,6 +264,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .collect();
     let public_url = config.public_url.clone();
     println!("frontdesk listening on http://{bound}");
+    tracing::info!(addr = %bound, public_url = %public_url, "listening");
     println!("  public URL:   {public_url}");
     if !args.no_demo {
         if let Some(demo) = admin::ensure_demo(&db)

@@ -27,6 +27,7 @@
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
+//! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -58,6 +59,7 @@ mod connect;
 mod contract;
 mod file_chunks;
 mod files;
+mod health;
 mod messages;
 mod native;
 mod presence;
@@ -172,6 +174,9 @@ pub struct Db {
     push_urls: Arc<Mutex<sites::PushUrls>>,
     /// The key that signs pending visitor tokens (see [`Db::pending_token_key`]), read once.
     token_key: Arc<tokio::sync::OnceCell<String>>,
+    /// This handle's counters: the writer's commits and failures, and everything the
+    /// server serving it counts (`crate::metrics`).
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub fn now_ms() -> i64 {
@@ -244,7 +249,11 @@ impl Db {
         // The one writing connection, then the group-commit writer.
         let mut conn = AnyConnection::connect(url).await?;
         prepare_conn(&mut conn, backend).await?;
-        let writer = Writer::start(conn, backend, url.to_owned(), native);
+        let metrics = Arc::new(crate::metrics::Metrics::new(match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }));
+        let writer = Writer::start(conn, backend, url.to_owned(), native, metrics.clone());
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -259,6 +268,7 @@ impl Db {
             writer,
             push_urls: Default::default(),
             token_key: Default::default(),
+            metrics,
         })
     }
 
