@@ -27,9 +27,11 @@
 //! | what outside probes tried (issues 8 and 22) | `security`, `abuse` |
 //! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
 //! | operating: `/metrics`, `/readyz`, JSON logs | `ops` |
+//! | backup under traffic, restore into an empty database | `backup` |
 
 mod abuse;
 mod agent;
+mod backup;
 mod cli;
 mod cluster;
 mod compat;

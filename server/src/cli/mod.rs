@@ -10,10 +10,12 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 mod admin;
+mod data;
 mod robot;
 mod serve;
 
 pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
+pub use data::{BackupArgs, RestoreArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
 

@@ -28,6 +28,7 @@
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
+//! | `backup.rs` | — | (functions, not methods) backup, restore: the online backup API, pg_dump/pg_restore |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -53,6 +54,7 @@ macro_rules! msg_cols {
 
 mod agents;
 mod assignment;
+pub mod backup;
 mod cluster;
 mod connect;
 #[cfg(test)]
@@ -145,6 +147,12 @@ pub enum DbError {
     /// before any statement, so nothing else of its batch is affected.
     #[error("{0}")]
     Invalid(&'static str),
+    /// A backup or restore could not be made (`db/backup.rs`); says why.
+    #[error("{0}")]
+    Backup(String),
+    /// `admin restore` into a database that holds tables already: nothing was changed.
+    #[error("{0} is not empty: restore only into a new database (a missing SQLite file, or a PostgreSQL database with no table)")]
+    NotEmpty(String),
 }
 
 impl From<sqlx::Error> for DbError {
