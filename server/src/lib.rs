@@ -137,6 +137,8 @@ pub struct Config {
     /// `GET /metrics` is served only with this bearer token (`--metrics-token`); `None`: not
     /// at all (404).
     pub metrics_token: Option<String>,
+    /// How often the retention sweep runs (`--retention-sweep-ms`; see `cluster`).
+    pub retention_sweep: Duration,
 }
 
 impl Config {
@@ -170,6 +172,7 @@ impl Config {
             node_heartbeat: Duration::from_secs(2),
             node_timeout: Duration::from_secs(10),
             metrics_token: None,
+            retention_sweep: Duration::from_secs(600),
         }
     }
 }

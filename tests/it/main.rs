@@ -28,6 +28,7 @@
 //! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
 //! | operating: `/metrics`, `/readyz`, JSON logs | `ops` |
 //! | backup under traffic, restore into an empty database | `backup` |
+//! | a visitor's data: export, erase; retention (`--retain-days`) | `privacy` |
 
 mod abuse;
 mod agent;
@@ -39,6 +40,7 @@ mod files;
 mod group_commit;
 mod limits;
 mod ops;
+mod privacy;
 mod push;
 mod reception;
 mod restart;

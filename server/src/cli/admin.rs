@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::data::{backup_cmd, restore_cmd, BackupArgs, RestoreArgs};
+use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
 use super::{print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
@@ -45,6 +45,9 @@ pub enum AdminWhat {
     Backup(BackupArgs),
     /// Put a backup into an empty database (refused otherwise).
     Restore(RestoreArgs),
+    /// One visitor's data, on their request: export or erase.
+    #[command(subcommand)]
+    Visitor(VisitorCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +133,10 @@ pub enum SiteCmd {
         /// Platform code linking sites for flowType overflow ("" unlinks).
         #[arg(long)]
         platform: Option<String>,
+        /// Delete the site's messages and uploads older than this many days (swept in the
+        /// background by one node at a time; 0 keeps them for ever, the default).
+        #[arg(long)]
+        retain_days: Option<i64>,
     },
 }
 
@@ -260,6 +267,7 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Vip(cmd) => vip_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Robot(cmd) => robot_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
+        AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;
@@ -319,7 +327,11 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             offline_title,
             agent_hello,
             platform,
+            retain_days,
         } => {
+            if let Some(days) = retain_days {
+                admin::set_retention(db, &site, days).await?;
+            }
             let r = admin::ReceptionSettings {
                 reception,
                 manual_after,

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::print_out;
-use crate::db::{self, DbError};
+use crate::admin::{self, AdminError, Whom};
+use crate::db::{self, Db, DbError};
 
 #[derive(Args, Debug)]
 pub struct BackupArgs {
@@ -76,4 +77,74 @@ pub(super) async fn restore_cmd(url: &str, a: RestoreArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VisitorCmd {
+    /// Print everything stored about one visitor as one JSON document: profile,
+    /// conversation, uploads' metadata, visits, earlier erasures.
+    Export {
+        #[command(flatten)]
+        whom: WhomArgs,
+    },
+    /// Erase one visitor's data: the text of their messages, their uploads, visits and
+    /// profile (counts and sequence numbers stay); the erasure is logged.
+    Erase {
+        #[command(flatten)]
+        whom: WhomArgs,
+        /// Why (kept in the erasure log).
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct WhomArgs {
+    /// The site's sysnum.
+    #[arg(long)]
+    pub site: String,
+    /// The visitor's partnerid (as the site's pages pass it).
+    #[arg(long, required_unless_present = "visitor", conflicts_with = "visitor")]
+    pub partnerid: Option<String>,
+    /// The visitor's id (seed 001 `gid`).
+    #[arg(long)]
+    pub visitor: Option<i64>,
+}
+
+impl WhomArgs {
+    fn whom(&self) -> Whom {
+        match (&self.partnerid, self.visitor) {
+            (Some(p), _) => Whom::Partner(p.clone()),
+            (None, Some(v)) => Whom::Visitor(v),
+            (None, None) => unreachable!("clap requires one of them"),
+        }
+    }
+}
+
+pub(super) async fn visitor_cmd(db: &Db, cmd: VisitorCmd) -> Result<(), AdminError> {
+    match cmd {
+        VisitorCmd::Export { whom } => {
+            let e = admin::export_visitor(db, &whom.site, &whom.whom()).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&e).expect("plain structs serialise")
+            );
+        }
+        VisitorCmd::Erase { whom, reason, json } => {
+            let e = admin::erase_visitor(db, &whom.site, &whom.whom(), &reason).await?;
+            print_out(
+                json,
+                &e,
+                &[
+                    ("erased visitor", e.visitor_id.to_string()),
+                    ("messages", e.messages.to_string()),
+                    ("uploads", e.files.to_string()),
+                    ("visits", e.visits.to_string()),
+                ],
+            );
+        }
+    }
+    Ok(())
 }

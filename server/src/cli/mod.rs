@@ -15,7 +15,7 @@ mod robot;
 mod serve;
 
 pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
-pub use data::{BackupArgs, RestoreArgs};
+pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
 

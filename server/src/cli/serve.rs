@@ -167,6 +167,10 @@ pub struct ServeArgs {
     /// /metrics answers 404). /readyz and /healthz need no token.
     #[arg(long, env = "FRONTDESK_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// How often (ms) the retention sweep looks for messages and uploads older than their
+    /// site's `--retain-days` (one node at a time, under a lease).
+    #[arg(long, env = "FRONTDESK_RETENTION_SWEEP_MS", default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub retention_sweep_ms: u64,
     /// Log lines as text (for people) or JSON (one object per line, for log collectors).
     #[arg(long, env = "FRONTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -256,6 +260,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.agent_offline_grace = Duration::from_millis(args.agent_offline_grace_ms);
     config.ping_interval = Duration::from_millis(args.ping_interval_ms);
     config.metrics_token = args.metrics_token.filter(|t| !t.trim().is_empty());
+    config.retention_sweep = Duration::from_millis(args.retention_sweep_ms);
     config.agent_origins = args
         .agent_origins
         .iter()

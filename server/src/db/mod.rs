@@ -29,6 +29,7 @@
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
 //! | `backup.rs` | — | (functions, not methods) backup, restore: the online backup API, pg_dump/pg_restore |
+//! | `customer.rs` | `erasures`, `sites.retain_days` (erases and sweeps `messages`, pushes, `files`, visits) | visitor_by_partnerid, erase_visitor, visitor_erasures, set_site_retention, site_retention, retaining_sites, sweep_retention |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -59,6 +60,7 @@ mod cluster;
 mod connect;
 #[cfg(test)]
 mod contract;
+mod customer;
 mod file_chunks;
 mod files;
 mod health;
@@ -78,6 +80,7 @@ mod writer;
 
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
+pub use customer::{Erasure, Swept};
 pub use file_chunks::CHUNK;
 mod runs;
 pub use presence::PresenceRenewal;
