@@ -29,6 +29,7 @@
 //! | operating: `/metrics`, `/readyz`, JSON logs | `ops` |
 //! | backup under traffic, restore into an empty database | `backup` |
 //! | a visitor's data: export, erase; retention (`--retain-days`) | `privacy` |
+//! | fuzzed decoders: the corpus and crash repros, replayed | `fuzz_replay` |
 
 mod abuse;
 mod agent;
@@ -37,6 +38,7 @@ mod cli;
 mod cluster;
 mod compat;
 mod files;
+mod fuzz_replay;
 mod group_commit;
 mod limits;
 mod ops;
