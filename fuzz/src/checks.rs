@@ -42,7 +42,13 @@ pub fn agent_request(data: &[u8]) {
 pub fn reception_query(data: &[u8]) {
     let q = String::from_utf8_lossy(data);
     if let Some(r) = shared::reception::Reception::from_query(&q) {
-        let _ = (r.mode(), r.robot_id(), r.faq_group(), r.guide(), r.show_manual());
+        let _ = (
+            r.mode(),
+            r.robot_id(),
+            r.faq_group(),
+            r.guide(),
+            r.show_manual(),
+        );
         let _ = (r.robot_hello(), r.agent(), r.states_route());
     }
     let _ = shared::ids::Sysnum::from_query(&q);
