@@ -30,10 +30,12 @@
 //! | backup under traffic, restore into an empty database | `backup` |
 //! | a visitor's data: export, erase; retention (`--retain-days`) | `privacy` |
 //! | fuzzed decoders: the corpus and crash repros, replayed | `fuzz_replay` |
+//! | chaos: Redis/PostgreSQL restarts and freezes, a frozen node, a full disk, under traffic | `chaos` |
 
 mod abuse;
 mod agent;
 mod backup;
+mod chaos;
 mod cli;
 mod cluster;
 mod compat;
