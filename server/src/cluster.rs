@@ -12,6 +12,11 @@
 //! deletes stale presence rows (visitors who left the site, see [`crate::trace`]) every
 //! [`PRESENCE_SWEEP_MS`].
 //!
+//! The retention sweep (`admin site set --retain-days`) runs the same way under a lease of
+//! its own, every `--retention-sweep-ms`: for each site with a retention it deletes, in
+//! short transactions of at most [`RETENTION_BATCH`] rows, the messages and uploads older
+//! than that (`Db::sweep_retention`).
+//!
 //! With `--redis-url` the node also joins the bus ([`crate::bus`]). Which node a visitor's
 //! tabs are on, and this node's id, are [`crate::presence`]'s.
 
@@ -24,6 +29,11 @@ use crate::{bus, conversation, trace, AppState};
 
 /// The lease of the offline sweep.
 const SWEEP_LEASE: &str = "agent_offline_sweep";
+/// The lease of the retention sweep.
+const RETENTION_LEASE: &str = "retention_sweep";
+/// Most rows one transaction of the retention sweep deletes (the writer's other jobs wait
+/// behind it, so it stays short).
+pub const RETENTION_BATCH: i64 = 2000;
 /// How often the sweep deletes stale presence rows (the listing ignores them meanwhile).
 const PRESENCE_SWEEP_MS: i64 = 15_000;
 
@@ -53,6 +63,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     Ok(vec![
         tokio::spawn(heartbeat(state.clone(), node)),
         tokio::spawn(sweeper(state.clone(), node)),
+        tokio::spawn(retention(state.clone(), node)),
     ])
 }
 
@@ -119,6 +130,64 @@ async fn sweep_once(state: &AppState, node: i64, presence_swept: &mut i64) -> Db
     let seen_before = now_ms() - state.config.agent_offline_grace.as_millis() as i64;
     for gone in state.db.gone_agents(alive_since, seen_before).await? {
         conversation::agent_gone(state, gone.site_id, gone.agent_id).await?;
+    }
+    Ok(())
+}
+
+/// The retention sweep: every `config.retention_sweep`, if this node holds (or can take) its
+/// lease, one [`retain_once`].
+async fn retention(state: AppState, node: i64) {
+    let mut tick = tokio::time::interval(state.config.retention_sweep);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = retain_once(&state, node).await {
+            tracing::warn!(error = %e, "retention sweep failed");
+        }
+    }
+}
+
+/// Deletes every retaining site's messages and uploads older than its retention, in
+/// batches; logs what it deleted.
+async fn retain_once(state: &AppState, node: i64) -> DbResult<()> {
+    // Held past this round's end so that no other node starts one meanwhile.
+    let until = now_ms() + (state.config.retention_sweep * 2).as_millis() as i64;
+    if !state.db.take_lease(RETENTION_LEASE, node, until).await? {
+        return Ok(());
+    }
+    for (site, days) in state.db.retaining_sites().await? {
+        let before = now_ms() - days * 86_400_000;
+        let mut total = crate::db::Swept::default();
+        loop {
+            let s = state
+                .db
+                .sweep_retention(site, before, RETENTION_BATCH)
+                .await?;
+            total.deleted += s.deleted;
+            total.blanked += s.blanked;
+            total.files += s.files;
+            state
+                .metrics
+                .retention_deleted
+                .inc_by((s.deleted + s.blanked) as u64);
+            if s.deleted < RETENTION_BATCH && s.files < RETENTION_BATCH {
+                break;
+            }
+        }
+        if total != crate::db::Swept::default() {
+            tracing::info!(
+                site,
+                days,
+                deleted = total.deleted,
+                blanked = total.blanked,
+                files = total.files,
+                "retention: old messages and uploads deleted"
+            );
+        }
     }
     Ok(())
 }

@@ -24,9 +24,10 @@
 use std::sync::Arc;
 
 use shared::agent::{api, Envelope, GuestEntry, MessageData, TransferData, TypingData};
-use shared::visitor::MsgKind;
+use shared::visitor::{Author, MsgKind};
 
 use crate::db::{Agent, AgentConnRow, DbResult, StoredMessage, Visitor};
+use crate::metrics;
 use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
 use crate::wire::{agent_frame, guest_entry, message_info, transfer_data};
@@ -56,6 +57,12 @@ pub enum After<'a> {
 /// doc. Failures of a step are logged and the next steps still run: the message is stored
 /// either way, and clients catch up from the database.
 pub async fn committed(state: &AppState, site_id: i64, m: StoredMessage, after: After<'_>) {
+    state.metrics.stored(match m.author {
+        Author::Visitor => metrics::Author::Visitor,
+        Author::Agent => metrics::Author::Agent,
+        Author::Robot => metrics::Author::Robot,
+        Author::System => metrics::Author::System,
+    });
     let m = Arc::new(m);
     state.hub.publish_visitor(m.visitor_id, m.clone());
     let serving = match after {
@@ -141,7 +148,10 @@ pub async fn robot_reply(
     kind: MsgKind,
     question: &str,
 ) -> DbResult<()> {
-    let Some(reply) = crate::reception::reply(state, ctx, site_id, kind, question).await? else {
+    let asked = std::time::Instant::now();
+    let reply = crate::reception::reply(state, ctx, site_id, kind, question).await?;
+    state.metrics.robot_answered(asked.elapsed());
+    let Some(reply) = reply else {
         return Ok(());
     };
     let m = state

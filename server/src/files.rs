@@ -359,6 +359,7 @@ async fn upload(
         size: size as i64,
     };
     state.db.insert_file(&stored, agent.id).await?;
+    state.metrics.upload_bytes.inc_by(size as u64);
     tracing::info!(agent = agent.id, id, mime, size, "file uploaded");
     Ok(Json(Uploaded {
         url: format!("{}/files/{id}/{}", state.config.public_url, pct(&name)),

@@ -73,6 +73,8 @@ pub struct Hub {
     presence: Mutex<HashMap<i64, (usize, Arc<Notify>)>>,
     /// The bus to the other nodes, when there are any (`--redis-url`).
     remote: OnceLock<mpsc::Sender<Note>>,
+    /// Counts notes sent, dropped and received, and resyncs.
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A subscription to one visitor conversation; unsubscribes on drop.
@@ -145,6 +147,14 @@ impl Hub {
         Arc::new(Hub::default())
     }
 
+    /// A hub that counts its bus traffic in `metrics`.
+    pub fn with_metrics(metrics: Arc<crate::metrics::Metrics>) -> Arc<Hub> {
+        Arc::new(Hub {
+            metrics,
+            ..Hub::default()
+        })
+    }
+
     /// From now on, everything published here also goes to the other nodes.
     pub fn set_remote(&self, tx: mpsc::Sender<Note>) {
         let _ = self.remote.set(tx);
@@ -154,7 +164,10 @@ impl Hub {
     fn tell_others(&self, note: impl FnOnce() -> Note) {
         if let Some(tx) = self.remote.get() {
             if tx.try_send(note()).is_err() {
+                self.metrics.bus_dropped.inc();
                 tracing::warn!("bus queue full; a note was dropped (sessions resync)");
+            } else {
+                self.metrics.bus_sent.inc();
             }
         }
     }
@@ -163,6 +176,7 @@ impl Hub {
 impl crate::bus::Listener for Hub {
     /// What another node published, for this node's connections.
     fn deliver(&self, note: Note) {
+        self.metrics.bus_received.inc();
         match note {
             Note::Committed { v, seq, m } => self.publish_local(
                 v,
@@ -184,6 +198,7 @@ impl crate::bus::Listener for Hub {
 
     /// Tells every conversation open on this node to read what it lacks from the database.
     fn resync(&self) {
+        self.metrics.bus_resyncs.inc();
         for tx in self.visitors.lock().expect("hub lock").values() {
             let _ = tx.send(VisitorEvent::Resync);
         }

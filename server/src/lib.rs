@@ -16,7 +16,8 @@
 //!   node's fan-out), `bus` (other nodes, Redis), `wire` (rows → frames).
 //! - `db`: every SQL statement (SQLite or PostgreSQL), one writer with group commit.
 //! - Beside them: `cluster` (heartbeats, leased sweeps), `admin` (validated operator
-//!   actions, the demo), `security`, `ratelimit`.
+//!   actions, the demo), `security`, `ratelimit`, `ops` (`/metrics`, `/readyz`) and
+//!   `metrics` (the counters; imports nothing of this crate).
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until the
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
@@ -35,6 +36,8 @@ pub mod files;
 pub(crate) mod http;
 pub(crate) mod hub;
 pub(crate) mod listen;
+pub mod metrics;
+pub(crate) mod ops;
 pub(crate) mod presence;
 pub mod push;
 pub mod ratelimit;
@@ -131,6 +134,11 @@ pub struct Config {
     /// …and how old another node's heartbeat may be before it counts as dead, its agent
     /// connections gone (`--node-timeout-ms`).
     pub node_timeout: Duration,
+    /// `GET /metrics` is served only with this bearer token (`--metrics-token`); `None`: not
+    /// at all (404).
+    pub metrics_token: Option<String>,
+    /// How often the retention sweep runs (`--retention-sweep-ms`; see `cluster`).
+    pub retention_sweep: Duration,
 }
 
 impl Config {
@@ -163,6 +171,8 @@ impl Config {
             redis_url: None,
             node_heartbeat: Duration::from_secs(2),
             node_timeout: Duration::from_secs(10),
+            metrics_token: None,
+            retention_sweep: Duration::from_secs(600),
         }
     }
 }
@@ -372,6 +382,8 @@ pub struct AppState {
     pub uploads: Arc<files::UploadGate>,
     /// The FAQ robots, with this node's cached indexes (see [`robot`]).
     pub robots: Arc<robot::Robots>,
+    /// What this process counts for `/metrics` (the database handle's, see [`metrics`]).
+    pub metrics: Arc<metrics::Metrics>,
     /// This process's node id (see [`cluster`]), registered on first use.
     node: Arc<tokio::sync::OnceCell<i64>>,
     shutdown_tx: Arc<watch::Sender<bool>>,
@@ -379,13 +391,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
+        let metrics = db.metrics().clone();
         let (tx, rx) = watch::channel(false);
         let uploads = files::UploadGate::new(config.max_uploads, config.max_uploads_per_agent);
         AppState {
             db,
             uploads: Arc::new(uploads),
             robots: Arc::new(robot::Robots::new()),
-            hub: Hub::new(),
+            hub: Hub::with_metrics(metrics.clone()),
+            metrics,
             config: Arc::new(config),
             limits: Arc::new(Limits::default()),
             shutdown: rx,
@@ -440,7 +454,13 @@ where
         // Sized for chat frames: tungstenite's default allocates 128 KiB per socket up front
         // and keeps it. The buffer grows for a larger frame (up to the 64 KiB limit).
         .read_buffer_size(WS_READ_BUFFER)
-        .on_upgrade(move |socket| session(state, socket).instrument(span))
+        .on_upgrade(move |socket| {
+            async move {
+                let _open = state.metrics.open(budget == Budget::Agent);
+                session(state, socket).await
+            }
+            .instrument(span)
+        })
 }
 
 /// The whole HTTP application.
@@ -465,6 +485,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(private)
         .merge(web::router())
+        .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.config.header_timeout,

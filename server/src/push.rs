@@ -358,6 +358,7 @@ pub async fn worker(state: AppState) {
 async fn attempt(state: &AppState, d: PushDelivery) {
     let n = d.attempts + 1;
     let result = try_deliver(state, &d).await;
+    state.metrics.push_attempt(result.outcome);
     if result.outcome == "delivered" {
         tracing::info!(delivery = d.id, attempt = n, "push delivered");
     } else {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,8 @@ pub struct RateLimiter<K> {
     burst: f64,
     per_sec: f64,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
+    /// Events refused so far (`/metrics`).
+    refused: AtomicU64,
 }
 
 impl<K: Hash + Eq + Clone> RateLimiter<K> {
@@ -19,6 +22,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             burst: burst as f64,
             per_sec,
             buckets: Mutex::new(HashMap::new()),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -34,8 +38,15 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             *tokens -= 1.0;
             true
         } else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
             false
         }
+    }
+
+    /// How many events this limiter refused ([`check`](Self::check) or
+    /// [`allows`](Self::allows) said no) since it was made.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Whether `key` has a token left, without taking it (for limits that only count
@@ -43,13 +54,17 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     pub fn allows(&self, key: &K) -> bool {
         let now = Instant::now();
         let map = self.buckets.lock().expect("ratelimit lock");
-        match map.get(key) {
+        let allowed = match map.get(key) {
             None => true,
             Some((tokens, last)) => {
                 (tokens + now.duration_since(*last).as_secs_f64() * self.per_sec).min(self.burst)
                     >= 1.0
             }
+        };
+        if !allowed {
+            self.refused.fetch_add(1, Ordering::Relaxed);
         }
+        allowed
     }
 
     /// Forgets buckets that have been full for a while (bounded memory).

@@ -24,6 +24,7 @@ use shared::reception::{Reception, RuleTarget};
 use shared::visitor::Author;
 
 use crate::db::{Claim, DbResult, StoredMessage, Visitor};
+use crate::metrics::Routing;
 use crate::rules::{self, AgentSnap, Decision, GroupSnap, Route, Snapshot};
 use crate::AppState;
 
@@ -296,17 +297,25 @@ async fn serve_waiter(
 pub async fn route_message(state: &AppState, site_id: i64, m: &StoredMessage) -> DbResult<Routed> {
     match state.db.enqueue(m.visitor_id, m.created_at).await? {
         // Served meanwhile (an agent answered or claimed them).
-        None => Ok(Routed {
-            serving: state
-                .db
-                .visitor_by_id(m.visitor_id)
-                .await?
-                .and_then(|v| v.agent_id),
-            assigned_now: false,
-            ahead: Assigned::new(),
-        }),
+        None => {
+            state.metrics.routed(Routing::Served);
+            Ok(Routed {
+                serving: state
+                    .db
+                    .visitor_by_id(m.visitor_id)
+                    .await?
+                    .and_then(|v| v.agent_id),
+                assigned_now: false,
+                ahead: Assigned::new(),
+            })
+        }
         Some(v) => {
             let (serving, ahead) = route_waiter(state, site_id, &v).await?;
+            state.metrics.routed(if serving.is_some() {
+                Routing::Assigned
+            } else {
+                Routing::Queued
+            });
             Ok(Routed {
                 serving: serving.map(|a| a.agent),
                 assigned_now: serving.is_some_and(|a| a.here),

@@ -328,14 +328,14 @@ async fn a_killed_nodes_agent_goes_offline_and_its_waiting_visitor_is_served_els
 /// A real haproxy on loopback in front of `backends` (WebSocket-aware: HTTP mode, upgraded
 /// connections become tunnels), health-checking `/healthz` every 200 ms and re-dispatching a
 /// connection a dead backend refuses. Killed on drop.
-struct Haproxy {
+pub(crate) struct Haproxy {
     _child: tokio::process::Child,
-    addr: String,
+    pub(crate) addr: String,
     _dir: tempfile::TempDir,
 }
 
 impl Haproxy {
-    async fn start(backends: &[String]) -> Haproxy {
+    pub(crate) async fn start(backends: &[String]) -> Haproxy {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -390,8 +390,8 @@ impl Haproxy {
 
 /// What one visitor saw and was told.
 #[derive(Default)]
-struct VisitorLog {
-    token: Option<String>,
+pub(crate) struct VisitorLog {
+    pub(crate) token: Option<String>,
     /// cmid → seq of every acked message.
     acked: std::collections::BTreeMap<String, u64>,
     /// Highest seq shown, in order; every shown seq once (a repeat is a duplicate).
@@ -401,18 +401,51 @@ struct VisitorLog {
     shown_by_ack: std::collections::BTreeSet<u64>,
     duplicates_shown: u64,
     gaps: u64,
-    reconnects: u64,
+    pub(crate) reconnects: u64,
+    /// When each ack arrived.
+    pub(crate) ack_times: Vec<tokio::time::Instant>,
+    /// Error frames the server answered a send with (e.g. the database refused the write):
+    /// the message stays unacked and goes again.
+    pub(crate) errors: u64,
 }
 
-/// One visitor sending `n` messages through `lb`, reconnecting whenever its socket drops, and
-/// resending unacked messages with their `cmid` (as the chat page's outbox does).
+/// How a visitor of [`visitor_traffic`] sends.
+#[derive(Clone, Copy)]
+pub(crate) struct Pace {
+    /// Between two sends.
+    pub(crate) every: Duration,
+    /// A message unacked this long means the connection is dead: reconnect (the chat page's
+    /// outbox does the same).
+    pub(crate) ack_timeout: Duration,
+    /// The visitor must have every message acked by then.
+    pub(crate) within: Duration,
+}
+
 async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) -> VisitorLog {
+    let pace = Pace {
+        every: Duration::from_millis(15),
+        ack_timeout: Duration::from_secs(60),
+        within: Duration::from_secs(60),
+    };
+    visitor_traffic(lb, sysnum, idx, n, pace).await
+}
+
+/// One visitor sending `n` messages through `lb`, reconnecting whenever its socket drops (or
+/// an ack is overdue), and resending unacked messages with their `cmid` (as the chat page's
+/// outbox does).
+pub(crate) async fn visitor_traffic(
+    lb: String,
+    sysnum: String,
+    idx: usize,
+    n: usize,
+    pace: Pace,
+) -> VisitorLog {
     use futures_util::{SinkExt, StreamExt};
     use shared::visitor::{MsgKind, Send};
     use tokio_tungstenite::tungstenite::Message;
     let mut log = VisitorLog::default();
     let mut next = 0usize;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let deadline = tokio::time::Instant::now() + pace.within;
     while log.acked.len() < n {
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -439,7 +472,9 @@ async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) ->
             .filter(|i| !log.acked.contains_key(&format!("v{idx}m{i}")))
             .collect();
         let mut queue: std::collections::VecDeque<usize> = resend.into();
-        let mut tick = tokio::time::interval(Duration::from_millis(15));
+        let mut tick = tokio::time::interval(pace.every);
+        // The oldest send on this connection not acked yet.
+        let mut waiting: Option<tokio::time::Instant> = None;
         'conn: loop {
             tokio::select! {
                 f = ws.next() => {
@@ -449,6 +484,8 @@ async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) ->
                         Ok(ServerFrame::Welcome { token, .. }) => log.token = Some(token),
                         Ok(ServerFrame::Ack { cmid, seq, .. }) => {
                             log.acked.insert(cmid.to_string(), seq.0);
+                            log.ack_times.push(tokio::time::Instant::now());
+                            waiting = None;
                             // The sending tab shows its message from the ack.
                             if seq.0 == log.shown_upto + 1 {
                                 log.shown_upto = seq.0;
@@ -467,12 +504,24 @@ async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) ->
                                 log.shown_upto = m.seq.0;
                             }
                         }
-                        Ok(ServerFrame::Error { message, .. }) => panic!("visitor {idx}: {message}"),
+                        Ok(ServerFrame::Error { code, message, .. }) => {
+                            use shared::visitor::ErrorCode;
+                            assert!(
+                                matches!(code, ErrorCode::Internal | ErrorCode::RateLimited),
+                                "visitor {idx}: {message}"
+                            );
+                            log.errors += 1;
+                            // Not stored: it goes again on the next connection.
+                            break 'conn;
+                        }
                         _ => {}
                     }
                     if log.acked.len() >= n { break 'conn; }
                 }
                 _ = tick.tick() => {
+                    if waiting.is_some_and(|t| t.elapsed() > pace.ack_timeout) {
+                        break 'conn;
+                    }
                     if queue.is_empty() && next < n {
                         queue.push_back(next);
                         next += 1;
@@ -486,6 +535,7 @@ async fn visitor_under_kill(lb: String, sysnum: String, idx: usize, n: usize) ->
                         if ws.send(Message::text(serde_json::to_string(&f).unwrap())).await.is_err() {
                             break 'conn;
                         }
+                        waiting.get_or_insert_with(tokio::time::Instant::now);
                     }
                 }
             }
@@ -505,6 +555,17 @@ async fn agent_under_kill(
     token: String,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> (Vec<String>, u64) {
+    agent_traffic(lb, token, stop, Duration::from_secs(3600)).await
+}
+
+/// [`agent_under_kill`] that also reconnects when its socket says nothing for `idle` (a
+/// stopped node's socket stays open but silent).
+pub(crate) async fn agent_traffic(
+    lb: String,
+    token: String,
+    stop: tokio::sync::watch::Receiver<bool>,
+    idle: Duration,
+) -> (Vec<String>, u64) {
     let mut acked = Vec::new();
     let mut reconnects = 0;
     while !*stop.borrow() {
@@ -520,7 +581,10 @@ async fn agent_under_kill(
         loop {
             use futures_util::StreamExt;
             let f = tokio::select! {
-                f = a.ws.next() => f,
+                f = tokio::time::timeout(idle, a.ws.next()) => match f {
+                    Ok(f) => f,
+                    Err(_) => break,
+                },
                 _ = stop.changed() => return (acked, reconnects),
             };
             let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) = f else {

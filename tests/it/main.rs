@@ -26,15 +26,25 @@
 //! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
 //! | what outside probes tried (issues 8 and 22) | `security`, `abuse` |
 //! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
+//! | operating: `/metrics`, `/readyz`, JSON logs | `ops` |
+//! | backup under traffic, restore into an empty database | `backup` |
+//! | a visitor's data: export, erase; retention (`--retain-days`) | `privacy` |
+//! | fuzzed decoders: the corpus and crash repros, replayed | `fuzz_replay` |
+//! | chaos: Redis/PostgreSQL restarts and freezes, a frozen node, a full disk, under traffic | `chaos` |
 
 mod abuse;
 mod agent;
+mod backup;
+mod chaos;
 mod cli;
 mod cluster;
 mod compat;
 mod files;
+mod fuzz_replay;
 mod group_commit;
 mod limits;
+mod ops;
+mod privacy;
 mod push;
 mod reception;
 mod restart;

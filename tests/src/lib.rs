@@ -66,7 +66,13 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(file: &Path) -> TestDb {
-        let Some(admin) = pg_url() else {
+        Self::new_on(pg_url(), file).await
+    }
+
+    /// [`TestDb::new`] on the PostgreSQL server `admin` (e.g. a test's own), or SQLite at
+    /// `file` when `None`.
+    pub async fn new_on(admin: Option<String>, file: &Path) -> TestDb {
+        let Some(admin) = admin else {
             return TestDb {
                 url: format!("sqlite://{}", file.display()),
                 pg: None,
@@ -808,6 +814,18 @@ impl Cluster {
     pub async fn start(bin: &str, n: usize, redis: &str, extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         let tdb = TestDb::new(&dir.path().join("fd.db")).await;
+        Self::start_on(bin, n, redis, extra, dir, tdb).await
+    }
+
+    /// [`Cluster::start`] on a given database (`tdb`, its files under `dir`).
+    pub async fn start_on(
+        bin: &str,
+        n: usize,
+        redis: &str,
+        extra: &[&str],
+        dir: tempfile::TempDir,
+        tdb: TestDb,
+    ) -> Cluster {
         let db_url = tdb.url.clone();
         let db = Db::open(&db_url).await.expect("open db");
         let site = admin::create_site(&db, "Cluster").await.expect("site");

@@ -4,7 +4,8 @@
 //!
 //! `sites.rs` (create, import with given ids, settings, reception defaults, the demo),
 //! `agents.rs` (accounts, passwords, external ids), `groups.rs` (groups, working hours,
-//! VIP levels); this file has the error type and the checks they share.
+//! VIP levels), `privacy.rs` (a visitor's data: export, erase; a site's retention); this
+//! file has the error type and the checks they share.
 
 use serde::Serialize;
 
@@ -15,10 +16,12 @@ use crate::security::{hash_password, SignCheck};
 
 mod agents;
 mod groups;
+mod privacy;
 mod sites;
 
 pub use agents::*;
 pub use groups::*;
+pub use privacy::*;
 pub use sites::*;
 
 /// What an admin command can fail with; the message is meant for the operator.

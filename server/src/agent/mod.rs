@@ -119,7 +119,10 @@ where
                 }
             } => {
                 match push {
-                    Some(f) => if tx.send(Message::Text(f.as_ref().into())).await.is_err() { break; },
+                    Some(f) => {
+                        state.metrics.delivered_to_agents.inc();
+                        if tx.send(Message::Text(f.as_ref().into())).await.is_err() { break; }
+                    }
                     None => {
                         let _ = tx.send(close(1008, "too slow")).await;
                         break;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
 use super::{print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
@@ -40,6 +41,13 @@ pub enum AdminWhat {
     /// A robot's FAQ entries.
     #[command(subcommand)]
     Faq(FaqCmd),
+    /// Write a consistent backup of the whole database while it serves.
+    Backup(BackupArgs),
+    /// Put a backup into an empty database (refused otherwise).
+    Restore(RestoreArgs),
+    /// One visitor's data, on their request: export or erase.
+    #[command(subcommand)]
+    Visitor(VisitorCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,6 +137,10 @@ pub enum SiteCmd {
         /// Platform code linking sites for flowType overflow ("" unlinks).
         #[arg(long)]
         platform: Option<String>,
+        /// Delete the site's messages and uploads older than this many days (swept in the
+        /// background by one node at a time; 0 keeps them for ever, the default).
+        #[arg(long)]
+        retain_days: Option<i64>,
     },
 }
 
@@ -235,6 +247,12 @@ pub enum AgentCmd {
 /// `frontdesk admin …`: opens the database and dispatches to the area's handler. Exit
 /// status: 0 done, 1 the database failed, 2 invalid input (or an import that refused rows).
 pub(super) async fn run(args: AdminArgs) -> ExitCode {
+    // These two work on the database as it is: they must not open (migrate) it first.
+    let what = match args.what {
+        AdminWhat::Backup(a) => return backup_cmd(&args.db.database_url, a).await,
+        AdminWhat::Restore(a) => return restore_cmd(&args.db.database_url, a).await,
+        what => what,
+    };
     let db = match Db::open(&args.db.database_url).await {
         Ok(db) => db,
         Err(e) => {
@@ -246,13 +264,15 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         }
     };
     // An import that refused some rows (reported) ends with exit status 2.
-    let result = match args.what {
+    let result = match what {
         AdminWhat::Site(cmd) => site_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Group(cmd) => group_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Agent(cmd) => agent_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Vip(cmd) => vip_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Robot(cmd) => robot_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
+        AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;
     match result {
@@ -312,7 +332,11 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             offline_title,
             agent_hello,
             platform,
+            retain_days,
         } => {
+            if let Some(days) = retain_days {
+                admin::set_retention(db, &site, days).await?;
+            }
             let r = admin::ReceptionSettings {
                 reception,
                 manual_after,

@@ -10,10 +10,12 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 mod admin;
+mod data;
 mod robot;
 mod serve;
 
 pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
+pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
 
@@ -76,13 +78,19 @@ pub fn main() -> ExitCode {
     })
 }
 
-fn init_tracing() {
+/// Logs to stderr, filtered by `FRONTDESK_LOG`; `json`: one JSON object per line
+/// (`--log-format json`).
+fn init_tracing(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        fmt.json().flatten_event(true).try_init()
+    } else {
+        fmt.try_init()
+    };
 }
 
 fn print_out<T: Serialize>(json: bool, value: &T, human: &[(&str, String)]) {

@@ -176,6 +176,24 @@ pub struct ServeArgs {
     /// …and per second sustained.
     #[arg(long, env = "FRONTDESK_SITE_MSG_RATE", default_value_t = 500.0, value_parser = rate)]
     pub site_msg_rate: f64,
+    /// Serve Prometheus metrics at /metrics to `Authorization: Bearer TOKEN` (without it,
+    /// /metrics answers 404). /readyz and /healthz need no token.
+    #[arg(long, env = "FRONTDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// How often (ms) the retention sweep looks for messages and uploads older than their
+    /// site's `--retain-days` (one node at a time, under a lease).
+    #[arg(long, env = "FRONTDESK_RETENTION_SWEEP_MS", default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub retention_sweep_ms: u64,
+    /// Log lines as text (for people) or JSON (one object per line, for log collectors).
+    #[arg(long, env = "FRONTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl ServeArgs {
@@ -216,7 +234,7 @@ fn rate(s: &str) -> Result<f64, String> {
 }
 
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    super::init_tracing();
+    super::init_tracing(args.log_format == LogFormat::Json);
     let rates = args.rate_settings();
     let db = Db::open(&args.db.database_url)
         .await
@@ -256,6 +274,8 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.node_timeout = Duration::from_millis(args.node_timeout_ms);
     config.agent_offline_grace = Duration::from_millis(args.agent_offline_grace_ms);
     config.ping_interval = Duration::from_millis(args.ping_interval_ms);
+    config.metrics_token = args.metrics_token.filter(|t| !t.trim().is_empty());
+    config.retention_sweep = Duration::from_millis(args.retention_sweep_ms);
     config.agent_origins = args
         .agent_origins
         .iter()
@@ -264,6 +284,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .collect();
     let public_url = config.public_url.clone();
     println!("frontdesk listening on http://{bound}");
+    tracing::info!(addr = %bound, public_url = %public_url, "listening");
     println!("  public URL:   {public_url}");
     if !args.no_demo {
         if let Some(demo) = admin::ensure_demo(&db)

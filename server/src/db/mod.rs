@@ -27,6 +27,9 @@
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
+//! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
+//! | `backup.rs` | — | (functions, not methods) backup, restore: the online backup API, pg_dump/pg_restore |
+//! | `customer.rs` | `erasures`, `sites.retain_days` (erases and sweeps `messages`, pushes, `files`, visits) | visitor_by_partnerid, erase_visitor, visitor_erasures, set_site_retention, site_retention, retaining_sites, sweep_retention |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -52,12 +55,15 @@ macro_rules! msg_cols {
 
 mod agents;
 mod assignment;
+pub mod backup;
 mod cluster;
 mod connect;
 #[cfg(test)]
 mod contract;
+mod customer;
 mod file_chunks;
 mod files;
+mod health;
 mod messages;
 mod native;
 mod presence;
@@ -74,6 +80,7 @@ mod writer;
 
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
+pub use customer::{Erasure, Swept};
 pub use file_chunks::CHUNK;
 mod runs;
 pub use presence::PresenceRenewal;
@@ -143,6 +150,12 @@ pub enum DbError {
     /// before any statement, so nothing else of its batch is affected.
     #[error("{0}")]
     Invalid(&'static str),
+    /// A backup or restore could not be made (`db/backup.rs`); says why.
+    #[error("{0}")]
+    Backup(String),
+    /// `admin restore` into a database that holds tables already: nothing was changed.
+    #[error("{0} is not empty: restore only into a new database (a missing SQLite file, or a PostgreSQL database with no table)")]
+    NotEmpty(String),
 }
 
 impl From<sqlx::Error> for DbError {
@@ -172,6 +185,9 @@ pub struct Db {
     push_urls: Arc<Mutex<sites::PushUrls>>,
     /// The key that signs pending visitor tokens (see [`Db::pending_token_key`]), read once.
     token_key: Arc<tokio::sync::OnceCell<String>>,
+    /// This handle's counters: the writer's commits and failures, and everything the
+    /// server serving it counts (`crate::metrics`).
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub fn now_ms() -> i64 {
@@ -244,7 +260,11 @@ impl Db {
         // The one writing connection, then the group-commit writer.
         let mut conn = AnyConnection::connect(url).await?;
         prepare_conn(&mut conn, backend).await?;
-        let writer = Writer::start(conn, backend, url.to_owned(), native);
+        let metrics = Arc::new(crate::metrics::Metrics::new(match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }));
+        let writer = Writer::start(conn, backend, url.to_owned(), native, metrics.clone());
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -259,6 +279,7 @@ impl Db {
             writer,
             push_urls: Default::default(),
             token_key: Default::default(),
+            metrics,
         })
     }
 

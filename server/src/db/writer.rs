@@ -38,7 +38,8 @@
 //! one statement. A job that still hits a deadlock fails alone (its savepoint; a run of
 //! messages has one too on PostgreSQL).
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Connection};
@@ -47,6 +48,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::native::NativeWriter;
 use super::runs::{insert_many, int_array, NewMessage, CHUNK};
 use super::{Backend, DbError, DbResult, Stored};
+use crate::metrics::Metrics;
 
 /// The connection a write job runs its statements on.
 pub(super) type WriteConn = AnyConnection;
@@ -89,6 +91,7 @@ impl Writer {
         backend: Backend,
         url: String,
         native: Option<NativeWriter>,
+        metrics: Arc<Metrics>,
     ) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
         match native {
@@ -96,14 +99,14 @@ impl Writer {
                 let rt = tokio::runtime::Handle::current();
                 let spawned = std::thread::Builder::new()
                     .name("sqlite-writer".into())
-                    .spawn(move || run_sqlite(conn, url, native, rx, rt));
+                    .spawn(move || run_sqlite(conn, url, native, rx, rt, metrics));
                 if let Err(e) = spawned {
                     // Without its thread every write answers "the writer has stopped".
                     tracing::error!(error = %e, "starting the database writer failed");
                 }
             }
             None => {
-                tokio::spawn(run(conn, backend, url, rx));
+                tokio::spawn(run(conn, backend, url, rx, metrics));
             }
         }
         Writer { tx }
@@ -161,10 +164,16 @@ impl Writer {
 }
 
 /// PostgreSQL's writer: a task that runs every batch as one transaction on `conn`.
-async fn run(mut conn: WriteConn, backend: Backend, url: String, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    mut conn: WriteConn,
+    backend: Backend,
+    url: String,
+    mut rx: mpsc::Receiver<Job>,
+    metrics: Arc<Metrics>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit(&mut conn, backend, &url, &mut batch).await;
+        commit(&mut conn, backend, &url, &mut batch, &metrics).await;
     }
     let _ = conn.close().await;
 }
@@ -180,6 +189,7 @@ fn run_sqlite(
     mut native: NativeWriter,
     mut rx: mpsc::Receiver<Job>,
     rt: tokio::runtime::Handle,
+    metrics: Arc<Metrics>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut part: Vec<Job> = Vec::new();
@@ -200,13 +210,19 @@ fn run_sqlite(
                 messages.push((m, answer));
             }
             if !messages.is_empty() {
-                store_native(&mut native, messages);
+                store_native(&mut native, messages, &metrics);
             }
             part.extend(std::iter::from_fn(|| {
                 jobs.next_if(|j| matches!(j, Job::Closure(..)))
             }));
             if !part.is_empty() {
-                rt.block_on(commit(&mut conn, Backend::Sqlite, &url, &mut part));
+                rt.block_on(commit(
+                    &mut conn,
+                    Backend::Sqlite,
+                    &url,
+                    &mut part,
+                    &metrics,
+                ));
             }
         }
     }
@@ -214,12 +230,23 @@ fn run_sqlite(
 }
 
 /// Runs `batch` as one transaction on the sqlx connection and answers every job of it.
-async fn commit(conn: &mut WriteConn, backend: Backend, url: &str, batch: &mut Vec<Job>) {
+async fn commit(
+    conn: &mut WriteConn,
+    backend: Backend,
+    url: &str,
+    batch: &mut Vec<Job>,
+    metrics: &Metrics,
+) {
     let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+    let (jobs, started) = (batch.len(), Instant::now());
     let failed = match run_batch(conn, backend, batch, &mut done).await {
-        Ok(()) => None,
+        Ok(()) => {
+            metrics.committed(jobs, started.elapsed());
+            None
+        }
         Err(e) => {
             tracing::error!(error = %e, jobs = done.len() + batch.len(), "write batch failed");
+            metrics.write_failed(&e.to_string());
             // Leave no transaction open for the next batch; a connection that is gone (the
             // database server restarted) is replaced before the next one.
             if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err()
@@ -243,21 +270,37 @@ async fn commit(conn: &mut WriteConn, backend: Backend, url: &str, batch: &mut V
 fn store_native(
     native: &mut NativeWriter,
     messages: Vec<(NewMessage, oneshot::Sender<DbResult<Stored>>)>,
+    metrics: &Metrics,
 ) {
     let (new, answers): (Vec<NewMessage>, Vec<_>) = messages.into_iter().unzip();
-    let results = native.store(&new).unwrap_or_else(|e| {
-        // Nothing of the run was stored: each message again in a transaction of its own,
-        // so one that fails fails alone (as on PostgreSQL, `store_messages`).
-        tracing::warn!(error = %e, messages = new.len(), "a run of messages failed; storing them one by one");
-        new.iter()
-            .map(|m| match native.store(std::slice::from_ref(m)) {
-                Ok(mut r) => r.pop().unwrap_or_else(|| {
-                    Err(DbError::Corrupt("a stored message gave no result".into()))
-                }),
-                Err(e) => Err(DbError::NotCommitted(e.to_string())),
-            })
-            .collect()
-    });
+    let started = Instant::now();
+    let results = match native.store(&new) {
+        Ok(r) => {
+            metrics.committed(new.len(), started.elapsed());
+            r
+        }
+        Err(e) => {
+            // Nothing of the run was stored: each message again in a transaction of its own,
+            // so one that fails fails alone (as on PostgreSQL, `store_messages`).
+            tracing::warn!(error = %e, messages = new.len(), "a run of messages failed; storing them one by one");
+            metrics.write_failed(&e.to_string());
+            new.iter()
+                .map(|m| match native.store(std::slice::from_ref(m)) {
+                    Ok(mut r) => {
+                        metrics.committed(1, started.elapsed());
+                        r.pop().unwrap_or_else(|| {
+                            Err(DbError::Corrupt("a stored message gave no result".into()))
+                        })
+                    }
+                    // Counted, but readiness follows the run: one refused message is no outage.
+                    Err(e) => {
+                        metrics.write_refused();
+                        Err(DbError::NotCommitted(e.to_string()))
+                    }
+                })
+                .collect()
+        }
+    };
     for (result, answer) in results.into_iter().zip(answers) {
         let _ = answer.send(result);
     }

@@ -258,18 +258,23 @@ impl Live {
             Ok(VisitorEvent::Message(m)) if m.seq as u64 <= sent_upto.0 => true,
             Ok(VisitorEvent::Message(m)) if m.seq as u64 == sent_upto.0 + 1 => {
                 *sent_upto = Seq(m.seq as u64);
+                state.metrics.delivered_to_visitors.inc();
                 out.send(&ServerFrame::Msg(chat_message(&m))).await
             }
             // Committed on another node.
             Ok(VisitorEvent::Committed(seq, _)) if seq <= sent_upto.0 => true,
             Ok(VisitorEvent::Committed(seq, Some(m))) if seq == sent_upto.0 + 1 => {
                 *sent_upto = Seq(seq);
+                state.metrics.delivered_to_visitors.inc();
                 out.send(&ServerFrame::Msg(ChatMessage::clone(&m))).await
             }
             // A gap (a publish overtook another, or we lagged), a message from another node,
             // or the bus reconnected: the database is the truth.
             Ok(VisitorEvent::Message(_) | VisitorEvent::Committed(..) | VisitorEvent::Resync)
-            | Err(RecvError::Lagged(_)) => catch_up(state, v.id, sent_upto, out).await,
+            | Err(RecvError::Lagged(_)) => {
+                state.metrics.catch_ups.inc();
+                catch_up(state, v.id, sent_upto, out).await
+            }
             Err(RecvError::Closed) => false,
         }
     }
@@ -318,6 +323,7 @@ pub(super) async fn catch_up<T: Sink<Message> + Unpin>(
         };
         let n = batch.len();
         for m in &batch {
+            state.metrics.delivered_to_visitors.inc();
             if !out.send(&ServerFrame::Msg(chat_message(m))).await {
                 return false;
             }
