@@ -62,6 +62,9 @@ struct Conn {
     typing_clear: Option<TimeoutHandle>,
     /// Only where our storage is unusable and the host origin is verified.
     host: Option<HostStore>,
+    /// The verified origin of the page embedding this chat (`None` for the chat link): the
+    /// stored token is bound to it (`outbox::token`).
+    origin: Option<String>,
     /// Pending while the first `hello` waits for the host's answer; `connect` does nothing
     /// meanwhile.
     host_wait: Option<TimeoutHandle>,
@@ -112,7 +115,12 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
         });
         return;
     };
-    let state = ChatState::new(outbox::load(&sysnum), outbox::token(&sysnum));
+    let state = ChatState::new(outbox::load(&sysnum), outbox::token(&sysnum, host.as_deref()));
+    if let Some(t) = &state.token {
+        // Bind a token the notifier or an older page stored without its host.
+        outbox::set_token(&sysnum, t, host.as_deref());
+    }
+    let origin = host.clone();
     // The stored outbox shows at once (this runs before the view is built).
     store.outbox.set(state.outbox.clone());
     let host = host.filter(|_| !outbox::persistent());
@@ -136,6 +144,7 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
             typing_sent_at: 0.0,
             typing_clear: None,
             host: None,
+            origin,
             host_wait: None,
             last_rx: 0.0,
             _page_handlers: Vec::new(),
@@ -405,7 +414,7 @@ fn run(c: &mut Conn, effects: Vec<Effect>, frame: &str) {
             }
             Effect::SaveToken => {
                 if let Some(t) = &c.state.token {
-                    outbox::set_token(&c.sysnum, t);
+                    outbox::set_token(&c.sysnum, t, c.origin.as_deref());
                 }
             }
             Effect::ShareToken => {

@@ -147,13 +147,33 @@ pub fn mark_failed(sysnum: &Sysnum, cmid: &ClientMsgId) {
     });
 }
 
-pub fn token(sysnum: &Sysnum) -> Option<String> {
-    storage()?.get_item(&key("token", sysnum)).ok().flatten()
+/// The stored visitor token, unless it is bound to another host page than `host` (the
+/// verified origin of the page embedding this chat; `None` for the chat link): a token is
+/// bound to the host page it was first used on (`frontdesk.host.<sysnum>`, written by this
+/// page and the notifier frame), so a page of another origin that frames us or the notifier
+/// — where the browser shares our storage between sites — never uses the visitor's token
+/// (issue 22).
+pub fn token(sysnum: &Sysnum, host: Option<&str>) -> Option<String> {
+    let s = storage()?;
+    let bound = s.get_item(&key("host", sysnum)).ok().flatten();
+    if matches!((host, bound.as_deref()), (Some(h), Some(b)) if h != b) {
+        return None;
+    }
+    s.get_item(&key("token", sysnum)).ok().flatten()
 }
 
-pub fn set_token(sysnum: &Sysnum, token: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(&key("token", sysnum), token);
+/// Stores the visitor token, bound to `host` when embedded (see [`token`]); nothing when
+/// the stored one is bound to another host page (a page of another origin cannot replace the
+/// visitor's token).
+pub fn set_token(sysnum: &Sysnum, token: &str, host: Option<&str>) {
+    let Some(s) = storage() else { return };
+    let bound = s.get_item(&key("host", sysnum)).ok().flatten();
+    if matches!((host, bound.as_deref()), (Some(h), Some(b)) if h != b) {
+        return;
+    }
+    let _ = s.set_item(&key("token", sysnum), token);
+    if let Some(h) = host {
+        let _ = s.set_item(&key("host", sysnum), h);
     }
 }
 
