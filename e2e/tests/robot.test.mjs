@@ -79,8 +79,9 @@ ${seedSnippet(server.url, site.sysnum, { extra: config })}</body>`);
   assert.match(await label.innerText(), new RegExp(ROBOT));
   await agent.c.message('请问怎么退货', 'visitor').waitFor();
 
-  // The agent's greeting reaches the visitor, then they talk.
-  await chat.message('您好，我是人工客服Kim', 'agent').waitFor();
+  // The page's greeting reaches the visitor — said as the site's (a system line), never as
+  // the agent's own words (issue 22) — then they talk.
+  await chat.message('您好，我是人工客服Kim', 'system').waitFor();
   await agent.c.send('我来帮您处理退货');
   await chat.message('我来帮您处理退货', 'agent').waitFor();
   await chat.send('谢谢');
