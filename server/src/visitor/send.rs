@@ -94,6 +94,19 @@ pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The error frame refusing the `send` with `cmid`.
+fn refused(
+    code: ErrorCode,
+    message: impl Into<String>,
+    cmid: shared::ids::ClientMsgId,
+) -> ServerFrame {
+    ServerFrame::Error {
+        code,
+        message: message.into(),
+        cmid: Some(cmid),
+    }
+}
+
 async fn on_send<T: Sink<Message> + Unpin>(
     state: &AppState,
     site_id: i64,
@@ -104,30 +117,20 @@ async fn on_send<T: Sink<Message> + Unpin>(
     out: &mut Out<T>,
 ) -> bool {
     if let Err(why) = validate_body(s.kind, &s.body) {
-        return out
-            .send(&ServerFrame::Error {
-                code: ErrorCode::Invalid,
-                message: why.into(),
-                cmid: Some(s.cmid),
-            })
-            .await;
+        return out.send(&refused(ErrorCode::Invalid, why, s.cmid)).await;
     }
     if !state.limits.visitor_msgs.check(&visitor.id) {
         return out
-            .send(&ServerFrame::Error {
-                code: ErrorCode::RateLimited,
-                message: "too many messages; retry shortly".into(),
-                cmid: Some(s.cmid),
-            })
+            .send(&refused(
+                ErrorCode::RateLimited,
+                "too many messages; retry shortly",
+                s.cmid,
+            ))
             .await;
     }
     if let Some(why) = over_budget(state, site_id, false) {
         return out
-            .send(&ServerFrame::Error {
-                code: ErrorCode::RateLimited,
-                message: why.into(),
-                cmid: Some(s.cmid),
-            })
+            .send(&refused(ErrorCode::RateLimited, why, s.cmid))
             .await;
     }
     // While the robot answers, the message is stored but not routed to agents (and the
@@ -154,22 +157,10 @@ async fn on_send<T: Sink<Message> + Unpin>(
     let stored = match stored {
         Ok(st) => st,
         Err(DbError::QueueFull) => {
-            return out
-                .send(&ServerFrame::Error {
-                    code: ErrorCode::RateLimited,
-                    message: "all agents are busy and the waiting queue is full; your message will be retried".into(),
-                    cmid: Some(s.cmid),
-                })
-                .await;
+            return out.send(&refused(ErrorCode::RateLimited, "all agents are busy and the waiting queue is full; your message will be retried", s.cmid)).await;
         }
         Err(DbError::Invalid(why)) => {
-            return out
-                .send(&ServerFrame::Error {
-                    code: ErrorCode::Invalid,
-                    message: why.into(),
-                    cmid: Some(s.cmid),
-                })
-                .await;
+            return out.send(&refused(ErrorCode::Invalid, why, s.cmid)).await;
         }
         Err(e) => {
             tracing::error!(error = %e, "storing a visitor message failed");

@@ -115,7 +115,10 @@ pub fn start(params: Params, store: Store, host: Option<String>) {
         });
         return;
     };
-    let state = ChatState::new(outbox::load(&sysnum), outbox::token(&sysnum, host.as_deref()));
+    let state = ChatState::new(
+        outbox::load(&sysnum),
+        outbox::token(&sysnum, host.as_deref()),
+    );
     if let Some(t) = &state.token {
         // Bind a token the notifier or an older page stored without its host.
         outbox::set_token(&sysnum, t, host.as_deref());
