@@ -34,7 +34,8 @@
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
 //! | `contract.rs` | — | (test) every method above is listed here and in its file |
-//! | `mod.rs` | — | open, backend, close; `DbError`; `now_ms`, `now_s`, `random_hex`, `token_hash` |
+//! | `error.rs` | — | `DbError`, `DbResult` |
+//! | `mod.rs` | — | open, backend, close; `now_ms`, `now_s`, `random_hex`, `token_hash` |
 
 /// The highest `seq` of the conversation of the `visitors` row in scope (0 before its first
 /// message): no column keeps it (migration 0013), it is one seek in the `(visitor_id, seq)`
@@ -61,6 +62,7 @@ mod connect;
 #[cfg(test)]
 mod contract;
 mod customer;
+mod error;
 mod file_chunks;
 mod files;
 mod health;
@@ -81,6 +83,7 @@ mod writer;
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
 pub use customer::{Erasure, Swept};
+pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
 mod runs;
 pub use presence::PresenceRenewal;
@@ -109,69 +112,6 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection};
 use writer::{WriteConn, Writer};
-
-/// A storage failure. Callers log it and answer with a generic internal error.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("database: {0}")]
-    Sqlx(#[source] sqlx::Error),
-    /// From SQLite's message path (`db/native.rs`).
-    #[error("database: {0}")]
-    Native(#[from] rusqlite::Error),
-    #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database url: {0}")]
-    UnsupportedUrl(String),
-    /// The write was not committed: its batch failed (everything in it was rolled back, so a
-    /// retry is safe) or the writer has stopped.
-    #[error("write not committed: {0}")]
-    NotCommitted(String),
-    /// A stored value is not what the schema promises (e.g. an invalid `sysnum`).
-    #[error("stored data invalid: {0}")]
-    Corrupt(String),
-    /// `create_agent`: the account name is another agent's.
-    #[error("agent account {0} already exists")]
-    AccountTaken(String),
-    #[error("{0}")]
-    NotFound(String),
-    /// A site id given at import (`admin site create --sysnum/--business-id/--appid`) is
-    /// already another site's.
-    #[error("{0} is already used by another site")]
-    SiteTaken(SiteKey),
-    /// A conditional write found that the agent does not serve the visitor (or the visitor
-    /// is not of the agent's site).
-    #[error("the visitor is not served by this agent")]
-    NotServed,
-    /// A visitor's first message while their site's waiting queue is full
-    /// (`Config::max_queue`): nothing was stored.
-    #[error("the waiting queue is full")]
-    QueueFull,
-    /// A value no backend stores (e.g. a text with U+0000, `runs::storable`); refused
-    /// before any statement, so nothing else of its batch is affected.
-    #[error("{0}")]
-    Invalid(&'static str),
-    /// A backup or restore could not be made (`db/backup.rs`); says why.
-    #[error("{0}")]
-    Backup(String),
-    /// `admin restore` into a database that holds tables already: nothing was changed.
-    #[error("{0} is not empty: restore only into a new database (a missing SQLite file, or a PostgreSQL database with no table)")]
-    NotEmpty(String),
-}
-
-impl From<sqlx::Error> for DbError {
-    /// A column a row type refuses (`rows::Corrupt`, e.g. a `sysnum` that does not parse) is
-    /// [`DbError::Corrupt`], naming the column; anything else is the driver's error.
-    fn from(e: sqlx::Error) -> DbError {
-        match e {
-            sqlx::Error::ColumnDecode { index, source } if source.is::<rows::Corrupt>() => {
-                DbError::Corrupt(format!("{}: {source}", index.trim_matches('"')))
-            }
-            e => DbError::Sqlx(e),
-        }
-    }
-}
-
-pub type DbResult<T> = Result<T, DbError>;
 
 /// Handle to the database; cheap to clone. Reads use a pool of connections; every write
 /// goes through the one [`Writer`] (group commit, see `db/writer.rs`).
