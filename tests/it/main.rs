@@ -22,7 +22,7 @@
 //! | seed 000 custom push | `push` |
 //! | seed 002 account API, seed 000 group list | `compat`, `site_import` |
 //! | CLI (`admin … --json`), rate-limit flags | `cli`, `limits` |
-//! | storage: group commit, two writers, migrations, a message the database refuses | `storage`, `group_commit`, `abuse` |
+//! | storage: group commit, two writers, migrations (both backends make the same schema), a message the database refuses | `storage`, `group_commit`, `schema`, `abuse` |
 //! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
 //! | what outside probes tried (issues 8 and 22) | `security`, `abuse` |
 //! | what browsers fetch: loader, headers, CSP, REST error shapes | `web`, `security` |
