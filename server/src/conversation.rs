@@ -23,14 +23,16 @@
 
 use std::sync::Arc;
 
-use shared::agent::{api, Envelope, GuestEntry, MessageData, TransferData, TypingData};
+use shared::agent::{api, GuestEntry, TransferData};
 use shared::visitor::{Author, MsgKind};
 
 use crate::db::{Agent, AgentConnRow, DbResult, StoredMessage, Visitor};
 use crate::metrics;
 use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
-use crate::wire::{agent_frame, guest_entry, message_info, transfer_data};
+use crate::wire::{
+    guest_entry, transfer_data, transfer_frame, visitor_message_frame, visitor_typing_frame,
+};
 use crate::AppState;
 
 /// Who is told about a committed message besides the visitor's tabs (step 2 of
@@ -47,7 +49,8 @@ pub enum After<'a> {
     ToRobot,
     /// An agent's own message (`32300`): that agent has its response.
     FromAgent,
-    /// A message said for agent `0` by the server (the greeting): that agent gets `32399`.
+    /// A message the server said for the agent it names (the greeting): that agent gets
+    /// `32399`.
     ForAgent(i64),
     /// The robot's answer, a system line: nobody.
     Quiet,
@@ -127,17 +130,6 @@ async fn to_people(
     Ok(serving)
 }
 
-/// `32399`: a visitor's message (or a greeting) as agents receive it.
-fn visitor_message_frame(m: &StoredMessage) -> crate::wire::AgentFrame {
-    agent_frame(&Envelope::ok(
-        api::VISITOR_MESSAGE,
-        MessageData {
-            gid: m.visitor_id.to_string(),
-            message_info: message_info(m),
-        },
-    ))
-}
-
 /// After a visitor's message the robot answers was published: the robot's reply is stored
 /// and goes through [`committed`], then the tabs get the reception frame.
 pub async fn robot_reply(
@@ -210,10 +202,9 @@ pub async fn hand_to(state: &AppState, assigned: Assigned) -> DbResult<()> {
             String::new(),
             String::new(),
         );
-        state.hub.send_to_agent(
-            agent_id,
-            &agent_frame(&Envelope::ok(api::TRANSFER_IN, body)),
-        );
+        state
+            .hub
+            .send_to_agent(agent_id, &transfer_frame(api::TRANSFER_IN, &body));
         state.hub.publish_queue(v.id, 0);
     }
     Ok(())
@@ -260,14 +251,9 @@ pub async fn visitor_typing(state: &AppState, visitor_id: i64, typing: bool) -> 
     else {
         return Ok(());
     };
-    let data = TypingData {
-        gid: visitor_id.to_string(),
-        status: typing as u8,
-    };
-    state.hub.send_to_agent(
-        agent_id,
-        &agent_frame(&Envelope::ok(api::VISITOR_TYPING, data)),
-    );
+    state
+        .hub
+        .send_to_agent(agent_id, &visitor_typing_frame(visitor_id, typing));
     Ok(())
 }
 
@@ -399,14 +385,12 @@ pub async fn transfer(
         from_ix.to_string(),
         target.ix.to_string(),
     );
-    state.hub.send_to_agent(
-        to.id,
-        &agent_frame(&Envelope::ok(api::TRANSFER_IN, body.clone())),
-    );
-    state.hub.send_to_agent(
-        from.id,
-        &agent_frame(&Envelope::ok(api::TRANSFER_DONE, body.clone())),
-    );
+    state
+        .hub
+        .send_to_agent(to.id, &transfer_frame(api::TRANSFER_IN, &body));
+    state
+        .hub
+        .send_to_agent(from.id, &transfer_frame(api::TRANSFER_DONE, &body));
     // The transferring agent has room again.
     drain(state, from.site_id).await?;
     Ok(Ok(body))

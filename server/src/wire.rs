@@ -8,7 +8,10 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use shared::agent::{Direction, Envelope, GuestEntry, MessageInfo, Presence, TransferData};
+use shared::agent::{
+    api, Direction, Envelope, GuestEntry, MessageData, MessageInfo, Presence, TransferData,
+    TypingData,
+};
 use shared::visitor::{Author, ChatMessage};
 
 use crate::db::{StoredMessage, Visitor};
@@ -76,6 +79,33 @@ pub fn guest_entry(
         unread: unread as u32,
         last_msg: last.map(message_info),
     }
+}
+
+/// `32399`: a visitor's message (or a greeting said for an agent) as agents receive it.
+pub fn visitor_message_frame(m: &StoredMessage) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        api::VISITOR_MESSAGE,
+        MessageData {
+            gid: m.visitor_id.to_string(),
+            message_info: message_info(m),
+        },
+    ))
+}
+
+/// `32401` (to the agent who receives a visitor) or `32402` (to the one who transferred).
+pub fn transfer_frame(key: i64, body: &TransferData) -> AgentFrame {
+    agent_frame(&Envelope::ok(key, body))
+}
+
+/// `32799`: visitor `visitor_id` started (`true`) or stopped typing.
+pub fn visitor_typing_frame(visitor_id: i64, typing: bool) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        api::VISITOR_TYPING,
+        TypingData {
+            gid: visitor_id.to_string(),
+            status: typing as u8,
+        },
+    ))
 }
 
 /// The body of `32401`/`32402` (a visitor handed to an agent): the visitor, the message that
