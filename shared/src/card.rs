@@ -436,17 +436,23 @@ pub fn percent_decode(s: &str) -> Option<String> {
 
 /// A URL that may become a link or an image source: `raw` itself when it is an absolute
 /// `http(s)` URL, else `raw` percent-decoded once when *that* is one (seed 003 asks sites to
-/// `encodeURIComponent` card URLs). Everything else is `None`.
+/// `encodeURIComponent` card URLs). Everything else is `None`. The scheme comes back in lower
+/// case (`HTTP://x` → `http://x`), so whoever checks the result by its prefix agrees with
+/// [`is_http_url`], which takes schemes in any case as browsers do.
 pub fn safe_url(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    if is_http_url(raw) {
-        return Some(raw.to_owned());
-    }
-    let lower = raw.get(..10).unwrap_or(raw).to_ascii_lowercase();
-    if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
-        return percent_decode(raw).filter(|d| is_http_url(d));
-    }
-    None
+    let url = if is_http_url(raw) {
+        raw.to_owned()
+    } else {
+        let lower = raw.get(..10).unwrap_or(raw).to_ascii_lowercase();
+        if !(lower.starts_with("http%3a") || lower.starts_with("https%3a")) {
+            return None;
+        }
+        percent_decode(raw).filter(|d| is_http_url(d))?
+    };
+    // is_http_url held, so the URL starts with an ASCII `http://` or `https://` in some case.
+    let scheme = if url.as_bytes()[4] == b':' { 4 } else { 5 };
+    Some(url[..scheme].to_ascii_lowercase() + &url[scheme..])
 }
 
 /// `total_fee` in cents as `12.34`.
@@ -599,6 +605,21 @@ mod tests {
             p.url.as_deref(),
             Some("http://www.wolive.cc/demo/index/product1")
         );
+    }
+
+    #[test]
+    fn a_schemes_case_is_normalised() {
+        assert_eq!(
+            safe_url("HTTPS://a.example/Path").as_deref(),
+            Some("https://a.example/Path")
+        );
+        assert_eq!(
+            safe_url("hTtp%3A%2F%2Fa.example%2FX").as_deref(),
+            Some("http://a.example/X")
+        );
+        // The fuzzer's find (fuzz/regressions/card/): a mixed-case scheme with non-ASCII after it.
+        let found = "hTtp://x\u{75d}\u{fffd}//\u{353}}";
+        assert!(safe_url(found).unwrap().starts_with("http://x"));
     }
 
     #[test]
@@ -971,6 +992,7 @@ mod props {
             let _ = file_name(&s);
             if let Some(u) = safe_url(&s) {
                 prop_assert!(is_http_url(&u));
+                prop_assert!(u.starts_with("http://") || u.starts_with("https://"));
             }
         }
 
