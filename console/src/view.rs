@@ -18,18 +18,47 @@ pub fn App() -> impl IntoView {
         return view! { <crate::admin::AdminView/> }.into_any();
     }
     let store = Store::new(None);
-    if let Some(t) = conn::saved_token() {
-        conn::start(store, t);
-    }
+    // Opened under a host name the agent socket refuses: say so instead of reconnecting
+    // for ever. A saved session resumes once the origin is known to be fine.
+    let wrong_origin = RwSignal::new(None::<(String, String)>);
+    leptos::task::spawn_local(async move {
+        match http::wrong_origin().await {
+            Some(w) => wrong_origin.set(Some(w)),
+            None => {
+                if let Some(t) = conn::saved_token() {
+                    conn::start(store, t);
+                }
+            }
+        }
+    });
     // The tab title counts unread messages of our own chats.
     Effect::new(move |_| notify::set_title(store.unread_total()));
     view! {
-        <Show when=move || store.token.with(Option::is_some)
-            fallback=move || view! { <Login store/> }>
-            <Console store/>
+        <Show when=move || wrong_origin.with(Option::is_none)
+            fallback=move || view! { <WrongOrigin wrong_origin/> }>
+            <Show when=move || store.token.with(Option::is_some)
+                fallback=move || view! { <Login store/> }>
+                <Console store/>
+            </Show>
         </Show>
     }
     .into_any()
+}
+
+/// The console is open under an origin the agent socket refuses.
+#[component]
+fn WrongOrigin(wrong_origin: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let (public, why) = wrong_origin.get_untracked().unwrap_or_default();
+    let href = format!("{public}/console/");
+    view! {
+        <main>
+            <div class="c-login" role="alert" data-testid="fd-c-wrong-origin">
+                <h1>"Cannot connect from this address"</h1>
+                <p>{why}</p>
+                <a class="c-btn c-pri" href=href.clone() data-testid="fd-c-right-origin">"Open " {href.clone()}</a>
+            </div>
+        </main>
+    }
 }
 
 #[component]

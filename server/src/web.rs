@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
             get(|| async { Redirect::permanent("/console/") }),
         )
         .route("/console/", get(console_index))
+        .route("/console/origins.json", get(console_origins))
         .route("/console/{*file}", get(console_file))
 }
 
@@ -472,6 +473,35 @@ async fn console_file(
     }
 }
 
+/// The origins that may open the agent socket (the public URL first, then
+/// `--agent-origins`): the console compares its own origin with them before its login, so
+/// one opened under another host name says why it cannot connect.
+async fn console_origins(State(state): State<AppState>) -> Response {
+    let mut allowed = vec![state.config.public_url.clone()];
+    allowed.extend(state.config.agent_origins.iter().cloned());
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(serde_json::json!({ "allowed": allowed })),
+    )
+        .into_response()
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let sysnum = match q.get("sysnum") {
         Some(s) => match Sysnum::parse(s) {
@@ -494,7 +524,11 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
         return not_built("public/demo/index.html");
     };
     let chat = &state.config.public_url;
+    // The page embeds the snippet `site create` prints, and shows it as text.
+    let snippet = crate::admin::snippet(chat, &sysnum);
     let html = template
+        .replace("{{SNIPPET_TEXT}}", &html_escape(&snippet))
+        .replace("{{SNIPPET}}", &snippet)
         .replace("{{SYSNUM}}", &sysnum)
         .replace("{{CHAT_ORIGIN}}", chat);
     // What a customer's page needs for the widget: our scripts (the loader, the launcher's

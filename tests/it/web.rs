@@ -112,6 +112,14 @@ async fn demo_page_carries_the_seed_snippet_pointing_here() {
         srv.http, site.sysnum
     );
     assert!(html.contains(&src), "demo page lacks {src}");
+    // It shows the snippet it uses, as text, and links the console.
+    let shown = frontdesk_server::admin::snippet(&srv.http, site.sysnum.as_str())
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert!(html.contains(&shown), "demo page does not show its snippet");
+    assert!(html.contains(&format!("href=\"{}/console/\"", srv.http)));
     let bad = c
         .get(format!("{}/demo/?sysnum=%3Cscript%3E", srv.http))
         .send()

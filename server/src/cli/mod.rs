@@ -1,8 +1,8 @@
 //! The command line (SPEC §2): `frontdesk serve …` (`serve.rs`) and `frontdesk admin …`
 //! (`admin.rs`); this file parses and dispatches.
 //! Every flag has a `FRONTDESK_*` environment fallback; `--json` prints exactly one JSON
-//! object on stdout. Startup errors are reported with `anyhow` and exit code 1; invalid
-//! admin input exits with 2.
+//! value on stdout (an object, or an array for lists). Startup errors are reported with
+//! `anyhow` and exit code 1; invalid admin input exits with 2.
 
 use std::process::ExitCode;
 
@@ -91,6 +91,14 @@ fn init_tracing(json: bool) {
     } else {
         fmt.try_init()
     };
+}
+
+/// A list for `--json`: one JSON array on one line.
+fn print_json<T: Serialize>(items: &[T]) {
+    println!(
+        "{}",
+        serde_json::to_string(items).expect("plain structs serialise")
+    );
 }
 
 fn print_out<T: Serialize>(json: bool, value: &T, human: &[(&str, String)]) {

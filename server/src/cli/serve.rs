@@ -283,6 +283,10 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|o| !o.is_empty())
         .collect();
     let public_url = config.public_url.clone();
+    // `admin site create` prints its snippet with this URL.
+    admin::remember_public_url(&db, &public_url)
+        .await
+        .context("storing the public URL")?;
     println!("frontdesk listening on http://{bound}");
     tracing::info!(addr = %bound, public_url = %public_url, "listening");
     println!("  public URL:   {public_url}");
@@ -299,6 +303,9 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 public_url.clone()
             };
             println!("  demo sysnum:  {}", demo.sysnum);
+            if let Some(site) = db.site_by_sysnum(&demo.sysnum).await? {
+                println!("  demo appid:   {} (secret {})", site.appid, site.secret);
+            }
             println!("  demo agent:   {} / {}", demo.account, demo.password);
             println!("  demo page:    {host_origin}/demo/");
             println!(
@@ -310,6 +317,10 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "  agent socket: {}/ws/agent (token: POST {public_url}/api/agent/login)",
                 public_url.replacen("http", "ws", 1)
             );
+            println!("  snippet (paste before </body>; the demo page shows it too):");
+            for line in admin::snippet(&public_url, &demo.sysnum).lines() {
+                println!("    {line}");
+            }
         }
     }
     let mut state = AppState::new(db.clone(), config);
