@@ -7,7 +7,8 @@
 //! - Transport: `visitor` (`/ws/visitor`), `agent` (`/ws/agent`, seed 001), `http`
 //!   (agent login, health), `compat` (seed 002 `/cgi-bin/…`, seed 000 groups),
 //!   `robotapi` (the robot's admin REST), `trace` (visits, presence, invitations),
-//!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages),
+//!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages;
+//!   `assets`: from a folder or built in),
 //!   `listen` and `clientip` (the accept loop, who the client is).
 //! - `conversation`: what happens after a message commits, and a chat's business steps.
 //! - `reception` (robot or people), `routing` with `rules` (who serves whom),
@@ -24,6 +25,7 @@
 
 pub mod admin;
 pub(crate) mod agent;
+pub mod assets;
 pub(crate) mod boxkey;
 pub(crate) mod bus;
 pub mod cli;
@@ -72,10 +74,11 @@ pub struct Config {
     /// Origin under which browsers reach this server, without a trailing slash
     /// (`http://127.0.0.1:8080`). Used in the loader's URLs and the demo page.
     pub public_url: String,
-    /// Built widget bundles: `chat/` and `launcher/` (Trunk's output).
-    pub web_dir: PathBuf,
-    /// Static files: `entrance.js`, `demo/`.
-    pub public_dir: PathBuf,
+    /// Built widget bundles and console: `chat/`, `launcher/`, `extras/`, `console/`
+    /// (`dist/`, a folder or built into the binary).
+    pub web: assets::Assets,
+    /// Static files: `entrance.js`, `demo/` (`public/`, a folder or built into the binary).
+    pub public: assets::Assets,
     /// Where uploaded files are kept (created on first upload).
     pub upload_dir: PathBuf,
     /// Browser origins allowed to open `/ws/agent` besides `public_url` (non-browser clients
@@ -145,8 +148,8 @@ impl Config {
     pub fn new(public_url: &str) -> Config {
         Config {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            web_dir: default_dir("dist"),
-            public_dir: default_dir("public"),
+            web: assets::Assets::web(),
+            public: assets::Assets::public(),
             upload_dir: PathBuf::from("uploads"),
             agent_origins: Vec::new(),
             agent_token_ttl: Duration::from_secs(12 * 3600),

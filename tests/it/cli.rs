@@ -482,3 +482,25 @@ async fn first_start_prints_the_demo_credentials_and_snippet() {
         "{out}"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_where_the_files_come_from() {
+    let out = std::process::Command::new(BIN)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(v.starts_with("frontdesk 0."), "{v}");
+    let commit = v
+        .split("(commit ")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_default();
+    assert!(
+        commit == "unknown" || (commit.len() >= 7 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{v}"
+    );
+    // Test builds are debug builds: they read dist/ from disk and never need it built.
+    assert!(v.contains("read from --web-dir"), "{v}");
+}

@@ -193,7 +193,7 @@ async fn console_is_served_unframeable_with_immutable_assets() {
     .unwrap();
     std::fs::write(dir.join("frontdesk-console-0123abcd.js"), "export {}").unwrap();
     let web_dir = web.path().to_path_buf();
-    let srv = TestServer::start_with(move |c| c.web_dir = web_dir).await;
+    let srv = TestServer::start_with(move |c| c.web = web_dir.into()).await;
     let c = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

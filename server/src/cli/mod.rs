@@ -19,10 +19,27 @@ pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
 
+/// `frontdesk --version`: the crate version, the git commit built (server/build.rs) and
+/// whether the widget, console and static files are inside the binary.
+#[cfg(frontdesk_embedded)]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FRONTDESK_COMMIT"),
+    "; widget, console and static files built in)"
+);
+#[cfg(not(frontdesk_embedded))]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FRONTDESK_COMMIT"),
+    "; widget, console and static files read from --web-dir/--public-dir)"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "frontdesk",
-    version,
+    version = VERSION,
     about = "Self-hosted customer-service live chat"
 )]
 pub struct Cli {

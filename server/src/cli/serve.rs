@@ -27,10 +27,13 @@ pub struct ServeArgs {
     /// Do not create the demo site and agent on an empty database.
     #[arg(long, env = "FRONTDESK_NO_DEMO")]
     pub no_demo: bool,
-    /// Directory with the built widget bundles (chat/, launcher/).
+    /// Directory with the built widget bundles and console (chat/, launcher/, extras/,
+    /// console/; `./x build` makes them in dist/). Default: the copies built into a release
+    /// binary, else ./dist.
     #[arg(long, env = "FRONTDESK_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
-    /// Directory with static files (entrance.js, demo/).
+    /// Directory with static files (entrance.js, demo/). Default: the copies built into a
+    /// release binary, else ./public.
     #[arg(long, env = "FRONTDESK_PUBLIC_DIR")]
     pub public_dir: Option<PathBuf>,
     /// Directory for uploaded files.
@@ -254,10 +257,10 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{shown}"));
     let mut config = Config::new(&public_url);
     if let Some(d) = args.web_dir {
-        config.web_dir = d;
+        config.web = d.into();
     }
     if let Some(d) = args.public_dir {
-        config.public_dir = d;
+        config.public = d.into();
     }
     config.upload_dir = args.upload_dir;
     config.upload_quota_bytes = args.upload_quota_mb.saturating_mul(1024 * 1024);
@@ -290,6 +293,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("frontdesk listening on http://{bound}");
     tracing::info!(addr = %bound, public_url = %public_url, "listening");
     println!("  public URL:   {public_url}");
+    println!("  web files:    {}", config.web.describe());
     if !args.no_demo {
         if let Some(demo) = admin::ensure_demo(&db)
             .await
