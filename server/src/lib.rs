@@ -142,6 +142,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How often the retention sweep runs (`--retention-sweep-ms`; see `cluster`).
     pub retention_sweep: Duration,
+    /// TLS for every connection (`--tls-cert`/`--tls-key`); `None`: plain HTTP (the usual
+    /// setup behind a reverse proxy).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Config {
@@ -176,6 +179,7 @@ impl Config {
             node_timeout: Duration::from_secs(10),
             metrics_token: None,
             retention_sweep: Duration::from_secs(600),
+            tls: None,
         }
     }
 }
@@ -564,6 +568,7 @@ pub async fn serve(
         max_conns: caps.max_conns,
         max_visitor_sockets: caps.max_visitor_sockets,
         trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
+        tls: state.config.tls.clone(),
     };
     let state_for_exit = state.clone();
     let server = listen::serve(listener, app(state), opts, async move {
