@@ -42,7 +42,12 @@ chmodSync(key, 0o644);
 const proxyPort = await freePort();
 const proxyUrl = `https://127.0.0.1:${proxyPort}`;
 const procs = [];
-after(() => { for (const p of procs) p.kill('SIGKILL'); });
+// SIGTERM, not SIGKILL: nginx's master then stops its worker, which would otherwise live on
+// holding this file's stdout (and the test runner would wait for it for ever).
+after(async () => {
+  await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? null
+    : new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); }))));
+});
 
 /** nginx with the recipe, its ports and paths replaced, in the foreground. */
 async function startNginx(backendPort) {
@@ -74,7 +79,7 @@ http {
   include ${dir}/frontdesk.conf;
 }
 `);
-  const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' });
+  const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   procs.push(nginx);
   // Up when it answers.
   for (let i = 0; ; i++) {
