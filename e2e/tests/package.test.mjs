@@ -43,7 +43,8 @@ async function freePort() {
 
 const procs = [];
 after(() => {
-  for (const p of procs) p.kill('SIGKILL');
+  // SIGTERM: runuser passes it on to the server (a SIGKILLed runuser would leave it running).
+  for (const p of procs) p.kill('SIGTERM');
   if (!skip) spawnSync('dpkg', ['--purge', 'frontdesk'], { stdio: 'inherit' });
 });
 
