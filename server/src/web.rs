@@ -343,7 +343,9 @@ async fn file_script_hashes(assets: &Assets, rel: &str) -> String {
         return String::new();
     };
     let h = inline_script_hashes(&String::from_utf8_lossy(&html));
-    seen.lock().expect("hashes").insert(key, (version, h.clone()));
+    seen.lock()
+        .expect("hashes")
+        .insert(key, (version, h.clone()));
     h
 }
 
