@@ -222,18 +222,17 @@ fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
     let unread = g.unread;
     let name = guest_name(&g);
     let item_gid = gid.clone();
-    let label = if unread > 0 {
-        format!("{name}, {unread} unread")
-    } else {
-        name.clone()
-    };
+    // The button's name is its visible text (name, last message, the badge's count) and
+    // " unread" for screen readers after the count: a label of its own would hide what a
+    // sighted speech user reads off it.
     view! {
         <li data-testid="fd-c-guest" data-gid=item_gid>
-            <button type="button" class="c-item" class=("c-sel", selected) aria-label=label
+            <button type="button" class="c-item" class=("c-sel", selected)
                 on:click=move |_| open_chat(store, gid.clone())>
                 <span class="c-who">{name}<span class="c-last">{last}</span></span>
                 {(unread > 0).then(|| view! {
-                    <span class="c-badge" data-testid="fd-c-unread" aria-hidden="true">{unread.to_string()}</span>
+                    <span class="c-badge" data-testid="fd-c-unread">{unread.to_string()}</span>
+                    <span class="c-sr">" unread"</span>
                 })}
             </button>
         </li>
