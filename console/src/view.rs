@@ -294,7 +294,9 @@ fn Console(store: Store) -> impl IntoView {
         conn::request(Request::suspend(!store.suspended.get_untracked()));
     };
     view! {
-        <div class="c-app">
+        // On a phone one of the two shows at a time (index.html's narrow layout): the lists,
+        // or the open chat with a "Chats" button back to them.
+        <div class="c-app" class:c-chat-open=move || store.open.with(Option::is_some)>
             <nav class="c-side" aria-label="Chats">
                 <div class="c-top">
                     <span>{me_nick}</span>
@@ -428,6 +430,8 @@ fn ChatPane(store: Store) -> impl IntoView {
     };
     view! {
         <header class="c-head">
+            <button type="button" class="c-btn c-back" data-testid="fd-c-back"
+                on:click=move |_| store.close_chat()>"‹ Chats"</button>
             <h2 data-testid="fd-c-title">{title}
                 {move || partner().map(|(p, verified)| view! {
                     " " <span class="c-muted" data-testid="fd-c-partnerid">{p}</span>
