@@ -445,7 +445,8 @@ fn Import(st: St) -> impl IntoView {
             <p class="c-muted">
                 "CSV with the header question,answer,similar,faq_group (similar phrasings separated by |), or JSON lines with those keys."
             </p>
-            <input type="file" node_ref=file data-testid="fd-a-file" accept=".csv,.jsonl,.json,.txt,text/csv"/>
+            <label for="a-file">"File"</label>" "
+            <input type="file" id="a-file" node_ref=file data-testid="fd-a-file" accept=".csv,.jsonl,.json,.txt,text/csv"/>
             <button type="button" class="c-btn" data-testid="fd-a-import" on:click=run>"Import"</button>
             <div data-testid="fd-a-report" role="status">{report}</div>
         </section>

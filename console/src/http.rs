@@ -1,5 +1,6 @@
-//! The console's two REST calls: `POST /api/agent/login` (account, password → token) and
-//! `POST /api/files` (an attachment → the URL to send with `32300`).
+//! The console's REST calls: `POST /api/agent/login` (account, password → token),
+//! `POST /api/files` (an attachment → the URL to send with `32300`) and
+//! `GET /console/origins.json` (may this origin open the agent socket?).
 
 use js_sys::Reflect;
 use shared::agent::login::{LoginRequest, LoginResponse};
@@ -68,6 +69,45 @@ pub async fn login(account: String, password: String) -> Result<String, String> 
         429 => Err("Too many attempts. Please wait a minute and try again.".into()),
         s => Err(format!("Login failed (HTTP {s}).")),
     }
+}
+
+/// Why this console cannot connect, when it is open under an origin the agent socket refuses
+/// (another host name than the server's public URL, not in `--agent-origins`): the origin
+/// to open instead and a text saying so. `None` when it may, or when the server cannot say.
+pub async fn wrong_origin() -> Option<(String, String)> {
+    let win = web_sys::window()?;
+    let here = win.location().origin().ok()?;
+    let resp = JsFuture::from(win.fetch_with_str("/console/origins.json"))
+        .await
+        .ok()?;
+    let resp: web_sys::Response = resp.dyn_into().ok()?;
+    if resp.status() != 200 {
+        return None;
+    }
+    let text = JsFuture::from(resp.text().ok()?).await.ok()?.as_string()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let allowed: Vec<&str> = v
+        .get("allowed")?
+        .as_array()?
+        .iter()
+        .filter_map(|o| o.as_str())
+        .collect();
+    if allowed.is_empty() || allowed.contains(&here.as_str()) {
+        return None;
+    }
+    let public = allowed[0].to_owned();
+    let why = format!(
+        "This console is open at {here}, but the server accepts agents only from {} \
+         (its public URL{}), so it cannot connect from here. Open the console at {public}/console/ \
+         instead, or start the server with --public-url {here} (or --agent-origins {here}).",
+        allowed.join(", "),
+        if allowed.len() > 1 {
+            " and --agent-origins"
+        } else {
+            ""
+        },
+    );
+    Some((public, why))
 }
 
 /// A `File` from an `<input type=file>`: its name, size and type (through `Reflect`, so no

@@ -18,18 +18,47 @@ pub fn App() -> impl IntoView {
         return view! { <crate::admin::AdminView/> }.into_any();
     }
     let store = Store::new(None);
-    if let Some(t) = conn::saved_token() {
-        conn::start(store, t);
-    }
+    // Opened under a host name the agent socket refuses: say so instead of reconnecting
+    // for ever. A saved session resumes once the origin is known to be fine.
+    let wrong_origin = RwSignal::new(None::<(String, String)>);
+    leptos::task::spawn_local(async move {
+        match http::wrong_origin().await {
+            Some(w) => wrong_origin.set(Some(w)),
+            None => {
+                if let Some(t) = conn::saved_token() {
+                    conn::start(store, t);
+                }
+            }
+        }
+    });
     // The tab title counts unread messages of our own chats.
     Effect::new(move |_| notify::set_title(store.unread_total()));
     view! {
-        <Show when=move || store.token.with(Option::is_some)
-            fallback=move || view! { <Login store/> }>
-            <Console store/>
+        <Show when=move || wrong_origin.with(Option::is_none)
+            fallback=move || view! { <WrongOrigin wrong_origin/> }>
+            <Show when=move || store.token.with(Option::is_some)
+                fallback=move || view! { <Login store/> }>
+                <Console store/>
+            </Show>
         </Show>
     }
     .into_any()
+}
+
+/// The console is open under an origin the agent socket refuses.
+#[component]
+fn WrongOrigin(wrong_origin: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let (public, why) = wrong_origin.get_untracked().unwrap_or_default();
+    let href = format!("{public}/console/");
+    view! {
+        <main>
+            <div class="c-login" role="alert" data-testid="fd-c-wrong-origin">
+                <h1>"Cannot connect from this address"</h1>
+                <p>{why}</p>
+                <a class="c-btn c-pri" href=href.clone() data-testid="fd-c-right-origin">"Open " {href.clone()}</a>
+            </div>
+        </main>
+    }
 }
 
 #[component]
@@ -193,18 +222,17 @@ fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
     let unread = g.unread;
     let name = guest_name(&g);
     let item_gid = gid.clone();
-    let label = if unread > 0 {
-        format!("{name}, {unread} unread")
-    } else {
-        name.clone()
-    };
+    // The button's name is its visible text (name, last message, the badge's count) and
+    // " unread" for screen readers after the count: a label of its own would hide what a
+    // sighted speech user reads off it.
     view! {
         <li data-testid="fd-c-guest" data-gid=item_gid>
-            <button type="button" class="c-item" class=("c-sel", selected) aria-label=label
+            <button type="button" class="c-item" class=("c-sel", selected)
                 on:click=move |_| open_chat(store, gid.clone())>
                 <span class="c-who">{name}<span class="c-last">{last}</span></span>
                 {(unread > 0).then(|| view! {
-                    <span class="c-badge" data-testid="fd-c-unread" aria-hidden="true">{unread.to_string()}</span>
+                    <span class="c-badge" data-testid="fd-c-unread">{unread.to_string()}</span>
+                    <span class="c-sr">" unread"</span>
                 })}
             </button>
         </li>
@@ -266,7 +294,9 @@ fn Console(store: Store) -> impl IntoView {
         conn::request(Request::suspend(!store.suspended.get_untracked()));
     };
     view! {
-        <div class="c-app">
+        // On a phone one of the two shows at a time (index.html's narrow layout): the lists,
+        // or the open chat with a "Chats" button back to them.
+        <div class="c-app" class:c-chat-open=move || store.open.with(Option::is_some)>
             <nav class="c-side" aria-label="Chats">
                 <div class="c-top">
                     <span>{me_nick}</span>
@@ -400,6 +430,8 @@ fn ChatPane(store: Store) -> impl IntoView {
     };
     view! {
         <header class="c-head">
+            <button type="button" class="c-btn c-back" data-testid="fd-c-back"
+                on:click=move |_| store.close_chat()>"‹ Chats"</button>
             <h2 data-testid="fd-c-title">{title}
                 {move || partner().map(|(p, verified)| view! {
                     " " <span class="c-muted" data-testid="fd-c-partnerid">{p}</span>

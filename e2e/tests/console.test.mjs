@@ -197,3 +197,19 @@ test('console: a suspended agent sees a new visitor in Waiting; resume toggles b
   await vctx.close();
   await c.context.close();
 });
+
+test('console opened under another host name says why it cannot connect', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The server's public URL is http://127.0.0.1:PORT; localhost is another origin.
+  await page.goto(`http://localhost:${server.port}/console/`);
+  const why = page.getByTestId('fd-c-wrong-origin');
+  await why.waitFor();
+  const text = await why.innerText();
+  assert.ok(text.includes(`http://localhost:${server.port}`) && text.includes(server.url), text);
+  assert.equal(await page.getByTestId('fd-c-account').count(), 0, 'no login form that cannot work');
+  assert.equal(await page.getByTestId('fd-c-right-origin').getAttribute('href'), `${server.url}/console/`);
+  await page.getByTestId('fd-c-right-origin').click();
+  await page.getByTestId('fd-c-account').waitFor();
+  await context.close();
+});

@@ -101,3 +101,20 @@ test('agent text is shown as text: HTML and javascript: links execute nothing', 
   agent.close();
   await context.close();
 });
+
+test('demo page shows the snippet it uses and links the console', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://localhost:${server.port}/demo/?sysnum=${site.sysnum}`);
+  const shown = await page.locator('#snippet').innerText();
+  assert.ok(shown.includes(`x.src = "${server.url}/chat/frame/v2/entrance.js?sysnum=${site.sysnum}";`), shown);
+  // The page runs exactly the snippet it shows.
+  const inline = await page.evaluate(() => [...document.querySelectorAll('script')]
+    .map((s) => s.outerHTML).find((h) => h.includes('zhichiScript')));
+  assert.equal(inline.trim(), shown.trim());
+  assert.equal(await page.locator('#console-link').getAttribute('href'), `${server.url}/console/`);
+  await new HostPage(page).launcher.waitFor({ state: 'visible' });
+  await page.locator('#console-link').click();
+  await page.getByTestId('fd-c-account').waitFor();
+  await context.close();
+});

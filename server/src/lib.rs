@@ -7,7 +7,8 @@
 //! - Transport: `visitor` (`/ws/visitor`), `agent` (`/ws/agent`, seed 001), `http`
 //!   (agent login, health), `compat` (seed 002 `/cgi-bin/…`, seed 000 groups),
 //!   `robotapi` (the robot's admin REST), `trace` (visits, presence, invitations),
-//!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages),
+//!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages;
+//!   `assets`: from a folder or built in),
 //!   `listen` and `clientip` (the accept loop, who the client is).
 //! - `conversation`: what happens after a message commits, and a chat's business steps.
 //! - `reception` (robot or people), `routing` with `rules` (who serves whom),
@@ -24,6 +25,7 @@
 
 pub mod admin;
 pub(crate) mod agent;
+pub mod assets;
 pub(crate) mod boxkey;
 pub(crate) mod bus;
 pub mod cli;
@@ -72,10 +74,11 @@ pub struct Config {
     /// Origin under which browsers reach this server, without a trailing slash
     /// (`http://127.0.0.1:8080`). Used in the loader's URLs and the demo page.
     pub public_url: String,
-    /// Built widget bundles: `chat/` and `launcher/` (Trunk's output).
-    pub web_dir: PathBuf,
-    /// Static files: `entrance.js`, `demo/`.
-    pub public_dir: PathBuf,
+    /// Built widget bundles and console: `chat/`, `launcher/`, `extras/`, `console/`
+    /// (`dist/`, a folder or built into the binary).
+    pub web: assets::Assets,
+    /// Static files: `entrance.js`, `demo/` (`public/`, a folder or built into the binary).
+    pub public: assets::Assets,
     /// Where uploaded files are kept (created on first upload).
     pub upload_dir: PathBuf,
     /// Browser origins allowed to open `/ws/agent` besides `public_url` (non-browser clients
@@ -139,14 +142,17 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How often the retention sweep runs (`--retention-sweep-ms`; see `cluster`).
     pub retention_sweep: Duration,
+    /// TLS for every connection (`--tls-cert`/`--tls-key`); `None`: plain HTTP (the usual
+    /// setup behind a reverse proxy).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Config {
     pub fn new(public_url: &str) -> Config {
         Config {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            web_dir: default_dir("dist"),
-            public_dir: default_dir("public"),
+            web: assets::Assets::web(),
+            public: assets::Assets::public(),
             upload_dir: PathBuf::from("uploads"),
             agent_origins: Vec::new(),
             agent_token_ttl: Duration::from_secs(12 * 3600),
@@ -173,6 +179,7 @@ impl Config {
             node_timeout: Duration::from_secs(10),
             metrics_token: None,
             retention_sweep: Duration::from_secs(600),
+            tls: None,
         }
     }
 }
@@ -561,6 +568,7 @@ pub async fn serve(
         max_conns: caps.max_conns,
         max_visitor_sockets: caps.max_visitor_sockets,
         trusted_proxies: Arc::new(state.config.trusted_proxies.clone()),
+        tls: state.config.tls.clone(),
     };
     let state_for_exit = state.clone();
     let server = listen::serve(listener, app(state), opts, async move {

@@ -17,6 +17,8 @@
 //!   whoever holds every visitor socket. No single client may take more than half of the
 //!   visitor sockets or a quarter of the connections. Trusted proxies are exempt from the
 //!   per-client caps, not from these.
+//! - with `--tls-cert` ([`ConnOptions::tls`]), a TLS handshake first (rustls), which must
+//!   also end within the header timeout.
 //!
 //! Request bodies that stall are cut by the body timeout layer in [`crate::app`].
 
@@ -53,6 +55,68 @@ pub struct ConnOptions {
     /// Visitor WebSockets of the process (below `max_conns`).
     pub max_visitor_sockets: usize,
     pub trusted_proxies: Arc<Vec<Net>>,
+    /// TLS on every connection (`--tls-cert`/`--tls-key`); `None`: plain HTTP.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+}
+
+/// A connection's bytes: plain TCP, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
 }
 
 /// The process-wide caps for a file descriptor limit.
@@ -168,7 +232,7 @@ struct Slots {
 /// A TCP stream holding its client's [`Slots`] and its place among the process's connections
 /// for as long as it lives (also after a WebSocket upgrade took it over).
 struct Counted {
-    inner: TcpStream,
+    inner: Stream,
     _slots: Arc<Slots>,
     _open: Held,
 }
@@ -273,11 +337,8 @@ pub async fn serve(
         // TCP_NODELAY: a chat frame must not wait for the peer's delayed ACK of the previous
         // one (Nagle), which cost tens of milliseconds per message.
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(Counted {
-            inner: stream,
-            _slots: slots.clone(),
-            _open: held,
-        });
+        let io_slots = slots.clone();
+        let tls = opts.tls.clone();
         let trusted = opts.trusted_proxies.clone();
         let app = app.clone();
         let socket_counts = socket_counts.clone();
@@ -341,6 +402,28 @@ pub async fn serve(
         let close_rx = close_rx.clone();
         let header_timeout = opts.header_timeout;
         tokio::spawn(async move {
+            let inner = match tls {
+                None => Stream::Plain(stream),
+                Some(config) => {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => Stream::Tls(Box::new(s)),
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            let io = TokioIo::new(Counted {
+                inner,
+                _slots: io_slots,
+                _open: held,
+            });
             let mut conn = pin!(hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)

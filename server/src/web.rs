@@ -7,11 +7,11 @@
 //! minutes and carries the launcher's version in the URLs it imports; HTML is revalidated
 //! every time (ETag). Built files are precompressed at build time (`.br`, `.gz` beside each
 //! one, scripts/precompress.mjs) and sent as the request accepts; only the templated loader
-//! and demo page are left to the compression layer in `app`.
+//! and demo page are left to the compression layer in `app`. Files come from
+//! [`Assets`](crate::assets::Assets): a folder, or the copies built into the binary.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
 
 use axum::extract::{Path as UrlPath, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use shared::ids::Sysnum;
 
+use crate::assets::{plain, Assets};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -42,14 +43,15 @@ pub fn router() -> Router<AppState> {
             get(|| async { Redirect::permanent("/console/") }),
         )
         .route("/console/", get(console_index))
+        .route("/console/origins.json", get(console_origins))
         .route("/console/{*file}", get(console_file))
 }
 
 const NO_CACHE: &str = "no-cache";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+fn content_type(rel: &str) -> &'static str {
+    match rel.rsplit_once('.').map_or("", |(_, ext)| ext) {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "wasm" => "application/wasm",
@@ -62,23 +64,6 @@ fn content_type(path: &Path) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
-}
-
-/// Joins a URL path below `root`, refusing anything but plain file names in subfolders.
-fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
-    let mut p = root.to_path_buf();
-    for seg in rel.split('/') {
-        let ok = !seg.is_empty()
-            && !seg.starts_with('.')
-            && seg
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !ok {
-            return None;
-        }
-        p.push(seg);
-    }
-    Some(p)
 }
 
 fn not_built(what: &str) -> Response {
@@ -117,49 +102,45 @@ fn accepted(req_headers: &HeaderMap) -> (bool, bool) {
     (br, gzip)
 }
 
-/// The variant of `path` to send: `path.br` or `path.gz` (written at build time by
-/// scripts/precompress.mjs) when the request accepts it and it exists, else `path` itself.
-/// The `bool` says whether `path` has precompressed variants at all (then the answer
-/// varies by `Accept-Encoding`).
+/// The variant of `rel` to send: `rel.br` or `rel.gz` (written at build time by
+/// scripts/precompress.mjs) when the request accepts it and it exists, else `rel` itself.
+/// The `bool` says whether `rel` has precompressed variants at all (then the answer varies
+/// by `Accept-Encoding`).
 async fn pick_variant(
-    path: &Path,
+    files: &Assets,
+    rel: &str,
     req_headers: &HeaderMap,
-) -> (PathBuf, Option<&'static str>, bool) {
+) -> (String, Option<&'static str>, bool) {
     let (br, gzip) = accepted(req_headers);
     let mut has_variants = false;
     for (ok, ext, enc) in [(br, "br", "br"), (gzip, "gz", "gzip")] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".");
-        name.push(ext);
-        let candidate = PathBuf::from(name);
-        if tokio::fs::metadata(&candidate)
-            .await
-            .is_ok_and(|m| m.is_file())
-        {
+        let candidate = format!("{rel}.{ext}");
+        if files.exists(&candidate).await {
             has_variants = true;
             if ok {
                 return (candidate, Some(enc), true);
             }
         }
     }
-    (path.to_path_buf(), None, has_variants)
+    (rel.to_owned(), None, has_variants)
 }
 
-/// Reads a file and answers it with validators; `None` when it does not exist. A file built
+/// Answers the file at `rel` with validators; `None` when it does not exist. A file built
 /// with precompressed siblings (`.br`, `.gz`) is answered with the best one the request
 /// accepts, with `Content-Encoding` and `Vary: Accept-Encoding` (the compression layer in
 /// `app` leaves already encoded responses alone), so nothing is compressed per request.
 async fn file_response(
-    path: &Path,
+    files: &Assets,
+    rel: &str,
     req_headers: &HeaderMap,
     cache: &'static str,
     extra: &[(header::HeaderName, HeaderValue)],
 ) -> Option<Response> {
-    if !tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file()) {
+    if !files.exists(rel).await {
         return None;
     }
-    let (variant, encoding, varies) = pick_variant(path, req_headers).await;
-    let bytes = tokio::fs::read(&variant).await.ok()?;
+    let (variant, encoding, varies) = pick_variant(files, rel, req_headers).await;
+    let bytes = files.read(&variant).await?;
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     let etag = format!("\"{:016x}\"", h.finish());
@@ -183,7 +164,7 @@ async fn file_response(
     }
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(path)),
+        HeaderValue::from_static(content_type(rel)),
     );
     if let Some(enc) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
@@ -192,15 +173,13 @@ async fn file_response(
 }
 
 /// A short version of the launcher build, so a new build gets new URLs.
-async fn launcher_version(web_dir: &Path) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for f in ["launcher.js", "launcher_bg.wasm", "host.js"] {
-        if let Ok(m) = tokio::fs::metadata(web_dir.join("launcher").join(f)).await {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-    }
-    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+async fn launcher_version(web: &Assets) -> String {
+    web.version(&[
+        "launcher/launcher.js",
+        "launcher/launcher_bg.wasm",
+        "launcher/host.js",
+    ])
+    .await
 }
 
 fn cors_any() -> (header::HeaderName, HeaderValue) {
@@ -212,20 +191,14 @@ fn cors_any() -> (header::HeaderName, HeaderValue) {
 
 async fn entrance(State(state): State<AppState>) -> Response {
     // The minified build of the loader (scripts/build-widget.sh), else its source.
-    let built = tokio::fs::read_to_string(state.config.web_dir.join("entrance.js")).await;
-    let src = match built {
-        Ok(src) => src,
-        Err(_) => {
-            match tokio::fs::read_to_string(state.config.public_dir.join("entrance.js")).await {
-                Ok(src) => src,
-                Err(_) => return not_built("public/entrance.js"),
-            }
-        }
+    let built = match state.config.web.read("entrance.js").await {
+        Some(b) => Some(b),
+        None => state.config.public.read("entrance.js").await,
     };
-    let body = src.replace(
-        "__FD_VERSION__",
-        &launcher_version(&state.config.web_dir).await,
-    );
+    let Some(src) = built.and_then(|b| String::from_utf8(b.to_vec()).ok()) else {
+        return not_built("public/entrance.js");
+    };
+    let body = src.replace("__FD_VERSION__", &launcher_version(&state.config.web).await);
     (
         [
             (
@@ -253,18 +226,19 @@ async fn launcher_file(
     if file.ends_with(".html") {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Some(path) = safe_join(&state.config.web_dir.join("launcher"), &file) else {
+    if !plain(&file) {
         return StatusCode::NOT_FOUND.into_response();
-    };
+    }
     // Versioned URLs (from the loader) never change; bare ones are revalidated.
     let cache = if q.contains_key("v") {
         IMMUTABLE
     } else {
         NO_CACHE
     };
-    match file_response(&path, &headers, cache, &[cors_any()]).await {
+    let rel = format!("launcher/{file}");
+    match file_response(&state.config.web, &rel, &headers, cache, &[cors_any()]).await {
         Some(r) => r,
-        None if !state.config.web_dir.join("launcher").exists() => not_built("the launcher bundle"),
+        None if !state.config.web.has_dir("launcher") => not_built("the launcher bundle"),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -304,8 +278,7 @@ async fn chat_index(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let path = state.config.web_dir.join("chat").join("index.html");
-    match page_response(&state, &path, q.as_deref(), &headers).await {
+    match page_response(&state, "chat/index.html", q.as_deref(), &headers).await {
         Some(r) => r,
         None => not_built("the chat page"),
     }
@@ -319,8 +292,7 @@ async fn notify_page(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let path = state.config.web_dir.join("launcher").join("notify.html");
-    match page_response(&state, &path, q.as_deref(), &headers).await {
+    match page_response(&state, "launcher/notify.html", q.as_deref(), &headers).await {
         Some(r) => r,
         None => not_built("the launcher bundle"),
     }
@@ -354,24 +326,26 @@ fn inline_script_hashes(html: &str) -> String {
     out
 }
 
-/// [`inline_script_hashes`] of the file at `path`, read once per version of the file.
-async fn file_script_hashes(path: &Path) -> String {
-    type Seen = std::sync::Mutex<HashMap<PathBuf, (std::time::SystemTime, String)>>;
+/// [`inline_script_hashes`] of the file at `rel` in `assets`, worked out once per version
+/// of the file.
+async fn file_script_hashes(assets: &Assets, rel: &str) -> String {
+    type Seen = std::sync::Mutex<HashMap<(String, String), (String, String)>>;
     static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
     let seen = SEEN.get_or_init(Seen::default);
-    let Ok(modified) = tokio::fs::metadata(path).await.and_then(|m| m.modified()) else {
-        return String::new();
-    };
-    if let Some((at, h)) = seen.lock().expect("hashes").get(path) {
-        if *at == modified {
+    let key = (assets.describe(), rel.to_owned());
+    let version = assets.version(&[rel]).await;
+    if let Some((at, h)) = seen.lock().expect("hashes").get(&key) {
+        if *at == version {
             return h.clone();
         }
     }
-    let html = tokio::fs::read_to_string(path).await.unwrap_or_default();
-    let h = inline_script_hashes(&html);
+    let Some(html) = assets.read(rel).await else {
+        return String::new();
+    };
+    let h = inline_script_hashes(&String::from_utf8_lossy(&html));
     seen.lock()
         .expect("hashes")
-        .insert(path.to_owned(), (modified, h.clone()));
+        .insert(key, (version, h.clone()));
     h
 }
 
@@ -379,7 +353,7 @@ async fn file_script_hashes(path: &Path) -> String {
 /// scripts by hash).
 async fn page_response(
     state: &AppState,
-    path: &Path,
+    rel: &str,
     q: Option<&str>,
     headers: &HeaderMap,
 ) -> Option<Response> {
@@ -388,7 +362,7 @@ async fn page_response(
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {}",
-        file_script_hashes(path).await,
+        file_script_hashes(&state.config.web, rel).await,
         frame_ancestors(state, q).await
     );
     let extra = [
@@ -401,7 +375,7 @@ async fn page_response(
             HeaderValue::from_static("no-referrer"),
         ),
     ];
-    file_response(path, headers, NO_CACHE, &extra).await
+    file_response(&state.config.web, rel, headers, NO_CACHE, &extra).await
 }
 
 async fn chat_file(
@@ -418,10 +392,11 @@ async fn chat_file(
         // Trunk names the chat page's bundle files by content hash.
         None => ("chat", file.as_str(), IMMUTABLE),
     };
-    let Some(path) = safe_join(&state.config.web_dir.join(dir), rel) else {
+    if !plain(rel) {
         return StatusCode::NOT_FOUND.into_response();
-    };
-    match file_response(&path, &headers, cache, &[]).await {
+    }
+    let rel = format!("{dir}/{rel}");
+    match file_response(&state.config.web, &rel, &headers, cache, &[]).await {
         Some(r) => r,
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -430,13 +405,12 @@ async fn chat_file(
 /// The agent console (`dist/console`, built by scripts/build-console.sh). It is never framed
 /// and talks only to this origin (`/api/agent/login`, `/ws/agent`).
 async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let path = state.config.web_dir.join("console").join("index.html");
     let csp = format!(
         "default-src 'self'; script-src 'self'{} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        file_script_hashes(&path).await
+        file_script_hashes(&state.config.web, "console/index.html").await
     );
     let extra = [
         (
@@ -449,7 +423,15 @@ async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Res
         ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    match file_response(&path, &headers, NO_CACHE, &extra).await {
+    match file_response(
+        &state.config.web,
+        "console/index.html",
+        &headers,
+        NO_CACHE,
+        &extra,
+    )
+    .await
+    {
         Some(r) => r,
         None => not_built("the agent console (scripts/build-console.sh)"),
     }
@@ -463,13 +445,43 @@ async fn console_file(
     if file == "index.html" {
         return console_index(State(state), headers).await;
     }
-    let Some(path) = safe_join(&state.config.web_dir.join("console"), &file) else {
+    if !plain(&file) {
         return StatusCode::NOT_FOUND.into_response();
-    };
-    match file_response(&path, &headers, IMMUTABLE, &[]).await {
+    }
+    let rel = format!("console/{file}");
+    match file_response(&state.config.web, &rel, &headers, IMMUTABLE, &[]).await {
         Some(r) => r,
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The origins that may open the agent socket (the public URL first, then
+/// `--agent-origins`): the console compares its own origin with them before its login, so
+/// one opened under another host name says why it cannot connect.
+async fn console_origins(State(state): State<AppState>) -> Response {
+    let mut allowed = vec![state.config.public_url.clone()];
+    allowed.extend(state.config.agent_origins.iter().cloned());
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(serde_json::json!({ "allowed": allowed })),
+    )
+        .into_response()
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -489,12 +501,16 @@ async fn demo(State(state): State<AppState>, Query(q): Query<HashMap<String, Str
             }
         },
     };
-    let path = state.config.public_dir.join("demo").join("index.html");
-    let Ok(template) = tokio::fs::read_to_string(&path).await else {
+    let template = state.config.public.read("demo/index.html").await;
+    let Some(template) = template.and_then(|b| String::from_utf8(b.to_vec()).ok()) else {
         return not_built("public/demo/index.html");
     };
     let chat = &state.config.public_url;
+    // The page embeds the snippet `site create` prints, and shows it as text.
+    let snippet = crate::admin::snippet(chat, &sysnum);
     let html = template
+        .replace("{{SNIPPET_TEXT}}", &html_escape(&snippet))
+        .replace("{{SNIPPET}}", &snippet)
         .replace("{{SYSNUM}}", &sysnum)
         .replace("{{CHAT_ORIGIN}}", chat);
     // What a customer's page needs for the widget: our scripts (the loader, the launcher's
@@ -559,18 +575,5 @@ mod tests {
         assert_eq!(h("br;q=0, gzip;q=1.0"), (false, true));
         assert_eq!(h("*"), (true, true));
         assert_eq!(h("identity"), (false, false));
-    }
-
-    #[test]
-    fn safe_join_refuses_traversal() {
-        let root = Path::new("/srv");
-        assert_eq!(
-            safe_join(root, "a/b.js"),
-            Some(PathBuf::from("/srv/a/b.js"))
-        );
-        assert_eq!(safe_join(root, "../etc/passwd"), None);
-        assert_eq!(safe_join(root, "a//b"), None);
-        assert_eq!(safe_join(root, ".hidden"), None);
-        assert_eq!(safe_join(root, "a%2f..%2fb"), None);
     }
 }

@@ -39,6 +39,54 @@ pub fn parse_color(s: &str) -> Option<String> {
     (s.len() == 6 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
 }
 
+/// The WCAG 2.1 relative luminance of a colour from [`parse_color`] (six hex digits), 0 to 1.
+/// Without `powf` (the launcher's bundle would carry a `pow` for it): each channel's
+/// `x^2.4` is `x^2 * x^0.4` with `x^0.4` a product of square roots (exponent
+/// 0.3994…), off by under 0.1 %.
+pub fn luminance(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
+            / 255.0;
+        if c <= 0.04045 {
+            return c / 12.92;
+        }
+        let v = (c + 0.055) / 1.055;
+        // v^0.4 ≈ v^(1/4 + 1/8 + 1/64 + 1/128 + 1/1024).
+        let (mut s, mut p) = (v, 1.0);
+        for k in 1..=10 {
+            s = s.sqrt();
+            if matches!(k, 2 | 3 | 6 | 7 | 10) {
+                p *= s;
+            }
+        }
+        v * v * p
+    };
+    0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+}
+
+/// The text colour for the brand colour `hex` as a background: black or white, whichever
+/// contrasts more. That one always reaches 4.58:1 (the worst case is a luminance of
+/// √(1.05 · 0.05) − 0.05 ≈ 0.179, where both give 4.58:1), so text on any `color` a page
+/// sets keeps WCAG AA's 4.5:1.
+pub fn ink_on(hex: &str) -> &'static str {
+    if luminance(hex) > 0.179_13 {
+        "000000"
+    } else {
+        "ffffff"
+    }
+}
+
+/// The brand colour `hex` for text and focus rings on white: itself while it keeps 4.5:1
+/// against white (luminance ≤ 0.183), else a near-black, so a pale brand colour never
+/// makes a label unreadable or hides the focus.
+pub fn on_white(hex: &str) -> &str {
+    if luminance(hex) <= 0.183 {
+        hex
+    } else {
+        "1f2328"
+    }
+}
+
 /// `location`: 1 bottom-right (default), 2 bottom-left.
 pub fn parse_location(s: &str) -> Option<u8> {
     match s.trim() {
@@ -88,6 +136,53 @@ mod tests {
         assert_eq!(Locale::parse("fr"), None);
         assert_eq!(parse_flag("true"), Some(true));
         assert_eq!(parse_flag("maybe"), None);
+    }
+
+    /// WCAG's contrast ratio of two luminances.
+    fn ratio(a: f64, b: f64) -> f64 {
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// The luminance exactly as WCAG defines it (with `powf`).
+    fn exact(hex: &str) -> f64 {
+        let ch = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * ch(0) + 0.7152 * ch(2) + 0.0722 * ch(4)
+    }
+
+    #[test]
+    fn text_on_any_brand_colour_keeps_4_5_to_1() {
+        let mut worst = f64::MAX;
+        for r in (0..=255).step_by(3) {
+            for g in (0..=255).step_by(3) {
+                for b in (0..=255).step_by(5) {
+                    let hex = format!("{r:02x}{g:02x}{b:02x}");
+                    let l = exact(&hex);
+                    assert!((luminance(&hex) - l).abs() < 1e-3, "{hex}");
+                    let ink = if ink_on(&hex) == "000000" { 0.0 } else { 1.0 };
+                    worst = worst.min(ratio(l, ink));
+                }
+            }
+        }
+        assert!(worst >= 4.5, "worst contrast {worst}");
+        assert_eq!(ink_on("ffeb3b"), "000000", "yellow gets black text");
+        assert_eq!(ink_on(DEFAULT_COLOR), "ffffff");
+        assert_eq!(
+            ink_on("04babc"),
+            "000000",
+            "the seed's teal is too light for white"
+        );
+        assert_eq!(on_white("ffeb3b"), "1f2328");
+        assert_eq!(on_white(DEFAULT_COLOR), DEFAULT_COLOR);
+        for hex in ["1e6fd9", "04babc", "ffeb3b", "767676", "777777"] {
+            assert!(ratio(exact(on_white(hex)), 1.0) >= 4.5, "{hex} on white");
+        }
     }
 
     #[test]

@@ -275,7 +275,7 @@ async fn a_duplicated_or_padded_sysnum_never_gets_frame_ancestors_star() {
     std::fs::create_dir_all(web.path().join("chat")).unwrap();
     std::fs::write(web.path().join("chat/index.html"), "<!doctype html>").unwrap();
     let web_dir = web.path().to_path_buf();
-    let srv = TestServer::start_with(move |c| c.web_dir = web_dir).await;
+    let srv = TestServer::start_with(move |c| c.web = web_dir.into()).await;
     let site = srv.site().await;
     admin::set_site(
         &srv.db,

@@ -112,6 +112,14 @@ async fn demo_page_carries_the_seed_snippet_pointing_here() {
         srv.http, site.sysnum
     );
     assert!(html.contains(&src), "demo page lacks {src}");
+    // It shows the snippet it uses, as text, and links the console.
+    let shown = frontdesk_server::admin::snippet(&srv.http, site.sysnum.as_str())
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert!(html.contains(&shown), "demo page does not show its snippet");
+    assert!(html.contains(&format!("href=\"{}/console/\"", srv.http)));
     let bad = c
         .get(format!("{}/demo/?sysnum=%3Cscript%3E", srv.http))
         .send()
@@ -185,7 +193,7 @@ async fn console_is_served_unframeable_with_immutable_assets() {
     .unwrap();
     std::fs::write(dir.join("frontdesk-console-0123abcd.js"), "export {}").unwrap();
     let web_dir = web.path().to_path_buf();
-    let srv = TestServer::start_with(move |c| c.web_dir = web_dir).await;
+    let srv = TestServer::start_with(move |c| c.web = web_dir.into()).await;
     let c = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -459,6 +459,10 @@ fn look(st: &Launcher) -> Option<()> {
         let mut bg = String::from("#");
         bg.push_str(&st.color);
         b.style().set_property("background-color", &bg).ok()?;
+        // The icon in black or white, whichever stands out on the brand colour.
+        let mut ink = String::from("#");
+        ink.push_str(shared::config::ink_on(&st.color));
+        b.style().set_property("color", &ink).ok()?;
         b.set_attribute("aria-label", label).ok()?;
         b.set_title(label);
         b.set_attribute("aria-expanded", if st.expanded { "true" } else { "false" })

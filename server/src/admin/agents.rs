@@ -151,3 +151,33 @@ pub async fn check_new_agent_external_id(
     let site = site_of(db, sysnum).await?;
     external_id_free(db, false, site.id, external_id.trim(), 0).await
 }
+
+/// An agent as `agent list` shows it (seed 002's field names).
+#[derive(Debug, Serialize)]
+pub struct AgentSummary {
+    pub kf_id: String,
+    pub kf_account: String,
+    pub kf_nick: String,
+    pub max_chats: i64,
+    pub disabled: bool,
+    /// The ids of the agent's skill groups.
+    pub groups: Vec<i64>,
+}
+
+/// A site's agents, oldest first.
+pub async fn list_agents(db: &Db, sysnum: &str) -> Result<Vec<AgentSummary>, AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let mut out = Vec::new();
+    for a in db.agents_of_site(site.id).await? {
+        let groups = db.groups_of_agent(a.id).await?;
+        out.push(AgentSummary {
+            kf_id: a.id.to_string(),
+            kf_account: a.account,
+            kf_nick: a.nick,
+            max_chats: a.max_chats,
+            disabled: a.disabled,
+            groups: groups.into_iter().map(|g| g.id).collect(),
+        });
+    }
+    Ok(out)
+}

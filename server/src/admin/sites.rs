@@ -308,3 +308,128 @@ pub async fn set_site_reception(
     db.set_site_reception(site.id, update).await?;
     Ok(())
 }
+
+/// The `settings` key of the public URL `serve` last started with: `site create` prints the
+/// snippet with it when not told another.
+const PUBLIC_URL_SETTING: &str = "public_url";
+
+/// What `site create` uses when neither `--public-url` nor an earlier `serve` says.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// Remembers the public URL a `serve` started with (for the snippets `site create` prints).
+pub async fn remember_public_url(db: &Db, public_url: &str) -> Result<(), AdminError> {
+    if db.setting(PUBLIC_URL_SETTING).await?.as_deref() != Some(public_url) {
+        db.set_setting(PUBLIC_URL_SETTING, public_url).await?;
+    }
+    Ok(())
+}
+
+/// The public URL for snippets: `given`, else the one `serve` last started with, else
+/// [`DEFAULT_PUBLIC_URL`]; without a trailing slash.
+pub async fn public_url(db: &Db, given: Option<&str>) -> Result<String, AdminError> {
+    let url = match given.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => u.to_owned(),
+        None => db
+            .setting(PUBLIC_URL_SETTING)
+            .await?
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || !url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"'<>\\`".contains(&b))
+    {
+        return Err(AdminError::Invalid(format!(
+            "public URL must be an http(s) URL: {url}"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The loader snippet a site pastes before `</body>`: seed 003's, verbatim but for the host
+/// (`public_url`, an origin without a trailing slash) and the site's sysnum.
+pub fn snippet(public_url: &str, sysnum: &str) -> String {
+    format!(
+        r#"<script>
+(function (w, d, e, x) {{
+w[e] = function () {{
+w.cbk = w.cbk || []
+w.cbk.push(arguments);
+}}
+x = d.createElement("script");
+x.async = true;
+x.id = "zhichiScript";
+x.src = "{public_url}/chat/frame/v2/entrance.js?sysnum={sysnum}";
+d.body.appendChild(x);
+}})(window, document, "zc");
+</script>"#
+    )
+}
+
+/// A site as `site list` shows it (no credentials; `site show` prints those).
+#[derive(Debug, Serialize)]
+pub struct SiteSummary {
+    pub sysnum: String,
+    pub business_id: i64,
+    pub name: String,
+    pub appid: String,
+    /// Origins allowed to embed the chat (empty: any).
+    pub origins: Vec<String>,
+    pub agents: usize,
+}
+
+/// Every site, oldest first.
+pub async fn list_sites(db: &Db) -> Result<Vec<SiteSummary>, AdminError> {
+    let mut out = Vec::new();
+    for s in db.all_sites().await? {
+        let agents = db.agents_of_site(s.id).await?.len();
+        out.push(SiteSummary {
+            sysnum: s.sysnum.to_string(),
+            business_id: s.id,
+            name: s.name,
+            appid: s.appid,
+            origins: s.origins,
+            agents,
+        });
+    }
+    Ok(out)
+}
+
+/// One site with its credentials and its snippet (`site show`).
+#[derive(Debug, Serialize)]
+pub struct SiteDetails {
+    pub sysnum: String,
+    pub business_id: i64,
+    pub name: String,
+    pub appid: String,
+    pub secret: String,
+    pub sign_key: String,
+    pub sign_check: String,
+    pub origins: Vec<String>,
+    pub push_url: Option<String>,
+    /// The chat link (seed 003 link deployment) for this site.
+    pub chat_link: String,
+    pub snippet: String,
+}
+
+pub async fn site_details(
+    db: &Db,
+    sysnum: &str,
+    public_url: &str,
+) -> Result<SiteDetails, AdminError> {
+    let s = site_of(db, sysnum).await?;
+    let sysnum = s.sysnum.to_string();
+    Ok(SiteDetails {
+        chat_link: format!("{public_url}/chat/h5/v2/index.html?sysnum={sysnum}"),
+        snippet: snippet(public_url, &sysnum),
+        sysnum,
+        business_id: s.id,
+        name: s.name,
+        appid: s.appid,
+        secret: s.secret,
+        sign_key: s.sign_key,
+        sign_check: s.sign_check,
+        origins: s.origins,
+        push_url: s.push_url,
+    })
+}

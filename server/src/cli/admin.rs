@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
-use super::{print_out, DbArg};
+use super::{print_json, print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::{self, Db};
 
@@ -97,6 +97,28 @@ pub enum SiteCmd {
         /// Keep this security-check key (sign = MD5(sysnum + sign_key + partnerid)).
         #[arg(long)]
         sign_key: Option<String>,
+        /// The server's public URL, for the snippet printed (default: the one `serve` last
+        /// started with).
+        #[arg(long, env = "FRONTDESK_PUBLIC_URL")]
+        public_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sites (sysnum, business_id, name, appid, origins, agents); `--json`: one
+    /// JSON array.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one site: its credentials, chat link and the snippet to paste.
+    Show {
+        /// The site's sysnum.
+        #[arg(long)]
+        site: String,
+        /// The server's public URL, for the snippet (default: the one `serve` last started
+        /// with).
+        #[arg(long, env = "FRONTDESK_PUBLIC_URL")]
+        public_url: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -210,6 +232,14 @@ pub enum AgentCmd {
         #[arg(long)]
         account: String,
     },
+    /// List a site's agents (kf_id, kf_account, kf_nick, max_chats, disabled, groups);
+    /// `--json`: one JSON array.
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create an agent; prints kf_id and kf_account.
     Create {
         #[arg(long)]
@@ -298,6 +328,7 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             appid,
             secret,
             sign_key,
+            public_url,
             json,
         } => {
             let ids = admin::SiteIds {
@@ -307,6 +338,8 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
                 secret,
                 sign_key,
             };
+            // Checked first: a bad URL creates nothing.
+            let url = admin::public_url(db, public_url.as_deref()).await?;
             let s = admin::import_site(db, ids, &name).await?;
             print_out(
                 json,
@@ -319,6 +352,48 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
                     ("sign_key", s.sign_key.clone()),
                 ],
             );
+            if !json {
+                print_snippet(&url, &s.sysnum);
+            }
+        }
+        SiteCmd::List { json } => {
+            let sites = admin::list_sites(db).await?;
+            if json {
+                print_json(&sites);
+            } else {
+                for s in &sites {
+                    println!(
+                        "{}\t{}\t{}\t{} agent(s)\t{}",
+                        s.sysnum, s.business_id, s.appid, s.agents, s.name
+                    );
+                }
+            }
+        }
+        SiteCmd::Show {
+            site,
+            public_url,
+            json,
+        } => {
+            let url = admin::public_url(db, public_url.as_deref()).await?;
+            let d = admin::site_details(db, &site, &url).await?;
+            print_out(
+                json,
+                &d,
+                &[
+                    ("name", d.name.clone()),
+                    ("sysnum", d.sysnum.clone()),
+                    ("business_id", d.business_id.to_string()),
+                    ("appid", d.appid.clone()),
+                    ("secret", d.secret.clone()),
+                    ("sign_key", d.sign_key.clone()),
+                    ("sign_check", d.sign_check.clone()),
+                    ("origins", d.origins.join(",")),
+                    ("push_url", d.push_url.clone().unwrap_or_default()),
+                ],
+            );
+            if !json {
+                print_snippet(&url, &d.sysnum);
+            }
         }
         SiteCmd::Set {
             site,
@@ -455,6 +530,29 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                 ],
             );
         }
+        AgentCmd::List { site, json } => {
+            let agents = admin::list_agents(db, &site).await?;
+            if json {
+                print_json(&agents);
+            } else {
+                for a in &agents {
+                    let groups: Vec<String> = a.groups.iter().map(i64::to_string).collect();
+                    println!(
+                        "{}\t{}\t{}\tmax {}\tgroups {}{}",
+                        a.kf_id,
+                        a.kf_account,
+                        a.kf_nick,
+                        a.max_chats,
+                        if groups.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            groups.join(",")
+                        },
+                        if a.disabled { "\tdisabled" } else { "" }
+                    );
+                }
+            }
+        }
         AgentCmd::Passwd { account, password } => {
             admin::set_password(db, &account, &password).await?;
             println!("password of {} set", account.trim());
@@ -498,4 +596,15 @@ async fn vip_cmd(db: &Db, cmd: VipCmd) -> Result<(), AdminError> {
         }
     }
     Ok(())
+}
+
+/// The snippet a site pastes, and its chat link, for `site create` / `site show`.
+fn print_snippet(public_url: &str, sysnum: &str) {
+    println!();
+    println!("Paste this before </body> on every page of your shop:");
+    println!();
+    println!("{}", admin::snippet(public_url, sysnum));
+    println!();
+    println!("Chat link (phones, WeChat): {public_url}/chat/h5/v2/index.html?sysnum={sysnum}");
+    println!("Agents answer at: {public_url}/console/");
 }

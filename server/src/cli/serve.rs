@@ -24,13 +24,23 @@ pub struct ServeArgs {
     /// URL under which browsers reach this server (default: http://ADDR as bound).
     #[arg(long, env = "FRONTDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Serve HTTPS directly with this certificate chain (PEM; needs --tls-key). Without it,
+    /// plain HTTP: put TLS in a reverse proxy (README).
+    #[arg(long, env = "FRONTDESK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "FRONTDESK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Do not create the demo site and agent on an empty database.
     #[arg(long, env = "FRONTDESK_NO_DEMO")]
     pub no_demo: bool,
-    /// Directory with the built widget bundles (chat/, launcher/).
+    /// Directory with the built widget bundles and console (chat/, launcher/, extras/,
+    /// console/; `./x build` makes them in dist/). Default: the copies built into a release
+    /// binary, else ./dist.
     #[arg(long, env = "FRONTDESK_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
-    /// Directory with static files (entrance.js, demo/).
+    /// Directory with static files (entrance.js, demo/). Default: the copies built into a
+    /// release binary, else ./public.
     #[arg(long, env = "FRONTDESK_PUBLIC_DIR")]
     pub public_dir: Option<PathBuf>,
     /// Directory for uploaded files.
@@ -236,6 +246,12 @@ fn rate(s: &str) -> Result<f64, String> {
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     super::init_tracing(args.log_format == LogFormat::Json);
     let rates = args.rate_settings();
+    // Read before anything else starts: a bad certificate is a startup error.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let db = Db::open(&args.db.database_url)
         .await
         .with_context(|| format!("opening {}", db::display_url(&args.db.database_url)))?;
@@ -251,14 +267,15 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let public_url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{shown}"));
+        .unwrap_or_else(|| format!("{scheme}://{shown}"));
     let mut config = Config::new(&public_url);
     if let Some(d) = args.web_dir {
-        config.web_dir = d;
+        config.web = d.into();
     }
     if let Some(d) = args.public_dir {
-        config.public_dir = d;
+        config.public = d.into();
     }
+    config.tls = tls;
     config.upload_dir = args.upload_dir;
     config.upload_quota_bytes = args.upload_quota_mb.saturating_mul(1024 * 1024);
     config.max_uploads = args.max_uploads.max(1);
@@ -283,9 +300,14 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|o| !o.is_empty())
         .collect();
     let public_url = config.public_url.clone();
-    println!("frontdesk listening on http://{bound}");
+    // `admin site create` prints its snippet with this URL.
+    admin::remember_public_url(&db, &public_url)
+        .await
+        .context("storing the public URL")?;
+    println!("frontdesk listening on {scheme}://{bound}");
     tracing::info!(addr = %bound, public_url = %public_url, "listening");
     println!("  public URL:   {public_url}");
+    println!("  web files:    {}", config.web.describe());
     if !args.no_demo {
         if let Some(demo) = admin::ensure_demo(&db)
             .await
@@ -299,6 +321,9 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 public_url.clone()
             };
             println!("  demo sysnum:  {}", demo.sysnum);
+            if let Some(site) = db.site_by_sysnum(&demo.sysnum).await? {
+                println!("  demo appid:   {} (secret {})", site.appid, site.secret);
+            }
             println!("  demo agent:   {} / {}", demo.account, demo.password);
             println!("  demo page:    {host_origin}/demo/");
             println!(
@@ -310,6 +335,10 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "  agent socket: {}/ws/agent (token: POST {public_url}/api/agent/login)",
                 public_url.replacen("http", "ws", 1)
             );
+            println!("  snippet (paste before </body>; the demo page shows it too):");
+            for line in admin::snippet(&public_url, &demo.sysnum).lines() {
+                println!("    {line}");
+            }
         }
     }
     let mut state = AppState::new(db.clone(), config);
@@ -318,6 +347,31 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     db.close().await;
     println!("frontdesk stopped");
     Ok(())
+}
+
+/// The rustls configuration for `--tls-cert`/`--tls-key`: HTTP/1.1 only (WebSockets
+/// upgrade from it), no client certificates.
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<tokio_rustls::rustls::ServerConfig>> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("reading the certificate chain {}", cert.display()))?;
+    anyhow::ensure!(!certs.is_empty(), "{} holds no certificate", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("reading the private key {}", key.display()))?;
+    let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the certificate and key do not fit together")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(std::sync::Arc::new(config))
 }
 
 async fn shutdown_signal() {

@@ -13,7 +13,7 @@
 //!
 //! | file | owns | methods |
 //! |---|---|---|
-//! | `sites.rs` | `sites`, `vip_levels`, `settings` | create_site, count_sites, site_by_id, site_by_sysnum, site_by_appid, site_push_url, update_site, site_reception, set_site_reception, site_platform, linked_sites, put_vip_level, vip_levels, setting, set_setting |
+//! | `sites.rs` | `sites`, `vip_levels`, `settings` | create_site, count_sites, all_sites, site_by_id, site_by_sysnum, site_by_appid, site_push_url, update_site, site_reception, set_site_reception, site_platform, linked_sites, put_vip_level, vip_levels, setting, set_setting |
 //! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, set_agent_password, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
 //! | `tokens.rs` | `agent_tokens`, `visitor_tokens`, `access_tokens` | create_agent_token, refresh_agent_token, agent_token, revoke_agent_tokens, create_access_token, access_token, pending_token_key |
 //! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent |

@@ -1,12 +1,13 @@
 //! Sites and what is set per site or per database.
 //!
 //! Owns `sites` (ids, credentials, push URL, origins, reception settings, platform link),
-//! `vip_levels` and `settings` (the database's key/value settings: the demo site's names,
-//! and through [`setting_or_insert`] the visitor token key and the cluster id).
+//! `vip_levels` and `settings` (the database's key/value settings: the demo site's names, the
+//! public URL `serve` last started with, and through [`setting_or_insert`] the visitor token key
+//! and the cluster id).
 //!
-//! Methods: `create_site`, `count_sites`, `site_by_id`, `site_by_sysnum`, `site_by_appid`,
-//! `site_push_url`, `update_site`, `site_reception`, `set_site_reception`, `site_platform`,
-//! `linked_sites`, `put_vip_level`, `vip_levels`, `setting`, `set_setting`.
+//! Methods: `create_site`, `count_sites`, `all_sites`, `site_by_id`, `site_by_sysnum`,
+//! `site_by_appid`, `site_push_url`, `update_site`, `site_reception`, `set_site_reception`,
+//! `site_platform`, `linked_sites`, `put_vip_level`, `vip_levels`, `setting`, `set_setting`.
 //!
 //! A new site gets fresh random ids unless the operator gives the ones it had on the hosted
 //! system (a site that moves keeps its `sysnum`, `business_id`, `appid`/`secret` and
@@ -191,6 +192,15 @@ impl Db {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sites")
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    /// Every site, oldest first (`frontdesk admin site list`).
+    pub async fn all_sites(&self) -> DbResult<Vec<Site>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {SITE_COLS} FROM sites ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn site_by_id(&self, id: i64) -> DbResult<Option<Site>> {

@@ -11,6 +11,7 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use shared::config;
 use shared::visitor::{Author, ChatMessage, MsgKind};
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::Element;
@@ -22,7 +23,9 @@ use super::{bridge, conn, lazy};
 use crate::i18n::{texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
-/// variable `--c` used by the stylesheet in `index.html`.
+/// variables the stylesheet in `index.html` uses: `--c` (the brand colour as a background),
+/// `--ci` (black or white text on it, whichever keeps 4.5:1) and `--ct` (the brand colour as
+/// text or focus ring on white, darkened when too pale).
 fn apply_page(params: &Params, t: &Texts) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
@@ -31,9 +34,11 @@ fn apply_page(params: &Params, t: &Texts) {
     if let Some(root) = doc.document_element() {
         let _ = root.set_attribute("lang", t.lang);
         if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
-            let mut c = String::from("#");
-            c.push_str(&params.color);
-            let _ = root.style().set_property("--c", &c);
+            let style = root.style();
+            let c = &params.color;
+            let _ = style.set_property("--c", &format!("#{c}"));
+            let _ = style.set_property("--ci", &format!("#{}", config::ink_on(c)));
+            let _ = style.set_property("--ct", &format!("#{}", config::on_white(c)));
         }
     }
 }

@@ -69,7 +69,7 @@ const CSS: &str = ".fd-r .fd-b{border-left:3px solid var(--c)}.fd-gr{display:con
 .fd-k{display:flex;flex-wrap:wrap;gap:6px;flex:1;padding:4px 0}\
 .fd-k:empty,.fd-hm[hidden]{display:none}\
 .fd-k button,.fd-hm{padding:5px 12px;border:1px solid var(--c,#1e6fd9);border-radius:16px;\
-background:#fff;color:var(--c,#1e6fd9);font:inherit;font-size:13px;cursor:pointer;text-align:left}\
+background:#fff;color:var(--ct,#1e6fd9);font:inherit;font-size:13px;cursor:pointer;text-align:left}\
 .fd-hm{flex:none;margin:4px 0 4px auto}";
 
 /// `to_customsys_flag` with an `http(s)` `to_customsys_url` (percent-encoded or not): the URL
