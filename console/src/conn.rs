@@ -276,6 +276,7 @@ fn handle(store: Store, frame: Value) {
             return;
         }
         let msg = frame.get("message").and_then(Value::as_str).unwrap_or("");
+        crate::workbench::failed(store, key, msg);
         store
             .notice
             .set(format!("Request {key} failed ({status}): {msg}"));
@@ -392,6 +393,7 @@ fn handle(store: Store, frame: Value) {
             }
             request(Request::chat_list());
         }
+        k if crate::workbench::handles(k) => crate::workbench::handle(store, k, frame),
         _ => {}
     }
 }

@@ -11,6 +11,8 @@
 //! - [`http`]: the REST calls (login, upload).
 //! - [`notify`]: desktop notification, beep and the tab title.
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries.
+//! - [`workbench`]: the agent's workbench (issue 25): search, notes, summaries, the
+//!   read-only conversation viewer.
 
 mod admin;
 mod compose;
@@ -20,6 +22,7 @@ mod media;
 mod notify;
 mod store;
 mod view;
+mod workbench;
 
 fn main() {
     leptos::mount::mount_to_body(view::App);

@@ -301,11 +301,13 @@ fn Console(store: Store) -> impl IntoView {
                         }/>
                 </ul>
                 <OnSiteList store/>
+                <crate::workbench::search::Search store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>
                     <p class="c-status" role="status" data-testid="fd-c-status">{move || store.notice.get()}</p>
                 </Show>
+                <crate::workbench::viewer::Viewer store/>
                 <Show when=move || store.open.with(Option::is_some)
                     fallback=|| view! { <p class="c-empty">"Choose a chat on the left."</p> }>
                     <ChatPane store/>
@@ -421,13 +423,11 @@ fn ChatPane(store: Store) -> impl IntoView {
                         </button>
                     }
                 }/>
-                <button type="button" class="c-btn" data-testid="fd-c-end"
-                    on:click=move |_| conn::request(Request::end_chat(&gid()))>
-                    "End chat"
-                </button>
+                <crate::workbench::end::EndChat store gid=gid_signal/>
             </Show>
         </header>
         <Visit store/>
+        <crate::workbench::notes::Notes store/>
         <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
             on:scroll=on_scroll>
             <Show when=has_older>

@@ -103,6 +103,12 @@ async fn to_people(
     let serving = match serving {
         Some(a) => Some(a),
         None => {
+            // A message for people while nobody serves the visitor: their conversation
+            // starts here unless one is open (issue 25).
+            state
+                .db
+                .open_conversation(site_id, m.visitor_id, m.seq, m.created_at)
+                .await?;
             let r = routing::route_message(state, site_id, m).await?;
             // The waiters ahead first (each told with 32401), then this visitor's greeting:
             // the agent who takes them sees it before their message.
@@ -161,6 +167,10 @@ pub async fn robot_reply(
 /// chat has happened either way.
 pub async fn greet(state: &AppState, visitor_id: i64, agent_id: i64) {
     let greeted = async {
+        state
+            .db
+            .conversation_taken(visitor_id, agent_id, crate::db::now_ms())
+            .await?;
         let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
             return Ok(());
         };
@@ -337,11 +347,29 @@ pub async fn agent_reply(
 }
 
 /// `32600`: agent `agent` ends its chat with `v` (whom it serves). Nobody serves the visitor
-/// any more (a system line says so) and the freed capacity serves the queue. Returns the line.
-pub async fn end_chat(state: &AppState, agent: &Agent, v: &Visitor) -> DbResult<StoredMessage> {
+/// any more (a system line says so), their conversation is closed with what the agent said
+/// about it (`closing`: category, summary, labels, already checked), and the freed capacity
+/// serves the queue. Returns the line.
+pub async fn end_chat(
+    state: &AppState,
+    agent: &Agent,
+    v: &Visitor,
+    closing: crate::db::Closing,
+) -> DbResult<StoredMessage> {
     state.db.release_visitor(v.id, None).await?;
     let line = state.db.insert_system_message(v.id, "会话已结束").await?;
     committed(state, v.site_id, line.clone(), After::Quiet).await;
+    state
+        .db
+        .close_conversation(
+            v.site_id,
+            v.id,
+            agent.id,
+            line.seq,
+            line.created_at,
+            closing,
+        )
+        .await?;
     drain(state, agent.site_id).await?;
     Ok(line)
 }
@@ -361,6 +389,10 @@ pub async fn transfer(
     if !state.db.transfer_visitor(v.id, from.id, to.id).await? {
         return Ok(Err(Refused::NotYours));
     }
+    state
+        .db
+        .conversation_taken(v.id, to.id, crate::db::now_ms())
+        .await?;
     let line = state
         .db
         .insert_system_message(v.id, &format!("已为您转接客服 {}", to.nick))

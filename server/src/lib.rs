@@ -10,6 +10,7 @@
 //!   `files` (uploads), `boxkey` (the sealed outbox's key), `web` (static files, pages),
 //!   `listen` and `clientip` (the accept loop, who the client is).
 //! - `conversation`: what happens after a message commits, and a chat's business steps.
+//! - `search` (issue 25): the search index of messages, notes and summaries, and queries.
 //! - `reception` (robot or people), `routing` with `rules` (who serves whom),
 //!   `robot` (the FAQ robot).
 //! - `push` (seed 000 webhooks), `presence` (where visitors' tabs are), `hub` (this
@@ -46,6 +47,7 @@ pub mod robot;
 pub(crate) mod robotapi;
 pub mod routing;
 pub(crate) mod rules;
+pub(crate) mod search;
 pub(crate) mod security;
 pub(crate) mod trace;
 pub(crate) mod visitor;

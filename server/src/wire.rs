@@ -14,7 +14,9 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{StoredMessage, Visitor};
+use shared::workbench::{Conversation, HitField, Mark, Note, SearchHit};
+
+use crate::db::{ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -125,5 +127,56 @@ pub fn transfer_data(
         recs: recent.iter().map(message_info).collect(),
         from_ix,
         to_ix,
+    }
+}
+
+/// A private note as agents see it (issue 25).
+pub fn note_info(n: &NoteRow) -> Note {
+    Note {
+        id: n.id.to_string(),
+        gid: n.visitor_id.to_string(),
+        kf_id: n.agent_id.to_string(),
+        kf_nick: n.agent_nick.clone(),
+        after_seq: n.after_seq.max(0) as u64,
+        msg: n.body.clone(),
+        ts: n.created_at,
+    }
+}
+
+/// A conversation as agents see it (issue 25).
+pub fn conversation_info(c: &ConversationRow) -> Conversation {
+    Conversation {
+        id: c.id.to_string(),
+        gid: c.visitor_id.to_string(),
+        first_seq: c.first_seq.max(0) as u64,
+        last_seq: c.last_seq.map(|s| s.max(0) as u64),
+        kf_id: c.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        kf_nick: c.agent_nick.clone().unwrap_or_default(),
+        started_at: c.started_at,
+        ended_at: c.ended_at,
+        category: c.category.clone(),
+        summary: c.summary.clone(),
+        labels: c.labels.clone(),
+    }
+}
+
+/// A search hit (issue 25), with the snippet `crate::search` marked.
+pub fn search_hit(r: SearchRow, snippet: Vec<Mark>) -> SearchHit {
+    let field = match r.kind.as_str() {
+        "m" => HitField::Message,
+        "n" => HitField::Note,
+        "c" => HitField::Summary,
+        _ => HitField::Profile,
+    };
+    SearchHit {
+        gid: r.visitor_id.to_string(),
+        uname: r.uname,
+        partnerid_verified: r.partnerid.is_some(),
+        partnerid: r.partnerid.unwrap_or(r.claimed_partnerid),
+        field,
+        seq: r.seq.max(0) as u64,
+        conversation: r.conversation_id.map(|c| c.to_string()),
+        snippet,
+        ts: r.ts,
     }
 }

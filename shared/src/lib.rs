@@ -14,6 +14,8 @@
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
+//! - [`workbench`]: the agent's workbench (search, notes, a conversation's summary and
+//!   labels) carried by the agent-socket extensions `329xx`, `3283x`, `3261x`.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
 //! policy of both browser clients.
@@ -29,6 +31,7 @@ pub mod reception;
 pub mod robot;
 pub mod visit;
 pub mod visitor;
+pub mod workbench;
 
 /// Largest WebSocket frame either side accepts, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;

@@ -141,6 +141,12 @@ pub enum SiteCmd {
         /// background by one node at a time; 0 keeps them for ever, the default).
         #[arg(long)]
         retain_days: Option<i64>,
+        /// Whether ending a chat needs a category and a summary (true/false).
+        #[arg(long)]
+        summary_required: Option<bool>,
+        /// The categories a chat's summary offers, comma-separated ("" allows any text).
+        #[arg(long)]
+        summary_categories: Option<String>,
     },
 }
 
@@ -333,9 +339,20 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             agent_hello,
             platform,
             retain_days,
+            summary_required,
+            summary_categories,
         } => {
             if let Some(days) = retain_days {
                 admin::set_retention(db, &site, days).await?;
+            }
+            if summary_required.is_some() || summary_categories.is_some() {
+                admin::set_summary_rules(
+                    db,
+                    &site,
+                    summary_required,
+                    summary_categories.as_deref(),
+                )
+                .await?;
             }
             let r = admin::ReceptionSettings {
                 reception,

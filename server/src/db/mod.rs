@@ -30,6 +30,9 @@
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
 //! | `backup.rs` | — | (functions, not methods) backup, restore: the online backup API, pg_dump/pg_restore |
 //! | `customer.rs` | `erasures`, `sites.retain_days` (erases and sweeps `messages`, pushes, `files`, visits) | visitor_by_partnerid, erase_visitor, visitor_erasures, set_site_retention, site_retention, retaining_sites, sweep_retention |
+//! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
+//! | `notes.rs` | `notes` | add_note, notes_of |
+//! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -61,6 +64,7 @@ mod cluster;
 mod connect;
 #[cfg(test)]
 mod contract;
+mod conversations;
 mod customer;
 mod error;
 mod file_chunks;
@@ -68,11 +72,13 @@ mod files;
 mod health;
 mod messages;
 mod native;
+mod notes;
 mod presence;
 mod push;
 mod reception;
 mod robots;
 mod rows;
+mod search;
 mod sites;
 mod tokens;
 pub(crate) use tokens::expired;
@@ -82,6 +88,7 @@ mod writer;
 
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
+pub use conversations::Closing;
 pub use customer::{Erasure, Swept};
 pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
@@ -91,11 +98,13 @@ pub use push::AttemptResult;
 pub use reception::ReceptionValues;
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
-    AccessToken, Agent, AgentConnRow, AgentToken, FaqRow, GoneAgent, Group, GroupRouting, Guest,
-    PresenceRow, PushAttempt, PushDelivery, ReceptionState, RobotRow, Site, SiteReception, Stored,
-    StoredFile, StoredMessage, StoredPage, VipLevel, Visitor,
+    AccessToken, Agent, AgentConnRow, AgentToken, ConversationRow, FaqRow, GoneAgent, Group,
+    GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt, PushDelivery, ReceptionState,
+    RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile, StoredMessage, StoredPage,
+    VipLevel, Visitor,
 };
 pub(crate) use runs::storable;
+pub use search::SearchQuery;
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};
 pub use visits::NewPage;
 

@@ -1,0 +1,111 @@
+// The agent's workbench in the console (issue 25): search finds a Chinese word inside a
+// message and a partnerid, a hit opens its conversation read-only, a private note reaches
+// neither the visitor's chat page nor the site's push URL, and a chat ends with its
+// summary and labels (found by search afterwards).
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { Chat, openConsole, withWorld } from '../lib.mjs';
+
+// The site's push URL: a receiver on 127.0.0.1 that keeps every body it is sent.
+const pushes = [];
+const hook = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => { pushes.push(body); res.end('ok'); });
+});
+after(() => new Promise((r) => hook.close(r)));
+
+let server, browser, site;
+withWorld({
+  prepare: async (w) => {
+    await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+    execFileSync(process.env.FRONTDESK_BIN, ['admin', '--database-url', w.db, 'site', 'set', '--site', w.site.sysnum,
+      '--push-url', `http://127.0.0.1:${hook.address().port}/hook`, '--push-allow-private']);
+  },
+  ready: (w) => ({ server, browser, site } = w),
+});
+
+async function until(fn, what, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Searches `q` in the console until a hit matching `selector` is listed (indexing runs in the background). */
+async function search(page, q, selector = '[data-testid="fd-c-hit"]') {
+  await page.getByTestId('fd-c-search').fill(q);
+  await until(async () => {
+    await page.getByTestId('fd-c-search-go').click();
+    await page.getByTestId('fd-c-search-summary').filter({ hasText: /result/ }).waitFor();
+    return (await page.locator(selector).count()) > 0;
+  }, `a hit for ${q}`);
+  return page.locator(selector);
+}
+
+test('workbench: search, a read-only conversation, a note nobody outside sees, a summary on ending', async () => {
+  const c = await openConsole(browser, server);
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=${encodeURIComponent('王小明')}&partnerid=vip-42&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('我想退货，运费怎么算？');
+
+  const guest = c.c.guest('mine', '王小明');
+  await guest.waitFor();
+  await guest.getByRole('button').click();
+  await c.c.message('我想退货', 'visitor').waitFor();
+  await c.c.send('好的，退货运费我们承担。');
+  await chat.message('退货运费我们承担', 'agent').waitFor();
+
+  // A private note: listed for agents; never on the chat page, never pushed.
+  await c.page.getByTestId('fd-c-note-input').fill('NOTE-秘密 客户很着急');
+  await c.page.getByTestId('fd-c-note-add').click();
+  await c.page.getByTestId('fd-c-note').filter({ hasText: 'NOTE-秘密' }).waitFor();
+  await c.c.send('请稍等');
+  await chat.message('请稍等', 'agent').waitFor();
+  assert.equal(await chat.messages().filter({ hasText: 'NOTE-秘密' }).count(), 0);
+  await until(() => pushes.some((p) => p.includes('请稍等')), 'the reply pushed');
+  assert.ok(pushes.length >= 3, `pushes: ${pushes.length}`);
+  assert.ok(pushes.every((p) => !p.includes('NOTE')), 'no push carries the note');
+
+  // A Chinese word inside messages: hits with the word marked.
+  const hits = await search(c.page, '退货', '[data-testid="fd-c-hit"][data-field="message"]');
+  assert.equal(await hits.count(), 2);
+  assert.equal(await hits.first().locator('mark').first().innerText(), '退货');
+  // The partnerid finds the visitor's profile.
+  const profile = await search(c.page, 'vip-42', '[data-testid="fd-c-hit"][data-field="profile"]');
+  assert.match(await profile.first().innerText(), /王小明/);
+  // The note is searchable too, and a hit opens the conversation read-only, note included.
+  const noteHit = await search(c.page, '着急', '[data-testid="fd-c-hit"][data-field="note"]');
+  await noteHit.first().getByRole('button').click();
+  const viewer = c.page.getByTestId('fd-c-viewer');
+  await viewer.getByTestId('fd-c-viewer-msg').filter({ hasText: '我想退货' }).waitFor();
+  await viewer.getByTestId('fd-c-viewer-note').filter({ hasText: 'NOTE-秘密' }).waitFor();
+  assert.equal(await viewer.locator('textarea, input').count(), 0, 'read only');
+  await c.page.getByTestId('fd-c-viewer-close').click();
+  await viewer.waitFor({ state: 'detached' });
+
+  // Ending the chat asks for its summary; labels are searchable afterwards.
+  await c.page.getByTestId('fd-c-end').click();
+  await c.page.getByTestId('fd-c-end-category').fill('售后');
+  await c.page.getByTestId('fd-c-end-summary').fill('退货已安排上门取件');
+  await c.page.getByTestId('fd-c-end-labels').fill('vip, refund');
+  await c.page.getByTestId('fd-c-end-confirm').click();
+  await guest.waitFor({ state: 'detached' });
+  const summary = await search(c.page, 'refund', '[data-testid="fd-c-hit"][data-field="summary"]');
+  await summary.first().getByRole('button').click();
+  await viewer.getByTestId('fd-c-viewer-summary').filter({ hasText: '退货已安排上门取件' }).waitFor();
+  assert.deepEqual(await viewer.getByTestId('fd-c-viewer-label').allInnerTexts(), ['vip', 'refund']);
+
+  assert.deepEqual(c.log.errors, []);
+  await vctx.close();
+  await c.context.close();
+});

@@ -1,0 +1,417 @@
+//! The agent's workbench (issue 25): search over a site's conversations (`32900`: Chinese
+//! words in messages, `partnerid`s, notes, summaries and labels; highlights; paging), private
+//! notes (`32910`/`32911`, never seen by the visitor or the push URL), a conversation's
+//! summary and labels when a chat ends (`32600`, the site's rules `32610`), reading one
+//! conversation (`32830`), and an agent of another site seeing nothing of any of it.
+
+use harness::*;
+use serde_json::{json, Value};
+use shared::agent::Request;
+use shared::visitor::Hello;
+use shared::workbench::EndSummary;
+
+fn req(r: Request) -> Value {
+    serde_json::to_value(r).expect("requests serialise")
+}
+
+/// A visitor of `sysnum` with a name and a claimed `partnerid` who wrote `text` (acked);
+/// their gid as `agent` learnt it.
+async fn named_visitor(
+    srv: &TestServer,
+    sysnum: &str,
+    agent: &mut AgentClient,
+    uname: &str,
+    partnerid: &str,
+    text: &str,
+) -> (Session, String) {
+    let h = Hello {
+        uname: Some(uname.into()),
+        partnerid: Some(partnerid.into()),
+        ..hello(sysnum, None, 0)
+    };
+    let mut v = VisitorClient::hello(&srv.ws, h).await.expect("welcome");
+    v.client.send_text("first", text).await;
+    v.client.ack("first").await;
+    let push = agent.push(32399).await;
+    let gid = push["data"]["gid"].as_str().expect("gid").to_owned();
+    (v, gid)
+}
+
+/// Searches until `check` accepts the answer (the indexer works in the background).
+async fn search_until(
+    agent: &mut AgentClient,
+    q: &str,
+    size: u32,
+    page: u32,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..250 {
+        let r = agent.request(req(Request::search(q, page, size))).await;
+        assert_eq!(r["code"], 200, "{r}");
+        if check(&r["data"]) {
+            return r["data"].clone();
+        }
+        last = r;
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    panic!("search {q:?} never gave what was expected; last: {last}");
+}
+
+fn hits(d: &Value) -> &Vec<Value> {
+    d["hits"].as_array().expect("hits")
+}
+
+/// The marked runs of a hit's snippet, joined.
+fn marked(hit: &Value) -> String {
+    hit["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["hit"] == true)
+        .map(|m| m["text"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+#[tokio::test]
+async fn search_finds_chinese_words_partnerids_notes_and_summaries() {
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (_v, gid) = named_visitor(
+        &srv,
+        &site.sysnum,
+        &mut alice,
+        "王小明",
+        "u-1001",
+        "我想退货，请问运费谁出？",
+    )
+    .await;
+    let r = alice
+        .request(req(Request::send(&gid, "好的，退货运费由我们承担。", 0)))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    // Another visitor who says nothing of returns.
+    let (_w, other) = named_visitor(
+        &srv,
+        &site.sysnum,
+        &mut alice,
+        "Li",
+        "u-2002",
+        "Shipping to Shanghai?",
+    )
+    .await;
+
+    // A Chinese word inside both messages: two message hits, the word marked, newest first.
+    let d = search_until(&mut alice, "退货", 20, 1, |d| d["total"] == 2).await;
+    let h = hits(&d);
+    assert!(
+        h.iter()
+            .all(|x| x["gid"] == gid.as_str() && x["field"] == "message"),
+        "{d}"
+    );
+    assert_eq!(h[0]["seq"], 2, "newest first: {d}");
+    assert_eq!(marked(&h[0]), "退货");
+    assert!(h[0]["conversation"].is_string(), "{d}");
+    // Traditional characters find the same words.
+    let d = search_until(&mut alice, "退貨", 20, 1, |d| d["total"] == 2).await;
+    assert_eq!(hits(&d).len(), 2);
+    // Paging: one hit a page.
+    let p1 = search_until(&mut alice, "退货", 1, 1, |d| hits(d).len() == 1).await;
+    let p2 = search_until(&mut alice, "退货", 1, 2, |d| hits(d).len() == 1).await;
+    assert_eq!(
+        (p1["total"].clone(), p2["total"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_ne!(hits(&p1)[0]["seq"], hits(&p2)[0]["seq"]);
+    // A partnerid (claimed, unverified) and a name find the visitor's profile.
+    let d = search_until(&mut alice, "u-1001", 20, 1, |d| {
+        hits(d).iter().any(|h| h["field"] == "profile")
+    })
+    .await;
+    let p: Vec<&Value> = hits(&d)
+        .iter()
+        .filter(|h| h["field"] == "profile")
+        .collect();
+    assert_eq!(p.len(), 1, "{d}");
+    assert_eq!(p[0]["gid"], gid.as_str());
+    assert_eq!(p[0]["partnerid"], "u-1001");
+    assert_eq!(p[0]["partnerid_verified"], false);
+    assert_eq!(marked(p[0]), "u-1001");
+    let d = search_until(&mut alice, "小明", 20, 1, |d| d["total"] == 1).await;
+    assert_eq!(hits(&d)[0]["field"], "profile");
+    let d = search_until(&mut alice, "shipping", 20, 1, |d| d["total"] == 1).await;
+    assert_eq!(hits(&d)[0]["gid"], other.as_str());
+
+    // A note is found (and says it is one).
+    let r = alice
+        .request(req(Request::note(&gid, "客户很着急，优先处理")))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(r["data"]["kf_id"], alice_kf(&srv).await);
+    let d = search_until(&mut alice, "着急", 20, 1, |d| d["total"] == 1).await;
+    assert_eq!(hits(&d)[0]["field"], "note");
+    assert_eq!(marked(&hits(&d)[0]), "着急");
+
+    // The chat ends with a summary and labels; they are found, and open the conversation.
+    let end = EndSummary {
+        category: "售后".into(),
+        summary: "已安排上门取件".into(),
+        labels: vec!["vip".into(), "refund".into()],
+    };
+    let r = alice.request(req(Request::end_chat_with(&gid, &end))).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let d = search_until(&mut alice, "VIP", 20, 1, |d| d["total"] == 1).await;
+    let h = &hits(&d)[0];
+    assert_eq!(h["field"], "summary");
+    let conv = h["conversation"]
+        .as_str()
+        .expect("a summary names its conversation");
+    let r = alice.request(req(Request::conversation(conv))).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let c = &r["data"];
+    assert_eq!(c["conversation"]["gid"], gid.as_str());
+    assert_eq!(c["conversation"]["labels"], json!(["vip", "refund"]));
+    assert_eq!(c["conversation"]["category"], "售后");
+    assert_eq!(c["conversation"]["summary"], "已安排上门取件");
+    assert!(c["conversation"]["ended_at"].as_i64().unwrap() > 0);
+    let texts: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["msg"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[0], "我想退货，请问运费谁出？");
+    assert!(texts.contains(&"好的，退货运费由我们承担。"), "{texts:?}");
+    assert_eq!(c["notes"][0]["msg"], "客户很着急，优先处理");
+    // A message hit opens the same conversation by gid and seq.
+    let r = alice.request(req(Request::conversation_at(&gid, 1))).await;
+    assert_eq!(r["data"]["conversation"]["id"], conv);
+    srv.stop().await;
+}
+
+async fn alice_kf(srv: &TestServer) -> String {
+    srv.db
+        .agent_by_account("alice@shop")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn notes_never_reach_the_visitor_or_the_push_url() {
+    use frontdesk_server::admin::{self, SiteSettings};
+    let rx = crate::push::Receiver::start(0).await;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    admin::set_site(
+        &srv.db,
+        &site.sysnum,
+        SiteSettings {
+            push_url: Some(format!("{}/hook", rx.base)),
+            push_allow_private: Some(true),
+            ..SiteSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (mut v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hi").await;
+    let r = alice
+        .request(req(Request::note(&gid, "SECRET-NOTE 这位客户很难缠")))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    let r = alice
+        .request(req(Request::send(&gid, "How can I help?", 0)))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    // The visitor's next message is the reply, not the note.
+    let m = v.client.next_msg().await;
+    assert_eq!(m.body, "How can I help?");
+    // Both messages were pushed (the visitor's and the reply), the note never.
+    let got = rx.wait_for(2).await;
+    assert_eq!(got.len(), 2);
+    assert!(got
+        .iter()
+        .all(|r| !String::from_utf8_lossy(&r.body).contains("SECRET-NOTE")));
+    // A new tab's replay holds no note either.
+    let s = VisitorClient::hello(&srv.ws, hello(&site.sysnum, Some(&v.client.token), 0))
+        .await
+        .expect("welcome");
+    assert_eq!(s.replay.len(), 2);
+    assert!(s.replay.iter().all(|m| !m.body.contains("SECRET-NOTE")));
+    // Agents see it.
+    let r = alice.request(req(Request::notes(&gid))).await;
+    assert_eq!(r["data"]["notes"][0]["msg"], "SECRET-NOTE 这位客户很难缠");
+    assert_eq!(r["data"]["notes"][0]["after_seq"], 1);
+    // And the push log holds no delivery with it (nothing left to send later).
+    let log = srv
+        .db
+        .push_deliveries_of_site(site.business_id)
+        .await
+        .unwrap();
+    assert!(log.iter().all(|d| !d.payload.contains("SECRET-NOTE")));
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_site_may_require_a_summary_from_its_categories() {
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let bad = "x".repeat(65);
+    assert!(
+        frontdesk_server::admin::set_summary_rules(&srv.db, &site.sysnum, None, Some(&bad))
+            .await
+            .is_err()
+    );
+    frontdesk_server::admin::set_summary_rules(
+        &srv.db,
+        &site.sysnum,
+        Some(true),
+        Some("退货, 咨询,退货"),
+    )
+    .await
+    .unwrap();
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let r = alice.request(req(Request::end_rules())).await;
+    assert_eq!(
+        r["data"],
+        json!({"required": true, "categories": ["退货", "咨询"]})
+    );
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "hi").await;
+    let r = alice.request(req(Request::end_chat(&gid))).await;
+    assert_eq!(r["code"], -32602, "{r}");
+    let wrong = EndSummary {
+        category: "投诉".into(),
+        summary: "x".into(),
+        labels: vec![],
+    };
+    let r = alice
+        .request(req(Request::end_chat_with(&gid, &wrong)))
+        .await;
+    assert_eq!(r["code"], -32603, "{r}");
+    // Refused ends changed nothing: the agent still serves the visitor.
+    let r = alice
+        .request(req(Request::send(&gid, "still here", 0)))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    let good = EndSummary {
+        category: "咨询".into(),
+        summary: "问候".into(),
+        labels: vec!["first-contact".into()],
+    };
+    let r = alice
+        .request(req(Request::end_chat_with(&gid, &good)))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    let r = alice.request(req(Request::conversation_at(&gid, 1))).await;
+    let c = &r["data"]["conversation"];
+    assert_eq!(c["category"], "咨询");
+    assert_eq!(c["first_seq"], 1);
+    assert_eq!(
+        c["last_seq"],
+        r["data"]["messages"].as_array().unwrap().len()
+    );
+    assert_eq!(c["labels"], json!(["first-contact"]));
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_of_another_site_sees_nothing_of_this_one() {
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    srv.agent(&other.sysnum, "bob@other").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (mut bob, _) = srv.agent_client("bob@other").await;
+    let (_v, gid) =
+        named_visitor(&srv, &site.sysnum, &mut alice, "张三", "p-77", "退货怎么办").await;
+    let r = alice.request(req(Request::note(&gid, "退货客户"))).await;
+    assert_eq!(r["code"], 200);
+    let r = alice
+        .request(req(Request::end_chat_with(
+            &gid,
+            &EndSummary {
+                category: "退货".into(),
+                summary: "退货".into(),
+                labels: vec!["退货".into()],
+            },
+        )))
+        .await;
+    assert_eq!(r["code"], 200);
+    let d = search_until(&mut alice, "退货", 20, 1, |d| d["total"] == 3).await;
+    let conv = hits(&d)
+        .iter()
+        .find_map(|h| h["conversation"].as_str())
+        .unwrap()
+        .to_owned();
+    // Bob's site has nothing of it: no hit of any kind, no note, no conversation.
+    for q in ["退货", "p-77", "张三"] {
+        let r = bob.request(req(Request::search(q, 1, 20))).await;
+        assert_eq!(r["data"]["total"], 0, "{q}: {r}");
+    }
+    assert_eq!(bob.request(req(Request::notes(&gid))).await["code"], -32303);
+    assert_eq!(
+        bob.request(req(Request::note(&gid, "hello"))).await["code"],
+        -32303
+    );
+    assert_eq!(
+        bob.request(req(Request::conversation(&conv))).await["code"],
+        -32831
+    );
+    assert_eq!(
+        bob.request(req(Request::conversation_at(&gid, 1))).await["code"],
+        -32303
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn an_erasure_takes_the_visitors_notes_summaries_and_search_terms_with_it() {
+    use frontdesk_server::admin::{self, Whom};
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (_v, gid) = srv.visitor_to(&site.sysnum, &mut alice, "我要退货").await;
+    assert_eq!(
+        alice.request(req(Request::note(&gid, "退货客户"))).await["code"],
+        200
+    );
+    let end = EndSummary {
+        category: "售后".into(),
+        summary: "退货完成".into(),
+        labels: vec!["refund".into()],
+    };
+    assert_eq!(
+        alice.request(req(Request::end_chat_with(&gid, &end))).await["code"],
+        200
+    );
+    search_until(&mut alice, "退货", 20, 1, |d| d["total"] == 3).await;
+    admin::erase_visitor(
+        &srv.db,
+        &site.sysnum,
+        &Whom::Visitor(gid.parse().unwrap()),
+        "asked",
+    )
+    .await
+    .unwrap();
+    for q in ["退货", "refund"] {
+        let r = alice.request(req(Request::search(q, 1, 20))).await;
+        assert_eq!(r["data"]["total"], 0, "{q}: {r}");
+    }
+    assert_eq!(
+        alice.request(req(Request::notes(&gid))).await["data"]["notes"],
+        json!([])
+    );
+    let r = alice.request(req(Request::conversation_at(&gid, 1))).await;
+    assert_eq!(r["data"]["conversation"]["summary"], "");
+    srv.stop().await;
+}
