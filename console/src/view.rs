@@ -302,6 +302,7 @@ fn Console(store: Store) -> impl IntoView {
                 </ul>
                 <OnSiteList store/>
                 <crate::workbench::search::Search store/>
+                <crate::workbench::canned::CannedPanel store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>
@@ -443,6 +444,7 @@ fn ChatPane(store: Store) -> impl IntoView {
         <Show when=move || is_mine() && card_open.get()>
             <CardForm gid=gid_signal open=card_open/>
         </Show>
+        <crate::workbench::canned::Suggest store input/>
         <form class="c-form" on:submit=move |e: ev::SubmitEvent| {
             e.prevent_default();
             submit();
@@ -459,12 +461,16 @@ fn ChatPane(store: Store) -> impl IntoView {
             <textarea id="c-in" node_ref=input data-testid="fd-c-input" rows="2" maxlength="5000"
                 placeholder="Type a reply, Enter sends"
                 on:input=move |_| {
+                    crate::workbench::canned::on_input(store, input);
                     let typed = input.get_untracked().is_some_and(|el| !el.value().trim().is_empty());
                     if is_mine() {
                         typing.input(&gid(), typed);
                     }
                 }
                 on:keydown=move |e: ev::KeyboardEvent| {
+                    if crate::workbench::canned::on_key(store, input, &e) {
+                        return;
+                    }
                     if e.key() == "Enter" && !e.shift_key() && !e.is_composing() && e.key_code() != 229 {
                         e.prevent_default();
                         submit();

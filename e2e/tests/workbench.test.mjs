@@ -1,13 +1,14 @@
 // The agent's workbench in the console (issue 25): search finds a Chinese word inside a
 // message and a partnerid, a hit opens its conversation read-only, a private note reaches
 // neither the visitor's chat page nor the site's push URL, and a chat ends with its
-// summary and labels (found by search afterwards).
+// summary and labels (found by search afterwards); a canned reply typed as /shortcut is sent
+// with its {name} filled.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { Chat, openConsole, withWorld } from '../lib.mjs';
+import { admin, Chat, openConsole, withWorld } from '../lib.mjs';
 
 // The site's push URL: a receiver on 127.0.0.1 that keeps every body it is sent.
 const pushes = [];
@@ -24,6 +25,8 @@ withWorld({
     await new Promise((r) => hook.listen(0, '127.0.0.1', r));
     execFileSync(process.env.FRONTDESK_BIN, ['admin', '--database-url', w.db, 'site', 'set', '--site', w.site.sysnum,
       '--push-url', `http://127.0.0.1:${hook.address().port}/hook`, '--push-allow-private']);
+    // A canned reply of the site, with variables.
+    admin(w.db, 'canned', 'add', '--site', w.site.sysnum, '--shortcut', 'hi', '--text', '{name}您好，我是{agent}，请问有什么可以帮您？');
   },
   ready: (w) => ({ server, browser, site } = w),
 });
@@ -104,6 +107,46 @@ test('workbench: search, a read-only conversation, a note nobody outside sees, a
   await summary.first().getByRole('button').click();
   await viewer.getByTestId('fd-c-viewer-summary').filter({ hasText: '退货已安排上门取件' }).waitFor();
   assert.deepEqual(await viewer.getByTestId('fd-c-viewer-label').allInnerTexts(), ['vip', 'refund']);
+
+  assert.deepEqual(c.log.errors, []);
+  await vctx.close();
+  await c.context.close();
+});
+
+test('workbench: /hi puts the canned reply with the visitor\'s name in the reply box; it is sent', async () => {
+  const c = await openConsole(browser, server);
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=Chen&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('hello?');
+  const guest = c.c.guest('mine', 'Chen');
+  await guest.waitFor();
+  await guest.getByRole('button').click();
+  await c.c.message('hello?', 'visitor').waitFor();
+
+  // The panel lists the site's reply; typing its shortcut offers it.
+  await c.page.getByTestId('fd-c-canned-item').filter({ hasText: '/hi' }).waitFor({ state: 'attached' });
+  await c.c.input.pressSequentially('/h');
+  await c.page.getByTestId('fd-c-canned-option').filter({ hasText: '/hi' }).waitFor();
+  await c.c.input.press('Enter');
+  assert.equal(await c.c.input.inputValue(), 'Chen您好，我是Kim，请问有什么可以帮您？');
+  await c.c.input.press('Enter');
+  await chat.message('Chen您好，我是Kim，请问有什么可以帮您？', 'agent').waitFor();
+  assert.equal(await c.c.input.inputValue(), '');
+
+  // An agent's own reply, added in the panel, is offered too (clicked this time).
+  await c.page.locator('[data-testid="fd-c-canned"] > summary').click();
+  await c.page.getByTestId('fd-c-canned-shortcut').fill('bye');
+  await c.page.getByTestId('fd-c-canned-text').fill('再见，{name}！');
+  await c.page.getByTestId('fd-c-canned-add').click();
+  await c.page.getByTestId('fd-c-canned-item').filter({ hasText: 'mine' }).waitFor();
+  await c.c.input.pressSequentially('/by');
+  await c.page.getByTestId('fd-c-canned-option').filter({ hasText: '/bye' }).click();
+  assert.equal(await c.c.input.inputValue(), '再见，Chen！');
+  await c.page.getByTestId('fd-c-send').click();
+  await chat.message('再见，Chen！', 'agent').waitFor();
 
   assert.deepEqual(c.log.errors, []);
   await vctx.close();

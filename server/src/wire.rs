@@ -14,9 +14,9 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use shared::workbench::{Conversation, HitField, Mark, Note, SearchHit};
+use shared::workbench::{Canned, Conversation, HitField, Mark, Note, SearchHit};
 
-use crate::db::{ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
+use crate::db::{CannedRow, ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -178,5 +178,15 @@ pub fn search_hit(r: SearchRow, snippet: Vec<Mark>) -> SearchHit {
         conversation: r.conversation_id.map(|c| c.to_string()),
         snippet,
         ts: r.ts,
+    }
+}
+
+/// A canned reply as agent `agent_id` sees it (issue 25): `mine` when it is the agent's own.
+pub fn canned_info(c: &CannedRow, agent_id: i64) -> Canned {
+    Canned {
+        id: c.id.to_string(),
+        shortcut: c.shortcut.clone(),
+        text: c.text.clone(),
+        mine: c.owner == agent_id,
     }
 }

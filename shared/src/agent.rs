@@ -77,6 +77,15 @@ pub mod api {
     pub const NOTE: i64 = 32910;
     /// Extension: the notes of visitor `gid`: response data `crate::workbench::NotesData`.
     pub const NOTES: i64 = 32911;
+    /// Extension: the canned replies this agent may use — the site's and its own: response
+    /// data `Vec<crate::workbench::Canned>` (by shortcut).
+    pub const CANNED_LIST: i64 = 32920;
+    /// Extension: add one of the agent's own canned replies, `shortcut` and `msg` (the text,
+    /// with variables such as `{name}`), or change the text of its reply with that shortcut:
+    /// response data `crate::workbench::Canned`.
+    pub const CANNED_ADD: i64 = 32921;
+    /// Extension: delete the agent's own canned reply `id`.
+    pub const CANNED_DELETE: i64 = 32922;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -143,6 +152,10 @@ pub mod code {
     pub const NOTE_GID_MISSING: i64 = -32911;
     /// Extension: `32910` with no text, or more than `crate::MAX_BODY_CHARS`.
     pub const NOTE_INVALID: i64 = -32912;
+    /// Extension: `32921` with a shortcut or text that is not allowed (the message says why).
+    pub const CANNED_INVALID: i64 = -32921;
+    /// Extension: `32922` names no canned reply of this agent.
+    pub const CANNED_NOT_FOUND: i64 = -32922;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
@@ -480,6 +493,29 @@ impl Request {
     /// `32911` ([`api::NOTES`], extension): visitor `gid`'s notes.
     pub fn notes(gid: &str) -> Request {
         Request::for_gid(api::NOTES, gid)
+    }
+
+    /// `32920` ([`api::CANNED_LIST`], extension): the canned replies this agent may use.
+    pub fn canned_list() -> Request {
+        Request::key(api::CANNED_LIST)
+    }
+
+    /// `32921` ([`api::CANNED_ADD`], extension): the agent's own canned reply `shortcut` →
+    /// `text`.
+    pub fn canned_add(shortcut: &str, text: &str) -> Request {
+        Request {
+            shortcut: Some(shortcut.to_owned()),
+            msg: Some(Flex(text.to_owned())),
+            ..Request::key(api::CANNED_ADD)
+        }
+    }
+
+    /// `32922` ([`api::CANNED_DELETE`], extension): delete the agent's own canned reply `id`.
+    pub fn canned_delete(id: &str) -> Request {
+        Request {
+            id: text(id),
+            ..Request::key(api::CANNED_DELETE)
+        }
     }
 
     /// `32700` ([`api::TYPING`], extension): typing to visitor `gid` (`status: 1`) or stopped
@@ -1114,6 +1150,7 @@ mod tests {
                     summary: gid.clone(), labels: vec![text.clone()] }),
                 Request::end_rules(), Request::conversation(&gid), Request::conversation_at(&gid, n.into()),
                 Request::search(&text, n, m), Request::note(&gid, &text), Request::notes(&gid),
+                Request::canned_list(), Request::canned_add(&gid, &text), Request::canned_delete(&gid),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();

@@ -209,6 +209,58 @@ impl EndSummary {
     }
 }
 
+/// A canned reply (`32920`): `/` + `shortcut` in the composer puts its text there, with
+/// [`fill`]ed variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Canned {
+    pub id: String,
+    pub shortcut: String,
+    pub text: String,
+    /// The agent's own (else the site's, for every agent).
+    #[serde(default)]
+    pub mine: bool,
+}
+
+/// Longest shortcut, in characters.
+pub const MAX_SHORTCUT_CHARS: usize = 32;
+/// Most canned replies a site, or one agent, keeps.
+pub const MAX_CANNED: usize = 1000;
+
+/// Whether `s` can be a shortcut: 1-32 characters, no whitespace, `/`, `{`, `}` or control
+/// characters (the composer reads `/` + shortcut up to the first space).
+pub fn check_shortcut(s: &str) -> Result<(), &'static str> {
+    let n = s.chars().count();
+    if n == 0 || n > MAX_SHORTCUT_CHARS {
+        return Err("a shortcut is 1-32 characters");
+    }
+    if s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '{' | '}'))
+        || !crate::display_safe(s)
+    {
+        return Err("a shortcut has no spaces, slashes, braces or invisible characters");
+    }
+    Ok(())
+}
+
+/// What a canned reply's variables stand for in one chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vars {
+    /// `{name}`: the visitor's name (their `uname`, else their `partnerid`, else empty).
+    pub name: String,
+    /// `{partnerid}`.
+    pub partnerid: String,
+    /// `{agent}`: the agent's nick.
+    pub agent: String,
+}
+
+/// `text` with `{name}`, `{partnerid}` and `{agent}` replaced; any other `{…}` stays as it
+/// is.
+pub fn fill(text: &str, vars: &Vars) -> String {
+    text.replace("{name}", &vars.name)
+        .replace("{partnerid}", &vars.partnerid)
+        .replace("{agent}", &vars.agent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,7 +309,33 @@ mod tests {
         assert!(nul.checked(&free).is_err());
     }
 
+    #[test]
+    fn shortcuts_and_variables() {
+        assert!(check_shortcut("hi").is_ok());
+        assert!(check_shortcut("退货").is_ok());
+        assert!(check_shortcut("").is_err());
+        assert!(check_shortcut("a b").is_err());
+        assert!(check_shortcut("a/b").is_err());
+        assert!(check_shortcut(&"x".repeat(33)).is_err());
+        let v = Vars {
+            name: "小明".into(),
+            partnerid: "u-1".into(),
+            agent: "Kim".into(),
+        };
+        assert_eq!(
+            fill("{name}您好，我是{agent}（{partnerid}）{other}", &v),
+            "小明您好，我是Kim（u-1）{other}"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn canned_round_trips(shortcut in ".*", text in ".*", mine in any::<bool>()) {
+            let c = vec![Canned { id: "1".into(), shortcut, text, mine }];
+            let json = serde_json::to_string(&c).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Vec<Canned>>(&json).unwrap(), c);
+        }
+
         #[test]
         fn search_data_round_trips(text in ".*", hit in any::<bool>(), seq in any::<u64>(), ts in any::<i64>(),
             conv in proptest::option::of("[0-9]{1,6}")) {

@@ -415,3 +415,203 @@ async fn an_erasure_takes_the_visitors_notes_summaries_and_search_terms_with_it(
     assert_eq!(r["data"]["conversation"]["summary"], "");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn canned_replies_from_the_cli_and_the_console_are_the_sites_and_the_agents_own() {
+    use crate::cli::run;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    srv.agent(&site.sysnum, "bob@shop").await;
+    srv.agent(&other.sysnum, "eve@other").await;
+    let db = srv.tdb.url.clone();
+    let s = site.sysnum.as_str();
+    let (code, out, err) = run(
+        &db,
+        &[
+            "canned",
+            "add",
+            "--site",
+            s,
+            "--shortcut",
+            "/hi",
+            "--text",
+            "{name}您好，我是{agent}",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        serde_json::from_str::<Value>(&out).unwrap()["id"].is_i64(),
+        "{out}"
+    );
+    let (code, _, err) = run(
+        &db,
+        &[
+            "canned",
+            "add",
+            "--site",
+            s,
+            "--agent",
+            "alice@shop",
+            "--shortcut",
+            "bye",
+            "--text",
+            "再见 {name}",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The same validation as the console's: exit 2 with the reason, nothing stored.
+    let (code, _, err) = run(
+        &db,
+        &[
+            "canned",
+            "add",
+            "--site",
+            s,
+            "--shortcut",
+            "a b",
+            "--text",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("shortcut"), "{err}");
+    let (code, _, err) = run(
+        &db,
+        &[
+            "canned",
+            "add",
+            "--site",
+            s,
+            "--agent",
+            "eve@other",
+            "--shortcut",
+            "x",
+            "--text",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2, "another site's agent: {err}");
+    // Imports: good rows kept, bad rows reported by line (exit 2).
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("canned.csv");
+    std::fs::write(&csv, "shortcut,text\nship,我们包邮\nbad one,x\nempty,\n").unwrap();
+    let (code, out, _) = run(
+        &db,
+        &[
+            "canned",
+            "import",
+            "--site",
+            s,
+            "--json",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["added"], 1);
+    let lines: Vec<i64> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    let jsonl = dir.path().join("canned.jsonl");
+    std::fs::write(&jsonl, "{\"shortcut\":\"wait\",\"text\":\"请稍等\"}\n").unwrap();
+    let (code, _, err) = run(
+        &db,
+        &["canned", "import", "--site", s, jsonl.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&db, &["canned", "list", "--site", s, "--json"]);
+    assert_eq!(code, 0);
+    let listed: Vec<(String, Value)> = serde_json::from_str::<Vec<Value>>(&out)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c["shortcut"].as_str().unwrap().to_owned(),
+                c["agent"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("hi".to_owned(), Value::Null),
+            ("ship".to_owned(), Value::Null),
+            ("wait".to_owned(), Value::Null),
+            ("bye".to_owned(), json!("alice@shop")),
+        ]
+    );
+
+    // Agents see the site's and their own, nobody else's.
+    let shortcuts = |r: &Value| -> Vec<(String, bool)> {
+        r["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["shortcut"].as_str().unwrap().to_owned(),
+                    c["mine"] == true,
+                )
+            })
+            .collect()
+    };
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (mut bob, _) = srv.agent_client("bob@shop").await;
+    let (mut eve, _) = srv.agent_client("eve@other").await;
+    let r = alice.request(req(Request::canned_list())).await;
+    assert_eq!(
+        shortcuts(&r),
+        [
+            ("bye".into(), true),
+            ("hi".into(), false),
+            ("ship".into(), false),
+            ("wait".into(), false)
+        ]
+    );
+    let r = bob.request(req(Request::canned_list())).await;
+    assert_eq!(
+        shortcuts(&r),
+        [
+            ("hi".into(), false),
+            ("ship".into(), false),
+            ("wait".into(), false)
+        ]
+    );
+    assert_eq!(
+        eve.request(req(Request::canned_list())).await["data"],
+        json!([])
+    );
+    // An agent adds and deletes its own; not the site's, not a colleague's.
+    let r = bob
+        .request(req(Request::canned_add("thx", "谢谢 {name}")))
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    assert_eq!(r["data"]["mine"], true);
+    let thx = r["data"]["id"].as_str().unwrap().to_owned();
+    let r = bob.request(req(Request::canned_add("a b", "x"))).await;
+    assert_eq!(r["code"], -32921, "{r}");
+    let r = alice.request(req(Request::canned_delete(&thx))).await;
+    assert_eq!(r["code"], -32922, "{r}");
+    let hi = alice.request(req(Request::canned_list())).await["data"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        bob.request(req(Request::canned_delete(&hi))).await["code"],
+        -32922
+    );
+    assert_eq!(
+        bob.request(req(Request::canned_delete(&thx))).await["code"],
+        200
+    );
+    let r = bob.request(req(Request::canned_list())).await;
+    assert_eq!(shortcuts(&r).len(), 3);
+    srv.stop().await;
+}

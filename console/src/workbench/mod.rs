@@ -8,7 +8,9 @@
 //! - [`notes`]: the open chat's notes and the form that adds one.
 //! - [`end`]: "End chat" with its summary form (the site's categories, required or not).
 //! - [`viewer`]: one conversation, read only: messages with the notes between them.
+//! - [`canned`]: canned replies: `/shortcut` in the reply box, the panel of them.
 
+pub mod canned;
 pub mod end;
 pub mod notes;
 pub mod search;
@@ -17,7 +19,7 @@ pub mod viewer;
 use leptos::prelude::*;
 use serde_json::Value;
 use shared::agent::{api, Envelope};
-use shared::workbench::{ConversationData, Note, NotesData, SearchData, SummaryRules};
+use shared::workbench::{Canned, ConversationData, Note, NotesData, SearchData, SummaryRules};
 
 use crate::store::Store;
 
@@ -36,6 +38,11 @@ pub struct Wb {
     pub viewing: RwSignal<Option<ConversationData>>,
     /// Why the last workbench request was refused (shown where it was made).
     pub error: RwSignal<String>,
+    /// The canned replies this agent may use, by shortcut.
+    pub canned: RwSignal<Vec<Canned>>,
+    /// Those matching the `/shortcut` being typed, and which one is picked.
+    pub suggest: RwSignal<Vec<Canned>>,
+    pub pick: RwSignal<usize>,
 }
 
 impl Wb {
@@ -47,6 +54,9 @@ impl Wb {
             rules: RwSignal::new(None),
             viewing: RwSignal::new(None),
             error: RwSignal::new(String::new()),
+            canned: RwSignal::new(Vec::new()),
+            suggest: RwSignal::new(Vec::new()),
+            pick: RwSignal::new(0),
         }
     }
 }
@@ -61,7 +71,14 @@ impl Default for Wb {
 pub fn handles(key: i64) -> bool {
     matches!(
         key,
-        api::SEARCH | api::NOTE | api::NOTES | api::CONVERSATION | api::END_RULES
+        api::SEARCH
+            | api::NOTE
+            | api::NOTES
+            | api::CONVERSATION
+            | api::END_RULES
+            | api::CANNED_LIST
+            | api::CANNED_ADD
+            | api::CANNED_DELETE
     )
 }
 
@@ -105,6 +122,21 @@ pub fn handle(store: Store, key: i64, frame: Value) {
                 wb.rules.set(Some(r));
             }
         }
+        api::CANNED_LIST => {
+            if let Some(l) = data::<Vec<Canned>>(frame) {
+                wb.canned.set(l);
+            }
+        }
+        api::CANNED_ADD => {
+            if let Some(c) = data::<Canned>(frame) {
+                wb.canned.update(|l| {
+                    l.retain(|x| x.id != c.id);
+                    l.push(c);
+                    l.sort_by(|a, b| a.shortcut.cmp(&b.shortcut));
+                });
+            }
+        }
+        api::CANNED_DELETE => crate::conn::request(shared::agent::Request::canned_list()),
         _ => {}
     }
 }

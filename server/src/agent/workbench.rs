@@ -1,7 +1,8 @@
 //! The workbench's requests (issue 25, types in `shared::workbench`): search (`32900`),
 //! private notes (`32910`, `32911`), one conversation to read (`32830`), the site's summary
 //! rules (`32610`), and the summary an agent gives when ending a chat (checked here for
-//! `32600`, whose handler is `chats.rs`'s). Any agent of the visitor's site may use them;
+//! `32600`, whose handler is `chats.rs`'s); canned replies (`32920`–`32922`: the site's and
+//! the agent's own, validated by `crate::admin` as the CLI's are). Any agent of the visitor's site may use them;
 //! nothing of another site is ever read (`conversation::visible_visitor`, site-bound
 //! queries).
 
@@ -16,7 +17,9 @@ use super::Login;
 use crate::conversation::visible_visitor;
 use crate::db::{Closing, Visitor};
 use crate::search::{self, doc_terms};
-use crate::wire::{agent_frame, conversation_info, message_info, note_info, AgentFrame};
+use crate::wire::{
+    agent_frame, canned_info, conversation_info, message_info, note_info, AgentFrame,
+};
 use crate::AppState;
 
 /// Most notes one conversation shows.
@@ -239,4 +242,60 @@ pub async fn closing(state: &AppState, site_id: i64, req: &Request) -> AgentResu
         labels: s.labels,
         terms,
     })
+}
+
+/// `32920`: the canned replies this agent may use (the site's and its own).
+pub async fn canned_list(state: &AppState, l: &Login) -> AgentResult<AgentFrame> {
+    let rows = state
+        .db
+        .canned_for_agent(l.agent.site_id, l.agent.id)
+        .await?;
+    let list: Vec<_> = rows.iter().map(|r| canned_info(r, l.agent.id)).collect();
+    Ok(agent_frame(&Envelope::ok(api::CANNED_LIST, list)))
+}
+
+/// `32921`: the agent's own canned reply `shortcut` → `msg` (an existing shortcut of its own
+/// gets the new text).
+pub async fn canned_add(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
+    let refused = |e: crate::admin::AdminError| match e {
+        crate::admin::AdminError::Db(e) => AgentError::Db(e),
+        e => AgentError::refused(code::CANNED_INVALID, e.to_string()),
+    };
+    let text = req.msg.as_ref().map(|m| m.0.as_str()).unwrap_or_default();
+    let reply = crate::admin::check_canned(req.shortcut.as_deref().unwrap_or_default(), text)
+        .map_err(refused)?;
+    let site = l.agent.site_id;
+    let id = crate::admin::put_canned(&state.db, site, l.agent.id, vec![reply])
+        .await
+        .map_err(refused)?[0];
+    let row = state
+        .db
+        .canned_for_agent(site, l.agent.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AgentError::refused(code::CANNED_NOT_FOUND, "no such canned reply"))?;
+    Ok(agent_frame(&Envelope::ok(
+        api::CANNED_ADD,
+        canned_info(&row, l.agent.id),
+    )))
+}
+
+/// `32922`: deletes the agent's own canned reply `id` (the site's are the site admin's).
+pub async fn canned_delete(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
+    let id = req.id.as_ref().and_then(|i| i.as_i64()).unwrap_or(0);
+    if !state
+        .db
+        .delete_canned(l.agent.site_id, l.agent.id, id)
+        .await?
+    {
+        return Err(AgentError::refused(
+            code::CANNED_NOT_FOUND,
+            "no canned reply of yours with this id",
+        ));
+    }
+    Ok(agent_frame(&Envelope::ok(
+        api::CANNED_DELETE,
+        shared::agent::Empty {},
+    )))
 }

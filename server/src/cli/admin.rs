@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
+use super::workbench::{canned_cmd, CannedCmd};
 use super::{print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::{self, Db};
@@ -48,6 +49,9 @@ pub enum AdminWhat {
     /// One visitor's data, on their request: export or erase.
     #[command(subcommand)]
     Visitor(VisitorCmd),
+    /// Canned replies: the site's and its agents' own.
+    #[command(subcommand)]
+    Canned(CannedCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -278,6 +282,7 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Robot(cmd) => robot_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
         AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Canned(cmd) => canned_cmd(&db, cmd).await,
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;

@@ -13,11 +13,13 @@ mod admin;
 mod data;
 mod robot;
 mod serve;
+mod workbench;
 
 pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
 pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
+pub use workbench::CannedCmd;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -32,6 +32,7 @@
 //! | `customer.rs` | `erasures`, `sites.retain_days` (erases and sweeps `messages`, pushes, `files`, visits) | visitor_by_partnerid, erase_visitor, visitor_erasures, set_site_retention, site_retention, retaining_sites, sweep_retention |
 //! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
 //! | `notes.rs` | `notes` | add_note, notes_of |
+//! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
 //! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
@@ -60,6 +61,7 @@ macro_rules! msg_cols {
 mod agents;
 mod assignment;
 pub mod backup;
+mod canned;
 mod cluster;
 mod connect;
 #[cfg(test)]
@@ -98,10 +100,10 @@ pub use push::AttemptResult;
 pub use reception::ReceptionValues;
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
-    AccessToken, Agent, AgentConnRow, AgentToken, ConversationRow, FaqRow, GoneAgent, Group,
-    GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt, PushDelivery, ReceptionState,
-    RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile, StoredMessage, StoredPage,
-    VipLevel, Visitor,
+    AccessToken, Agent, AgentConnRow, AgentToken, CannedRow, ConversationRow, FaqRow, GoneAgent,
+    Group, GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt, PushDelivery,
+    ReceptionState, RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile, StoredMessage,
+    StoredPage, VipLevel, Visitor,
 };
 pub(crate) use runs::storable;
 pub use search::SearchQuery;

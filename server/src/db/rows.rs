@@ -388,6 +388,17 @@ pub struct NoteRow {
     pub created_at: i64,
 }
 
+/// A canned reply (issue 25: `db/canned.rs`); `owner` 0 is the site's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct CannedRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub owner: i64,
+    pub shortcut: String,
+    #[sqlx(rename = "body")]
+    pub text: String,
+}
+
 /// A message as the search indexer reads it (`db/search.rs`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IndexRow {

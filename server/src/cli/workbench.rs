@@ -1,0 +1,134 @@
+//! `frontdesk admin canned …` (issue 25): a site's canned replies and its agents' own
+//! (`crate::admin`'s validated operations).
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::print_out;
+use crate::admin::{self, AdminError};
+use crate::db::Db;
+
+#[derive(Subcommand, Debug)]
+pub enum CannedCmd {
+    /// Add a canned reply (the site's, or --agent's own), or change the text of the one with
+    /// this shortcut; prints its id. Agents type /SHORTCUT in the composer; {name},
+    /// {partnerid} and {agent} in the text become the visitor's name, partnerid and the
+    /// agent's nick.
+    Add {
+        #[arg(long)]
+        site: String,
+        /// PREFIX@SITE: that agent's own reply (default: the site's, for every agent).
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        shortcut: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the site's canned replies and every agent's (or only --agent's).
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import canned replies from FILE: CSV with the header shortcut,text, or JSON lines
+    /// {"shortcut","text"}. Good rows are stored, each bad row reported with its line; exit
+    /// status 2 if any row was bad.
+    Import {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        agent: Option<String>,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a canned reply by id (the site's, or --agent's own).
+    Delete {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+/// Runs a `canned` command; `Ok(true)` when an import refused rows (exit status 2).
+pub(super) async fn canned_cmd(db: &Db, cmd: CannedCmd) -> Result<bool, AdminError> {
+    match cmd {
+        CannedCmd::Add {
+            site,
+            agent,
+            shortcut,
+            text,
+            json,
+        } => {
+            let id = admin::add_canned(db, &site, agent.as_deref(), &shortcut, &text).await?;
+            print_out(
+                json,
+                &serde_json::json!({ "id": id }),
+                &[("id", id.to_string())],
+            );
+        }
+        CannedCmd::List { site, agent, json } => {
+            let list = admin::list_canned(db, &site, agent.as_deref()).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&list).expect("plain structs serialise")
+                );
+            } else {
+                for c in &list {
+                    println!(
+                        "{}\t/{}\t{}\t{}",
+                        c.id,
+                        c.shortcut,
+                        c.agent.as_deref().unwrap_or("(site)"),
+                        c.text.replace('\n', " ")
+                    );
+                }
+            }
+        }
+        CannedCmd::Import {
+            site,
+            agent,
+            file,
+            json,
+        } => {
+            let text = std::fs::read(&file)
+                .map_err(|e| AdminError::Invalid(format!("cannot read {}: {e}", file.display())))?;
+            let text = String::from_utf8(text).map_err(|e| {
+                AdminError::Invalid(format!("{} is not UTF-8 text: {e}", file.display()))
+            })?;
+            let report = admin::import_canned(db, &site, agent.as_deref(), &text).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("plain structs serialise")
+                );
+            } else {
+                for e in &report.errors {
+                    eprintln!("{}:{}: {}", file.display(), e.line, e.reason);
+                }
+                println!(
+                    "{} canned replies stored, {} rows refused",
+                    report.added,
+                    report.errors.len()
+                );
+            }
+            return Ok(!report.errors.is_empty());
+        }
+        CannedCmd::Delete { site, agent, id } => {
+            admin::delete_canned(db, &site, agent.as_deref(), id).await?;
+            println!("canned reply {id} deleted");
+        }
+    }
+    Ok(false)
+}
