@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { admin, Chat, openConsole, withWorld } from '../lib.mjs';
+import { admin, Chat, openConsole, watchConsole, withWorld } from '../lib.mjs';
 
 // The site's push URL: a receiver on 127.0.0.1 that keeps every body it is sent.
 const pushes = [];
@@ -149,6 +149,81 @@ test('workbench: /hi puts the canned reply with the visitor\'s name in the reply
   await chat.message('再见，Chen！', 'agent').waitFor();
 
   assert.deepEqual(c.log.errors, []);
+  await vctx.close();
+  await c.context.close();
+});
+
+test('workbench: the site admin blocks a visitor and an address; they get a polite refusal and leave the agent\'s list', async () => {
+  const c = await openConsole(browser, server);
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=Troll&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('you are all useless');
+  const guest = c.c.guest('mine', 'Troll');
+  await guest.waitFor();
+  const gid = await guest.getAttribute('data-gid');
+  assert.match(gid, /^\d+$/);
+
+  // The site admin view: bad input is refused with the reason; then the visitor is blocked.
+  const actx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const apage = await actx.newPage();
+  const alog = watchConsole(apage);
+  await apage.goto(`${server.url}/console/?admin`);
+  await apage.getByTestId('fd-a-appid').fill(site.appid);
+  await apage.getByTestId('fd-a-secret').fill(site.secret);
+  await apage.getByTestId('fd-a-signin').click();
+  await apage.getByTestId('fd-a-blocks').waitFor({ state: 'attached' });
+  const notice = apage.getByTestId('fd-a-notice');
+  await apage.getByTestId('fd-a-block-kind').selectOption('ip');
+  await apage.getByTestId('fd-a-block-target').fill('300.1.2.3');
+  await apage.getByTestId('fd-a-block-add').click();
+  await notice.filter({ hasText: 'not an IP address' }).waitFor();
+  await apage.getByTestId('fd-a-block-kind').selectOption('visitor');
+  await apage.getByTestId('fd-a-block-target').fill(gid);
+  await apage.getByTestId('fd-a-block-reason').fill('abusive language');
+  await apage.getByTestId('fd-a-block-days').fill('0');
+  await apage.getByTestId('fd-a-block-add').click();
+  await notice.filter({ hasText: 'days is 1-3650' }).waitFor();
+  await apage.getByTestId('fd-a-block-days').fill('30');
+  await apage.getByTestId('fd-a-block-add').click();
+  await notice.filter({ hasText: /Block \d+ added/ }).waitFor();
+  const row = apage.getByTestId('fd-a-block').filter({ hasText: `visitor ${gid}` });
+  await row.filter({ hasText: 'abusive language' }).waitFor();
+
+  // The visitor's next message is refused politely; the agent's list drops them.
+  await chat.send('hello??');
+  await vpage.getByTestId('fd-status').filter({ hasText: 'Sorry, we cannot offer you a chat at the moment.' }).waitFor();
+  await guest.waitFor({ state: 'detached', timeout: 25000 });
+  assert.equal(await c.c.message('hello??').count(), 0);
+
+  // An address range: a new visitor from it sees the refusal and no chat box; deleted, they chat.
+  await row.getByTestId('fd-a-block-delete').click();
+  await row.waitFor({ state: 'detached' });
+  await apage.getByTestId('fd-a-block-kind').selectOption('ip');
+  await apage.getByTestId('fd-a-block-target').fill('127.0.0.0/8');
+  await apage.getByTestId('fd-a-block-days').fill('');
+  await apage.getByTestId('fd-a-block-add').click();
+  const range = apage.getByTestId('fd-a-block').filter({ hasText: 'address 127.0.0.0/8' });
+  await range.waitFor();
+  const nctx = await browser.newContext();
+  const npage = await nctx.newPage();
+  await npage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&locale=en`);
+  await npage.getByTestId('fd-status').filter({ hasText: 'Sorry, we cannot offer you a chat at the moment.' }).waitFor();
+  assert.equal(await npage.getByTestId('fd-input').count(), 0);
+  await range.getByTestId('fd-a-block-delete').click();
+  await range.waitFor({ state: 'detached' });
+  await npage.reload();
+  const again = new Chat(npage);
+  await again.input.waitFor();
+  await again.send('may I ask something?');
+  await again.message('may I ask something?', 'visitor').waitFor();
+
+  assert.deepEqual(alog.errors, []);
+  assert.deepEqual(c.log.errors, []);
+  await nctx.close();
+  await actx.close();
   await vctx.close();
   await c.context.close();
 });

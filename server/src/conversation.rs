@@ -227,6 +227,21 @@ pub async fn drain(state: &AppState, site_id: i64) -> DbResult<()> {
     hand_to(state, assigned).await
 }
 
+/// Visitor `visitor_id` of site `site_id` is blocked (issue 25: `crate::blocks`): nobody
+/// serves them and they wait for nobody any more, so no agent's list shows them; the freed
+/// capacity serves the queue.
+pub async fn blocked(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult<()> {
+    let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
+        return Ok(());
+    };
+    if v.agent_id.is_none() && v.waiting_since.is_none() {
+        return Ok(());
+    }
+    state.db.release_visitor(v.id, None).await?;
+    tracing::info!(gid = v.id, "blocked visitor released");
+    drain(state, site_id).await
+}
+
 /// Agent `agent_id` of site `site_id` is gone (no connection for the grace period): its
 /// visitors are released or re-queued and the queue drained (`routing::agent_gone`).
 pub async fn agent_gone(state: &AppState, site_id: i64, agent_id: i64) -> DbResult<()> {

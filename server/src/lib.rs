@@ -24,7 +24,9 @@
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
 
 pub mod admin;
+pub(crate) mod adminapi;
 pub(crate) mod agent;
+pub(crate) mod blocks;
 pub(crate) mod boxkey;
 pub(crate) mod bus;
 pub mod cli;
@@ -386,6 +388,8 @@ pub struct AppState {
     pub robots: Arc<robot::Robots>,
     /// What this process counts for `/metrics` (the database handle's, see [`metrics`]).
     pub metrics: Arc<metrics::Metrics>,
+    /// This node's copy of the sites' blocks (see [`blocks`]).
+    pub(crate) blocks: Arc<blocks::Blocks>,
     /// This process's node id (see [`cluster`]), registered on first use.
     node: Arc<tokio::sync::OnceCell<i64>>,
     shutdown_tx: Arc<watch::Sender<bool>>,
@@ -400,6 +404,7 @@ impl AppState {
             db,
             uploads: Arc::new(uploads),
             robots: Arc::new(robot::Robots::new()),
+            blocks: Arc::default(),
             hub: Hub::with_metrics(metrics.clone()),
             metrics,
             config: Arc::new(config),
@@ -473,6 +478,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::router())
         .merge(compat::router())
         .merge(robotapi::router())
+        .merge(adminapi::router())
         .merge(trace::router())
         .merge(boxkey::router())
         .layer(

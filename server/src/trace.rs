@@ -499,11 +499,15 @@ async fn take_invite(state: &AppState, id: i64) -> DbResult<Option<String>> {
 
 /// `32810` (extension): who is on the agent's site now (on any node), newest page first.
 pub async fn agent_on_site(state: &AppState, site_id: i64) -> DbResult<AgentFrame> {
+    // A blocked visitor is nobody's to see (issue 25).
+    let blocks = crate::blocks::rules(state, site_id).await?;
+    let now = now_ms();
     let list: Vec<OnSite> = state
         .db
-        .present_on_site(site_id, now_ms() - STALE_MS, ON_SITE_MAX)
+        .present_on_site(site_id, now - STALE_MS, ON_SITE_MAX)
         .await?
         .into_iter()
+        .filter(|p| p.visitor_id.is_none() || !blocks.blocks(p.visitor_id, None, now))
         .map(|p| OnSite {
             vid: p.vid,
             url: p.url,

@@ -14,9 +14,9 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use shared::workbench::{Canned, Conversation, HitField, Mark, Note, SearchHit};
+use shared::workbench::{Block, Canned, Conversation, HitField, Mark, Note, SearchHit};
 
-use crate::db::{CannedRow, ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
+use crate::db::{BlockRow, CannedRow, ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -188,5 +188,18 @@ pub fn canned_info(c: &CannedRow, agent_id: i64) -> Canned {
         shortcut: c.shortcut.clone(),
         text: c.text.clone(),
         mine: c.owner == agent_id,
+    }
+}
+
+/// A block as the site admin API and `admin block list --json` show it (issue 25).
+pub fn block_info(b: &BlockRow) -> Block {
+    Block {
+        id: b.id,
+        visitor: b.visitor_id.map(|v| v.to_string()),
+        ip: b.net.clone(),
+        reason: b.reason.clone(),
+        created_at: b.created_at,
+        expires_at: b.expires_at,
+        by: b.created_by.clone(),
     }
 }

@@ -261,6 +261,71 @@ pub fn fill(text: &str, vars: &Vars) -> String {
         .replace("{agent}", &vars.agent)
 }
 
+/// Blocks (the site admin API `/api/admin/block/…`, server `adminapi.rs`; the console's admin
+/// view; `frontdesk admin block`): a visitor (their `gid`) or an address range kept out of a
+/// site's chat, with a reason and an optional expiry. Answers carry `errcode`/`errmsg` like
+/// [`crate::robot`]'s, and an error answer is only [`crate::robot::Status`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub id: i64,
+    /// The visitor's `gid`, for a block of one visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
+    /// The address range (`203.0.113.0/24`, `2001:db8::/64`), for a block by address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub reason: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// When it stops applying (ms); `None`: until deleted.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Who added it: `cli`, `admin` (the site admin view).
+    #[serde(default)]
+    pub by: String,
+}
+
+/// `GET /api/admin/block/list`: the site's blocks that still apply, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockList {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub blocks: Vec<Block>,
+}
+
+/// `POST /api/admin/block/add`: exactly one of `ip` (an address or CIDR range) and
+/// `visitor` (a `gid` of the site); `days` 1-3650, absent: until deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockAdd {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+}
+
+/// The answer to [`BlockAdd`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockAdded {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub id: i64,
+}
+
+/// `POST /api/admin/block/delete`: the site's block `id` (answered with
+/// [`crate::robot::Status`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockDelete {
+    pub id: i64,
+}
+
+/// Longest block reason, in characters; longest block, in days.
+pub const MAX_BLOCK_REASON_CHARS: usize = 200;
+pub const MAX_BLOCK_DAYS: u32 = 3650;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +394,23 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn block_shapes_round_trip(id in any::<i64>(), text in ".*", at in any::<i64>(),
+            exp in proptest::option::of(any::<i64>()), ip in any::<bool>(), days in proptest::option::of(any::<u32>())) {
+            let b = Block { id, visitor: (!ip).then(|| text.clone()), ip: ip.then(|| text.clone()),
+                reason: text.clone(), created_at: at, expires_at: exp, by: text.clone() };
+            let l = BlockList { errcode: 0, errmsg: text.clone(), blocks: vec![b] };
+            let json = serde_json::to_string(&l).unwrap();
+            prop_assert_eq!(serde_json::from_str::<BlockList>(&json).unwrap(), l);
+            let a = BlockAdd { ip: ip.then(|| text.clone()), visitor: (!ip).then(|| text.clone()), reason: text.clone(), days };
+            let json = serde_json::to_string(&a).unwrap();
+            prop_assert_eq!(serde_json::from_str::<BlockAdd>(&json).unwrap(), a);
+            let d = BlockDelete { id };
+            prop_assert_eq!(serde_json::from_str::<BlockDelete>(&serde_json::to_string(&d).unwrap()).unwrap(), d);
+            let r = BlockAdded { errcode: 0, errmsg: text, id };
+            prop_assert_eq!(serde_json::from_str::<BlockAdded>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
+        }
+
         #[test]
         fn canned_round_trips(shortcut in ".*", text in ".*", mine in any::<bool>()) {
             let c = vec![Canned { id: "1".into(), shortcut, text, mine }];

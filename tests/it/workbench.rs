@@ -615,3 +615,267 @@ async fn canned_replies_from_the_cli_and_the_console_are_the_sites_and_the_agent
     assert_eq!(shortcuts(&r).len(), 3);
     srv.stop().await;
 }
+
+/// A site admin's seed 002 access token.
+async fn admin_token(srv: &TestServer, site: &frontdesk_server::admin::SiteCreated) -> String {
+    let v: Value = reqwest::get(format!(
+        "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        srv.http, site.appid, site.secret
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    v["access_token"].as_str().expect("token").to_owned()
+}
+
+/// `GET` (no body) or `POST` `path` of the site admin API with `token`.
+async fn admin_api(srv: &TestServer, token: &str, path: &str, body: Option<Value>) -> Value {
+    let c = reqwest::Client::new();
+    let r = match body {
+        None => c.get(format!("{}{path}", srv.http)),
+        Some(b) => c.post(format!("{}{path}", srv.http)).body(b.to_string()),
+    };
+    let r = r.bearer_auth(token).send().await.expect("request");
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("json")
+}
+
+/// What a visitor socket says after its hello: `Ok(())` for a welcome, else the error code.
+async fn hello_answer(srv: &TestServer, h: Hello) -> Result<(), String> {
+    match VisitorClient::hello(&srv.ws, h).await {
+        Ok(_) => Ok(()),
+        Err(shared::visitor::ServerFrame::Error { code, .. }) => Err(serde_json::to_value(code)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()),
+        Err(other) => panic!("unexpected: {other:?}"),
+    }
+}
+
+/// The next error frame on a visitor socket (skipping messages, acks and reception frames).
+async fn next_error(
+    v: &mut VisitorClient,
+) -> (shared::visitor::ErrorCode, Option<shared::ids::ClientMsgId>) {
+    use shared::visitor::ServerFrame;
+    loop {
+        match v.recv().await {
+            ServerFrame::Error { code, cmid, .. } => return (code, cmid),
+            ServerFrame::Msg(_)
+            | ServerFrame::Ack { .. }
+            | ServerFrame::Queue { .. }
+            | ServerFrame::Reception(_) => continue,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+}
+
+/// Whether `agent`'s chat list (`32000`) shows visitor `gid`.
+async fn lists(agent: &mut AgentClient, gid: &str) -> bool {
+    let l = agent.request(json!({"api_key": 32000})).await;
+    assert_eq!(l["code"], 200, "{l}");
+    !l["data"]["guest_list"][gid].is_null()
+}
+
+#[tokio::test]
+async fn a_blocked_visitor_is_refused_politely_and_no_agent_sees_them() {
+    use shared::visitor::ErrorCode;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (mut v, gid) = named_visitor(&srv, &site.sysnum, &mut alice, "Troll", "t-1", "hello").await;
+    assert!(lists(&mut alice, &gid).await);
+    let token = admin_token(&srv, &site).await;
+    let theirs = admin_token(&srv, &other).await;
+
+    // Bad input: a clear error, nothing stored.
+    for bad in [
+        json!({"reason": "x"}),
+        json!({"ip": "127.0.0.1", "visitor": gid}),
+        json!({"ip": "300.1.2.3"}),
+        json!({"ip": "10.0.0.0/33"}),
+        json!({"visitor": "999999"}),
+        json!({"visitor": gid, "days": 0}),
+        json!({"visitor": gid, "days": 3651}),
+        json!({"visitor": gid, "reason": "x".repeat(201)}),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/block/add", Some(bad.clone())).await;
+        assert_eq!(r["errcode"], 40035, "{bad}: {r}");
+        assert!(r["errmsg"].as_str().unwrap().len() > 20, "{r}");
+    }
+    // Another site's admin cannot block this site's visitor.
+    let r = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/block/add",
+        Some(json!({"visitor": gid})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "{r}");
+    assert!(lists(&mut alice, &gid).await);
+
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/block/add",
+        Some(json!({"visitor": gid, "reason": "abusive", "days": 7})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    // No agent sees them any more.
+    assert!(!lists(&mut alice, &gid).await);
+    // Their open chat: the next message is refused and the socket closed; nothing stored.
+    v.client.send_text("again", "are you there?").await;
+    let (code, cmid) = next_error(&mut v.client).await;
+    assert_eq!(code, ErrorCode::Blocked);
+    assert_eq!(cmid.unwrap().as_str(), "again");
+    assert!(
+        alice
+            .no_push_within(32399, std::time::Duration::from_millis(300))
+            .await
+    );
+    // A new hello with their token is refused too.
+    let h = || hello(&site.sysnum, Some(&v.client.token), 0);
+    assert_eq!(hello_answer(&srv, h()).await, Err("blocked".into()));
+    // The list: theirs, with the reason and an expiry 7 days out; nothing for another site.
+    let l = admin_api(&srv, &token, "/api/admin/block/list", None).await;
+    assert_eq!(l["errcode"], 0, "{l}");
+    let b = &l["blocks"][0];
+    assert_eq!(
+        (b["id"].as_i64(), &b["visitor"], &b["reason"], &b["by"]),
+        (Some(id), &json!(gid), &json!("abusive"), &json!("admin"))
+    );
+    let days = (b["expires_at"].as_i64().unwrap() - b["created_at"].as_i64().unwrap()) / 86_400_000;
+    assert_eq!(days, 7);
+    let l = admin_api(&srv, &theirs, "/api/admin/block/list", None).await;
+    assert_eq!(l["blocks"], json!([]));
+    let r = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/block/delete",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 46003, "{r}");
+    assert_eq!(hello_answer(&srv, h()).await, Err("blocked".into()));
+    // Deleted: they may chat again.
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/block/delete",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    assert_eq!(hello_answer(&srv, h()).await, Ok(()));
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn an_address_block_from_the_cli_refuses_that_sites_visitors_from_it_until_it_expires() {
+    use crate::cli::run;
+    use shared::visitor::ErrorCode;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    // A visitor chatting before the block (every test client is 127.0.0.1).
+    let (mut v, gid) = named_visitor(&srv, &site.sysnum, &mut alice, "Ann", "a-1", "hi").await;
+    let db = srv.tdb.url.clone();
+    let s = site.sysnum.as_str();
+    for (args, why) in [
+        (vec!["--ip", "nonsense"], "not an IP address"),
+        (vec!["--visitor", "424242"], "no visitor"),
+        (vec!["--ip", "127.0.0.1", "--days", "0"], "days"),
+    ] {
+        let mut all = vec!["block", "add", "--site", s];
+        all.extend(args);
+        let (code, _, err) = run(&db, &all);
+        assert_eq!(code, 2, "{all:?}");
+        assert!(err.contains(why), "{all:?}: {err}");
+    }
+    let (code, _, _) = run(&db, &["block", "add", "--site", s]);
+    assert_eq!(code, 2, "neither --ip nor --visitor");
+    let (code, out, err) = run(
+        &db,
+        &[
+            "block",
+            "add",
+            "--site",
+            s,
+            "--ip",
+            "127.0.0.9/8",
+            "--reason",
+            "spam",
+            "--days",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, out, _) = run(&db, &["block", "list", "--site", s, "--json"]);
+    let l: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (l[0]["id"].as_i64(), &l[0]["ip"], &l[0]["by"]),
+        (Some(id), &json!("127.0.0.0/8"), &json!("cli"))
+    );
+
+    // The running server applies it within a few seconds: new visitors of this site are
+    // refused, the chatting one at their next message, and agents stop seeing them.
+    eventually("new visitors from the range refused", || async {
+        match hello_answer(&srv, hello(s, None, 0)).await {
+            Err(c) if c == "blocked" => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    v.client.send_text("more", "still there?").await;
+    assert_eq!(next_error(&mut v.client).await.0, ErrorCode::Blocked);
+    assert!(!lists(&mut alice, &gid).await);
+    // Another site's visitors from the same address are not affected.
+    assert_eq!(
+        hello_answer(&srv, hello(&other.sysnum, None, 0)).await,
+        Ok(())
+    );
+
+    // Expired: no longer listed nor applied.
+    srv.tdb
+        .exec(&[&format!(
+            "UPDATE blocks SET expires_at = 1000 WHERE id = {id}"
+        )])
+        .await;
+    let (_, out, _) = run(&db, &["block", "list", "--site", s, "--json"]);
+    assert_eq!(out.trim(), "[]");
+    eventually("the expired block lifted", || async {
+        hello_answer(&srv, hello(s, None, 0)).await
+    })
+    .await;
+    // Deleting: by its site only.
+    let (code, _, err) = run(
+        &db,
+        &[
+            "block",
+            "delete",
+            "--site",
+            &other.sysnum,
+            "--id",
+            &id.to_string(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(
+        &db,
+        &["block", "delete", "--site", s, "--id", &id.to_string()],
+    );
+    assert_eq!(code, 0, "{err}");
+    srv.stop().await;
+}

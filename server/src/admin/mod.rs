@@ -16,12 +16,14 @@ use crate::db::{random_hex, Db, DbError, NewSite, SiteKey};
 use crate::security::{hash_password, SignCheck};
 
 mod agents;
+mod blocks;
 mod groups;
 mod privacy;
 mod sites;
 mod workbench;
 
 pub use agents::*;
+pub use blocks::*;
 pub use groups::*;
 pub use privacy::*;
 pub use sites::*;

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
-use super::workbench::{canned_cmd, CannedCmd};
+use super::workbench::{block_cmd, canned_cmd, BlockCmd, CannedCmd};
 use super::{print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::{self, Db};
@@ -52,6 +52,9 @@ pub enum AdminWhat {
     /// Canned replies: the site's and its agents' own.
     #[command(subcommand)]
     Canned(CannedCmd),
+    /// Blocks: visitors and address ranges kept out of a site's chat.
+    #[command(subcommand)]
+    Block(BlockCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -283,6 +286,7 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
         AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Canned(cmd) => canned_cmd(&db, cmd).await,
+        AdminWhat::Block(cmd) => block_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;

@@ -33,6 +33,7 @@
 //! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
 //! | `notes.rs` | `notes` | add_note, notes_of |
 //! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
+//! | `blocks.rs` | `blocks` | add_block, active_blocks, count_active_blocks, delete_block |
 //! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
@@ -61,6 +62,7 @@ macro_rules! msg_cols {
 mod agents;
 mod assignment;
 pub mod backup;
+mod blocks;
 mod canned;
 mod cluster;
 mod connect;
@@ -95,15 +97,16 @@ pub use customer::{Erasure, Swept};
 pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
 mod runs;
+pub use blocks::NewBlock;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
 pub use reception::ReceptionValues;
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
-    AccessToken, Agent, AgentConnRow, AgentToken, CannedRow, ConversationRow, FaqRow, GoneAgent,
-    Group, GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt, PushDelivery,
-    ReceptionState, RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile, StoredMessage,
-    StoredPage, VipLevel, Visitor,
+    AccessToken, Agent, AgentConnRow, AgentToken, BlockRow, CannedRow, ConversationRow, FaqRow,
+    GoneAgent, Group, GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt,
+    PushDelivery, ReceptionState, RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile,
+    StoredMessage, StoredPage, VipLevel, Visitor,
 };
 pub(crate) use runs::storable;
 pub use search::SearchQuery;

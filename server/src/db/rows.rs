@@ -399,6 +399,20 @@ pub struct CannedRow {
     pub text: String,
 }
 
+/// A block (issue 25: `db/blocks.rs`): exactly one of `visitor_id` and `net` (canonical
+/// CIDR text) is set; `expires_at` `None`: until deleted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct BlockRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: Option<i64>,
+    pub net: Option<String>,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
 /// A message as the search indexer reads it (`db/search.rs`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IndexRow {

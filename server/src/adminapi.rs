@@ -1,0 +1,95 @@
+//! The site admin API beside the FAQ robot's (`crate::robotapi`, whose token check, errors
+//! and answer style it shares), for the console's admin view: blocks (issue 25). Wire
+//! shapes in `shared::workbench`; validation is `crate::admin`'s, as the CLI's is.
+//!
+//! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
+//! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
+//! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::robot::{Status, OK};
+use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
+
+use crate::compat::{Params, WxError};
+use crate::robotapi::{body_json, site, ApiError, ApiResult};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/admin/block/list",
+            get(list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/block/add",
+            post(add).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/block/delete",
+            post(delete).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<BlockList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(BlockList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        blocks: crate::admin::list_blocks(&state.db, &site).await?,
+    }))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<BlockAdded> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: BlockAdd = body_json(&body)?;
+    let id = crate::admin::add_block(
+        &state.db,
+        &site,
+        req.ip.as_deref(),
+        req.visitor.as_deref(),
+        &req.reason,
+        req.days,
+        "admin",
+    )
+    .await?;
+    // This node applies it at once (others within `blocks::FRESH`); the capacity a blocked
+    // visitor held serves the queue.
+    state.blocks.changed(site.id);
+    crate::conversation::drain(&state, site.id).await?;
+    Ok(Json(BlockAdded {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: BlockDelete = body_json(&body)?;
+    if !crate::admin::delete_block(&state.db, &site, req.id).await? {
+        return Err(ApiError::NoBlock);
+    }
+    state.blocks.changed(site.id);
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
