@@ -5,7 +5,6 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use shared::agent::{Direction, GuestEntry, MessageInfo, Request};
-use shared::visit::PageKind;
 use shared::visitor::MsgKind;
 
 use crate::compose::{Attach, CardForm, Typing};
@@ -130,55 +129,6 @@ fn OnSiteList(store: Store) -> impl IntoView {
                     }
                 }/>
         </ul>
-    }
-}
-
-/// The open visitor's visit: CRM/routing values and browse trace (all text, never HTML).
-#[component]
-fn Visit(store: Store) -> impl IntoView {
-    let info = move || {
-        store
-            .visit
-            .get()
-            .filter(|v| !v.params.is_empty() || !v.trace.is_empty())
-    };
-    move || {
-        info().map(|v| {
-            let params = v
-                .params
-                .into_iter()
-                .map(|(k, val)| view! { <dt>{k}</dt><dd>{val}</dd> })
-                .collect_view();
-            let trace = v
-                .trace
-                .into_iter()
-                .map(|p| {
-                    let kind = match p.page.kind {
-                        PageKind::Land => "Landed",
-                        PageKind::View => "Viewed",
-                        PageKind::Chat => "Chat started",
-                        PageKind::Manual => "Page",
-                    };
-                    let when = js_sys::Date::new(&(p.ts as f64).into())
-                        .to_locale_time_string("default")
-                        .as_string()
-                        .unwrap_or_default();
-                    view! {
-                        <li data-testid="fd-c-trace" data-kind=p.page.kind.as_str()>
-                            <span class="c-muted">{when} " " {kind} ": "</span>
-                            {p.page.title} " " <span class="c-muted">{p.page.url}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <details class="c-visit" data-testid="fd-c-visit" open>
-                    <summary>"Visitor details and pages"</summary>
-                    <dl>{params}</dl>
-                    <ol>{trace}</ol>
-                </details>
-            }
-        })
     }
 }
 
@@ -427,7 +377,7 @@ fn ChatPane(store: Store) -> impl IntoView {
                 <crate::workbench::end::EndChat store gid=gid_signal/>
             </Show>
         </header>
-        <Visit store/>
+        <crate::workbench::customer::CustomerPanel store/>
         <crate::workbench::notes::Notes store/>
         <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
             on:scroll=on_scroll>

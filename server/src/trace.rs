@@ -208,6 +208,7 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
         ),
     };
     // Only the seed's CRM and routing values are kept; presentation options are not.
+    let changed = r.params.is_some() || r.page.is_some();
     let params = r.params.map(|p| {
         let kept: BTreeMap<String, String> = p
             .into_iter()
@@ -243,6 +244,17 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
             "rate_limited",
             "too many anonymous visits on this site; try again later",
         )));
+    }
+    // The page called `zc("config")` (again) or the visitor went to another page: whoever
+    // may have them open reads the visit again (issue 25: the customer beside the chat).
+    if let (true, Some(id)) = (changed, visitor) {
+        if let Some(v) = state.db.visitor_by_id(id).await? {
+            let frame = crate::wire::visit_changed_frame(v.id);
+            match v.agent_id {
+                Some(a) => state.hub.send_to_agent(a, &frame),
+                None => state.hub.send_to_site(site_id, &frame),
+            };
+        }
     }
     Ok(Ok(()))
 }
@@ -351,12 +363,15 @@ pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbRes
             })
         })
         .collect();
+    let vips = state.db.vip_levels(site_id).await?;
+    let customer = crate::wire::customer_info(&params, &v, &vips);
     Ok(agent_frame(&Envelope::ok(
         key,
         VisitInfo {
             gid: v.id.to_string(),
             params,
             trace,
+            customer,
         },
     )))
 }

@@ -203,3 +203,107 @@ pub fn block_info(b: &BlockRow) -> Block {
         by: b.created_by.clone(),
     }
 }
+
+/// The customer beside the chat (issue 25, `32800`): visitor `v` as the CRM values `params`
+/// (what their page passed) describe them, `vips` the site's VIP levels.
+pub fn customer_info(
+    params: &std::collections::BTreeMap<String, String>,
+    v: &Visitor,
+    vips: &[crate::db::VipLevel],
+) -> shared::visit::Customer {
+    use shared::visit::{Customer, Field, FieldGroup};
+    let get = |k: &str| {
+        params
+            .get(k)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let name = get("realname")
+        .or_else(|| get("uname"))
+        .unwrap_or_else(|| v.uname.clone());
+    let vip = match (get("is_vip").as_deref(), get("vip_level")) {
+        (Some("1"), Some(level)) => Some(
+            vips.iter()
+                .find(|l| l.level_id == level || l.name == level)
+                .map_or(level, |l| l.name.clone()),
+        ),
+        (Some("1"), None) => Some("VIP".to_owned()),
+        _ => None,
+    };
+    let labels = get("user_label")
+        .map(|l| {
+            l.split([',', '|', '，'])
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut fields = Vec::new();
+    let partnerid = v
+        .partnerid
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| Some(v.claimed_partnerid.clone()).filter(|p| !p.is_empty()))
+        .or_else(|| get("partnerid"));
+    if let Some(p) = partnerid {
+        fields.push(Field {
+            group: FieldGroup::Crm,
+            key: "partnerid".into(),
+            value: p,
+        });
+    }
+    for key in ["realname", "uname", "tel", "email", "qq", "remark"] {
+        if let Some(value) = get(key) {
+            fields.push(Field {
+                group: FieldGroup::Crm,
+                key: key.into(),
+                value,
+            });
+        }
+    }
+    for (key, group) in [
+        ("params", FieldGroup::Params),
+        ("customer_fields", FieldGroup::CustomerFields),
+    ] {
+        let Some(raw) = get(key) else { continue };
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&raw) {
+            Ok(map) => fields.extend(map.into_iter().map(|(k, val)| Field {
+                group,
+                key: k,
+                value: match val {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            })),
+            Err(_) => fields.push(Field {
+                group,
+                key: key.into(),
+                value: raw,
+            }),
+        }
+    }
+    let source = get("source").unwrap_or_else(|| v.source.clone());
+    Customer {
+        name,
+        face: get("face").and_then(|f| shared::card::safe_url(&f)),
+        vip,
+        labels,
+        fields,
+        source: shared::visit::source_label(&source)
+            .map(str::to_owned)
+            .unwrap_or(source),
+        locale: get("locale").unwrap_or_default(),
+    }
+}
+
+/// `32801` (issue 25): visitor `gid`'s page reported new CRM values.
+pub fn visit_changed_frame(gid: i64) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        shared::agent::api::VISIT_CHANGED,
+        shared::visit::VisitChanged {
+            gid: gid.to_string(),
+        },
+    ))
+}

@@ -60,6 +60,10 @@ pub mod api {
     /// Extension: the visitors on the site right now whose pages allow agent invitations
     /// (`invite_flag`): data `Vec<crate::visit::OnSite>`.
     pub const ON_SITE: i64 = 32810;
+    /// Extension (push, issue 25): the page of visitor `gid` reported new CRM values
+    /// (`zc("config")` again): data `crate::visit::VisitChanged`. Sent to the agent serving
+    /// them, or to the site's agents while nobody does.
+    pub const VISIT_CHANGED: i64 = 32801;
     /// Extension: invite the visitor on site `gid` (an [`crate::visit::OnSite`] `vid`), with
     /// `msg` as the invitation's text (optional).
     pub const INVITE: i64 = 32811;
@@ -68,6 +72,10 @@ pub mod api {
     /// `crate::workbench::ConversationData` (its messages and notes). Any agent of the
     /// visitor's site.
     pub const CONVERSATION: i64 = 32830;
+    /// Extension (issue 25): the conversations of visitor `gid` and of the site's other
+    /// visitors with the same `partnerid`, newest first: response data
+    /// `crate::workbench::ConversationList`. Any agent of the visitor's site.
+    pub const CONVERSATIONS: i64 = 32831;
     /// Extension: search the site's conversations for `q` (visitor name, `partnerid`, CRM
     /// values, message text, notes, summaries and labels), page `page_index` (from 1) of
     /// `page_size`: response data `crate::workbench::SearchData`.
@@ -460,6 +468,12 @@ impl Request {
             id: text(id),
             ..Request::key(api::CONVERSATION)
         }
+    }
+
+    /// `32831` ([`api::CONVERSATIONS`], extension): visitor `gid`'s conversations, and those
+    /// of the site's visitors with the same `partnerid`.
+    pub fn conversations(gid: &str) -> Request {
+        Request::for_gid(api::CONVERSATIONS, gid)
     }
 
     /// `32830` ([`api::CONVERSATION`], extension): the conversation of visitor `gid` that
@@ -1151,6 +1165,7 @@ mod tests {
                 Request::end_rules(), Request::conversation(&gid), Request::conversation_at(&gid, n.into()),
                 Request::search(&text, n, m), Request::note(&gid, &text), Request::notes(&gid),
                 Request::canned_list(), Request::canned_add(&gid, &text), Request::canned_delete(&gid),
+                Request::conversations(&gid),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();

@@ -125,6 +125,21 @@ pub struct Conversation {
     pub labels: Vec<String>,
 }
 
+/// `data` of `32831`: visitor `gid`'s conversations and those of the site's other visitors
+/// with the same `partnerid` (`Conversation::gid` tells them apart), newest first, at most
+/// [`MAX_EARLIER`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    pub gid: String,
+    /// The `partnerid` they were matched by (empty: this visitor's only).
+    #[serde(default)]
+    pub partnerid: String,
+    pub conversations: Vec<Conversation>,
+}
+
+/// Most conversations `32831` lists.
+pub const MAX_EARLIER: usize = 50;
+
 /// `data` of `32830`: a conversation with its messages (oldest first, at most
 /// [`MAX_CONVERSATION_MESSAGES`], the last ones when longer) and notes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -409,6 +424,16 @@ mod tests {
             prop_assert_eq!(serde_json::from_str::<BlockDelete>(&serde_json::to_string(&d).unwrap()).unwrap(), d);
             let r = BlockAdded { errcode: 0, errmsg: text, id };
             prop_assert_eq!(serde_json::from_str::<BlockAdded>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
+        }
+
+        #[test]
+        fn conversation_lists_round_trip(text in ".*", at in any::<i64>(), end in proptest::option::of(any::<i64>())) {
+            let c = Conversation { id: text.clone(), gid: text.clone(), first_seq: 1, last_seq: None,
+                kf_id: text.clone(), kf_nick: text.clone(), started_at: at, ended_at: end,
+                category: text.clone(), summary: text.clone(), labels: vec![text.clone()] };
+            let l = ConversationList { gid: text.clone(), partnerid: text, conversations: vec![c] };
+            let json = serde_json::to_string(&l).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ConversationList>(&json).unwrap(), l);
         }
 
         #[test]

@@ -879,3 +879,132 @@ async fn an_address_block_from_the_cli_refuses_that_sites_visitors_from_it_until
     assert_eq!(code, 0, "{err}");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn the_customer_beside_the_chat_fields_badges_live_changes_and_earlier_conversations() {
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    srv.agent(&other.sysnum, "eve@other").await;
+    frontdesk_server::admin::put_vip_level(&srv.db, &site.sysnum, "g1", "Gold", 5)
+        .await
+        .unwrap();
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    let (mut eve, _) = srv.agent_client("eve@other").await;
+
+    // Two conversations of one visitor (the first ended), one of another visitor whose page
+    // claims the same partnerid, one of a stranger.
+    let (mut v, gid) = named_visitor(&srv, &site.sysnum, &mut alice, "丁丁", "p-9", "first").await;
+    let r = alice.request(req(Request::end_chat(&gid))).await;
+    assert_eq!(r["code"], 200, "{r}");
+    v.client.send_text("second", "second").await;
+    v.client.ack("second").await;
+    alice.push(32399).await;
+    let (_w, other_gid) = named_visitor(
+        &srv,
+        &site.sysnum,
+        &mut alice,
+        "丁丁",
+        "p-9",
+        "other device",
+    )
+    .await;
+    let (_x, _) = named_visitor(&srv, &site.sysnum, &mut alice, "Li", "p-1", "stranger").await;
+    let r = alice.request(req(Request::conversations(&gid))).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let d = &r["data"];
+    assert_eq!((&d["gid"], &d["partnerid"]), (&json!(gid), &json!("p-9")));
+    let convs = d["conversations"].as_array().unwrap();
+    let whose: Vec<&str> = convs.iter().map(|c| c["gid"].as_str().unwrap()).collect();
+    assert_eq!(
+        whose,
+        [other_gid.as_str(), gid.as_str(), gid.as_str()],
+        "newest first: {d}"
+    );
+    assert!(
+        convs[2]["ended_at"].is_i64() && convs[1]["ended_at"].is_null(),
+        "{d}"
+    );
+    // The ended one opens read-only with its messages.
+    let id = convs[2]["id"].as_str().unwrap();
+    let r = alice.request(req(Request::conversation(id))).await;
+    assert_eq!(r["data"]["messages"][0]["msg"], "first", "{r}");
+    // An agent of another site sees none of it.
+    let r = eve.request(req(Request::conversations(&gid))).await;
+    assert_ne!(r["code"], 200, "{r}");
+    assert!(
+        r["data"].is_null() || r["data"]["conversations"].is_null(),
+        "{r}"
+    );
+
+    // The page passes its CRM values (as the notifier reports `zc("config")`): the agent is
+    // told at once, and 32800 gives the customer as labelled fields and badges.
+    let report = reqwest::Client::new()
+        .post(format!("{}/api/visitor/visit", srv.http))
+        .header("origin", &srv.http)
+        .json(
+            &json!({"sysnum": site.sysnum, "token": v.client.token, "params": {
+            "uname": "小丁哥", "realname": "丁丁猫", "tel": "18888888888",
+            "face": "https%3A%2F%2Fimg.test%2Fface.png", "remark": "<b>vip</b>",
+            "params": "{\"等级\":\"Boss\",\"来自\":\"北京\",\"n\":3}",
+            "customer_fields": "not json", "is_vip": "1", "vip_level": "g1",
+            "user_label": "回头客, 大客户", "source": "10", "locale": "en"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 204);
+    let push = alice.push(32801).await;
+    assert_eq!(push["data"]["gid"], gid.as_str());
+    let r = alice.request(json!({"api_key": 32800, "gid": gid})).await;
+    assert_eq!(r["code"], 200, "{r}");
+    let c = &r["data"]["customer"];
+    assert_eq!(c["name"], "丁丁猫");
+    assert_eq!(c["face"], "https://img.test/face.png");
+    assert_eq!(c["vip"], "Gold");
+    assert_eq!(c["labels"], json!(["回头客", "大客户"]));
+    assert_eq!(c["source"], "WeChat mini-program");
+    assert_eq!(c["locale"], "en");
+    let fields: Vec<(String, String, String)> = c["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_owned();
+            (s("group"), s("key"), s("value"))
+        })
+        .collect();
+    let f = |g: &str, k: &str, v: &str| (g.to_owned(), k.to_owned(), v.to_owned());
+    assert_eq!(
+        fields,
+        [
+            f("crm", "partnerid", "p-9"),
+            f("crm", "realname", "丁丁猫"),
+            f("crm", "uname", "小丁哥"),
+            f("crm", "tel", "18888888888"),
+            f("crm", "remark", "<b>vip</b>"),
+            f("params", "n", "3"),
+            f("params", "来自", "北京"),
+            f("params", "等级", "Boss"),
+            f("customer_fields", "customer_fields", "not json"),
+        ]
+    );
+    // A face that is not an http(s) URL is no avatar; is_vip 0 is no badge.
+    let report = reqwest::Client::new()
+        .post(format!("{}/api/visitor/visit", srv.http))
+        .header("origin", &srv.http)
+        .json(
+            &json!({"sysnum": site.sysnum, "token": v.client.token, "params": {
+            "face": "javascript:alert(1)", "is_vip": "0", "vip_level": "g1"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 204);
+    alice.push(32801).await;
+    let r = alice.request(json!({"api_key": 32800, "gid": gid})).await;
+    let c = &r["data"]["customer"];
+    assert!(c["face"].is_null() && c["vip"].is_null(), "{c}");
+    srv.stop().await;
+}

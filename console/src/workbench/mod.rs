@@ -9,8 +9,11 @@
 //! - [`end`]: "End chat" with its summary form (the site's categories, required or not).
 //! - [`viewer`]: one conversation, read only: messages with the notes between them.
 //! - [`canned`]: canned replies: `/shortcut` in the reply box, the panel of them.
+//! - [`customer`]: the customer beside the chat: who, from where, their pages and their
+//!   earlier conversations.
 
 pub mod canned;
+pub mod customer;
 pub mod end;
 pub mod notes;
 pub mod search;
@@ -19,7 +22,9 @@ pub mod viewer;
 use leptos::prelude::*;
 use serde_json::Value;
 use shared::agent::{api, Envelope};
-use shared::workbench::{Canned, ConversationData, Note, NotesData, SearchData, SummaryRules};
+use shared::workbench::{
+    Canned, ConversationData, ConversationList, Note, NotesData, SearchData, SummaryRules,
+};
 
 use crate::store::Store;
 
@@ -43,6 +48,8 @@ pub struct Wb {
     /// Those matching the `/shortcut` being typed, and which one is picked.
     pub suggest: RwSignal<Vec<Canned>>,
     pub pick: RwSignal<usize>,
+    /// The open chat's earlier conversations (`32831`).
+    pub earlier: RwSignal<Option<ConversationList>>,
 }
 
 impl Wb {
@@ -57,6 +64,7 @@ impl Wb {
             canned: RwSignal::new(Vec::new()),
             suggest: RwSignal::new(Vec::new()),
             pick: RwSignal::new(0),
+            earlier: RwSignal::new(None),
         }
     }
 }
@@ -79,6 +87,8 @@ pub fn handles(key: i64) -> bool {
             | api::CANNED_LIST
             | api::CANNED_ADD
             | api::CANNED_DELETE
+            | api::CONVERSATIONS
+            | api::VISIT_CHANGED
     )
 }
 
@@ -137,6 +147,21 @@ pub fn handle(store: Store, key: i64, frame: Value) {
             }
         }
         api::CANNED_DELETE => crate::conn::request(shared::agent::Request::canned_list()),
+        api::CONVERSATIONS => {
+            if let Some(l) = data::<ConversationList>(frame) {
+                if store.open.get_untracked().as_deref() == Some(l.gid.as_str()) {
+                    wb.earlier.set(Some(l));
+                }
+            }
+        }
+        // The open chat's page reported new values or another page: read the visit again.
+        api::VISIT_CHANGED => {
+            if let Some(c) = data::<shared::visit::VisitChanged>(frame) {
+                if store.open.get_untracked().as_deref() == Some(c.gid.as_str()) {
+                    crate::conn::visit(&c.gid);
+                }
+            }
+        }
         _ => {}
     }
 }

@@ -272,6 +272,7 @@ async fn logged_in(
         api::SEARCH => workbench::search(state, l, req).await,
         api::NOTE => workbench::note(state, l, req).await,
         api::NOTES => workbench::notes(state, l, req).await,
+        api::CONVERSATIONS => workbench::conversations(state, l, req).await,
         api::CANNED_LIST => workbench::canned_list(state, l).await,
         api::CANNED_ADD => workbench::canned_add(state, l, req).await,
         api::CANNED_DELETE => workbench::canned_delete(state, l, req).await,

@@ -1,7 +1,8 @@
 //! The workbench's requests (issue 25, types in `shared::workbench`): search (`32900`),
 //! private notes (`32910`, `32911`), one conversation to read (`32830`), the site's summary
 //! rules (`32610`), and the summary an agent gives when ending a chat (checked here for
-//! `32600`, whose handler is `chats.rs`'s); canned replies (`32920`–`32922`: the site's and
+//! `32600`, whose handler is `chats.rs`'s), a visitor's earlier conversations (`32831`);
+//! canned replies (`32920`–`32922`: the site's and
 //! the agent's own, validated by `crate::admin` as the CLI's are). Any agent of the visitor's site may use them;
 //! nothing of another site is ever read (`conversation::visible_visitor`, site-bound
 //! queries).
@@ -9,7 +10,8 @@
 use shared::agent::{api, code, Envelope, Request};
 use shared::ids::Seq;
 use shared::workbench::{
-    Conversation, ConversationData, EndSummary, NotesData, SummaryRules, MAX_CONVERSATION_MESSAGES,
+    Conversation, ConversationData, ConversationList, EndSummary, NotesData, SummaryRules,
+    MAX_CONVERSATION_MESSAGES, MAX_EARLIER,
 };
 
 use super::error::{AgentError, AgentResult};
@@ -99,6 +101,48 @@ pub async fn notes(state: &AppState, l: &Login, req: &Request) -> AgentResult<Ag
         NotesData {
             gid: v.id.to_string(),
             notes: notes.iter().map(note_info).collect(),
+        },
+    )))
+}
+
+/// `32831`: visitor `gid`'s conversations and those of the site's other visitors with the
+/// same `partnerid` (verified or claimed), newest first. A visitor of another site the agent
+/// serves (a `flowType` overflow) shows only their own.
+pub async fn conversations(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
+    let gid = gid(req, code::CONVERSATION_NOT_FOUND)?;
+    let v = visitor(state, l, gid).await?;
+    let partnerid = v
+        .partnerid
+        .clone()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| v.claimed_partnerid.clone());
+    let mut ids = vec![v.id];
+    if !partnerid.is_empty() && v.site_id == l.agent.site_id {
+        let limit = MAX_EARLIER as i64;
+        for id in state
+            .db
+            .visitors_with_partnerid(v.site_id, &partnerid, limit)
+            .await?
+        {
+            if id != v.id {
+                ids.push(id);
+            }
+        }
+    }
+    let rows = state
+        .db
+        .conversations_of(v.site_id, &ids, MAX_EARLIER as i64)
+        .await?;
+    Ok(agent_frame(&Envelope::ok(
+        api::CONVERSATIONS,
+        ConversationList {
+            gid: v.id.to_string(),
+            partnerid: if ids.len() > 1 {
+                partnerid
+            } else {
+                String::new()
+            },
+            conversations: rows.iter().map(conversation_info).collect(),
         },
     )))
 }
