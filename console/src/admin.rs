@@ -2,8 +2,9 @@
 //! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token`, then manages the
 //! FAQ robot through `/api/robot/…` (`shared::robot` shapes only): the site's robots, their
 //! FAQ entries page by page, adding, deleting, and importing a CSV / JSON-lines file read in
-//! the browser, with the server's per-row report; and the site's blocks through
-//! `/api/admin/block/…` (`shared::workbench` shapes: [`Blocks`]). The token is kept in memory only. Every
+//! the browser, with the server's per-row report; the site's blocks through
+//! `/api/admin/block/…` (`shared::workbench` shapes: [`Blocks`]); reports
+//! (`crate::report`). The token is kept in memory only. Every
 //! string from the server is a text node; nothing is parsed as HTML.
 
 use leptos::ev;
@@ -35,7 +36,7 @@ pub fn wanted() -> bool {
 /// `method url` with an optional text body → the decoded answer, or the text to show.
 /// A request to the server; `token` goes in `Authorization: Bearer` (never in the URL, so
 /// it stays out of access logs and the browser's history).
-async fn call<T: DeserializeOwned>(
+pub(crate) async fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     body: Option<String>,
@@ -314,6 +315,7 @@ fn Manage(st: St) -> impl IntoView {
         <AddForm st/>
         <Import st/>
         <Blocks st/>
+        <crate::report::Reports token=st.token notice=st.notice/>
     }
 }
 

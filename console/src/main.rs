@@ -20,6 +20,7 @@ mod conn;
 mod http;
 mod media;
 mod notify;
+mod report;
 mod store;
 mod view;
 mod workbench;

@@ -227,3 +227,70 @@ test('workbench: the site admin blocks a visitor and an address; they get a poli
   await vctx.close();
   await c.context.close();
 });
+
+test('workbench: the admin view\'s report draws its charts from the conversations made here and exports CSV', async () => {
+  // A conversation made now: asked, answered, ended.
+  const c = await openConsole(browser, server);
+  const vctx = await browser.newContext();
+  const vpage = await vctx.newPage();
+  await vpage.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&uname=${encodeURIComponent('报表客户')}&locale=en`);
+  const chat = new Chat(vpage);
+  await chat.input.waitFor();
+  await chat.send('运费多少？');
+  const guest = c.c.guest('mine', '报表客户');
+  await guest.waitFor();
+  await guest.getByRole('button').click();
+  await c.c.send('包邮。');
+  await chat.message('包邮。', 'agent').waitFor();
+  await c.page.getByTestId('fd-c-end').click();
+  await c.page.getByTestId('fd-c-end-confirm').click();
+  await guest.waitFor({ state: 'detached' });
+
+  // The same figures as the JSON endpoint says, for the browser's last 7 days.
+  const tok = await (await fetch(`${server.url}/cgi-bin/token?grant_type=client_credential&appid=${site.appid}&secret=${site.secret}`)).json();
+  const actx = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+  const apage = await actx.newPage();
+  const alog = watchConsole(apage);
+  await apage.goto(`${server.url}/console/?admin`);
+  await apage.getByTestId('fd-a-token').fill(tok.access_token);
+  await apage.getByTestId('fd-a-signin').click();
+  const tz = await apage.getByTestId('fd-a-rep-tz').inputValue();
+  assert.ok(tz.length > 0);
+  // Bad input is refused with the reason.
+  await apage.getByTestId('fd-a-rep-since').fill('yesterday');
+  await apage.getByTestId('fd-a-rep-show').click();
+  await apage.getByTestId('fd-a-notice').filter({ hasText: 'YYYY-MM-DD' }).waitFor();
+  await apage.getByTestId('fd-a-rep-since').fill('');
+  await apage.getByTestId('fd-a-rep-show').click();
+  const days = apage.getByTestId('fd-a-chart-days').getByTestId('fd-a-bar');
+  await days.first().waitFor({ state: 'attached' });
+  const api = await (await fetch(`${server.url}/api/admin/report?tz=${encodeURIComponent(tz)}`, {
+    headers: { authorization: `Bearer ${tok.access_token}` },
+  })).json();
+  assert.equal(api.errcode, 0, JSON.stringify(api));
+  const r = api.report;
+  assert.ok(r.conversations >= 1 && r.messages >= 2, JSON.stringify(r));
+  const values = async (chart) => apage.getByTestId(chart).getByTestId('fd-a-bar')
+    .evaluateAll((l) => l.map((e) => Number(e.dataset.value)));
+  assert.deepEqual(await values('fd-a-chart-days'), r.by_day.map((b) => b.conversations));
+  assert.deepEqual(await values('fd-a-chart-messages'), r.by_day.map((b) => b.messages));
+  assert.deepEqual(await values('fd-a-chart-hours'), r.by_hour.map((b) => b.conversations));
+  assert.equal((await values('fd-a-chart-days')).length, 7);
+  assert.equal((await values('fd-a-chart-hours')).length, 24);
+  assert.equal(await apage.locator('[data-testid="fd-a-rep"][data-key="conversations"]').innerText(), String(r.conversations));
+  // Today's bar holds the conversation made above, drawn (SVG, a visible bar).
+  assert.ok((await values('fd-a-chart-days')).at(-1) >= 1);
+  await days.last().waitFor();
+  assert.equal(await days.last().evaluate((e) => e.namespaceURI), 'http://www.w3.org/2000/svg');
+  assert.ok((await days.last().boundingBox()).height > 10);
+  assert.ok((await apage.getByTestId('fd-a-rep-agent').filter({ hasText: 'Kim' }).count()) === 1);
+  const href = await apage.getByTestId('fd-a-rep-csv').getAttribute('href');
+  const csv = decodeURIComponent(href.replace(/^data:text\/csv;charset=utf-8,/, ''));
+  assert.ok(csv.startsWith('day,conversations,messages\n'), csv);
+  assert.ok(csv.includes(`${r.by_day.at(-1).key},${r.by_day.at(-1).conversations},${r.by_day.at(-1).messages}`), csv);
+
+  assert.deepEqual(alog.errors, []);
+  await actx.close();
+  await vctx.close();
+  await c.context.close();
+});

@@ -5,12 +5,15 @@
 //! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
 //! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
 //! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
+//! - `GET /api/admin/report?since=&until=&tz=` → `shared::report::ReportAnswer` (a range or
+//!   zone that is not one: 40035 with the reason)
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use shared::report::ReportAnswer;
 use shared::robot::{Status, OK};
 use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
 
@@ -31,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/admin/block/delete",
             post(delete).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/report",
+            get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
 }
 
@@ -91,5 +98,25 @@ async fn delete(
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),
+    }))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<ReportAnswer> {
+    let (site, q) = site(&state, &headers, q).await?;
+    let range = crate::report::range(
+        q.get("since").map(String::as_str),
+        q.get("until").map(String::as_str),
+        q.get("tz").map(String::as_str),
+        jiff::Timestamp::now(),
+    )
+    .map_err(ApiError::Invalid)?;
+    Ok(Json(ReportAnswer {
+        errcode: OK,
+        errmsg: "ok".into(),
+        report: crate::report::report(&state.db, site.id, &range).await?,
     }))
 }

@@ -45,6 +45,7 @@ pub(crate) mod presence;
 pub mod push;
 pub mod ratelimit;
 pub(crate) mod reception;
+pub(crate) mod report;
 pub mod robot;
 pub(crate) mod robotapi;
 pub mod routing;

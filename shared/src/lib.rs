@@ -14,6 +14,8 @@
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
+//! - [`report`]: a site's figures over a range of days (issue 25), for the admin view and
+//!   `frontdesk admin report`.
 //! - [`workbench`]: the agent's workbench (search, notes, a conversation's summary and
 //!   labels) carried by the agent-socket extensions `329xx`, `3283x`, `3261x`.
 //!
@@ -28,6 +30,7 @@ pub mod card;
 pub mod config;
 pub mod ids;
 pub mod reception;
+pub mod report;
 pub mod robot;
 pub mod visit;
 pub mod visitor;

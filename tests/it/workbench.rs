@@ -1008,3 +1008,192 @@ async fn the_customer_beside_the_chat_fields_badges_live_changes_and_earlier_con
     assert!(c["face"].is_null() && c["vip"].is_null(), "{c}");
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn reports_compute_the_figures_of_known_conversations_in_the_asked_zone() {
+    use crate::cli::run;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    srv.agent(&site.sysnum, "alice@shop").await;
+    let (mut alice, _) = srv.agent_client("alice@shop").await;
+    // Three conversations, made for real, then moved to known times (ms, UTC):
+    // v1 2026-01-05 10:00, answered after 30 s, ended after 600 s;
+    // v2 2026-01-06 09:00, answered after 90 s, ended after 1200 s;
+    // v3 2026-01-05 20:00, never taken by an agent (left the queue).
+    let (t1, t2, t3) = (
+        1_767_607_200_000_i64,
+        1_767_690_000_000_i64,
+        1_767_643_200_000_i64,
+    );
+    let mut gids = Vec::new();
+    for (i, t) in [(1, t1), (2, t2)] {
+        let (_v, gid) = named_visitor(
+            &srv,
+            &site.sysnum,
+            &mut alice,
+            &format!("v{i}"),
+            &format!("p{i}"),
+            "q",
+        )
+        .await;
+        let r = alice.request(req(Request::send(&gid, "a", 0))).await;
+        assert_eq!(r["code"], 200, "{r}");
+        let r = alice.request(req(Request::end_chat(&gid))).await;
+        assert_eq!(r["code"], 200, "{r}");
+        let (answer, end) = if i == 1 {
+            (30_000, 600_000)
+        } else {
+            (90_000, 1_200_000)
+        };
+        srv.tdb
+            .exec(&[
+                &format!("UPDATE messages SET created_at = {t} WHERE visitor_id = {gid} AND seq = 1"),
+                &format!("UPDATE messages SET created_at = {} WHERE visitor_id = {gid} AND seq = 2", t + answer),
+                &format!("UPDATE messages SET created_at = {} WHERE visitor_id = {gid} AND seq > 2", t + end),
+                &format!("UPDATE conversations SET started_at = {t}, assigned_at = {t}, ended_at = {} WHERE visitor_id = {gid}", t + end),
+            ])
+            .await;
+        gids.push(gid);
+    }
+    let (_v3, gid3) = named_visitor(&srv, &site.sysnum, &mut alice, "v3", "p3", "q").await;
+    srv.tdb
+        .exec(&[
+            &format!("UPDATE messages SET created_at = {t3} WHERE visitor_id = {gid3}"),
+            &format!("UPDATE conversations SET started_at = {t3}, assigned_at = NULL, agent_id = NULL WHERE visitor_id = {gid3}"),
+        ])
+        .await;
+    let token = admin_token(&srv, &site).await;
+    let get = |q: &str| {
+        let q = q.to_owned();
+        let token = token.clone();
+        let srv = &srv;
+        async move { admin_api(srv, &token, &format!("/api/admin/report?{q}"), None).await }
+    };
+
+    let a = get("since=2026-01-05&until=2026-01-06&tz=UTC").await;
+    assert_eq!(a["errcode"], 0, "{a}");
+    let r = &a["report"];
+    assert_eq!(
+        (&r["conversations"], &r["messages"]),
+        (&json!(3), &json!(5)),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["visitor_messages"], &r["agent_messages"]),
+        (&json!(3), &json!(2))
+    );
+    assert_eq!((&r["answered"], &r["abandoned"]), (&json!(2), &json!(1)));
+    assert_eq!(
+        (&r["first_response_p50_s"], &r["first_response_p90_s"]),
+        (&json!(30.0), &json!(90.0))
+    );
+    assert_eq!(
+        (&r["resolution_p50_s"], &r["resolution_p90_s"]),
+        (&json!(600.0), &json!(1200.0))
+    );
+    assert_eq!(r["csat"]["count"], 0);
+    let days = |r: &Value| -> Vec<(String, u64, u64)> {
+        r["by_day"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    b["key"].as_str().unwrap().to_owned(),
+                    b["conversations"].as_u64().unwrap(),
+                    b["messages"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        days(r),
+        [("2026-01-05".into(), 2, 3), ("2026-01-06".into(), 1, 2)]
+    );
+    let hour = |r: &Value, h: usize| {
+        (
+            r["by_hour"][h]["conversations"].as_u64().unwrap(),
+            r["by_hour"][h]["messages"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(
+        (hour(r, 9), hour(r, 10), hour(r, 20), hour(r, 12)),
+        ((1, 2), (1, 2), (1, 1), (0, 0))
+    );
+    let alice_row = &r["by_agent"][0];
+    assert_eq!(
+        (
+            &alice_row["kf_nick"],
+            &alice_row["conversations"],
+            &alice_row["answered"]
+        ),
+        (&json!("alice@shop"), &json!(2), &json!(2)),
+        "{r}"
+    );
+    assert_eq!(alice_row["first_response_p50_s"], 30.0);
+    assert_eq!(r["by_group"][0]["abandoned"], 1);
+
+    // The same conversations counted in Shanghai's days: v3 (20:00 UTC) falls on the 6th.
+    let a = get("since=2026-01-05&until=2026-01-06&tz=Asia/Shanghai").await;
+    let r = &a["report"];
+    assert_eq!(
+        days(r),
+        [("2026-01-05".into(), 1, 2), ("2026-01-06".into(), 2, 3)]
+    );
+    assert_eq!(
+        (hour(r, 18), hour(r, 4), hour(r, 17)),
+        ((1, 2), (1, 1), (1, 2))
+    );
+    // One day only.
+    let a = get("since=2026-01-06&until=2026-01-06").await;
+    assert_eq!(a["report"]["conversations"], 1);
+    // The CLI gives the same figures.
+    let (code, out, err) = run(
+        &srv.tdb.url,
+        &[
+            "report",
+            "--site",
+            &site.sysnum,
+            "--since",
+            "2026-01-05",
+            "--until",
+            "2026-01-06",
+            "--tz",
+            "UTC",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    let api = get("since=2026-01-05&until=2026-01-06&tz=UTC").await;
+    assert_eq!(cli, api["report"]);
+    // Bad ranges and zones: the reason; another site's admin sees nothing of this one.
+    for q in [
+        "since=2026-1-5x",
+        "tz=Mars/Base",
+        "since=2026-01-07&until=2026-01-06",
+    ] {
+        let a = get(q).await;
+        assert_eq!(a["errcode"], 40035, "{q}: {a}");
+    }
+    let (code, _, err) = run(
+        &srv.tdb.url,
+        &["report", "--site", &site.sysnum, "--tz", "Mars/Base"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("time zone"), "{err}");
+    let theirs = admin_token(&srv, &other).await;
+    let a = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/report?since=2026-01-05&until=2026-01-06",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&a["report"]["conversations"], &a["report"]["messages"]),
+        (&json!(0), &json!(0))
+    );
+    srv.stop().await;
+}

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
-use super::workbench::{block_cmd, canned_cmd, BlockCmd, CannedCmd};
+use super::workbench::{block_cmd, canned_cmd, report_cmd, BlockCmd, CannedCmd, ReportArgs};
 use super::{print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::{self, Db};
@@ -55,6 +55,9 @@ pub enum AdminWhat {
     /// Blocks: visitors and address ranges kept out of a site's chat.
     #[command(subcommand)]
     Block(BlockCmd),
+    /// A site's figures over a range of days: conversations, messages, first response and
+    /// resolution times (p50/p90), abandoned, CSAT, per day, hour, agent and group.
+    Report(ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -287,6 +290,7 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Canned(cmd) => canned_cmd(&db, cmd).await,
         AdminWhat::Block(cmd) => block_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Report(args) => report_cmd(&db, args).await.map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;

@@ -19,7 +19,7 @@ pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
 pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
-pub use workbench::{BlockCmd, CannedCmd};
+pub use workbench::{BlockCmd, CannedCmd, ReportArgs};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -221,3 +221,76 @@ pub(super) async fn block_cmd(db: &Db, cmd: BlockCmd) -> Result<(), AdminError> 
     }
     Ok(())
 }
+
+/// `admin report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    #[arg(long)]
+    site: String,
+    /// First day, YYYY-MM-DD (default: 6 days before --until).
+    #[arg(long)]
+    since: Option<String>,
+    /// Last day, YYYY-MM-DD, inclusive (default: today in --tz).
+    #[arg(long)]
+    until: Option<String>,
+    /// IANA time zone the days and hours are counted in (default UTC).
+    #[arg(long)]
+    tz: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `admin report`: the figures as one JSON object, or as lines to read.
+pub(super) async fn report_cmd(db: &Db, a: ReportArgs) -> Result<(), AdminError> {
+    let r = admin::site_report(
+        db,
+        &a.site,
+        a.since.as_deref(),
+        a.until.as_deref(),
+        a.tz.as_deref(),
+    )
+    .await?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string(&r).expect("plain structs serialise")
+        );
+        return Ok(());
+    }
+    let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v} s"));
+    println!("{} to {} ({})", r.since, r.until, r.tz);
+    println!("conversations\t{}", r.conversations);
+    println!(
+        "messages\t{} ({} from visitors, {} from agents)",
+        r.messages, r.visitor_messages, r.agent_messages
+    );
+    println!("answered\t{}\tabandoned\t{}", r.answered, r.abandoned);
+    println!(
+        "first response\tp50 {}\tp90 {}",
+        opt(r.first_response_p50_s),
+        opt(r.first_response_p90_s)
+    );
+    println!(
+        "resolution\tp50 {}\tp90 {}",
+        opt(r.resolution_p50_s),
+        opt(r.resolution_p90_s)
+    );
+    println!("csat\t{} ratings", r.csat.count);
+    for d in &r.by_day {
+        println!(
+            "{}\t{} conversations\t{} messages",
+            d.key, d.conversations, d.messages
+        );
+    }
+    for a in &r.by_agent {
+        println!(
+            "agent {} ({})\t{} conversations\t{} answered\tfirst response p50 {}",
+            a.kf_nick,
+            a.kf_id,
+            a.conversations,
+            a.answered,
+            opt(a.first_response_p50_s)
+        );
+    }
+    Ok(())
+}

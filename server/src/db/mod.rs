@@ -34,6 +34,7 @@
 //! | `notes.rs` | `notes` | add_note, notes_of |
 //! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
 //! | `blocks.rs` | `blocks` | add_block, active_blocks, count_active_blocks, delete_block |
+//! | `report.rs` | — (reads `conversations`, `messages`) | report_conversations, report_messages |
 //! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
@@ -80,6 +81,7 @@ mod notes;
 mod presence;
 mod push;
 mod reception;
+mod report;
 mod robots;
 mod rows;
 mod search;
@@ -101,6 +103,7 @@ pub use blocks::NewBlock;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
 pub use reception::ReceptionValues;
+pub use report::{ReportConversation, QUARTER_MS};
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
     AccessToken, Agent, AgentConnRow, AgentToken, BlockRow, CannedRow, ConversationRow, FaqRow,
