@@ -249,11 +249,18 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
     // may have them open reads the visit again (issue 25: the customer beside the chat).
     if let (true, Some(id)) = (changed, visitor) {
         if let Some(v) = state.db.visitor_by_id(id).await? {
-            let frame = crate::wire::visit_changed_frame(v.id);
-            match v.agent_id {
-                Some(a) => state.hub.send_to_agent(a, &frame),
-                None => state.hub.send_to_site(site_id, &frame),
-            };
+            // Only agents whose lists show them: the one serving them, or the site's while
+            // they wait (a visitor in nobody's list is nobody's open chat).
+            let frame = || crate::wire::visit_changed_frame(v.id);
+            match (v.agent_id, v.waiting_since) {
+                (Some(a), _) => {
+                    state.hub.send_to_agent(a, &frame());
+                }
+                (None, Some(_)) => {
+                    state.hub.send_to_site(site_id, &frame());
+                }
+                (None, None) => {}
+            }
         }
     }
     Ok(Ok(()))

@@ -61,8 +61,8 @@ pub mod api {
     /// (`invite_flag`): data `Vec<crate::visit::OnSite>`.
     pub const ON_SITE: i64 = 32810;
     /// Extension (push, issue 25): the page of visitor `gid` reported new CRM values
-    /// (`zc("config")` again): data `crate::visit::VisitChanged`. Sent to the agent serving
-    /// them, or to the site's agents while nobody does.
+    /// (`zc("config")` again) or another page: data `crate::visit::VisitChanged`. Sent to the
+    /// agent serving them, or to the site's agents while they wait (else to nobody).
     pub const VISIT_CHANGED: i64 = 32801;
     /// Extension: invite the visitor on site `gid` (an [`crate::visit::OnSite`] `vid`), with
     /// `msg` as the invitation's text (optional).

@@ -143,18 +143,3 @@ pub async fn delete_block_cli(db: &Db, sysnum: &str, id: i64) -> Result<(), Admi
         Err(AdminError::Invalid(format!("no block {id} on this site")))
     }
 }
-
-/// `admin report`: site `sysnum`'s figures over `since..=until` (`YYYY-MM-DD`, default the
-/// last 7 days) in zone `tz` (default UTC).
-pub async fn site_report(
-    db: &Db,
-    sysnum: &str,
-    since: Option<&str>,
-    until: Option<&str>,
-    tz: Option<&str>,
-) -> Result<shared::report::Report, AdminError> {
-    let site = site_of(db, sysnum).await?;
-    let range = crate::report::range(since, until, tz, jiff::Timestamp::now())
-        .map_err(AdminError::Invalid)?;
-    Ok(crate::report::report(db, site.id, &range).await?)
-}

@@ -1,5 +1,6 @@
 //! The workbench's operator settings (issue 25): a site's summary rules (whether ending a
-//! chat needs a category and a summary, and the categories offered).
+//! chat needs a category and a summary, and the categories offered), canned replies, and
+//! the site's report (`crate::report`) for the CLI.
 
 use super::*;
 
@@ -254,4 +255,19 @@ pub async fn import_canned(
         put_canned(db, site.id, owner, good).await?;
     }
     Ok(report)
+}
+
+/// `admin report`: site `sysnum`'s figures over `since..=until` (`YYYY-MM-DD`, default the
+/// last 7 days) in zone `tz` (default UTC).
+pub async fn site_report(
+    db: &Db,
+    sysnum: &str,
+    since: Option<&str>,
+    until: Option<&str>,
+    tz: Option<&str>,
+) -> Result<shared::report::Report, AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let range = crate::report::range(since, until, tz, jiff::Timestamp::now())
+        .map_err(AdminError::Invalid)?;
+    Ok(crate::report::report(db, site.id, &range).await?)
 }
