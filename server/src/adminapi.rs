@@ -62,6 +62,15 @@ async fn add(
 ) -> ApiResult<BlockAdded> {
     let (site, _) = site(&state, &headers, q).await?;
     let req: BlockAdd = body_json(&body)?;
+    // Who the visitor was to agents before the block released them (to tell those agents).
+    let before = match req.visitor.as_deref().map(str::trim).map(str::parse::<i64>) {
+        Some(Ok(id)) => state
+            .db
+            .visitor_by_id(id)
+            .await?
+            .filter(|v| v.site_id == site.id),
+        _ => None,
+    };
     let id = crate::admin::add_block(
         &state.db,
         &site,
@@ -72,10 +81,13 @@ async fn add(
         "admin",
     )
     .await?;
-    // This node applies it at once (others within `blocks::FRESH`); the capacity a blocked
-    // visitor held serves the queue.
+    // This node applies it at once (others within `blocks::FRESH`); the agents who had the
+    // visitor in their lists are told, and the capacity they held serves the queue.
     state.blocks.changed(site.id);
-    crate::conversation::drain(&state, site.id).await?;
+    match &before {
+        Some(v) => crate::conversation::released(&state, site.id, v).await?,
+        None => crate::conversation::drain(&state, site.id).await?,
+    }
     Ok(Json(BlockAdded {
         errcode: OK,
         errmsg: "ok".into(),

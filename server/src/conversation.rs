@@ -31,7 +31,8 @@ use crate::metrics;
 use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
 use crate::wire::{
-    guest_entry, transfer_data, transfer_frame, visitor_message_frame, visitor_typing_frame,
+    guest_entry, transfer_data, transfer_frame, visitor_blocked_frame, visitor_message_frame,
+    visitor_typing_frame,
 };
 use crate::AppState;
 
@@ -238,7 +239,24 @@ pub async fn blocked(state: &AppState, site_id: i64, visitor_id: i64) -> DbResul
         return Ok(());
     }
     state.db.release_visitor(v.id, None).await?;
-    tracing::info!(gid = v.id, "blocked visitor released");
+    released(state, site_id, &v).await
+}
+
+/// Blocked visitor `before` (as they were before they were released) is off the lists: the
+/// agent who served them, or the site's agents while they waited, are told (`32802`), and
+/// the freed capacity serves the queue.
+pub async fn released(state: &AppState, site_id: i64, before: &Visitor) -> DbResult<()> {
+    tracing::info!(gid = before.id, "blocked visitor released");
+    let frame = visitor_blocked_frame(before.id);
+    match (before.agent_id, before.waiting_since) {
+        (Some(a), _) => {
+            state.hub.send_to_agent(a, &frame);
+        }
+        (None, Some(_)) => {
+            state.hub.send_to_site(site_id, &frame);
+        }
+        (None, None) => return Ok(()),
+    }
     drain(state, site_id).await
 }
 

@@ -307,3 +307,13 @@ pub fn visit_changed_frame(gid: i64) -> AgentFrame {
         },
     ))
 }
+
+/// `32802` (issue 25): visitor `gid` was blocked and left every list.
+pub fn visitor_blocked_frame(gid: i64) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        shared::agent::api::VISITOR_BLOCKED,
+        shared::visit::VisitChanged {
+            gid: gid.to_string(),
+        },
+    ))
+}

@@ -64,6 +64,10 @@ pub mod api {
     /// (`zc("config")` again) or another page: data `crate::visit::VisitChanged`. Sent to the
     /// agent serving them, or to the site's agents while they wait (else to nobody).
     pub const VISIT_CHANGED: i64 = 32801;
+    /// Extension (push, issue 25): visitor `gid` was blocked and is in nobody's list any more:
+    /// data `crate::visit::VisitChanged`. Sent to the agent who served them, or to the site's
+    /// agents while they waited.
+    pub const VISITOR_BLOCKED: i64 = 32802;
     /// Extension: invite the visitor on site `gid` (an [`crate::visit::OnSite`] `vid`), with
     /// `msg` as the invitation's text (optional).
     pub const INVITE: i64 = 32811;

@@ -727,7 +727,8 @@ async fn a_blocked_visitor_is_refused_politely_and_no_agent_sees_them() {
     .await;
     assert_eq!(r["errcode"], 0, "{r}");
     let id = r["id"].as_i64().unwrap();
-    // No agent sees them any more.
+    // No agent sees them any more: the agent who had them is told at once.
+    assert_eq!(alice.push(32802).await["data"]["gid"], gid.as_str());
     assert!(!lists(&mut alice, &gid).await);
     // Their open chat: the next message is refused and the socket closed; nothing stored.
     v.client.send_text("again", "are you there?").await;
@@ -840,6 +841,7 @@ async fn an_address_block_from_the_cli_refuses_that_sites_visitors_from_it_until
     .await;
     v.client.send_text("more", "still there?").await;
     assert_eq!(next_error(&mut v.client).await.0, ErrorCode::Blocked);
+    assert_eq!(alice.push(32802).await["data"]["gid"], gid.as_str());
     assert!(!lists(&mut alice, &gid).await);
     // Another site's visitors from the same address are not affected.
     assert_eq!(
