@@ -2,7 +2,8 @@
 //! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token`, then manages the
 //! FAQ robot through `/api/robot/…` (`shared::robot` shapes only): the site's robots, their
 //! FAQ entries page by page, adding, deleting, and importing a CSV / JSON-lines file read in
-//! the browser, with the server's per-row report; the site's blocks through
+//! the browser, with the server's per-row report; the site's settings (`crate::settings`);
+//! the site's blocks through
 //! `/api/admin/block/…` (`shared::workbench` shapes: [`Blocks`]); reports
 //! (`crate::report`). The token is kept in memory only. Every
 //! string from the server is a text node; nothing is parsed as HTML.
@@ -294,6 +295,7 @@ fn Manage(st: St) -> impl IntoView {
         })
     };
     view! {
+        <crate::settings::SiteForm token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
             <h2 id="a-h-robots">"Robots"</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>

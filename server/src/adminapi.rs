@@ -1,7 +1,12 @@
 //! The site admin API beside the FAQ robot's (`crate::robotapi`, whose token check, errors
-//! and answer style it shares), for the console's admin view: blocks (issue 25). Wire
-//! shapes in `shared::workbench`; validation is `crate::admin`'s, as the CLI's is.
+//! and answer style it shares), for the console's admin view (issue 25): the site's
+//! settings, blocks, reports. Wire shapes in `shared::admin`, `shared::workbench` and
+//! `shared::report`; validation is `crate::admin`'s, as the CLI's is (the same error texts,
+//! as 40035 `invalid parameter: …`).
 //!
+//! - `GET /api/admin/site` → `SiteAnswer` (the settings now)
+//! - `POST /api/admin/site/set` body `shared::admin::SiteSettings` (absent fields kept) →
+//!   `Status`; what `frontdesk admin site set` does (`admin::change_site`)
 //! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
 //! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
 //! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
@@ -13,6 +18,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use shared::admin::{SiteAnswer, SiteSettings};
 use shared::report::ReportAnswer;
 use shared::robot::{Status, OK};
 use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
@@ -23,6 +29,14 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/admin/site",
+            get(site_get).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/site/set",
+            post(site_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
         .route(
             "/api/admin/block/list",
             get(list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
@@ -39,6 +53,37 @@ pub fn router() -> Router<AppState> {
             "/api/admin/report",
             get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
+}
+
+async fn site_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<SiteAnswer> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(SiteAnswer {
+        errcode: OK,
+        errmsg: "ok".into(),
+        name: site.name.clone(),
+        sysnum: site.sysnum.to_string(),
+        settings: crate::admin::site_settings(&site),
+    }))
+}
+
+async fn site_set(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: SiteSettings = body_json(&body)?;
+    let (settings, reception) = crate::admin::settings_of(req);
+    crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
 }
 
 async fn list(

@@ -13,6 +13,7 @@
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
+//! - [`admin`]: the site admin API's settings (issue 25: settings in the browser).
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
 //! - [`report`]: a site's figures over a range of days (issue 25), for the admin view and
 //!   `frontdesk admin report`.
@@ -25,6 +26,7 @@
 //! Invariant: this crate depends on `serde` only, so it compiles unchanged to native code and
 //! to `wasm32-unknown-unknown`, and it never does I/O.
 
+pub mod admin;
 pub mod agent;
 pub mod card;
 pub mod config;

@@ -374,21 +374,14 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
                 agent_hello,
                 platform,
             };
-            if !r.is_empty() {
-                admin::set_site_reception(db, &site, r).await?;
-            }
-            admin::set_site(
-                db,
-                &site,
-                SiteSettings {
-                    push_url,
-                    push_allow_private,
-                    sign_check,
-                    page_trust,
-                    origins,
-                },
-            )
-            .await?;
+            let settings = SiteSettings {
+                push_url,
+                push_allow_private,
+                sign_check,
+                page_trust,
+                origins,
+            };
+            admin::change_site(db, &site, settings, r).await?;
             println!("site {site} updated");
         }
     }
