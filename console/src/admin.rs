@@ -2,7 +2,10 @@
 //! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token`, then manages the
 //! FAQ robot through `/api/robot/…` (`shared::robot` shapes only): the site's robots, their
 //! FAQ entries page by page, adding, deleting, and importing a CSV / JSON-lines file read in
-//! the browser, with the server's per-row report. The token is kept in memory only. Every
+//! the browser, with the server's per-row report; the site's settings (`crate::settings`);
+//! the site's blocks through
+//! `/api/admin/block/…` (`shared::workbench` shapes: [`Blocks`]); reports
+//! (`crate::report`). The token is kept in memory only. Every
 //! string from the server is a text node; nothing is parsed as HTML.
 
 use leptos::ev;
@@ -13,6 +16,7 @@ use shared::robot::{
     FaqAdd, FaqAdded, FaqDelete, FaqPage, ImportReport, RobotList, Status, TokenAnswer,
     TokenRequest,
 };
+use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -33,7 +37,7 @@ pub fn wanted() -> bool {
 /// `method url` with an optional text body → the decoded answer, or the text to show.
 /// A request to the server; `token` goes in `Authorization: Bearer` (never in the URL, so
 /// it stays out of access logs and the browser's history).
-async fn call<T: DeserializeOwned>(
+pub(crate) async fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     body: Option<String>,
@@ -152,7 +156,7 @@ pub fn AdminView() -> impl IntoView {
     };
     view! {
         <main class="c-admin" data-testid="fd-a">
-            <h1>"Frontdesk site admin: FAQ robot"</h1>
+            <h1>"Frontdesk site admin"</h1>
             <p class="c-err" role="alert" data-testid="fd-a-notice">{move || st.notice.get()}</p>
             <Show when=move || st.token.with(Option::is_some) fallback=move || view! { <SignIn st/> }>
                 <Manage st/>
@@ -291,6 +295,7 @@ fn Manage(st: St) -> impl IntoView {
         })
     };
     view! {
+        <crate::settings::SiteForm token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
             <h2 id="a-h-robots">"Robots"</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>
@@ -311,6 +316,8 @@ fn Manage(st: St) -> impl IntoView {
         </section>
         <AddForm st/>
         <Import st/>
+        <Blocks st/>
+        <crate::report::Reports token=st.token notice=st.notice/>
     }
 }
 
@@ -449,6 +456,144 @@ fn Import(st: St) -> impl IntoView {
             <input type="file" id="a-file" node_ref=file data-testid="fd-a-file" accept=".csv,.jsonl,.json,.txt,text/csv"/>
             <button type="button" class="c-btn" data-testid="fd-a-import" on:click=run>"Import"</button>
             <div data-testid="fd-a-report" role="status">{report}</div>
+        </section>
+    }
+}
+
+/// When a block ends, as the admin's browser shows times.
+fn until(ms: Option<i64>) -> String {
+    match ms {
+        None => "until deleted".into(),
+        Some(ms) => {
+            let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+            format!(
+                "until {}",
+                String::from(d.to_locale_string("default", &JsValue::UNDEFINED))
+            )
+        }
+    }
+}
+
+/// The site's blocks (issue 25): the ones in force, deleting one, and adding a visitor
+/// (`gid`) or an address range with a reason and a number of days.
+#[component]
+fn Blocks(st: St) -> impl IntoView {
+    let list: RwSignal<Option<BlockList>> = RwSignal::new(None);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            let t = st.token();
+            match call::<BlockList>("GET", "/api/admin/block/list", None, Some(&t)).await {
+                Ok(l) => list.set(Some(l)),
+                Err(e) => st.notice.set(e),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        if st.token.with(Option::is_some) {
+            reload();
+        }
+    });
+    let kind: NodeRef<html::Select> = NodeRef::new();
+    let target: NodeRef<html::Input> = NodeRef::new();
+    let reason: NodeRef<html::Input> = NodeRef::new();
+    let days: NodeRef<html::Input> = NodeRef::new();
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let val = |v: Option<String>| v.map(|s| s.trim().to_owned()).unwrap_or_default();
+        let by_ip = kind.get_untracked().is_some_and(|k| k.value() == "ip");
+        let what = val(target.get_untracked().map(|i| i.value()));
+        let days = match val(days.get_untracked().map(|i| i.value())).as_str() {
+            "" => None,
+            d => match d.parse::<u32>() {
+                Ok(n) => Some(n),
+                Err(_) => return st.notice.set("Days must be a whole number.".into()),
+            },
+        };
+        let add = BlockAdd {
+            ip: by_ip.then(|| what.clone()),
+            visitor: (!by_ip).then_some(what),
+            reason: val(reason.get_untracked().map(|i| i.value())),
+            days,
+        };
+        leptos::task::spawn_local(async move {
+            let body = serde_json::to_string(&add).unwrap_or_default();
+            let t = st.token();
+            match call::<BlockAdded>("POST", "/api/admin/block/add", Some(body), Some(&t)).await {
+                Ok(a) => {
+                    st.notice.set(format!("Block {} added.", a.id));
+                    if let Some(i) = target.get_untracked() {
+                        i.set_value("");
+                    }
+                    if let Some(i) = reason.get_untracked() {
+                        i.set_value("");
+                    }
+                }
+                Err(e) => st.notice.set(e),
+            }
+            reload();
+        });
+    };
+    let rows = move || {
+        list.get().map(|l| {
+            l.blocks
+                .into_iter()
+                .map(|b| {
+                    let id = b.id;
+                    let what = match (b.ip, b.visitor) {
+                        (Some(ip), _) => format!("address {ip}"),
+                        (_, Some(v)) => format!("visitor {v}"),
+                        _ => String::new(),
+                    };
+                    let delete = move |_| {
+                        leptos::task::spawn_local(async move {
+                            let body = serde_json::to_string(&BlockDelete { id }).unwrap_or_default();
+                            let t = st.token();
+                            match call::<Status>("POST", "/api/admin/block/delete", Some(body), Some(&t)).await {
+                                Ok(_) => st.notice.set(format!("Block {id} deleted.")),
+                                Err(e) => st.notice.set(e),
+                            }
+                            reload();
+                        });
+                    };
+                    view! {
+                        <tr data-testid="fd-a-block">
+                            <td>{id.to_string()}</td>
+                            <td data-testid="fd-a-block-what">{what}</td>
+                            <td>{b.reason}</td>
+                            <td>{until(b.expires_at)}</td>
+                            <td>{b.by}</td>
+                            <td><button type="button" class="c-btn" data-testid="fd-a-block-delete" on:click=delete>"Delete"</button></td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section aria-labelledby="a-h-blocks">
+            <h2 id="a-h-blocks">"Blocked visitors and addresses"</h2>
+            <p class="c-muted">
+                "A blocked visitor gets a polite refusal instead of the chat, and no agent sees them."
+            </p>
+            <table class="c-faqs">
+                <thead><tr><th>"id"</th><th>"Blocked"</th><th>"Reason"</th><th>"Lasts"</th><th>"By"</th><th></th></tr></thead>
+                <tbody data-testid="fd-a-blocks">{rows}</tbody>
+            </table>
+            <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-block-add">
+                <h3 id="a-h-block-add">"Block"</h3>
+                <label for="a-b-kind">"By"</label>
+                <select id="a-b-kind" node_ref=kind data-testid="fd-a-block-kind">
+                    <option value="ip">"IP address or CIDR range"</option>
+                    <option value="visitor">"Visitor (gid)"</option>
+                </select>
+                <label for="a-b-target">"Address, range or gid"</label>
+                <input id="a-b-target" node_ref=target data-testid="fd-a-block-target"/>
+                <label for="a-b-reason">"Reason (for admins only)"</label>
+                <input id="a-b-reason" node_ref=reason data-testid="fd-a-block-reason" maxlength="200"/>
+                <label for="a-b-days">"Days (empty: until deleted)"</label>
+                <input id="a-b-days" node_ref=days data-testid="fd-a-block-days" inputmode="numeric"/>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-block-add">"Block"</button>
+            </form>
         </section>
     }
 }

@@ -276,6 +276,7 @@ fn handle(store: Store, frame: Value) {
             return;
         }
         let msg = frame.get("message").and_then(Value::as_str).unwrap_or("");
+        crate::workbench::failed(store, key, msg);
         store
             .notice
             .set(format!("Request {key} failed ({status}): {msg}"));
@@ -383,6 +384,17 @@ fn handle(store: Store, frame: Value) {
         api::SUSPEND => {
             store.suspended.update(|s| *s = !*s);
         }
+        // A visitor was blocked (issue 25): off our lists at once.
+        api::VISITOR_BLOCKED => {
+            if let Some(d) = data::<shared::visit::VisitChanged>(frame) {
+                store.guests.update(|g| {
+                    g.remove(&d.gid);
+                });
+                if store.open.get_untracked().as_deref() == Some(d.gid.as_str()) {
+                    store.close_chat();
+                }
+            }
+        }
         api::END_CHAT => {
             if let Some(gid) = store.open.get_untracked() {
                 store.guests.update(|g| {
@@ -392,6 +404,7 @@ fn handle(store: Store, frame: Value) {
             }
             request(Request::chat_list());
         }
+        k if crate::workbench::handles(k) => crate::workbench::handle(store, k, frame),
         _ => {}
     }
 }

@@ -10,7 +10,10 @@
 //! - [`compose`]: attachments, cards and the typing signal.
 //! - [`http`]: the REST calls (login, upload).
 //! - [`notify`]: desktop notification, beep and the tab title.
-//! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries.
+//! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
+//!   [`settings`]: the site's settings there.
+//! - [`workbench`]: the agent's workbench (issue 25): search, notes, summaries, the
+//!   read-only conversation viewer.
 
 mod admin;
 mod compose;
@@ -18,8 +21,11 @@ mod conn;
 mod http;
 mod media;
 mod notify;
+mod report;
+mod settings;
 mod store;
 mod view;
+mod workbench;
 
 fn main() {
     leptos::mount::mount_to_body(view::App);

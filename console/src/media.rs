@@ -56,7 +56,7 @@ fn host(url: &str) -> String {
 
 /// `make()` at once for our own URLs; for any other host a button first, and `make()` only
 /// after the agent clicked it.
-fn gated(
+pub(crate) fn gated(
     url: &str,
     what: &'static str,
     make: impl Fn() -> AnyView + Send + Sync + 'static,

@@ -35,6 +35,8 @@ pub struct Store {
     pub visit: RwSignal<Option<shared::visit::VisitInfo>>,
     /// Visitors on the site now (`32810`).
     pub on_site: RwSignal<Vec<shared::visit::OnSite>>,
+    /// The workbench (issue 25): search, notes, summaries, the conversation viewer.
+    pub wb: crate::workbench::Wb,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -59,6 +61,7 @@ impl Store {
             typing: RwSignal::new(BTreeMap::new()),
             visit: RwSignal::new(None),
             on_site: RwSignal::new(Vec::new()),
+            wb: crate::workbench::Wb::new(),
         }
     }
 

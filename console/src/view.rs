@@ -5,7 +5,6 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use shared::agent::{Direction, GuestEntry, MessageInfo, Request};
-use shared::visit::PageKind;
 use shared::visitor::MsgKind;
 
 use crate::compose::{Attach, CardForm, Typing};
@@ -162,55 +161,6 @@ fn OnSiteList(store: Store) -> impl IntoView {
     }
 }
 
-/// The open visitor's visit: CRM/routing values and browse trace (all text, never HTML).
-#[component]
-fn Visit(store: Store) -> impl IntoView {
-    let info = move || {
-        store
-            .visit
-            .get()
-            .filter(|v| !v.params.is_empty() || !v.trace.is_empty())
-    };
-    move || {
-        info().map(|v| {
-            let params = v
-                .params
-                .into_iter()
-                .map(|(k, val)| view! { <dt>{k}</dt><dd>{val}</dd> })
-                .collect_view();
-            let trace = v
-                .trace
-                .into_iter()
-                .map(|p| {
-                    let kind = match p.page.kind {
-                        PageKind::Land => "Landed",
-                        PageKind::View => "Viewed",
-                        PageKind::Chat => "Chat started",
-                        PageKind::Manual => "Page",
-                    };
-                    let when = js_sys::Date::new(&(p.ts as f64).into())
-                        .to_locale_time_string("default")
-                        .as_string()
-                        .unwrap_or_default();
-                    view! {
-                        <li data-testid="fd-c-trace" data-kind=p.page.kind.as_str()>
-                            <span class="c-muted">{when} " " {kind} ": "</span>
-                            {p.page.title} " " <span class="c-muted">{p.page.url}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <details class="c-visit" data-testid="fd-c-visit" open>
-                    <summary>"Visitor details and pages"</summary>
-                    <dl>{params}</dl>
-                    <ol>{trace}</ol>
-                </details>
-            }
-        })
-    }
-}
-
 /// One visitor in a list; the key includes what it shows, so changes re-render it.
 fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
     let gid = g.gid.clone();
@@ -331,11 +281,14 @@ fn Console(store: Store) -> impl IntoView {
                         }/>
                 </ul>
                 <OnSiteList store/>
+                <crate::workbench::search::Search store/>
+                <crate::workbench::canned::CannedPanel store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>
                     <p class="c-status" role="status" data-testid="fd-c-status">{move || store.notice.get()}</p>
                 </Show>
+                <crate::workbench::viewer::Viewer store/>
                 <Show when=move || store.open.with(Option::is_some)
                     fallback=|| view! { <p class="c-empty">"Choose a chat on the left."</p> }>
                     <ChatPane store/>
@@ -453,13 +406,11 @@ fn ChatPane(store: Store) -> impl IntoView {
                         </button>
                     }
                 }/>
-                <button type="button" class="c-btn" data-testid="fd-c-end"
-                    on:click=move |_| conn::request(Request::end_chat(&gid()))>
-                    "End chat"
-                </button>
+                <crate::workbench::end::EndChat store gid=gid_signal/>
             </Show>
         </header>
-        <Visit store/>
+        <crate::workbench::customer::CustomerPanel store/>
+        <crate::workbench::notes::Notes store/>
         <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
             on:scroll=on_scroll>
             <Show when=has_older>
@@ -475,6 +426,7 @@ fn ChatPane(store: Store) -> impl IntoView {
         <Show when=move || is_mine() && card_open.get()>
             <CardForm gid=gid_signal open=card_open/>
         </Show>
+        <crate::workbench::canned::Suggest store input/>
         <form class="c-form" on:submit=move |e: ev::SubmitEvent| {
             e.prevent_default();
             submit();
@@ -491,12 +443,16 @@ fn ChatPane(store: Store) -> impl IntoView {
             <textarea id="c-in" node_ref=input data-testid="fd-c-input" rows="2" maxlength="5000"
                 placeholder="Type a reply, Enter sends"
                 on:input=move |_| {
+                    crate::workbench::canned::on_input(store, input);
                     let typed = input.get_untracked().is_some_and(|el| !el.value().trim().is_empty());
                     if is_mine() {
                         typing.input(&gid(), typed);
                     }
                 }
                 on:keydown=move |e: ev::KeyboardEvent| {
+                    if crate::workbench::canned::on_key(store, input, &e) {
+                        return;
+                    }
                     if e.key() == "Enter" && !e.shift_key() && !e.is_composing() && e.key_code() != 229 {
                         e.prevent_default();
                         submit();

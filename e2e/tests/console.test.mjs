@@ -168,6 +168,7 @@ test('console: older history loads in pages of 20 (32100), then the agent ends t
   await c.page.getByTestId('fd-c-older').waitFor({ state: 'detached' });
 
   await c.page.getByTestId('fd-c-end').click();
+  await c.page.getByTestId('fd-c-end-confirm').click();
   await c.c.guest('mine', 'Paging Pat').waitFor({ state: 'detached' });
   assert.deepEqual(c.log.errors, []);
   await vctx.close();

@@ -161,3 +161,70 @@ test('the visit endpoint refuses other origins, unknown tokens and oversized val
   r = await fetch(`${server.url}/api/visitor/visit`, { method: 'POST', headers: { origin: server.url }, body: 'not json' });
   assert.equal(r.status, 400);
 });
+
+test('the customer beside the chat: CRM values as fields and badges, live on zc("config") again; an earlier conversation opens', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const log = watchConsole(page);
+  await shop.open(page, `<!DOCTYPE html><html><head><title>Order 7</title></head><body>${seedSnippet(server.url, site.sysnum, { extra: `zc("config",{
+uname:"阿明", realname:"王明", tel:"13800000000", email:"ming@example.com",
+face:'https://img.sobot.com/console/common/face/admin.png',
+params:JSON.stringify({等级:"Boss",来自:"北京"}), customer_fields:JSON.stringify({customField4:"北京智齿科技"}),
+is_vip:1, user_label:"回头客", source:0, locale:"en", type:2, man_trace:true,
+cur_visit_args:{cur_visit_title:'订单 7', cur_tags:'sale'}})` })}</body></html>`);
+  const host = new HostPage(page);
+  await host.launcher.waitFor();
+  await host.open();
+  await host.chat.send('Where is my order?');
+
+  const c = await openConsole(browser, server);
+  const guest = c.c.guest('mine', '阿明');
+  await guest.waitFor();
+  await guest.getByRole('button').click();
+  const panel = c.page.getByTestId('fd-c-visit');
+  const field = (key) => panel.locator(`[data-testid="fd-c-field"][data-key="${key}"]`);
+  await field('tel').filter({ hasText: '13800000000' }).waitFor();
+  assert.equal(await panel.getByTestId('fd-c-cust-name').innerText(), '王明');
+  assert.equal(await panel.getByTestId('fd-c-vip').innerText(), 'VIP');
+  assert.deepEqual(await panel.getByTestId('fd-c-label').allInnerTexts(), ['回头客']);
+  assert.equal(await field('等级').innerText(), 'Boss');
+  assert.equal(await field('来自').innerText(), '北京');
+  assert.equal(await field('customField4').getAttribute('data-group'), 'customer_fields');
+  assert.equal(await field('email').innerText(), 'ming@example.com');
+  assert.equal(await panel.getByTestId('fd-c-origin').innerText(), 'PC website · en');
+  // The avatar is on another host: it loads only when the agent asks.
+  assert.equal(await panel.getByTestId('fd-c-face').count(), 0);
+  await panel.getByTestId('fd-c-load').filter({ hasText: 'photo from img.sobot.com' }).waitFor();
+  // The page they are on and the trace with its extras.
+  await panel.getByTestId('fd-c-now').filter({ hasText: '订单 7' }).waitFor();
+  await panel.getByTestId('fd-c-trace-extra').filter({ hasText: 'cur_tags: sale' }).first().waitFor();
+
+  // The page calls zc("config") again: the panel follows without a click.
+  await page.evaluate(() => zc('config', { tel: '17700000000', user_label: '回头客,大客户' }));
+  await field('tel').filter({ hasText: '17700000000' }).waitFor();
+  await panel.getByTestId('fd-c-label').filter({ hasText: '大客户' }).waitFor();
+
+  // The chat ends; the customer writes again: the earlier conversation is listed and opens
+  // read-only.
+  await c.page.getByTestId('fd-c-end').click();
+  await c.page.getByTestId('fd-c-end-confirm').click();
+  await guest.waitFor({ state: 'detached' });
+  await host.chat.send('One more thing');
+  await guest.waitFor();
+  await guest.getByRole('button').click();
+  await c.c.message('One more thing', 'visitor').waitFor();
+  await panel.locator('[data-testid="fd-c-earlier-list"] > summary').click();
+  const earlier = panel.getByTestId('fd-c-earlier');
+  await earlier.nth(1).waitFor();
+  assert.equal(await earlier.count(), 2);
+  assert.match(await earlier.first().innerText(), /going on/);
+  await earlier.nth(1).click();
+  const viewer = c.page.getByTestId('fd-c-viewer');
+  await viewer.getByTestId('fd-c-viewer-msg').filter({ hasText: 'Where is my order?' }).waitFor();
+  assert.equal(await viewer.getByTestId('fd-c-viewer-msg').filter({ hasText: 'One more thing' }).count(), 0);
+
+  assert.deepEqual(c.log.errors, []);
+  assert.deepEqual(log.errors, []);
+  await c.context.close();
+  await context.close();
+});

@@ -67,6 +67,37 @@ impl Net {
     }
 }
 
+impl Net {
+    /// The range as a block keeps it (issue 25, `crate::blocks`): an IPv4-mapped address as
+    /// IPv4, an IPv6 range at most a /64 (sessions know a client by its [`bucket`], as the
+    /// rate limits do), the host bits cleared.
+    pub fn for_block(self) -> Net {
+        let (addr, prefix) = match self.addr {
+            IpAddr::V6(a) if self.prefix >= 96 && a.to_ipv4_mapped().is_some() => {
+                (canonical(self.addr), self.prefix - 96)
+            }
+            IpAddr::V6(_) => (self.addr, self.prefix.min(64)),
+            v4 => (v4, self.prefix),
+        };
+        let addr = match addr {
+            IpAddr::V4(a) => IpAddr::V4(
+                (u32::from(a) & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)).into(),
+            ),
+            IpAddr::V6(a) => IpAddr::V6(
+                (u128::from(a) & u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0))
+                    .into(),
+            ),
+        };
+        Net { addr, prefix }
+    }
+}
+
+impl std::fmt::Display for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as the IPv4 address they are.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -162,6 +193,19 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, proxies: &[Net]) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_ranges_are_kept_canonical() {
+        let b = |s: &str| s.parse::<Net>().unwrap().for_block().to_string();
+        assert_eq!(b("203.0.113.7"), "203.0.113.7/32");
+        assert_eq!(b("203.0.113.7/24"), "203.0.113.0/24");
+        assert_eq!(b("::ffff:203.0.113.7"), "203.0.113.7/32");
+        assert_eq!(b("2001:db8::1"), "2001:db8::/64");
+        assert_eq!(b("2001:db8:1:2::/48"), "2001:db8:1::/48");
+        let n: Net = b("2001:db8::1").parse().unwrap();
+        assert!(n.contains(bucket("2001:db8::99".parse().unwrap())));
+        assert!(!n.contains(bucket("2001:db8:0:1::1".parse().unwrap())));
+    }
 
     fn h(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();

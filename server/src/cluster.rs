@@ -17,6 +17,9 @@
 //! short transactions of at most [`RETENTION_BATCH`] rows, the messages and uploads older
 //! than that (`Db::sweep_retention`).
 //!
+//! The search indexer (issue 25, [`crate::search::indexer`]) runs under a lease of its own
+//! too: one node at a time turns new messages into search terms.
+//!
 //! With `--redis-url` the node also joins the bus ([`crate::bus`]). Which node a visitor's
 //! tabs are on, and this node's id, are [`crate::presence`]'s.
 
@@ -64,6 +67,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
         tokio::spawn(heartbeat(state.clone(), node)),
         tokio::spawn(sweeper(state.clone(), node)),
         tokio::spawn(retention(state.clone(), node)),
+        tokio::spawn(crate::search::indexer(state.clone(), node)),
     ])
 }
 

@@ -31,7 +31,8 @@ use crate::metrics;
 use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
 use crate::wire::{
-    guest_entry, transfer_data, transfer_frame, visitor_message_frame, visitor_typing_frame,
+    guest_entry, transfer_data, transfer_frame, visitor_blocked_frame, visitor_message_frame,
+    visitor_typing_frame,
 };
 use crate::AppState;
 
@@ -103,6 +104,12 @@ async fn to_people(
     let serving = match serving {
         Some(a) => Some(a),
         None => {
+            // A message for people while nobody serves the visitor: their conversation
+            // starts here unless one is open (issue 25).
+            state
+                .db
+                .open_conversation(site_id, m.visitor_id, m.seq, m.created_at)
+                .await?;
             let r = routing::route_message(state, site_id, m).await?;
             // The waiters ahead first (each told with 32401), then this visitor's greeting:
             // the agent who takes them sees it before their message.
@@ -161,6 +168,10 @@ pub async fn robot_reply(
 /// chat has happened either way.
 pub async fn greet(state: &AppState, visitor_id: i64, agent_id: i64) {
     let greeted = async {
+        state
+            .db
+            .conversation_taken(visitor_id, agent_id, crate::db::now_ms())
+            .await?;
         let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
             return Ok(());
         };
@@ -215,6 +226,38 @@ pub async fn hand_to(state: &AppState, assigned: Assigned) -> DbResult<()> {
 pub async fn drain(state: &AppState, site_id: i64) -> DbResult<()> {
     let assigned = routing::drain_queue(state, site_id).await?;
     hand_to(state, assigned).await
+}
+
+/// Visitor `visitor_id` of site `site_id` is blocked (issue 25: `crate::blocks`): nobody
+/// serves them and they wait for nobody any more, so no agent's list shows them; the freed
+/// capacity serves the queue.
+pub async fn blocked(state: &AppState, site_id: i64, visitor_id: i64) -> DbResult<()> {
+    let Some(v) = state.db.visitor_by_id(visitor_id).await? else {
+        return Ok(());
+    };
+    if v.agent_id.is_none() && v.waiting_since.is_none() {
+        return Ok(());
+    }
+    state.db.release_visitor(v.id, None).await?;
+    released(state, site_id, &v).await
+}
+
+/// Blocked visitor `before` (as they were before they were released) is off the lists: the
+/// agent who served them, or the site's agents while they waited, are told (`32802`), and
+/// the freed capacity serves the queue.
+pub async fn released(state: &AppState, site_id: i64, before: &Visitor) -> DbResult<()> {
+    tracing::info!(gid = before.id, "blocked visitor released");
+    let frame = visitor_blocked_frame(before.id);
+    match (before.agent_id, before.waiting_since) {
+        (Some(a), _) => {
+            state.hub.send_to_agent(a, &frame);
+        }
+        (None, Some(_)) => {
+            state.hub.send_to_site(site_id, &frame);
+        }
+        (None, None) => return Ok(()),
+    }
+    drain(state, site_id).await
 }
 
 /// Agent `agent_id` of site `site_id` is gone (no connection for the grace period): its
@@ -337,11 +380,29 @@ pub async fn agent_reply(
 }
 
 /// `32600`: agent `agent` ends its chat with `v` (whom it serves). Nobody serves the visitor
-/// any more (a system line says so) and the freed capacity serves the queue. Returns the line.
-pub async fn end_chat(state: &AppState, agent: &Agent, v: &Visitor) -> DbResult<StoredMessage> {
+/// any more (a system line says so), their conversation is closed with what the agent said
+/// about it (`closing`: category, summary, labels, already checked), and the freed capacity
+/// serves the queue. Returns the line.
+pub async fn end_chat(
+    state: &AppState,
+    agent: &Agent,
+    v: &Visitor,
+    closing: crate::db::Closing,
+) -> DbResult<StoredMessage> {
     state.db.release_visitor(v.id, None).await?;
     let line = state.db.insert_system_message(v.id, "会话已结束").await?;
     committed(state, v.site_id, line.clone(), After::Quiet).await;
+    state
+        .db
+        .close_conversation(
+            v.site_id,
+            v.id,
+            agent.id,
+            line.seq,
+            line.created_at,
+            closing,
+        )
+        .await?;
     drain(state, agent.site_id).await?;
     Ok(line)
 }
@@ -361,6 +422,10 @@ pub async fn transfer(
     if !state.db.transfer_visitor(v.id, from.id, to.id).await? {
         return Ok(Err(Refused::NotYours));
     }
+    state
+        .db
+        .conversation_taken(v.id, to.id, crate::db::now_ms())
+        .await?;
     let line = state
         .db
         .insert_system_message(v.id, &format!("已为您转接客服 {}", to.nick))

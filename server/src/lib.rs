@@ -11,6 +11,7 @@
 //!   `assets`: from a folder or built in),
 //!   `listen` and `clientip` (the accept loop, who the client is).
 //! - `conversation`: what happens after a message commits, and a chat's business steps.
+//! - `search` (issue 25): the search index of messages, notes and summaries, and queries.
 //! - `reception` (robot or people), `routing` with `rules` (who serves whom),
 //!   `robot` (the FAQ robot).
 //! - `push` (seed 000 webhooks), `presence` (where visitors' tabs are), `hub` (this
@@ -24,8 +25,10 @@
 //! shutdown future resolves, then closes every WebSocket with "going away" and drains.
 
 pub mod admin;
+pub(crate) mod adminapi;
 pub(crate) mod agent;
 pub mod assets;
+pub(crate) mod blocks;
 pub(crate) mod boxkey;
 pub(crate) mod bus;
 pub mod cli;
@@ -44,10 +47,12 @@ pub(crate) mod presence;
 pub mod push;
 pub mod ratelimit;
 pub(crate) mod reception;
+pub(crate) mod report;
 pub mod robot;
 pub(crate) mod robotapi;
 pub mod routing;
 pub(crate) mod rules;
+pub(crate) mod search;
 pub(crate) mod security;
 pub(crate) mod trace;
 pub(crate) mod visitor;
@@ -391,6 +396,8 @@ pub struct AppState {
     pub robots: Arc<robot::Robots>,
     /// What this process counts for `/metrics` (the database handle's, see [`metrics`]).
     pub metrics: Arc<metrics::Metrics>,
+    /// This node's copy of the sites' blocks (see [`blocks`]).
+    pub(crate) blocks: Arc<blocks::Blocks>,
     /// This process's node id (see [`cluster`]), registered on first use.
     node: Arc<tokio::sync::OnceCell<i64>>,
     shutdown_tx: Arc<watch::Sender<bool>>,
@@ -405,6 +412,7 @@ impl AppState {
             db,
             uploads: Arc::new(uploads),
             robots: Arc::new(robot::Robots::new()),
+            blocks: Arc::default(),
             hub: Hub::with_metrics(metrics.clone()),
             metrics,
             config: Arc::new(config),
@@ -478,6 +486,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::router())
         .merge(compat::router())
         .merge(robotapi::router())
+        .merge(adminapi::router())
         .merge(trace::router())
         .merge(boxkey::router())
         .layer(

@@ -22,6 +22,7 @@
 //! | 40035 | `invalid parameter: …` | an entry or file the operator must fix (the reason follows) |
 //! | 46001 | `no such robot` | `robotid` the site does not have |
 //! | 46002 | `no such faq entry` | delete of an id the site does not have |
+//! | 46003 | `no such block` | (`crate::adminapi`) delete of a block the site does not have |
 
 use std::collections::HashMap;
 
@@ -77,6 +78,9 @@ pub enum ApiError {
     NoRobot,
     #[error("no such faq entry")]
     NoFaq,
+    /// The site admin API (`crate::adminapi`): a block the site does not have.
+    #[error("no such block")]
+    NoBlock,
 }
 
 impl ApiError {
@@ -86,6 +90,7 @@ impl ApiError {
             ApiError::Invalid(_) => 40035,
             ApiError::NoRobot => 46001,
             ApiError::NoFaq => 46002,
+            ApiError::NoBlock => 46003,
         }
     }
 }
@@ -124,12 +129,12 @@ impl From<AdminError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<Json<T>, ApiError>;
+pub(crate) type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// The site of the request's access token: `Authorization: Bearer T` (what the console
 /// sends: the token stays out of URLs and access logs), else the seed's `access_token` query
 /// parameter.
-async fn site(
+pub(crate) async fn site(
     state: &AppState,
     headers: &HeaderMap,
     q: Params,
@@ -182,7 +187,7 @@ fn wire(f: FaqRow) -> Faq {
     }
 }
 
-fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(WxError::EmptyPostData.into());
     }

@@ -208,6 +208,7 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
         ),
     };
     // Only the seed's CRM and routing values are kept; presentation options are not.
+    let changed = r.params.is_some() || r.page.is_some();
     let params = r.params.map(|p| {
         let kept: BTreeMap<String, String> = p
             .into_iter()
@@ -243,6 +244,24 @@ async fn record(state: &AppState, r: VisitReport) -> DbResult<Result<(), Respons
             "rate_limited",
             "too many anonymous visits on this site; try again later",
         )));
+    }
+    // The page called `zc("config")` (again) or the visitor went to another page: whoever
+    // may have them open reads the visit again (issue 25: the customer beside the chat).
+    if let (true, Some(id)) = (changed, visitor) {
+        if let Some(v) = state.db.visitor_by_id(id).await? {
+            // Only agents whose lists show them: the one serving them, or the site's while
+            // they wait (a visitor in nobody's list is nobody's open chat).
+            let frame = || crate::wire::visit_changed_frame(v.id);
+            match (v.agent_id, v.waiting_since) {
+                (Some(a), _) => {
+                    state.hub.send_to_agent(a, &frame());
+                }
+                (None, Some(_)) => {
+                    state.hub.send_to_site(site_id, &frame());
+                }
+                (None, None) => {}
+            }
+        }
     }
     Ok(Ok(()))
 }
@@ -351,12 +370,15 @@ pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbRes
             })
         })
         .collect();
+    let vips = state.db.vip_levels(site_id).await?;
+    let customer = crate::wire::customer_info(&params, &v, &vips);
     Ok(agent_frame(&Envelope::ok(
         key,
         VisitInfo {
             gid: v.id.to_string(),
             params,
             trace,
+            customer,
         },
     )))
 }
@@ -499,11 +521,15 @@ async fn take_invite(state: &AppState, id: i64) -> DbResult<Option<String>> {
 
 /// `32810` (extension): who is on the agent's site now (on any node), newest page first.
 pub async fn agent_on_site(state: &AppState, site_id: i64) -> DbResult<AgentFrame> {
+    // A blocked visitor is nobody's to see (issue 25).
+    let blocks = crate::blocks::rules(state, site_id).await?;
+    let now = now_ms();
     let list: Vec<OnSite> = state
         .db
-        .present_on_site(site_id, now_ms() - STALE_MS, ON_SITE_MAX)
+        .present_on_site(site_id, now - STALE_MS, ON_SITE_MAX)
         .await?
         .into_iter()
+        .filter(|p| p.visitor_id.is_none() || !blocks.blocks(p.visitor_id, None, now))
         .map(|p| OnSite {
             vid: p.vid,
             url: p.url,

@@ -14,7 +14,9 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{StoredMessage, Visitor};
+use shared::workbench::{Block, Canned, Conversation, HitField, Mark, Note, SearchHit};
+
+use crate::db::{BlockRow, CannedRow, ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -126,4 +128,192 @@ pub fn transfer_data(
         from_ix,
         to_ix,
     }
+}
+
+/// A private note as agents see it (issue 25).
+pub fn note_info(n: &NoteRow) -> Note {
+    Note {
+        id: n.id.to_string(),
+        gid: n.visitor_id.to_string(),
+        kf_id: n.agent_id.to_string(),
+        kf_nick: n.agent_nick.clone(),
+        after_seq: n.after_seq.max(0) as u64,
+        msg: n.body.clone(),
+        ts: n.created_at,
+    }
+}
+
+/// A conversation as agents see it (issue 25).
+pub fn conversation_info(c: &ConversationRow) -> Conversation {
+    Conversation {
+        id: c.id.to_string(),
+        gid: c.visitor_id.to_string(),
+        first_seq: c.first_seq.max(0) as u64,
+        last_seq: c.last_seq.map(|s| s.max(0) as u64),
+        kf_id: c.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+        kf_nick: c.agent_nick.clone().unwrap_or_default(),
+        started_at: c.started_at,
+        ended_at: c.ended_at,
+        category: c.category.clone(),
+        summary: c.summary.clone(),
+        labels: c.labels.clone(),
+    }
+}
+
+/// A search hit (issue 25), with the snippet `crate::search` marked.
+pub fn search_hit(r: SearchRow, snippet: Vec<Mark>) -> SearchHit {
+    let field = match r.kind.as_str() {
+        "m" => HitField::Message,
+        "n" => HitField::Note,
+        "c" => HitField::Summary,
+        _ => HitField::Profile,
+    };
+    SearchHit {
+        gid: r.visitor_id.to_string(),
+        uname: r.uname,
+        partnerid_verified: r.partnerid.is_some(),
+        partnerid: r.partnerid.unwrap_or(r.claimed_partnerid),
+        field,
+        seq: r.seq.max(0) as u64,
+        conversation: r.conversation_id.map(|c| c.to_string()),
+        snippet,
+        ts: r.ts,
+    }
+}
+
+/// A canned reply as agent `agent_id` sees it (issue 25): `mine` when it is the agent's own.
+pub fn canned_info(c: &CannedRow, agent_id: i64) -> Canned {
+    Canned {
+        id: c.id.to_string(),
+        shortcut: c.shortcut.clone(),
+        text: c.text.clone(),
+        mine: c.owner == agent_id,
+    }
+}
+
+/// A block as the site admin API and `admin block list --json` show it (issue 25).
+pub fn block_info(b: &BlockRow) -> Block {
+    Block {
+        id: b.id,
+        visitor: b.visitor_id.map(|v| v.to_string()),
+        ip: b.net.clone(),
+        reason: b.reason.clone(),
+        created_at: b.created_at,
+        expires_at: b.expires_at,
+        by: b.created_by.clone(),
+    }
+}
+
+/// The customer beside the chat (issue 25, `32800`): visitor `v` as the CRM values `params`
+/// (what their page passed) describe them, `vips` the site's VIP levels.
+pub fn customer_info(
+    params: &std::collections::BTreeMap<String, String>,
+    v: &Visitor,
+    vips: &[crate::db::VipLevel],
+) -> shared::visit::Customer {
+    use shared::visit::{Customer, Field, FieldGroup};
+    let get = |k: &str| {
+        params
+            .get(k)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let name = get("realname")
+        .or_else(|| get("uname"))
+        .unwrap_or_else(|| v.uname.clone());
+    let vip = match (get("is_vip").as_deref(), get("vip_level")) {
+        (Some("1"), Some(level)) => Some(
+            vips.iter()
+                .find(|l| l.level_id == level || l.name == level)
+                .map_or(level, |l| l.name.clone()),
+        ),
+        (Some("1"), None) => Some("VIP".to_owned()),
+        _ => None,
+    };
+    let labels = get("user_label")
+        .map(|l| {
+            l.split([',', '|', '，'])
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut fields = Vec::new();
+    let partnerid = v
+        .partnerid
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| Some(v.claimed_partnerid.clone()).filter(|p| !p.is_empty()))
+        .or_else(|| get("partnerid"));
+    if let Some(p) = partnerid {
+        fields.push(Field {
+            group: FieldGroup::Crm,
+            key: "partnerid".into(),
+            value: p,
+        });
+    }
+    for key in ["realname", "uname", "tel", "email", "qq", "remark"] {
+        if let Some(value) = get(key) {
+            fields.push(Field {
+                group: FieldGroup::Crm,
+                key: key.into(),
+                value,
+            });
+        }
+    }
+    for (key, group) in [
+        ("params", FieldGroup::Params),
+        ("customer_fields", FieldGroup::CustomerFields),
+    ] {
+        let Some(raw) = get(key) else { continue };
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&raw) {
+            Ok(map) => fields.extend(map.into_iter().map(|(k, val)| Field {
+                group,
+                key: k,
+                value: match val {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            })),
+            Err(_) => fields.push(Field {
+                group,
+                key: key.into(),
+                value: raw,
+            }),
+        }
+    }
+    let source = get("source").unwrap_or_else(|| v.source.clone());
+    Customer {
+        name,
+        face: get("face").and_then(|f| shared::card::safe_url(&f)),
+        vip,
+        labels,
+        fields,
+        source: shared::visit::source_label(&source)
+            .map(str::to_owned)
+            .unwrap_or(source),
+        locale: get("locale").unwrap_or_default(),
+    }
+}
+
+/// `32801` (issue 25): visitor `gid`'s page reported new CRM values.
+pub fn visit_changed_frame(gid: i64) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        shared::agent::api::VISIT_CHANGED,
+        shared::visit::VisitChanged {
+            gid: gid.to_string(),
+        },
+    ))
+}
+
+/// `32802` (issue 25): visitor `gid` was blocked and left every list.
+pub fn visitor_blocked_frame(gid: i64) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        shared::agent::api::VISITOR_BLOCKED,
+        shared::visit::VisitChanged {
+            gid: gid.to_string(),
+        },
+    ))
 }

@@ -41,8 +41,15 @@ pub mod api {
     /// Online agents.
     pub const ONLINE_AGENTS: i64 = 33000;
     /// Extension: end the chat with visitor `gid` (frees the agent's capacity; the visitor
-    /// is served again, by whoever is free, when they next write).
+    /// is served again, by whoever is free, when they next write). Optional `category`,
+    /// `summary` and `labels` close the conversation with its summary
+    /// (`crate::workbench::Conversation`); a site that requires a summary refuses the end
+    /// without one (`code::END_SUMMARY_REQUIRED`). Response data: the system line that
+    /// ends it ([`MessageData`]).
     pub const END_CHAT: i64 = 32600;
+    /// Extension: the site's rules for a conversation's summary (response data
+    /// `crate::workbench::SummaryRules`).
+    pub const END_RULES: i64 = 32610;
     /// Extension: the agent is typing to visitor `gid` (`status: 1`) or stopped (`status: 0`).
     pub const TYPING: i64 = 32700;
     /// Extension, pushed to the serving agent: visitor `gid` is typing (`data.status` 1/0).
@@ -53,9 +60,44 @@ pub mod api {
     /// Extension: the visitors on the site right now whose pages allow agent invitations
     /// (`invite_flag`): data `Vec<crate::visit::OnSite>`.
     pub const ON_SITE: i64 = 32810;
+    /// Extension (push, issue 25): the page of visitor `gid` reported new CRM values
+    /// (`zc("config")` again) or another page: data `crate::visit::VisitChanged`. Sent to the
+    /// agent serving them, or to the site's agents while they wait (else to nobody).
+    pub const VISIT_CHANGED: i64 = 32801;
+    /// Extension (push, issue 25): visitor `gid` was blocked and is in nobody's list any more:
+    /// data `crate::visit::VisitChanged`. Sent to the agent who served them, or to the site's
+    /// agents while they waited.
+    pub const VISITOR_BLOCKED: i64 = 32802;
     /// Extension: invite the visitor on site `gid` (an [`crate::visit::OnSite`] `vid`), with
     /// `msg` as the invitation's text (optional).
     pub const INVITE: i64 = 32811;
+    /// Extension: one conversation to read (read-only), by conversation `id`, or the one of
+    /// visitor `gid` holding message `seq`: response data
+    /// `crate::workbench::ConversationData` (its messages and notes). Any agent of the
+    /// visitor's site.
+    pub const CONVERSATION: i64 = 32830;
+    /// Extension (issue 25): the conversations of visitor `gid` and of the site's other
+    /// visitors with the same `partnerid`, newest first: response data
+    /// `crate::workbench::ConversationList`. Any agent of the visitor's site.
+    pub const CONVERSATIONS: i64 = 32831;
+    /// Extension: search the site's conversations for `q` (visitor name, `partnerid`, CRM
+    /// values, message text, notes, summaries and labels), page `page_index` (from 1) of
+    /// `page_size`: response data `crate::workbench::SearchData`.
+    pub const SEARCH: i64 = 32900;
+    /// Extension: a private note `msg` in visitor `gid`'s conversation, for agents only
+    /// (never the visitor, never the push URL): response data `crate::workbench::Note`.
+    pub const NOTE: i64 = 32910;
+    /// Extension: the notes of visitor `gid`: response data `crate::workbench::NotesData`.
+    pub const NOTES: i64 = 32911;
+    /// Extension: the canned replies this agent may use — the site's and its own: response
+    /// data `Vec<crate::workbench::Canned>` (by shortcut).
+    pub const CANNED_LIST: i64 = 32920;
+    /// Extension: add one of the agent's own canned replies, `shortcut` and `msg` (the text,
+    /// with variables such as `{name}`), or change the text of its reply with that shortcut:
+    /// response data `crate::workbench::Canned`.
+    pub const CANNED_ADD: i64 = 32921;
+    /// Extension: delete the agent's own canned reply `id`.
+    pub const CANNED_DELETE: i64 = 32922;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -109,6 +151,23 @@ pub mod code {
     pub const VISIT_GID_MISSING: i64 = -32801;
     /// Extension: `32811` names no visitor on the site now (left, or never there).
     pub const INVITE_NOT_ON_SITE: i64 = -32811;
+    /// Extension: `32600` without the summary the site requires.
+    pub const END_SUMMARY_REQUIRED: i64 = -32602;
+    /// Extension: `32600` with a category, summary or label that is too long, or a category
+    /// not among the site's.
+    pub const END_SUMMARY_INVALID: i64 = -32603;
+    /// Extension: `32830` names no conversation this agent may read.
+    pub const CONVERSATION_NOT_FOUND: i64 = -32831;
+    /// Extension: `32900` without a query, or one longer than 200 characters.
+    pub const SEARCH_QUERY_INVALID: i64 = -32901;
+    /// Extension: `32910`/`32911` without `gid`.
+    pub const NOTE_GID_MISSING: i64 = -32911;
+    /// Extension: `32910` with no text, or more than `crate::MAX_BODY_CHARS`.
+    pub const NOTE_INVALID: i64 = -32912;
+    /// Extension: `32921` with a shortcut or text that is not allowed (the message says why).
+    pub const CANNED_INVALID: i64 = -32921;
+    /// Extension: `32922` names no canned reply of this agent.
+    pub const CANNED_NOT_FOUND: i64 = -32922;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
@@ -198,6 +257,9 @@ pub struct Request {
         serialize_with = "number_if_integer"
     )]
     pub call_type: Option<Flex>,
+    /// Extension: a conversation's category (`32600`), a canned reply's scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -212,6 +274,13 @@ pub struct Request {
         serialize_with = "number_if_integer"
     )]
     pub group_id: Option<Flex>,
+    /// Extension: the id of a conversation, a note, a canned reply or a block the request
+    /// names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Flex>,
+    /// Extension: a conversation's labels (`32600`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
     /// Message text (or the URL of a media message, or a card's JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg: Option<Flex>,
@@ -227,12 +296,28 @@ pub struct Request {
         serialize_with = "number_if_integer"
     )]
     pub page_size: Option<Flex>,
+    /// Extension: a search query (`32900`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Extension: a message's position in its conversation (`32830`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
+    pub seq: Option<Flex>,
+    /// Extension: a canned reply's shortcut (`32921`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortcut: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "number_if_integer"
     )]
     pub status: Option<Flex>,
+    /// Extension: a conversation's summary (`32600`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
@@ -363,6 +448,92 @@ impl Request {
     /// `32600` ([`api::END_CHAT`], extension): end the chat with visitor `gid`.
     pub fn end_chat(gid: &str) -> Request {
         Request::for_gid(api::END_CHAT, gid)
+    }
+
+    /// `32600` ([`api::END_CHAT`], extension) with the conversation's summary: `category`
+    /// (one of the site's, or any text when it has none), `summary` and `labels`.
+    pub fn end_chat_with(gid: &str, s: &crate::workbench::EndSummary) -> Request {
+        Request {
+            category: Some(s.category.clone()),
+            summary: Some(s.summary.clone()),
+            labels: Some(s.labels.clone()),
+            ..Request::for_gid(api::END_CHAT, gid)
+        }
+    }
+
+    /// `32610` ([`api::END_RULES`], extension): the site's summary rules.
+    pub fn end_rules() -> Request {
+        Request::key(api::END_RULES)
+    }
+
+    /// `32830` ([`api::CONVERSATION`], extension): conversation `id`.
+    pub fn conversation(id: &str) -> Request {
+        Request {
+            id: text(id),
+            ..Request::key(api::CONVERSATION)
+        }
+    }
+
+    /// `32831` ([`api::CONVERSATIONS`], extension): visitor `gid`'s conversations, and those
+    /// of the site's visitors with the same `partnerid`.
+    pub fn conversations(gid: &str) -> Request {
+        Request::for_gid(api::CONVERSATIONS, gid)
+    }
+
+    /// `32830` ([`api::CONVERSATION`], extension): the conversation of visitor `gid` that
+    /// holds message `seq`.
+    pub fn conversation_at(gid: &str, seq: u64) -> Request {
+        Request {
+            seq: Some(Flex(seq.to_string())),
+            ..Request::for_gid(api::CONVERSATION, gid)
+        }
+    }
+
+    /// `32900` ([`api::SEARCH`], extension): page `page_index` (from 1) of `page_size` hits
+    /// for `q`.
+    pub fn search(q: &str, page_index: u32, page_size: u32) -> Request {
+        Request {
+            q: Some(q.to_owned()),
+            page_index: num(page_index.into()),
+            page_size: num(page_size.into()),
+            ..Request::key(api::SEARCH)
+        }
+    }
+
+    /// `32910` ([`api::NOTE`], extension): a private note `msg` on visitor `gid`.
+    pub fn note(gid: &str, msg: &str) -> Request {
+        Request {
+            msg: text(msg),
+            ..Request::for_gid(api::NOTE, gid)
+        }
+    }
+
+    /// `32911` ([`api::NOTES`], extension): visitor `gid`'s notes.
+    pub fn notes(gid: &str) -> Request {
+        Request::for_gid(api::NOTES, gid)
+    }
+
+    /// `32920` ([`api::CANNED_LIST`], extension): the canned replies this agent may use.
+    pub fn canned_list() -> Request {
+        Request::key(api::CANNED_LIST)
+    }
+
+    /// `32921` ([`api::CANNED_ADD`], extension): the agent's own canned reply `shortcut` →
+    /// `text`.
+    pub fn canned_add(shortcut: &str, text: &str) -> Request {
+        Request {
+            shortcut: Some(shortcut.to_owned()),
+            msg: Some(Flex(text.to_owned())),
+            ..Request::key(api::CANNED_ADD)
+        }
+    }
+
+    /// `32922` ([`api::CANNED_DELETE`], extension): delete the agent's own canned reply `id`.
+    pub fn canned_delete(id: &str) -> Request {
+        Request {
+            id: text(id),
+            ..Request::key(api::CANNED_DELETE)
+        }
     }
 
     /// `32700` ([`api::TYPING`], extension): typing to visitor `gid` (`status: 1`) or stopped
@@ -971,9 +1142,13 @@ mod tests {
             (a, b, c, d, e) in (arb_flex(), arb_flex(), arb_flex(), arb_flex(), arb_flex()),
             (f, g, h, i) in (arb_flex(), arb_flex(), arb_flex(), arb_flex()),
             (status, token) in (arb_flex(), proptest::option::of(".*")),
+            (id, seq, q, shortcut) in (arb_flex(), arb_flex(), proptest::option::of(".*"), proptest::option::of(".*")),
+            (category, summary, labels) in (proptest::option::of(".*"), proptest::option::of(".*"),
+                proptest::option::of(proptest::collection::vec(".*", 0..3))),
         ) {
             let r = Request { api_key: a, call_type: b, token, gid: c, group_id: d, page_index: e,
-                page_size: f, msg: g, file_type: h, aix: i, status };
+                page_size: f, msg: g, file_type: h, aix: i, status, id, seq, q, shortcut, category,
+                summary, labels };
             let json = serde_json::to_string(&r).unwrap();
             prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
         }
@@ -989,6 +1164,12 @@ mod tests {
                 Request::transfer(&gid, &text), Request::suspend(on), Request::online_agents(),
                 Request::end_chat(&gid), Request::typing(&gid, on), Request::visit(&gid),
                 Request::on_site(), Request::invite(&gid, invite_text.as_deref()),
+                Request::end_chat_with(&gid, &crate::workbench::EndSummary { category: text.clone(),
+                    summary: gid.clone(), labels: vec![text.clone()] }),
+                Request::end_rules(), Request::conversation(&gid), Request::conversation_at(&gid, n.into()),
+                Request::search(&text, n, m), Request::note(&gid, &text), Request::notes(&gid),
+                Request::canned_list(), Request::canned_add(&gid, &text), Request::canned_delete(&gid),
+                Request::conversations(&gid),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();

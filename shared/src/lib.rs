@@ -13,7 +13,12 @@
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
+//! - [`admin`]: the site admin API's settings (issue 25: settings in the browser).
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
+//! - [`report`]: a site's figures over a range of days (issue 25), for the admin view and
+//!   `frontdesk admin report`.
+//! - [`workbench`]: the agent's workbench (search, notes, a conversation's summary and
+//!   labels) carried by the agent-socket extensions `329xx`, `3283x`, `3261x`.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
 //! policy of both browser clients.
@@ -21,14 +26,17 @@
 //! Invariant: this crate depends on `serde` only, so it compiles unchanged to native code and
 //! to `wasm32-unknown-unknown`, and it never does I/O.
 
+pub mod admin;
 pub mod agent;
 pub mod card;
 pub mod config;
 pub mod ids;
 pub mod reception;
+pub mod report;
 pub mod robot;
 pub mod visit;
 pub mod visitor;
+pub mod workbench;
 
 /// Largest WebSocket frame either side accepts, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;

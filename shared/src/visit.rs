@@ -57,6 +57,7 @@ pub const PARAM_KEYS: &[&str] = &[
     "flowGroupId",
     "faqid",
     "source",
+    "locale",
 ];
 
 /// Which of the seed's three kinds of browsing a page is, or a manual `zc("trace")`.
@@ -134,7 +135,8 @@ pub struct TracePage {
 }
 
 /// Response data of the agent extension [`crate::agent::api::VISIT`]: the visitor's stored
-/// parameters and browse trace (oldest first).
+/// parameters and browse trace (oldest first), and the customer they describe as the
+/// console shows it beside the chat ([`Customer`], issue 25).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitInfo {
     pub gid: String,
@@ -142,6 +144,78 @@ pub struct VisitInfo {
     pub params: BTreeMap<String, String>,
     #[serde(default)]
     pub trace: Vec<TracePage>,
+    #[serde(default)]
+    pub customer: Customer,
+}
+
+/// The customer beside the chat (issue 25), read by the server from the CRM values a page
+/// passed (`zc("config")`) and the visitor's row: everything is text to show as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// `realname`, else `uname`.
+    #[serde(default)]
+    pub name: String,
+    /// `face`, only when it is an `http(s)` URL ([`crate::card::safe_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<String>,
+    /// `VIP` for `is_vip: 1`, or the site's name of `vip_level` (else the level as given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip: Option<String>,
+    /// `user_label`, split at commas and bars.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// The labelled fields, in order: the seed's CRM values, then `params`' and
+    /// `customer_fields`' keys (their JSON parsed; a value that is not a JSON object is one
+    /// row as given).
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// Where they came from, as [`source_label`] names it (empty: not said).
+    #[serde(default)]
+    pub source: String,
+    /// `locale` (`cn`, `en`, `tw`), if the page gave one.
+    #[serde(default)]
+    pub locale: String,
+}
+
+/// One labelled field of a [`Customer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub group: FieldGroup,
+    /// The label: the seed's name (`tel`, …) for CRM values, the key for the others.
+    pub key: String,
+    pub value: String,
+}
+
+/// Which values a [`Field`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldGroup {
+    Crm,
+    Params,
+    CustomerFields,
+}
+
+/// Seed 003's `source` codes as the console names them: 0 desktop website (PC), 1 WeChat,
+/// 2 app, 3 Weibo, 4 mobile website (H5), 9 WeCom / the leave-a-message page, 10 WeChat
+/// mini-program. `None` for anything else.
+pub fn source_label(code: &str) -> Option<&'static str> {
+    Some(match code.trim() {
+        "0" => "PC website",
+        "1" => "WeChat",
+        "2" => "App",
+        "3" => "Weibo",
+        "4" => "H5 (mobile website)",
+        "9" => "WeCom / leave-message page",
+        "10" => "WeChat mini-program",
+        _ => return None,
+    })
+}
+
+/// Push data of the agent extension [`crate::agent::api::VISIT_CHANGED`]: the page of visitor
+/// `gid` reported new CRM values (`zc("config")` again); read them with `32800`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitChanged {
+    pub gid: String,
 }
 
 /// Body of `POST /api/visitor/presence`: the visitor is on `url` now (the notifier repeats it
@@ -256,6 +330,35 @@ mod tests {
         );
         assert!(validate(&many).is_err());
         assert_eq!(PageKind::parse("chat"), Some(PageKind::Chat));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_customer_round_trips(text in ".*", face in proptest::option::of(".*"),
+            vip in proptest::option::of(".*"), n in 0usize..4) {
+            let customer = Customer {
+                name: text.clone(), face, vip,
+                labels: vec![text.clone(); n],
+                fields: [FieldGroup::Crm, FieldGroup::Params, FieldGroup::CustomerFields]
+                    .into_iter()
+                    .map(|group| Field { group, key: text.clone(), value: text.clone() })
+                    .collect(),
+                source: text.clone(), locale: text.clone(),
+            };
+            let v = VisitInfo { gid: text.clone(), customer, ..VisitInfo::default() };
+            let json = serde_json::to_string(&v).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<VisitInfo>(&json).unwrap(), v);
+            let c = VisitChanged { gid: text };
+            let json = serde_json::to_string(&c).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<VisitChanged>(&json).unwrap(), c);
+        }
+    }
+
+    #[test]
+    fn sources_are_named() {
+        assert_eq!(source_label("10"), Some("WeChat mini-program"));
+        assert_eq!(source_label(" 0 "), Some("PC website"));
+        assert_eq!(source_label("7"), None);
     }
 
     #[test]

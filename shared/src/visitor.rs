@@ -192,6 +192,9 @@ pub enum ErrorCode {
     RateLimited,
     /// A server-side failure; nothing was stored, retry with the same `cmid`.
     Internal,
+    /// The site blocked this visitor or their address (issue 25): the chat page shows a polite
+    /// refusal and stops; nothing was stored. The connection is closed after this frame.
+    Blocked,
 }
 
 /// Frames from the server to the visitor's browser.
@@ -563,6 +566,7 @@ mod tests {
             Just(ErrorCode::Invalid),
             Just(ErrorCode::RateLimited),
             Just(ErrorCode::Internal),
+            Just(ErrorCode::Blocked),
         ]
     }
 

@@ -31,6 +31,7 @@
 //! | a visitor's data: export, erase; retention (`--retain-days`) | `privacy` |
 //! | fuzzed decoders: the corpus and crash repros, replayed | `fuzz_replay` |
 //! | chaos: Redis/PostgreSQL restarts and freezes, a frozen node, a full disk, under traffic | `chaos` |
+//! | the agent's workbench: search, notes, summaries and labels, conversations, another site sees nothing | `workbench` |
 
 mod abuse;
 mod agent;
@@ -58,3 +59,4 @@ mod storage;
 mod visitor;
 mod visits;
 mod web;
+mod workbench;

@@ -22,7 +22,7 @@ var rcv = [], off = [], warned = {}, opt = {}, started = false;
 // Posts wait for the notifier's document (a post to its initial about:blank would be lost).
 var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false, listed = false;
 // The seed's CRM and routing values, reported with the visit (shared::visit::PARAM_KEYS).
-var PARAMS = /^(uname|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams|partnerid|platformUnionCode|flowType|flowCompanyId|flowGroupId|faqid|source)$/;
+var PARAMS = /^(uname|realname|tel|email|qq|face|remark|params|customer_fields|is_vip|vip_level|user_label|type|robotid|agentid|groupid|transfer_action|queueFirst|summaryparams|partnerid|platformUnionCode|flowType|flowCompanyId|flowGroupId|faqid|source|locale)$/;
 
 var warn = function (what, v) {
   try { console.warn("frontdesk: " + what, v); } catch (e) { /* no console */ }

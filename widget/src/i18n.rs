@@ -29,6 +29,8 @@ pub struct Texts {
     pub refused: &'static str,
     /// Unknown or missing `sysnum`, or another configuration error.
     pub unavailable: &'static str,
+    /// The site blocked this visitor or their address: a polite refusal.
+    pub blocked: &'static str,
     /// Shown while the agent is typing.
     pub agent_typing: &'static str,
     /// "You are number N in the queue", around the number.
@@ -70,6 +72,7 @@ pub static CN: Texts = Texts {
     offline: "网络不可用,恢复后自动重连",
     refused: "经验证当前用户为非法用户,不予接入客户服务中心",
     unavailable: "客服暂不可用,请检查接入配置",
+    blocked: "抱歉,暂时无法为您提供在线咨询服务。",
     agent_typing: "客服正在输入…",
     queue: ("客服繁忙,正在排队,您是第 ", " 位"),
     greeting: "您好,请问有什么可以帮您?",
@@ -102,6 +105,7 @@ pub static EN: Texts = Texts {
     offline: "You are offline; we will reconnect automatically",
     refused: "Verification failed: this user may not access the customer service center",
     unavailable: "Chat is unavailable: please check the integration settings",
+    blocked: "Sorry, we cannot offer you a chat at the moment.",
     agent_typing: "The agent is typing…",
     queue: ("All agents are busy. You are number ", " in the queue"),
     greeting: "Hello! How can we help you?",
@@ -134,6 +138,7 @@ pub static TW: Texts = Texts {
     offline: "網路無法使用,恢復後自動重新連線",
     refused: "經驗證當前用戶為非法用戶,不予接入客戶服務中心",
     unavailable: "客服暫不可用,請檢查接入設定",
+    blocked: "抱歉,暫時無法為您提供線上諮詢服務。",
     agent_typing: "客服正在輸入…",
     queue: ("客服繁忙,正在排隊,您是第 ", " 位"),
     greeting: "您好,請問有什麼可以幫您?",

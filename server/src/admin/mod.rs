@@ -4,7 +4,8 @@
 //!
 //! `sites.rs` (create, import with given ids, settings, reception defaults, the demo),
 //! `agents.rs` (accounts, passwords, external ids), `groups.rs` (groups, working hours,
-//! VIP levels), `privacy.rs` (a visitor's data: export, erase; a site's retention); this
+//! VIP levels), `privacy.rs` (a visitor's data: export, erase; a site's retention),
+//! `workbench.rs` (issue 25: summary rules); this
 //! file has the error type and the checks they share.
 
 use serde::Serialize;
@@ -15,14 +16,18 @@ use crate::db::{random_hex, Db, DbError, NewSite, SiteKey};
 use crate::security::{hash_password, SignCheck};
 
 mod agents;
+mod blocks;
 mod groups;
 mod privacy;
 mod sites;
+mod workbench;
 
 pub use agents::*;
+pub use blocks::*;
 pub use groups::*;
 pub use privacy::*;
 pub use sites::*;
+pub use workbench::*;
 
 /// What an admin command can fail with; the message is meant for the operator.
 #[derive(Debug, thiserror::Error)]

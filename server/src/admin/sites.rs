@@ -139,11 +139,16 @@ impl PageTrust {
     }
 }
 
-pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), AdminError> {
-    let site = db
-        .site_by_sysnum(sysnum)
-        .await?
-        .ok_or_else(|| AdminError::NoSite(sysnum.to_owned()))?;
+/// [`SiteSettings`] validated, as `Db::update_site` takes them.
+struct CheckedSite {
+    push_url: Option<Option<String>>,
+    push_allow_private: Option<bool>,
+    sign_check: Option<String>,
+    page_trust: Option<String>,
+    origins: Option<String>,
+}
+
+fn check_site(s: SiteSettings) -> Result<CheckedSite, AdminError> {
     if let Some(u) = s.push_url.as_deref().filter(|u| !u.is_empty()) {
         if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 2000 {
             return Err(AdminError::Invalid(
@@ -183,20 +188,88 @@ pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), Admi
         }
         None => None,
     };
-    let push_url = s
-        .push_url
-        .as_deref()
-        .map(|u| Some(u).filter(|u| !u.is_empty()));
+    Ok(CheckedSite {
+        push_url: s.push_url.map(|u| Some(u).filter(|u| !u.is_empty())),
+        push_allow_private: s.push_allow_private,
+        sign_check: s.sign_check,
+        page_trust: s.page_trust,
+        origins,
+    })
+}
+
+async fn update_site(db: &Db, site_id: i64, c: CheckedSite) -> Result<(), AdminError> {
     db.update_site(
-        site.id,
-        push_url,
-        s.push_allow_private,
-        s.sign_check.as_deref(),
-        s.page_trust.as_deref(),
-        origins.as_deref(),
+        site_id,
+        c.push_url.as_ref().map(Option::as_deref),
+        c.push_allow_private,
+        c.sign_check.as_deref(),
+        c.page_trust.as_deref(),
+        c.origins.as_deref(),
     )
     .await?;
     Ok(())
+}
+
+pub async fn set_site(db: &Db, sysnum: &str, s: SiteSettings) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let c = check_site(s)?;
+    update_site(db, site.id, c).await
+}
+
+/// Changes a site's settings and reception defaults: everything is checked before anything
+/// is stored, so a bad value changes nothing. What `admin site set` and the admin API's
+/// `POST /api/admin/site/set` do (one validation, the same error texts).
+pub async fn change_site(
+    db: &Db,
+    sysnum: &str,
+    settings: SiteSettings,
+    reception: ReceptionSettings,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let r = (!reception.is_empty())
+        .then(|| check_reception(reception))
+        .transpose()?;
+    let c = check_site(settings)?;
+    if let Some(r) = r {
+        db.set_site_reception(site.id, r).await?;
+    }
+    update_site(db, site.id, c).await
+}
+
+/// A site's settings now, as the admin API shows them.
+pub fn site_settings(site: &crate::db::Site) -> shared::admin::SiteSettings {
+    let r = &site.reception;
+    shared::admin::SiteSettings {
+        reception: Some(r.mode as i64),
+        manual_after: Some(i64::from(r.manual_after)),
+        offline_title: Some(r.offline_title.clone().unwrap_or_default()),
+        agent_hello: Some(r.agent_hello.clone().unwrap_or_default()),
+        push_url: Some(site.push_url.clone().unwrap_or_default()),
+        push_allow_private: Some(site.push_allow_private),
+        sign_check: Some(site.sign_check.clone()),
+        page_trust: Some(site.page_trust.clone()),
+        origins: Some(site.origins.join(",")),
+    }
+}
+
+/// The settings of the admin API's body as the CLI's flags take them.
+pub fn settings_of(s: shared::admin::SiteSettings) -> (SiteSettings, ReceptionSettings) {
+    (
+        SiteSettings {
+            push_url: s.push_url,
+            push_allow_private: s.push_allow_private,
+            sign_check: s.sign_check,
+            page_trust: s.page_trust,
+            origins: s.origins,
+        },
+        ReceptionSettings {
+            reception: s.reception,
+            manual_after: s.manual_after,
+            offline_title: s.offline_title,
+            agent_hello: s.agent_hello,
+            platform: None,
+        },
+    )
 }
 
 /// The demo site and agent a fresh install starts with.
@@ -274,6 +347,12 @@ pub async fn set_site_reception(
     s: ReceptionSettings,
 ) -> Result<(), AdminError> {
     let site = site_of(db, sysnum).await?;
+    let update = check_reception(s)?;
+    db.set_site_reception(site.id, update).await?;
+    Ok(())
+}
+
+fn check_reception(s: ReceptionSettings) -> Result<crate::db::SiteReceptionUpdate, AdminError> {
     if let Some(r) = s.reception {
         if !(1..=4).contains(&r) {
             return Err(AdminError::Invalid(
@@ -298,15 +377,13 @@ pub async fn set_site_reception(
             Some(Some(p.to_owned()))
         }
     };
-    let update = crate::db::SiteReceptionUpdate {
+    Ok(crate::db::SiteReceptionUpdate {
         mode: s.reception,
         manual_after: s.manual_after,
         offline_title: optional_text("offline title", s.offline_title)?,
         agent_hello: optional_text("agent hello", s.agent_hello)?,
         platform,
-    };
-    db.set_site_reception(site.id, update).await?;
-    Ok(())
+    })
 }
 
 /// The `settings` key of the public URL `serve` last started with: `site create` prints the

@@ -159,11 +159,13 @@ pub async fn suspend(state: &AppState, l: &Login, req: &Request) -> AgentResult<
     Ok(agent_frame(&Envelope::ok(api::SUSPEND, Empty {})))
 }
 
-/// `32600` (extension): the agent ends the chat with `gid`.
+/// `32600` (extension): the agent ends the chat with `gid`, with the conversation's summary
+/// when given (required by some sites: `workbench::closing`).
 pub async fn end_chat(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
     let gid = gid(req, code::END_GID_MISSING)?;
     let v = served_visitor(state, l, gid).await?;
-    let line = conversation::end_chat(state, &l.agent, &v).await?;
+    let closing = super::workbench::closing(state, v.site_id, req).await?;
+    let line = conversation::end_chat(state, &l.agent, &v, closing).await?;
     Ok(agent_frame(&Envelope::ok(
         api::END_CHAT,
         MessageData {

@@ -10,7 +10,8 @@
 //! Layout: this file upgrades the socket, runs the session and dispatches each request by
 //! `api_key` ([`handle`]: dispatch only); `login.rs` has `31000` and the lists (`32000`,
 //! `33000`), `chats.rs` the requests about one conversation (`32100`–`32700`), whose business
-//! steps are `crate::conversation`'s; the visit extensions (`328xx`) are `crate::trace`'s.
+//! steps are `crate::conversation`'s; the visit extensions (`328xx`) are `crate::trace`'s;
+//! `workbench.rs` the workbench's (issue 25: search, notes, conversations, summaries).
 //! Every handler returns `Result<AgentFrame, AgentError>` (`error.rs`).
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use crate::AppState;
 mod chats;
 mod error;
 mod login;
+mod workbench;
 
 pub use error::{AgentError, AgentResult};
 
@@ -265,6 +267,15 @@ async fn logged_in(
         api::VISIT => Ok(crate::trace::agent_visit(state, site, req).await?),
         api::ON_SITE => Ok(crate::trace::agent_on_site(state, site).await?),
         api::INVITE => Ok(crate::trace::agent_invite(state, site, req).await?),
+        api::END_RULES => workbench::end_rules(state, l).await,
+        api::CONVERSATION => workbench::conversation(state, l, req).await,
+        api::SEARCH => workbench::search(state, l, req).await,
+        api::NOTE => workbench::note(state, l, req).await,
+        api::NOTES => workbench::notes(state, l, req).await,
+        api::CONVERSATIONS => workbench::conversations(state, l, req).await,
+        api::CANNED_LIST => workbench::canned_list(state, l).await,
+        api::CANNED_ADD => workbench::canned_add(state, l, req).await,
+        api::CANNED_DELETE => workbench::canned_delete(state, l, req).await,
         _ => Err(AgentError::refused(code::UNKNOWN_API, "unknown api_key")),
     }
 }

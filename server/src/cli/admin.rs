@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
+use super::workbench::{block_cmd, canned_cmd, report_cmd, BlockCmd, CannedCmd, ReportArgs};
 use super::{print_json, print_out, DbArg};
 use crate::admin::{self, AdminError, NewAgent, SiteSettings};
 use crate::db::{self, Db};
@@ -48,6 +49,15 @@ pub enum AdminWhat {
     /// One visitor's data, on their request: export or erase.
     #[command(subcommand)]
     Visitor(VisitorCmd),
+    /// Canned replies: the site's and its agents' own.
+    #[command(subcommand)]
+    Canned(CannedCmd),
+    /// Blocks: visitors and address ranges kept out of a site's chat.
+    #[command(subcommand)]
+    Block(BlockCmd),
+    /// A site's figures over a range of days: conversations, messages, first response and
+    /// resolution times (p50/p90), abandoned, CSAT, per day, hour, agent and group.
+    Report(ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -163,6 +173,12 @@ pub enum SiteCmd {
         /// background by one node at a time; 0 keeps them for ever, the default).
         #[arg(long)]
         retain_days: Option<i64>,
+        /// Whether ending a chat needs a category and a summary (true/false).
+        #[arg(long)]
+        summary_required: Option<bool>,
+        /// The categories a chat's summary offers, comma-separated ("" allows any text).
+        #[arg(long)]
+        summary_categories: Option<String>,
     },
 }
 
@@ -302,6 +318,9 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Robot(cmd) => robot_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
         AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Canned(cmd) => canned_cmd(&db, cmd).await,
+        AdminWhat::Block(cmd) => block_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Report(args) => report_cmd(&db, args).await.map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;
@@ -408,9 +427,20 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             agent_hello,
             platform,
             retain_days,
+            summary_required,
+            summary_categories,
         } => {
             if let Some(days) = retain_days {
                 admin::set_retention(db, &site, days).await?;
+            }
+            if summary_required.is_some() || summary_categories.is_some() {
+                admin::set_summary_rules(
+                    db,
+                    &site,
+                    summary_required,
+                    summary_categories.as_deref(),
+                )
+                .await?;
             }
             let r = admin::ReceptionSettings {
                 reception,
@@ -419,21 +449,14 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
                 agent_hello,
                 platform,
             };
-            if !r.is_empty() {
-                admin::set_site_reception(db, &site, r).await?;
-            }
-            admin::set_site(
-                db,
-                &site,
-                SiteSettings {
-                    push_url,
-                    push_allow_private,
-                    sign_check,
-                    page_trust,
-                    origins,
-                },
-            )
-            .await?;
+            let settings = SiteSettings {
+                push_url,
+                push_allow_private,
+                sign_check,
+                page_trust,
+                origins,
+            };
+            admin::change_site(db, &site, settings, r).await?;
             println!("site {site} updated");
         }
     }

@@ -13,11 +13,13 @@ mod admin;
 mod data;
 mod robot;
 mod serve;
+mod workbench;
 
 pub use admin::{AdminArgs, AdminWhat, AgentCmd, GroupCmd, SiteCmd, VipCmd};
 pub use data::{BackupArgs, RestoreArgs, VisitorCmd, WhomArgs};
 pub use robot::{FaqCmd, RobotCmd};
 pub use serve::ServeArgs;
+pub use workbench::{BlockCmd, CannedCmd, ReportArgs};
 
 /// `frontdesk --version`: the crate version, the git commit built (server/build.rs) and
 /// whether the widget, console and static files are inside the binary.

@@ -6,7 +6,10 @@
 //! Owns `erasures` and `sites.retain_days`; the erase and the sweep also write `messages`
 //! (text removed or old rows deleted), `push_deliveries`/`push_attempts` (their payloads
 //! hold the text), `files`/`file_chunks`, `visits`/`visit_pages`, `presence`,
-//! `visitor_tokens` and the visitor's profile columns, each in one transaction.
+//! `visitor_tokens` and the visitor's profile columns, each in one transaction; and the
+//! workbench's copies of what agents and visitors wrote (issue 25): an erasure deletes the
+//! visitor's notes and search terms and the summaries of their conversations, the sweep
+//! the terms of the messages it deletes or blanks and the notes as old as they are.
 //!
 //! Methods: `visitor_by_partnerid`, `erase_visitor`, `visitor_erasures`, `set_site_retention`, `site_retention`,
 //! `retaining_sites`, `sweep_retention`.
@@ -93,6 +96,13 @@ impl Db {
                 .bind(visitor_id)
                 .execute(&mut *c)
                 .await?;
+                for stmt in [
+                    "DELETE FROM search_terms WHERE visitor_id = $1",
+                    "DELETE FROM notes WHERE visitor_id = $1",
+                    "UPDATE conversations SET summary = '' WHERE visitor_id = $1",
+                ] {
+                    sqlx::query(stmt).bind(visitor_id).execute(&mut *c).await?;
+                }
                 let messages = sqlx::query(
                     "UPDATE messages SET body = '' WHERE visitor_id = $1 AND body <> ''",
                 )
@@ -252,6 +262,14 @@ impl Db {
                 .bind(limit)
                 .execute(&mut *c)
                 .await?;
+                sqlx::query(&format!(
+                    "DELETE FROM search_terms WHERE kind = 'm' AND ref_id IN ({OLD_MESSAGES})"
+                ))
+                .bind(site_id)
+                .bind(before_ms)
+                .bind(limit)
+                .execute(&mut *c)
+                .await?;
                 let deleted = sqlx::query(&format!(
                     "DELETE FROM messages WHERE id IN ({OLD_MESSAGES})"
                 ))
@@ -273,6 +291,26 @@ impl Db {
                 .bind(before_ms)
                 .execute(&mut *c)
                 .await?;
+                sqlx::query(&format!(
+                    "DELETE FROM search_terms WHERE kind = 'm' AND ref_id IN ({last})"
+                ))
+                .bind(site_id)
+                .bind(before_ms)
+                .execute(&mut *c)
+                .await?;
+                let old_notes = "SELECT id FROM notes WHERE site_id = $1 AND created_at < $2";
+                sqlx::query(&format!(
+                    "DELETE FROM search_terms WHERE kind = 'n' AND ref_id IN ({old_notes})"
+                ))
+                .bind(site_id)
+                .bind(before_ms)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query("DELETE FROM notes WHERE site_id = $1 AND created_at < $2")
+                    .bind(site_id)
+                    .bind(before_ms)
+                    .execute(&mut *c)
+                    .await?;
                 let blanked = sqlx::query(&format!(
                     "UPDATE messages SET body = '' WHERE id IN ({last})"
                 ))

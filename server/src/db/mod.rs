@@ -16,7 +16,7 @@
 //! | `sites.rs` | `sites`, `vip_levels`, `settings` | create_site, count_sites, all_sites, site_by_id, site_by_sysnum, site_by_appid, site_push_url, update_site, site_reception, set_site_reception, site_platform, linked_sites, put_vip_level, vip_levels, setting, set_setting |
 //! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, set_agent_password, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
 //! | `tokens.rs` | `agent_tokens`, `visitor_tokens`, `access_tokens` | create_agent_token, refresh_agent_token, agent_token, revoke_agent_tokens, create_access_token, access_token, pending_token_key |
-//! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent |
+//! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent, visitors_with_partnerid |
 //! | `assignment.rs` | `visitors.agent_id`, `visitors.waiting_since` | agent_loads, assign_visitor, claim_visitor, transfer_visitor, release_visitor, enqueue, queue, visitors_of_agent |
 //! | `reception.rs` | `visitors.answerer`, `.robot_misses`, `.reception` | reception_state, start_reception, set_answerer, robot_missed |
 //! | `messages.rs` | `messages` (runs of them stored by `runs.rs`, `native.rs`, `writer.rs`) | insert_visitor_message, insert_visitor_message_bounded, insert_agent_message, insert_agent_message_if_serving, insert_system_message, insert_robot_message, messages_after, history_page, last_message |
@@ -30,6 +30,12 @@
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
 //! | `backup.rs` | — | (functions, not methods) backup, restore: the online backup API, pg_dump/pg_restore |
 //! | `customer.rs` | `erasures`, `sites.retain_days` (erases and sweeps `messages`, pushes, `files`, visits) | visitor_by_partnerid, erase_visitor, visitor_erasures, set_site_retention, site_retention, retaining_sites, sweep_retention |
+//! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
+//! | `notes.rs` | `notes` | add_note, notes_of |
+//! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
+//! | `blocks.rs` | `blocks` | add_block, active_blocks, count_active_blocks, delete_block |
+//! | `report.rs` | — (reads `conversations`, `messages`) | report_conversations, report_messages |
+//! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
 //! | `rows.rs` | — | the row types |
 //! | `writer.rs`, `native.rs` | — | the writer (group commit), SQLite's message path |
 //! | `connect.rs` | — | `Backend`, `display_url`, each connection's settings |
@@ -57,10 +63,13 @@ macro_rules! msg_cols {
 mod agents;
 mod assignment;
 pub mod backup;
+mod blocks;
+mod canned;
 mod cluster;
 mod connect;
 #[cfg(test)]
 mod contract;
+mod conversations;
 mod customer;
 mod error;
 mod file_chunks;
@@ -68,11 +77,14 @@ mod files;
 mod health;
 mod messages;
 mod native;
+mod notes;
 mod presence;
 mod push;
 mod reception;
+mod report;
 mod robots;
 mod rows;
+mod search;
 mod sites;
 mod tokens;
 pub(crate) use tokens::expired;
@@ -82,20 +94,25 @@ mod writer;
 
 pub use assignment::Claim;
 pub use connect::{display_url, Backend};
+pub use conversations::Closing;
 pub use customer::{Erasure, Swept};
 pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
 mod runs;
+pub use blocks::NewBlock;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
 pub use reception::ReceptionValues;
+pub use report::{ReportConversation, QUARTER_MS};
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
-    AccessToken, Agent, AgentConnRow, AgentToken, FaqRow, GoneAgent, Group, GroupRouting, Guest,
-    PresenceRow, PushAttempt, PushDelivery, ReceptionState, RobotRow, Site, SiteReception, Stored,
-    StoredFile, StoredMessage, StoredPage, VipLevel, Visitor,
+    AccessToken, Agent, AgentConnRow, AgentToken, BlockRow, CannedRow, ConversationRow, FaqRow,
+    GoneAgent, Group, GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt,
+    PushDelivery, ReceptionState, RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile,
+    StoredMessage, StoredPage, VipLevel, Visitor,
 };
 pub(crate) use runs::storable;
+pub use search::SearchQuery;
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};
 pub use visits::NewPage;
 

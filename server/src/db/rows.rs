@@ -6,7 +6,7 @@
 //! of this file with `#[sqlx(try_from = …)]`: [`Flag`] (0/1 integer → `bool`), [`SysnumCol`]
 //! (refused with [`DbError::Corrupt`](super::DbError::Corrupt) when it does not parse, as
 //! before), [`AuthorText`], [`KindCode`], [`CmidText`], [`ModeCode`], [`ManualAfter`],
-//! [`Origins`], [`Phrasings`], [`AnswererText`], [`ReceptionJson`]. The others fall back as
+//! [`Origins`], [`Phrasings`], [`AnswererText`], [`ReceptionJson`], [`Labels`]. The others fall back as
 //! the hand-written readers did (an unknown author reads as `system`, an unknown kind as
 //! `text`, an invalid `cmid` as none; the schema's CHECKs keep the first two from being
 //! stored at all).
@@ -353,6 +353,98 @@ pub struct StoredPage {
     pub at: i64,
 }
 
+/// A conversation (issue 25: `db/conversations.rs`), with its agent's name.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: i64,
+    pub first_seq: i64,
+    /// `None` while it is going on.
+    pub last_seq: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub agent_nick: Option<String>,
+    pub group_id: Option<i64>,
+    /// Unix milliseconds: its first message, when an agent first took it, when it ended.
+    pub started_at: i64,
+    pub assigned_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub category: String,
+    pub summary: String,
+    #[sqlx(try_from = "Labels")]
+    pub labels: Vec<String>,
+}
+
+/// A private note (issue 25: `db/notes.rs`), with its agent's name.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NoteRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: i64,
+    pub agent_id: i64,
+    pub agent_nick: String,
+    pub after_seq: i64,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// A canned reply (issue 25: `db/canned.rs`); `owner` 0 is the site's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct CannedRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub owner: i64,
+    pub shortcut: String,
+    #[sqlx(rename = "body")]
+    pub text: String,
+}
+
+/// A block (issue 25: `db/blocks.rs`): exactly one of `visitor_id` and `net` (canonical
+/// CIDR text) is set; `expires_at` `None`: until deleted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct BlockRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: Option<i64>,
+    pub net: Option<String>,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// A message as the search indexer reads it (`db/search.rs`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IndexRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: i64,
+    #[sqlx(try_from = "AuthorText")]
+    pub author: Author,
+    #[sqlx(try_from = "KindCode")]
+    pub kind: MsgKind,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// One search hit as stored (`db/search.rs`): `kind` `m` message, `n` note, `c`
+/// conversation summary, `p` the visitor's profile.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchRow {
+    pub kind: String,
+    pub ref_id: i64,
+    pub visitor_id: i64,
+    pub seq: i64,
+    pub ts: i64,
+    pub body: String,
+    pub uname: String,
+    pub partnerid: Option<String>,
+    pub claimed_partnerid: String,
+    pub conversation_id: Option<i64>,
+    /// A profile hit's CRM values (JSON), to show the one that matched.
+    pub params: Option<String>,
+}
+
 // ----- column types -----------------------------------------------------------------------
 
 /// A stored value the schema does not allow; [`super::DbError`] turns it into
@@ -509,6 +601,20 @@ pub(super) struct ReceptionJson(Option<String>);
 impl From<ReceptionJson> for Option<ReceptionValues> {
     fn from(v: ReceptionJson) -> Option<ReceptionValues> {
         v.0.and_then(|v| serde_json::from_str(&v).ok())
+    }
+}
+
+/// `conversations.labels`: comma-separated (labels hold no comma).
+#[derive(sqlx::Type)]
+#[sqlx(transparent, no_pg_array)]
+pub(super) struct Labels(String);
+
+impl From<Labels> for Vec<String> {
+    fn from(l: Labels) -> Vec<String> {
+        l.0.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }
 

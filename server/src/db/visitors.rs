@@ -8,7 +8,7 @@
 //!
 //! Methods: `create_visitor`, `partner_visitor`, `visitor_for_token`, `visitor_by_id`,
 //! `visitor_by_token`, `touch_visitor`, `set_visitor_route`, `mark_read`, `unread_count`,
-//! `guests_for_agent`.
+//! `guests_for_agent`, `visitors_with_partnerid`.
 
 use std::collections::HashMap;
 
@@ -17,6 +17,25 @@ use super::tokens::{self, Holder};
 use super::{now_s, token_hash, Db, DbResult, Guest, StoredMessage, Visitor};
 
 impl Db {
+    /// The ids of site `site_id`'s visitors whose `partnerid` (verified, or claimed by their
+    /// page) is `partnerid`, at most `limit`, newest first.
+    pub async fn visitors_with_partnerid(
+        &self,
+        site_id: i64,
+        partnerid: &str,
+        limit: i64,
+    ) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM visitors WHERE site_id = $1 AND (partnerid = $2 OR claimed_partnerid = $2) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(site_id)
+        .bind(partnerid)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Creates an anonymous visitor and a token for it.
     pub async fn create_visitor(&self, site_id: i64) -> DbResult<(Visitor, String)> {
         let now = now_s();

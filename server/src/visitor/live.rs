@@ -189,7 +189,21 @@ impl Live {
                 self.adopt(state, false, out).await
             }
             Event::Hub(live) => self.on_hub(state, live, out).await,
-            Event::Ping => out.raw(Message::Ping(Vec::new().into())).await,
+            Event::Ping => {
+                let visitor = self.visitor.as_ref().map(|v| v.id);
+                if super::send::is_blocked(state, self.site_id, visitor).await {
+                    let refusal = ServerFrame::Error {
+                        code: shared::visitor::ErrorCode::Blocked,
+                        message: crate::blocks::REFUSAL.into(),
+                        cmid: None,
+                    };
+                    out.send(&refusal).await;
+                    out.close(4000 + shared::visitor::ErrorCode::Blocked as u16, "blocked")
+                        .await;
+                    return false;
+                }
+                out.raw(Message::Ping(Vec::new().into())).await
+            }
         }
     }
 

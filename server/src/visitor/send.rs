@@ -94,6 +94,28 @@ pub fn validate_body(kind: MsgKind, body: &str) -> Result<(), &'static str> {
     }
 }
 
+/// Whether the site blocks this visitor or the session's client now (issue 25, this node's
+/// copy of the rules); when it does, the visitor is taken off every agent's list. A failure
+/// to read the rules lets the message through (it is logged).
+pub(super) async fn is_blocked(state: &AppState, site_id: i64, visitor: Option<i64>) -> bool {
+    let client = super::CLIENT.try_with(|c| *c).ok();
+    match crate::blocks::blocked(state, site_id, visitor, client).await {
+        Ok(false) => false,
+        Ok(true) => {
+            if let Some(id) = visitor {
+                if let Err(e) = conversation::blocked(state, site_id, id).await {
+                    tracing::error!(error = %e, "releasing a blocked visitor failed");
+                }
+            }
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "blocks unavailable");
+            false
+        }
+    }
+}
+
 /// The error frame refusing the `send` with `cmid`.
 fn refused(
     code: ErrorCode,
@@ -118,6 +140,12 @@ async fn on_send<T: Sink<Message> + Unpin>(
 ) -> bool {
     if let Err(why) = validate_body(s.kind, &s.body) {
         return out.send(&refused(ErrorCode::Invalid, why, s.cmid)).await;
+    }
+    if is_blocked(state, site_id, Some(visitor.id)).await {
+        out.send(&refused(ErrorCode::Blocked, crate::blocks::REFUSAL, s.cmid))
+            .await;
+        out.close(4000 + ErrorCode::Blocked as u16, "blocked").await;
+        return false;
     }
     if !state.limits.visitor_msgs.check(&visitor.id) {
         return out

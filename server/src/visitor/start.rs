@@ -108,6 +108,13 @@ pub(super) async fn start(
             "no site has this sysnum",
         )));
     };
+    // Blocks (issue 25): by address before anything is looked up or minted, by visitor once
+    // the token names one.
+    let client = super::CLIENT.try_with(|c| *c).ok();
+    let blocks = crate::blocks::rules(state, site.id).await?;
+    if blocks.blocks(None, client, crate::db::now_ms()) {
+        return Ok(Err(Refusal(ErrorCode::Blocked, crate::blocks::REFUSAL)));
+    }
     if let Some(r) = hello.reception.as_deref_mut() {
         admit_page_claims(&site, r);
     }
@@ -167,6 +174,13 @@ pub(super) async fn start(
             }
         }
     };
+    if let Some(v) = visitor
+        .as_ref()
+        .filter(|v| blocks.blocks(Some(v.id), client, crate::db::now_ms()))
+    {
+        crate::conversation::blocked(state, site.id, v.id).await?;
+        return Ok(Err(Refusal(ErrorCode::Blocked, crate::blocks::REFUSAL)));
+    }
     let profile = Profile {
         uname: uname.map(str::to_owned),
         claimed: claimed.map(str::to_owned),

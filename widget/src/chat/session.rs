@@ -381,6 +381,7 @@ pub fn apply(s: &mut ChatState, frame: ServerFrame) -> Vec<Effect> {
                 }
             },
             ErrorCode::SignInvalid => s.stop(Status::Refused, &mut fx),
+            ErrorCode::Blocked => s.stop(Status::Blocked, &mut fx),
             ErrorCode::UnknownSite => {
                 fx.push(Effect::Warn(message));
                 s.stop(Status::Unavailable, &mut fx);
@@ -771,6 +772,18 @@ mod tests {
         assert_eq!(s.status, Status::Refused);
         assert_eq!(s.send(pending("a", "hi")), []);
         assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn a_blocked_visitor_stops_for_good_with_the_polite_refusal() {
+        let mut s = online("t1", Vec::new());
+        assert_eq!(
+            apply(&mut s, error(ErrorCode::Blocked, Some("a"))),
+            [Effect::Stop]
+        );
+        assert_eq!(s.status, Status::Blocked);
+        assert!(s.status.is_final());
+        assert_eq!(s.reconnecting(true), None);
     }
 
     #[test]

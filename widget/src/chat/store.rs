@@ -32,12 +32,17 @@ pub enum Status {
     Refused,
     /// Unknown or missing `sysnum`, or a hello the server calls invalid.
     Unavailable,
+    /// The site blocked this visitor or their address (`blocked`): a polite refusal.
+    Blocked,
 }
 
 impl Status {
     /// No further connection attempts will be made.
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Refused | Status::Unavailable)
+        matches!(
+            self,
+            Status::Refused | Status::Unavailable | Status::Blocked
+        )
     }
 }
 

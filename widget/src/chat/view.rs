@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
         Status::Offline => t.offline,
         Status::Refused => t.refused,
         Status::Unavailable => t.unavailable,
+        Status::Blocked => t.blocked,
     };
     let is_final = move || store.line.get().status.is_final();
     let is_down = move || {

@@ -1,0 +1,202 @@
+//! The customer beside the chat (issue 25, item 1): who they are as their page described them
+//! (`32800`'s `Customer`: the avatar, VIP level and labels as badges, the CRM values and the
+//! `params`/`customer_fields` rows as labelled fields), where they came from, the page they
+//! are on now and the pages before it with their times (`pre_*`/`cur_*` included), and their
+//! earlier conversations (`32831`), each opened read-only in the viewer (`32830`). The server
+//! says when the page reported new values or another page (`32801`); the panel then reads
+//! the visit again. Everything is text; the avatar from another host loads after a click.
+
+use leptos::prelude::*;
+use shared::agent::Request;
+use shared::visit::{Field, FieldGroup, PageKind, TracePage, VisitInfo};
+use shared::workbench::Conversation;
+
+use super::when;
+use crate::conn;
+use crate::store::Store;
+
+/// The label of a CRM value.
+fn label(f: &Field) -> String {
+    match f.group {
+        FieldGroup::Crm => match f.key.as_str() {
+            "realname" => "Name",
+            "uname" => "Nickname",
+            "tel" => "Phone",
+            "email" => "Email",
+            "qq" => "QQ",
+            "remark" => "Remark",
+            other => other,
+        }
+        .to_owned(),
+        FieldGroup::Params | FieldGroup::CustomerFields => f.key.clone(),
+    }
+}
+
+fn group_name(g: FieldGroup) -> &'static str {
+    match g {
+        FieldGroup::Crm => "crm",
+        FieldGroup::Params => "params",
+        FieldGroup::CustomerFields => "customer_fields",
+    }
+}
+
+/// One page of the trace: when, what kind, title and URL, and the page's own extras.
+fn page(p: TracePage) -> impl IntoView {
+    let kind = match p.page.kind {
+        PageKind::Land => "Landed",
+        PageKind::View => "Viewed",
+        PageKind::Chat => "Chat started",
+        PageKind::Manual => "Page",
+    };
+    let extras: Vec<String> = p
+        .page
+        .pre
+        .iter()
+        .chain(p.page.cur.iter())
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let at = when(p.ts);
+    view! {
+        <li data-testid="fd-c-trace" data-kind=p.page.kind.as_str()>
+            <span class="c-muted">{at} " " {kind} ": "</span>
+            {p.page.title} " " <span class="c-muted">{p.page.url}</span>
+            {(!extras.is_empty()).then(|| view! {
+                <span class="c-muted c-extras" data-testid="fd-c-trace-extra">{extras.join(" · ")}</span>
+            })}
+        </li>
+    }
+}
+
+/// One earlier conversation: a button that opens it read-only.
+fn earlier(c: Conversation, gid: String) -> impl IntoView {
+    let id = c.id.clone();
+    let started = when(c.started_at);
+    let who = if c.kf_nick.is_empty() {
+        "nobody took it".to_owned()
+    } else {
+        c.kf_nick.clone()
+    };
+    let state = if c.ended_at.is_some() {
+        ""
+    } else {
+        " · going on"
+    };
+    let other = (c.gid != gid)
+        .then(|| view! { <span class="c-muted">" · another visitor "{c.gid.clone()}</span> });
+    let about = [c.category.as_str(), c.summary.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    view! {
+        <li>
+            <button type="button" class="c-item" data-testid="fd-c-earlier" data-id=id.clone()
+                on:click=move |_| conn::request(Request::conversation(&id))>
+                <span>{started} " · " {who} {state}</span>
+                {other}
+                {(!about.is_empty()).then(|| view! { <span class="c-muted c-extras">{about}</span> })}
+            </button>
+        </li>
+    }
+}
+
+fn head(v: &VisitInfo) -> impl IntoView {
+    let c = &v.customer;
+    let face = c.face.clone().map(|url| {
+        let src = url.clone();
+        crate::media::gated(&url, "photo", move || {
+            view! { <img class="c-face" data-testid="fd-c-face" src=src.clone() alt="Customer photo" width="40" height="40"/> }
+                .into_any()
+        })
+    });
+    let vip = c
+        .vip
+        .clone()
+        .map(|v| view! { <span class="c-tag c-vip" data-testid="fd-c-vip">{v}</span> });
+    let labels = c
+        .labels
+        .iter()
+        .cloned()
+        .map(|l| view! { <span class="c-tag" data-testid="fd-c-label">{l}</span> })
+        .collect_view();
+    let origin = [c.source.as_str(), c.locale.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let now = v.trace.last().cloned().map(|p| {
+        let at = when(p.ts);
+        view! {
+            <p data-testid="fd-c-now"><span class="c-muted">"Now on "</span>{p.page.title}" "
+                <span class="c-muted">{p.page.url}" · since "{at}</span></p>
+        }
+    });
+    view! {
+        <div class="c-cust-head">
+            {face}
+            <strong data-testid="fd-c-cust-name">{c.name.clone()}</strong>
+            {vip}
+            {labels}
+        </div>
+        {(!origin.is_empty()).then(|| view! { <p class="c-muted" data-testid="fd-c-origin">{origin}</p> })}
+        {now}
+    }
+}
+
+/// The panel above the open chat's messages.
+#[component]
+pub fn CustomerPanel(store: Store) -> impl IntoView {
+    let wb = store.wb;
+    // Each chat opened asks for its earlier conversations.
+    Effect::new(move |_| {
+        if let Some(gid) = store.open.get() {
+            wb.earlier.set(None);
+            conn::request(Request::conversations(&gid));
+        }
+    });
+    let info = move || store.visit.get();
+    let fields = move || {
+        info().map(|v| {
+            v.customer
+                .fields
+                .into_iter()
+                .map(|f| {
+                    let l = label(&f);
+                    view! {
+                        <dt data-group=group_name(f.group)>{l}</dt>
+                        <dd data-testid="fd-c-field" data-key=f.key.clone() data-group=group_name(f.group)>{f.value}</dd>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let trace = move || info().map(|v| v.trace.into_iter().map(page).collect_view());
+    let pages = move || info().map_or(0, |v| v.trace.len());
+    let earlier_list = move || {
+        let gid = store.open.get().unwrap_or_default();
+        wb.earlier.get().map(|l| {
+            l.conversations
+                .into_iter()
+                .map(|c| earlier(c, gid.clone()))
+                .collect_view()
+        })
+    };
+    let earlier_count = move || {
+        wb.earlier
+            .with(|l| l.as_ref().map_or(0, |l| l.conversations.len()))
+    };
+    view! {
+        <section class="c-visit" data-testid="fd-c-visit" aria-label="Customer">
+            {move || info().map(|v| head(&v))}
+            <dl data-testid="fd-c-fields">{fields}</dl>
+            <details data-testid="fd-c-pages" open>
+                <summary>"Pages (" {pages} ")"</summary>
+                <ol>{trace}</ol>
+            </details>
+            <details data-testid="fd-c-earlier-list">
+                <summary>"Conversations (" {earlier_count} ")"</summary>
+                <ul class="c-earlier">{earlier_list}</ul>
+            </details>
+        </section>
+    }
+}

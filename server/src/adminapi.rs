@@ -1,0 +1,179 @@
+//! The site admin API beside the FAQ robot's (`crate::robotapi`, whose token check, errors
+//! and answer style it shares), for the console's admin view (issue 25): the site's
+//! settings, blocks, reports. Wire shapes in `shared::admin`, `shared::workbench` and
+//! `shared::report`; validation is `crate::admin`'s, as the CLI's is (the same error texts,
+//! as 40035 `invalid parameter: …`).
+//!
+//! - `GET /api/admin/site` → `SiteAnswer` (the settings now)
+//! - `POST /api/admin/site/set` body `shared::admin::SiteSettings` (absent fields kept) →
+//!   `Status`; what `frontdesk admin site set` does (`admin::change_site`)
+//! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
+//! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
+//! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
+//! - `GET /api/admin/report?since=&until=&tz=` → `shared::report::ReportAnswer` (a range or
+//!   zone that is not one: 40035 with the reason)
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use shared::admin::{SiteAnswer, SiteSettings};
+use shared::report::ReportAnswer;
+use shared::robot::{Status, OK};
+use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
+
+use crate::compat::{Params, WxError};
+use crate::robotapi::{body_json, site, ApiError, ApiResult};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/admin/site",
+            get(site_get).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/site/set",
+            post(site_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/block/list",
+            get(list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/block/add",
+            post(add).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/block/delete",
+            post(delete).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/report",
+            get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+}
+
+async fn site_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<SiteAnswer> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(SiteAnswer {
+        errcode: OK,
+        errmsg: "ok".into(),
+        name: site.name.clone(),
+        sysnum: site.sysnum.to_string(),
+        settings: crate::admin::site_settings(&site),
+    }))
+}
+
+async fn site_set(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: SiteSettings = body_json(&body)?;
+    let (settings, reception) = crate::admin::settings_of(req);
+    crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<BlockList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(BlockList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        blocks: crate::admin::list_blocks(&state.db, &site).await?,
+    }))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<BlockAdded> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: BlockAdd = body_json(&body)?;
+    // Who the visitor was to agents before the block released them (to tell those agents).
+    let before = match req.visitor.as_deref().map(str::trim).map(str::parse::<i64>) {
+        Some(Ok(id)) => state
+            .db
+            .visitor_by_id(id)
+            .await?
+            .filter(|v| v.site_id == site.id),
+        _ => None,
+    };
+    let id = crate::admin::add_block(
+        &state.db,
+        &site,
+        req.ip.as_deref(),
+        req.visitor.as_deref(),
+        &req.reason,
+        req.days,
+        "admin",
+    )
+    .await?;
+    // This node applies it at once (others within `blocks::FRESH`); the agents who had the
+    // visitor in their lists are told, and the capacity they held serves the queue.
+    state.blocks.changed(site.id);
+    match &before {
+        Some(v) => crate::conversation::released(&state, site.id, v).await?,
+        None => crate::conversation::drain(&state, site.id).await?,
+    }
+    Ok(Json(BlockAdded {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: BlockDelete = body_json(&body)?;
+    if !crate::admin::delete_block(&state.db, &site, req.id).await? {
+        return Err(ApiError::NoBlock);
+    }
+    state.blocks.changed(site.id);
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<ReportAnswer> {
+    let (site, q) = site(&state, &headers, q).await?;
+    let range = crate::report::range(
+        q.get("since").map(String::as_str),
+        q.get("until").map(String::as_str),
+        q.get("tz").map(String::as_str),
+        jiff::Timestamp::now(),
+    )
+    .map_err(ApiError::Invalid)?;
+    Ok(Json(ReportAnswer {
+        errcode: OK,
+        errmsg: "ok".into(),
+        report: crate::report::report(&state.db, site.id, &range).await?,
+    }))
+}
