@@ -19,7 +19,7 @@ use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
 use super::{bridge, conn, lazy};
-use crate::i18n::{texts, Texts};
+use crate::i18n::{place, texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
 /// variable `--c` used by the stylesheet in `index.html`.
@@ -111,7 +111,7 @@ pub fn App() -> impl IntoView {
         </p>
         <Show when=waiting>
             <p class="fd-s fd-warn" data-testid="fd-queue" role="status">
-                {move || format!("{}{}{}", t.queue.0, store.line.get().queue, t.queue.1)}
+                {move || place(&t.queue, &store.line.get().queue.to_string())}
             </p>
         </Show>
         <Show when=move || !is_final()>
@@ -299,7 +299,7 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
             title(&head, t.order);
             line(&head, "fd-os", &o.status_text(t.locale));
             if !o.code.is_empty() {
-                line(&c, "fd-cs", &format!("{}{}", t.order_no, o.code));
+                line(&c, "fd-cs", &place(&t.order_no, &o.code));
             }
             if let Some(when) = o.create_time.and_then(date_time) {
                 line(&c, "fd-cs", &when);
@@ -319,7 +319,7 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
                 sum.push(t.items(n));
             }
             if let Some(fee) = o.total_fee {
-                sum.push(format!("{}{}", t.total, shared::card::price(fee)));
+                sum.push(place(&t.total, &shared::card::price(fee)));
             }
             line(&c, "fd-cs fd-ot", &sum.join(" · "));
         }

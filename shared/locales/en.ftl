@@ -1,0 +1,55 @@
+# English (seed 003 `locale: "en"`). Same keys as cn.ftl.
+
+## The chat page (bundle `chat`)
+chat-lang = en
+chat-title = Customer service
+chat-collapse = Minimise chat
+chat-input-label = Message
+chat-placeholder = Type your question
+chat-send = Send
+chat-emoji = Emoji
+chat-sending = Sending…
+chat-failed = Not sent
+chat-remove = Remove
+chat-connecting = Connecting…
+chat-online = Connected
+chat-reconnecting = Connection lost, reconnecting…
+chat-offline = You are offline; we will reconnect automatically
+chat-refused = Verification failed: this user may not access the customer service center
+chat-unavailable = Chat is unavailable: please check the integration settings
+chat-agent-typing = The agent is typing…
+chat-queue = All agents are busy. You are number { $n } in the queue
+chat-greeting = Hello! How can we help you?
+chat-agent = Agent
+chat-image = Image
+chat-open = Open
+chat-download = Download
+chat-order = Order
+chat-order-no = Order no. { $code }
+chat-total = Total: { $fee }
+chat-items-one = { $n } item
+chat-items-other = { $n } items
+
+## The launcher in the customer's page (bundle `launcher`)
+launcher-label = Customer service
+launcher-frame-title = Customer service chat
+
+## The lazy tier: emoji picker
+emoji-label = Choose an emoji
+emoji-loading = Loading emoji…
+emoji-failed = Could not load emoji, please try again later
+
+## The lazy tier: reception (robot, hand-over)
+reception-manual = Talk to a person
+reception-robot = Assistant
+reception-suggest = You may want to ask
+
+## The lazy tier: a card from the page (seed 003 card_* / order_*, seed 000 product)
+card-label = You are looking at
+card-send = Send
+card-close = Don't send
+card-order = Order
+card-order-no = Order no. { $code }
+card-total = Total: { $fee }
+card-items-one = { $n } item
+card-items-other = { $n } items

@@ -1,0 +1,55 @@
+# Traditional Chinese (seed 003 `locale: "tw"`). Same keys as cn.ftl.
+
+## The chat page (bundle `chat`)
+chat-lang = zh-TW
+chat-title = 線上客服
+chat-collapse = 收起聊天視窗
+chat-input-label = 輸入訊息
+chat-placeholder = 請輸入您想諮詢的問題
+chat-send = 傳送
+chat-emoji = 表情符號
+chat-sending = 傳送中…
+chat-failed = 傳送失敗
+chat-remove = 刪除
+chat-connecting = 正在連線…
+chat-online = 已連線
+chat-reconnecting = 連線已中斷,正在重新連線…
+chat-offline = 網路無法使用,恢復後自動重新連線
+chat-refused = 經驗證當前用戶為非法用戶,不予接入客戶服務中心
+chat-unavailable = 客服暫不可用,請檢查接入設定
+chat-agent-typing = 客服正在輸入…
+chat-queue = 客服繁忙,正在排隊,您是第 { $n } 位
+chat-greeting = 您好,請問有什麼可以幫您?
+chat-agent = 客服
+chat-image = 圖片
+chat-open = 打開
+chat-download = 下載
+chat-order = 訂單
+chat-order-no = 訂單編號:{ $code }
+chat-total = 合計:{ $fee }
+chat-items-one = 共 { $n } 件
+chat-items-other = 共 { $n } 件
+
+## The launcher in the customer's page (bundle `launcher`)
+launcher-label = 線上客服
+launcher-frame-title = 線上客服聊天視窗
+
+## The lazy tier: emoji picker
+emoji-label = 選擇表情
+emoji-loading = 正在載入表情…
+emoji-failed = 表情載入失敗，請稍後再試
+
+## The lazy tier: reception (robot, hand-over)
+reception-manual = 轉人工
+reception-robot = 智能客服
+reception-suggest = 您可能想問
+
+## The lazy tier: a card from the page (seed 003 card_* / order_*, seed 000 product)
+card-label = 您正在查看
+card-send = 傳送
+card-close = 不傳送
+card-order = 訂單
+card-order-no = 訂單編號:{ $code }
+card-total = 合計:{ $fee }
+card-items-one = 共 { $n } 件
+card-items-other = 共 { $n } 件
