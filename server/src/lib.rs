@@ -33,6 +33,7 @@ pub(crate) mod compat;
 pub(crate) mod conversation;
 pub mod db;
 pub mod files;
+pub(crate) mod home;
 pub(crate) mod http;
 pub(crate) mod hub;
 pub(crate) mod listen;
@@ -485,6 +486,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(private)
         .merge(web::router())
+        .merge(home::router())
         .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

@@ -330,8 +330,6 @@ async fn notify_page(
 /// `'sha256-…'`: with them a page's `script-src` needs no `'unsafe-inline'`, so a script
 /// injected into the page would not run (issue 22).
 fn inline_script_hashes(html: &str) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let mut out = String::new();
     let mut rest = html;
     while let Some(open) = rest.find("<script") {
@@ -345,13 +343,23 @@ fn inline_script_hashes(html: &str) -> String {
         };
         let body = &rest[tag_end + 1..tag_end + close];
         if !tag.contains(" src=") {
-            let digest = sha2::Sha256::digest(body.as_bytes());
-            let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-            out.push_str(&format!(" 'sha256-{b64}'"));
+            out.push(' ');
+            out.push_str(&script_hash(body));
         }
         rest = &rest[tag_end + close + "</script>".len()..];
     }
     out
+}
+
+/// The CSP source (`'sha256-…'`) that allows the inline script `body`.
+pub(crate) fn script_hash(body: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// [`inline_script_hashes`] of the file at `path`, read once per version of the file.
