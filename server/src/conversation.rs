@@ -340,7 +340,10 @@ pub async fn agent_reply(
 /// any more (a system line says so) and the freed capacity serves the queue. Returns the line.
 pub async fn end_chat(state: &AppState, agent: &Agent, v: &Visitor) -> DbResult<StoredMessage> {
     state.db.release_visitor(v.id, None).await?;
-    let line = state.db.insert_system_message(v.id, "会话已结束").await?;
+    let line = state
+        .db
+        .insert_system_message(v.id, shared::visitor::CHAT_ENDED)
+        .await?;
     committed(state, v.site_id, line.clone(), After::Quiet).await;
     drain(state, agent.site_id).await?;
     Ok(line)

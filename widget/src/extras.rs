@@ -14,6 +14,8 @@
 //! Nothing from the data file is parsed as HTML: emoji and group names become text nodes.
 //! Size matters as for the launcher: no `format!`, no panicking calls.
 
+pub mod card;
+pub mod page;
 pub mod reception;
 
 use std::cell::RefCell;

@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
     let embed = params.embed;
     let emoji = params.emoji;
     conn::start(params, store, host.clone());
+    // The lazy tier, at once when the page's parameters ask for what it shows (a card, …).
+    lazy::page();
     // The window was just opened by the launcher: put the cursor in the input. (On a phone
     // opening the link directly, the keyboard should not pop up uninvited.)
     Effect::new(move |_| {
@@ -146,7 +148,7 @@ fn Conversation(
         if text.is_empty() {
             return;
         }
-        conn::send_text(text.to_owned());
+        conn::send(MsgKind::Text, text.to_owned());
         el.set_value("");
         conn::typing(false);
         let _ = el.focus();
