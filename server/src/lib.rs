@@ -36,6 +36,7 @@ pub mod files;
 pub(crate) mod home;
 pub(crate) mod http;
 pub(crate) mod hub;
+pub mod leave;
 pub(crate) mod listen;
 pub mod metrics;
 pub(crate) mod ops;
@@ -487,6 +488,7 @@ pub fn app(state: AppState) -> Router {
         .merge(private)
         .merge(web::router())
         .merge(home::router())
+        .merge(leave::router())
         .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

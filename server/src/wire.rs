@@ -14,7 +14,7 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{StoredMessage, Visitor};
+use crate::db::{LeaveTemplateRow, LeftRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -125,5 +125,36 @@ pub fn transfer_data(
         recs: recent.iter().map(message_info).collect(),
         from_ix,
         to_ix,
+    }
+}
+
+/// A stored template as the wire's (fields that do not read are dropped: only
+/// `admin::leave` writes them).
+pub fn left_template(row: &LeaveTemplateRow) -> shared::leave::Template {
+    shared::leave::Template {
+        templateid: row.templateid,
+        name: row.name.clone(),
+        fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+        contact_required: false,
+    }
+}
+
+/// A row as agents see it.
+pub fn left_message(row: LeftRow) -> shared::leave::LeftMessage {
+    shared::leave::LeftMessage {
+        id: row.id,
+        gid: row.visitor_id.to_string(),
+        uname: row.uname,
+        partnerid: row.partnerid,
+        content: row.content,
+        fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+        templateid: row.templateid,
+        groupid: row.group_id,
+        source: row.source,
+        done: row.done_at.is_some(),
+        answer: row.answer,
+        answered_by: row.answered_by,
+        created_at: row.created_at,
+        answered_at: row.answered_at,
     }
 }

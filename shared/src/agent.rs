@@ -56,6 +56,17 @@ pub mod api {
     /// Extension: invite the visitor on site `gid` (an [`crate::visit::OnSite`] `vid`), with
     /// `msg` as the invitation's text (optional).
     pub const INVITE: i64 = 32811;
+    /// Extension: the site's left messages (`crate::leave`), newest first: `status` 0 open
+    /// only, 1 done only, absent all; `page_index` (1 = newest), `page_size` (≤ 100) →
+    /// data `crate::leave::LeftList`.
+    pub const LEAVE_LIST: i64 = 34000;
+    /// Extension: answer left message `id` with `msg`: stored on it (done), and said as the
+    /// agent in the visitor's conversation, where they see it on their next visit → data
+    /// the `crate::leave::LeftMessage`.
+    pub const LEAVE_ANSWER: i64 = 34100;
+    /// Extension: mark left message `id` done (`status: 1`) or open again (`status: 0`) →
+    /// data the `crate::leave::LeftMessage`.
+    pub const LEAVE_DONE: i64 = 34200;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -109,6 +120,12 @@ pub mod code {
     pub const VISIT_GID_MISSING: i64 = -32801;
     /// Extension: `32811` names no visitor on the site now (left, or never there).
     pub const INVITE_NOT_ON_SITE: i64 = -32811;
+    /// Extension: `34100`/`34200` without `id`.
+    pub const LEAVE_ID_MISSING: i64 = -34101;
+    /// Extension: `id` names no left message of this agent's site.
+    pub const LEAVE_NOT_FOUND: i64 = -34102;
+    /// Extension: `34100`'s `msg` is empty, too long or has control characters.
+    pub const LEAVE_ANSWER_INVALID: i64 = -34103;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
@@ -206,6 +223,12 @@ pub struct Request {
     pub file_type: Option<Flex>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<Flex>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
+    pub id: Option<Flex>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -391,6 +414,35 @@ impl Request {
         Request {
             msg: msg.and_then(text),
             ..Request::for_gid(api::INVITE, vid)
+        }
+    }
+
+    /// `34000` ([`api::LEAVE_LIST`], extension): the site's left messages, `done` `Some(false)`
+    /// open only, `Some(true)` done only, `None` all; page `page_index` (1 = newest).
+    pub fn leave_list(done: Option<bool>, page_index: u32, page_size: u32) -> Request {
+        Request {
+            status: done.and_then(|d| num(d.into())),
+            page_index: num(page_index.into()),
+            page_size: num(page_size.into()),
+            ..Request::key(api::LEAVE_LIST)
+        }
+    }
+
+    /// `34100` ([`api::LEAVE_ANSWER`], extension): answer left message `id` with `msg`.
+    pub fn leave_answer(id: i64, msg: &str) -> Request {
+        Request {
+            id: num(id),
+            msg: text(msg),
+            ..Request::key(api::LEAVE_ANSWER)
+        }
+    }
+
+    /// `34200` ([`api::LEAVE_DONE`], extension): left message `id` done, or open again.
+    pub fn leave_done(id: i64, done: bool) -> Request {
+        Request {
+            id: num(id),
+            status: num(done.into()),
+            ..Request::key(api::LEAVE_DONE)
         }
     }
 }
@@ -970,10 +1022,10 @@ mod tests {
         fn requests_round_trip(
             (a, b, c, d, e) in (arb_flex(), arb_flex(), arb_flex(), arb_flex(), arb_flex()),
             (f, g, h, i) in (arb_flex(), arb_flex(), arb_flex(), arb_flex()),
-            (status, token) in (arb_flex(), proptest::option::of(".*")),
+            (status, token, id) in (arb_flex(), proptest::option::of(".*"), arb_flex()),
         ) {
             let r = Request { api_key: a, call_type: b, token, gid: c, group_id: d, page_index: e,
-                page_size: f, msg: g, file_type: h, aix: i, status };
+                page_size: f, msg: g, file_type: h, aix: i, status, id };
             let json = serde_json::to_string(&r).unwrap();
             prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
         }
@@ -989,6 +1041,8 @@ mod tests {
                 Request::transfer(&gid, &text), Request::suspend(on), Request::online_agents(),
                 Request::end_chat(&gid), Request::typing(&gid, on), Request::visit(&gid),
                 Request::on_site(), Request::invite(&gid, invite_text.as_deref()),
+                Request::leave_list(Some(on), n, m), Request::leave_list(None, n, m),
+                Request::leave_answer(i64::from(n), &text), Request::leave_done(i64::from(m), on),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();

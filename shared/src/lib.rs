@@ -13,6 +13,7 @@
 //! - [`config`]: the widget's `zc("config", …)` values that the server also needs to read.
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
+//! - [`leave`]: leave a message: templates, what a visitor leaves, what agents list and answer.
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
@@ -25,6 +26,7 @@ pub mod agent;
 pub mod card;
 pub mod config;
 pub mod ids;
+pub mod leave;
 pub mod reception;
 pub mod robot;
 pub mod visit;

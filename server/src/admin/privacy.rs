@@ -32,8 +32,8 @@ pub struct VisitorExport {
     pub erasures: Vec<Erasure>,
     /// Not stored by this version: a place for satisfaction ratings once they are.
     pub ratings: Option<Vec<Value>>,
-    /// Not stored by this version: a place for left messages (留言) once they are.
-    pub left_messages: Option<Vec<Value>>,
+    /// The messages they left (留言), with agents' answers.
+    pub left_messages: Vec<shared::leave::LeftMessage>,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,7 +171,12 @@ pub async fn export_visitor(
         },
         erasures: db.visitor_erasures(v.id).await?,
         ratings: None,
-        left_messages: None,
+        left_messages: db
+            .visitor_left_messages(v.id)
+            .await?
+            .into_iter()
+            .map(crate::wire::left_message)
+            .collect(),
         visitor: Profile {
             id: v.id,
             partnerid: v.partnerid,

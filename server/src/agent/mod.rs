@@ -32,6 +32,7 @@ use crate::AppState;
 
 mod chats;
 mod error;
+mod leave;
 mod login;
 
 pub use error::{AgentError, AgentResult};
@@ -265,6 +266,9 @@ async fn logged_in(
         api::VISIT => Ok(crate::trace::agent_visit(state, site, req).await?),
         api::ON_SITE => Ok(crate::trace::agent_on_site(state, site).await?),
         api::INVITE => Ok(crate::trace::agent_invite(state, site, req).await?),
+        api::LEAVE_LIST => leave::list(state, l, req).await,
+        api::LEAVE_ANSWER => leave::answer(state, l, req).await,
+        api::LEAVE_DONE => leave::done(state, l, req).await,
         _ => Err(AgentError::refused(code::UNKNOWN_API, "unknown api_key")),
     }
 }
