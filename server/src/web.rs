@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/chat/h5/v2/", get(chat_index))
         .route("/chat/h5/v2/index.html", get(chat_index))
+        .route("/chat/h5/v2/leavemessage.html", get(leave_page))
         .route("/chat/h5/v2/{*file}", get(chat_file))
         .route(
             "/console",
@@ -308,6 +309,20 @@ async fn chat_index(
     match page_response(&state, &path, q.as_deref(), &headers).await {
         Some(r) => r,
         None => not_built("the chat page"),
+    }
+}
+
+/// Seed 003's stand-alone leave-message page (`widget/leavemessage.html`; its form is the
+/// lazy tier's): the chat page's policy.
+async fn leave_page(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let path = state.config.web_dir.join("chat").join("leavemessage.html");
+    match page_response(&state, &path, q.as_deref(), &headers).await {
+        Some(r) => r,
+        None => not_built("the leave-message page"),
     }
 }
 

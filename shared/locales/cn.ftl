@@ -56,3 +56,23 @@ card-order-no = 订单编号:{ $code }
 card-total = 合计:{ $fee }
 card-items-one = 共 { $n } 件
 card-items-other = 共 { $n } 件
+
+## The lazy tier and the stand-alone page: leave a message (seed 003 留言)
+leave-lang = zh-CN
+leave-title = 留言
+leave-intro = 客服暂时无法接待，请留言，我们会尽快回复您。
+leave-open = 留言
+leave-content = 留言内容
+leave-phone = 手机号
+leave-email = 邮箱
+leave-optional = （选填）
+leave-submit = 提交
+leave-cancel = 返回
+leave-thanks = 留言已提交，客服回复后您可在此查看。
+leave-failed = 提交失败，请稍后再试
+leave-err-required = 请填写此项
+leave-err-too-long = 内容过长
+leave-err-invalid = 格式不正确
+leave-err-contact = 请留下手机号或邮箱
+leave-err-limited = 提交过于频繁，请稍后再试
+leave-err-site = 暂时无法留言，请检查接入配置

@@ -53,3 +53,23 @@ card-order-no = Order no. { $code }
 card-total = Total: { $fee }
 card-items-one = { $n } item
 card-items-other = { $n } items
+
+## The lazy tier and the stand-alone page: leave a message (seed 003 留言)
+leave-lang = en
+leave-title = Leave a message
+leave-intro = Nobody can answer right now. Leave a message and we will get back to you.
+leave-open = Leave a message
+leave-content = Your message
+leave-phone = Phone
+leave-email = Email
+leave-optional =  (optional)
+leave-submit = Send
+leave-cancel = Back
+leave-thanks = Thank you. Our answer will be here when you come back.
+leave-failed = Could not send; please try again later
+leave-err-required = Please fill this in
+leave-err-too-long = This is too long
+leave-err-invalid = This is not valid
+leave-err-contact = Please give a phone number or an email address
+leave-err-limited = Too many messages; please try again later
+leave-err-site = Messages cannot be left here: please check the integration settings

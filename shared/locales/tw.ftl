@@ -53,3 +53,23 @@ card-order-no = 訂單編號:{ $code }
 card-total = 合計:{ $fee }
 card-items-one = 共 { $n } 件
 card-items-other = 共 { $n } 件
+
+## The lazy tier and the stand-alone page: leave a message (seed 003 留言)
+leave-lang = zh-TW
+leave-title = 留言
+leave-intro = 客服暫時無法接待，請留言，我們會盡快回覆您。
+leave-open = 留言
+leave-content = 留言內容
+leave-phone = 手機號碼
+leave-email = 電子郵件
+leave-optional = （選填）
+leave-submit = 提交
+leave-cancel = 返回
+leave-thanks = 留言已提交，客服回覆後您可在此查看。
+leave-failed = 提交失敗，請稍後再試
+leave-err-required = 請填寫此項
+leave-err-too-long = 內容過長
+leave-err-invalid = 格式不正確
+leave-err-contact = 請留下手機號碼或電子郵件
+leave-err-limited = 提交過於頻繁，請稍後再試
+leave-err-site = 暫時無法留言，請檢查接入設定

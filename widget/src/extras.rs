@@ -15,6 +15,8 @@
 //! Size matters as for the launcher: no `format!`, no panicking calls.
 
 pub mod card;
+#[cfg(feature = "json")]
+pub mod leave;
 pub mod page;
 pub mod reception;
 

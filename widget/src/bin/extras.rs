@@ -30,4 +30,11 @@ pub fn frame(json: String) {
     frontdesk_widget::extras::page::frame(&json);
 }
 
+#[cfg(feature = "json")]
+/// `leave_page()`: the stand-alone leave-message page (`leavemessage.html`) shows its form.
+#[wasm_bindgen]
+pub fn leave_page() {
+    frontdesk_widget::extras::leave::standalone();
+}
+
 fn main() {}

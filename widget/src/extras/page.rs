@@ -39,6 +39,9 @@ pub struct Conversation {
     /// The last chat was ended (the system line `shared::visitor::CHAT_ENDED`) and no agent
     /// wrote since.
     pub ended: bool,
+    /// The session's visitor token (its `welcome`), wherever the chat page keeps it (its
+    /// storage, or the host page's): requests on the visitor's behalf (leave a message).
+    pub token: Option<String>,
 }
 
 thread_local! {
@@ -57,6 +60,10 @@ pub fn page() {
         return;
     }
     card::show();
+    #[cfg(feature = "json")]
+    if super::leave::button_on() {
+        super::leave::bar_button();
+    }
 }
 
 /// A string field of a frame.
@@ -67,8 +74,14 @@ fn field(frame: &JsValue, k: &str) -> Option<String> {
 /// One server frame as the chat page received it (its JSON).
 pub fn frame(json: &str) {
     let Ok(f) = JSON::parse(json) else { return };
-    if field(&f, "type").as_deref() != Some("msg") {
-        return;
+    match field(&f, "type").as_deref() {
+        Some("msg") => {}
+        Some("welcome") => {
+            let token = field(&f, "token");
+            CONV.with(|c| c.borrow_mut().token = token);
+            return;
+        }
+        _ => return,
     }
     let from = field(&f, "from");
     let body = field(&f, "body").unwrap_or_default();

@@ -120,6 +120,11 @@ pub fn show(json: &str) {
     let offline = text(&frame, "offline");
     off.set_text_content(offline.as_deref());
     let _ = off.toggle_attribute_with_force("hidden", offline.is_none());
+    // Nobody can take the chat: offer to leave a message instead (seed 003 `msg_flag`).
+    #[cfg(feature = "json")]
+    if offline.is_some() && !super::leave::prompts_off() {
+        let _ = super::leave::offer(&off);
+    }
     let manual = Reflect::get(&frame, &JsValue::from_str("manual"))
         .ok()
         .and_then(|m| m.as_bool())
