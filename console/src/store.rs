@@ -35,6 +35,8 @@ pub struct Store {
     pub visit: RwSignal<Option<shared::visit::VisitInfo>>,
     /// Visitors on the site now (`32810`).
     pub on_site: RwSignal<Vec<shared::visit::OnSite>>,
+    /// The site's open left messages and how many there are (`34000`, status 0).
+    pub left: RwSignal<shared::leave::LeftList>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -59,6 +61,10 @@ impl Store {
             typing: RwSignal::new(BTreeMap::new()),
             visit: RwSignal::new(None),
             on_site: RwSignal::new(Vec::new()),
+            left: RwSignal::new(shared::leave::LeftList {
+                open: 0,
+                items: Vec::new(),
+            }),
         }
     }
 

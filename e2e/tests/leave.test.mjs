@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  admin, Agent, Chat, HostPage, seedSnippet, watchConsole, withWorld,
+  admin, Agent, Chat, HostPage, openConsole, seedSnippet, watchConsole, withWorld,
 } from '../lib.mjs';
 
 let db, server, browser, site, shop;
@@ -141,4 +141,37 @@ test('msg_flag=1: nobody online, no leave-message offer; leave_msg_flag=1: the i
   await frame2.locator('.fd-f [data-testid="fd-leave-open"]').click();
   await frame2.getByTestId('fd-leave').getByTestId('fd-leave-content').waitFor();
   await ctx2.close();
+});
+
+test('the console lists open left messages with their count, answers one (the visitor sees it) and marks one done', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const leave = async (text) => {
+    await page.goto(`${server.url}/chat/h5/v2/leavemessage.html?sysnum=${site.sysnum}&source=9&uname=Bo`);
+    await page.getByTestId('fd-leave-content').fill(text);
+    await page.locator('[data-testid="fd-leave-field"][data-name="email"]').fill('bo@example.com');
+    await page.getByTestId('fd-leave-send').click();
+    await page.getByTestId('fd-leave-done').waitFor();
+  };
+  // Earlier tests answered theirs: these two are the open ones.
+  await leave('<img src=x onerror=alert(1)> call me');
+  await leave('second question');
+  const con = await openConsole(browser, server);
+  const count = con.page.getByTestId('fd-c-left-count');
+  await count.filter({ hasText: '(2 open)' }).waitFor();
+  const first = con.page.getByTestId('fd-c-left-item').filter({ hasText: 'call me' });
+  assert.equal(await first.getByTestId('fd-c-left-content').innerText(), '<img src=x onerror=alert(1)> call me', 'as text');
+  assert.equal(await con.page.locator('[data-testid="fd-c-left"] img').count(), 0);
+  assert.match(await first.innerText(), /bo@example\.com/);
+  await first.getByLabel('Answer').fill('Calling you at 3 pm.');
+  await first.getByTestId('fd-c-left-send').click();
+  await count.filter({ hasText: '(1 open)' }).waitFor();
+  await con.page.getByTestId('fd-c-left-item').filter({ hasText: 'second question' }).getByTestId('fd-c-left-done').click();
+  await count.filter({ hasText: '(0 open)' }).waitFor();
+  assert.deepEqual(con.log.errors, []);
+  // The visitor (this browser's token, kept by the page) sees the answer in the chat link.
+  await page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}`);
+  await new Chat(page).message('Calling you at 3 pm.', 'agent').waitFor();
+  await con.context.close();
+  await ctx.close();
 });
