@@ -122,7 +122,7 @@ test('the stand-alone leavemessage.html (seed 003 link) with a template, in Engl
   await ctx.close();
 });
 
-test('msg_flag=1: nobody online, no leave-message offer; leave_msg_flag=1: the input bar has the button', async () => {
+test('msg_flag=1: nobody online, no leave-message offer; leave_msg_flag=1: the input bar has the button; leave_customsys_url: a link', async () => {
   const ctx = await browser.newContext();
   const page = await shopPage(ctx, 'zc("config", {msg_flag: 1});');
   const host = new HostPage(page);
@@ -141,6 +141,29 @@ test('msg_flag=1: nobody online, no leave-message offer; leave_msg_flag=1: the i
   await frame2.locator('.fd-f [data-testid="fd-leave-open"]').click();
   await frame2.getByTestId('fd-leave').getByTestId('fd-leave-content').waitFor();
   await ctx2.close();
+
+  // leave_customsys_flag + leave_customsys_url (encoded, as seed 003 passes URLs): the offer
+  // is a link to the site's own page; a javascript: URL is never one.
+  for (const [url, want] of [
+    ['encodeURIComponent("https://shop.example/contact?from=chat")', 'https://shop.example/contact?from=chat'],
+    ['"javascript:alert(1)"', null],
+  ]) {
+    const c = await browser.newContext();
+    const p = await shopPage(c, `zc("config", {leave_customsys_flag: 1, leave_customsys_url: ${url}});`);
+    const h = new HostPage(p);
+    await h.open();
+    const f = p.frameLocator('[data-testid="fd-frame"]');
+    await h.chat.send('hello?');
+    const offer = f.getByTestId('fd-leave-open');
+    await offer.waitFor();
+    if (want) {
+      assert.equal(await offer.getAttribute('href'), want);
+      assert.equal(await offer.getAttribute('target'), '_blank');
+    } else {
+      assert.equal(await offer.getAttribute('href'), null, 'not a link: the form instead');
+    }
+    await c.close();
+  }
 });
 
 test('the console lists open left messages with their count, answers one (the visitor sees it) and marks one done', async () => {

@@ -39,7 +39,7 @@ const CSS: &str = "[hidden]{display:none!important}.fd-lv{flex:1;min-height:0;ov
 .fd-la button,.fd-lb{min-height:40px;padding:0 18px;border-radius:20px;font:inherit;font-size:14px;cursor:pointer}\
 .fd-lx{border:1px solid #8c959f;background:#fff;color:#1f2328}\
 .fd-ls,.fd-lb{border:0;background:var(--c,#1e6fd9);color:#fff;font-weight:600}\
-.fd-lb{display:block;margin:6px auto;min-height:32px}";
+.fd-lb{display:block;width:max-content;margin:6px auto;min-height:32px}a.fd-lb{line-height:32px;text-decoration:none}";
 
 /// The open form: its section and the handlers that live as long as it.
 struct Open {
@@ -71,7 +71,17 @@ fn style(doc: &Document) -> Option<()> {
     Some(())
 }
 
-/// A "Leave a message" button appended to `parent` that opens the form in the chat.
+/// The site's own leave-message page (seed 003 `leave_customsys_flag` 1 with
+/// `leave_customsys_url`, encoded or not): only an `http(s)` URL.
+fn custom_page() -> Option<String> {
+    matches!(query("leave_customsys_flag").as_deref(), Some("1" | "true"))
+        .then(|| query("leave_customsys_url"))
+        .flatten()
+        .and_then(|u| shared::card::safe_url(&u))
+}
+
+/// A "Leave a message" button appended to `parent` that opens the form in the chat (or a
+/// link to the site's own page, [`custom_page`], in a new window).
 pub fn offer(parent: &Element) -> Option<()> {
     let doc = document()?;
     style(&doc)?;
@@ -83,6 +93,20 @@ pub fn offer(parent: &Element) -> Option<()> {
         return Some(());
     }
     let t = texts(locale());
+    if let Some(url) = custom_page() {
+        let a = el(&doc, "a", "fd-lb")?;
+        a.set_text_content(Some(t.open));
+        for (k, v) in [
+            ("href", url.as_str()),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+            ("data-testid", "fd-leave-open"),
+        ] {
+            a.set_attribute(k, v).ok()?;
+        }
+        parent.append_child(&a).ok()?;
+        return Some(());
+    }
     let b = el(&doc, "button", "fd-lb")?;
     b.set_text_content(Some(t.open));
     b.set_attribute("type", "button").ok()?;
