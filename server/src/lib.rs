@@ -43,6 +43,7 @@ pub(crate) mod ops;
 pub(crate) mod presence;
 pub mod push;
 pub mod ratelimit;
+pub(crate) mod rating;
 pub(crate) mod reception;
 pub mod robot;
 pub(crate) mod robotapi;
@@ -489,6 +490,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router())
         .merge(home::router())
         .merge(leave::router())
+        .merge(rating::router())
         .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

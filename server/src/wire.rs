@@ -14,7 +14,7 @@ use shared::agent::{
 };
 use shared::visitor::{Author, ChatMessage};
 
-use crate::db::{LeaveTemplateRow, LeftRow, StoredMessage, Visitor};
+use crate::db::{LeaveTemplateRow, LeftRow, RatingRow, StoredMessage, Visitor};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -156,5 +156,18 @@ pub fn left_message(row: LeftRow) -> shared::leave::LeftMessage {
         answered_by: row.answered_by,
         created_at: row.created_at,
         answered_at: row.answered_at,
+    }
+}
+
+/// A stored rating as operators list it.
+pub fn rating(row: RatingRow) -> shared::rating::Rating {
+    shared::rating::Rating {
+        gid: row.visitor_id.to_string(),
+        visitor: row.visitor,
+        agent: row.agent,
+        score: u8::try_from(row.score).unwrap_or(0),
+        comment: row.comment,
+        tags: serde_json::from_str(&row.tags).unwrap_or_default(),
+        at: row.updated_at,
     }
 }

@@ -14,6 +14,7 @@
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
 //! - [`leave`]: leave a message: templates, what a visitor leaves, what agents list and answer.
+//! - [`rating`]: a visitor's rating of a chat, and the operators' list of them.
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
@@ -27,6 +28,7 @@ pub mod card;
 pub mod config;
 pub mod ids;
 pub mod leave;
+pub mod rating;
 pub mod reception;
 pub mod robot;
 pub mod visit;

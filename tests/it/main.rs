@@ -23,6 +23,7 @@
 //! | seed 002 account API, seed 000 group list | `compat`, `site_import` |
 //! | seed 000 chat entry (`/index/index/home`): identity, product, bad input | `entry` |
 //! | leave a message: templates, `34000`–`34200`, the answer in the chat, bad input, limits | `leave` |
+//! | rating a chat: one per chat, `admin ratings`, bad input | `rating` |
 //! | CLI (`admin … --json`), rate-limit flags | `cli`, `limits` |
 //! | storage: group commit, two writers, migrations (both backends make the same schema), a message the database refuses | `storage`, `group_commit`, `schema`, `abuse` |
 //! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
@@ -50,6 +51,7 @@ mod limits;
 mod ops;
 mod privacy;
 mod push;
+mod rating;
 mod reception;
 mod restart;
 mod robot;

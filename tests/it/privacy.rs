@@ -145,7 +145,7 @@ async fn a_visitors_data_is_exported_then_erased_and_the_erasure_logged() {
     assert_eq!(e["uploads"][0]["name"], "receipt.png", "{e}");
     assert_eq!(e["uploads"][0]["mime"], "image/png");
     assert!(e["visits"].is_object() && e["erasures"] == json!([]), "{e}");
-    assert!(e["ratings"].is_null(), "not stored yet: {e}");
+    assert_eq!(e["ratings"], json!([]), "{e}");
     assert_eq!(
         e["left_messages"][0]["content"], "please call me back",
         "{e}"

@@ -4,7 +4,7 @@
 //!
 //! `sites.rs` (create, import with given ids, settings, reception defaults, the demo),
 //! `agents.rs` (accounts, passwords, external ids), `groups.rs` (groups, working hours,
-//! VIP levels), `leave.rs` (leave-message templates, the left messages), `privacy.rs` (a visitor's data: export, erase; a site's retention); this
+//! VIP levels), `leave.rs` (leave-message templates, the left messages), `ratings.rs` (ratings of chats), `privacy.rs` (a visitor's data: export, erase; a site's retention); this
 //! file has the error type and the checks they share.
 
 use serde::Serialize;
@@ -18,12 +18,14 @@ mod agents;
 mod groups;
 mod leave;
 mod privacy;
+mod ratings;
 mod sites;
 
 pub use agents::*;
 pub use groups::*;
 pub use leave::*;
 pub use privacy::*;
+pub use ratings::*;
 pub use sites::*;
 
 /// What an admin command can fail with; the message is meant for the operator.

@@ -30,8 +30,8 @@ pub struct VisitorExport {
     pub visits: Visits,
     /// Earlier erasures of this visitor.
     pub erasures: Vec<Erasure>,
-    /// Not stored by this version: a place for satisfaction ratings once they are.
-    pub ratings: Option<Vec<Value>>,
+    /// Their ratings of chats.
+    pub ratings: Vec<shared::rating::Rating>,
     /// The messages they left (留言), with agents' answers.
     pub left_messages: Vec<shared::leave::LeftMessage>,
 }
@@ -170,7 +170,12 @@ pub async fn export_visitor(
             pages: pages.into_iter().map(Page::from).collect(),
         },
         erasures: db.visitor_erasures(v.id).await?,
-        ratings: None,
+        ratings: db
+            .visitor_ratings(v.id)
+            .await?
+            .into_iter()
+            .map(crate::wire::rating)
+            .collect(),
         left_messages: db
             .visitor_left_messages(v.id)
             .await?

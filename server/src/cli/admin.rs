@@ -51,6 +51,19 @@ pub enum AdminWhat {
     /// Leave a message: the forms (templates) and the messages visitors left.
     #[command(subcommand)]
     Leave(LeaveCmd),
+    /// Visitors' ratings of chats, newest first.
+    Ratings {
+        #[arg(long)]
+        site: String,
+        /// Only ratings given or changed on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -317,6 +330,14 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Faq(cmd) => faq_cmd(&db, cmd).await,
         AdminWhat::Visitor(cmd) => visitor_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Leave(cmd) => leave_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Ratings {
+            site,
+            since,
+            limit,
+            json,
+        } => ratings_cmd(&db, &site, since.as_deref(), limit, json)
+            .await
+            .map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;
@@ -604,6 +625,32 @@ async fn leave_cmd(db: &Db, cmd: LeaveCmd) -> Result<(), AdminError> {
                     );
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+async fn ratings_cmd(
+    db: &Db,
+    site: &str,
+    since: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> Result<(), AdminError> {
+    let list = admin::ratings(db, site, since, limit.clamp(1, 100_000)).await?;
+    if json {
+        println!("{}", serde_json::to_value(&list).unwrap_or_default());
+    } else {
+        for r in list {
+            println!(
+                "{}\tvisitor {} {}\t{}\t{}/5\t{}",
+                r.at,
+                r.gid,
+                r.visitor,
+                r.agent,
+                r.score,
+                r.comment.replace('\n', " ")
+            );
         }
     }
     Ok(())

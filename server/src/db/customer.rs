@@ -6,7 +6,7 @@
 //! Owns `erasures` and `sites.retain_days`; the erase and the sweep also write `messages`
 //! (text removed or old rows deleted), `push_deliveries`/`push_attempts` (their payloads
 //! hold the text), `files`/`file_chunks`, `visits`/`visit_pages`, `presence`,
-//! `visitor_tokens`, `left_messages` (text, values, answer) and the visitor's profile
+//! `visitor_tokens`, `left_messages` (text, values, answer), `ratings` (comment, tags) and the visitor's profile
 //! columns, each in one transaction.
 //!
 //! Methods: `visitor_by_partnerid`, `erase_visitor`, `visitor_erasures`, `set_site_retention`, `site_retention`,
@@ -101,6 +101,11 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .rows_affected() as i64;
+                // Their ratings' comments and tags (issue 24).
+                sqlx::query("UPDATE ratings SET comment = '', tags = '[]' WHERE visitor_id = $1")
+                    .bind(visitor_id)
+                    .execute(&mut *c)
+                    .await?;
                 // Their left messages (issue 24): the text, the form's values, the answer.
                 sqlx::query(
                     "UPDATE left_messages SET content = '', fields = '[]', answer = NULL WHERE visitor_id = $1",

@@ -26,6 +26,7 @@
 //! | `robots.rs` | `robots`, `faqs` | create_robot, robots_of_site, robot_for, robot_exact, robot_version, add_faqs, delete_faq, faqs_of_robot, faq_questions, faq_page |
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
 //! | `leave.rs` | `leave_templates`, `left_messages` | create_leave_template, leave_templates, leave_template, insert_left_message, left_messages, visitor_left_messages, open_left_messages, left_message, answer_left_message, set_left_message_done |
+//! | `ratings.rs` | `ratings` | rate_chat, ratings_of_site, visitor_ratings |
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
@@ -72,6 +73,7 @@ mod messages;
 mod native;
 mod presence;
 mod push;
+mod ratings;
 mod reception;
 mod robots;
 mod rows;
@@ -88,6 +90,7 @@ pub use customer::{Erasure, Swept};
 pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
 pub use leave::NewLeft;
+pub use ratings::RateOutcome;
 mod runs;
 pub use presence::PresenceRenewal;
 pub use push::AttemptResult;
@@ -95,8 +98,9 @@ pub use reception::ReceptionValues;
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
     AccessToken, Agent, AgentConnRow, AgentToken, FaqRow, GoneAgent, Group, GroupRouting, Guest,
-    LeaveTemplateRow, LeftRow, PresenceRow, PushAttempt, PushDelivery, ReceptionState, RobotRow,
-    Site, SiteReception, Stored, StoredFile, StoredMessage, StoredPage, VipLevel, Visitor,
+    LeaveTemplateRow, LeftRow, PresenceRow, PushAttempt, PushDelivery, RatingRow, ReceptionState,
+    RobotRow, Site, SiteReception, Stored, StoredFile, StoredMessage, StoredPage, VipLevel,
+    Visitor,
 };
 pub(crate) use runs::storable;
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};

@@ -560,3 +560,16 @@ pub struct LeftRow {
     pub uname: String,
     pub partnerid: String,
 }
+
+/// A rating with its visitor's name (or partnerid) and the rated agent's account (`tags`:
+/// the JSON array as stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingRow {
+    pub visitor_id: i64,
+    pub visitor: String,
+    pub agent: String,
+    pub score: i64,
+    pub tags: String,
+    pub comment: String,
+    pub updated_at: i64,
+}
