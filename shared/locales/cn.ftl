@@ -76,3 +76,18 @@ leave-err-invalid = 格式不正确
 leave-err-contact = 请留下手机号或邮箱
 leave-err-limited = 提交过于频繁，请稍后再试
 leave-err-site = 暂时无法留言，请检查接入配置
+
+## The lazy tier: rating the chat (seed 003 feedback_flag / satDegree_A)
+rate-open = 评价本次服务
+rate-title = 请对本次服务进行评价
+rate-stars = 满意度
+rate-score-1 = 1 星：非常不满意
+rate-score-2 = 2 星：不满意
+rate-score-3 = 3 星：一般
+rate-score-4 = 4 星：满意
+rate-score-5 = 5 星：非常满意
+rate-comment = 其他意见（选填）
+rate-send = 提交评价
+rate-pick = 请先选择星级
+rate-thanks = 感谢您的评价！下次会话前您仍可修改。
+rate-failed = 评价提交失败，请稍后再试

@@ -73,3 +73,18 @@ leave-err-invalid = This is not valid
 leave-err-contact = Please give a phone number or an email address
 leave-err-limited = Too many messages; please try again later
 leave-err-site = Messages cannot be left here: please check the integration settings
+
+## The lazy tier: rating the chat (seed 003 feedback_flag / satDegree_A)
+rate-open = Rate this chat
+rate-title = How did we do?
+rate-stars = Your rating
+rate-score-1 = 1 star: very dissatisfied
+rate-score-2 = 2 stars: dissatisfied
+rate-score-3 = 3 stars: neutral
+rate-score-4 = 4 stars: satisfied
+rate-score-5 = 5 stars: very satisfied
+rate-comment = Anything else? (optional)
+rate-send = Send rating
+rate-pick = Please choose a number of stars
+rate-thanks = Thank you for your rating! You can change it until your next chat.
+rate-failed = Could not send your rating; please try again later

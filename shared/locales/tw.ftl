@@ -73,3 +73,18 @@ leave-err-invalid = 格式不正確
 leave-err-contact = 請留下手機號碼或電子郵件
 leave-err-limited = 提交過於頻繁，請稍後再試
 leave-err-site = 暫時無法留言，請檢查接入設定
+
+## The lazy tier: rating the chat (seed 003 feedback_flag / satDegree_A)
+rate-open = 評價本次服務
+rate-title = 請對本次服務進行評價
+rate-stars = 滿意度
+rate-score-1 = 1 星：非常不滿意
+rate-score-2 = 2 星：不滿意
+rate-score-3 = 3 星：普通
+rate-score-4 = 4 星：滿意
+rate-score-5 = 5 星：非常滿意
+rate-comment = 其他意見（選填）
+rate-send = 提交評價
+rate-pick = 請先選擇星級
+rate-thanks = 感謝您的評價！下次會話前您仍可修改。
+rate-failed = 評價提交失敗，請稍後再試

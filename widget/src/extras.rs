@@ -18,6 +18,8 @@ pub mod card;
 #[cfg(feature = "json")]
 pub mod leave;
 pub mod page;
+#[cfg(feature = "json")]
+pub mod rate;
 pub mod reception;
 
 use std::cell::RefCell;

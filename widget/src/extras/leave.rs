@@ -562,7 +562,12 @@ fn refused(section: &Element, e: Option<LeaveError>) {
 
 /// `fetch(url, {method, body})` on our origin; `done(status, body text)` (status 0: the
 /// request failed).
-fn http(method: &str, url: &str, body: Option<&str>, done: impl FnOnce(u16, String) + 'static) {
+pub(super) fn http(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    done: impl FnOnce(u16, String) + 'static,
+) {
     let Some(w) = web_sys::window() else { return };
     let init = Object::new();
     let _ = Reflect::set(&init, &"method".into(), &method.into());

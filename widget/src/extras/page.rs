@@ -99,4 +99,6 @@ pub fn frame(json: &str) {
             _ => {}
         }
     });
+    #[cfg(feature = "json")]
+    super::rate::follow();
 }
