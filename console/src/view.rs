@@ -188,7 +188,7 @@ fn Visit(store: Store) -> impl IntoView {
         store
             .visit
             .get()
-            .filter(|v| !v.params.is_empty() || !v.trace.is_empty())
+            .filter(|v| !v.params.is_empty() || !v.trace.is_empty() || !v.ratings.is_empty())
     };
     move || {
         info().map(|v| {
@@ -219,9 +219,25 @@ fn Visit(store: Store) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let ratings = v
+                .ratings
+                .into_iter()
+                .map(|r| {
+                    let stars: String = (1..=5)
+                        .map(|n| if n <= r.score { '★' } else { '☆' })
+                        .collect();
+                    view! {
+                        <li data-testid="fd-c-rating">
+                            <span aria-hidden="true">{stars}</span> " " {format!("{}/5", r.score)}
+                            " " <span class="c-muted">{r.agent}</span> " " {r.comment}
+                        </li>
+                    }
+                })
+                .collect_view();
             view! {
                 <details class="c-visit" data-testid="fd-c-visit" open>
                     <summary>"Visitor details and pages"</summary>
+                    <ul aria-label="Ratings">{ratings}</ul>
                     <dl>{params}</dl>
                     <ol>{trace}</ol>
                 </details>

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  admin, Agent, HostPage, seedSnippet, watchConsole, withWorld,
+  admin, Agent, HostPage, openConsole, seedSnippet, watchConsole, withWorld,
 } from '../lib.mjs';
 
 let db, server, browser, site, shop;
@@ -50,6 +50,13 @@ test('feedback_flag: rate once an agent answered; stored and listed; changeable'
   list = admin(db, 'ratings', '--site', site.sysnum);
   assert.deepEqual(list.map((r) => r.score), [2]);
   assert.deepEqual(log.errors, []);
+  // The agent sees it beside the conversation in the console (the comment as text).
+  const con = await openConsole(browser, server);
+  await con.c.guest('mine', 'Yes, to 50 m.').getByRole('button').click();
+  const rating = con.page.getByTestId('fd-c-rating');
+  await rating.waitFor();
+  assert.match(await rating.innerText(), /2\/5 kf1@e2e Quick <b>answer<\/b>/);
+  await con.context.close();
   await agent.request({ api_key: 32600, gid: push.data.gid });
   agent.close();
   await ctx.close();

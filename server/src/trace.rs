@@ -357,6 +357,13 @@ pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbRes
             gid: v.id.to_string(),
             params,
             trace,
+            ratings: state
+                .db
+                .visitor_ratings(v.id)
+                .await?
+                .into_iter()
+                .map(crate::wire::rating)
+                .collect(),
         },
     )))
 }
