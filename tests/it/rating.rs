@@ -86,6 +86,8 @@ async fn one_rating_per_chat_changeable_until_the_next_chat_and_listed() {
     let mut v = v;
     v.client.send_text("again", "再问一个问题").await;
     v.client.ack("again").await;
+    // Routed again (to this agent, the only one online) before it answers.
+    agent.push(32399).await;
     let r = agent
         .request(json!({"api_key": 32300, "gid": gid, "msg": "请讲", "file_type": 0}))
         .await;
