@@ -70,7 +70,10 @@ reoptimize dist/launcher/launcher_bg.wasm
 # receive_message / offline_message_count): minified and precompressed with the launcher.
 cp widget/host/host.js widget/host/notify.html dist/launcher/
 
-for f in dist/chat/index.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
+# Seed 003's stand-alone leave-message page (its form is the lazy tier's).
+cp widget/leavemessage.html dist/chat/
+
+for f in dist/chat/index.html dist/chat/leavemessage.html dist/launcher/launcher.js dist/launcher/launcher_bg.wasm \
     dist/launcher/host.js dist/launcher/notify.html \
     dist/extras/extras.js dist/extras/extras_bg.wasm dist/extras/emoji.json dist/extras/box.js; do
     [ -s "$f" ] || die "expected output $f is missing"

@@ -105,6 +105,7 @@ pub fn start(store: Store, token: String) {
                         if c.store.online.get_untracked() {
                             if c.ticks % 3 == 0 {
                                 send(c, &Request::chat_list());
+                                send(c, &left_list());
                             }
                             send(c, &Request::online_agents());
                         }
@@ -295,6 +296,7 @@ fn handle(store: Store, frame: Value) {
                 with(|c| c.attempt = 0);
                 store.online.set(true);
                 store.notice.set(String::new());
+                request(left_list());
             }
             store.set_lists(d);
             // Re-read the open chat's newest page after a reconnect.
@@ -378,6 +380,19 @@ fn handle(store: Store, frame: Value) {
                 store.on_site.set(d);
             }
         }
+        api::LEAVE_LIST => {
+            if let Some(d) = data::<shared::leave::LeftList>(frame) {
+                store.left.set(d);
+            }
+        }
+        api::LEAVE_ANSWER | api::LEAVE_DONE => {
+            store.notice.set(if key == api::LEAVE_ANSWER {
+                "Answer sent: the visitor sees it in the chat.".into()
+            } else {
+                "Marked done.".into()
+            });
+            request(left_list());
+        }
         api::INVITE => {
             store.notice.set("Invitation sent.".into());
         }
@@ -407,6 +422,11 @@ fn handle(store: Store, frame: Value) {
         k if crate::workbench::handles(k) => crate::workbench::handle(store, k, frame),
         _ => {}
     }
+}
+
+/// The open left messages, newest first (`34000`): the console's "Left messages" list.
+pub fn left_list() -> Request {
+    Request::leave_list(Some(false), 1, 50)
 }
 
 pub fn history(gid: &str, page: u32) {

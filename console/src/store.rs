@@ -37,6 +37,8 @@ pub struct Store {
     pub on_site: RwSignal<Vec<shared::visit::OnSite>>,
     /// The workbench (issue 25): search, notes, summaries, the conversation viewer.
     pub wb: crate::workbench::Wb,
+    /// The site's open left messages and how many there are (`34000`, status 0).
+    pub left: RwSignal<shared::leave::LeftList>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -62,6 +64,10 @@ impl Store {
             visit: RwSignal::new(None),
             on_site: RwSignal::new(Vec::new()),
             wb: crate::workbench::Wb::new(),
+            left: RwSignal::new(shared::leave::LeftList {
+                open: 0,
+                items: Vec::new(),
+            }),
         }
     }
 

@@ -161,6 +161,54 @@ fn OnSiteList(store: Store) -> impl IntoView {
     }
 }
 
+/// The site's open left messages (`34000`, extension): each with what the visitor left, an
+/// answer box (`34100`: said in the visitor's chat, which they see on their next visit) and
+/// "Done" (`34200`). Visitor text as text.
+#[component]
+fn LeftMessages(store: Store) -> impl IntoView {
+    view! {
+        <h2 id="c-h-left">"Left messages "
+            <span class="c-muted" data-testid="fd-c-left-count">
+                {move || format!("({} open)", store.left.with(|l| l.open))}
+            </span>
+        </h2>
+        <ul data-testid="fd-c-left" aria-labelledby="c-h-left">
+            <For each=move || store.left.get().items key=|m| (m.id, m.done)
+                children=move |m| {
+                    let id = m.id;
+                    let answer: NodeRef<html::Textarea> = NodeRef::new();
+                    let box_id = format!("c-left-{id}");
+                    let who = if m.uname.is_empty() { format!("Visitor {}", m.gid) } else { m.uname.clone() };
+                    let send = move |_| {
+                        if let Some(t) = answer.get() {
+                            let text = t.value();
+                            if !text.trim().is_empty() {
+                                conn::request(Request::leave_answer(id, &text));
+                            }
+                        }
+                    };
+                    view! {
+                        <li class="c-agent c-left" data-testid="fd-c-left-item" data-id=id.to_string()>
+                            <strong>{who}</strong>" "
+                            <span class="c-muted">{m.partnerid.clone()}</span>
+                            <p class="c-left-text" data-testid="fd-c-left-content">{m.content.clone()}</p>
+                            <ul>
+                                {m.fields.iter().map(|f| view! {
+                                    <li class="c-muted">{f.label.clone()}": "{f.value.clone()}</li>
+                                }).collect_view()}
+                            </ul>
+                            <label for=box_id.clone()>"Answer"</label>
+                            <textarea id=box_id data-testid="fd-c-left-answer" node_ref=answer rows="2"></textarea>
+                            <button type="button" class="c-btn" data-testid="fd-c-left-send" on:click=send>"Send answer"</button>" "
+                            <button type="button" class="c-btn" data-testid="fd-c-left-done"
+                                on:click=move |_| conn::request(Request::leave_done(id, true))>"Done"</button>
+                        </li>
+                    }
+                }/>
+        </ul>
+    }
+}
+
 /// One visitor in a list; the key includes what it shows, so changes re-render it.
 fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
     let gid = g.gid.clone();
@@ -283,6 +331,7 @@ fn Console(store: Store) -> impl IntoView {
                 <OnSiteList store/>
                 <crate::workbench::search::Search store/>
                 <crate::workbench::canned::CannedPanel store/>
+                <LeftMessages store/>
             </nav>
             <main class="c-main">
                 <Show when=move || !store.notice.with(String::is_empty)>

@@ -390,7 +390,10 @@ pub async fn end_chat(
     closing: crate::db::Closing,
 ) -> DbResult<StoredMessage> {
     state.db.release_visitor(v.id, None).await?;
-    let line = state.db.insert_system_message(v.id, "会话已结束").await?;
+    let line = state
+        .db
+        .insert_system_message(v.id, shared::visitor::CHAT_ENDED)
+        .await?;
     committed(state, v.site_id, line.clone(), After::Quiet).await;
     state
         .db

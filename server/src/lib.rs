@@ -38,14 +38,17 @@ pub(crate) mod compat;
 pub(crate) mod conversation;
 pub mod db;
 pub mod files;
+pub(crate) mod home;
 pub(crate) mod http;
 pub(crate) mod hub;
+pub mod leave;
 pub(crate) mod listen;
 pub mod metrics;
 pub(crate) mod ops;
 pub(crate) mod presence;
 pub mod push;
 pub mod ratelimit;
+pub(crate) mod rating;
 pub(crate) mod reception;
 pub(crate) mod report;
 pub mod robot;
@@ -501,6 +504,9 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::router())
         .merge(private)
         .merge(web::router())
+        .merge(home::router())
+        .merge(leave::router())
+        .merge(rating::router())
         .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

@@ -379,6 +379,13 @@ pub async fn agent_visit(state: &AppState, site_id: i64, req: &Request) -> DbRes
             params,
             trace,
             customer,
+            ratings: state
+                .db
+                .visitor_ratings(v.id)
+                .await?
+                .into_iter()
+                .map(crate::wire::rating)
+                .collect(),
         },
     )))
 }

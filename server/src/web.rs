@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/chat/h5/v2/", get(chat_index))
         .route("/chat/h5/v2/index.html", get(chat_index))
+        .route("/chat/h5/v2/leavemessage.html", get(leave_page))
         .route("/chat/h5/v2/{*file}", get(chat_file))
         .route(
             "/console",
@@ -284,6 +285,19 @@ async fn chat_index(
     }
 }
 
+/// Seed 003's stand-alone leave-message page (`widget/leavemessage.html`; its form is the
+/// lazy tier's): the chat page's policy.
+async fn leave_page(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match page_response(&state, "chat/leavemessage.html", q.as_deref(), &headers).await {
+        Some(r) => r,
+        None => not_built("the leave-message page"),
+    }
+}
+
 /// The host-page module's notifier frame (`widget/host/notify.html`): a hidden page on this
 /// origin that tells the launcher's host page about agent messages while the chat window is
 /// collapsed. Same policy as the chat page (it reads the same storage and socket).
@@ -302,8 +316,6 @@ async fn notify_page(
 /// `'sha256-…'`: with them a page's `script-src` needs no `'unsafe-inline'`, so a script
 /// injected into the page would not run (issue 22).
 fn inline_script_hashes(html: &str) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let mut out = String::new();
     let mut rest = html;
     while let Some(open) = rest.find("<script") {
@@ -317,13 +329,23 @@ fn inline_script_hashes(html: &str) -> String {
         };
         let body = &rest[tag_end + 1..tag_end + close];
         if !tag.contains(" src=") {
-            let digest = sha2::Sha256::digest(body.as_bytes());
-            let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-            out.push_str(&format!(" 'sha256-{b64}'"));
+            out.push(' ');
+            out.push_str(&script_hash(body));
         }
         rest = &rest[tag_end + close + "</script>".len()..];
     }
     out
+}
+
+/// The CSP source (`'sha256-…'`) that allows the inline script `body`.
+pub(crate) fn script_hash(body: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// [`inline_script_hashes`] of the file at `rel` in `assets`, worked out once per version

@@ -16,7 +16,10 @@ use shared::visitor::{Author, ChatMessage};
 
 use shared::workbench::{Block, Canned, Conversation, HitField, Mark, Note, SearchHit};
 
-use crate::db::{BlockRow, CannedRow, ConversationRow, NoteRow, SearchRow, StoredMessage, Visitor};
+use crate::db::{
+    BlockRow, CannedRow, ConversationRow, LeaveTemplateRow, LeftRow, NoteRow, RatingRow, SearchRow,
+    StoredMessage, Visitor,
+};
 
 /// A text frame ready to send to an agent connection (serialised once, shared by every
 /// connection it goes to).
@@ -316,4 +319,47 @@ pub fn visitor_blocked_frame(gid: i64) -> AgentFrame {
             gid: gid.to_string(),
         },
     ))
+}
+/// A stored template as the wire's (fields that do not read are dropped: only
+/// `admin::leave` writes them).
+pub fn left_template(row: &LeaveTemplateRow) -> shared::leave::Template {
+    shared::leave::Template {
+        templateid: row.templateid,
+        name: row.name.clone(),
+        fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+        contact_required: false,
+    }
+}
+
+/// A row as agents see it.
+pub fn left_message(row: LeftRow) -> shared::leave::LeftMessage {
+    shared::leave::LeftMessage {
+        id: row.id,
+        gid: row.visitor_id.to_string(),
+        uname: row.uname,
+        partnerid: row.partnerid,
+        content: row.content,
+        fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+        templateid: row.templateid,
+        groupid: row.group_id,
+        source: row.source,
+        done: row.done_at.is_some(),
+        answer: row.answer,
+        answered_by: row.answered_by,
+        created_at: row.created_at,
+        answered_at: row.answered_at,
+    }
+}
+
+/// A stored rating as operators list it.
+pub fn rating(row: RatingRow) -> shared::rating::Rating {
+    shared::rating::Rating {
+        gid: row.visitor_id.to_string(),
+        visitor: row.visitor,
+        agent: row.agent,
+        score: u8::try_from(row.score).unwrap_or(0),
+        comment: row.comment,
+        tags: serde_json::from_str(&row.tags).unwrap_or_default(),
+        at: row.updated_at,
+    }
 }

@@ -98,6 +98,17 @@ pub mod api {
     pub const CANNED_ADD: i64 = 32921;
     /// Extension: delete the agent's own canned reply `id`.
     pub const CANNED_DELETE: i64 = 32922;
+    /// Extension: the site's left messages (`crate::leave`), newest first: `status` 0 open
+    /// only, 1 done only, absent all; `page_index` (1 = newest), `page_size` (≤ 100) →
+    /// data `crate::leave::LeftList`.
+    pub const LEAVE_LIST: i64 = 34000;
+    /// Extension: answer left message `id` with `msg`: stored on it (done), and said as the
+    /// agent in the visitor's conversation, where they see it on their next visit → data
+    /// the `crate::leave::LeftMessage`.
+    pub const LEAVE_ANSWER: i64 = 34100;
+    /// Extension: mark left message `id` done (`status: 1`) or open again (`status: 0`) →
+    /// data the `crate::leave::LeftMessage`.
+    pub const LEAVE_DONE: i64 = 34200;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -168,6 +179,12 @@ pub mod code {
     pub const CANNED_INVALID: i64 = -32921;
     /// Extension: `32922` names no canned reply of this agent.
     pub const CANNED_NOT_FOUND: i64 = -32922;
+    /// Extension: `34100`/`34200` without `id`.
+    pub const LEAVE_ID_MISSING: i64 = -34101;
+    /// Extension: `id` names no left message of this agent's site.
+    pub const LEAVE_NOT_FOUND: i64 = -34102;
+    /// Extension: `34100`'s `msg` is empty, too long or has control characters.
+    pub const LEAVE_ANSWER_INVALID: i64 = -34103;
     /// Extension: `aix` names no online agent connection of this site.
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
@@ -274,9 +291,13 @@ pub struct Request {
         serialize_with = "number_if_integer"
     )]
     pub group_id: Option<Flex>,
-    /// Extension: the id of a conversation, a note, a canned reply or a block the request
-    /// names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Extension: the id of a conversation, a note, a canned reply, a block or a left message
+    /// the request names.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_if_integer"
+    )]
     pub id: Option<Flex>,
     /// Extension: a conversation's labels (`32600`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -562,6 +583,35 @@ impl Request {
         Request {
             msg: msg.and_then(text),
             ..Request::for_gid(api::INVITE, vid)
+        }
+    }
+
+    /// `34000` ([`api::LEAVE_LIST`], extension): the site's left messages, `done` `Some(false)`
+    /// open only, `Some(true)` done only, `None` all; page `page_index` (1 = newest).
+    pub fn leave_list(done: Option<bool>, page_index: u32, page_size: u32) -> Request {
+        Request {
+            status: done.and_then(|d| num(d.into())),
+            page_index: num(page_index.into()),
+            page_size: num(page_size.into()),
+            ..Request::key(api::LEAVE_LIST)
+        }
+    }
+
+    /// `34100` ([`api::LEAVE_ANSWER`], extension): answer left message `id` with `msg`.
+    pub fn leave_answer(id: i64, msg: &str) -> Request {
+        Request {
+            id: num(id),
+            msg: text(msg),
+            ..Request::key(api::LEAVE_ANSWER)
+        }
+    }
+
+    /// `34200` ([`api::LEAVE_DONE`], extension): left message `id` done, or open again.
+    pub fn leave_done(id: i64, done: bool) -> Request {
+        Request {
+            id: num(id),
+            status: num(done.into()),
+            ..Request::key(api::LEAVE_DONE)
         }
     }
 }
@@ -1170,6 +1220,8 @@ mod tests {
                 Request::search(&text, n, m), Request::note(&gid, &text), Request::notes(&gid),
                 Request::canned_list(), Request::canned_add(&gid, &text), Request::canned_delete(&gid),
                 Request::conversations(&gid),
+                Request::leave_list(Some(on), n, m), Request::leave_list(None, n, m),
+                Request::leave_answer(i64::from(n), &text), Request::leave_done(i64::from(m), on),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();

@@ -108,6 +108,24 @@ pub enum RawGoods {
 }
 
 impl RawCard {
+    /// Sets the field called `key` (a seed card key: `card_*`, seed 000's product keys,
+    /// `order_*`, `goods`) to `value` as a page gives it — a query parameter or a
+    /// `zc("config")` value, every one a string; `false` for any other key. What the chat
+    /// page's lazy tier builds the card of a page from (it has no JSON parser of its own).
+    pub fn set(&mut self, key: &str, value: String) -> bool {
+        if key == "goods" {
+            self.goods = Some(RawGoods::Text(value));
+            return true;
+        }
+        match self.field(key) {
+            Some(slot) => {
+                *slot = Some(Loose::Str(value));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The loose field called `key`, if there is one.
     fn field(&mut self, key: &str) -> Option<&mut Option<Loose>> {
         Some(match key {
@@ -651,6 +669,61 @@ mod tests {
             .product()
             .is_none());
         assert!(raw("{}").product().is_none());
+    }
+
+    /// Seed 003's cards as a page passes them (query parameters, every value a string):
+    /// `zc("config")` with `encodeURIComponent` URLs and `JSON.stringify(goods)`, and the
+    /// chat link's raw `goods=[…]`.
+    #[test]
+    fn cards_from_page_values() {
+        let mut c = RawCard::default();
+        for (k, v) in [
+            ("card_title", "云客服_智齿客服"),
+            ("card_url", "http%3A%2F%2Fwww.sobot.com"),
+            ("card_desc", "云客服,在线客服系统"),
+            ("card_note", "1500,2000"),
+            (
+                "card_picture",
+                "https%3A%2F%2Fimg.sobot.com%2Fconsole%2Fcommon%2Fface%2Fadmin.png",
+            ),
+        ] {
+            assert!(c.set(k, v.into()));
+        }
+        assert!(!c.set("color", "04babc".into()));
+        let p = c.product().unwrap();
+        assert_eq!(p.url.as_deref(), Some("http://www.sobot.com"));
+        assert_eq!(
+            p.picture.as_deref(),
+            Some("https://img.sobot.com/console/common/face/admin.png")
+        );
+        // JSON.stringify([{name, pictureUrl: encodeURIComponent(…)}]) and the link's raw array.
+        for goods in [
+            r#"[{"name":"saaadad","pictureUrl":"https%3A%2F%2Fimg.sobot.com%2Fconsole%2Fcommon%2Fface%2Fadmin.png"}]"#,
+            r#"[{"name":"saaadad","pictureUrl":"https://img.sobot.com/console/common/face/admin.png"}]"#,
+        ] {
+            let mut o = RawCard::default();
+            for (k, v) in [
+                ("order_status", "1"),
+                ("create_time", "1586414406391"),
+                ("order_code", "121212"),
+                ("order_url", "http://www.sobot.com"),
+                ("goods_count", "2"),
+                ("total_fee", "1000"),
+                ("goods", goods),
+            ] {
+                assert!(o.set(k, v.into()));
+            }
+            let o = o.order(json).unwrap();
+            assert_eq!((o.status, o.code.as_str()), (1, "121212"));
+            assert_eq!(o.total_fee, Some(1000));
+            assert_eq!(
+                o.goods,
+                vec![Good {
+                    name: "saaadad".into(),
+                    picture: Some("https://img.sobot.com/console/common/face/admin.png".into())
+                }]
+            );
+        }
     }
 
     #[test]

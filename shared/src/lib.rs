@@ -14,6 +14,8 @@
 //! - [`reception`]: reception modes, the robot and routing rules (seed 003 接待模式 …): what a
 //!   page asks for in `hello`, and the reception state the server tells the chat page.
 //! - [`admin`]: the site admin API's settings (issue 25: settings in the browser).
+//! - [`leave`]: leave a message: templates, what a visitor leaves, what agents list and answer.
+//! - [`rating`]: a visitor's rating of a chat, and the operators' list of them.
 //! - [`robot`]: the FAQ robot's admin API (robots, FAQ entries, imports) for the console.
 //! - [`report`]: a site's figures over a range of days (issue 25), for the admin view and
 //!   `frontdesk admin report`.
@@ -31,6 +33,8 @@ pub mod agent;
 pub mod card;
 pub mod config;
 pub mod ids;
+pub mod leave;
+pub mod rating;
 pub mod reception;
 pub mod report;
 pub mod robot;

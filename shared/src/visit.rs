@@ -144,6 +144,9 @@ pub struct VisitInfo {
     pub params: BTreeMap<String, String>,
     #[serde(default)]
     pub trace: Vec<TracePage>,
+    /// The visitor's ratings of their chats (issue 24), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<crate::rating::Rating>,
     #[serde(default)]
     pub customer: Customer,
 }

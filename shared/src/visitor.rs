@@ -19,6 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{ClientMsgId, Seq, Sysnum};
 use crate::reception::{Answerer, Reception, ReceptionFrame};
 
+/// The body of the system line that ends a chat (`32600`, an agent ends it). Agents (seed
+/// 001 clients) read it as it is; visitors' pages show it in their locale and offer what
+/// follows a chat (seed 003 `msg_flag`, `satDegree_A`) when they see it.
+pub const CHAT_ENDED: &str = "会话已结束";
+
 /// Message kinds, numbered as seed 001's `file_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]

@@ -21,6 +21,9 @@
 //! | uploads and their serving | `files`, `security` |
 //! | seed 000 custom push | `push` |
 //! | seed 002 account API, seed 000 group list | `compat`, `site_import` |
+//! | seed 000 chat entry (`/index/index/home`): identity, product, bad input | `entry` |
+//! | leave a message: templates, `34000`–`34200`, the answer in the chat, bad input, limits | `leave` |
+//! | rating a chat: one per chat, `admin ratings`, bad input | `rating` |
 //! | CLI (`admin … --json`), rate-limit flags | `cli`, `limits` |
 //! | storage: group commit, two writers, migrations (both backends make the same schema), a message the database refuses | `storage`, `group_commit`, `schema`, `abuse` |
 //! | several nodes: Redis bus, shared presence, `kill -9` behind haproxy | `cluster`, `storage` |
@@ -40,13 +43,16 @@ mod chaos;
 mod cli;
 mod cluster;
 mod compat;
+mod entry;
 mod files;
 mod fuzz_replay;
 mod group_commit;
+mod leave;
 mod limits;
 mod ops;
 mod privacy;
 mod push;
+mod rating;
 mod reception;
 mod restart;
 mod robot;

@@ -95,6 +95,25 @@ async fn a_visitors_data_is_exported_then_erased_and_the_erasure_logged() {
     // Another visitor of the site, who is not erased.
     let (other, _) = customer(&s, &site, "cust-43", &account, &["unrelated"]).await;
     let id: i64 = v.client.visitor_id.parse().unwrap();
+    // They also left a message (signed, as the site's check requires).
+    let left = reqwest::Client::new()
+        .post(format!("{}/api/leave", s.http))
+        .header("origin", &s.http)
+        .json(&shared::leave::LeaveRequest {
+            sysnum: site.sysnum.clone(),
+            uid: Some("cust-42".into()),
+            sign: Some(hex::encode(Md5::digest(format!(
+                "{}{}cust-42",
+                site.sysnum, site.sign_key
+            )))),
+            content: "please call me back".into(),
+            fields: [("phone".to_owned(), "13800138000".to_owned())].into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.status().as_u16(), 201);
 
     let (code, out, err) = cli(
         &s.tdb.url,
@@ -126,9 +145,10 @@ async fn a_visitors_data_is_exported_then_erased_and_the_erasure_logged() {
     assert_eq!(e["uploads"][0]["name"], "receipt.png", "{e}");
     assert_eq!(e["uploads"][0]["mime"], "image/png");
     assert!(e["visits"].is_object() && e["erasures"] == json!([]), "{e}");
-    assert!(
-        e["ratings"].is_null() && e["left_messages"].is_null(),
-        "not stored yet: {e}"
+    assert_eq!(e["ratings"], json!([]), "{e}");
+    assert_eq!(
+        e["left_messages"][0]["content"], "please call me back",
+        "{e}"
     );
     let length = bodies.len();
 
@@ -191,6 +211,11 @@ async fn a_visitors_data_is_exported_then_erased_and_the_erasure_logged() {
     assert_eq!(e["visitor"]["uname"], "");
     assert_eq!(e["erasures"][0]["reason"], "request #7");
     assert_eq!(e["uploads"], json!([]));
+    assert_eq!(
+        e["left_messages"][0]["content"], "",
+        "the left message's text is gone"
+    );
+    assert_eq!(e["left_messages"][0]["fields"], json!([]));
     // Their old token no longer opens the conversation.
     assert!(s
         .db

@@ -14,6 +14,12 @@
 //! Nothing from the data file is parsed as HTML: emoji and group names become text nodes.
 //! Size matters as for the launcher: no `format!`, no panicking calls.
 
+pub mod card;
+#[cfg(feature = "json")]
+pub mod leave;
+pub mod page;
+#[cfg(feature = "json")]
+pub mod rate;
 pub mod reception;
 
 use std::cell::RefCell;
@@ -24,32 +30,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
-/// The picker's own strings.
-struct EmojiTexts {
-    /// The panel's accessible name.
-    label: &'static str,
-    loading: &'static str,
-    failed: &'static str,
-}
-
-fn emoji_texts(locale: Locale) -> &'static EmojiTexts {
-    match locale {
-        Locale::Cn => &EmojiTexts {
-            label: "选择表情",
-            loading: "正在加载表情…",
-            failed: "表情加载失败，请稍后再试",
-        },
-        Locale::En => &EmojiTexts {
-            label: "Choose an emoji",
-            loading: "Loading emoji…",
-            failed: "Could not load emoji, please try again later",
-        },
-        Locale::Tw => &EmojiTexts {
-            label: "選擇表情",
-            loading: "正在載入表情…",
-            failed: "表情載入失敗，請稍後再試",
-        },
-    }
+/// The picker's own strings (`emoji-…`).
+fn emoji_texts(locale: Locale) -> &'static crate::i18n::EmojiTexts {
+    crate::i18n::emoji(locale)
 }
 
 /// Emoji per row; arrow up/down move by this many.

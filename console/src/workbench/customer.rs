@@ -2,7 +2,8 @@
 //! (`32800`'s `Customer`: the avatar, VIP level and labels as badges, the CRM values and the
 //! `params`/`customer_fields` rows as labelled fields), where they came from, the page they
 //! are on now and the pages before it with their times (`pre_*`/`cur_*` included), and their
-//! earlier conversations (`32831`), each opened read-only in the viewer (`32830`). The server
+//! earlier conversations (`32831`), each opened read-only in the viewer (`32830`), and their
+//! ratings of chats (issue 24). The server
 //! says when the page reported new values or another page (`32801`); the panel then reads
 //! the visit again. Everything is text; the avatar from another host loads after a click.
 
@@ -170,6 +171,25 @@ pub fn CustomerPanel(store: Store) -> impl IntoView {
                 .collect_view()
         })
     };
+    // The visitor's ratings of their chats (issue 24): stars, score, agent, comment as text.
+    let ratings = move || {
+        info().map(|v| {
+            v.ratings
+                .into_iter()
+                .map(|r| {
+                    let stars: String = (1..=5)
+                        .map(|n| if n <= r.score { '★' } else { '☆' })
+                        .collect();
+                    view! {
+                        <li data-testid="fd-c-rating">
+                            <span aria-hidden="true">{stars}</span> " " {format!("{}/5", r.score)}
+                            " " <span class="c-muted">{r.agent}</span> " " {r.comment}
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
     let trace = move || info().map(|v| v.trace.into_iter().map(page).collect_view());
     let pages = move || info().map_or(0, |v| v.trace.len());
     let earlier_list = move || {
@@ -189,6 +209,7 @@ pub fn CustomerPanel(store: Store) -> impl IntoView {
         <section class="c-visit" data-testid="fd-c-visit" aria-label="Customer">
             {move || info().map(|v| head(&v))}
             <dl data-testid="fd-c-fields">{fields}</dl>
+            <ul class="c-ratings" aria-label="Ratings">{ratings}</ul>
             <details data-testid="fd-c-pages" open>
                 <summary>"Pages (" {pages} ")"</summary>
                 <ol>{trace}</ol>

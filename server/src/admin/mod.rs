@@ -4,7 +4,8 @@
 //!
 //! `sites.rs` (create, import with given ids, settings, reception defaults, the demo),
 //! `agents.rs` (accounts, passwords, external ids), `groups.rs` (groups, working hours,
-//! VIP levels), `privacy.rs` (a visitor's data: export, erase; a site's retention),
+//! VIP levels), `leave.rs` (leave-message templates, the left messages), `ratings.rs`
+//! (ratings of chats), `privacy.rs` (a visitor's data: export, erase; a site's retention),
 //! `workbench.rs` (issue 25: summary rules); this
 //! file has the error type and the checks they share.
 
@@ -18,14 +19,18 @@ use crate::security::{hash_password, SignCheck};
 mod agents;
 mod blocks;
 mod groups;
+mod leave;
 mod privacy;
+mod ratings;
 mod sites;
 mod workbench;
 
 pub use agents::*;
 pub use blocks::*;
 pub use groups::*;
+pub use leave::*;
 pub use privacy::*;
+pub use ratings::*;
 pub use sites::*;
 pub use workbench::*;
 

@@ -30,10 +30,10 @@ pub struct VisitorExport {
     pub visits: Visits,
     /// Earlier erasures of this visitor.
     pub erasures: Vec<Erasure>,
-    /// Not stored by this version: a place for satisfaction ratings once they are.
-    pub ratings: Option<Vec<Value>>,
-    /// Not stored by this version: a place for left messages (留言) once they are.
-    pub left_messages: Option<Vec<Value>>,
+    /// Their ratings of chats.
+    pub ratings: Vec<shared::rating::Rating>,
+    /// The messages they left (留言), with agents' answers.
+    pub left_messages: Vec<shared::leave::LeftMessage>,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,8 +170,18 @@ pub async fn export_visitor(
             pages: pages.into_iter().map(Page::from).collect(),
         },
         erasures: db.visitor_erasures(v.id).await?,
-        ratings: None,
-        left_messages: None,
+        ratings: db
+            .visitor_ratings(v.id)
+            .await?
+            .into_iter()
+            .map(crate::wire::rating)
+            .collect(),
+        left_messages: db
+            .visitor_left_messages(v.id)
+            .await?
+            .into_iter()
+            .map(crate::wire::left_message)
+            .collect(),
         visitor: Profile {
             id: v.id,
             partnerid: v.partnerid,

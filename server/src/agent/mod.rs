@@ -33,6 +33,7 @@ use crate::AppState;
 
 mod chats;
 mod error;
+mod leave;
 mod login;
 mod workbench;
 
@@ -276,6 +277,9 @@ async fn logged_in(
         api::CANNED_LIST => workbench::canned_list(state, l).await,
         api::CANNED_ADD => workbench::canned_add(state, l, req).await,
         api::CANNED_DELETE => workbench::canned_delete(state, l, req).await,
+        api::LEAVE_LIST => leave::list(state, l, req).await,
+        api::LEAVE_ANSWER => leave::answer(state, l, req).await,
+        api::LEAVE_DONE => leave::done(state, l, req).await,
         _ => Err(AgentError::refused(code::UNKNOWN_API, "unknown api_key")),
     }
 }

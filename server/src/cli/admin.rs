@@ -58,6 +58,63 @@ pub enum AdminWhat {
     /// A site's figures over a range of days: conversations, messages, first response and
     /// resolution times (p50/p90), abandoned, CSAT, per day, hour, agent and group.
     Report(ReportArgs),
+    /// Leave a message: the forms (templates) and the messages visitors left.
+    #[command(subcommand)]
+    Leave(LeaveCmd),
+    /// Visitors' ratings of chats, newest first.
+    Ratings {
+        #[arg(long)]
+        site: String,
+        /// Only ratings given or changed on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LeaveCmd {
+    /// Leave-message forms (seed 003 `templateid`).
+    #[command(subcommand)]
+    Template(LeaveTemplateCmd),
+    /// The messages visitors left, newest first.
+    List {
+        #[arg(long)]
+        site: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LeaveTemplateCmd {
+    /// Add a form; prints its templateid. The message itself is always asked for.
+    Add {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        name: String,
+        /// A field beside the message, `KIND[*]:LABEL` (KIND text, phone or email; `*`
+        /// required), e.g. `phone*:手机号`. Repeatable, in order; sent as f1, f2, ….
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a site's forms.
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,6 +378,15 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
         AdminWhat::Canned(cmd) => canned_cmd(&db, cmd).await,
         AdminWhat::Block(cmd) => block_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Report(args) => report_cmd(&db, args).await.map(|()| false),
+        AdminWhat::Leave(cmd) => leave_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Ratings {
+            site,
+            since,
+            limit,
+            json,
+        } => ratings_cmd(&db, &site, since.as_deref(), limit, json)
+            .await
+            .map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
     db.close().await;
@@ -630,4 +696,94 @@ fn print_snippet(public_url: &str, sysnum: &str) {
     println!();
     println!("Chat link (phones, WeChat): {public_url}/chat/h5/v2/index.html?sysnum={sysnum}");
     println!("Agents answer at: {public_url}/console/");
+}
+
+async fn leave_cmd(db: &Db, cmd: LeaveCmd) -> Result<(), AdminError> {
+    match cmd {
+        LeaveCmd::Template(LeaveTemplateCmd::Add {
+            site,
+            name,
+            fields,
+            json,
+        }) => {
+            let t = admin::add_leave_template(db, &site, &name, &fields).await?;
+            print_out(
+                json,
+                &serde_json::json!({ "templateid": t.templateid }),
+                &[("templateid", t.templateid.to_string())],
+            );
+        }
+        LeaveCmd::Template(LeaveTemplateCmd::List { site, json }) => {
+            let list = admin::leave_templates(db, &site).await?;
+            if json {
+                println!("{}", serde_json::to_value(&list).unwrap_or_default());
+            } else {
+                for t in list {
+                    let fields: Vec<String> = t
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            let kind = serde_json::to_value(f.kind).unwrap_or_default();
+                            let req = if f.required { "*" } else { "" };
+                            format!("{}{req}:{}", kind.as_str().unwrap_or(""), f.label)
+                        })
+                        .collect();
+                    println!("{}\t{}\t{}", t.templateid, t.name, fields.join(", "));
+                }
+            }
+        }
+        LeaveCmd::List { site, limit, json } => {
+            let list = admin::left_messages(db, &site, limit.clamp(1, 100_000)).await?;
+            if json {
+                println!("{}", serde_json::to_value(&list).unwrap_or_default());
+            } else {
+                for m in list {
+                    let state = match (&m.answer, m.done) {
+                        (Some(_), _) => "answered",
+                        (None, true) => "done",
+                        (None, false) => "open",
+                    };
+                    let fields: Vec<String> = m
+                        .fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.label, f.value))
+                        .collect();
+                    println!(
+                        "{}\t{state}\tvisitor {}\t{}\t{}",
+                        m.id,
+                        m.gid,
+                        fields.join("; "),
+                        m.content.replace('\n', " ")
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn ratings_cmd(
+    db: &Db,
+    site: &str,
+    since: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> Result<(), AdminError> {
+    let list = admin::ratings(db, site, since, limit.clamp(1, 100_000)).await?;
+    if json {
+        println!("{}", serde_json::to_value(&list).unwrap_or_default());
+    } else {
+        for r in list {
+            println!(
+                "{}\tvisitor {} {}\t{}\t{}/5\t{}",
+                r.at,
+                r.gid,
+                r.visitor,
+                r.agent,
+                r.score,
+                r.comment.replace('\n', " ")
+            );
+        }
+    }
+    Ok(())
 }

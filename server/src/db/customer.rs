@@ -6,7 +6,8 @@
 //! Owns `erasures` and `sites.retain_days`; the erase and the sweep also write `messages`
 //! (text removed or old rows deleted), `push_deliveries`/`push_attempts` (their payloads
 //! hold the text), `files`/`file_chunks`, `visits`/`visit_pages`, `presence`,
-//! `visitor_tokens` and the visitor's profile columns, each in one transaction; and the
+//! `visitor_tokens`, `left_messages` (text, values, answer), `ratings` (comment, tags) and the
+//! visitor's profile columns, each in one transaction; and the
 //! workbench's copies of what agents and visitors wrote (issue 25): an erasure deletes the
 //! visitor's notes and search terms and the summaries of their conversations, the sweep
 //! the terms of the messages it deletes or blanks and the notes as old as they are.
@@ -110,6 +111,18 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .rows_affected() as i64;
+                // Their ratings' comments and tags (issue 24).
+                sqlx::query("UPDATE ratings SET comment = '', tags = '[]' WHERE visitor_id = $1")
+                    .bind(visitor_id)
+                    .execute(&mut *c)
+                    .await?;
+                // Their left messages (issue 24): the text, the form's values, the answer.
+                sqlx::query(
+                    "UPDATE left_messages SET content = '', fields = '[]', answer = NULL WHERE visitor_id = $1",
+                )
+                .bind(visitor_id)
+                .execute(&mut *c)
+                .await?;
                 let mut files = 0;
                 for id in &file_ids {
                     sqlx::query("DELETE FROM file_chunks WHERE file_id = $1")

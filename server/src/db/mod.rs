@@ -25,6 +25,8 @@
 //! | `push.rs` | `push_deliveries`, `push_attempts` | enqueue_push, lease_pushes, release_push_leases, record_push_attempt, next_push_due, due_pushes, push_deliveries_of_site, push_attempts |
 //! | `robots.rs` | `robots`, `faqs` | create_robot, robots_of_site, robot_for, robot_exact, robot_version, add_faqs, delete_faq, faqs_of_robot, faq_questions, faq_page |
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
+//! | `leave.rs` | `leave_templates`, `left_messages` | create_leave_template, leave_templates, leave_template, insert_left_message, left_messages, visitor_left_messages, open_left_messages, left_message, answer_left_message, set_left_message_done |
+//! | `ratings.rs` | `ratings` | rate_chat, ratings_of_site, visitor_ratings |
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
@@ -75,11 +77,13 @@ mod error;
 mod file_chunks;
 mod files;
 mod health;
+mod leave;
 mod messages;
 mod native;
 mod notes;
 mod presence;
 mod push;
+mod ratings;
 mod reception;
 mod report;
 mod robots;
@@ -98,6 +102,8 @@ pub use conversations::Closing;
 pub use customer::{Erasure, Swept};
 pub use error::{DbError, DbResult};
 pub use file_chunks::CHUNK;
+pub use leave::NewLeft;
+pub use ratings::RateOutcome;
 mod runs;
 pub use blocks::NewBlock;
 pub use presence::PresenceRenewal;
@@ -107,9 +113,9 @@ pub use report::{ReportConversation, QUARTER_MS};
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};
 pub use rows::{
     AccessToken, Agent, AgentConnRow, AgentToken, BlockRow, CannedRow, ConversationRow, FaqRow,
-    GoneAgent, Group, GroupRouting, Guest, IndexRow, NoteRow, PresenceRow, PushAttempt,
-    PushDelivery, ReceptionState, RobotRow, SearchRow, Site, SiteReception, Stored, StoredFile,
-    StoredMessage, StoredPage, VipLevel, Visitor,
+    GoneAgent, Group, GroupRouting, Guest, IndexRow, LeaveTemplateRow, LeftRow, NoteRow,
+    PresenceRow, PushAttempt, PushDelivery, RatingRow, ReceptionState, RobotRow, SearchRow, Site,
+    SiteReception, Stored, StoredFile, StoredMessage, StoredPage, VipLevel, Visitor,
 };
 pub(crate) use runs::storable;
 pub use search::SearchQuery;

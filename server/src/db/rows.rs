@@ -635,3 +635,47 @@ pub(super) fn kind_of(kind: i64) -> MsgKind {
         .and_then(|k| MsgKind::try_from(k).ok())
         .unwrap_or(MsgKind::Text)
 }
+
+/// A `leave_templates` row (`fields`: the JSON array as stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeaveTemplateRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub templateid: i64,
+    pub name: String,
+    pub fields: String,
+}
+
+/// A `left_messages` row with its visitor's name and partnerid and the answering agent's
+/// nick (`fields`: the JSON array as stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeftRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: i64,
+    pub templateid: i64,
+    pub group_id: Option<i64>,
+    pub source: String,
+    pub content: String,
+    pub fields: String,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<i64>,
+    pub done_at: Option<i64>,
+    pub created_at: i64,
+    pub uname: String,
+    pub partnerid: String,
+}
+
+/// A rating with its visitor's name (or partnerid) and the rated agent's account (`tags`:
+/// the JSON array as stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingRow {
+    pub visitor_id: i64,
+    pub visitor: String,
+    pub agent: String,
+    pub score: i64,
+    pub tags: String,
+    pub comment: String,
+    pub updated_at: i64,
+}

@@ -16,6 +16,15 @@ pub fn fd_handover() {
     frontdesk_widget::chat::conn::hand_over();
 }
 
+/// `fd_send(kind, body)`: the lazy tier sends a message of seed 001 `kind` (a card of the
+/// page, an uploaded file's URL) through the chat's outbox, like anything the visitor types.
+#[wasm_bindgen]
+pub fn fd_send(kind: u8, body: String) {
+    if let Ok(kind) = shared::visitor::MsgKind::try_from(kind) {
+        frontdesk_widget::chat::conn::send(kind, body);
+    }
+}
+
 fn main() {
     frontdesk_widget::chat::mount();
 }

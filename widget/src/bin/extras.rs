@@ -18,4 +18,23 @@ pub fn reception(frame: String) {
     frontdesk_widget::extras::reception::show(&frame);
 }
 
+/// `page()`: shows what the chat page's query asks for from the start (a card, …).
+#[wasm_bindgen]
+pub fn page() {
+    frontdesk_widget::extras::page::page();
+}
+
+/// `frame(json)`: a server frame, as the chat page received it.
+#[wasm_bindgen]
+pub fn frame(json: String) {
+    frontdesk_widget::extras::page::frame(&json);
+}
+
+#[cfg(feature = "json")]
+/// `leave_page()`: the stand-alone leave-message page (`leavemessage.html`) shows its form.
+#[wasm_bindgen]
+pub fn leave_page() {
+    frontdesk_widget::extras::leave::standalone();
+}
+
 fn main() {}

@@ -331,6 +331,8 @@ fn connect(c: &mut Conn) {
                         c.last_rx = js_sys::Date::now();
                         let fx = apply(&mut c.state, frame);
                         run(c, fx, &text);
+                        // The lazy tier follows the conversation (once it is wanted).
+                        lazy::frame(&text);
                     }
                 });
             }
@@ -470,16 +472,17 @@ fn run(c: &mut Conn, effects: Vec<Effect>, frame: &str) {
     }
 }
 
-/// Queues a new text message: stored in the outbox first, then sent if the session is synced
-/// (otherwise the next `synced` sends it).
-pub fn send_text(body: String) {
+/// Queues a new message (text, or from the lazy tier a card or an upload's URL): stored in
+/// the outbox first, then sent if the session is synced (otherwise the next `synced` sends
+/// it).
+pub fn send(kind: MsgKind, body: String) {
     with(|c| {
         if c.state.stopped {
             return; // (checked here too, so no id is drawn for nothing)
         }
         let fx = c.state.send(Pending {
             cmid: outbox::new_cmid(),
-            kind: MsgKind::Text,
+            kind,
             body,
             failed: false,
         });

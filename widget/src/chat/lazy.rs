@@ -49,3 +49,17 @@ pub fn reception(frame: &str) {
 pub fn reception_clear() {
     fd_reception(VERSION, "reception", "");
 }
+
+/// Loads the tier now if the page's query asks for something it shows from the start
+/// (`fdX` decides by the query: a card, the leave-message or rating controls, …; see
+/// widget/index.html), then calls its `page()`.
+pub fn page() {
+    fd_reception(VERSION, "page", "");
+}
+
+/// Hands a server frame, as it came, to the tier's `frame()`: at once when it is loaded,
+/// kept (a bounded queue, replayed in order) while it loads or may be wanted, dropped
+/// otherwise (widget/index.html).
+pub fn frame(json: &str) {
+    fd_reception(VERSION, "frame", json);
+}

@@ -20,7 +20,7 @@ use super::media::{self, Shown};
 use super::params::Params;
 use super::store::{Pending, Status, Store};
 use super::{bridge, conn, lazy};
-use crate::i18n::{texts, Texts};
+use crate::i18n::{place, texts, Texts};
 
 /// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
 /// variables the stylesheet in `index.html` uses: `--c` (the brand colour as a background),
@@ -69,6 +69,8 @@ pub fn App() -> impl IntoView {
     let embed = params.embed;
     let emoji = params.emoji;
     conn::start(params, store, host.clone());
+    // The lazy tier, at once when the page's parameters ask for what it shows (a card, …).
+    lazy::page();
     // The window was just opened by the launcher: put the cursor in the input. (On a phone
     // opening the link directly, the keyboard should not pop up uninvited.)
     Effect::new(move |_| {
@@ -117,7 +119,7 @@ pub fn App() -> impl IntoView {
         </p>
         <Show when=waiting>
             <p class="fd-s fd-warn" data-testid="fd-queue" role="status">
-                {move || format!("{}{}{}", t.queue.0, store.line.get().queue, t.queue.1)}
+                {move || place(&t.queue, &store.line.get().queue.to_string())}
             </p>
         </Show>
         <Show when=move || !is_final()>
@@ -152,7 +154,7 @@ fn Conversation(
         if text.is_empty() {
             return;
         }
-        conn::send_text(text.to_owned());
+        conn::send(MsgKind::Text, text.to_owned());
         el.set_value("");
         conn::typing(false);
         let _ = el.focus();
@@ -305,7 +307,7 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
             title(&head, t.order);
             line(&head, "fd-os", &o.status_text(t.locale));
             if !o.code.is_empty() {
-                line(&c, "fd-cs", &format!("{}{}", t.order_no, o.code));
+                line(&c, "fd-cs", &place(&t.order_no, &o.code));
             }
             if let Some(when) = o.create_time.and_then(date_time) {
                 line(&c, "fd-cs", &when);
@@ -325,7 +327,7 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
                 sum.push(t.items(n));
             }
             if let Some(fee) = o.total_fee {
-                sum.push(format!("{}{}", t.total, shared::card::price(fee)));
+                sum.push(place(&t.total, &shared::card::price(fee)));
             }
             line(&c, "fd-cs fd-ot", &sum.join(" · "));
         }

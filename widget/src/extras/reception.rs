@@ -36,32 +36,10 @@ extern "C" {
     fn hand_over();
 }
 
-struct Texts {
-    manual: &'static str,
-    /// The robot's name when the frame has none.
-    robot: &'static str,
-    /// The chips' accessible group name.
-    suggest: &'static str,
-}
+use crate::i18n::ReceptionTexts as Texts;
 
 fn texts(locale: Locale) -> &'static Texts {
-    match locale {
-        Locale::Cn => &Texts {
-            manual: "转人工",
-            robot: "智能客服",
-            suggest: "您可能想问",
-        },
-        Locale::En => &Texts {
-            manual: "Talk to a person",
-            robot: "Assistant",
-            suggest: "You may want to ask",
-        },
-        Locale::Tw => &Texts {
-            manual: "轉人工",
-            robot: "智能客服",
-            suggest: "您可能想問",
-        },
-    }
+    crate::i18n::reception(locale)
 }
 
 const CSS: &str = ".fd-r .fd-b{border-left:3px solid var(--c)}.fd-gr{display:contents}.fd-gr:not(:empty)~.fd-e{display:none}\
@@ -142,6 +120,11 @@ pub fn show(json: &str) {
     let offline = text(&frame, "offline");
     off.set_text_content(offline.as_deref());
     let _ = off.toggle_attribute_with_force("hidden", offline.is_none());
+    // Nobody can take the chat: offer to leave a message instead (seed 003 `msg_flag`).
+    #[cfg(feature = "json")]
+    if offline.is_some() && !super::leave::prompts_off() {
+        let _ = super::leave::offer(&off);
+    }
     let manual = Reflect::get(&frame, &JsValue::from_str("manual"))
         .ok()
         .and_then(|m| m.as_bool())

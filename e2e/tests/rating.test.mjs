@@ -1,0 +1,83 @@
+// Rating a chat (issue 24, item 4) against the real binary, from a shop page of another
+// origin: feedback_flag shows the control once an agent has answered (not before); the
+// visitor picks stars and comments, the rating is stored and listed by `admin ratings`;
+// satDegree_A offers it when the agent ends the chat, for the next chat's own rating.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  admin, Agent, HostPage, openConsole, seedSnippet, watchConsole, withWorld,
+} from '../lib.mjs';
+
+let db, server, browser, site, shop;
+withWorld({ shop: true, ready: (w) => ({ db, server, browser, site, shop } = w) });
+
+async function chatWith(extra) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const log = watchConsole(page);
+  await shop.open(page, `<!doctype html><meta charset="utf-8"><title>Shop</title><body><h1>Shop</h1>
+${seedSnippet(server.url, site.sysnum, { extra })}</body>`);
+  const host = new HostPage(page);
+  await host.open();
+  return { ctx, page, log, host, frame: page.frameLocator('[data-testid="fd-frame"]') };
+}
+
+test('feedback_flag: rate once an agent answered; stored and listed; changeable', async () => {
+  const agent = await Agent.login(server);
+  const { ctx, log, host, frame } = await chatWith('zc("config", {feedback_flag: 1, locale: "en"});');
+  await host.chat.send('Is it waterproof?');
+  const push = await agent.visitorMessage('Is it waterproof?');
+  assert.equal(await frame.getByTestId('fd-rate-open').count(), 0, 'nothing to rate before an answer');
+  await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'Yes, to 50 m.', file_type: 0 });
+  await host.chat.message('Yes, to 50 m.', 'agent').waitFor();
+  await frame.getByTestId('fd-rate-open').click();
+  const panel = frame.getByTestId('fd-rate');
+  await panel.getByTestId('fd-rate-send').click();
+  await panel.getByTestId('fd-rate-error').filter({ hasText: 'Please choose' }).waitFor();
+  await panel.getByLabel('4 stars: satisfied').check({ force: true });
+  await panel.getByTestId('fd-rate-comment').fill('Quick <b>answer</b>');
+  await panel.getByTestId('fd-rate-send').click();
+  await panel.getByTestId('fd-rate-done').filter({ hasText: 'Thank you' }).waitFor();
+  let list = admin(db, 'ratings', '--site', site.sysnum);
+  assert.equal(list.length, 1);
+  assert.deepEqual([list[0].gid, list[0].agent, list[0].score, list[0].comment], [push.data.gid, 'kf1@e2e', 4, 'Quick <b>answer</b>']);
+  // Changed before the next chat: still one rating.
+  await panel.getByLabel('2 stars: dissatisfied').check({ force: true });
+  await panel.getByTestId('fd-rate-send').click();
+  await panel.getByTestId('fd-rate-done').waitFor();
+  await new Promise((r) => setTimeout(r, 300));
+  list = admin(db, 'ratings', '--site', site.sysnum);
+  assert.deepEqual(list.map((r) => r.score), [2]);
+  assert.deepEqual(log.errors, []);
+  // The agent sees it beside the conversation in the console (the comment as text).
+  const con = await openConsole(browser, server);
+  await con.c.guest('mine', 'Yes, to 50 m.').getByRole('button').click();
+  const rating = con.page.getByTestId('fd-c-rating');
+  await rating.waitFor();
+  assert.match(await rating.innerText(), /2\/5 kf1@e2e Quick <b>answer<\/b>/);
+  await con.context.close();
+  await agent.request({ api_key: 32600, gid: push.data.gid });
+  agent.close();
+  await ctx.close();
+});
+
+test('satDegree_A: when the agent ends the chat the visitor is asked to rate it', async () => {
+  const agent = await Agent.login(server);
+  const { ctx, host, frame } = await chatWith('zc("config", {satDegree_A: 1});');
+  await host.chat.send('我想退货');
+  const push = await agent.visitorMessage('我想退货');
+  await agent.request({ api_key: 32300, gid: push.data.gid, msg: '好的，已为您办理', file_type: 0 });
+  await host.chat.message('好的，已为您办理', 'agent').waitFor();
+  assert.equal(await frame.getByTestId('fd-rate-open').count(), 0, 'satDegree_A: only after the chat ends');
+  await agent.request({ api_key: 32600, gid: push.data.gid });
+  await frame.getByTestId('fd-rate-open').filter({ hasText: '评价本次服务' }).click();
+  await frame.getByTestId('fd-rate').getByLabel('5 星：非常满意').check({ force: true });
+  await frame.getByTestId('fd-rate-send').click();
+  await frame.getByTestId('fd-rate-done').waitFor();
+  const list = admin(db, 'ratings', '--site', site.sysnum);
+  const mine = list.filter((r) => r.gid === push.data.gid);
+  assert.deepEqual(mine.map((r) => r.score), [5]);
+  agent.close();
+  await ctx.close();
+});
