@@ -574,3 +574,68 @@ async fn admin_agent_passwd_lets_an_api_created_agent_log_in() {
     assert_ne!(r["code"], 200, "revoked: {r}");
     srv.kill9().await;
 }
+
+/// `admin agent set --avatar URL --nick N` (issue 24): seed 002's list shows the avatar as
+/// `kf_headimgurl`; a URL that is not http(s), an unknown account and nothing to set are
+/// refused and change nothing.
+#[tokio::test]
+async fn admin_agent_set_changes_the_avatar_seed_002_lists() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    srv.agent(&site.sysnum, "face@test").await;
+    let db = srv.tdb.url.clone();
+    let run = |args: &[&str]| crate::cli::run(&db, args);
+    let (code, _, err) = run(&[
+        "agent",
+        "set",
+        "--account",
+        "face@test",
+        "--avatar",
+        "https%3A%2F%2Fimg.example.com%2Fkim.png",
+        "--nick",
+        "Kim",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for (args, says) in [
+        (
+            vec![
+                "agent",
+                "set",
+                "--account",
+                "face@test",
+                "--avatar",
+                "javascript:alert(1)",
+            ],
+            "http(s)",
+        ),
+        (
+            vec!["agent", "set", "--account", "nobody@test", "--nick", "X"],
+            "no agent",
+        ),
+        (
+            vec!["agent", "set", "--account", "face@test"],
+            "nothing to set",
+        ),
+        (
+            vec!["agent", "set", "--account", "face@test", "--max-chats", "0"],
+            "1-1000",
+        ),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let token = access_token(&srv, &site).await;
+    let v = get200(&format!(
+        "{}/cgi-bin/customservice/getkflist?access_token={token}",
+        srv.http
+    ))
+    .await;
+    let me = &v["kf_list"][0];
+    assert_eq!(
+        me["kf_headimgurl"], "https://img.example.com/kim.png",
+        "{v}"
+    );
+    assert_eq!(me["kf_nick"], "Kim");
+    srv.stop().await;
+}

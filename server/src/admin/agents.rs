@@ -122,6 +122,50 @@ pub async fn set_password(db: &Db, account: &str, password: &str) -> Result<(), 
     }
 }
 
+/// `admin agent set`: an agent's avatar (an `http(s)` URL, shown to visitors and in seed
+/// 002's `kf_headimgurl`; `""` clears it), nick, most chats at once.
+pub async fn set_agent(
+    db: &Db,
+    account: &str,
+    avatar: Option<&str>,
+    nick: Option<&str>,
+    max_chats: Option<i64>,
+) -> Result<(), AdminError> {
+    let avatar = match avatar.map(str::trim) {
+        None => None,
+        Some("") => Some(String::new()),
+        Some(u) => Some(
+            shared::card::safe_url(u)
+                .filter(|u| u.len() <= 1000)
+                .ok_or_else(|| AdminError::Invalid("avatar must be an http(s) URL".into()))?,
+        ),
+    };
+    if let Some(n) = nick {
+        check_nick(n)?;
+    }
+    if max_chats.is_some_and(|m| !(1..=1000).contains(&m)) {
+        return Err(AdminError::Invalid("max chats must be 1-1000".into()));
+    }
+    if avatar.is_none() && nick.is_none() && max_chats.is_none() {
+        return Err(AdminError::Invalid(
+            "nothing to set: give --avatar, --nick or --max-chats".into(),
+        ));
+    }
+    if db
+        .update_agent(
+            account.trim(),
+            avatar.as_deref(),
+            nick.map(str::trim),
+            max_chats,
+        )
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AdminError::NoAgent(account.trim().to_owned()))
+    }
+}
+
 /// Gives an agent (by kf_id) an external id; `""` clears it.
 pub async fn set_agent_external_id(
     db: &Db,

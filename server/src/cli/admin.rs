@@ -345,6 +345,18 @@ pub enum AgentCmd {
         #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
         password: String,
     },
+    /// Change an agent's avatar (http(s) URL; "" clears it), nick or most chats at once.
+    Set {
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        avatar: Option<String>,
+        #[arg(long)]
+        nick: Option<String>,
+        #[arg(long)]
+        max_chats: Option<i64>,
+    },
 }
 
 /// `frontdesk admin …`: opens the database and dispatches to the area's handler. Exit
@@ -641,6 +653,15 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                     );
                 }
             }
+        }
+        AgentCmd::Set {
+            account,
+            avatar,
+            nick,
+            max_chats,
+        } => {
+            admin::set_agent(db, &account, avatar.as_deref(), nick.as_deref(), max_chats).await?;
+            println!("agent {} updated", account.trim());
         }
         AgentCmd::Passwd { account, password } => {
             admin::set_password(db, &account, &password).await?;

@@ -4,7 +4,7 @@
 //! external ids of agents and groups, and groups' working hours).
 //!
 //! Methods: `create_agent`, `agent_by_id`, `agent_by_account`, `agents_of_site`,
-//! `set_agent_disabled`, `set_agent_password`, `account_suffix_used_elsewhere`,
+//! `set_agent_disabled`, `update_agent`, `set_agent_password`, `account_suffix_used_elsewhere`,
 //! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
 //! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
 //! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
@@ -134,6 +134,38 @@ impl Db {
                     .bind(account)
                     .execute(&mut *c)
                     .await?;
+                Ok(r.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// Changes what is given of an agent's profile (`None` keeps it): its avatar URL
+    /// (`""` clears it), nick, most chats at once. False when no agent has this account.
+    pub async fn update_agent(
+        &self,
+        account: &str,
+        headimgurl: Option<&str>,
+        nick: Option<&str>,
+        max_chats: Option<i64>,
+    ) -> DbResult<bool> {
+        let (account, headimgurl, nick) = (
+            account.to_owned(),
+            headimgurl.map(str::to_owned),
+            nick.map(str::to_owned),
+        );
+        self.write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE agents SET headimgurl = COALESCE($1, headimgurl), nick = COALESCE($2, nick),
+                       max_chats = COALESCE($3, max_chats) WHERE account = $4",
+                )
+                .bind(headimgurl)
+                .bind(nick)
+                .bind(max_chats)
+                .bind(account)
+                .execute(&mut *c)
+                .await?;
                 Ok(r.rows_affected() == 1)
             })
         })
