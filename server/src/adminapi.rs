@@ -7,6 +7,12 @@
 //! - `GET /api/admin/site` → `SiteAnswer` (the settings now)
 //! - `POST /api/admin/site/set` body `shared::admin::SiteSettings` (absent fields kept) →
 //!   `Status`; what `frontdesk admin site set` does (`admin::change_site`)
+//! - `GET /api/admin/group/list` → `GroupList` (with the time zones hours may be in)
+//! - `POST /api/admin/group/save` body `GroupSave` → `Saved` (`admin::save_group`: create
+//!   without `id`, else change)
+//! - `GET /api/admin/agent/list` → `AgentList`
+//! - `POST /api/admin/agent/create` body `AgentCreate` → `Saved` (`kf_id`)
+//! - `POST /api/admin/agent/set` body `AgentSet` → `Status` (`admin::set_agent`)
 //! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
 //! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
 //! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
@@ -18,7 +24,9 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use shared::admin::{SiteAnswer, SiteSettings};
+use shared::admin::{
+    AgentCreate, AgentList, AgentSet, GroupList, GroupSave, Saved, SiteAnswer, SiteSettings,
+};
 use shared::report::ReportAnswer;
 use shared::robot::{Status, OK};
 use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
@@ -36,6 +44,26 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/admin/site/set",
             post(site_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/group/list",
+            get(group_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/group/save",
+            post(group_save).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/agent/list",
+            get(agent_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/agent/create",
+            post(agent_create).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/agent/set",
+            post(agent_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
         )
         .route(
             "/api/admin/block/list",
@@ -80,6 +108,95 @@ async fn site_set(
     let req: SiteSettings = body_json(&body)?;
     let (settings, reception) = crate::admin::settings_of(req);
     crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
+
+async fn group_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<GroupList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(GroupList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        groups: crate::admin::list_groups(&state.db, site.sysnum.as_str()).await?,
+        zones: crate::admin::time_zones(),
+    }))
+}
+
+async fn group_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: GroupSave = body_json(&body)?;
+    let id = crate::admin::save_group(&state.db, site.sysnum.as_str(), req).await?;
+    // Hours or a group enabled again may let waiting visitors be served now.
+    crate::conversation::drain(&state, site.id).await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn agent_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<AgentList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(AgentList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        agents: crate::admin::list_agents(&state.db, site.sysnum.as_str()).await?,
+    }))
+}
+
+async fn agent_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: AgentCreate = body_json(&body)?;
+    let a = crate::admin::create_agent(
+        &state.db,
+        crate::admin::NewAgent {
+            sysnum: site.sysnum.as_str(),
+            account: req.account.trim(),
+            nick: &req.nick,
+            password: &req.password,
+            groups: &req.groups,
+            max_chats: req.max_chats,
+        },
+    )
+    .await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id: a.kf_id.parse().unwrap_or_default(),
+    }))
+}
+
+async fn agent_set(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: AgentSet = body_json(&body)?;
+    crate::admin::set_agent(&state.db, site.sysnum.as_str(), req).await?;
+    // More chats or other groups may let waiting visitors be served now.
+    crate::conversation::drain(&state, site.id).await?;
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),

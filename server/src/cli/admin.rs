@@ -249,6 +249,25 @@ pub enum AgentCmd {
         #[arg(long)]
         external_id: Option<String>,
     },
+    /// Change an agent: nick, most chats, groups (--group replaces them all).
+    Set {
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        /// The agent's site (default: the account's; an account of another site is refused).
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        nick: Option<String>,
+        #[arg(long)]
+        max_chats: Option<i64>,
+        /// Group id (repeatable): the agent's groups from now on.
+        #[arg(long = "group")]
+        groups: Vec<i64>,
+        /// Take the agent out of every group.
+        #[arg(long, conflicts_with = "groups")]
+        no_groups: bool,
+    },
     /// Set an agent's password (e.g. one created by seed 002's kfaccount/add, which gets a
     /// random one); revokes the agent's current login tokens.
     Passwd {
@@ -477,6 +496,29 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                     ("kf_account", a.kf_account.clone()),
                 ],
             );
+        }
+        AgentCmd::Set {
+            account,
+            site,
+            nick,
+            max_chats,
+            groups,
+            no_groups,
+        } => {
+            let groups = (no_groups || !groups.is_empty()).then_some(groups);
+            let s = shared::admin::AgentSet {
+                account: account.clone(),
+                nick,
+                max_chats,
+                groups,
+                ..Default::default()
+            };
+            let site = match site {
+                Some(site) => site,
+                None => admin::site_of_agent(db, &account).await?,
+            };
+            admin::set_agent(db, &site, s).await?;
+            println!("agent {} updated", account.trim());
         }
         AgentCmd::Passwd { account, password } => {
             admin::set_password(db, &account, &password).await?;

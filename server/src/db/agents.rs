@@ -4,7 +4,7 @@
 //! external ids of agents and groups, and groups' working hours).
 //!
 //! Methods: `create_agent`, `agent_by_id`, `agent_by_account`, `agents_of_site`,
-//! `set_agent_disabled`, `set_agent_password`, `account_suffix_used_elsewhere`,
+//! `set_agent_disabled`, `set_agent_password`, `set_agent_profile`, `account_suffix_used_elsewhere`,
 //! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
 //! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
 //! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
@@ -121,6 +121,69 @@ impl Db {
         .bind(site_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Changes an agent's nick, most chats and groups (all of them: `groups` replaces its
+    /// memberships; each must be a group of `site_id`, else nothing changes). `None` keeps one.
+    pub async fn set_agent_profile(
+        &self,
+        site_id: i64,
+        agent_id: i64,
+        nick: Option<String>,
+        max_chats: Option<i64>,
+        groups: Option<Vec<i64>>,
+    ) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                if let Some(groups) = groups {
+                    for &g in &groups {
+                        let ok: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM agent_groups WHERE id = $1 AND site_id = $2",
+                        )
+                        .bind(g)
+                        .bind(site_id)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                        if ok.is_none() {
+                            return Err(DbError::NotFound(format!(
+                                "group {g} is not a group of this site"
+                            )));
+                        }
+                    }
+                    sqlx::query("DELETE FROM agent_group_members WHERE agent_id = $1")
+                        .bind(agent_id)
+                        .execute(&mut *c)
+                        .await?;
+                    for g in groups {
+                        sqlx::query(
+                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(agent_id)
+                        .bind(g)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
+                if let Some(nick) = nick {
+                    sqlx::query("UPDATE agents SET nick = $1 WHERE id = $2 AND site_id = $3")
+                        .bind(nick)
+                        .bind(agent_id)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(n) = max_chats {
+                    sqlx::query("UPDATE agents SET max_chats = $1 WHERE id = $2 AND site_id = $3")
+                        .bind(n)
+                        .bind(agent_id)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Disables or re-enables an agent. A disabled agent cannot log in (`-31003`) and its open
