@@ -301,6 +301,7 @@ fn Manage(st: St) -> impl IntoView {
         <crate::settings::SiteForm token=st.token notice=st.notice/>
         <crate::people::Groups token=st.token notice=st.notice groups=st.groups/>
         <crate::people::Agents token=st.token notice=st.notice groups=st.groups/>
+        <crate::audit::VipLevels token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
             <h2 id="a-h-robots">"Robots"</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>
@@ -323,6 +324,7 @@ fn Manage(st: St) -> impl IntoView {
         <Import st/>
         <Blocks st/>
         <crate::report::Reports token=st.token notice=st.notice/>
+        <crate::audit::AuditLog token=st.token notice=st.notice/>
     }
 }
 

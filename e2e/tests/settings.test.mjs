@@ -1,7 +1,10 @@
 // Settings in the browser (issue 25, item 9): the site admin view (/console/?admin) shows the
 // site's reception defaults, push URL, sign check and embedding origins, refuses a bad value
 // with the text `frontdesk admin site set` prints for it (and keeps what was stored), and
-// saves good ones — read back after a reload, and in force (the chat page's frame-ancestors).
+// saves good ones — read back after signing in again, and in force (the chat page's
+// frame-ancestors). Groups with working hours in a picked zone, agents (create, groups, max
+// chats, a new password, disabled) and VIP levels the same way, each refusing bad input with
+// the CLI's words; the audit log lists every change that was saved, without passwords.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -174,6 +177,43 @@ test('settings: groups with working hours in a zone, and agents (create, groups,
   await t('fd-a-group-save').click();
   await sales.getByTestId('fd-a-group-state').filter({ hasText: 'disabled' }).waitFor();
   assert.equal(await sales.getByTestId('fd-a-group-hours').innerText(), 'Mon-Fri 09:00-18:00 (Asia/Shanghai)');
+
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('settings: VIP levels are saved (bad ones refused with the CLI\'s words), and the audit log shows who changed what', async () => {
+  const { context, page, log } = await adminPage();
+  const t = (id) => page.getByTestId(id);
+  const notice = t('fd-a-notice');
+  await t('fd-a-vips').waitFor({ state: 'attached' });
+
+  const words = cliRefusal('vip', 'add', '--site', site.sysnum, '--id', 'gold', '--name', 'Gold', '--rank', '1000001');
+  await t('fd-a-vip-id').fill('gold');
+  await t('fd-a-vip-name').fill('Gold');
+  await t('fd-a-vip-rank-input').fill('1000001');
+  await t('fd-a-vip-save').click();
+  await notice.filter({ hasText: words }).waitFor();
+  assert.equal(await t('fd-a-vip').count(), 0);
+  await t('fd-a-vip-rank-input').fill('50');
+  await t('fd-a-vip-save').click();
+  await notice.filter({ hasText: 'VIP level gold saved.' }).waitFor();
+  await t('fd-a-vip').filter({ hasText: 'Gold' }).getByTestId('fd-a-vip-rank').filter({ hasText: '50' }).waitFor();
+
+  // The log: this change and the earlier tests' (settings, groups, agents), newest first;
+  // the agent's passwords nowhere.
+  await t('fd-a-audit-reload').click();
+  const actions = t('fd-a-audit-action');
+  await actions.first().filter({ hasText: 'vip/put' }).waitFor();
+  const all = await actions.allInnerTexts();
+  for (const a of ['site/set', 'group/save', 'agent/create', 'agent/set']) assert.ok(all.includes(a), `${a} in ${all}`);
+  // Refused changes are not logged: one settings save, two group saves, two agent changes.
+  const count = (a) => all.filter((x) => x === a).length;
+  assert.deepEqual([count('site/set'), count('group/save'), count('agent/create'), count('agent/set'), count('vip/put')], [1, 2, 1, 2, 1]);
+  const rows = await t('fd-a-audit').innerText();
+  assert.ok(rows.includes(`site admin (appid ${site.appid})`), rows);
+  assert.ok(rows.includes('"rank":50'), rows);
+  assert.ok(!rows.includes('ann password 1') && !rows.includes('ann new password'), rows);
 
   assert.deepEqual(log.errors, []);
   await context.close();

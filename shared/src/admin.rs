@@ -1,9 +1,10 @@
-//! The site admin API's settings, groups and agents (issue 25, item 9: settings in the
-//! browser): what `/api/admin/site…`, `/api/admin/group/…` and `/api/admin/agent/…`
-//! (server `adminapi.rs`, the console's admin view) read and change — the values
-//! `frontdesk admin site set`, `group …` and `agent …` take, validated by the same server
-//! functions (`admin::change_site`, `save_group`, `create_agent`, `set_agent`), so a bad
-//! value gets the CLI's error text. Answers carry `errcode`/`errmsg` like
+//! The site admin API's settings, groups, agents, VIP levels and audit log (issue 25,
+//! item 9: settings in the browser): what `/api/admin/site…`, `/api/admin/group/…`,
+//! `/api/admin/agent/…`, `/api/admin/vip/…` and `/api/admin/audit` (server `adminapi.rs`,
+//! the console's admin view) read and change — the values `frontdesk admin site set`,
+//! `group …`, `agent …` and `vip add` take, validated by the same server functions
+//! (`admin::change_site`, `save_group`, `create_agent`, `set_agent`, `put_vip_level`), so a
+//! bad value gets the CLI's error text. Answers carry `errcode`/`errmsg` like
 //! [`crate::robot`]'s; an error answer is only [`crate::robot::Status`] (40035 with the
 //! reason).
 
@@ -157,6 +158,47 @@ pub struct AgentSet {
     pub password: Option<String>,
 }
 
+/// A VIP level of the site: what a page's `vip_level` may say (`id` or `name`), and its
+/// queue rank (higher first, 0-1000000). `GET /api/admin/vip/list` lists them, highest rank
+/// first; `POST /api/admin/vip/put` with one adds it or changes the one with its `id`
+/// (`admin vip add`; answered with [`crate::robot::Status`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VipLevel {
+    pub id: String,
+    pub name: String,
+    pub rank: i64,
+}
+
+/// `GET /api/admin/vip/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VipList {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub levels: Vec<VipLevel>,
+}
+
+/// An entry of the admin audit log: who changed what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Who: `site admin (appid …)` for the admin API.
+    pub actor: String,
+    /// What: the request's path, e.g. `site/set`, `agent/create`.
+    pub action: String,
+    /// The request as sent (JSON), passwords left out.
+    pub detail: String,
+}
+
+/// `GET /api/admin/audit`: the site's last 200 changes, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditList {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub entries: Vec<AuditEntry>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +236,14 @@ mod tests {
             prop_assert_eq!(serde_json::from_str::<AgentSet>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
             let r = Saved { errcode: 0, errmsg: text, id };
             prop_assert_eq!(serde_json::from_str::<Saved>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
+        }
+
+        #[test]
+        fn vip_levels_and_the_audit_log_round_trip(text in ".*", n in any::<i64>()) {
+            let l = VipList { errcode: 0, errmsg: text.clone(), levels: vec![VipLevel { id: text.clone(), name: text.clone(), rank: n }] };
+            prop_assert_eq!(serde_json::from_str::<VipList>(&serde_json::to_string(&l).unwrap()).unwrap(), l);
+            let a = AuditList { errcode: 0, errmsg: text.clone(), entries: vec![AuditEntry { id: n, at: n, actor: text.clone(), action: text.clone(), detail: text }] };
+            prop_assert_eq!(serde_json::from_str::<AuditList>(&serde_json::to_string(&a).unwrap()).unwrap(), a);
         }
     }
 

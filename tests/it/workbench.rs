@@ -1594,3 +1594,145 @@ async fn login_status(srv: &TestServer, account: &str, password: &str) -> u16 {
         .status()
         .as_u16()
 }
+
+/// VIP levels in the browser and the audit log (issue 25, item 9): levels are added and
+/// changed with `admin vip add`'s checks and texts; every change made through the admin API
+/// is logged — who, what (passwords left out), when — and only the site's own admin reads it.
+#[tokio::test]
+async fn vip_levels_and_every_admin_change_land_in_the_sites_audit_log() {
+    use crate::cli::run;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    let token = admin_token(&srv, &site).await;
+    let theirs = admin_token(&srv, &other).await;
+    let db = srv.tdb.url.clone();
+    let s = site.sysnum.as_str();
+    let before = frontdesk_server::db::now_ms();
+
+    for (bad, args) in [
+        (
+            json!({"id": "gold", "name": "Gold", "rank": 1_000_001}),
+            ["gold", "Gold", "1000001"],
+        ),
+        (
+            json!({"id": "g o", "name": "Gold", "rank": 5}),
+            ["g o", "Gold", "5"],
+        ),
+        (
+            json!({"id": "gold", "name": "", "rank": 5}),
+            ["gold", "", "5"],
+        ),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/vip/put", Some(bad.clone())).await;
+        assert_eq!(r["errcode"], 40035, "{bad}: {r}");
+        let (code, _, err) = run(
+            &db,
+            &[
+                "vip", "add", "--site", s, "--id", args[0], "--name", args[1], "--rank", args[2],
+            ],
+        );
+        assert_eq!(code, 2, "{err}");
+        let cli = err.trim().strip_prefix("error: ").expect("an error line");
+        assert_eq!(r["errmsg"], format!("invalid parameter: {cli}"), "{bad}");
+    }
+    for body in [
+        json!({"id": "gold", "name": "Gold", "rank": 10}),
+        json!({"id": "plat", "name": "Platinum", "rank": 20}),
+        json!({"id": "gold", "name": "Gold+", "rank": 15}),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/vip/put", Some(body)).await;
+        assert_eq!(r["errcode"], 0, "{r}");
+    }
+    let l = admin_api(&srv, &token, "/api/admin/vip/list", None).await;
+    assert_eq!(
+        l["levels"],
+        json!([{"id": "plat", "name": "Platinum", "rank": 20}, {"id": "gold", "name": "Gold+", "rank": 15}])
+    );
+    assert_eq!(
+        admin_api(&srv, &theirs, "/api/admin/vip/list", None).await["levels"],
+        json!([])
+    );
+
+    // More changes of other kinds, one refused (not logged).
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/site/set",
+        Some(json!({"reception": 3})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/site/set",
+        Some(json!({"reception": 9})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "{r}");
+    let r = admin_api(&srv, &token, "/api/admin/agent/create",
+        Some(json!({"account": "cat@shop", "nick": "Cat", "password": "secret words 1", "max_chats": 2}))).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "cat@shop", "password": "other words 2"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/block/add",
+        Some(json!({"ip": "203.0.113.0/24", "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+
+    let log = admin_api(&srv, &token, "/api/admin/audit", None).await;
+    assert_eq!(log["errcode"], 0, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "block/add",
+            "agent/set",
+            "agent/create",
+            "site/set",
+            "vip/put",
+            "vip/put",
+            "vip/put"
+        ]
+    );
+    let who = format!("site admin (appid {})", site.appid);
+    for e in entries {
+        assert_eq!(e["actor"], who.as_str(), "{e}");
+        let at = e["at"].as_i64().unwrap();
+        assert!(at >= before && at <= frontdesk_server::db::now_ms(), "{e}");
+    }
+    let detail = |i: usize| -> Value {
+        serde_json::from_str(entries[i]["detail"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(detail(3), json!({"reception": 3}));
+    assert_eq!(detail(6), json!({"id": "gold", "name": "Gold", "rank": 10}));
+    assert_eq!(detail(0)["ip"], "203.0.113.0/24");
+    // Passwords never reach the log.
+    let text = log.to_string();
+    assert!(
+        !text.contains("secret words 1") && !text.contains("other words 2"),
+        "{text}"
+    );
+    assert_eq!(detail(2)["account"], "cat@shop");
+    // Another site's admin reads only its own (empty) log.
+    assert_eq!(
+        admin_api(&srv, &theirs, "/api/admin/audit", None).await["entries"],
+        json!([])
+    );
+    srv.stop().await;
+}

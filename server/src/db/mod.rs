@@ -33,6 +33,7 @@
 //! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
 //! | `notes.rs` | `notes` | add_note, notes_of |
 //! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
+//! | `audit.rs` | `admin_audit` | add_audit, audit_of_site |
 //! | `blocks.rs` | `blocks` | add_block, active_blocks, count_active_blocks, delete_block |
 //! | `report.rs` | — (reads `conversations`, `messages`) | report_conversations, report_messages |
 //! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
@@ -62,6 +63,7 @@ macro_rules! msg_cols {
 
 mod agents;
 mod assignment;
+mod audit;
 pub mod backup;
 mod blocks;
 mod canned;
@@ -93,6 +95,7 @@ mod visits;
 mod writer;
 
 pub use assignment::Claim;
+pub use audit::AuditRow;
 pub use connect::{display_url, Backend};
 pub use conversations::Closing;
 pub use customer::{Erasure, Swept};
