@@ -110,6 +110,8 @@ struct St {
     notice: RwSignal<String>,
     report: RwSignal<Option<ImportReport>>,
     busy: RwSignal<bool>,
+    /// The site's groups (`crate::people`: the groups section lists them, agents name them).
+    groups: RwSignal<Option<shared::admin::GroupList>>,
 }
 
 impl St {
@@ -153,6 +155,7 @@ pub fn AdminView() -> impl IntoView {
         notice: RwSignal::new(String::new()),
         report: RwSignal::new(None),
         busy: RwSignal::new(false),
+        groups: RwSignal::new(None),
     };
     view! {
         <main class="c-admin" data-testid="fd-a">
@@ -296,6 +299,9 @@ fn Manage(st: St) -> impl IntoView {
     };
     view! {
         <crate::settings::SiteForm token=st.token notice=st.notice/>
+        <crate::people::Groups token=st.token notice=st.notice groups=st.groups/>
+        <crate::people::Agents token=st.token notice=st.notice groups=st.groups/>
+        <crate::audit::VipLevels token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
             <h2 id="a-h-robots">"Robots"</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>
@@ -318,6 +324,7 @@ fn Manage(st: St) -> impl IntoView {
         <Import st/>
         <Blocks st/>
         <crate::report::Reports token=st.token notice=st.notice/>
+        <crate::audit::AuditLog token=st.token notice=st.notice/>
     }
 }
 

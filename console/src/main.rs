@@ -11,16 +11,19 @@
 //! - [`http`]: the REST calls (login, upload).
 //! - [`notify`]: desktop notification, beep and the tab title.
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
-//!   [`settings`]: the site's settings there.
+//!   [`settings`]: the site's settings there; [`people`]: its groups and agents;
+//!   [`audit`]: its VIP levels and audit log.
 //! - [`workbench`]: the agent's workbench (issue 25): search, notes, summaries, the
 //!   read-only conversation viewer.
 
 mod admin;
+mod audit;
 mod compose;
 mod conn;
 mod http;
 mod media;
 mod notify;
+mod people;
 mod report;
 mod settings;
 mod store;

@@ -7,6 +7,16 @@
 //! - `GET /api/admin/site` → `SiteAnswer` (the settings now)
 //! - `POST /api/admin/site/set` body `shared::admin::SiteSettings` (absent fields kept) →
 //!   `Status`; what `frontdesk admin site set` does (`admin::change_site`)
+//! - `GET /api/admin/group/list` → `GroupList` (with the time zones hours may be in)
+//! - `POST /api/admin/group/save` body `GroupSave` → `Saved` (`admin::save_group`: create
+//!   without `id`, else change)
+//! - `GET /api/admin/agent/list` → `AgentList`
+//! - `POST /api/admin/agent/create` body `AgentCreate` → `Saved` (`kf_id`)
+//! - `POST /api/admin/agent/set` body `AgentSet` → `Status` (`admin::set_agent`)
+//! - `GET /api/admin/vip/list` → `VipList`; `POST /api/admin/vip/put` body `VipLevel` →
+//!   `Status` (`admin::put_vip_level`, as `admin vip add`)
+//! - `GET /api/admin/audit` → `AuditList`: every change made through this API and the FAQ
+//!   robot's (`audit`), newest first
 //! - `GET /api/admin/block/list` → `BlockList` (the blocks in force, newest first)
 //! - `POST /api/admin/block/add` body `BlockAdd` → `BlockAdded`
 //! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
@@ -18,12 +28,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use shared::admin::{SiteAnswer, SiteSettings};
+use shared::admin::{
+    AgentCreate, AgentList, AgentSet, AuditEntry, AuditList, GroupList, GroupSave, Saved,
+    SiteAnswer, SiteSettings, VipLevel, VipList,
+};
 use shared::report::ReportAnswer;
 use shared::robot::{Status, OK};
 use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
 
 use crate::compat::{Params, WxError};
+use crate::db::Site;
 use crate::robotapi::{body_json, site, ApiError, ApiResult};
 use crate::AppState;
 
@@ -36,6 +50,38 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/admin/site/set",
             post(site_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/group/list",
+            get(group_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/group/save",
+            post(group_save).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/agent/list",
+            get(agent_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/agent/create",
+            post(agent_create).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/agent/set",
+            post(agent_set).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/vip/list",
+            get(vip_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/vip/put",
+            post(vip_put).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/audit",
+            get(audit_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
         .route(
             "/api/admin/block/list",
@@ -53,6 +99,94 @@ pub fn router() -> Router<AppState> {
             "/api/admin/report",
             get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
+}
+
+/// Records a change the site's admin made through the API: `action` (the request's path
+/// under `/api/`) and `detail` (the request, passwords left out by the caller).
+pub(crate) async fn audit(
+    state: &AppState,
+    site: &Site,
+    action: &str,
+    detail: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    let actor = format!("site admin (appid {})", site.appid);
+    let detail = serde_json::to_string(detail).unwrap_or_default();
+    state
+        .db
+        .add_audit(site.id, crate::db::now_ms(), &actor, action, &detail)
+        .await?;
+    Ok(())
+}
+
+async fn audit_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<AuditList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let entries = state
+        .db
+        .audit_of_site(site.id, 200)
+        .await?
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            detail: r.detail,
+        })
+        .collect();
+    Ok(Json(AuditList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        entries,
+    }))
+}
+
+async fn vip_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<VipList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let levels = crate::admin::vip_levels(&state.db, site.sysnum.as_str())
+        .await?
+        .into_iter()
+        .map(|l| VipLevel {
+            id: l.level_id,
+            name: l.name,
+            rank: l.rank,
+        })
+        .collect();
+    Ok(Json(VipList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        levels,
+    }))
+}
+
+async fn vip_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: VipLevel = body_json(&body)?;
+    crate::admin::put_vip_level(
+        &state.db,
+        site.sysnum.as_str(),
+        &req.id,
+        &req.name,
+        req.rank,
+    )
+    .await?;
+    audit(&state, &site, "vip/put", &req).await?;
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
 }
 
 async fn site_get(
@@ -78,8 +212,113 @@ async fn site_set(
 ) -> ApiResult<Status> {
     let (site, _) = site(&state, &headers, q).await?;
     let req: SiteSettings = body_json(&body)?;
-    let (settings, reception) = crate::admin::settings_of(req);
+    let (settings, reception) = crate::admin::settings_of(req.clone());
     crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
+    audit(&state, &site, "site/set", &req).await?;
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
+    }))
+}
+
+async fn group_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<GroupList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(GroupList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        groups: crate::admin::list_groups(&state.db, site.sysnum.as_str()).await?,
+        zones: crate::admin::time_zones(),
+    }))
+}
+
+async fn group_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: GroupSave = body_json(&body)?;
+    let id = crate::admin::save_group(&state.db, site.sysnum.as_str(), req.clone()).await?;
+    let done = GroupSave {
+        id: Some(id),
+        ..req
+    };
+    audit(&state, &site, "group/save", &done).await?;
+    // Hours or a group enabled again may let waiting visitors be served now.
+    crate::conversation::drain(&state, site.id).await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn agent_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<AgentList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(AgentList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        agents: crate::admin::list_agents(&state.db, site.sysnum.as_str()).await?,
+    }))
+}
+
+async fn agent_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: AgentCreate = body_json(&body)?;
+    let a = crate::admin::create_agent(
+        &state.db,
+        crate::admin::NewAgent {
+            sysnum: site.sysnum.as_str(),
+            account: req.account.trim(),
+            nick: &req.nick,
+            password: &req.password,
+            groups: &req.groups,
+            max_chats: req.max_chats,
+        },
+    )
+    .await?;
+    let shown = AgentCreate {
+        password: "(set)".into(),
+        ..req
+    };
+    audit(&state, &site, "agent/create", &shown).await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id: a.kf_id.parse().unwrap_or_default(),
+    }))
+}
+
+async fn agent_set(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: AgentSet = body_json(&body)?;
+    crate::admin::set_agent(&state.db, site.sysnum.as_str(), req.clone()).await?;
+    let shown = AgentSet {
+        password: req.password.as_ref().map(|_| "(new)".to_owned()),
+        ..req
+    };
+    audit(&state, &site, "agent/set", &shown).await?;
+    // More chats or other groups may let waiting visitors be served now.
+    crate::conversation::drain(&state, site.id).await?;
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),
@@ -129,6 +368,7 @@ async fn add(
     // This node applies it at once (others within `blocks::FRESH`); the agents who had the
     // visitor in their lists are told, and the capacity they held serves the queue.
     state.blocks.changed(site.id);
+    audit(&state, &site, "block/add", &req).await?;
     match &before {
         Some(v) => crate::conversation::released(&state, site.id, v).await?,
         None => crate::conversation::drain(&state, site.id).await?,
@@ -152,6 +392,7 @@ async fn delete(
         return Err(ApiError::NoBlock);
     }
     state.blocks.changed(site.id);
+    audit(&state, &site, "block/delete", &req).await?;
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),

@@ -11,6 +11,9 @@
 //!   files with `frontdesk admin faq import`) → `ImportReport` (the good rows added, each bad
 //!   row with its line and reason)
 //!
+//! Every change (add, delete, import) is written to the site's audit log
+//! (`crate::adminapi::audit`).
+//!
 //! Like seed 002, every answer is HTTP 200 with `errcode`/`errmsg`. Codes: those of
 //! `compat.rs` for the token (40001 unknown token, 41001 missing, 42001 expired), 43001 /
 //! 43002 wrong method, -1 internal failure, and:
@@ -277,6 +280,7 @@ async fn add(
         .map_err(ApiError::Invalid)?;
     let robot = robot_to_edit(&state, &site, req.robotid).await?;
     let id = manage::add_faq(&state.db, &robot, faq).await?;
+    crate::adminapi::audit(&state, &site, "robot/faq/add", &req).await?;
     Ok(Json(FaqAdded {
         errcode: OK,
         errmsg: "ok".into(),
@@ -295,6 +299,7 @@ async fn delete(
     if !state.db.delete_faq(Some(site.id), req.id).await? {
         return Err(ApiError::NoFaq);
     }
+    crate::adminapi::audit(&state, &site, "robot/faq/delete", &req).await?;
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),
@@ -314,5 +319,8 @@ async fn import(
     }
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::Wx(WxError::DataFormat))?;
     let robot = robot_to_edit(&state, &site, robotid).await?;
-    Ok(Json(manage::import(&state.db, &robot, text).await?))
+    let report = manage::import(&state.db, &robot, text).await?;
+    let what = serde_json::json!({"robotid": robot.robotid, "added": report.added.len(), "refused": report.errors.len()});
+    crate::adminapi::audit(&state, &site, "robot/faq/import", &what).await?;
+    Ok(Json(report))
 }

@@ -299,8 +299,8 @@ async fn site_and_agent_lists_print_one_json_array() {
         .map(|a| a["kf_account"].as_str().unwrap())
         .collect();
     assert_eq!(accounts, ["kf1@shop", "kf2@shop"]);
-    assert_eq!(agents[0]["kf_nick"], "Kim");
-    assert_eq!(agents[0]["kf_id"], "1001");
+    assert_eq!(agents[0]["nick"], "Kim");
+    assert_eq!(agents[0]["kf_id"], 1001);
     assert_eq!(agents[0]["disabled"], false);
     assert_eq!(agents[1]["disabled"], true);
 

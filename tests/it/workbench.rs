@@ -1331,3 +1331,419 @@ async fn site_settings_are_changed_in_the_browser_with_the_clis_validation() {
     assert_eq!(r["errcode"], 47001, "{r}");
     srv.stop().await;
 }
+
+/// Groups and agents in the browser (issue 25, item 9): the admin API creates a group with
+/// working hours in a zone, changes and disables it, creates an agent in it, changes its
+/// groups and most chats, disables it and resets its password — with the CLI's checks and
+/// texts; another site's admin can touch none of it.
+#[tokio::test]
+async fn groups_and_agents_are_managed_in_the_browser_with_the_clis_validation() {
+    use crate::cli::run;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    let token = admin_token(&srv, &site).await;
+    let theirs = admin_token(&srv, &other).await;
+    let db = srv.tdb.url.clone();
+    let s = site.sysnum.as_str();
+
+    // Groups: bad hours and zones get the CLI's words and create nothing.
+    for (body, args) in [
+        (
+            json!({"name": "Sales", "hours": "Mon-Fri 25:00-18:00", "tz": "UTC"}),
+            vec!["--hours", "Mon-Fri 25:00-18:00", "--tz", "UTC"],
+        ),
+        (
+            json!({"name": "Sales", "hours": "Mon-Fri 09:00-18:00", "tz": "Mars/Olympus"}),
+            vec!["--hours", "Mon-Fri 09:00-18:00", "--tz", "Mars/Olympus"],
+        ),
+        (json!({"name": " "}), vec![]),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/group/save", Some(body.clone())).await;
+        assert_eq!(r["errcode"], 40035, "{body}: {r}");
+        let name = body["name"].as_str().unwrap();
+        let mut all = vec!["group", "create", "--site", s, "--name", name];
+        all.extend(args);
+        let (code, _, err) = run(&db, &all);
+        assert_eq!(code, 2, "{err}");
+        let cli = err.trim().strip_prefix("error: ").expect("an error line");
+        assert_eq!(r["errmsg"], format!("invalid parameter: {cli}"), "{body}");
+    }
+    let l = admin_api(&srv, &token, "/api/admin/group/list", None).await;
+    assert_eq!(l["groups"], json!([]), "{l}");
+    assert!(l["zones"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("Asia/Shanghai")));
+
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/group/save",
+        Some(json!({"name": "Sales", "hours": "Mon-Fri 09:00-18:00", "tz": "Asia/Shanghai"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let sales = r["id"].as_i64().unwrap();
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/group/save",
+        Some(json!({"name": "Support"})),
+    )
+    .await;
+    let support = r["id"].as_i64().unwrap();
+    let r = admin_api(&srv, &token, "/api/admin/group/save",
+        Some(json!({"id": support, "hours": "Sat 10:00-14:00", "tz": "Europe/Berlin", "external_id": "sup-1"}))).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let l = admin_api(&srv, &token, "/api/admin/group/list", None).await;
+    assert_eq!(
+        l["groups"],
+        json!([
+            {"id": sales, "groupname": "Sales", "external_id": "", "hours": "Mon-Fri 09:00-18:00", "tz": "Asia/Shanghai", "disabled": false},
+            {"id": support, "groupname": "Support", "external_id": "sup-1", "hours": "Sat 10:00-14:00", "tz": "Europe/Berlin", "disabled": false},
+        ])
+    );
+    // Another site's admin neither sees nor changes them.
+    let l = admin_api(&srv, &theirs, "/api/admin/group/list", None).await;
+    assert_eq!(l["groups"], json!([]));
+    let r = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/group/save",
+        Some(json!({"id": sales, "disabled": true})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "{r}");
+    assert_eq!(
+        r["errmsg"],
+        format!("invalid parameter: group {sales} is not a group of this site")
+    );
+
+    // Agents: the CLI's checks and texts; nothing created on a refusal.
+    let good = json!({"account": "bob@shop", "nick": "Bob", "password": "long enough 1", "groups": [sales], "max_chats": 4});
+    for (field, bad) in [
+        ("account", json!("bob")),
+        ("nick", json!("")),
+        ("password", json!("short")),
+        ("max_chats", json!(0)),
+    ] {
+        let mut body = good.clone();
+        body[field] = bad.clone();
+        let r = admin_api(&srv, &token, "/api/admin/agent/create", Some(body)).await;
+        assert_eq!(r["errcode"], 40035, "{field}: {r}");
+        let val = match &bad {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        // The same agent on the command line, with the same one value bad.
+        let mut all = vec!["agent", "create", "--site", s];
+        for (f, k) in [
+            ("account", "--account"),
+            ("nick", "--nick"),
+            ("password", "--password"),
+        ] {
+            all.extend([
+                k,
+                if f == field {
+                    val.as_str()
+                } else {
+                    good[f].as_str().unwrap()
+                },
+            ]);
+        }
+        let max = if field == "max_chats" {
+            val.clone()
+        } else {
+            "4".into()
+        };
+        all.extend(["--max-chats", max.as_str()]);
+        let (code, _, err) = run(&db, &all);
+        assert_eq!(code, 2, "{field}: {err}");
+        let cli = err.trim().strip_prefix("error: ").expect("an error line");
+        assert_eq!(r["errmsg"], format!("invalid parameter: {cli}"), "{field}");
+    }
+    let mut body = good.clone();
+    body["groups"] = json!([sales, 999_999]);
+    let r = admin_api(&srv, &token, "/api/admin/agent/create", Some(body)).await;
+    assert_eq!(
+        r["errmsg"], "invalid parameter: group 999999 is not a group of this site",
+        "{r}"
+    );
+    assert_eq!(
+        admin_api(&srv, &token, "/api/admin/agent/list", None).await["agents"],
+        json!([])
+    );
+
+    let r = admin_api(&srv, &token, "/api/admin/agent/create", Some(good.clone())).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let kf_id = r["id"].as_i64().unwrap();
+    let r = admin_api(&srv, &token, "/api/admin/agent/create", Some(good.clone())).await;
+    assert_eq!(
+        r["errmsg"], "invalid parameter: agent account bob@shop already exists",
+        "{r}"
+    );
+    // The new agent logs in and is Bob.
+    let t = login(&srv.http, "bob@shop", "long enough 1").await;
+    let (_bob, r) = AgentClient::login(&srv.ws, &t).await;
+    assert_eq!(r["code"], 200, "{r}");
+
+    // Changes: bad values change nothing; good ones are listed.
+    for (bad, why) in [
+        (
+            json!({"account": "bob@shop", "max_chats": 1001, "nick": "Robert"}),
+            "max chats must be 1-1000",
+        ),
+        (
+            json!({"account": "bob@shop", "groups": [999_999], "nick": "Robert"}),
+            "group 999999 is not a group of this site",
+        ),
+        (
+            json!({"account": "bob@shop", "password": "short", "nick": "Robert"}),
+            "password must have at least 8 characters",
+        ),
+        (
+            json!({"account": "nobody@shop", "nick": "Robert"}),
+            "no agent with account nobody@shop",
+        ),
+        (
+            json!({"account": "bob@shop", "avatar": "javascript:alert(1)"}),
+            "avatar must be an http(s) URL",
+        ),
+        (json!({"account": "bob@shop"}), "nothing to set"),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/agent/set", Some(bad.clone())).await;
+        let msg = r["errmsg"].as_str().unwrap_or_default();
+        assert!(
+            msg.starts_with(&format!("invalid parameter: {why}")),
+            "{bad}: {r}"
+        );
+    }
+    let r = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "disabled": true})),
+    )
+    .await;
+    assert_eq!(
+        r["errmsg"], "invalid parameter: no agent with account bob@shop",
+        "{r}"
+    );
+    let r = admin_api(&srv, &token, "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "nick": "Robert", "max_chats": 8, "groups": [support, sales],
+            "avatar": "https%3A%2F%2Fimg.example.com%2Fbob.png"}))).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let l = admin_api(&srv, &token, "/api/admin/agent/list", None).await;
+    assert_eq!(
+        l["agents"],
+        json!([{"kf_id": kf_id, "kf_account": "bob@shop", "nick": "Robert", "groups": [sales, support], "max_chats": 8, "disabled": false,
+            "avatar": "https://img.example.com/bob.png"}])
+    );
+    assert_eq!(
+        admin_api(&srv, &theirs, "/api/admin/agent/list", None).await["agents"],
+        json!([])
+    );
+    // The CLI's `agent set` is the same operation.
+    let (code, _, err) = run(
+        &db,
+        &["agent", "set", "--account", "bob@shop", "--max-chats", "0"],
+    );
+    assert_eq!((code, err.trim()), (2, "error: max chats must be 1-1000"));
+    let (code, _, err) = run(
+        &db,
+        &[
+            "agent",
+            "set",
+            "--site",
+            s,
+            "--account",
+            "bob@shop",
+            "--group",
+            &sales.to_string(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let l = admin_api(&srv, &token, "/api/admin/agent/list", None).await;
+    assert_eq!(l["agents"][0]["groups"], json!([sales]));
+
+    // A new password: the old one no longer logs in, the new one does; disabled: no login.
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "password": "brand new pass"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    assert_eq!(login_status(&srv, "bob@shop", "long enough 1").await, 401);
+    assert_eq!(login_status(&srv, "bob@shop", "brand new pass").await, 200);
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "disabled": true})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    assert_eq!(login_status(&srv, "bob@shop", "brand new pass").await, 403);
+    assert_eq!(
+        admin_api(&srv, &token, "/api/admin/agent/list", None).await["agents"][0]["disabled"],
+        true
+    );
+    srv.stop().await;
+}
+
+/// The HTTP status of `POST /api/agent/login` with this account and password.
+async fn login_status(srv: &TestServer, account: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/api/agent/login", srv.http))
+        .json(&json!({"account": account, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+        .status()
+        .as_u16()
+}
+
+/// VIP levels in the browser and the audit log (issue 25, item 9): levels are added and
+/// changed with `admin vip add`'s checks and texts; every change made through the admin API
+/// is logged — who, what (passwords left out), when — and only the site's own admin reads it.
+#[tokio::test]
+async fn vip_levels_and_every_admin_change_land_in_the_sites_audit_log() {
+    use crate::cli::run;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let other = srv.site().await;
+    let token = admin_token(&srv, &site).await;
+    let theirs = admin_token(&srv, &other).await;
+    let db = srv.tdb.url.clone();
+    let s = site.sysnum.as_str();
+    let before = frontdesk_server::db::now_ms();
+
+    for (bad, args) in [
+        (
+            json!({"id": "gold", "name": "Gold", "rank": 1_000_001}),
+            ["gold", "Gold", "1000001"],
+        ),
+        (
+            json!({"id": "g o", "name": "Gold", "rank": 5}),
+            ["g o", "Gold", "5"],
+        ),
+        (
+            json!({"id": "gold", "name": "", "rank": 5}),
+            ["gold", "", "5"],
+        ),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/vip/put", Some(bad.clone())).await;
+        assert_eq!(r["errcode"], 40035, "{bad}: {r}");
+        let (code, _, err) = run(
+            &db,
+            &[
+                "vip", "add", "--site", s, "--id", args[0], "--name", args[1], "--rank", args[2],
+            ],
+        );
+        assert_eq!(code, 2, "{err}");
+        let cli = err.trim().strip_prefix("error: ").expect("an error line");
+        assert_eq!(r["errmsg"], format!("invalid parameter: {cli}"), "{bad}");
+    }
+    for body in [
+        json!({"id": "gold", "name": "Gold", "rank": 10}),
+        json!({"id": "plat", "name": "Platinum", "rank": 20}),
+        json!({"id": "gold", "name": "Gold+", "rank": 15}),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/vip/put", Some(body)).await;
+        assert_eq!(r["errcode"], 0, "{r}");
+    }
+    let l = admin_api(&srv, &token, "/api/admin/vip/list", None).await;
+    assert_eq!(
+        l["levels"],
+        json!([{"id": "plat", "name": "Platinum", "rank": 20}, {"id": "gold", "name": "Gold+", "rank": 15}])
+    );
+    assert_eq!(
+        admin_api(&srv, &theirs, "/api/admin/vip/list", None).await["levels"],
+        json!([])
+    );
+
+    // More changes of other kinds, one refused (not logged).
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/site/set",
+        Some(json!({"reception": 3})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/site/set",
+        Some(json!({"reception": 9})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "{r}");
+    let r = admin_api(&srv, &token, "/api/admin/agent/create",
+        Some(json!({"account": "cat@shop", "nick": "Cat", "password": "secret words 1", "max_chats": 2}))).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "cat@shop", "password": "other words 2"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/block/add",
+        Some(json!({"ip": "203.0.113.0/24", "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+
+    let log = admin_api(&srv, &token, "/api/admin/audit", None).await;
+    assert_eq!(log["errcode"], 0, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "block/add",
+            "agent/set",
+            "agent/create",
+            "site/set",
+            "vip/put",
+            "vip/put",
+            "vip/put"
+        ]
+    );
+    let who = format!("site admin (appid {})", site.appid);
+    for e in entries {
+        assert_eq!(e["actor"], who.as_str(), "{e}");
+        let at = e["at"].as_i64().unwrap();
+        assert!(at >= before && at <= frontdesk_server::db::now_ms(), "{e}");
+    }
+    let detail = |i: usize| -> Value {
+        serde_json::from_str(entries[i]["detail"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(detail(3), json!({"reception": 3}));
+    assert_eq!(detail(6), json!({"id": "gold", "name": "Gold", "rank": 10}));
+    assert_eq!(detail(0)["ip"], "203.0.113.0/24");
+    // Passwords never reach the log.
+    let text = log.to_string();
+    assert!(
+        !text.contains("secret words 1") && !text.contains("other words 2"),
+        "{text}"
+    );
+    assert_eq!(detail(2)["account"], "cat@shop");
+    // Another site's admin reads only its own (empty) log.
+    assert_eq!(
+        admin_api(&srv, &theirs, "/api/admin/audit", None).await["entries"],
+        json!([])
+    );
+    srv.stop().await;
+}

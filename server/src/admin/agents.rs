@@ -60,9 +60,7 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
     check_account(a.account)?;
     check_nick(a.nick)?;
     check_password(a.password)?;
-    if !(1..=1000).contains(&a.max_chats) {
-        return Err(AdminError::Invalid("max chats must be 1-1000".into()));
-    }
+    check_max_chats(a.max_chats)?;
     let site = db
         .site_by_sysnum(a.sysnum)
         .await?
@@ -122,50 +120,6 @@ pub async fn set_password(db: &Db, account: &str, password: &str) -> Result<(), 
     }
 }
 
-/// `admin agent set`: an agent's avatar (an `http(s)` URL, shown to visitors and in seed
-/// 002's `kf_headimgurl`; `""` clears it), nick, most chats at once.
-pub async fn set_agent(
-    db: &Db,
-    account: &str,
-    avatar: Option<&str>,
-    nick: Option<&str>,
-    max_chats: Option<i64>,
-) -> Result<(), AdminError> {
-    let avatar = match avatar.map(str::trim) {
-        None => None,
-        Some("") => Some(String::new()),
-        Some(u) => Some(
-            shared::card::safe_url(u)
-                .filter(|u| u.len() <= 1000)
-                .ok_or_else(|| AdminError::Invalid("avatar must be an http(s) URL".into()))?,
-        ),
-    };
-    if let Some(n) = nick {
-        check_nick(n)?;
-    }
-    if max_chats.is_some_and(|m| !(1..=1000).contains(&m)) {
-        return Err(AdminError::Invalid("max chats must be 1-1000".into()));
-    }
-    if avatar.is_none() && nick.is_none() && max_chats.is_none() {
-        return Err(AdminError::Invalid(
-            "nothing to set: give --avatar, --nick or --max-chats".into(),
-        ));
-    }
-    if db
-        .update_agent(
-            account.trim(),
-            avatar.as_deref(),
-            nick.map(str::trim),
-            max_chats,
-        )
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(AdminError::NoAgent(account.trim().to_owned()))
-    }
-}
-
 /// Gives an agent (by kf_id) an external id; `""` clears it.
 pub async fn set_agent_external_id(
     db: &Db,
@@ -196,32 +150,117 @@ pub async fn check_new_agent_external_id(
     external_id_free(db, false, site.id, external_id.trim(), 0).await
 }
 
-/// An agent as `agent list` shows it (seed 002's field names).
-#[derive(Debug, Serialize)]
-pub struct AgentSummary {
-    pub kf_id: String,
-    pub kf_account: String,
-    pub kf_nick: String,
-    pub max_chats: i64,
-    pub disabled: bool,
-    /// The ids of the agent's skill groups.
-    pub groups: Vec<i64>,
-}
-
-/// A site's agents, oldest first.
-pub async fn list_agents(db: &Db, sysnum: &str) -> Result<Vec<AgentSummary>, AdminError> {
+/// A site's agents with their groups, as the admin API lists them.
+pub async fn list_agents(
+    db: &Db,
+    sysnum: &str,
+) -> Result<Vec<shared::admin::AgentInfo>, AdminError> {
     let site = site_of(db, sysnum).await?;
     let mut out = Vec::new();
     for a in db.agents_of_site(site.id).await? {
         let groups = db.groups_of_agent(a.id).await?;
-        out.push(AgentSummary {
-            kf_id: a.id.to_string(),
+        out.push(shared::admin::AgentInfo {
+            kf_id: a.id,
             kf_account: a.account,
-            kf_nick: a.nick,
+            nick: a.nick,
+            groups: groups.into_iter().map(|g| g.id).collect(),
             max_chats: a.max_chats,
             disabled: a.disabled,
-            groups: groups.into_iter().map(|g| g.id).collect(),
+            avatar: a.headimgurl,
         });
     }
     Ok(out)
+}
+
+fn check_max_chats(n: i64) -> Result<(), AdminError> {
+    if !(1..=1000).contains(&n) {
+        return Err(AdminError::Invalid("max chats must be 1-1000".into()));
+    }
+    Ok(())
+}
+
+/// Changes agent `s.account` of site `sysnum` (`admin agent set`, `passwd`,
+/// `disable`/`enable`; the admin API's `agent/set`): nick, most chats, groups (all of
+/// them), enabled or not, a new password (which ends its logins). Every value is checked
+/// before anything is stored; an account of another site is [`AdminError::NoAgent`].
+pub async fn set_agent(
+    db: &Db,
+    sysnum: &str,
+    s: shared::admin::AgentSet,
+) -> Result<(), AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let account = s.account.trim();
+    let agent = db
+        .agent_by_account(account)
+        .await?
+        .filter(|a| a.site_id == site.id)
+        .ok_or_else(|| AdminError::NoAgent(account.to_owned()))?;
+    if let Some(n) = &s.nick {
+        check_nick(n)?;
+    }
+    if let Some(n) = s.max_chats {
+        check_max_chats(n)?;
+    }
+    if let Some(p) = &s.password {
+        check_password(p)?;
+    }
+    // An avatar is an http(s) URL (encoded or not, seed 003 style); "" clears it.
+    let avatar = match s.avatar.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(String::new()),
+        Some(u) => Some(
+            shared::card::safe_url(u)
+                .filter(|u| u.len() <= 1000)
+                .ok_or_else(|| AdminError::Invalid("avatar must be an http(s) URL".into()))?,
+        ),
+    };
+    if s.nick.is_none()
+        && s.max_chats.is_none()
+        && s.groups.is_none()
+        && s.disabled.is_none()
+        && s.password.is_none()
+        && avatar.is_none()
+    {
+        return Err(AdminError::Invalid(
+            "nothing to set: give --avatar, --nick, --max-chats or --group".into(),
+        ));
+    }
+    if let Some(groups) = &s.groups {
+        let ours = db.groups_of_site(site.id).await?;
+        if let Some(g) = groups.iter().find(|g| !ours.iter().any(|o| o.id == **g)) {
+            return Err(AdminError::Invalid(format!(
+                "group {g} is not a group of this site"
+            )));
+        }
+    }
+    db.set_agent_profile(
+        site.id,
+        agent.id,
+        s.nick.map(|n| n.trim().to_owned()),
+        s.max_chats,
+        s.groups,
+        avatar,
+    )
+    .await?;
+    if let Some(p) = &s.password {
+        set_password(db, account, p).await?;
+    }
+    if let Some(d) = s.disabled {
+        set_agent_disabled(db, account, d).await?;
+    }
+    Ok(())
+}
+
+/// The sysnum of the site agent `account` belongs to.
+pub async fn site_of_agent(db: &Db, account: &str) -> Result<String, AdminError> {
+    let account = account.trim();
+    let agent = db
+        .agent_by_account(account)
+        .await?
+        .ok_or_else(|| AdminError::NoAgent(account.to_owned()))?;
+    let site = db
+        .site_by_id(agent.site_id)
+        .await?
+        .ok_or_else(|| AdminError::NoAgent(account.to_owned()))?;
+    Ok(site.sysnum.to_string())
 }

@@ -154,3 +154,81 @@ pub async fn vip_levels(db: &Db, sysnum: &str) -> Result<Vec<crate::db::VipLevel
     let site = site_of(db, sysnum).await?;
     Ok(db.vip_levels(site.id).await?)
 }
+
+/// A site's groups with their external ids and working hours, as the admin API lists them.
+pub async fn list_groups(db: &Db, sysnum: &str) -> Result<Vec<shared::admin::Group>, AdminError> {
+    let site = site_of(db, sysnum).await?;
+    let routing = db.routing_groups(site.id).await?;
+    Ok(db
+        .groups_of_site(site.id)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let r = routing.iter().find(|r| r.id == g.id);
+            let text = |f: fn(&crate::db::GroupRouting) -> &Option<String>| {
+                r.and_then(|r| f(r).clone()).unwrap_or_default()
+            };
+            shared::admin::Group {
+                id: g.id,
+                groupname: g.groupname,
+                external_id: text(|r| &r.external_id),
+                hours: text(|r| &r.hours),
+                tz: text(|r| &r.tz),
+                disabled: g.disabled,
+            }
+        })
+        .collect())
+}
+
+/// The time zones working hours may be given in (IANA names the server knows).
+pub fn time_zones() -> Vec<String> {
+    let mut zones: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && !n.starts_with("posix"))
+        .collect();
+    zones.sort();
+    zones.insert(0, "UTC".into());
+    zones
+}
+
+/// Creates a group (`s.id` absent: `admin group create`) or changes one (`admin group set`,
+/// `disable`/`enable`); every value is checked before anything is stored. Returns its id.
+pub async fn save_group(
+    db: &Db,
+    sysnum: &str,
+    s: shared::admin::GroupSave,
+) -> Result<i64, AdminError> {
+    let settings = GroupSettings {
+        external_id: s.external_id,
+        hours: s.hours,
+        tz: s.tz,
+    };
+    match s.id {
+        None => {
+            let name = s.name.unwrap_or_default();
+            let g = create_group_with(db, sysnum, &name, settings).await?;
+            if s.disabled == Some(true) {
+                set_group_disabled(db, sysnum, g.id, true).await?;
+            }
+            Ok(g.id)
+        }
+        Some(id) => {
+            let site = site_of(db, sysnum).await?;
+            if !db.groups_of_site(site.id).await?.iter().any(|g| g.id == id) {
+                return Err(AdminError::Invalid(format!(
+                    "group {id} is not a group of this site"
+                )));
+            }
+            let (external_id, hours) = prepare_group(db, site.id, id, settings).await?;
+            if external_id.is_some() || hours.is_some() {
+                db.set_group_routing(site.id, id, external_id, hours)
+                    .await?;
+            }
+            if let Some(d) = s.disabled {
+                set_group_disabled(db, sysnum, id, d).await?;
+            }
+            Ok(id)
+        }
+    }
+}

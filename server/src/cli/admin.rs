@@ -336,6 +336,28 @@ pub enum AgentCmd {
         #[arg(long)]
         external_id: Option<String>,
     },
+    /// Change an agent: nick, most chats, groups (--group replaces them all).
+    Set {
+        /// prefix@site
+        #[arg(long)]
+        account: String,
+        /// The agent's site (default: the account's; an account of another site is refused).
+        #[arg(long)]
+        site: Option<String>,
+        /// Its avatar: an http(s) URL (encoded or not); "" clears it.
+        #[arg(long)]
+        avatar: Option<String>,
+        #[arg(long)]
+        nick: Option<String>,
+        #[arg(long)]
+        max_chats: Option<i64>,
+        /// Group id (repeatable): the agent's groups from now on.
+        #[arg(long = "group")]
+        groups: Vec<i64>,
+        /// Take the agent out of every group.
+        #[arg(long, conflicts_with = "groups")]
+        no_groups: bool,
+    },
     /// Set an agent's password (e.g. one created by seed 002's kfaccount/add, which gets a
     /// random one); revokes the agent's current login tokens.
     Passwd {
@@ -344,18 +366,6 @@ pub enum AgentCmd {
         account: String,
         #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
         password: String,
-    },
-    /// Change an agent's avatar (http(s) URL; "" clears it), nick or most chats at once.
-    Set {
-        /// prefix@site
-        #[arg(long)]
-        account: String,
-        #[arg(long)]
-        avatar: Option<String>,
-        #[arg(long)]
-        nick: Option<String>,
-        #[arg(long)]
-        max_chats: Option<i64>,
     },
 }
 
@@ -642,7 +652,7 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                         "{}\t{}\t{}\tmax {}\tgroups {}{}",
                         a.kf_id,
                         a.kf_account,
-                        a.kf_nick,
+                        a.nick,
                         a.max_chats,
                         if groups.is_empty() {
                             "-".to_owned()
@@ -656,11 +666,27 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
         }
         AgentCmd::Set {
             account,
+            site,
             avatar,
             nick,
             max_chats,
+            groups,
+            no_groups,
         } => {
-            admin::set_agent(db, &account, avatar.as_deref(), nick.as_deref(), max_chats).await?;
+            let groups = (no_groups || !groups.is_empty()).then_some(groups);
+            let s = shared::admin::AgentSet {
+                account: account.clone(),
+                nick,
+                max_chats,
+                groups,
+                avatar,
+                ..Default::default()
+            };
+            let site = match site {
+                Some(site) => site,
+                None => admin::site_of_agent(db, &account).await?,
+            };
+            admin::set_agent(db, &site, s).await?;
             println!("agent {} updated", account.trim());
         }
         AgentCmd::Passwd { account, password } => {

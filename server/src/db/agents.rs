@@ -4,7 +4,7 @@
 //! external ids of agents and groups, and groups' working hours).
 //!
 //! Methods: `create_agent`, `agent_by_id`, `agent_by_account`, `agents_of_site`,
-//! `set_agent_disabled`, `update_agent`, `set_agent_password`, `account_suffix_used_elsewhere`,
+//! `set_agent_disabled`, `set_agent_password`, `set_agent_profile`, `account_suffix_used_elsewhere`,
 //! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
 //! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
 //! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
@@ -123,6 +123,79 @@ impl Db {
         .await?)
     }
 
+    /// Changes an agent's nick, most chats, avatar URL (`""` clears it) and groups (all of
+    /// them: `groups` replaces its memberships; each must be a group of `site_id`, else
+    /// nothing changes). `None` keeps one.
+    pub async fn set_agent_profile(
+        &self,
+        site_id: i64,
+        agent_id: i64,
+        nick: Option<String>,
+        max_chats: Option<i64>,
+        groups: Option<Vec<i64>>,
+        headimgurl: Option<String>,
+    ) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                if let Some(groups) = groups {
+                    for &g in &groups {
+                        let ok: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM agent_groups WHERE id = $1 AND site_id = $2",
+                        )
+                        .bind(g)
+                        .bind(site_id)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                        if ok.is_none() {
+                            return Err(DbError::NotFound(format!(
+                                "group {g} is not a group of this site"
+                            )));
+                        }
+                    }
+                    sqlx::query("DELETE FROM agent_group_members WHERE agent_id = $1")
+                        .bind(agent_id)
+                        .execute(&mut *c)
+                        .await?;
+                    for g in groups {
+                        sqlx::query(
+                            "INSERT INTO agent_group_members (agent_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(agent_id)
+                        .bind(g)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
+                if let Some(nick) = nick {
+                    sqlx::query("UPDATE agents SET nick = $1 WHERE id = $2 AND site_id = $3")
+                        .bind(nick)
+                        .bind(agent_id)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(url) = headimgurl {
+                    sqlx::query("UPDATE agents SET headimgurl = $1 WHERE id = $2 AND site_id = $3")
+                        .bind(url)
+                        .bind(agent_id)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(n) = max_chats {
+                    sqlx::query("UPDATE agents SET max_chats = $1 WHERE id = $2 AND site_id = $3")
+                        .bind(n)
+                        .bind(agent_id)
+                        .bind(site_id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Disables or re-enables an agent. A disabled agent cannot log in (`-31003`) and its open
     /// sockets are closed at their next check. Returns false when no such account exists.
     pub async fn set_agent_disabled(&self, account: &str, disabled: bool) -> DbResult<bool> {
@@ -134,38 +207,6 @@ impl Db {
                     .bind(account)
                     .execute(&mut *c)
                     .await?;
-                Ok(r.rows_affected() == 1)
-            })
-        })
-        .await
-    }
-
-    /// Changes what is given of an agent's profile (`None` keeps it): its avatar URL
-    /// (`""` clears it), nick, most chats at once. False when no agent has this account.
-    pub async fn update_agent(
-        &self,
-        account: &str,
-        headimgurl: Option<&str>,
-        nick: Option<&str>,
-        max_chats: Option<i64>,
-    ) -> DbResult<bool> {
-        let (account, headimgurl, nick) = (
-            account.to_owned(),
-            headimgurl.map(str::to_owned),
-            nick.map(str::to_owned),
-        );
-        self.write(move |c| {
-            Box::pin(async move {
-                let r = sqlx::query(
-                    "UPDATE agents SET headimgurl = COALESCE($1, headimgurl), nick = COALESCE($2, nick),
-                       max_chats = COALESCE($3, max_chats) WHERE account = $4",
-                )
-                .bind(headimgurl)
-                .bind(nick)
-                .bind(max_chats)
-                .bind(account)
-                .execute(&mut *c)
-                .await?;
                 Ok(r.rows_affected() == 1)
             })
         })

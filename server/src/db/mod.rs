@@ -14,7 +14,7 @@
 //! | file | owns | methods |
 //! |---|---|---|
 //! | `sites.rs` | `sites`, `vip_levels`, `settings` | create_site, count_sites, all_sites, site_by_id, site_by_sysnum, site_by_appid, site_push_url, update_site, site_reception, set_site_reception, site_platform, linked_sites, put_vip_level, vip_levels, setting, set_setting |
-//! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, update_agent, set_agent_password, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
+//! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, set_agent_password, set_agent_profile, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
 //! | `tokens.rs` | `agent_tokens`, `visitor_tokens`, `access_tokens` | create_agent_token, refresh_agent_token, agent_token, revoke_agent_tokens, create_access_token, access_token, pending_token_key |
 //! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent, visitors_with_partnerid |
 //! | `assignment.rs` | `visitors.agent_id`, `visitors.waiting_since` | agent_loads, assign_visitor, claim_visitor, transfer_visitor, release_visitor, enqueue, queue, visitors_of_agent |
@@ -35,6 +35,7 @@
 //! | `conversations.rs` | `conversations`, `sites.summary_required`, `sites.summary_categories` | open_conversation, conversation_taken, close_conversation, conversation, conversation_holding, conversations_of, summary_rules, set_summary_rules |
 //! | `notes.rs` | `notes` | add_note, notes_of |
 //! | `canned.rs` | `canned_replies` | put_canned, canned_for_agent, canned_of, count_canned, delete_canned |
+//! | `audit.rs` | `admin_audit` | add_audit, audit_of_site |
 //! | `blocks.rs` | `blocks` | add_block, active_blocks, count_active_blocks, delete_block |
 //! | `report.rs` | — (reads `conversations`, `messages`) | report_conversations, report_messages |
 //! | `search.rs` | `search_terms`, `search_progress` | messages_to_index, index_messages, search_progress, search, search_count |
@@ -64,6 +65,7 @@ macro_rules! msg_cols {
 
 mod agents;
 mod assignment;
+mod audit;
 pub mod backup;
 mod blocks;
 mod canned;
@@ -97,6 +99,7 @@ mod visits;
 mod writer;
 
 pub use assignment::Claim;
+pub use audit::AuditRow;
 pub use connect::{display_url, Backend};
 pub use conversations::Closing;
 pub use customer::{Erasure, Swept};
