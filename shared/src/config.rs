@@ -44,9 +44,17 @@ pub fn parse_color(s: &str) -> Option<String> {
 /// `x^2.4` is `x^2 * x^0.4` with `x^0.4` a product of square roots (exponent
 /// 0.3994…), off by under 0.1 %.
 pub fn luminance(hex: &str) -> f64 {
+    // Hex digits by hand: `u8::from_str_radix` would bring integer parsing and its error
+    // type into the launcher's bundle (about 400 bytes).
+    let b = hex.as_bytes();
+    let digit = |i: usize| match b.get(i) {
+        Some(&d @ b'0'..=b'9') => d - b'0',
+        Some(&d @ b'a'..=b'f') => d - b'a' + 10,
+        Some(&d @ b'A'..=b'F') => d - b'A' + 10,
+        _ => 0,
+    };
     let channel = |i: usize| {
-        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
-            / 255.0;
+        let c = f64::from(digit(i) * 16 + digit(i + 1)) / 255.0;
         if c <= 0.04045 {
             return c / 12.92;
         }

@@ -91,7 +91,7 @@ fn with<R>(f: impl FnOnce(&mut Launcher) -> R) -> Option<R> {
 const CSS: &str = "\
 .fd-launcher{position:fixed;bottom:24px;right:24px;left:auto;z-index:2147483000;width:56px;height:56px;margin:0;padding:0;border:0;border-radius:50%;color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.28)}\
 .fd-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}\
-.fd-launcher svg{width:28px;height:28px;fill:currentColor}\
+.fd-launcher svg{width:28px;height:28px;fill:currentColor;filter:drop-shadow(0 0 1px rgba(0,0,0,.6))}\
 .fd-launcher[aria-expanded=true] .fd-i1,.fd-launcher[aria-expanded=false] .fd-i2{display:none}\
 .fd-panel{position:fixed;bottom:92px;right:24px;left:auto;z-index:2147483000;width:380px;height:600px;max-width:calc(100vw - 48px);max-height:calc(100vh - 116px);border-radius:12px;overflow:hidden;background:#fff;box-shadow:0 8px 32px rgba(0,0,0,.28)}\
 .fd-left{right:auto;left:24px}\
@@ -459,10 +459,6 @@ fn look(st: &Launcher) -> Option<()> {
         let mut bg = String::from("#");
         bg.push_str(&st.color);
         b.style().set_property("background-color", &bg).ok()?;
-        // The icon in black or white, whichever stands out on the brand colour.
-        let mut ink = String::from("#");
-        ink.push_str(shared::config::ink_on(&st.color));
-        b.style().set_property("color", &ink).ok()?;
         b.set_attribute("aria-label", label).ok()?;
         b.set_title(label);
         b.set_attribute("aria-expanded", if st.expanded { "true" } else { "false" })

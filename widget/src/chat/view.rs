@@ -11,7 +11,6 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use shared::config;
 use shared::visitor::{Author, ChatMessage, MsgKind};
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::Element;
@@ -22,24 +21,17 @@ use super::store::{Pending, Status, Store};
 use super::{bridge, conn, lazy};
 use crate::i18n::{place, texts, Texts};
 
-/// Sets what lives outside `<body>`: document title, `lang`, and the theme colour as the CSS
-/// variables the stylesheet in `index.html` uses: `--c` (the brand colour as a background),
-/// `--ci` (black or white text on it, whichever keeps 4.5:1) and `--ct` (the brand colour as
-/// text or focus ring on white, darkened when too pale).
-fn apply_page(params: &Params, t: &Texts) {
+/// Sets what lives outside `<body>`: document title and `lang`. The theme colour's CSS
+/// variables (`--c`, `--ci` black or white text on it, `--ct` it as text on white) are set by
+/// `index.html`'s first script from the same `color` before this runs: the contrast rule
+/// (`shared::config::ink_on`, `on_white`) costs the chat's budgeted bundle nothing there.
+fn apply_page(t: &Texts) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     doc.set_title(t.title);
     if let Some(root) = doc.document_element() {
         let _ = root.set_attribute("lang", t.lang);
-        if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
-            let style = root.style();
-            let c = &params.color;
-            let _ = style.set_property("--c", &format!("#{c}"));
-            let _ = style.set_property("--ci", &format!("#{}", config::ink_on(c)));
-            let _ = style.set_property("--ct", &format!("#{}", config::on_white(c)));
-        }
     }
 }
 
@@ -47,7 +39,7 @@ fn apply_page(params: &Params, t: &Texts) {
 pub fn App() -> impl IntoView {
     let params = Params::from_location();
     let t = texts(params.locale);
-    apply_page(&params, t);
+    apply_page(t);
     let store = Store::default();
     let host = bridge::host_origin(&params);
     let input: NodeRef<html::Textarea> = NodeRef::new();
@@ -248,21 +240,6 @@ fn clock(ts: i64) -> String {
 /// `rel` of every link to something outside the chat page.
 const REL: &str = "noopener noreferrer";
 
-/// A local date and time (`YYYY-MM-DD HH:MM`) from milliseconds since the epoch; `None`
-/// when that is no date (out of range).
-fn date_time(ms: i64) -> Option<String> {
-    let d = js_sys::Date::new(&(ms as f64).into());
-    (!d.get_time().is_nan()).then(|| {
-        media::date_time(
-            d.get_full_year(),
-            d.get_month() + 1,
-            d.get_date(),
-            d.get_hours(),
-            d.get_minutes(),
-        )
-    })
-}
-
 /// Fills a bubble (a `use:` directive) with a message body: text, or (when it is safe to) an
 /// image, a player, a file link or a card; [`media::shown`] decides which.
 ///
@@ -272,6 +249,9 @@ fn date_time(ms: i64) -> Option<String> {
 fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
     bubble.set_text_content(None);
     let b = &bubble;
+    let body_text = matches!(kind, MsgKind::Product | MsgKind::Order)
+        .then(|| body.clone())
+        .unwrap_or_default();
     match media::shown(kind, body) {
         Shown::Text(s) => b.set_text_content(Some(&s)),
         Shown::Image(src) => {
@@ -290,46 +270,10 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
             line(&a, "fd-ct", &name);
             line(&a, "fd-cs", t.download);
         }
-        Shown::Product(p) => {
-            let c = card(b, "product", p.url.as_deref());
-            let row = add(&c, "div", "fd-pc");
-            if let Some(src) = &p.picture {
-                picture(&row, "fd-cp", src, "");
-            }
-            let x = add(&row, "div", "fd-cx");
-            title(&x, &p.title);
-            line(&x, "fd-cs", &p.desc);
-            line(&x, "fd-cn", &p.note);
-        }
-        Shown::Order(o) => {
-            let c = card(b, "order", o.url.as_deref());
-            let head = add(&c, "div", "fd-oh");
-            title(&head, t.order);
-            line(&head, "fd-os", &o.status_text(t.locale));
-            if !o.code.is_empty() {
-                line(&c, "fd-cs", &place(&t.order_no, &o.code));
-            }
-            if let Some(when) = o.create_time.and_then(date_time) {
-                line(&c, "fd-cs", &when);
-            }
-            if !o.goods.is_empty() {
-                let list = add(&c, "ul", "fd-g");
-                for g in &o.goods {
-                    let li = add(&list, "li", "");
-                    if let Some(src) = &g.picture {
-                        picture(&li, "", src, "");
-                    }
-                    line(&li, "", &g.name);
-                }
-            }
-            let mut sum = Vec::new();
-            if let Some(n) = o.goods_count {
-                sum.push(t.items(n));
-            }
-            if let Some(fee) = o.total_fee {
-                sum.push(place(&t.total, &shared::card::price(fee)));
-            }
-            line(&c, "fd-cs fd-ot", &sum.join(" · "));
+        Shown::Card(kind) => {
+            // The body as text until the lazy tier draws the card over it.
+            b.set_text_content(Some(&body_text));
+            lazy::card(b, kind, &body_text);
         }
     }
 }
@@ -374,12 +318,6 @@ fn picture(parent: &Element, class: &str, src: &str, alt: &str) -> Element {
     img
 }
 
-fn title(parent: &Element, text: &str) {
-    if let Some(el) = line(parent, "fd-ct", text) {
-        set(&el, &[("data-testid", "fd-card-title")]);
-    }
-}
-
 /// `<audio>`/`<video>` with controls, and a link to open the file where the player cannot.
 fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
     let m = add(bubble, tag, "");
@@ -393,21 +331,6 @@ fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
         ],
     );
     link(bubble, "fd-o", src).set_text_content(Some(t.open));
-}
-
-/// A card's frame (`fd-card`); the whole card is one link when the card has a (safe) URL.
-/// Returns the element the card's content goes into.
-fn card(bubble: &Element, kind: &str, url: Option<&str>) -> Element {
-    let c = add(bubble, "div", "fd-c");
-    set(&c, &[("data-testid", "fd-card"), ("data-card", kind)]);
-    match url {
-        Some(href) => {
-            let a = link(&c, "fd-cl", href);
-            set(&a, &[("data-testid", "fd-card-link")]);
-            a
-        }
-        None => c,
-    }
 }
 
 fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
