@@ -32,6 +32,12 @@ pub fn frame(json: String) {
 
 #[cfg(feature = "json")]
 /// `leave_page()`: the stand-alone leave-message page (`leavemessage.html`) shows its form.
+/// A card message (kind 3/4) drawn into its bubble (`extras::card::message`).
+#[wasm_bindgen]
+pub fn card_message(bubble: web_sys::Element, kind: u8, body: String) {
+    frontdesk_widget::extras::card::message(&bubble, kind, &body);
+}
+
 #[wasm_bindgen]
 pub fn leave_page() {
     frontdesk_widget::extras::leave::standalone();

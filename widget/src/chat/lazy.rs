@@ -26,6 +26,8 @@ extern "C" {
     );
     #[wasm_bindgen(js_name = fdX)]
     fn fd_reception(version: &str, name: &str, frame: &str);
+    #[wasm_bindgen(js_name = fdX)]
+    fn fd_card(version: &str, name: &str, bubble: &web_sys::Element, kind: u8, body: &str);
 }
 
 /// The lazy tier's build version.
@@ -62,4 +64,10 @@ pub fn page() {
 /// otherwise (widget/index.html).
 pub fn frame(json: &str) {
     fd_reception(VERSION, "frame", json);
+}
+
+/// Draws a card message (kind 3/4) into `bubble` (`extras::card::message`), loading the tier
+/// first if needed; until then the bubble shows the body as text.
+pub fn card(bubble: &web_sys::Element, kind: u8, body: &str) {
+    fd_card(VERSION, "card_message", bubble, kind, body);
 }

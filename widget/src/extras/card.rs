@@ -11,8 +11,13 @@
 //! given); the panel then goes. The preview is text nodes and attributes only; links and
 //! images only from `safe_url` (`http(s)`).
 //!
+//! Card *messages* in the conversation (kind 3/4, the visitor's or an agent's) are drawn here
+//! too, with the same preview ([`message`]), so the chat page's size-budgeted bundle carries
+//! no card reader: it hands the bubble over and shows the body as text until this tier runs.
+//!
 //! Test hooks: `fd-page-card` (with `data-card="product"|"order"`), `fd-page-card-send`,
-//! `fd-page-card-close`, and inside the preview `fd-card-title`.
+//! `fd-page-card-close`, and inside the preview `fd-card-title`; a card message is
+//! `fd-card` (with `data-card`), its link `fd-card-link`, an order's status `fd-order-status`.
 
 use js_sys::{Object, Reflect, JSON};
 use shared::card::{order_status_label, price, Order, Product, RawCard, RawGood};
@@ -30,6 +35,46 @@ extern "C" {
     /// The chat page's export: queue a message of `kind` with `body` in its outbox.
     #[wasm_bindgen(js_namespace = wasmBindings, js_name = fd_send)]
     pub fn send(kind: u8, body: &str);
+}
+
+#[cfg(any(feature = "json", feature = "chat"))]
+/// What a card message's body is: a product or an order (seed 003's values, or seed 000's
+/// product), or `None` when it is no card of `kind` (then it stays text).
+pub enum MessageCard {
+    Product(Product),
+    Order(Order),
+}
+
+#[cfg(any(feature = "json", feature = "chat"))]
+/// Reads a card message: `kind` 3 product, 4 order; `None` for anything else.
+pub fn read_message(kind: u8, body: &str) -> Option<MessageCard> {
+    let raw: RawCard = serde_json::from_str(body).ok()?;
+    match kind {
+        3 => raw.product().map(MessageCard::Product),
+        4 => raw
+            .order(|g| serde_json::from_str::<Vec<RawGood>>(g).ok())
+            .map(MessageCard::Order),
+        _ => None,
+    }
+}
+
+#[cfg(any(feature = "json", feature = "chat"))]
+/// Draws card message `body` of `kind` into `bubble` (the chat page's `fd-b`), in place of
+/// the text the page put there; a body that is no card stays as it is.
+pub fn message(bubble: &Element, kind: u8, body: &str) {
+    let drawn = (|| {
+        let doc = document()?;
+        let card = match read_message(kind, body)? {
+            MessageCard::Product(p) => preview_product(&doc, &p)?,
+            MessageCard::Order(o) => preview_order(&doc, &o, texts(locale()))?,
+        };
+        card.set_attribute("data-testid", "fd-card").ok()?;
+        bubble.set_text_content(None);
+        bubble.append_child(&card).ok()
+    })();
+    if drawn.is_none() {
+        bubble.set_text_content(Some(body));
+    }
 }
 
 const PRODUCT_KEYS: [&str; 5] = [
@@ -58,7 +103,7 @@ box-shadow:0 1px 3px rgba(0,0,0,.12);max-height:45vh;overflow-y:auto}\
 .fd-cda{display:flex;justify-content:flex-end;gap:8px;margin-top:8px}\
 .fd-cda button{min-height:36px;padding:0 14px;border-radius:18px;font:inherit;font-size:14px;cursor:pointer}\
 .fd-cdx{border:1px solid #c9d1d9;background:#fff;color:#1f2328}\
-.fd-cds{border:0;background:var(--c,#1e6fd9);color:#fff;font-weight:600}";
+.fd-cds{border:0;background:var(--c,#1e6fd9);color:var(--ci,#fff);font-weight:600}";
 
 /// The card(s) the page's query describes: `(kind, body, card)`.
 fn page_cards() -> Vec<(MsgKind, String, RawCard)> {
@@ -274,6 +319,7 @@ fn frame(doc: &Document, kind: &str, url: Option<&str>) -> Option<(Element, Elem
             ] {
                 a.set_attribute(k, v).ok()?;
             }
+            a.set_attribute("data-testid", "fd-card-link").ok()?;
             c.append_child(&a).ok()?;
             a
         }
@@ -365,4 +411,59 @@ fn date_time(ms: i64) -> Option<String> {
         s.push_str(sep);
     }
     Some(s)
+}
+
+#[cfg(all(test, any(feature = "json", feature = "chat")))]
+mod tests {
+    use super::*;
+    use shared::card::{price, Good};
+
+    #[test]
+    fn card_messages_parse_or_stay_text() {
+        let body = r#"{"card_title":"Shoes","card_url":"http%3A%2F%2Fshop.example%2Fp%2F1",
+            "card_desc":"Light","card_note":"¥399.00"}"#;
+        let Some(MessageCard::Product(p)) = read_message(3, body) else {
+            panic!("a product");
+        };
+        assert_eq!(p.title, "Shoes");
+        assert_eq!(p.url.as_deref(), Some("http://shop.example/p/1"));
+        assert_eq!((p.desc.as_str(), p.note.as_str()), ("Light", "¥399.00"));
+        assert_eq!(p.picture, None);
+        let order = r#"{"order_status":"3","order_code":"A1","total_fee":"1000",
+            "goods":"[{\"name\":\"Shoes\",\"pictureUrl\":\"javascript:x\"}]"}"#;
+        let Some(MessageCard::Order(o)) = read_message(4, order) else {
+            panic!("an order");
+        };
+        assert_eq!((o.status, o.code.as_str()), (3, "A1"));
+        assert_eq!(o.total_fee.map(price).as_deref(), Some("¥10.00"));
+        assert_eq!(
+            o.goods,
+            vec![Good {
+                name: "Shoes".into(),
+                picture: None
+            }]
+        );
+        for (kind, bad) in [
+            (3, "not json"),
+            (3, "[1,2]"),
+            (3, r#"{"card_url":"http://a.example"}"#),
+            (3, r#"{"card_title":{"x":1}}"#),
+            (4, r#"{"card_title":"only a product"}"#),
+            (4, "{"),
+            (0, r#"{"card_title":"Shoes"}"#),
+        ] {
+            assert!(read_message(kind, bad).is_none(), "{kind} {bad}");
+        }
+    }
+
+    #[test]
+    fn card_urls_are_never_unsafe() {
+        let body = r#"{"card_title":"<img src=x onerror=alert(1)>","card_url":"javascript:alert(1)",
+            "card_picture":"data:image/svg+xml,<svg onload=alert(1)>"}"#;
+        let Some(MessageCard::Product(p)) = read_message(3, body) else {
+            panic!("a product card");
+        };
+        assert_eq!(p.title, "<img src=x onerror=alert(1)>");
+        assert_eq!((p.url, p.picture), (None, None));
+    }
 }

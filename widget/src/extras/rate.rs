@@ -24,9 +24,9 @@ const CSS: &str = ".fd-rt{flex:none;margin:0 8px 8px;padding:12px;border-radius:
 .fd-rs label{font-size:28px;line-height:1;color:#8c959f;cursor:pointer}\
 .fd-rs input{position:absolute;opacity:0;width:1px;height:1px}\
 .fd-rs input:checked+span,.fd-rs label.on span{color:#b54708}\
-.fd-rs input:focus-visible+span{outline:2px solid var(--c,#1e6fd9);outline-offset:2px}\
+.fd-rs input:focus-visible+span{outline:2px solid var(--ct,#1e6fd9);outline-offset:2px}\
 .fd-rt textarea{display:block;width:100%;margin-top:8px;padding:6px 10px;border:1px solid #8c959f;border-radius:8px;font:inherit;font-size:16px}\
-.fd-rt button{margin-top:8px;min-height:36px;padding:0 16px;border:0;border-radius:18px;background:var(--c,#1e6fd9);color:#fff;font:inherit;font-weight:600;cursor:pointer}\
+.fd-rt button{margin-top:8px;min-height:36px;padding:0 16px;border:0;border-radius:18px;background:var(--c,#1e6fd9);color:var(--ci,#fff);font:inherit;font-weight:600;cursor:pointer}\
 .fd-rt p{margin:6px 0 0;font-size:13px}\
 .fd-rb{display:block;width:max-content;margin:6px auto;min-height:32px;padding:0 14px;border:1px solid #8c959f;border-radius:16px;background:#fff;color:#1f2328;font:inherit;font-size:13px;cursor:pointer}";
 
