@@ -206,9 +206,19 @@ pub async fn report(db: &Db, site_id: i64, r: &Range) -> DbResult<Report> {
     out.first_response_p90_s = percentile(&first, 0.9);
     out.resolution_p50_s = percentile(&resolved, 0.5);
     out.resolution_p90_s = percentile(&resolved, 0.9);
-    // No ratings are stored yet (inviting a rating is issue 25's item 6): the figure is
-    // there, empty.
-    out.csat = Csat::default();
+    // CSAT: the visitors' ratings (one per chat, issue 24) given or last changed in the range.
+    let mut csat = Csat::default();
+    let mut total = 0;
+    for x in db.ratings_of_site(site_id, from, i64::MAX).await? {
+        if x.updated_at >= to || !(1..=5).contains(&x.score) {
+            continue;
+        }
+        csat.count += 1;
+        csat.scores[(x.score - 1) as usize] += 1;
+        total += x.score as u64;
+    }
+    csat.average = (csat.count > 0).then(|| total as f64 / csat.count as f64);
+    out.csat = csat;
     out.by_day = by_day;
     out.by_hour = by_hour;
     out.by_agent = per_agent

@@ -97,6 +97,14 @@ async fn one_rating_per_chat_changeable_until_the_next_chat_and_listed() {
     let list = listed(&srv, s, &[]);
     let scores: Vec<u8> = list.iter().map(|r| r.score).collect();
     assert_eq!(scores, vec![4, 3], "newest first");
+    // The site's report counts both chats' ratings (CSAT, issue 25's reports).
+    let report = frontdesk_server::admin::site_report(&srv.db, s, None, None, Some("UTC"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.csat.count, report.csat.scores, report.csat.average),
+        (2, [0, 0, 1, 1, 0], Some(3.5))
+    );
     // --since: a day to come lists nothing; a bad date is refused.
     assert!(listed(&srv, s, &["--since", "2999-01-01"]).is_empty());
     assert_eq!(listed(&srv, s, &["--since", "2000-01-01"]).len(), 2);
