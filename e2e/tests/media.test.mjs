@@ -94,14 +94,14 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n'
  * A visitor on the H5 link at 375×667 (English, Shanghai time), served by our agent:
  * `{context, page, chat, log, gid}`.
  */
-async function servedVisitor(hello) {
+async function servedVisitor(hello, query = '') {
   const context = await browser.newContext({
     viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
     timezoneId: 'Asia/Shanghai',
   });
   const page = await context.newPage();
   const log = watchConsole(page);
-  await page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&locale=en`);
+  await page.goto(`${server.url}/chat/h5/v2/index.html?sysnum=${site.sysnum}&locale=en${query}`);
   const chat = new Chat(page);
   await chat.send(hello);
   const push = await agent.visitorMessage(hello);
@@ -343,4 +343,28 @@ test('XSS: card fields stay text, javascript:/data: URLs never become links or s
   assert.equal(await v.page.evaluate(() => window.__xss), undefined);
   assert.deepEqual(v.log.dialogs, []);
   await end(v);
+});
+
+test('is_link: http(s) URLs in a text message become links to a new tab, nothing else does; is_link=0 keeps text', async () => {
+  const msg = 'Here: https://shop.example/p?id=1, or javascript:window.__xss=20 and HTTP://a.example/x。谢谢';
+  const v = await servedVisitor('where can I buy it?');
+  assert.equal((await send(v.gid, msg, 0)).code, 200);
+  const b = await bubble(v.page, 0);
+  const links = b.locator('a');
+  assert.equal(await links.count(), 2);
+  assert.equal(await links.nth(0).getAttribute('href'), 'https://shop.example/p?id=1');
+  assert.equal(await links.nth(0).innerText(), 'https://shop.example/p?id=1');
+  assert.equal(await links.nth(0).getAttribute('target'), '_blank');
+  assert.match(await links.nth(0).getAttribute('rel'), /noopener/);
+  assert.equal(await links.nth(1).getAttribute('href'), 'http://a.example/x');
+  assert.equal(await b.innerText(), msg, 'every character kept, in order');
+  assert.equal(await v.page.evaluate(() => window.__xss), undefined);
+  await end(v);
+
+  const plain = await servedVisitor('and without links?', '&is_link=0');
+  assert.equal((await send(plain.gid, msg, 0)).code, 200);
+  const p = await bubble(plain.page, 0);
+  assert.equal(await p.locator('a').count(), 0);
+  assert.equal(await p.innerText(), msg);
+  await end(plain);
 });

@@ -26,6 +26,9 @@ pub struct Params {
     pub host: Option<String>,
     /// seed 003 `emoji_state`: `"hide"` hides the emoji button.
     pub emoji: bool,
+    /// seed 003 `is_link`: `0` shows URLs in messages as plain text; anything else (the
+    /// default) makes `http(s)` URLs links.
+    pub links: bool,
     /// The query string itself, for `hello`: the server reads seed 003's reception keys
     /// (`type`, `robotid`, `locale`, …) from it (`shared::reception::Reception::from_query`).
     pub query: Option<String>,
@@ -76,6 +79,7 @@ impl Params {
             embed,
             host: get("host"),
             emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
+            links: get("is_link").is_none_or(|v| v.trim() != "0"),
             query: Some(search.to_owned()).filter(|q| q.len() > 1),
         };
         (params, bad)
@@ -127,6 +131,8 @@ mod tests {
         assert_eq!(p.partnerid, None);
         assert!(p.emoji);
         assert!(!parse(&[("emoji_state", "hide")]).0.emoji);
+        assert!(parse(&[]).0.links && parse(&[("is_link", "1")]).0.links);
+        assert!(!parse(&[("is_link", "0")]).0.links);
 
         let (p, bad) = parse(&[("sysnum", "x"), ("color", "red"), ("locale", "fr")]);
         assert_eq!(bad, ["sysnum", "color", "locale"]);

@@ -8,6 +8,8 @@
 //! outside it. Inside a bubble: `fd-img` (an image message's `<img>`), `fd-file` (a file
 //! link), `fd-card` (with `data-card="product"|"order"`), `fd-card-title`, `fd-card-link`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -38,6 +40,7 @@ fn apply_page(t: &Texts) {
 #[component]
 pub fn App() -> impl IntoView {
     let params = Params::from_location();
+    LINKS.store(params.links, Ordering::Relaxed);
     let t = texts(params.locale);
     apply_page(t);
     let store = Store::default();
@@ -237,6 +240,9 @@ fn clock(ts: i64) -> String {
     s
 }
 
+/// seed 003 `is_link` (`Params::links`): whether `http(s)` URLs in text messages are links.
+static LINKS: AtomicBool = AtomicBool::new(true);
+
 /// `rel` of every link to something outside the chat page.
 const REL: &str = "noopener noreferrer";
 
@@ -253,6 +259,18 @@ fn fill(bubble: Element, (kind, body, t): (MsgKind, String, &'static Texts)) {
         .then(|| body.clone())
         .unwrap_or_default();
     match media::shown(kind, body) {
+        Shown::Text(s) if LINKS.load(Ordering::Relaxed) => {
+            for (part, href) in media::linked(&s) {
+                match href {
+                    Some(href) => {
+                        link(b, "", &href).set_text_content(Some(part));
+                    }
+                    None => {
+                        let _ = b.append_child(&document().create_text_node(part));
+                    }
+                }
+            }
+        }
         Shown::Text(s) => b.set_text_content(Some(&s)),
         Shown::Image(src) => {
             let a = link(b, "", &src);
