@@ -183,10 +183,7 @@ async fn vip_put(
     )
     .await?;
     audit(&state, &site, "vip/put", &req).await?;
-    Ok(Json(Status {
-        errcode: OK,
-        errmsg: "ok".into(),
-    }))
+    done()
 }
 
 async fn site_get(
@@ -215,10 +212,7 @@ async fn site_set(
     let (settings, reception) = crate::admin::settings_of(req.clone());
     crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
     audit(&state, &site, "site/set", &req).await?;
-    Ok(Json(Status {
-        errcode: OK,
-        errmsg: "ok".into(),
-    }))
+    done()
 }
 
 async fn group_list(
@@ -319,10 +313,7 @@ async fn agent_set(
     audit(&state, &site, "agent/set", &shown).await?;
     // More chats or other groups may let waiting visitors be served now.
     crate::conversation::drain(&state, site.id).await?;
-    Ok(Json(Status {
-        errcode: OK,
-        errmsg: "ok".into(),
-    }))
+    done()
 }
 
 async fn list(
@@ -393,10 +384,7 @@ async fn delete(
     }
     state.blocks.changed(site.id);
     audit(&state, &site, "block/delete", &req).await?;
-    Ok(Json(Status {
-        errcode: OK,
-        errmsg: "ok".into(),
-    }))
+    done()
 }
 
 async fn report(
@@ -416,5 +404,13 @@ async fn report(
         errcode: OK,
         errmsg: "ok".into(),
         report: crate::report::report(&state.db, site.id, &range).await?,
+    }))
+}
+
+/// The answer to a change that was made.
+fn done() -> ApiResult<Status> {
+    Ok(Json(Status {
+        errcode: OK,
+        errmsg: "ok".into(),
     }))
 }

@@ -166,30 +166,18 @@ impl Db {
                         .await?;
                     }
                 }
-                if let Some(nick) = nick {
-                    sqlx::query("UPDATE agents SET nick = $1 WHERE id = $2 AND site_id = $3")
-                        .bind(nick)
-                        .bind(agent_id)
-                        .bind(site_id)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                if let Some(url) = headimgurl {
-                    sqlx::query("UPDATE agents SET headimgurl = $1 WHERE id = $2 AND site_id = $3")
-                        .bind(url)
-                        .bind(agent_id)
-                        .bind(site_id)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                if let Some(n) = max_chats {
-                    sqlx::query("UPDATE agents SET max_chats = $1 WHERE id = $2 AND site_id = $3")
-                        .bind(n)
-                        .bind(agent_id)
-                        .bind(site_id)
-                        .execute(&mut *c)
-                        .await?;
-                }
+                // One UPDATE; a NULL keeps the column.
+                sqlx::query(
+                    "UPDATE agents SET nick = COALESCE($1, nick), headimgurl = COALESCE($2, headimgurl),
+                       max_chats = COALESCE($3, max_chats) WHERE id = $4 AND site_id = $5",
+                )
+                .bind(nick)
+                .bind(headimgurl)
+                .bind(max_chats)
+                .bind(agent_id)
+                .bind(site_id)
+                .execute(&mut *c)
+                .await?;
                 Ok(())
             })
         })
