@@ -37,8 +37,7 @@ use shared::robot::{Status, OK};
 use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
 
 use crate::compat::{Params, WxError};
-use crate::db::Site;
-use crate::robotapi::{body_json, site, ApiError, ApiResult};
+use crate::robotapi::{audit, body_json, site, ApiError, ApiResult};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -99,23 +98,6 @@ pub fn router() -> Router<AppState> {
             "/api/admin/report",
             get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
-}
-
-/// Records a change the site's admin made through the API: `action` (the request's path
-/// under `/api/`) and `detail` (the request, passwords left out by the caller).
-pub(crate) async fn audit(
-    state: &AppState,
-    site: &Site,
-    action: &str,
-    detail: &impl serde::Serialize,
-) -> Result<(), ApiError> {
-    let actor = format!("site admin (appid {})", site.appid);
-    let detail = serde_json::to_string(detail).unwrap_or_default();
-    state
-        .db
-        .add_audit(site.id, crate::db::now_ms(), &actor, action, &detail)
-        .await?;
-    Ok(())
 }
 
 async fn audit_list(

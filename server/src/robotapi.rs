@@ -12,7 +12,7 @@
 //!   row with its line and reason)
 //!
 //! Every change (add, delete, import) is written to the site's audit log
-//! (`crate::adminapi::audit`).
+//! ([`audit`]).
 //!
 //! Like seed 002, every answer is HTTP 200 with `errcode`/`errmsg`. Codes: those of
 //! `compat.rs` for the token (40001 unknown token, 41001 missing, 42001 expired), 43001 /
@@ -280,7 +280,7 @@ async fn add(
         .map_err(ApiError::Invalid)?;
     let robot = robot_to_edit(&state, &site, req.robotid).await?;
     let id = manage::add_faq(&state.db, &robot, faq).await?;
-    crate::adminapi::audit(&state, &site, "robot/faq/add", &req).await?;
+    audit(&state, &site, "robot/faq/add", &req).await?;
     Ok(Json(FaqAdded {
         errcode: OK,
         errmsg: "ok".into(),
@@ -299,7 +299,7 @@ async fn delete(
     if !state.db.delete_faq(Some(site.id), req.id).await? {
         return Err(ApiError::NoFaq);
     }
-    crate::adminapi::audit(&state, &site, "robot/faq/delete", &req).await?;
+    audit(&state, &site, "robot/faq/delete", &req).await?;
     Ok(Json(Status {
         errcode: OK,
         errmsg: "ok".into(),
@@ -321,6 +321,23 @@ async fn import(
     let robot = robot_to_edit(&state, &site, robotid).await?;
     let report = manage::import(&state.db, &robot, text).await?;
     let what = serde_json::json!({"robotid": robot.robotid, "added": report.added.len(), "refused": report.errors.len()});
-    crate::adminapi::audit(&state, &site, "robot/faq/import", &what).await?;
+    audit(&state, &site, "robot/faq/import", &what).await?;
     Ok(Json(report))
+}
+
+/// Records a change the site's admin made through the API: `action` (the request's path
+/// under `/api/`) and `detail` (the request, passwords left out by the caller).
+pub(crate) async fn audit(
+    state: &AppState,
+    site: &Site,
+    action: &str,
+    detail: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    let actor = format!("site admin (appid {})", site.appid);
+    let detail = serde_json::to_string(detail).unwrap_or_default();
+    state
+        .db
+        .add_audit(site.id, crate::db::now_ms(), &actor, action, &detail)
+        .await?;
+    Ok(())
 }
