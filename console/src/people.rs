@@ -224,6 +224,7 @@ pub fn Agents(
             password: value(password),
             groups: g,
             max_chats,
+            role: shared::agent::Role::Agent,
         };
         leptos::task::spawn_local(async move {
             let body = serde_json::to_string(&req).unwrap_or_default();
@@ -269,6 +270,7 @@ pub fn Agents(
             disabled: e_disabled.get_untracked().map(|c| c.checked()),
             password: (!pw.is_empty()).then_some(pw),
             avatar: Some(value(e_avatar)),
+            role: None,
         };
         leptos::task::spawn_local(async move {
             let body = serde_json::to_string(&req).unwrap_or_default();

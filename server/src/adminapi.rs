@@ -264,6 +264,7 @@ async fn agent_create(
             password: &req.password,
             groups: &req.groups,
             max_chats: req.max_chats,
+            role: req.role,
         },
     )
     .await?;

@@ -377,6 +377,7 @@ async fn kfaccount_add(
             password: &password,
             groups: &[],
             max_chats: 5,
+            role: shared::agent::Role::Agent,
         },
     )
     .await

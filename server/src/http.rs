@@ -163,6 +163,7 @@ async fn login(
             kf_id: agent.id.to_string(),
             kf_account: agent.account,
             kf_nick: agent.nick,
+            role: agent.role,
         }),
     ))
 }

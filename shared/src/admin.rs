@@ -120,6 +120,8 @@ pub struct AgentInfo {
     /// Its avatar URL (`""`: none).
     #[serde(default)]
     pub avatar: String,
+    #[serde(default)]
+    pub role: crate::agent::Role,
 }
 
 /// `GET /api/admin/agent/list`.
@@ -140,6 +142,8 @@ pub struct AgentCreate {
     pub groups: Vec<i64>,
     /// Most conversations served at once (1-1000).
     pub max_chats: i64,
+    #[serde(default)]
+    pub role: crate::agent::Role,
 }
 
 /// `POST /api/admin/agent/set`: changes agent `account` of the site (`admin agent set`,
@@ -162,6 +166,8 @@ pub struct AgentSet {
     /// Its avatar (`kf_headimgurl` in seed 002's lists): an http(s) URL, `""` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<crate::agent::Role>,
 }
 
 /// A VIP level of the site: what a page's `vip_level` may say (`id` or `name`), and its

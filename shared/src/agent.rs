@@ -109,6 +109,24 @@ pub mod api {
     /// Extension: mark left message `id` done (`status: 1`) or open again (`status: 0`) →
     /// data the `crate::leave::LeftMessage`.
     pub const LEAVE_DONE: i64 = 34200;
+    /// Extension (issue 25, 邀请评价): ask visitor `gid`, whom this agent serves and has
+    /// answered, to rate the chat: a system line ([`crate::visitor::RATE_INVITE`]) the
+    /// visitor's chat answers with its rating panel → data [`MessageData`] (the line).
+    pub const ASK_RATING: i64 = 32620;
+    /// Extension (issue 25): this agent's own console language (`locale`: `cn`, `en`, `tw`,
+    /// `""` the browser's) and time zone (`tz`: an IANA name, `""` the browser's); absent
+    /// fields are kept → data [`Me`].
+    pub const PREFS: i64 = 32950;
+    /// Extension (issue 25, supervisors and admins): every chat of the site now — served by
+    /// anyone or waiting → data [`WatchList`].
+    pub const WATCH_LIST: i64 = 32840;
+    /// Extension (push, issue 25): a message in any chat of the site, to its supervisors and
+    /// admins (their "all chats" view): data [`MessageData`].
+    pub const WATCH_MESSAGE: i64 = 32841;
+    /// Extension (issue 25, supervisors and admins): take visitor `gid` from whoever serves
+    /// them (or out of the queue): they are this agent's from now on; the agent who served
+    /// them gets `32402` as after a transfer → data [`TransferData`] (as `32401`).
+    pub const TAKE: i64 = 32842;
 }
 
 /// `call_type` values (seed 001 "common").
@@ -189,6 +207,14 @@ pub mod code {
     pub const TRANSFER_AIX_OFFLINE: i64 = -32405;
     /// Extension: `aix` is the transferring agent itself.
     pub const TRANSFER_TO_SELF: i64 = -32406;
+    /// Extension: the request needs a supervisor's or an admin's role (`32840`, `32842`).
+    pub const ROLE_FORBIDDEN: i64 = -31005;
+    /// Extension: `32620` before this agent answered the visitor (nothing to rate yet).
+    pub const RATING_NOTHING_TO_RATE: i64 = -32621;
+    /// Extension: `32950` with a `locale` or `tz` that is not one (the message says which).
+    pub const PREFS_INVALID: i64 = -32951;
+    /// Extension: `32842` on a visitor this agent already serves.
+    pub const TAKE_OWN: i64 = -32843;
 }
 
 pub const STATUS_SUCCESS: &str = "Success";
@@ -302,6 +328,9 @@ pub struct Request {
     /// Extension: a conversation's labels (`32600`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
+    /// Extension: a console language (`32950`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     /// Message text (or the URL of a media message, or a card's JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg: Option<Flex>,
@@ -341,6 +370,9 @@ pub struct Request {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Extension: a time zone, an IANA name (`32950`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
 }
 
 /// A numeric field of [`Request`]: a JSON number when the text is an integer written the way
@@ -586,6 +618,31 @@ impl Request {
         }
     }
 
+    /// `32620` ([`api::ASK_RATING`], extension): ask visitor `gid` to rate the chat.
+    pub fn ask_rating(gid: &str) -> Request {
+        Request::for_gid(api::ASK_RATING, gid)
+    }
+
+    /// `32950` ([`api::PREFS`], extension): this agent's console language and time zone
+    /// (`None` keeps one, `""` means the browser's).
+    pub fn prefs(locale: Option<&str>, tz: Option<&str>) -> Request {
+        Request {
+            locale: locale.map(str::to_owned),
+            tz: tz.map(str::to_owned),
+            ..Request::key(api::PREFS)
+        }
+    }
+
+    /// `32840` ([`api::WATCH_LIST`], extension): every chat of the site now.
+    pub fn watch_list() -> Request {
+        Request::key(api::WATCH_LIST)
+    }
+
+    /// `32842` ([`api::TAKE`], extension): take visitor `gid`.
+    pub fn take(gid: &str) -> Request {
+        Request::for_gid(api::TAKE, gid)
+    }
+
     /// `34000` ([`api::LEAVE_LIST`], extension): the site's left messages, `done` `Some(false)`
     /// open only, `Some(true)` done only, `None` all; page `page_index` (1 = newest).
     pub fn leave_list(done: Option<bool>, page_index: u32, page_size: u32) -> Request {
@@ -775,6 +832,81 @@ pub struct ListData {
     pub guest_list: BTreeMap<String, GuestEntry>,
     pub is_refresh: u8,
     pub refresh_token: String,
+    /// Extension (issue 25): who is logged in — role, console language and time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub me: Option<Me>,
+}
+
+/// An agent's role on its site (issue 25): an `agent` serves its own chats; a `supervisor`
+/// also sees every chat of the site and may write in one (join) or take it; an `admin` also
+/// changes the site's settings in the console's admin view.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Sees every chat of the site, may join or take one.
+    pub fn supervises(self) -> bool {
+        self >= Role::Supervisor
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(s: String) -> Result<Role, String> {
+        Role::parse(&s).ok_or_else(|| format!("no role {s:?}: agent, supervisor or admin"))
+    }
+}
+
+/// The logged-in agent as `31000`/`32000` (in [`ListData::me`]) and `32950` tell it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub kf_id: String,
+    pub kf_account: String,
+    pub kf_nick: String,
+    pub role: Role,
+    /// `cn`, `en`, `tw`, or `""`: the browser's.
+    #[serde(default)]
+    pub locale: String,
+    /// An IANA time zone, or `""`: the browser's.
+    #[serde(default)]
+    pub tz: String,
+}
+
+/// One chat in [`WatchList`]: the visitor as `guest_list` shows them, and who serves them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watched {
+    #[serde(flatten)]
+    pub guest: GuestEntry,
+    /// The serving agent's name; `""` while the visitor waits.
+    pub kf_nick: String,
+}
+
+/// `data` of `32840`: every chat of the site now (served or waiting), the latest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchList {
+    pub chats: Vec<Watched>,
 }
 
 /// `data` of `32300` responses and `32399` pushes.
@@ -858,6 +990,9 @@ pub mod login {
         pub kf_id: String,
         pub kf_account: String,
         pub kf_nick: String,
+        /// Extension (issue 25): the agent's role.
+        #[serde(default)]
+        pub role: super::Role,
     }
 }
 
@@ -1266,7 +1401,7 @@ mod tests {
             let mut guest_list = BTreeMap::new();
             guest_list.insert("9".to_owned(), GuestEntry { gid: "9".into(), uname: nick, partnerid: String::new(), partnerid_verified: false,
                 state: Presence::Online, kf_id: "1001".into(), unread, last_msg: info });
-            let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new() });
+            let e = Envelope::ok(api::LOGIN, ListData { ix: "7".into(), admin_list, guest_list, is_refresh: 0, refresh_token: String::new(), me: None });
             let json = serde_json::to_string(&e).unwrap();
             prop_assert_eq!(serde_json::from_str::<Envelope<ListData>>(&json).unwrap(), e);
         }

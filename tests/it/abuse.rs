@@ -552,6 +552,7 @@ async fn one_address_cannot_take_every_connection() {
             password: PASSWORD,
             groups: &[],
             max_chats: 5,
+            role: shared::agent::Role::Agent,
         },
     )
     .await

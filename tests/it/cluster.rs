@@ -891,6 +891,7 @@ async fn the_offline_grace_survives_a_restart_of_the_only_node() {
                     password: PASSWORD,
                     groups: &[],
                     max_chats: 5,
+                    role: shared::agent::Role::Agent,
                 },
             )
             .await

@@ -25,6 +25,7 @@ async fn fixture() -> (tempfile::TempDir, harness::TestDb, String, String) {
             password: PASSWORD,
             groups: &[],
             max_chats: 5,
+            role: shared::agent::Role::Agent,
         },
     )
     .await

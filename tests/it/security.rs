@@ -594,6 +594,7 @@ async fn disguised_names_are_refused_and_unverified_partnerids_are_marked() {
                 password: PASSWORD,
                 groups: &[],
                 max_chats: 5,
+                role: shared::agent::Role::Agent,
             },
         )
         .await

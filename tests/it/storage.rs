@@ -103,6 +103,7 @@ async fn message_texts_are_stored_exactly_in_a_batch() {
             password: PASSWORD,
             groups: &[],
             max_chats: 5,
+            role: shared::agent::Role::Agent,
         },
     )
     .await

@@ -332,6 +332,7 @@ impl TestServer {
                 password: PASSWORD,
                 groups,
                 max_chats,
+                role: shared::agent::Role::Agent,
             },
         )
         .await
@@ -887,6 +888,7 @@ impl Cluster {
                 password: PASSWORD,
                 groups: &[],
                 max_chats,
+                role: shared::agent::Role::Agent,
             },
         )
         .await

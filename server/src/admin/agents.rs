@@ -54,6 +54,7 @@ pub struct NewAgent<'a> {
     pub password: &'a str,
     pub groups: &'a [i64],
     pub max_chats: i64,
+    pub role: shared::agent::Role,
 }
 
 pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, AdminError> {
@@ -74,6 +75,7 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
             &phc,
             a.groups,
             a.max_chats,
+            a.role,
         )
         .await
         .map_err(|e| match e {
@@ -167,6 +169,7 @@ pub async fn list_agents(
             max_chats: a.max_chats,
             disabled: a.disabled,
             avatar: a.headimgurl,
+            role: a.role,
         });
     }
     Ok(out)
@@ -220,9 +223,10 @@ pub async fn set_agent(
         && s.disabled.is_none()
         && s.password.is_none()
         && avatar.is_none()
+        && s.role.is_none()
     {
         return Err(AdminError::Invalid(
-            "nothing to set: give --avatar, --nick, --max-chats or --group".into(),
+            "nothing to set: give --avatar, --nick, --max-chats, --role or --group".into(),
         ));
     }
     if let Some(groups) = &s.groups {
@@ -236,10 +240,13 @@ pub async fn set_agent(
     db.set_agent_profile(
         site.id,
         agent.id,
-        s.nick.map(|n| n.trim().to_owned()),
-        s.max_chats,
-        s.groups,
-        avatar,
+        crate::db::Profile {
+            nick: s.nick.map(|n| n.trim().to_owned()),
+            max_chats: s.max_chats,
+            groups: s.groups,
+            headimgurl: avatar,
+            role: s.role,
+        },
     )
     .await?;
     if let Some(p) = &s.password {

@@ -296,6 +296,8 @@ pub async fn ensure_demo(db: &Db) -> Result<Option<Demo>, AdminError> {
                 password: &password,
                 groups: &[group.id],
                 max_chats: 10,
+                // The shop's owner: also the site's admin in the console.
+                role: shared::agent::Role::Admin,
             },
         )
         .await?;

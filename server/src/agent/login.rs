@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use shared::agent::{api, code, AdminEntry, Envelope, ListData, Request};
+use shared::agent::{api, code, AdminEntry, Envelope, ListData, Me, Request};
 use tokio::sync::mpsc;
 
 use super::error::{AgentError, AgentResult};
@@ -136,6 +136,18 @@ async fn admin_list(state: &AppState, site_id: i64) -> DbResult<BTreeMap<String,
     Ok(out)
 }
 
+/// The logged-in agent as `31000`, `32000` and `32950` tell it.
+pub fn me(a: &Agent) -> Me {
+    Me {
+        kf_id: a.id.to_string(),
+        kf_account: a.account.clone(),
+        kf_nick: a.nick.clone(),
+        role: a.role,
+        locale: a.locale.clone(),
+        tz: a.tz.clone(),
+    }
+}
+
 async fn chat_list(
     state: &AppState,
     l: &Login,
@@ -158,5 +170,41 @@ async fn chat_list(
         guest_list,
         is_refresh,
         refresh_token,
+        me: Some(me(&l.agent)),
     })
+}
+
+/// `32950`: this agent's console language (`cn`, `en`, `tw`; `""` the browser's) and time
+/// zone (an IANA name; `""` the browser's). Absent fields are kept; the answer is [`Me`].
+pub async fn prefs(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
+    let bad = |m: String| AgentError::refused(code::PREFS_INVALID, m);
+    let locale = match req.locale.as_deref().map(str::trim) {
+        None => None,
+        Some(x @ ("" | "cn" | "en" | "tw")) => Some(x.to_owned()),
+        Some(x) => {
+            let x: String = x.chars().take(20).collect();
+            return Err(bad(format!(
+                "locale must be cn, en, tw or empty, not {x:?}"
+            )));
+        }
+    };
+    let tz = match req.tz.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(String::new()),
+        Some(z) if z.len() > 64 => return Err(bad("unknown time zone".into())),
+        Some(z) => {
+            crate::rules::time_zone(z).map_err(bad)?;
+            Some(z.to_owned())
+        }
+    };
+    if locale.is_none() && tz.is_none() {
+        return Err(bad("nothing to set: give locale or tz".into()));
+    }
+    state.db.set_agent_prefs(l.agent.id, locale, tz).await?;
+    let a = state
+        .db
+        .agent_by_id(l.agent.id)
+        .await?
+        .unwrap_or_else(|| l.agent.clone());
+    Ok(agent_frame(&Envelope::ok(api::PREFS, me(&a))))
 }

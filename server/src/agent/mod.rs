@@ -258,6 +258,7 @@ async fn logged_in(
     match key {
         api::CHAT_LIST => login::chats(state, l).await,
         api::ONLINE_AGENTS => login::online(state, l).await,
+        api::PREFS => login::prefs(state, l, req).await,
         api::HISTORY => chats::history(state, l, req).await,
         api::MARK_READ => chats::mark_read(state, l, req).await,
         api::SEND => chats::send(state, l, req).await,

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use shared::agent::Role;
 
 use super::data::{backup_cmd, restore_cmd, visitor_cmd, BackupArgs, RestoreArgs, VisitorCmd};
 use super::robot::{faq_cmd, robot_cmd, FaqCmd, RobotCmd};
@@ -330,6 +331,10 @@ pub enum AgentCmd {
         /// Most conversations served at once.
         #[arg(long, default_value_t = 5)]
         max_chats: i64,
+        /// agent (its own chats), supervisor (also sees every chat of the site, joins or
+        /// takes one) or admin (also the site's settings in the console).
+        #[arg(long, default_value = "agent", value_parser = role)]
+        role: Role,
         #[arg(long)]
         json: bool,
         /// The hosted system's id of the agent (agentid / deciId may name it).
@@ -351,6 +356,9 @@ pub enum AgentCmd {
         nick: Option<String>,
         #[arg(long)]
         max_chats: Option<i64>,
+        /// agent, supervisor or admin.
+        #[arg(long, value_parser = role)]
+        role: Option<Role>,
         /// Group id (repeatable): the agent's groups from now on.
         #[arg(long = "group")]
         groups: Vec<i64>,
@@ -367,6 +375,11 @@ pub enum AgentCmd {
         #[arg(long, env = "FRONTDESK_AGENT_PASSWORD")]
         password: String,
     },
+}
+
+/// A `--role` value.
+fn role(s: &str) -> Result<Role, String> {
+    Role::try_from(s.to_owned())
 }
 
 /// `frontdesk admin …`: opens the database and dispatches to the area's handler. Exit
@@ -609,6 +622,7 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
             password,
             groups,
             max_chats,
+            role,
             json,
             external_id,
         } => {
@@ -625,6 +639,7 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                     password: &password,
                     groups: &groups,
                     max_chats,
+                    role,
                 },
             )
             .await?;
@@ -649,10 +664,11 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                 for a in &agents {
                     let groups: Vec<String> = a.groups.iter().map(i64::to_string).collect();
                     println!(
-                        "{}\t{}\t{}\tmax {}\tgroups {}{}",
+                        "{}\t{}\t{}\t{}\tmax {}\tgroups {}{}",
                         a.kf_id,
                         a.kf_account,
                         a.nick,
+                        a.role.as_str(),
                         a.max_chats,
                         if groups.is_empty() {
                             "-".to_owned()
@@ -670,6 +686,7 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
             avatar,
             nick,
             max_chats,
+            role,
             groups,
             no_groups,
         } => {
@@ -680,6 +697,7 @@ async fn agent_cmd(db: &Db, cmd: AgentCmd) -> Result<(), AdminError> {
                 max_chats,
                 groups,
                 avatar,
+                role,
                 ..Default::default()
             };
             let site = match site {

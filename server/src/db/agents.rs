@@ -4,7 +4,7 @@
 //! external ids of agents and groups, and groups' working hours).
 //!
 //! Methods: `create_agent`, `agent_by_id`, `agent_by_account`, `agents_of_site`,
-//! `set_agent_disabled`, `set_agent_password`, `set_agent_profile`, `account_suffix_used_elsewhere`,
+//! `set_agent_disabled`, `set_agent_password`, `set_agent_profile`, `set_agent_prefs`, `account_suffix_used_elsewhere`,
 //! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
 //! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
 //! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
@@ -16,6 +16,18 @@ use super::rows::AGENT_COLS;
 use super::{
     is_unique_violation, now_s, tokens, Agent, Backend, Db, DbError, DbResult, Group, GroupRouting,
 };
+
+/// What [`Db::set_agent_profile`] changes; `None` keeps a value.
+#[derive(Debug, Default)]
+pub struct Profile {
+    pub nick: Option<String>,
+    pub max_chats: Option<i64>,
+    /// All of its groups from now on.
+    pub groups: Option<Vec<i64>>,
+    /// Its avatar URL; `""` clears it.
+    pub headimgurl: Option<String>,
+    pub role: Option<shared::agent::Role>,
+}
 
 /// A group row as [`Group`] reads it, from `agent_groups g`.
 const GROUP_COLS: &str = "g.id, g.site_id, g.groupname, g.disabled";
@@ -30,6 +42,7 @@ impl Db {
         password_hash: &str,
         groups: &[i64],
         max_chats: i64,
+        role: shared::agent::Role,
     ) -> DbResult<Agent> {
         let (account, nick, password_hash) = (
             account.to_owned(),
@@ -45,10 +58,10 @@ impl Db {
                     // examples: PostgreSQL's identity starts there; SQLite's rowid takes
                     // the next free one itself, given 1001 only for the very first agent.
                     let sql = match backend {
-                        Backend::Postgres => "INSERT INTO agents (site_id, account, nick, password_hash, max_chats, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        Backend::Sqlite => "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at)
-                         VALUES (CASE WHEN EXISTS (SELECT 1 FROM agents) THEN NULL ELSE 1001 END, $1, $2, $3, $4, $5, $6) RETURNING id",
+                        Backend::Postgres => "INSERT INTO agents (site_id, account, nick, password_hash, max_chats, created_at, role)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        Backend::Sqlite => "INSERT INTO agents (id, site_id, account, nick, password_hash, max_chats, created_at, role)
+                         VALUES (CASE WHEN EXISTS (SELECT 1 FROM agents) THEN NULL ELSE 1001 END, $1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     };
                     let id: i64 = match sqlx::query_scalar(sql)
                         .bind(site_id)
@@ -57,6 +70,7 @@ impl Db {
                         .bind(password_hash)
                         .bind(max_chats)
                         .bind(now_s())
+                        .bind(role.as_str())
                         .fetch_one(&mut *c)
                         .await
                     {
@@ -123,18 +137,17 @@ impl Db {
         .await?)
     }
 
-    /// Changes an agent's nick, most chats, avatar URL (`""` clears it) and groups (all of
-    /// them: `groups` replaces its memberships; each must be a group of `site_id`, else
+    /// Changes an agent's nick, most chats, avatar URL (`""` clears it), role and groups (all
+    /// of them: `groups` replaces its memberships; each must be a group of `site_id`, else
     /// nothing changes). `None` keeps one.
-    pub async fn set_agent_profile(
-        &self,
-        site_id: i64,
-        agent_id: i64,
-        nick: Option<String>,
-        max_chats: Option<i64>,
-        groups: Option<Vec<i64>>,
-        headimgurl: Option<String>,
-    ) -> DbResult<()> {
+    pub async fn set_agent_profile(&self, site_id: i64, agent_id: i64, p: Profile) -> DbResult<()> {
+        let Profile {
+            nick,
+            max_chats,
+            groups,
+            headimgurl,
+            role,
+        } = p;
         self.write(move |c| {
             Box::pin(async move {
                 if let Some(groups) = groups {
@@ -169,13 +182,38 @@ impl Db {
                 // One UPDATE; a NULL keeps the column.
                 sqlx::query(
                     "UPDATE agents SET nick = COALESCE($1, nick), headimgurl = COALESCE($2, headimgurl),
-                       max_chats = COALESCE($3, max_chats) WHERE id = $4 AND site_id = $5",
+                       max_chats = COALESCE($3, max_chats), role = COALESCE($6, role) WHERE id = $4 AND site_id = $5",
                 )
                 .bind(nick)
                 .bind(headimgurl)
                 .bind(max_chats)
                 .bind(agent_id)
                 .bind(site_id)
+                .bind(role.map(|r| r.as_str()))
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Sets agent `agent_id`'s console language and time zone (already checked); `None`
+    /// keeps one.
+    pub async fn set_agent_prefs(
+        &self,
+        agent_id: i64,
+        locale: Option<String>,
+        tz: Option<String>,
+    ) -> DbResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE agents SET locale = COALESCE($1, locale), tz = COALESCE($2, tz) WHERE id = $3",
+                )
+                .bind(locale)
+                .bind(tz)
+                .bind(agent_id)
                 .execute(&mut *c)
                 .await?;
                 Ok(())

@@ -98,6 +98,7 @@ mod visitors;
 mod visits;
 mod writer;
 
+pub use agents::Profile;
 pub use assignment::Claim;
 pub use audit::AuditRow;
 pub use connect::{display_url, Backend};

@@ -30,7 +30,7 @@ use super::reception::ReceptionValues;
 pub(super) const SITE_COLS: &str =
     "id, sysnum, name, appid, secret, sign_key, sign_check, page_trust, push_url, push_allow_private, origins, reception, manual_after, offline_title, agent_hello";
 pub(super) const AGENT_COLS: &str =
-    "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled";
+    "id, site_id, account, nick, headimgurl, password_hash, max_chats, disabled, role, locale, tz";
 /// A visitor row as [`Visitor`] reads it (`last_seq`: see `last_seq_sql!`).
 pub(super) const VISITOR_COLS: &str = concat!(
     "id, site_id, partnerid, claimed_partnerid, uname, source, agent_id, ",
@@ -133,6 +133,12 @@ pub struct Agent {
     pub max_chats: i64,
     #[sqlx(try_from = "Flag")]
     pub disabled: bool,
+    #[sqlx(try_from = "String")]
+    pub role: shared::agent::Role,
+    /// Its console's language (`cn`, `en`, `tw`; `""`: the browser's).
+    pub locale: String,
+    /// Its console's time zone (IANA; `""`: the browser's).
+    pub tz: String,
 }
 
 /// Result of a token lookup.
