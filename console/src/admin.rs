@@ -1,5 +1,6 @@
 //! The site admin view (`/console/?admin`): an operator signs in with the site's seed 002
-//! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token`, then manages the
+//! `appid` + `secret` (exchanged at `/cgi-bin/token`) or an `access_token` — or is signed in
+//! already as an agent with the `admin` role (its console token, from this tab) — then manages the
 //! FAQ robot through `/api/robot/…` (`shared::robot` shapes only): the site's robots, their
 //! FAQ entries page by page, adding, deleting, and importing a CSV / JSON-lines file read in
 //! the browser, with the server's per-row report; the site's settings (`crate::settings`);
@@ -157,6 +158,20 @@ pub fn AdminView() -> impl IntoView {
         busy: RwSignal::new(false),
         groups: RwSignal::new(None),
     };
+    // An agent signed in to the console in this tab: if it is the site's admin (role
+    // `admin`), its console token signs in here too; else the server says why not.
+    if let Some(t) = crate::conn::saved_token() {
+        leptos::task::spawn_local(async move {
+            match call::<shared::admin::SiteAnswer>("GET", "/api/admin/site", None, Some(&t)).await
+            {
+                Ok(_) => {
+                    st.token.set(Some(t));
+                    st.reload();
+                }
+                Err(e) => st.notice.set(e),
+            }
+        });
+    }
     view! {
         <main class="c-admin" data-testid="fd-a">
             <h1>"Frontdesk site admin"</h1>

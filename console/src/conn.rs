@@ -106,6 +106,9 @@ pub fn start(store: Store, token: String) {
                             if c.ticks % 3 == 0 {
                                 send(c, &Request::chat_list());
                                 send(c, &left_list());
+                                if c.store.sv.role.get_untracked().supervises() {
+                                    send(c, &Request::watch_list());
+                                }
                             }
                             send(c, &Request::online_agents());
                         }
@@ -299,6 +302,9 @@ fn handle(store: Store, frame: Value) {
                 request(left_list());
             }
             store.set_lists(d);
+            if key == api::LOGIN && store.sv.role.get_untracked().supervises() {
+                request(Request::watch_list());
+            }
             // Re-read the open chat's newest page after a reconnect.
             if key == api::LOGIN {
                 if let Some(gid) = store.open.get_untracked() {
@@ -420,6 +426,7 @@ fn handle(store: Store, frame: Value) {
             request(Request::chat_list());
         }
         k if crate::workbench::handles(k) => crate::workbench::handle(store, k, frame),
+        k if crate::supervise::handles(k) => crate::supervise::handle(store, k, frame),
         _ => {}
     }
 }

@@ -13,6 +13,8 @@
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
 //!   [`settings`]: the site's settings there; [`people`]: its groups and agents;
 //!   [`audit`]: its VIP levels and audit log.
+//! - [`supervise`]: roles: a supervisor's "All chats" (join, take), the invitation to rate,
+//!   an admin's way to the admin view.
 //! - [`workbench`]: the agent's workbench (issue 25): search, notes, summaries, the
 //!   read-only conversation viewer.
 
@@ -27,6 +29,7 @@ mod people;
 mod report;
 mod settings;
 mod store;
+mod supervise;
 mod view;
 mod workbench;
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use shared::admin::{
     AgentCreate, AgentInfo, AgentList, AgentSet, Group, GroupList, GroupSave, Saved,
 };
+use shared::agent::Role;
 use shared::robot::Status;
 
 use crate::admin::call;
@@ -209,6 +210,7 @@ pub fn Agents(
     let password: NodeRef<html::Input> = NodeRef::new();
     let member: NodeRef<html::Input> = NodeRef::new();
     let max: NodeRef<html::Input> = NodeRef::new();
+    let role: NodeRef<html::Select> = NodeRef::new();
     let create = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let g = match group_ids(&value(member)) {
@@ -224,7 +226,7 @@ pub fn Agents(
             password: value(password),
             groups: g,
             max_chats,
-            role: shared::agent::Role::Agent,
+            role: picked(role).unwrap_or_default(),
         };
         leptos::task::spawn_local(async move {
             let body = serde_json::to_string(&req).unwrap_or_default();
@@ -249,6 +251,7 @@ pub fn Agents(
     let e_avatar: NodeRef<html::Input> = NodeRef::new();
     let e_disabled: NodeRef<html::Input> = NodeRef::new();
     let e_password: NodeRef<html::Input> = NodeRef::new();
+    let e_role: NodeRef<html::Select> = NodeRef::new();
     let change = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let Some(a) = editing.get_untracked() else {
@@ -270,7 +273,7 @@ pub fn Agents(
             disabled: e_disabled.get_untracked().map(|c| c.checked()),
             password: (!pw.is_empty()).then_some(pw),
             avatar: Some(value(e_avatar)),
-            role: None,
+            role: picked(e_role),
         };
         leptos::task::spawn_local(async move {
             let body = serde_json::to_string(&req).unwrap_or_default();
@@ -313,6 +316,9 @@ pub fn Agents(
                         set(e_max, &a.max_chats.to_string());
                         set(e_avatar, &a.avatar);
                         set(e_password, "");
+                        if let Some(s) = e_role.get_untracked() {
+                            s.set_value(a.role.as_str());
+                        }
                         if let Some(c) = e_disabled.get_untracked() {
                             c.set_checked(a.disabled);
                         }
@@ -325,6 +331,7 @@ pub fn Agents(
                             <td data-testid="fd-a-agent-nick">{a.nick}</td>
                             <td data-testid="fd-a-agent-groups">{names}</td>
                             <td data-testid="fd-a-agent-max">{a.max_chats.to_string()}</td>
+                            <td data-testid="fd-a-agent-role">{a.role.as_str()}</td>
                             <td data-testid="fd-a-agent-state">{state}</td>
                             <td><button type="button" class="c-btn" data-testid="fd-a-agent-edit" on:click=pick>"Change"</button></td>
                         </tr>
@@ -345,7 +352,7 @@ pub fn Agents(
         <section aria-labelledby="a-h-agents">
             <h2 id="a-h-agents">"Agents"</h2>
             <table class="c-faqs">
-                <thead><tr><th>"kf_id"</th><th>"Account"</th><th>"Nick"</th><th>"Groups"</th><th>"Max chats"</th><th>"State"</th><th></th></tr></thead>
+                <thead><tr><th>"kf_id"</th><th>"Account"</th><th>"Nick"</th><th>"Groups"</th><th>"Max chats"</th><th>"Role"</th><th>"State"</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-agents">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=change aria-labelledby="a-h-agent-change"
@@ -359,6 +366,8 @@ pub fn Agents(
                 <input id="a-e-max" node_ref=e_max data-testid="fd-a-agent-e-max" inputmode="numeric"/>
                 <label for="a-e-avatar">"Avatar (http(s) URL; empty: none)"</label>
                 <input id="a-e-avatar" node_ref=e_avatar data-testid="fd-a-agent-e-avatar" type="url"/>
+                <label for="a-e-role">"Role"</label>
+                <RoleSelect id="a-e-role" node=e_role testid="fd-a-agent-e-role"/>
                 <label>
                     <input type="checkbox" node_ref=e_disabled data-testid="fd-a-agent-e-disabled"/>
                     " Disabled (cannot log in; open sessions end)"
@@ -380,8 +389,32 @@ pub fn Agents(
                 <input id="a-n-groups" node_ref=member data-testid="fd-a-agent-groups-input"/>
                 <label for="a-n-max">"Most chats at once (1-1000)"</label>
                 <input id="a-n-max" node_ref=max data-testid="fd-a-agent-max-input" inputmode="numeric" value="5"/>
+                <label for="a-n-role">"Role"</label>
+                <RoleSelect id="a-n-role" node=role testid="fd-a-agent-role-input"/>
                 <button type="submit" class="c-btn c-pri" data-testid="fd-a-agent-create">"Create agent"</button>
             </form>
         </section>
+    }
+}
+
+/// The role picked in a [`RoleSelect`].
+fn picked(n: NodeRef<html::Select>) -> Option<Role> {
+    n.get_untracked().and_then(|s| Role::parse(&s.value()))
+}
+
+/// A role picker: agent (its own chats), supervisor (every chat of the site: join, take),
+/// admin (also this admin view).
+#[component]
+fn RoleSelect(
+    id: &'static str,
+    node: NodeRef<html::Select>,
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <select id=id node_ref=node data-testid=testid>
+            <option value="agent">"Agent: its own chats"</option>
+            <option value="supervisor">"Supervisor: also sees, joins and takes every chat"</option>
+            <option value="admin">"Admin: also this admin view"</option>
+        </select>
     }
 }

@@ -39,6 +39,8 @@ pub struct Store {
     pub wb: crate::workbench::Wb,
     /// The site's open left messages and how many there are (`34000`, status 0).
     pub left: RwSignal<shared::leave::LeftList>,
+    /// Our role, and for supervisors every chat of the site.
+    pub sv: crate::supervise::Sv,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -68,11 +70,15 @@ impl Store {
                 open: 0,
                 items: Vec::new(),
             }),
+            sv: crate::supervise::Sv::new(),
         }
     }
 
     /// `31000`/`32000` data: replaces both lists.
     pub fn set_lists(&self, d: ListData) {
+        if let Some(me) = &d.me {
+            self.sv.role.set(me.role);
+        }
         let me = d.admin_list.get(&d.ix).cloned();
         if let Some(me) = &me {
             self.me_kf.set(me.kf_id.clone());
@@ -191,6 +197,7 @@ impl Store {
         self.guests.set(BTreeMap::new());
         self.agents.set(BTreeMap::new());
         self.typing.set(BTreeMap::new());
+        self.sv.chats.set(BTreeMap::new());
         self.close_chat();
     }
 }

@@ -104,7 +104,7 @@ fn Login(store: Store) -> impl IntoView {
     }
 }
 
-fn guest_name(g: &GuestEntry) -> String {
+pub(crate) fn guest_name(g: &GuestEntry) -> String {
     if !g.uname.is_empty() {
         g.uname.clone()
     } else if !g.partnerid.is_empty() {
@@ -307,6 +307,7 @@ fn Console(store: Store) -> impl IntoView {
                     </button>
                     <button type="button" class="c-btn" data-testid="fd-c-logout"
                         on:click=move |_| conn::logout("Logged out.")>"Log out"</button>
+                    <crate::supervise::AdminLink store/>
                 </div>
                 <h2 id="c-h-wait">"Waiting"</h2>
                 <ul data-testid="fd-c-waiting" aria-labelledby="c-h-wait">
@@ -328,6 +329,7 @@ fn Console(store: Store) -> impl IntoView {
                             </li>
                         }/>
                 </ul>
+                <crate::supervise::AllChats store/>
                 <OnSiteList store/>
                 <crate::workbench::search::Search store/>
                 <crate::workbench::canned::CannedPanel store/>
@@ -354,7 +356,10 @@ fn ChatPane(store: Store) -> impl IntoView {
     let gid = move || store.open.get().unwrap_or_default();
     let guest = move || {
         let gid = gid();
-        store.guests.with(|g| g.get(&gid).cloned())
+        store
+            .guests
+            .with(|g| g.get(&gid).cloned())
+            .or_else(|| crate::supervise::watched_guest(store, &gid))
     };
     let title = move || guest().map(|g| guest_name(&g)).unwrap_or_default();
     let partner = move || {
@@ -457,6 +462,7 @@ fn ChatPane(store: Store) -> impl IntoView {
                 }/>
                 <crate::workbench::end::EndChat store gid=gid_signal/>
             </Show>
+            <crate::supervise::ChatActions store gid=gid_signal mine=Signal::derive(is_mine)/>
         </header>
         <crate::workbench::customer::CustomerPanel store/>
         <crate::workbench::notes::Notes store/>

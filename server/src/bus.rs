@@ -70,6 +70,9 @@ pub enum Note {
     /// A seed 001 frame for every agent connection of site `s`.
     #[serde(rename = "s")]
     ToSite { s: i64, f: String },
+    /// A seed 001 frame for the watching connections (supervisors, admins) of site `s`.
+    #[serde(rename = "w")]
+    ToWatchers { s: i64, f: String },
     /// An invitation waits in presence row `p`: the node holding that visitor's poll reads
     /// it from the database.
     #[serde(rename = "i")]

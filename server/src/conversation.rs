@@ -4,7 +4,8 @@
 //! Every stored message — a visitor's text, an agent's reply, the robot's answer, the
 //! greeting said for an agent who took the chat, a system line (end, transfer) — goes
 //! through [`committed`], in one fixed order:
-//! 1. **publish** it to every open tab of the visitor (this node's hub, the bus for others);
+//! 1. **publish** it to every open tab of the visitor (this node's hub, the bus for others),
+//!    and to the site's supervisors and admins as `32841` ([`tell_watchers`]);
 //! 2. **tell agents / route**: a visitor's message for people routes the visitor if nobody
 //!    serves them ([`routing::route_message`]) and goes to the serving agent as `32399` (to
 //!    every agent of the site while the visitor waits); a greeting goes to the agent it was
@@ -32,7 +33,7 @@ use crate::reception::{Ctx, Greeting};
 use crate::routing::{self, Assigned};
 use crate::wire::{
     guest_entry, transfer_data, transfer_frame, visitor_blocked_frame, visitor_message_frame,
-    visitor_typing_frame,
+    visitor_typing_frame, watch_message_frame,
 };
 use crate::AppState;
 
@@ -50,8 +51,8 @@ pub enum After<'a> {
     ToRobot,
     /// An agent's own message (`32300`): that agent has its response.
     FromAgent,
-    /// A message the server said for the agent it names (the greeting): that agent gets
-    /// `32399`.
+    /// A message said for the agent it names — the greeting, or a supervisor's message in a
+    /// chat that agent serves (a supervisor joined it): that agent gets `32399`.
     ForAgent(i64),
     /// The robot's answer, a system line: nobody.
     Quiet,
@@ -69,6 +70,7 @@ pub async fn committed(state: &AppState, site_id: i64, m: StoredMessage, after: 
     });
     let m = Arc::new(m);
     state.hub.publish_visitor(m.visitor_id, m.clone());
+    tell_watchers(state, site_id, &m).await;
     let serving = match after {
         After::ToPeople { serving, reception } => {
             match Box::pin(to_people(state, site_id, &m, serving, reception)).await {
@@ -89,6 +91,35 @@ pub async fn committed(state: &AppState, site_id: i64, m: StoredMessage, after: 
         After::FromAgent => m.agent_id,
     };
     crate::push::enqueue(state, site_id, &m, serving).await;
+}
+
+/// Step 1b: the site's supervisors and admins hear every message of it (`32841`, their "all
+/// chats" view), on this node and — when another node has one of them, as the database said
+/// at most `hub::WATCHERS_TTL` ago — on the others. Nothing is built when nobody watches.
+async fn tell_watchers(state: &AppState, site_id: i64, m: &StoredMessage) {
+    let elsewhere = match state.hub.watched_elsewhere(site_id) {
+        Some(w) => w,
+        None => {
+            let asked = async {
+                let node = state.node_id().await?;
+                state
+                    .db
+                    .watched_elsewhere(site_id, node, state.alive_since())
+                    .await
+            };
+            let w = asked.await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "asking for other nodes' supervisors failed");
+                true
+            });
+            state.hub.remember_watched(site_id, w);
+            w
+        }
+    };
+    if elsewhere || state.hub.watched_here(site_id) {
+        state
+            .hub
+            .send_to_watchers(site_id, &watch_message_frame(m), elsewhere);
+    }
 }
 
 /// Step 2 for a visitor's message to people: route them if nobody serves them, greet whom
@@ -359,23 +390,27 @@ pub async fn agent_reply(
     let Some(v) = visible_visitor(state, agent, gid).await? else {
         return Ok(Err(Refused::NoSuchVisitor));
     };
-    match v.agent_id {
-        Some(a) if a == agent.id => {}
+    let after = match v.agent_id {
+        Some(a) if a == agent.id => After::FromAgent,
+        // A supervisor joins a colleague's chat of its own site: the colleague keeps it and
+        // sees the message.
+        Some(a) if agent.role.supervises() && v.site_id == agent.site_id => After::ForAgent(a),
         Some(_) => return Ok(Err(Refused::NotYours)),
         None => {
             if !state.db.claim_visitor(v.id, agent.id).await? {
                 return Ok(Err(Refused::NotYours));
             }
             greet(state, v.id, agent.id).await;
+            After::FromAgent
         }
-    }
+    };
     let m = state
         .db
         .insert_agent_message(v.id, agent.id, kind, text)
         .await?;
     // The visitor's site (another one's after a `flowType` overflow: the fast path above
     // stores only for visitors of the agent's own site).
-    committed(state, v.site_id, m.clone(), After::FromAgent).await;
+    committed(state, v.site_id, m.clone(), after).await;
     Ok(Ok(m))
 }
 
@@ -408,6 +443,55 @@ pub async fn end_chat(
         .await?;
     drain(state, agent.site_id).await?;
     Ok(line)
+}
+
+/// `32842`: supervisor `taker` (connection `at`, its row) takes visitor `v` of its site: from
+/// the agent serving them as a transfer that agent did not start (it gets `32402`, the taker
+/// `32401`), or out of the queue as if it answered (greeted). `Refused::NotYours` when
+/// someone else claimed a waiting visitor first.
+pub async fn take(
+    state: &AppState,
+    taker: &Agent,
+    at: &AgentConnRow,
+    v: &Visitor,
+) -> DbResult<Result<(), Refused>> {
+    match v.agent_id {
+        Some(serving) => {
+            let Some(from) = state.db.agent_by_id(serving).await? else {
+                return Ok(Err(Refused::NotYours));
+            };
+            tracing::info!(gid = v.id, taker = taker.id, from = serving, "chat taken");
+            Ok(transfer(state, &from, at.ix as u64, v, taker, at)
+                .await?
+                .map(|_| ()))
+        }
+        None => {
+            if !state.db.claim_visitor(v.id, taker.id).await? {
+                return Ok(Err(Refused::NotYours));
+            }
+            greet(state, v.id, taker.id).await;
+            Ok(Ok(()))
+        }
+    }
+}
+
+/// `32620`: an agent who serves `v` asks them to rate the chat: a system line the visitor's
+/// chat answers with its rating panel. `None` before an agent said anything to them in this
+/// chat (nothing to rate).
+pub async fn ask_rating(state: &AppState, v: &Visitor) -> DbResult<Option<StoredMessage>> {
+    if !state
+        .db
+        .chat_answered(v.id, shared::visitor::CHAT_ENDED)
+        .await?
+    {
+        return Ok(None);
+    }
+    let line = state
+        .db
+        .insert_system_message(v.id, shared::visitor::RATE_INVITE)
+        .await?;
+    committed(state, v.site_id, line.clone(), After::Quiet).await;
+    Ok(Some(line))
 }
 
 /// `32400`: agent `from` (connection `from_ix`) hands `v` to agent `to` on connection

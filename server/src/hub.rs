@@ -58,6 +58,8 @@ pub struct AgentConn {
     pub ix: u64,
     pub agent_id: i64,
     pub site_id: i64,
+    /// A supervisor's or admin's connection: hears every message of its site (`32841`).
+    pub watches: bool,
     tx: mpsc::Sender<AgentFrame>,
 }
 
@@ -75,7 +77,13 @@ pub struct Hub {
     remote: OnceLock<mpsc::Sender<Note>>,
     /// Counts notes sent, dropped and received, and resyncs.
     metrics: Arc<crate::metrics::Metrics>,
+    /// Whether some node has a watching connection of a site, as last read from the
+    /// database, and when (only asked with other nodes; see [`Hub::watched_elsewhere`]).
+    watched_elsewhere: Mutex<HashMap<i64, (bool, std::time::Instant)>>,
 }
+
+/// How long [`Hub::watched_elsewhere`]'s answer from the database is kept.
+pub const WATCHERS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A subscription to one visitor conversation; unsubscribes on drop.
 pub struct VisitorSub {
@@ -191,6 +199,9 @@ impl crate::bus::Listener for Hub {
             }
             Note::ToSite { s, f } => {
                 self.send_where(|c| c.site_id == s, &AgentFrame::from(f));
+            }
+            Note::ToWatchers { s, f } => {
+                self.send_where(|c| c.watches && c.site_id == s, &AgentFrame::from(f));
             }
             Note::Invited { p } => self.wake_presence(p),
         }
@@ -341,6 +352,7 @@ impl Hub {
         ix: u64,
         agent_id: i64,
         site_id: i64,
+        watches: bool,
     ) -> mpsc::Receiver<AgentFrame> {
         let (tx, rx) = mpsc::channel(AGENT_QUEUE);
         self.agents.lock().expect("hub lock").insert(
@@ -349,10 +361,61 @@ impl Hub {
                 ix,
                 agent_id,
                 site_id,
+                watches,
                 tx,
             },
         );
         rx
+    }
+
+    /// Connection `ix`'s agent got another role: it hears the site's every message or not.
+    pub fn set_watching(&self, ix: u64, watches: bool) {
+        if let Some(c) = self.agents.lock().expect("hub lock").get_mut(&ix) {
+            c.watches = watches;
+        }
+    }
+
+    /// Whether a connection of this node watches site `site_id`.
+    pub fn watched_here(&self, site_id: i64) -> bool {
+        self.agents
+            .lock()
+            .expect("hub lock")
+            .values()
+            .any(|c| c.watches && c.site_id == site_id)
+    }
+
+    /// With other nodes: whether one of them has a watching connection of `site_id`, as the
+    /// database said less than [`WATCHERS_TTL`] ago (`None`: ask it, then
+    /// [`Hub::remember_watched`]). Without other nodes: `Some(false)`.
+    pub fn watched_elsewhere(&self, site_id: i64) -> Option<bool> {
+        if self.remote.get().is_none() {
+            return Some(false);
+        }
+        self.watched_elsewhere
+            .lock()
+            .expect("hub lock")
+            .get(&site_id)
+            .filter(|(_, at)| at.elapsed() < WATCHERS_TTL)
+            .map(|(w, _)| *w)
+    }
+
+    pub fn remember_watched(&self, site_id: i64, watched: bool) {
+        self.watched_elsewhere
+            .lock()
+            .expect("hub lock")
+            .insert(site_id, (watched, std::time::Instant::now()));
+    }
+
+    /// Queues a frame to every watching connection (supervisors, admins) of a site, on any
+    /// node.
+    pub fn send_to_watchers(&self, site_id: i64, frame: &AgentFrame, elsewhere: bool) -> usize {
+        if elsewhere {
+            self.tell_others(|| Note::ToWatchers {
+                s: site_id,
+                f: frame.to_string(),
+            });
+        }
+        self.send_where(|c| c.watches && c.site_id == site_id, frame)
     }
 
     /// Ends every agent connection of this node (their queues close; the agents reconnect).

@@ -84,6 +84,9 @@ pub enum ApiError {
     /// The site admin API (`crate::adminapi`): a block the site does not have.
     #[error("no such block")]
     NoBlock,
+    /// An agent's console token whose agent is not the site's admin (role `admin`).
+    #[error("not an admin: this agent's role is {0}")]
+    NotAdmin(&'static str),
 }
 
 impl ApiError {
@@ -94,6 +97,7 @@ impl ApiError {
             ApiError::NoRobot => 46001,
             ApiError::NoFaq => 46002,
             ApiError::NoBlock => 46003,
+            ApiError::NotAdmin(_) => 48001,
         }
     }
 }
@@ -134,24 +138,70 @@ impl From<AdminError> for ApiError {
 
 pub(crate) type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// The site of the request's access token: `Authorization: Bearer T` (what the console
-/// sends: the token stays out of URLs and access logs), else the seed's `access_token` query
-/// parameter.
+/// Who calls: the site itself (its seed 002 access token, from `appid`/`secret`) or one of
+/// its agents with the `admin` role (its console token). Everything it does is on
+/// [`Caller::site`] (what it derefs to); the audit log names [`Caller::actor`].
+pub(crate) struct Caller {
+    pub site: Site,
+    pub actor: String,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+/// The caller of the request: `Authorization: Bearer T` (what the console sends: the token
+/// stays out of URLs and access logs) — an admin agent's console token or the site's access
+/// token — else the seed's `access_token` query parameter.
 pub(crate) async fn site(
     state: &AppState,
     headers: &HeaderMap,
     q: Params,
-) -> Result<(Site, HashMap<String, String>), ApiError> {
+) -> Result<(Caller, HashMap<String, String>), ApiError> {
     let mut q = params(q)?;
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(t) = bearer {
+        if let Some(admin) = admin_agent(state, t.trim()).await? {
+            return Ok((admin, q));
+        }
         q.insert("access_token".into(), t.trim().to_owned());
     }
     let site = authed_site(state, &q).await?;
-    Ok((site, q))
+    let actor = format!("site admin (appid {})", site.appid);
+    Ok((Caller { site, actor }, q))
+}
+
+/// The site of an agent's console token when that agent is enabled and its site's admin;
+/// `None` when `token` is no agent's token (it may be an access token).
+async fn admin_agent(state: &AppState, token: &str) -> Result<Option<Caller>, ApiError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let Some(t) = state.db.agent_token(token).await? else {
+        return Ok(None);
+    };
+    let agent = state
+        .db
+        .agent_by_id(t.agent_id)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or(ApiError::Wx(WxError::InvalidCredential))?;
+    if agent.role != shared::agent::Role::Admin {
+        return Err(ApiError::NotAdmin(agent.role.as_str()));
+    }
+    let site = state
+        .db
+        .site_by_id(agent.site_id)
+        .await?
+        .ok_or(ApiError::Wx(WxError::InvalidCredential))?;
+    let actor = format!("agent {} (admin)", agent.account);
+    Ok(Some(Caller { site, actor }))
 }
 
 /// The query's `robotid`, if any (a non-number is a data format error).
@@ -329,15 +379,20 @@ async fn import(
 /// under `/api/`) and `detail` (the request, passwords left out by the caller).
 pub(crate) async fn audit(
     state: &AppState,
-    site: &Site,
+    caller: &Caller,
     action: &str,
     detail: &impl serde::Serialize,
 ) -> Result<(), ApiError> {
-    let actor = format!("site admin (appid {})", site.appid);
     let detail = serde_json::to_string(detail).unwrap_or_default();
     state
         .db
-        .add_audit(site.id, crate::db::now_ms(), &actor, action, &detail)
+        .add_audit(
+            caller.id,
+            crate::db::now_ms(),
+            &caller.actor,
+            action,
+            &detail,
+        )
         .await?;
     Ok(())
 }

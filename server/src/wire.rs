@@ -97,6 +97,17 @@ pub fn visitor_message_frame(m: &StoredMessage) -> AgentFrame {
     ))
 }
 
+/// `32841`: a message of any chat of the site, as its supervisors and admins receive it.
+pub fn watch_message_frame(m: &StoredMessage) -> AgentFrame {
+    agent_frame(&Envelope::ok(
+        api::WATCH_MESSAGE,
+        MessageData {
+            gid: m.visitor_id.to_string(),
+            message_info: message_info(m),
+        },
+    ))
+}
+
 /// `32401` (to the agent who receives a visitor) or `32402` (to the one who transferred).
 pub fn transfer_frame(key: i64, body: &TransferData) -> AgentFrame {
     agent_frame(&Envelope::ok(key, body))

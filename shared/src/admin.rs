@@ -195,11 +195,14 @@ pub struct AuditEntry {
     pub id: i64,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
-    /// Who: `site admin (appid …)` for the admin API.
+    /// Who: `site admin (appid …)` for the admin API with the site's token, `agent … (admin)`
+    /// for an admin agent's console, `command line (user)` for `frontdesk admin`.
     pub actor: String,
-    /// What: the request's path, e.g. `site/set`, `agent/create`.
+    /// What: the request's path, e.g. `site/set`, `agent/create`; on the command line its
+    /// words, e.g. `agent set`.
     pub action: String,
-    /// The request as sent (JSON), passwords left out.
+    /// The request as sent (JSON; on the command line its flags), passwords and secrets left
+    /// out.
     pub detail: String,
 }
 
@@ -233,18 +236,19 @@ mod tests {
         }
 
         #[test]
-        fn groups_and_agents_round_trip(text in ".*", id in any::<i64>(), b in any::<bool>(), ids in proptest::collection::vec(any::<i64>(), 0..4)) {
+        fn groups_and_agents_round_trip(text in ".*", id in any::<i64>(), b in any::<bool>(), ids in proptest::collection::vec(any::<i64>(), 0..4),
+            role in proptest::sample::select(crate::agent::Role::ALL.to_vec())) {
             let g = Group { id, groupname: text.clone(), external_id: text.clone(), hours: text.clone(), tz: text.clone(), disabled: b };
             let l = GroupList { errcode: 0, errmsg: text.clone(), groups: vec![g], zones: vec![text.clone()] };
             prop_assert_eq!(serde_json::from_str::<GroupList>(&serde_json::to_string(&l).unwrap()).unwrap(), l);
             let s = GroupSave { id: b.then_some(id), name: Some(text.clone()), external_id: None, hours: Some(text.clone()), tz: Some(text.clone()), disabled: Some(b) };
             prop_assert_eq!(serde_json::from_str::<GroupSave>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
-            let a = AgentInfo { kf_id: id, kf_account: text.clone(), nick: text.clone(), groups: ids.clone(), max_chats: id, disabled: b, avatar: text.clone() };
+            let a = AgentInfo { kf_id: id, kf_account: text.clone(), nick: text.clone(), groups: ids.clone(), max_chats: id, disabled: b, avatar: text.clone(), role };
             let l = AgentList { errcode: 0, errmsg: text.clone(), agents: vec![a] };
             prop_assert_eq!(serde_json::from_str::<AgentList>(&serde_json::to_string(&l).unwrap()).unwrap(), l);
-            let c = AgentCreate { account: text.clone(), nick: text.clone(), password: text.clone(), groups: ids.clone(), max_chats: id };
+            let c = AgentCreate { account: text.clone(), nick: text.clone(), password: text.clone(), groups: ids.clone(), max_chats: id, role };
             prop_assert_eq!(serde_json::from_str::<AgentCreate>(&serde_json::to_string(&c).unwrap()).unwrap(), c);
-            let s = AgentSet { account: text.clone(), nick: None, max_chats: Some(id), groups: b.then_some(ids), disabled: Some(b), password: Some(text.clone()), avatar: b.then(|| text.clone()) };
+            let s = AgentSet { account: text.clone(), nick: None, max_chats: Some(id), groups: b.then_some(ids), disabled: Some(b), password: Some(text.clone()), avatar: b.then(|| text.clone()), role: b.then_some(role) };
             prop_assert_eq!(serde_json::from_str::<AgentSet>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
             let r = Saved { errcode: 0, errmsg: text, id };
             prop_assert_eq!(serde_json::from_str::<Saved>(&serde_json::to_string(&r).unwrap()).unwrap(), r);

@@ -1217,8 +1217,13 @@ mod tests {
         );
         let answer = r#"{"token":"abc","expires_in":86400,"kf_id":"3","kf_account":"alice@example.com","kf_nick":"Alice"}"#;
         let resp: LoginResponse = serde_json::from_str(answer).unwrap();
-        assert_eq!(resp.token, "abc");
-        assert_eq!(serde_json::to_string(&resp).unwrap(), answer);
+        assert_eq!((resp.token.as_str(), resp.role), ("abc", Role::Agent));
+        // The answer as before, and the role after it.
+        let now = serde_json::to_string(&resp).unwrap();
+        assert_eq!(
+            now,
+            answer.replace(r#""Alice"}"#, r#""Alice","role":"agent"}"#)
+        );
     }
 
     fn arb_flex() -> impl Strategy<Value = Option<Flex>> {
@@ -1330,10 +1335,11 @@ mod tests {
             (id, seq, q, shortcut) in (arb_flex(), arb_flex(), proptest::option::of(".*"), proptest::option::of(".*")),
             (category, summary, labels) in (proptest::option::of(".*"), proptest::option::of(".*"),
                 proptest::option::of(proptest::collection::vec(".*", 0..3))),
+            (locale, tz) in (proptest::option::of(".*"), proptest::option::of(".*")),
         ) {
             let r = Request { api_key: a, call_type: b, token, gid: c, group_id: d, page_index: e,
                 page_size: f, msg: g, file_type: h, aix: i, status, id, seq, q, shortcut, category,
-                summary, labels };
+                summary, labels, locale, tz };
             let json = serde_json::to_string(&r).unwrap();
             prop_assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
         }
@@ -1357,6 +1363,8 @@ mod tests {
                 Request::conversations(&gid),
                 Request::leave_list(Some(on), n, m), Request::leave_list(None, n, m),
                 Request::leave_answer(i64::from(n), &text), Request::leave_done(i64::from(m), on),
+                Request::ask_rating(&gid), Request::prefs(Some(&text), invite_text.as_deref()),
+                Request::prefs(None, Some(&gid)), Request::watch_list(), Request::take(&gid),
             ];
             for r in all {
                 let json = serde_json::to_string(&r).unwrap();
@@ -1377,11 +1385,12 @@ mod tests {
         }
 
         #[test]
-        fn login_round_trips(account in ".*", password in ".*", token in ".*", expires_in in any::<u64>(), nick in ".*") {
+        fn login_round_trips(account in ".*", password in ".*", token in ".*", expires_in in any::<u64>(), nick in ".*",
+            role in proptest::sample::select(Role::ALL.to_vec())) {
             let req = login::LoginRequest { account: account.clone(), password };
             let json = serde_json::to_string(&req).unwrap();
             prop_assert_eq!(serde_json::from_str::<login::LoginRequest>(&json).unwrap(), req);
-            let resp = login::LoginResponse { token, expires_in, kf_id: "1".into(), kf_account: account, kf_nick: nick };
+            let resp = login::LoginResponse { token, expires_in, kf_id: "1".into(), kf_account: account, kf_nick: nick, role };
             let json = serde_json::to_string(&resp).unwrap();
             prop_assert_eq!(serde_json::from_str::<login::LoginResponse>(&json).unwrap(), resp);
         }

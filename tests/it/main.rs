@@ -56,6 +56,7 @@ mod rating;
 mod reception;
 mod restart;
 mod robot;
+mod roles;
 mod routing;
 mod rules;
 mod schema;

@@ -617,7 +617,10 @@ async fn canned_replies_from_the_cli_and_the_console_are_the_sites_and_the_agent
 }
 
 /// A site admin's seed 002 access token.
-async fn admin_token(srv: &TestServer, site: &frontdesk_server::admin::SiteCreated) -> String {
+pub(crate) async fn admin_token(
+    srv: &TestServer,
+    site: &frontdesk_server::admin::SiteCreated,
+) -> String {
     let v: Value = reqwest::get(format!(
         "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
         srv.http, site.appid, site.secret
@@ -631,7 +634,12 @@ async fn admin_token(srv: &TestServer, site: &frontdesk_server::admin::SiteCreat
 }
 
 /// `GET` (no body) or `POST` `path` of the site admin API with `token`.
-async fn admin_api(srv: &TestServer, token: &str, path: &str, body: Option<Value>) -> Value {
+pub(crate) async fn admin_api(
+    srv: &TestServer,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let c = reqwest::Client::new();
     let r = match body {
         None => c.get(format!("{}{path}", srv.http)),
@@ -1538,8 +1546,27 @@ async fn groups_and_agents_are_managed_in_the_browser_with_the_clis_validation()
     assert_eq!(
         l["agents"],
         json!([{"kf_id": kf_id, "kf_account": "bob@shop", "nick": "Robert", "groups": [sales, support], "max_chats": 8, "disabled": false,
-            "avatar": "https://img.example.com/bob.png"}])
+            "avatar": "https://img.example.com/bob.png", "role": "agent"}])
     );
+    // Roles: a supervisor now; a role that is none is refused.
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "role": "supervisor"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/agent/set",
+        Some(json!({"account": "bob@shop", "role": "boss"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 47001, "{r}");
+    let l = admin_api(&srv, &token, "/api/admin/agent/list", None).await;
+    assert_eq!(l["agents"][0]["role"], "supervisor", "{l}");
     assert_eq!(
         admin_api(&srv, &theirs, "/api/admin/agent/list", None).await["agents"],
         json!([])

@@ -70,12 +70,14 @@ pub async fn create_agent(db: &Db, a: NewAgent<'_>) -> Result<AgentCreated, Admi
     let agent = db
         .create_agent(
             site.id,
-            a.account,
-            a.nick.trim(),
-            &phc,
-            a.groups,
-            a.max_chats,
-            a.role,
+            crate::db::NewAgentRow {
+                account: a.account,
+                nick: a.nick.trim(),
+                password_hash: &phc,
+                groups: a.groups,
+                max_chats: a.max_chats,
+                role: a.role,
+            },
         )
         .await
         .map_err(|e| match e {

@@ -175,6 +175,26 @@ pub async fn end_chat(state: &AppState, l: &Login, req: &Request) -> AgentResult
     )))
 }
 
+/// `32620` (extension, 邀请评价): ask visitor `gid`, whom this agent serves, to rate the chat
+/// (`-32621` before an agent answered them in this chat). The answer is the system line.
+pub async fn ask_rating(state: &AppState, l: &Login, req: &Request) -> AgentResult<AgentFrame> {
+    let gid = gid(req, code::SEND_GID_MISSING)?;
+    let v = served_visitor(state, l, gid).await?;
+    let line = conversation::ask_rating(state, &v).await?.ok_or_else(|| {
+        AgentError::refused(
+            code::RATING_NOTHING_TO_RATE,
+            "nothing to rate yet: answer the visitor first",
+        )
+    })?;
+    Ok(agent_frame(&Envelope::ok(
+        api::ASK_RATING,
+        MessageData {
+            gid: v.id.to_string(),
+            message_info: message_info(&line),
+        },
+    )))
+}
+
 /// `32400`: hands the visitor `gid` to the agent connection `aix` (on any node). The
 /// receiver may be suspended (a colleague chose them explicitly); suspension only stops
 /// automatic routing.

@@ -67,7 +67,11 @@ pub async fn login(
         .db
         .add_agent_conn(node, agent.id, agent.site_id)
         .await? as u64;
-    *queue = Some(state.hub.register_agent(ix, agent.id, agent.site_id));
+    *queue = Some(
+        state
+            .hub
+            .register_agent(ix, agent.id, agent.site_id, agent.role.supervises()),
+    );
     tracing::info!(ix, agent = agent.id, "agent logged in");
     let token = if refresh_token.is_empty() {
         token.to_owned()

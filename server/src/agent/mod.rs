@@ -35,6 +35,7 @@ mod chats;
 mod error;
 mod leave;
 mod login;
+mod supervise;
 mod workbench;
 
 pub use error::{AgentError, AgentResult};
@@ -139,10 +140,16 @@ where
                     break;
                 }
                 if tx.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
-                if let Some(l) = login.as_ref() {
+                if let Some(l) = login.as_mut() {
                     match still_allowed(&state, l).await {
-                        Ok(true) => {}
-                        Ok(false) => {
+                        Ok(Some(agent)) => {
+                            // Another role from now on (`admin agent set --role`).
+                            if agent.role != l.agent.role {
+                                state.hub.set_watching(l.ix, agent.role.supervises());
+                                l.agent.role = agent.role;
+                            }
+                        }
+                        Ok(None) => {
                             tracing::info!(ix = l.ix, agent = l.agent.id, "token revoked or agent disabled: closing");
                             let bye = agent_frame(&Envelope::error(api::LOGIN, code::RELOGIN, "please log in again"));
                             let _ = tx.send(Message::Text(bye.as_ref().into())).await;
@@ -175,21 +182,22 @@ async fn logout(state: &AppState, ix: u64) {
     }
 }
 
-/// Whether a logged-in connection may stay: its token is live, its agent enabled and not all
-/// of its groups disabled. Checked on every ping, so changes made by `frontdesk admin` (another
-/// process) reach open sockets within one ping interval.
-async fn still_allowed(state: &AppState, l: &Login) -> DbResult<bool> {
+/// Whether a logged-in connection may stay — its token is live, its agent enabled and not all
+/// of its groups disabled — and the agent as it is now (its role may have changed). Checked
+/// on every ping, so changes made by `frontdesk admin` (another process) reach open sockets
+/// within one ping interval.
+async fn still_allowed(state: &AppState, l: &Login) -> DbResult<Option<Agent>> {
     if state.db.agent_token(&l.token).await?.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(agent) = state.db.agent_by_id(l.agent.id).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     if agent.disabled {
-        return Ok(false);
+        return Ok(None);
     }
     let groups = state.db.groups_of_agent(agent.id).await?;
-    Ok(groups.is_empty() || groups.iter().any(|g| !g.disabled))
+    Ok((groups.is_empty() || groups.iter().any(|g| !g.disabled)).then_some(agent))
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -259,6 +267,9 @@ async fn logged_in(
         api::CHAT_LIST => login::chats(state, l).await,
         api::ONLINE_AGENTS => login::online(state, l).await,
         api::PREFS => login::prefs(state, l, req).await,
+        api::WATCH_LIST => supervise::watch_list(state, l).await,
+        api::TAKE => supervise::take(state, l, req).await,
+        api::ASK_RATING => chats::ask_rating(state, l, req).await,
         api::HISTORY => chats::history(state, l, req).await,
         api::MARK_READ => chats::mark_read(state, l, req).await,
         api::SEND => chats::send(state, l, req).await,

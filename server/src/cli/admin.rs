@@ -401,9 +401,20 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // What follows `admin` on the command line: a change is written to the site's audit log
+    // once it succeeded.
+    let argv: Vec<String> = std::env::args()
+        .skip_while(|a| a != "admin")
+        .skip(1)
+        .collect();
+    let change = super::audit::change(&argv);
+    let mut created = None;
     // An import that refused some rows (reported) ends with exit status 2.
     let result = match what {
-        AdminWhat::Site(cmd) => site_cmd(&db, cmd).await.map(|()| false),
+        AdminWhat::Site(cmd) => site_cmd(&db, cmd).await.map(|s| {
+            created = s;
+            false
+        }),
         AdminWhat::Group(cmd) => group_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Agent(cmd) => agent_cmd(&db, cmd).await.map(|()| false),
         AdminWhat::Vip(cmd) => vip_cmd(&db, cmd).await.map(|()| false),
@@ -424,6 +435,9 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
             .map(|()| false),
         AdminWhat::Backup(_) | AdminWhat::Restore(_) => unreachable!("handled above"),
     };
+    if let (Ok(_), Some(c)) = (&result, &change) {
+        super::audit::record(&db, c, created.as_deref()).await;
+    }
     db.close().await;
     match result {
         Ok(true) => ExitCode::from(2),
@@ -439,7 +453,8 @@ pub(super) async fn run(args: AdminArgs) -> ExitCode {
     }
 }
 
-async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
+/// A site's command; returns the sysnum of a site it created.
+async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<Option<String>, AdminError> {
     match cmd {
         SiteCmd::Create {
             name,
@@ -475,6 +490,7 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             if !json {
                 print_snippet(&url, &s.sysnum);
             }
+            return Ok(Some(s.sysnum));
         }
         SiteCmd::List { json } => {
             let sites = admin::list_sites(db).await?;
@@ -561,7 +577,7 @@ async fn site_cmd(db: &Db, cmd: SiteCmd) -> Result<(), AdminError> {
             println!("site {site} updated");
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 async fn group_cmd(db: &Db, cmd: GroupCmd) -> Result<(), AdminError> {

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 mod admin;
+mod audit;
 mod data;
 mod robot;
 mod serve;

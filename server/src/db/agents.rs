@@ -17,6 +17,17 @@ use super::{
     is_unique_violation, now_s, tokens, Agent, Backend, Db, DbError, DbResult, Group, GroupRouting,
 };
 
+/// A new agent's row ([`Db::create_agent`]); the password already hashed.
+#[derive(Debug)]
+pub struct NewAgentRow<'a> {
+    pub account: &'a str,
+    pub nick: &'a str,
+    pub password_hash: &'a str,
+    pub groups: &'a [i64],
+    pub max_chats: i64,
+    pub role: shared::agent::Role,
+}
+
 /// What [`Db::set_agent_profile`] changes; `None` keeps a value.
 #[derive(Debug, Default)]
 pub struct Profile {
@@ -33,17 +44,16 @@ pub struct Profile {
 const GROUP_COLS: &str = "g.id, g.site_id, g.groupname, g.disabled";
 
 impl Db {
-    /// Creates an agent. `groups` must belong to the same site.
-    pub async fn create_agent(
-        &self,
-        site_id: i64,
-        account: &str,
-        nick: &str,
-        password_hash: &str,
-        groups: &[i64],
-        max_chats: i64,
-        role: shared::agent::Role,
-    ) -> DbResult<Agent> {
+    /// Creates an agent of site `site_id`. Its groups must belong to the same site.
+    pub async fn create_agent(&self, site_id: i64, a: NewAgentRow<'_>) -> DbResult<Agent> {
+        let NewAgentRow {
+            account,
+            nick,
+            password_hash,
+            groups,
+            max_chats,
+            role,
+        } = a;
         let (account, nick, password_hash) = (
             account.to_owned(),
             nick.to_owned(),

@@ -11,7 +11,7 @@
 //! `sweep_dead_nodes`, `add_agent_conn`, `remove_agent_conn`, `set_conn_suspended`,
 //! `live_agent_conns`, `live_agent_conn`, `agent_online_anywhere`, `gone_agents`,
 //! `take_lease`, `visitor_tab_opened`, `visitor_tab_closed`, `site_visitors_online_elsewhere`,
-//! `visitor_online_elsewhere`, `cluster_id`, `bus_key`.
+//! `visitor_online_elsewhere`, `watched_elsewhere`, `cluster_id`, `bus_key`.
 //!
 //! Written portably (numbered `$n` parameters, integer/text/blob columns only, no
 //! SQLite-only syntax) so the same text runs on PostgreSQL.
@@ -146,6 +146,28 @@ impl Db {
             })
         })
         .await
+    }
+
+    /// Whether a node other than `node_id` (heard from since `alive_since` ms) has a
+    /// connection of a supervisor or admin of site `site_id` (who hears its every message).
+    pub async fn watched_elsewhere(
+        &self,
+        site_id: i64,
+        node_id: i64,
+        alive_since: i64,
+    ) -> DbResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM agent_conns c JOIN nodes n ON n.id = c.node_id
+               JOIN agents a ON a.id = c.agent_id
+             WHERE c.site_id = $1 AND c.node_id != $2 AND n.heartbeat_at >= $3
+               AND a.role IN ('supervisor', 'admin')",
+        )
+        .bind(site_id)
+        .bind(node_id)
+        .bind(alive_since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 
     /// Live agent connections of a site on every node (nodes heard from since `alive_since`

@@ -14,19 +14,19 @@
 //! | file | owns | methods |
 //! |---|---|---|
 //! | `sites.rs` | `sites`, `vip_levels`, `settings` | create_site, count_sites, all_sites, site_by_id, site_by_sysnum, site_by_appid, site_push_url, update_site, site_reception, set_site_reception, site_platform, linked_sites, put_vip_level, vip_levels, setting, set_setting |
-//! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, set_agent_password, set_agent_profile, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
+//! | `agents.rs` | `agents`, `agent_groups`, `agent_group_members` | create_agent, agent_by_id, agent_by_account, agents_of_site, set_agent_disabled, set_agent_password, set_agent_profile, set_agent_prefs, account_suffix_used_elsewhere, set_agent_external_id, resolve_agent, create_group, groups_of_site, groups_of_agent, enabled_group_ids, set_group_disabled, set_group_routing, resolve_group, external_id_owner, routing_groups, group_memberships |
 //! | `tokens.rs` | `agent_tokens`, `visitor_tokens`, `access_tokens` | create_agent_token, refresh_agent_token, agent_token, revoke_agent_tokens, create_access_token, access_token, pending_token_key |
-//! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent, visitors_with_partnerid |
+//! | `visitors.rs` | `visitors` (identity, profile, route, read mark) | create_visitor, partner_visitor, visitor_for_token, visitor_by_id, visitor_by_token, touch_visitor, set_visitor_route, mark_read, unread_count, guests_for_agent, site_chats, visitors_with_partnerid |
 //! | `assignment.rs` | `visitors.agent_id`, `visitors.waiting_since` | agent_loads, assign_visitor, claim_visitor, transfer_visitor, release_visitor, enqueue, queue, visitors_of_agent |
 //! | `reception.rs` | `visitors.answerer`, `.robot_misses`, `.reception` | reception_state, start_reception, set_answerer, robot_missed |
 //! | `messages.rs` | `messages` (runs of them stored by `runs.rs`, `native.rs`, `writer.rs`) | insert_visitor_message, insert_visitor_message_bounded, insert_agent_message, insert_agent_message_if_serving, insert_system_message, insert_robot_message, messages_after, history_page, last_message |
-//! | `cluster.rs` | `nodes`, `agent_conns`, `agent_seen`, `leases`, `visitor_tabs` | register_node, node_heartbeat, revive_node, remove_node, sweep_dead_nodes, add_agent_conn, remove_agent_conn, set_conn_suspended, live_agent_conns, live_agent_conn, agent_online_anywhere, gone_agents, take_lease, visitor_tab_opened, visitor_tab_closed, site_visitors_online_elsewhere, visitor_online_elsewhere, cluster_id, bus_key |
+//! | `cluster.rs` | `nodes`, `agent_conns`, `agent_seen`, `leases`, `visitor_tabs` | register_node, node_heartbeat, revive_node, remove_node, sweep_dead_nodes, add_agent_conn, remove_agent_conn, set_conn_suspended, live_agent_conns, live_agent_conn, agent_online_anywhere, gone_agents, take_lease, visitor_tab_opened, visitor_tab_closed, site_visitors_online_elsewhere, visitor_online_elsewhere, watched_elsewhere, cluster_id, bus_key |
 //! | `presence.rs` | `presence` | renew_presence, presence_of, presence_invite, invite_present, take_presence_invite, present_on_site, sweep_presence |
 //! | `push.rs` | `push_deliveries`, `push_attempts` | enqueue_push, lease_pushes, release_push_leases, record_push_attempt, next_push_due, due_pushes, push_deliveries_of_site, push_attempts |
 //! | `robots.rs` | `robots`, `faqs` | create_robot, robots_of_site, robot_for, robot_exact, robot_version, add_faqs, delete_faq, faqs_of_robot, faq_questions, faq_page |
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
 //! | `leave.rs` | `leave_templates`, `left_messages` | create_leave_template, leave_templates, leave_template, insert_left_message, left_messages, visitor_left_messages, open_left_messages, left_message, answer_left_message, set_left_message_done |
-//! | `ratings.rs` | `ratings` | rate_chat, ratings_of_site, visitor_ratings |
+//! | `ratings.rs` | `ratings` | rate_chat, chat_answered, ratings_of_site, visitor_ratings |
 //! | `files.rs` | `files` | insert_file, file, site_upload_bytes |
 //! | `file_chunks.rs` | `file_chunks` | put_file_chunk, file_chunk, drop_file_chunks |
 //! | `health.rs` | — (reads `visitors.waiting_since`, `push_deliveries.state`) | ping, queue_lengths, push_backlog, metrics |
@@ -98,7 +98,7 @@ mod visitors;
 mod visits;
 mod writer;
 
-pub use agents::Profile;
+pub use agents::{NewAgentRow, Profile};
 pub use assignment::Claim;
 pub use audit::AuditRow;
 pub use connect::{display_url, Backend};

@@ -3,7 +3,7 @@
 //!
 //! Owns `ratings`.
 //!
-//! Methods: `rate_chat`, `ratings_of_site`, `visitor_ratings`.
+//! Methods: `rate_chat`, `chat_answered`, `ratings_of_site`, `visitor_ratings`.
 
 use super::{now_ms, Db, DbResult, RatingRow};
 
@@ -90,6 +90,21 @@ impl Db {
             })
         })
         .await
+    }
+
+    /// Whether an agent wrote to visitor `visitor_id` since their last chat ended (the system
+    /// line `ended_line`): there is a chat to rate.
+    pub async fn chat_answered(&self, visitor_id: i64, ended_line: &str) -> DbResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE visitor_id = $1 AND author = 'agent'
+               AND seq > (SELECT COALESCE(MAX(seq), 0) FROM messages
+                          WHERE visitor_id = $1 AND author = 'system' AND body = $2)",
+        )
+        .bind(visitor_id)
+        .bind(ended_line)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 
     /// `site_id`'s ratings changed at or after `since_ms`, newest first (at most `limit`).

@@ -8,7 +8,7 @@
 //!
 //! Methods: `create_visitor`, `partner_visitor`, `visitor_for_token`, `visitor_by_id`,
 //! `visitor_by_token`, `touch_visitor`, `set_visitor_route`, `mark_read`, `unread_count`,
-//! `guests_for_agent`, `visitors_with_partnerid`.
+//! `guests_for_agent`, `site_chats`, `visitors_with_partnerid`.
 
 use std::collections::HashMap;
 
@@ -233,29 +233,52 @@ impl Db {
     pub async fn guests_for_agent(&self, site_id: i64, agent_id: i64) -> DbResult<Vec<Guest>> {
         // Served by this agent (also a visitor of a linked site after a `flowType` overflow),
         // or waiting on the agent's own site.
-        const WHO: &str =
-            "(agent_id = $2 OR (site_id = $1 AND agent_id IS NULL AND waiting_since IS NOT NULL))";
-        let rows: Vec<GuestRow> = sqlx::query_as(&format!(
+        self.guests(
+            "(v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))",
+            site_id,
+            Some(agent_id),
+        )
+        .await
+    }
+
+    /// Every chat of site `site_id` now, for its supervisors (`32840`): its visitors served by
+    /// anyone or waiting, the latest seen first.
+    pub async fn site_chats(&self, site_id: i64) -> DbResult<Vec<Guest>> {
+        self.guests(
+            "(v.site_id = $1 AND (v.agent_id IS NOT NULL OR v.waiting_since IS NOT NULL))",
+            site_id,
+            None,
+        )
+        .await
+    }
+
+    /// The visitors `who` (a condition on `visitors v`, with `$1` the site and `$2` the
+    /// agent when `agent_id` is given) with their last message and unread count.
+    async fn guests(&self, who: &str, site_id: i64, agent_id: Option<i64>) -> DbResult<Vec<Guest>> {
+        // `VISITOR_COLS` names the table `visitors` (`last_seq_sql!`), so here `who` does too.
+        let who_here = who.replace("v.", "visitors.");
+        let sql = format!(
             "SELECT {VISITOR_COLS}, (SELECT COUNT(*) FROM messages mm WHERE mm.visitor_id = visitors.id
                AND mm.author = 'visitor' AND mm.seq > visitors.agent_read_seq) AS unread
-             FROM visitors WHERE {WHO} ORDER BY last_seen_at DESC LIMIT 500"
-        ))
-        .bind(site_id)
-        .bind(agent_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let last_rows: Vec<StoredMessage> = sqlx::query_as(concat!(
-            "SELECT ",
-            msg_cols!(),
-            " FROM visitors v JOIN messages m ON m.visitor_id = v.id
+             FROM visitors WHERE {who_here} ORDER BY last_seen_at DESC LIMIT 500"
+        );
+        let mut q = sqlx::query_as::<_, GuestRow>(&sql).bind(site_id);
+        if let Some(a) = agent_id {
+            q = q.bind(a);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let sql = format!(
+            "SELECT {} FROM visitors v JOIN messages m ON m.visitor_id = v.id
                AND m.seq = (SELECT MAX(seq) FROM messages WHERE visitor_id = v.id)
              LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE (v.agent_id = $2 OR (v.site_id = $1 AND v.agent_id IS NULL AND v.waiting_since IS NOT NULL))"
-        ))
-        .bind(site_id)
-        .bind(agent_id)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE {who}",
+            msg_cols!()
+        );
+        let mut q = sqlx::query_as::<_, StoredMessage>(&sql).bind(site_id);
+        if let Some(a) = agent_id {
+            q = q.bind(a);
+        }
+        let last_rows = q.fetch_all(&self.pool).await?;
         let mut last: HashMap<i64, StoredMessage> =
             last_rows.into_iter().map(|m| (m.visitor_id, m)).collect();
         Ok(rows
