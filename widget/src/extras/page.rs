@@ -39,6 +39,13 @@ pub struct Conversation {
     /// The last chat was ended (the system line `shared::visitor::CHAT_ENDED`) and no agent
     /// wrote since.
     pub ended: bool,
+    /// The serving agent asked for a rating in this chat (the system line
+    /// `shared::visitor::RATE_INVITE`, `32620`).
+    pub invited: bool,
+    /// ... and that line arrived live (after `synced`), not in a replay: open the panel.
+    pub invited_now: bool,
+    /// The replay of the conversation is over: later messages are live.
+    pub synced: bool,
     /// The session's visitor token (its `welcome`), wherever the chat page keeps it (its
     /// storage, or the host page's): requests on the visitor's behalf (leave a message).
     pub token: Option<String>,
@@ -47,6 +54,11 @@ pub struct Conversation {
 thread_local! {
     static STARTED: RefCell<bool> = const { RefCell::new(false) };
     static CONV: RefCell<Conversation> = RefCell::new(Conversation::default());
+}
+
+/// Whether an invitation to rate just arrived live (once: it is taken).
+pub fn take_invitation() -> bool {
+    CONV.with(|c| std::mem::take(&mut c.borrow_mut().invited_now))
 }
 
 /// Reads the conversation as the tier knows it.
@@ -81,6 +93,10 @@ pub fn frame(json: &str) {
             CONV.with(|c| c.borrow_mut().token = token);
             return;
         }
+        Some("synced") => {
+            CONV.with(|c| c.borrow_mut().synced = true);
+            return;
+        }
         _ => return,
     }
     let from = field(&f, "from");
@@ -95,6 +111,11 @@ pub fn frame(json: &str) {
             Some("system") if body == shared::visitor::CHAT_ENDED => {
                 c.answered = false;
                 c.ended = true;
+                c.invited = false;
+            }
+            Some("system") if body == shared::visitor::RATE_INVITE => {
+                c.invited = true;
+                c.invited_now = c.synced;
             }
             _ => {}
         }

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement};
 
-use super::page::{conversation, locale, query};
+use super::page::{self, conversation, locale, query};
 use super::{document, el};
 use crate::i18n::rate as texts;
 
@@ -44,13 +44,18 @@ fn on(v: Option<String>) -> bool {
 
 /// After a frame changed what the tier knows: offer the rating when the page asks for it
 /// (`feedback_flag` once an agent answered; `satDegree_A` or `feedback_flag` once the chat
-/// ended).
+/// ended) or the agent did (`32620`, in this chat: the panel opens at once when the
+/// invitation arrives live, the button stays after a reload).
 pub fn follow() {
-    let (answered, ended) = conversation(|c| (c.answered, c.ended));
-    let wanted = (answered && on(query("feedback_flag")))
+    let (answered, ended, invited) = conversation(|c| (c.answered, c.ended, c.invited));
+    let wanted = invited
+        || (answered && on(query("feedback_flag")))
         || (ended && (on(query("satDegree_A")) || on(query("feedback_flag"))));
     if wanted {
         let _ = offer();
+    }
+    if page::take_invitation() {
+        let _ = panel();
     }
 }
 
