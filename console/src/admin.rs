@@ -317,6 +317,8 @@ fn Manage(st: St) -> impl IntoView {
         <crate::people::Groups token=st.token notice=st.notice groups=st.groups/>
         <crate::people::Agents token=st.token notice=st.notice groups=st.groups/>
         <crate::audit::VipLevels token=st.token notice=st.notice/>
+        <crate::forms::LeaveTemplates token=st.token notice=st.notice/>
+        <crate::forms::SiteCanned token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
             <h2 id="a-h-robots">"Robots"</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>

@@ -12,7 +12,8 @@
 //! - [`notify`]: desktop notification, beep and the tab title.
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
 //!   [`settings`]: the site's settings there; [`people`]: its groups and agents;
-//!   [`audit`]: its VIP levels and audit log.
+//!   [`audit`]: its VIP levels and audit log; [`forms`]: its leave-message forms and canned
+//!   replies.
 //! - [`supervise`]: roles: a supervisor's "All chats" (join, take), the invitation to rate,
 //!   an admin's way to the admin view.
 //! - [`workbench`]: the agent's workbench (issue 25): search, notes, summaries, the
@@ -22,6 +23,7 @@ mod admin;
 mod audit;
 mod compose;
 mod conn;
+mod forms;
 mod http;
 mod media;
 mod notify;

@@ -22,6 +22,15 @@
 //! - `POST /api/admin/block/delete` body `BlockDelete` → `Status` (46003: no such block)
 //! - `GET /api/admin/report?since=&until=&tz=` → `shared::report::ReportAnswer` (a range or
 //!   zone that is not one: 40035 with the reason)
+//! - `GET /api/admin/leave/template/list` → `TemplateList`; `POST
+//!   /api/admin/leave/template/add` body `TemplateAdd` → `Saved` (`admin::add_leave_template`,
+//!   as `admin leave template add`)
+//! - `GET /api/admin/canned/list` → `CannedList` (the site's); `POST /api/admin/canned/add`
+//!   body `CannedAdd` → `Saved`; `POST /api/admin/canned/delete` body `CannedDelete` →
+//!   `Status` (`admin::add_canned`, `delete_canned`, as `admin canned add|delete`)
+//!
+//! The caller is the site (its access token) or an agent of it with the `admin` role (its
+//! console token; `crate::robotapi::site`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,8 +38,9 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use shared::admin::{
-    AgentCreate, AgentList, AgentSet, AuditEntry, AuditList, GroupList, GroupSave, Saved,
-    SiteAnswer, SiteSettings, VipLevel, VipList,
+    AgentCreate, AgentList, AgentSet, AuditEntry, AuditList, CannedAdd, CannedDelete, CannedList,
+    GroupList, GroupSave, Saved, SiteAnswer, SiteCanned, SiteSettings, TemplateAdd, TemplateList,
+    VipLevel, VipList,
 };
 use shared::report::ReportAnswer;
 use shared::robot::{Status, OK};
@@ -98,6 +108,126 @@ pub fn router() -> Router<AppState> {
             "/api/admin/report",
             get(report).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
         )
+        .route(
+            "/api/admin/leave/template/list",
+            get(template_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/leave/template/add",
+            post(template_add).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/canned/list",
+            get(canned_list).fallback(|| async { ApiError::Wx(WxError::RequireGet) }),
+        )
+        .route(
+            "/api/admin/canned/add",
+            post(canned_add).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+        .route(
+            "/api/admin/canned/delete",
+            post(canned_delete).fallback(|| async { ApiError::Wx(WxError::RequirePost) }),
+        )
+}
+
+async fn template_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<TemplateList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    Ok(Json(TemplateList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        templates: crate::admin::leave_templates(&state.db, site.sysnum.as_str()).await?,
+    }))
+}
+
+async fn template_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: TemplateAdd = body_json(&body)?;
+    // Each field as `admin leave template add --field` takes it, checked by the same code.
+    let specs: Vec<String> = req
+        .fields
+        .iter()
+        .map(|f| {
+            let star = if f.required { "*" } else { "" };
+            format!("{}{star}:{}", f.kind.as_str(), f.label)
+        })
+        .collect();
+    let t = crate::admin::add_leave_template(&state.db, site.sysnum.as_str(), &req.name, &specs)
+        .await?;
+    audit(&state, &site, "leave/template/add", &req).await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id: t.templateid,
+    }))
+}
+
+async fn canned_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> ApiResult<CannedList> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let replies = crate::admin::list_canned(&state.db, site.sysnum.as_str(), None)
+        .await?
+        .into_iter()
+        .filter(|c| c.agent.is_none())
+        .map(|c| SiteCanned {
+            id: c.id,
+            shortcut: c.shortcut,
+            text: c.text,
+        })
+        .collect();
+    Ok(Json(CannedList {
+        errcode: OK,
+        errmsg: "ok".into(),
+        replies,
+    }))
+}
+
+async fn canned_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Saved> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: CannedAdd = body_json(&body)?;
+    let id = crate::admin::add_canned(
+        &state.db,
+        site.sysnum.as_str(),
+        None,
+        &req.shortcut,
+        &req.text,
+    )
+    .await?;
+    audit(&state, &site, "canned/add", &req).await?;
+    Ok(Json(Saved {
+        errcode: OK,
+        errmsg: "ok".into(),
+        id,
+    }))
+}
+
+async fn canned_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Status> {
+    let (site, _) = site(&state, &headers, q).await?;
+    let req: CannedDelete = body_json(&body)?;
+    crate::admin::delete_canned(&state.db, site.sysnum.as_str(), None, req.id).await?;
+    audit(&state, &site, "canned/delete", &req).await?;
+    done()
 }
 
 async fn audit_list(

@@ -1,6 +1,7 @@
 //! The site admin API's settings, groups, agents, VIP levels and audit log (issue 25,
 //! item 9: settings in the browser): what `/api/admin/site…`, `/api/admin/group/…`,
-//! `/api/admin/agent/…`, `/api/admin/vip/…` and `/api/admin/audit` (server `adminapi.rs`,
+//! `/api/admin/agent/…`, `/api/admin/vip/…`, `/api/admin/leave/template/…`,
+//! `/api/admin/canned/…` and `/api/admin/audit` (server `adminapi.rs`,
 //! the console's admin view) read and change — the values `frontdesk admin site set`,
 //! `group …`, `agent …` and `vip add` take, validated by the same server functions
 //! (`admin::change_site`, `save_group`, `create_agent`, `set_agent`, `put_vip_level`), so a
@@ -212,6 +213,63 @@ pub struct AuditList {
     pub errcode: i64,
     pub errmsg: String,
     pub entries: Vec<AuditEntry>,
+}
+
+/// One field of a new leave-message form ([`TemplateAdd`]): what `admin leave template add
+/// --field KIND[*]:LABEL` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateField {
+    pub kind: crate::leave::FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    pub label: String,
+}
+
+/// `POST /api/admin/leave/template/add` (answered with [`Saved`], `id` the `templateid`): a
+/// leave-message form, as `admin leave template add` makes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateAdd {
+    pub name: String,
+    #[serde(default)]
+    pub fields: Vec<TemplateField>,
+}
+
+/// `GET /api/admin/leave/template/list`: the site's forms, by `templateid`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateList {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub templates: Vec<crate::leave::Template>,
+}
+
+/// One of the site's canned replies (every agent of the site is offered it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteCanned {
+    pub id: i64,
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// `GET /api/admin/canned/list`: the site's canned replies (not the agents' own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedList {
+    pub errcode: i64,
+    pub errmsg: String,
+    pub replies: Vec<SiteCanned>,
+}
+
+/// `POST /api/admin/canned/add` (answered with [`Saved`]): a site canned reply, as `admin
+/// canned add` makes it (an existing shortcut gets the new text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedAdd {
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// `POST /api/admin/canned/delete` (answered with [`crate::robot::Status`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedDelete {
+    pub id: i64,
 }
 
 #[cfg(test)]

@@ -41,13 +41,19 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
-    pub fn parse(s: &str) -> Option<FieldKind> {
-        match s.trim() {
-            "text" => Some(FieldKind::Text),
-            "phone" => Some(FieldKind::Phone),
-            "email" => Some(FieldKind::Email),
-            _ => None,
+    pub const ALL: [FieldKind; 3] = [FieldKind::Text, FieldKind::Phone, FieldKind::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Phone => "phone",
+            FieldKind::Email => "email",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<FieldKind> {
+        let s = s.trim();
+        FieldKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Whether `v` (trimmed, non-empty) is a value of this kind.

@@ -1774,3 +1774,122 @@ async fn vip_levels_and_every_admin_change_land_in_the_sites_audit_log() {
     );
     srv.stop().await;
 }
+
+/// The admin view's leave-message forms and site canned replies: the admin API adds and
+/// lists them with the CLI's checks and texts, the CLI sees what the browser added, agents are
+/// offered a site reply, every change is logged, and another site's admin sees none of it.
+#[tokio::test]
+async fn leave_templates_and_site_canned_replies_are_managed_in_the_browser() {
+    let srv = TestServer::start_open().await;
+    let (site, other) = (srv.site().await, srv.site().await);
+    let token = admin_token(&srv, &site).await;
+    let theirs = admin_token(&srv, &other).await;
+    let form = json!({"name": "售后", "fields": [
+        {"kind": "text", "required": true, "label": "订单号"},
+        {"kind": "phone", "label": "电话"}]});
+    let r = admin_api(&srv, &token, "/api/admin/leave/template/add", Some(form)).await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let templateid = r["id"].as_i64().unwrap();
+    for (bad, why) in [
+        (json!({"name": "", "fields": []}), "name"),
+        (
+            json!({"name": "x", "fields": [{"kind": "text", "label": ""}]}),
+            "label",
+        ),
+        (
+            json!({"name": "x", "fields": [{"kind": "fax", "label": "传真"}]}),
+            "data format",
+        ),
+    ] {
+        let r = admin_api(
+            &srv,
+            &token,
+            "/api/admin/leave/template/add",
+            Some(bad.clone()),
+        )
+        .await;
+        assert_ne!(r["errcode"], 0, "{bad} {r}");
+        assert!(r["errmsg"].as_str().unwrap().contains(why), "{bad} {r}");
+    }
+    let l = admin_api(&srv, &token, "/api/admin/leave/template/list", None).await;
+    assert_eq!(l["templates"].as_array().unwrap().len(), 1, "{l}");
+    assert_eq!(l["templates"][0]["templateid"], templateid);
+    assert_eq!(l["templates"][0]["fields"][0]["label"], "订单号");
+    assert_eq!(l["templates"][0]["fields"][0]["required"], true);
+    let (code, out, err) = crate::cli::run(
+        &srv.tdb.url,
+        &[
+            "leave",
+            "template",
+            "list",
+            "--site",
+            &site.sysnum,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("订单号"), "{out}");
+    let l = admin_api(&srv, &theirs, "/api/admin/leave/template/list", None).await;
+    assert_eq!(l["templates"], json!([]), "{l}");
+
+    // Site canned replies.
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/canned/add",
+        Some(json!({"shortcut": "hi", "text": "您好 {name}，请问有什么可以帮您？"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/canned/add",
+        Some(json!({"shortcut": "bad key", "text": "x"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "{r}");
+    let l = admin_api(&srv, &token, "/api/admin/canned/list", None).await;
+    assert_eq!(
+        l["replies"],
+        json!([{"id": id, "shortcut": "hi", "text": "您好 {name}，请问有什么可以帮您？"}])
+    );
+    srv.agent(&site.sysnum, "kf@canned").await;
+    let (mut agent, _) = srv.agent_client("kf@canned").await;
+    let r = agent
+        .request(serde_json::to_value(Request::canned_list()).unwrap())
+        .await;
+    assert_eq!(r["data"][0]["shortcut"], "hi", "{r}");
+    let r = admin_api(
+        &srv,
+        &theirs,
+        "/api/admin/canned/delete",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 40035, "another site's reply: {r}");
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/canned/delete",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let l = admin_api(&srv, &token, "/api/admin/canned/list", None).await;
+    assert_eq!(l["replies"], json!([]));
+    let a = admin_api(&srv, &token, "/api/admin/audit", None).await;
+    let actions: Vec<&str> = a["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["canned/delete", "canned/add", "leave/template/add"],
+        "{a}"
+    );
+    srv.stop().await;
+}
