@@ -1,8 +1,12 @@
-//! Uploads: agents' images and attachments.
+//! Uploads: agents' and visitors' images and attachments.
 //!
 //! `POST /api/files?name=NAME` with `Authorization: Bearer <agent token>` and the raw file as
 //! the body (at most [`MAX_UPLOAD`] bytes) → `{url, name, mime, size, file_type}`; the agent
-//! then sends `url` with `32300` and that `file_type`. The type is decided by the content's
+//! then sends `url` with `32300` and that `file_type`. `POST /api/visitor/files?sysnum=S&name=NAME`
+//! is the same for a visitor (issue 24, seed 003 `photo_flag`): from the chat's own origin,
+//! `Authorization: Bearer <visitor token>`, only once an agent serves them (409 `not_served`),
+//! never while the site blocks them (403 `blocked`); the chat page then sends `url` as a
+//! message of that kind. The type is decided by the content's
 //! magic bytes, never by the client's `Content-Type` or the name: PNG, JPEG, GIF and WebP
 //! images; PDF; ZIP (and Office files, which are ZIPs); MP4 video; MP3/Ogg/WAV audio; plain
 //! UTF-8 text for `.txt`/`.csv`/`.log`. Anything else (HTML, SVG, scripts, executables, …) is
@@ -22,13 +26,16 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::StreamExt;
 use shared::agent::Uploaded;
+use shared::ids::Sysnum;
 use shared::visitor::MsgKind;
 use tokio::io::AsyncWriteExt;
 
@@ -42,6 +49,7 @@ pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/files", post(upload))
+        .route("/api/visitor/files", post(visitor_upload))
         .route("/files/{id}/{name}", get(download))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
 }
@@ -231,29 +239,143 @@ fn refuse(status: StatusCode, error: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// The upload endpoint. Nothing of the body is read before the bearer token, the declared
-/// `Content-Length`, the site's quota and the upload bounds have been checked; the body is
-/// then streamed to a private temporary file (never held in memory) and cut off at
-/// [`MAX_UPLOAD`] bytes or after `Config::header_timeout` of silence.
+/// Who uploads: an agent, or a visitor (`site_id`, `visitor_id`).
+#[derive(Debug, Clone, Copy)]
+enum Uploader {
+    Agent { site_id: i64, agent_id: i64 },
+    Visitor { site_id: i64, visitor_id: i64 },
+}
+
+impl Uploader {
+    fn site_id(self) -> i64 {
+        match self {
+            Uploader::Agent { site_id, .. } | Uploader::Visitor { site_id, .. } => site_id,
+        }
+    }
+
+    /// The key of its uploads in progress ([`UploadGate`]): agents by id, visitors below 0.
+    fn gate_key(self) -> i64 {
+        match self {
+            Uploader::Agent { agent_id, .. } => agent_id,
+            Uploader::Visitor { visitor_id, .. } => -visitor_id,
+        }
+    }
+}
+
+/// The request's `Authorization: Bearer` token (`""` without one).
+fn bearer(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+/// An agent's upload (`POST /api/files`).
 async fn upload(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    let agent = match state.db.agent_token(token).await? {
+    let agent = match state.db.agent_token(bearer(&headers)).await? {
         Some(t) => state.db.agent_by_id(t.agent_id).await?,
         None => None,
     };
     let Some(agent) = agent.filter(|a| !a.disabled) else {
         return Err(ApiError::InvalidCredentials);
     };
+    let who = Uploader::Agent {
+        site_id: agent.site_id,
+        agent_id: agent.id,
+    };
+    receive_upload(&state, who, &q, &headers, body).await
+}
+
+/// A visitor's upload (`POST /api/visitor/files`): from the chat's own origin, within the
+/// client's budget, with the token of a visitor of `sysnum` whom an agent serves and the
+/// site does not block.
+async fn visitor_upload(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if headers.get(header::ORIGIN).is_none() || !crate::security::same_origin(&state, &headers) {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "files are sent only from the chat's own page",
+        ));
+    }
+    if !state
+        .limits
+        .connects
+        .check(&crate::clientip::bucket(addr.ip()))
+    {
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "slow down",
+        ));
+    }
+    let site = match q.get("sysnum").map(|s| Sysnum::parse(s.trim())) {
+        Some(Ok(s)) => state.db.site_by_sysnum(s.as_str()).await?,
+        _ => None,
+    };
+    let token = bearer(&headers);
+    let visitor = match &site {
+        Some(site) if !token.is_empty() && token.len() <= 128 => {
+            state.db.visitor_by_token(site.id, token).await?
+        }
+        _ => None,
+    };
+    let Some(v) = visitor else {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "no visitor of this site holds this token",
+        ));
+    };
+    let client = Some(crate::clientip::bucket(addr.ip()));
+    if crate::blocks::blocked(&state, v.site_id, Some(v.id), client)
+        .await
+        .unwrap_or(false)
+    {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "blocked",
+            "this site does not take messages from you",
+        ));
+    }
+    if v.agent_id.is_none() {
+        return Ok(refuse(
+            StatusCode::CONFLICT,
+            "not_served",
+            "pictures and files can be sent once an agent serves the chat",
+        ));
+    }
+    let who = Uploader::Visitor {
+        site_id: v.site_id,
+        visitor_id: v.id,
+    };
+    receive_upload(&state, who, &q, &headers, body).await
+}
+
+/// An upload once its sender is known. Nothing of the body is read before the declared
+/// `Content-Length`, the site's quota and the upload bounds have been checked; the body is
+/// then streamed to a private temporary file (never held in memory) and cut off at
+/// [`MAX_UPLOAD`] bytes or after `Config::header_timeout` of silence.
+async fn receive_upload(
+    state: &AppState,
+    who: Uploader,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let site_id = who.site_id();
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -271,7 +393,7 @@ async fn upload(
         ));
     }
     let quota = state.config.upload_quota_bytes;
-    let used = state.db.site_upload_bytes(agent.site_id).await? as u64;
+    let used = state.db.site_upload_bytes(site_id).await? as u64;
     if used.saturating_add(declared.unwrap_or(1)) > quota {
         return Ok(refuse(
             StatusCode::INSUFFICIENT_STORAGE,
@@ -279,7 +401,7 @@ async fn upload(
             "this site's upload quota is used up",
         ));
     }
-    let Some(_slot) = state.uploads.enter(agent.id) else {
+    let Some(_slot) = state.uploads.enter(who.gate_key()) else {
         return Ok(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_uploads",
@@ -288,7 +410,7 @@ async fn upload(
     };
     let name = clean_name(q.get("name").map(String::as_str).unwrap_or("file"));
     let id = random_hex(16);
-    let dir = upload_dir(&state).to_path_buf();
+    let dir = upload_dir(state).to_path_buf();
     let tmp = dir.join(format!(".{id}.part"));
     let idle = state.config.header_timeout;
     let received = match receive(&dir, &tmp, body, idle).await {
@@ -341,7 +463,7 @@ async fn upload(
         .await;
     }
     // Into the database, chunk by chunk, so every node serves it.
-    if let Err(e) = store_chunks(&state, &id, &tmp).await {
+    if let Err(e) = store_chunks(state, &id, &tmp).await {
         let _ = state.db.drop_file_chunks(&id).await;
         return discard(
             &tmp,
@@ -352,15 +474,19 @@ async fn upload(
     let _ = tokio::fs::remove_file(&tmp).await;
     let stored = StoredFile {
         id: id.clone(),
-        site_id: agent.site_id,
+        site_id,
         name: name.clone(),
         mime: mime.to_owned(),
         kind: u8::from(kind) as i64,
         size: size as i64,
     };
-    state.db.insert_file(&stored, agent.id).await?;
+    let agent_id = match who {
+        Uploader::Agent { agent_id, .. } => Some(agent_id),
+        Uploader::Visitor { .. } => None,
+    };
+    state.db.insert_file(&stored, agent_id).await?;
     state.metrics.upload_bytes.inc_by(size as u64);
-    tracing::info!(agent = agent.id, id, mime, size, "file uploaded");
+    tracing::info!(?who, id, mime, size, "file uploaded");
     Ok(Json(Uploaded {
         url: format!("{}/files/{id}/{}", state.config.public_url, pct(&name)),
         name,

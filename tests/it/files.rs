@@ -187,3 +187,109 @@ async fn media_messages_must_be_http_urls_and_cards_json_objects() {
     assert_eq!(r["code"], 200, "{r}");
     srv.stop().await;
 }
+
+async fn visitor_upload(
+    srv: &TestServer,
+    origin: Option<&str>,
+    sysnum: &str,
+    token: &str,
+    name: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut r = reqwest::Client::new()
+        .post(format!(
+            "{}/api/visitor/files?sysnum={sysnum}&name={name}",
+            srv.http
+        ))
+        .header("authorization", format!("Bearer {token}"))
+        .body(body);
+    if let Some(o) = origin {
+        r = r.header("origin", o);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// Issue 24, item 5: a visitor sends a picture once an agent serves them — from the chat's
+/// own origin with their token, the same type sniffing and cap as agents' uploads — and the
+/// agent gets it as `file_type` 1 whose URL serves the same bytes.
+#[tokio::test]
+async fn a_visitor_sends_a_picture_once_served_with_the_agents_checks() {
+    let srv = TestServer::start().await;
+    let site = srv.site().await;
+    let s = site.sysnum.as_str();
+    srv.agent(s, "ann@pics").await;
+    let mut v = VisitorClient::fresh(&srv.ws, s).await;
+    v.client
+        .send_text("1", "I have a photo of the damage")
+        .await;
+    v.client.ack("1").await;
+    let token = v.client.token.clone();
+    let own = Some(srv.http.as_str());
+    // Nobody serves them yet.
+    let (st, body) = visitor_upload(&srv, own, s, &token, "a.png", PNG.to_vec()).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (409, Some("not_served")),
+        "{body}"
+    );
+    let (mut ann, _) = srv.agent_client("ann@pics").await;
+    let gid = srv.gid(&site, &token).await;
+    let r = ann
+        .request(
+            serde_json::to_value(shared::agent::Request::send(&gid, "Please send it", 0)).unwrap(),
+        )
+        .await;
+    assert_eq!(r["code"], 200, "{r}");
+    // Another origin, no origin, a wrong token: refused.
+    for (origin, tok) in [
+        (Some("https://evil.example"), token.as_str()),
+        (None, token.as_str()),
+        (own, "nope"),
+    ] {
+        let (st, body) = visitor_upload(&srv, origin, s, tok, "a.png", PNG.to_vec()).await;
+        assert_eq!(
+            (st, body["error"].as_str()),
+            (403, Some("forbidden")),
+            "{origin:?} {body}"
+        );
+    }
+    // An SVG (script inside) and an oversized file: refused with a reason.
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let (st, body) = visitor_upload(&srv, own, s, &token, "x.svg", svg).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (415, Some("unsupported_type")),
+        "{body}"
+    );
+    let mut big = PNG.to_vec();
+    big.resize(10 * 1024 * 1024 + 1, 0);
+    let (st, body) = visitor_upload(&srv, own, s, &token, "big.png", big).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
+    // A picture: stored, sent as kind 1, the same bytes served inline.
+    let (st, up) = visitor_upload(&srv, own, s, &token, "damage.png", PNG.to_vec()).await;
+    assert_eq!(st, 200, "{up}");
+    assert_eq!(
+        (up["file_type"].as_u64(), up["mime"].as_str()),
+        (Some(1), Some("image/png"))
+    );
+    let url = up["url"].as_str().unwrap().to_owned();
+    v.client.send_frame_kind("2", MsgKind::Image, &url).await;
+    v.client.ack("2").await;
+    let p = ann.push(32399).await;
+    assert_eq!(
+        (
+            p["data"]["message_info"]["file_type"].as_u64(),
+            p["data"]["message_info"]["msg"].as_str()
+        ),
+        (Some(1), Some(url.as_str()))
+    );
+    let got = reqwest::get(&url).await.unwrap();
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), PNG);
+    srv.stop().await;
+}

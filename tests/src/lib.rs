@@ -499,9 +499,14 @@ impl VisitorClient {
     }
 
     pub async fn send_text(&mut self, id: &str, body: &str) {
+        self.send_frame_kind(id, MsgKind::Text, body).await;
+    }
+
+    /// Sends a message of `kind` (a media URL, a card's JSON, text).
+    pub async fn send_frame_kind(&mut self, id: &str, kind: MsgKind, body: &str) {
         let f = ClientFrame::Send(Send {
             cmid: cmid(id),
-            kind: MsgKind::Text,
+            kind,
             body: body.into(),
         });
         send_frame(&mut self.ws, &f).await;

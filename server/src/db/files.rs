@@ -8,7 +8,8 @@
 use super::{now_s, Db, DbResult, StoredFile};
 
 impl Db {
-    pub async fn insert_file(&self, f: &StoredFile, agent_id: i64) -> DbResult<()> {
+    /// Stores an upload's row (`agent_id`: its agent; `None`: a visitor sent it).
+    pub async fn insert_file(&self, f: &StoredFile, agent_id: Option<i64>) -> DbResult<()> {
         let f = f.clone();
         self.write(move |c| {
             Box::pin(async move {
