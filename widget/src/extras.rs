@@ -21,6 +21,8 @@ pub mod page;
 #[cfg(feature = "json")]
 pub mod rate;
 pub mod reception;
+#[cfg(feature = "json")]
+pub mod upload;
 
 use std::cell::RefCell;
 

@@ -121,5 +121,8 @@ pub fn frame(json: &str) {
         }
     });
     #[cfg(feature = "json")]
-    super::rate::follow();
+    {
+        super::rate::follow();
+        super::upload::follow();
+    }
 }
