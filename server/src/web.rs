@@ -379,12 +379,16 @@ async fn page_response(
     q: Option<&str>,
     headers: &HeaderMap,
 ) -> Option<Response> {
+    // In a WeChat mini-program web-view (seed 003 `source=10`) the chat page loads the WeChat
+    // JS SDK to hand files to the mini-program; no other page, and no other source, may.
+    let wechat = rel == "chat/index.html" && q.unwrap_or("").split('&').any(|p| p == "source=10");
     let csp = format!(
-        "default-src 'self'; script-src 'self'{} 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self'{}{} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {}",
         file_script_hashes(&state.config.web, rel).await,
+        if wechat { " https://res.wx.qq.com" } else { "" },
         frame_ancestors(state, q).await
     );
     let extra = [
