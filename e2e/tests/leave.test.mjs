@@ -198,3 +198,31 @@ test('the console lists open left messages with their count, answers one (the vi
   await con.context.close();
   await ctx.close();
 });
+
+test('after the agent ends the chat the visitor is offered to leave a message (msg_flag 0); msg_flag=1 offers nothing', async () => {
+  for (const [flag, offered] of [['', true], ['zc("config", {msg_flag: 1});', false]]) {
+    const agent = await Agent.login(server);
+    const ctx = await browser.newContext();
+    const page = await shopPage(ctx, flag);
+    const host = new HostPage(page);
+    await host.open();
+    const frame = page.frameLocator('[data-testid="fd-frame"]');
+    const text = `Thanks, that is all ${offered}`;
+    await host.chat.send(text);
+    const push = await agent.visitorMessage(text);
+    await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'You are welcome', file_type: 0 });
+    await host.chat.message('You are welcome', 'agent').waitFor();
+    assert.equal(await frame.getByTestId('fd-leave-after-end').count(), 0, 'not while the chat goes on');
+    await agent.request({ api_key: 32600, gid: push.data.gid });
+    if (offered) {
+      await frame.getByTestId('fd-leave-after-end').getByTestId('fd-leave-open').click();
+      await frame.getByTestId('fd-leave').getByTestId('fd-leave-send').waitFor();
+    } else {
+      await host.chat.messages('system').last().waitFor();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await frame.getByTestId('fd-leave-after-end').count(), 0, 'msg_flag=1: no entry');
+    }
+    agent.close();
+    await ctx.close();
+  }
+});

@@ -88,6 +88,8 @@ mod tests {
         // panel opens although nothing else asked for the tier.
         let page = include_str!("../index.html");
         assert!(page.contains(shared::visitor::RATE_INVITE));
+        // ... and for the end of a chat (the leave-message entry, satDegree_A's rating).
+        assert!(page.contains(shared::visitor::CHAT_ENDED));
     }
 
     use super::*;

@@ -26,7 +26,7 @@ use super::page::{locale, query};
 use super::{document, el};
 use crate::i18n::{leave as texts, LeaveTexts};
 
-const CSS: &str = "[hidden]{display:none!important}.fd-lv{flex:1;min-height:0;overflow-y:auto;padding:16px;background:#fff}\
+const CSS: &str = "[hidden]{display:none!important}.fd-lv-end{flex:none;margin:0 8px 8px;text-align:center}.fd-lv{flex:1;min-height:0;overflow-y:auto;padding:16px;background:#fff}\
 .fd-lv h2{margin:0 0 8px;font-size:16px}\
 .fd-lv p{margin:0 0 12px;color:#57606a;font-size:14px}\
 .fd-lv label{display:block;margin:12px 0 4px;font-size:14px;font-weight:600}\
@@ -118,6 +118,28 @@ pub fn offer(parent: &Element) -> Option<()> {
     // The button lives as long as the page.
     on.forget();
     Some(())
+}
+
+/// After a frame: once the last chat ended, the leave-message entry above the input (seed
+/// 003 `msg_flag` 0 or absent: "会话结束后的留言入口"); gone again when a new chat starts.
+pub fn follow_end(ended: bool) {
+    let Some(doc) = document() else { return };
+    match (ended && !prompts_off(), doc.get_element_by_id("fd-lv-end")) {
+        (true, None) => {
+            let _ = end_entry(&doc);
+        }
+        (false, Some(bar)) => bar.remove(),
+        _ => {}
+    }
+}
+
+fn end_entry(doc: &Document) -> Option<()> {
+    let form = doc.query_selector(".fd-f").ok()??;
+    let bar = el(doc, "div", "fd-lv-end")?;
+    bar.set_id("fd-lv-end");
+    bar.set_attribute("data-testid", "fd-leave-after-end").ok()?;
+    form.parent_node()?.insert_before(&bar, Some(&form)).ok()?;
+    offer(&bar)
 }
 
 /// The input bar's button (`leave_msg_flag`).

@@ -124,5 +124,6 @@ pub fn frame(json: &str) {
     {
         super::rate::follow();
         super::upload::follow();
+        super::leave::follow_end(conversation(|c| c.ended));
     }
 }
