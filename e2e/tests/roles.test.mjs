@@ -59,6 +59,8 @@ test('a supervisor sees every chat, writes in a colleague\'s and takes it', asyn
   assert.equal(joined.data.message_info.kf_nick, 'Sue');
   // She takes it: Kim is told, the chat is hers.
   await sup.page.getByTestId('fd-c-take').click();
+  // The visitor (locale en) reads the transfer line in English.
+  await v.host.chat.message('You are now served by Sue', 'system').waitFor();
   await kim.next((f) => f.api_key === 32402 && f.data?.gid === gid, '32402');
   await sup.c.list('mine').locator(`[data-gid="${gid}"]`).waitFor();
   await sup.page.getByTestId('fd-c-take').waitFor({ state: 'detached' });
@@ -86,6 +88,8 @@ test('an agent asks for a rating and the visitor\'s chat opens its rating panel'
   assert.equal(await v.frame.getByTestId('fd-rate').count(), 0, 'no rating panel before the invitation');
   await con.page.getByTestId('fd-c-ask-rating').click();
   await con.c.message('客服邀请您对本次服务进行评价', 'system').waitFor();
+  // The system line in the visitor's language (the console shows it as stored).
+  await v.host.chat.message('The agent asks you to rate this chat', 'system').waitFor();
   const panel = v.frame.getByTestId('fd-rate');
   await panel.waitFor();
   await panel.getByLabel('5 stars: very satisfied').check({ force: true });

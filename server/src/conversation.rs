@@ -515,7 +515,10 @@ pub async fn transfer(
         .await?;
     let line = state
         .db
-        .insert_system_message(v.id, &format!("已为您转接客服 {}", to.nick))
+        .insert_system_message(
+            v.id,
+            &format!("{}{}", shared::visitor::TRANSFERRED, to.nick),
+        )
         .await?;
     tracing::info!(
         gid = v.id,

@@ -33,6 +33,9 @@ chat-order-no = 订单编号:{ $code }
 chat-total = 合计:{ $fee }
 chat-items-one = 共 { $n } 件
 chat-items-other = 共 { $n } 件
+chat-ended = 会话已结束
+chat-rate-invite = 客服邀请您对本次服务进行评价
+chat-transferred = 已为您转接客服 { $nick }
 
 ## The launcher in the customer's page (bundle `launcher`)
 launcher-label = 在线客服

@@ -31,6 +31,9 @@ chat-order-no = Order no. { $code }
 chat-total = Total: { $fee }
 chat-items-one = { $n } item
 chat-items-other = { $n } items
+chat-ended = The chat has ended
+chat-rate-invite = The agent asks you to rate this chat
+chat-transferred = You are now served by { $nick }
 
 ## The launcher in the customer's page (bundle `launcher`)
 launcher-label = Customer service

@@ -30,6 +30,9 @@ chat-order-no = 訂單編號:{ $code }
 chat-total = 合計:{ $fee }
 chat-items-one = 共 { $n } 件
 chat-items-other = 共 { $n } 件
+chat-ended = 會話已結束
+chat-rate-invite = 客服邀請您對本次服務進行評價
+chat-transferred = 已為您轉接客服 { $nick }
 
 ## The launcher in the customer's page (bundle `launcher`)
 launcher-label = 線上客服

@@ -24,6 +24,10 @@ use crate::reception::{Answerer, Reception, ReceptionFrame};
 /// follows a chat (seed 003 `msg_flag`, `satDegree_A`) when they see it.
 pub const CHAT_ENDED: &str = "会话已结束";
 
+/// The start of the system line that records a transfer (`32400`); the receiving agent's nick
+/// follows. Visitors' pages show it in their locale.
+pub const TRANSFERRED: &str = "已为您转接客服 ";
+
 /// The body of the system line by which an agent asks the visitor to rate the chat (`32620`,
 /// 邀请评价). Visitors' pages show it in their locale and open their rating panel.
 pub const RATE_INVITE: &str = "客服邀请您对本次服务进行评价";

@@ -174,7 +174,12 @@ async fn chat_list(
         guest_list,
         is_refresh,
         refresh_token,
-        me: Some(me(&l.agent)),
+        // Read now: `32950` may have changed it since this connection logged in.
+        me: Some(me(&state
+            .db
+            .agent_by_id(l.agent.id)
+            .await?
+            .unwrap_or_else(|| l.agent.clone()))),
     })
 }
 

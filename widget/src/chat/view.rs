@@ -351,6 +351,22 @@ fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
     link(bubble, "fd-o", src).set_text_content(Some(t.open));
 }
 
+/// A system line in the visitor's locale: the server stores the seed's Chinese lines (agents'
+/// clients read them as they are).
+fn system_line(body: String, t: &Texts) -> String {
+    use shared::visitor::{CHAT_ENDED, RATE_INVITE, TRANSFERRED};
+    if body == CHAT_ENDED {
+        return t.ended.into();
+    }
+    if body == RATE_INVITE {
+        return t.rate_invite.into();
+    }
+    match body.strip_prefix(TRANSFERRED) {
+        Some(nick) => crate::i18n::place(&t.transferred, nick),
+        None => body,
+    }
+}
+
 fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
     let class = match m.from {
         Author::Visitor => "fd-m fd-v",
@@ -360,12 +376,17 @@ fn bubble(m: ChatMessage, t: &'static Texts) -> impl IntoView {
     };
     let name = matches!(m.from, Author::Agent | Author::Robot)
         .then(|| m.nick.clone().unwrap_or_else(|| t.agent.into()));
+    let body = if m.from == Author::System && m.kind == MsgKind::Text {
+        system_line(m.body, t)
+    } else {
+        m.body
+    };
     view! {
         <div class=class>
             {name.map(|n| view! { <span class="fd-n">{n}</span> })}
             <div class="fd-b" data-testid="fd-msg" data-seq=m.seq.0.to_string()
                 data-from=m.from.as_str() data-kind=u8::from(m.kind).to_string()
-                use:fill=(m.kind, m.body, t)></div>
+                use:fill=(m.kind, body, t)></div>
             <time class="fd-t">{clock(m.ts)}</time>
         </div>
     }

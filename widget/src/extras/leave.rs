@@ -137,7 +137,8 @@ fn end_entry(doc: &Document) -> Option<()> {
     let form = doc.query_selector(".fd-f").ok()??;
     let bar = el(doc, "div", "fd-lv-end")?;
     bar.set_id("fd-lv-end");
-    bar.set_attribute("data-testid", "fd-leave-after-end").ok()?;
+    bar.set_attribute("data-testid", "fd-leave-after-end")
+        .ok()?;
     form.parent_node()?.insert_before(&bar, Some(&form)).ok()?;
     offer(&bar)
 }
