@@ -39,6 +39,10 @@ pub struct Store {
     pub wb: crate::workbench::Wb,
     /// The site's open left messages and how many there are (`34000`, status 0).
     pub left: RwSignal<shared::leave::LeftList>,
+    /// The logged-in agent (`31000`/`32000`'s `me`, `32950`'s answer): role, language, zone.
+    pub me: RwSignal<shared::agent::Me>,
+    /// Why the server refused the language/zone settings (`-32951`'s message).
+    pub prefs_error: RwSignal<String>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -68,6 +72,8 @@ impl Store {
                 open: 0,
                 items: Vec::new(),
             }),
+            me: RwSignal::new(shared::agent::Me::default()),
+            prefs_error: RwSignal::new(String::new()),
         }
     }
 
@@ -92,6 +98,14 @@ impl Store {
                 })
                 .collect(),
         );
+    }
+
+    /// The agent as the server tells it: their language and zone apply at once (issue 25).
+    pub fn set_me(&self, me: shared::agent::Me) {
+        crate::i18n::apply(&me.locale, &me.tz);
+        if self.me.with_untracked(|m| *m != me) {
+            self.me.set(me);
+        }
     }
 
     /// Adds messages of the open chat (history pages, live ones), each once, ordered by `seq`.

@@ -48,6 +48,7 @@ mod files;
 mod fuzz_replay;
 mod group_commit;
 mod leave;
+mod prefs;
 mod limits;
 mod ops;
 mod privacy;
