@@ -43,6 +43,8 @@ pub struct Store {
     pub me: RwSignal<shared::agent::Me>,
     /// Why the server refused the language/zone settings (`-32951`'s message).
     pub prefs_error: RwSignal<String>,
+    /// The language/zone form is open.
+    pub prefs_open: RwSignal<bool>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -74,6 +76,7 @@ impl Store {
             }),
             me: RwSignal::new(shared::agent::Me::default()),
             prefs_error: RwSignal::new(String::new()),
+            prefs_open: RwSignal::new(false),
         }
     }
 

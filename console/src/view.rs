@@ -547,14 +547,16 @@ fn message(m: MessageInfo) -> impl IntoView {
     });
     view! {
         <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()
-            data-kind=m.file_type.to_string()>{label}{media::body(&m)}{i18n::time_view(m.ts)}</div>
+            data-kind=m.file_type.to_string()>{label}{media::body(&m)}</div>
+        // Beside the bubble, not in it: the bubble's text is the message's, exactly.
+        {i18n::time_view(m.ts)}
     }
 }
 
 /// The login page's language choice (before any agent is known: the browser's, or this
 /// pick for this page).
 #[component]
-fn LangPick() -> impl IntoView {
+pub fn LangPick() -> impl IntoView {
     let pick = move |e: ev::Event| {
         let v = event_target_value(&e);
         i18n::apply(&v, &i18n::tz().get_untracked());
@@ -566,7 +568,7 @@ fn LangPick() -> impl IntoView {
                 .into_iter()
                 .map(|l| view! {
                     <option value=l.as_str() selected=move || i18n::locale().get() == l>
-                        {lang_name(l)}
+                        {move || lang_name(l)}
                     </option>
                 })
                 .collect_view()}
@@ -574,12 +576,13 @@ fn LangPick() -> impl IntoView {
     }
 }
 
-/// Each language in its own words (the same in every table).
+/// Each language's name in the console's language (no Chinese in the `en` chrome).
 fn lang_name(l: shared::config::Locale) -> &'static str {
+    let t = i18n::tracked();
     match l {
-        shared::config::Locale::Cn => "简体中文",
-        shared::config::Locale::En => "English",
-        shared::config::Locale::Tw => "繁體中文",
+        shared::config::Locale::Cn => t.lang_cn,
+        shared::config::Locale::En => t.lang_en,
+        shared::config::Locale::Tw => t.lang_tw,
     }
 }
 
@@ -587,7 +590,9 @@ fn lang_name(l: shared::config::Locale) -> &'static str {
 /// to another browser) and applied at once; a refused value shows the server's message.
 #[component]
 fn Prefs(store: Store) -> impl IntoView {
-    let open = RwSignal::new(false);
+    // In the store: the view is rendered again when the language changes, and the form
+    // stays open to show what was saved.
+    let open = store.prefs_open;
     let lang: NodeRef<html::Select> = NodeRef::new();
     let zone: NodeRef<html::Input> = NodeRef::new();
     let save = move |e: ev::SubmitEvent| {
@@ -613,7 +618,7 @@ fn Prefs(store: Store) -> impl IntoView {
                         .into_iter()
                         .map(|l| view! {
                             <option value=l.as_str() selected=move || me.with(|m| m.locale == l.as_str())>
-                                {lang_name(l)}
+                                {move || lang_name(l)}
                             </option>
                         })
                         .collect_view()}

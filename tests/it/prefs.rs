@@ -57,7 +57,10 @@ async fn prefs_are_stored_shown_kept_refused_and_per_agent() {
     assert_eq!(r["code"], code::OK, "{r}");
     let r = ask(&mut a, Request::prefs(Some("tw"), None)).await;
     assert_eq!(r["code"], code::OK, "{r}");
-    assert_eq!(seen(&srv, "kf@prefs-a").await, pair("tw", "America/New_York"));
+    assert_eq!(
+        seen(&srv, "kf@prefs-a").await,
+        pair("tw", "America/New_York")
+    );
 
     // Refused with a reason, and nothing changes.
     for (locale, tz, why) in [
@@ -74,13 +77,19 @@ async fn prefs_are_stored_shown_kept_refused_and_per_agent() {
             "{locale:?} {tz:?}: the message says why: {r}"
         );
     }
-    assert_eq!(seen(&srv, "kf@prefs-a").await, pair("tw", "America/New_York"));
+    assert_eq!(
+        seen(&srv, "kf@prefs-a").await,
+        pair("tw", "America/New_York")
+    );
 
     // The other agent's are untouched, and theirs do not change ours.
     assert_eq!(seen(&srv, "kf@prefs-b").await, pair("", ""));
     let r = ask(&mut b, Request::prefs(Some("cn"), Some("Europe/Paris"))).await;
     assert_eq!(r["code"], code::OK, "{r}");
-    assert_eq!(seen(&srv, "kf@prefs-a").await, pair("tw", "America/New_York"));
+    assert_eq!(
+        seen(&srv, "kf@prefs-a").await,
+        pair("tw", "America/New_York")
+    );
 
     // "" goes back to the browser's; the other agent's stay.
     let r = ask(&mut a, Request::prefs(Some(""), Some(""))).await;
