@@ -24,20 +24,22 @@ use shared::config::Locale;
 use wasm_bindgen::{JsCast, JsValue};
 
 thread_local! {
-    static LOCALE: RwSignal<Locale> = RwSignal::new(browser_locale());
-    static TZ: RwSignal<String> = RwSignal::new(browser_tz());
+    // Reference-counted, not arena signals: the first read may happen inside a view that is
+    // later rendered again, and an arena signal would be disposed with that view's owner.
+    static LOCALE: ArcRwSignal<Locale> = ArcRwSignal::new(browser_locale());
+    static TZ: ArcRwSignal<String> = ArcRwSignal::new(browser_tz());
     /// `(locale, tz, [time, date + time, day])`: the formatters of the current choice.
     static FORMATS: RefCell<Option<(Locale, String, [JsValue; 3])>> = const { RefCell::new(None) };
 }
 
 /// The console's language now (a signal: reading it in a closure follows changes).
-pub fn locale() -> RwSignal<Locale> {
-    LOCALE.with(|l| *l)
+pub fn locale() -> ArcRwSignal<Locale> {
+    LOCALE.with(Clone::clone)
 }
 
 /// The agent's time zone now (an IANA name).
-pub fn tz() -> RwSignal<String> {
-    TZ.with(|t| *t)
+pub fn tz() -> ArcRwSignal<String> {
+    TZ.with(Clone::clone)
 }
 
 /// The strings of the current language (read untracked: the view re-renders on a change).
@@ -250,21 +252,5 @@ pub fn time_view(ms: i64) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <time class="c-time" datetime=iso data-testid="fd-c-time">{move || when(ms)}</time>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn browser_tags_map_to_our_locales() {
-        assert_eq!(from_tag("zh-tw"), Locale::Tw);
-        assert_eq!(from_tag("zh-hk"), Locale::Tw);
-        assert_eq!(from_tag("zh-hant-cn"), Locale::Tw);
-        assert_eq!(from_tag("zh-cn"), Locale::Cn);
-        assert_eq!(from_tag("zh"), Locale::Cn);
-        assert_eq!(from_tag("en-us"), Locale::En);
-        assert_eq!(from_tag("fr"), Locale::En);
     }
 }
