@@ -451,7 +451,7 @@ fn Import(st: St) -> impl IntoView {
             let errors = r
                 .errors
                 .into_iter()
-                .map(|e| view! { <li data-testid="fd-a-row-error">{place(&tr().a_line, &e.line.to_string())}{e.reason}</li> })
+                .map(|e| view! { <li data-testid="fd-a-row-error">{place(&tr().a_line, &e.line.to_string())}" "{e.reason}</li> })
                 .collect_view();
             view! {
                 <p data-testid="fd-a-report-summary">

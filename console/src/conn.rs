@@ -284,7 +284,8 @@ fn handle(store: Store, frame: Value) {
             crate::i18n::place(
                 &crate::i18n::t().request_failed,
                 &format!("{key} ({status})"),
-            ) + msg,
+            ) + " "
+                + msg,
         );
         return;
     }
@@ -405,9 +406,9 @@ fn handle(store: Store, frame: Value) {
         }
         api::LEAVE_ANSWER | api::LEAVE_DONE => {
             store.notice.set(if key == api::LEAVE_ANSWER {
-                "Answer sent: the visitor sees it in the chat.".into()
+                crate::i18n::t().answer_sent.into()
             } else {
-                "Marked done.".into()
+                crate::i18n::t().marked_done.into()
             });
             request(left_list());
         }

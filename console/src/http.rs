@@ -31,7 +31,7 @@ async fn post(
     let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|_| t().unreachable.to_owned())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "bad response")?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| t().unexpected_answer)?;
     let text = match resp.text() {
         Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
         Err(_) => None,

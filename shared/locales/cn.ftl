@@ -413,3 +413,5 @@ console-r-show = 查看
 console-r-range = { $since } 至 { $until }（{ $tz }）
 console-off = 关闭
 console-on = 开启
+console-answer-sent = 回复已发送：访客会在对话中看到。
+console-marked-done = 已标记为处理完毕。

@@ -411,3 +411,5 @@ console-r-show = Show
 console-r-range = { $since } to { $until } ({ $tz })
 console-off = off
 console-on = on
+console-answer-sent = Answer sent: the visitor sees it in the chat.
+console-marked-done = Marked done.

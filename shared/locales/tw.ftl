@@ -410,3 +410,5 @@ console-r-show = 檢視
 console-r-range = { $since } 至 { $until }（{ $tz }）
 console-off = 關閉
 console-on = 開啟
+console-answer-sent = 回覆已送出：訪客會在對話中看到。
+console-marked-done = 已標記為處理完畢。
