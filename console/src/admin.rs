@@ -21,6 +21,8 @@ use shared::workbench::{BlockAdd, BlockAdded, BlockDelete, BlockList};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::{place, place2, t as tr};
+
 /// Entries per page.
 const PAGE: i64 = 20;
 
@@ -58,22 +60,23 @@ pub(crate) async fn call<T: DeserializeOwned>(
     }
     let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|_| "The server cannot be reached.".to_owned())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "Unexpected answer.")?;
+        .map_err(|_| tr().unreachable.to_owned())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| tr().unexpected_answer)?;
     let text = match resp.text() {
         Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
         Err(_) => None,
     }
     .unwrap_or_default();
     if resp.status() == 413 {
-        return Err("The file is too large for the browser upload (1 MiB): use `frontdesk admin faq import`.".into());
+        return Err(tr().a_file_too_large.into());
     }
     if let Ok(s) = serde_json::from_str::<Status>(&text) {
         if s.errcode != 0 {
             return Err(format!("{} (errcode {})", s.errmsg, s.errcode));
         }
     }
-    serde_json::from_str(&text).map_err(|_| format!("Unexpected answer (HTTP {}).", resp.status()))
+    serde_json::from_str(&text)
+        .map_err(|_| place(&tr().a_unexpected_http, &resp.status().to_string()))
 }
 
 /// The text of the first file chosen in `input` (`File.text()`, through `Reflect`).
@@ -82,21 +85,21 @@ async fn file_text(input: &web_sys::HtmlInputElement) -> Result<String, String> 
     let file = js_sys::Reflect::get_u32(&files, 0)
         .ok()
         .filter(|f| !f.is_undefined() && !f.is_null())
-        .ok_or("Choose a file first.")?;
+        .ok_or(tr().a_choose_file)?;
     let text: js_sys::Function = js_sys::Reflect::get(&file, &"text".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
-        .ok_or("This browser cannot read files.")?;
+        .ok_or(tr().a_cannot_read_files)?;
     let promise: js_sys::Promise = text
         .call0(&file)
         .ok()
         .and_then(|p| p.dyn_into().ok())
-        .ok_or("The file cannot be read.")?;
+        .ok_or(tr().a_file_unreadable)?;
     JsFuture::from(promise)
         .await
         .ok()
         .and_then(|t| t.as_string())
-        .ok_or_else(|| "The file cannot be read.".to_owned())
+        .ok_or_else(|| tr().a_file_unreadable.to_owned())
 }
 
 /// The view's state.
@@ -174,12 +177,13 @@ pub fn AdminView() -> impl IntoView {
     }
     view! {
         <main class="c-admin" data-testid="fd-a">
-            <h1>"Frontdesk site admin"</h1>
+            <h1>{tr().a_title}</h1>
+            <crate::view::LangPick/>
             <p class="c-err" role="alert" data-testid="fd-a-notice">{move || st.notice.get()}</p>
             <Show when=move || st.token.with(Option::is_some) fallback=move || view! { <SignIn st/> }>
                 <Manage st/>
             </Show>
-            <p><a href="./">"Agent console"</a></p>
+            <p><a href="./">{tr().a_agent_console}</a></p>
         </main>
     }
 }
@@ -203,9 +207,7 @@ fn SignIn(st: St) -> impl IntoView {
             return st.reload();
         }
         if a.is_empty() || s.is_empty() {
-            return st
-                .notice
-                .set("Enter the site's appid and secret, or an access token.".into());
+            return st.notice.set(tr().a_enter_credentials.into());
         }
         st.busy.set(true);
         leptos::task::spawn_local(async move {
@@ -227,9 +229,9 @@ fn SignIn(st: St) -> impl IntoView {
             <input id="a-appid" node_ref=appid data-testid="fd-a-appid" autocomplete="username"/>
             <label for="a-secret">"secret"</label>
             <input id="a-secret" node_ref=secret type="password" data-testid="fd-a-secret" autocomplete="current-password"/>
-            <label for="a-token">"or an access token"</label>
+            <label for="a-token">{tr().a_or_token}</label>
             <input id="a-token" node_ref=token data-testid="fd-a-token"/>
-            <button type="submit" class="c-btn c-pri" data-testid="fd-a-signin" disabled=move || st.busy.get()>"Sign in"</button>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-a-signin" disabled=move || st.busy.get()>{tr().a_sign_in}</button>
         </form>
     }
 }
@@ -269,7 +271,7 @@ fn Manage(st: St) -> impl IntoView {
                             let body = serde_json::to_string(&FaqDelete { id }).unwrap_or_default();
                             let t = st.token();
                             match call::<Status>("POST", "/api/robot/faq/delete", Some(body), Some(&t)).await {
-                                Ok(_) => st.notice.set(format!("Entry {id} deleted.")),
+                                Ok(_) => st.notice.set(place(&tr().a_entry_deleted, &id.to_string())),
                                 Err(e) => st.notice.set(e),
                             }
                             st.reload();
@@ -282,7 +284,7 @@ fn Manage(st: St) -> impl IntoView {
                             <td data-testid="fd-a-ans">{f.answer}</td>
                             <td>{f.similar.join(" | ")}</td>
                             <td>{f.faq_group.map(|g| g.to_string()).unwrap_or_default()}</td>
-                            <td><button type="button" class="c-btn" data-testid="fd-a-delete" on:click=delete>"Delete"</button></td>
+                            <td><button type="button" class="c-btn" data-testid="fd-a-delete" on:click=delete>{tr().delete}</button></td>
                         </tr>
                     }
                 })
@@ -293,15 +295,21 @@ fn Manage(st: St) -> impl IntoView {
         st.page.with(|p| {
             p.as_ref().map(|p| {
                 if p.total == 0 {
-                    "No entries yet.".to_owned()
+                    tr().a_no_entries.to_owned()
                 } else {
-                    format!(
-                        "Entries {}–{} of {} (robotid {})",
-                        p.offset + 1,
-                        p.offset + p.faqs.len() as i64,
-                        p.total,
-                        p.robotid
-                    )
+                    let e = &tr().a_entries;
+                    [
+                        e[0],
+                        &(p.offset + 1).to_string(),
+                        e[1],
+                        &(p.offset + p.faqs.len() as i64).to_string(),
+                        e[2],
+                        &p.total.to_string(),
+                        e[3],
+                        &p.robotid.to_string(),
+                        e[4],
+                    ]
+                    .concat()
                 }
             })
         })
@@ -320,22 +328,22 @@ fn Manage(st: St) -> impl IntoView {
         <crate::forms::LeaveTemplates token=st.token notice=st.notice/>
         <crate::forms::SiteCanned token=st.token notice=st.notice/>
         <section aria-labelledby="a-h-robots">
-            <h2 id="a-h-robots">"Robots"</h2>
+            <h2 id="a-h-robots">{tr().a_robots}</h2>
             <ul data-testid="fd-a-robots">{robots}</ul>
         </section>
         <section aria-labelledby="a-h-faqs">
-            <h2 id="a-h-faqs">"FAQ entries"</h2>
+            <h2 id="a-h-faqs">{tr().a_faqs}</h2>
             <p data-testid="fd-a-summary">{summary}</p>
             <table class="c-faqs">
-                <thead><tr><th>"id"</th><th>"Question"</th><th>"Answer"</th><th>"Similar"</th><th>"Group"</th><th></th></tr></thead>
+                <thead><tr><th>"id"</th><th>{tr().a_question}</th><th>{tr().answer}</th><th>{tr().a_similar}</th><th>{tr().a_group}</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-faqs">{rows}</tbody>
             </table>
             <button type="button" class="c-btn" data-testid="fd-a-prev"
                 disabled=move || st.offset.get() == 0
-                on:click=move |_| { st.offset.update(|o| *o = (*o - PAGE).max(0)); st.reload(); }>"Previous"</button>
+                on:click=move |_| { st.offset.update(|o| *o = (*o - PAGE).max(0)); st.reload(); }>{tr().previous}</button>
             <button type="button" class="c-btn" data-testid="fd-a-next"
                 disabled=move || !more()
-                on:click=move |_| { st.offset.update(|o| *o += PAGE); st.reload(); }>"Next"</button>
+                on:click=move |_| { st.offset.update(|o| *o += PAGE); st.reload(); }>{tr().next}</button>
         </section>
         <AddForm st/>
         <Import st/>
@@ -370,7 +378,7 @@ fn AddForm(st: St) -> impl IntoView {
             "" => None,
             g => match g.parse::<i64>() {
                 Ok(n) => Some(n),
-                Err(_) => return st.notice.set("The group must be a number.".into()),
+                Err(_) => return st.notice.set(tr().a_group_number.into()),
             },
         };
         let add = FaqAdd {
@@ -391,7 +399,7 @@ fn AddForm(st: St) -> impl IntoView {
             let t = st.token();
             match call::<FaqAdded>("POST", "/api/robot/faq/add", Some(body), Some(&t)).await {
                 Ok(a) => {
-                    st.notice.set(format!("Entry {} added.", a.id));
+                    st.notice.set(place(&tr().a_entry_added, &a.id.to_string()));
                     if let Some(i) = question.get_untracked() {
                         i.set_value("");
                     }
@@ -409,16 +417,16 @@ fn AddForm(st: St) -> impl IntoView {
     };
     view! {
         <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-add">
-            <h2 id="a-h-add">"Add an entry"</h2>
-            <label for="a-q">"Question"</label>
+            <h2 id="a-h-add">{tr().a_add_entry}</h2>
+            <label for="a-q">{tr().a_question}</label>
             <input id="a-q" node_ref=question data-testid="fd-a-add-q"/>
-            <label for="a-a">"Answer"</label>
+            <label for="a-a">{tr().answer}</label>
             <textarea id="a-a" node_ref=answer data-testid="fd-a-add-a"></textarea>
-            <label for="a-s">"Similar phrasings (one per line)"</label>
+            <label for="a-s">{tr().a_similar_label}</label>
             <textarea id="a-s" node_ref=similar data-testid="fd-a-add-s"></textarea>
-            <label for="a-g">"FAQ group (optional)"</label>
+            <label for="a-g">{tr().a_group_label}</label>
             <input id="a-g" node_ref=group data-testid="fd-a-add-g" inputmode="numeric"/>
-            <button type="submit" class="c-btn c-pri" data-testid="fd-a-add">"Add"</button>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-a-add">{tr().add}</button>
         </form>
     }
 }
@@ -456,11 +464,11 @@ fn Import(st: St) -> impl IntoView {
     };
     let report = move || {
         st.report.get().map(|r| {
-            let summary = format!("{} added, {} refused", r.added.len(), r.errors.len());
+            let summary = place2(&tr().a_import_summary, &r.added.len().to_string(), &r.errors.len().to_string());
             let errors = r
                 .errors
                 .into_iter()
-                .map(|e| view! { <li data-testid="fd-a-row-error">{format!("line {}: {}", e.line, e.reason)}</li> })
+                .map(|e| view! { <li data-testid="fd-a-row-error">{place(&tr().a_line, &e.line.to_string())}" "{e.reason}</li> })
                 .collect_view();
             view! {
                 <p data-testid="fd-a-report-summary">
@@ -472,13 +480,13 @@ fn Import(st: St) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="a-h-import">
-            <h2 id="a-h-import">"Import a file"</h2>
+            <h2 id="a-h-import">{tr().a_import}</h2>
             <p class="c-muted">
-                "CSV with the header question,answer,similar,faq_group (similar phrasings separated by |), or JSON lines with those keys."
+                {tr().a_import_help}
             </p>
-            <label for="a-file">"File"</label>" "
+            <label for="a-file">{tr().file}</label>" "
             <input type="file" id="a-file" node_ref=file data-testid="fd-a-file" accept=".csv,.jsonl,.json,.txt,text/csv"/>
-            <button type="button" class="c-btn" data-testid="fd-a-import" on:click=run>"Import"</button>
+            <button type="button" class="c-btn" data-testid="fd-a-import" on:click=run>{tr().a_import_button}</button>
             <div data-testid="fd-a-report" role="status">{report}</div>
         </section>
     }
@@ -487,14 +495,8 @@ fn Import(st: St) -> impl IntoView {
 /// When a block ends, as the admin's browser shows times.
 fn until(ms: Option<i64>) -> String {
     match ms {
-        None => "until deleted".into(),
-        Some(ms) => {
-            let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-            format!(
-                "until {}",
-                String::from(d.to_locale_string("default", &JsValue::UNDEFINED))
-            )
-        }
+        None => tr().a_until_deleted.into(),
+        Some(ms) => place(&tr().a_until, &crate::i18n::when(ms)),
     }
 }
 
@@ -530,7 +532,7 @@ fn Blocks(st: St) -> impl IntoView {
             "" => None,
             d => match d.parse::<u32>() {
                 Ok(n) => Some(n),
-                Err(_) => return st.notice.set("Days must be a whole number.".into()),
+                Err(_) => return st.notice.set(tr().a_days_number.into()),
             },
         };
         let add = BlockAdd {
@@ -544,7 +546,7 @@ fn Blocks(st: St) -> impl IntoView {
             let t = st.token();
             match call::<BlockAdded>("POST", "/api/admin/block/add", Some(body), Some(&t)).await {
                 Ok(a) => {
-                    st.notice.set(format!("Block {} added.", a.id));
+                    st.notice.set(place(&tr().a_block_added, &a.id.to_string()));
                     if let Some(i) = target.get_untracked() {
                         i.set_value("");
                     }
@@ -564,8 +566,8 @@ fn Blocks(st: St) -> impl IntoView {
                 .map(|b| {
                     let id = b.id;
                     let what = match (b.ip, b.visitor) {
-                        (Some(ip), _) => format!("address {ip}"),
-                        (_, Some(v)) => format!("visitor {v}"),
+                        (Some(ip), _) => place(&tr().a_address, &ip),
+                        (_, Some(v)) => place(&tr().a_visitor, &v),
                         _ => String::new(),
                     };
                     let delete = move |_| {
@@ -573,7 +575,7 @@ fn Blocks(st: St) -> impl IntoView {
                             let body = serde_json::to_string(&BlockDelete { id }).unwrap_or_default();
                             let t = st.token();
                             match call::<Status>("POST", "/api/admin/block/delete", Some(body), Some(&t)).await {
-                                Ok(_) => st.notice.set(format!("Block {id} deleted.")),
+                                Ok(_) => st.notice.set(place(&tr().a_block_deleted, &id.to_string())),
                                 Err(e) => st.notice.set(e),
                             }
                             reload();
@@ -586,7 +588,7 @@ fn Blocks(st: St) -> impl IntoView {
                             <td>{b.reason}</td>
                             <td>{until(b.expires_at)}</td>
                             <td>{b.by}</td>
-                            <td><button type="button" class="c-btn" data-testid="fd-a-block-delete" on:click=delete>"Delete"</button></td>
+                            <td><button type="button" class="c-btn" data-testid="fd-a-block-delete" on:click=delete>{tr().delete}</button></td>
                         </tr>
                     }
                 })
@@ -595,28 +597,28 @@ fn Blocks(st: St) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="a-h-blocks">
-            <h2 id="a-h-blocks">"Blocked visitors and addresses"</h2>
+            <h2 id="a-h-blocks">{tr().a_blocks}</h2>
             <p class="c-muted">
-                "A blocked visitor gets a polite refusal instead of the chat, and no agent sees them."
+                {tr().a_blocks_help}
             </p>
             <table class="c-faqs">
-                <thead><tr><th>"id"</th><th>"Blocked"</th><th>"Reason"</th><th>"Lasts"</th><th>"By"</th><th></th></tr></thead>
+                <thead><tr><th>"id"</th><th>{tr().a_blocked}</th><th>{tr().a_reason}</th><th>{tr().a_lasts}</th><th>{tr().a_by}</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-blocks">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-block-add">
-                <h3 id="a-h-block-add">"Block"</h3>
-                <label for="a-b-kind">"By"</label>
+                <h3 id="a-h-block-add">{tr().a_block}</h3>
+                <label for="a-b-kind">{tr().a_by}</label>
                 <select id="a-b-kind" node_ref=kind data-testid="fd-a-block-kind">
-                    <option value="ip">"IP address or CIDR range"</option>
-                    <option value="visitor">"Visitor (gid)"</option>
+                    <option value="ip">{tr().a_by_ip}</option>
+                    <option value="visitor">{tr().a_by_visitor}</option>
                 </select>
-                <label for="a-b-target">"Address, range or gid"</label>
+                <label for="a-b-target">{tr().a_target}</label>
                 <input id="a-b-target" node_ref=target data-testid="fd-a-block-target"/>
-                <label for="a-b-reason">"Reason (for admins only)"</label>
+                <label for="a-b-reason">{tr().a_reason_label}</label>
                 <input id="a-b-reason" node_ref=reason data-testid="fd-a-block-reason" maxlength="200"/>
-                <label for="a-b-days">"Days (empty: until deleted)"</label>
+                <label for="a-b-days">{tr().a_days_label}</label>
                 <input id="a-b-days" node_ref=days data-testid="fd-a-block-days" inputmode="numeric"/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-block-add">"Block"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-block-add">{tr().a_block}</button>
             </form>
         </section>
     }

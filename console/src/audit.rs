@@ -8,9 +8,9 @@ use leptos::html;
 use leptos::prelude::*;
 use shared::admin::{AuditList, VipLevel, VipList};
 use shared::robot::Status;
-use wasm_bindgen::JsValue;
 
 use crate::admin::call;
+use crate::i18n::{place, t as tr};
 
 /// The VIP levels section.
 #[component]
@@ -38,7 +38,7 @@ pub fn VipLevels(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> i
         let val =
             |n: NodeRef<html::Input>| n.get_untracked().map(|i| i.value()).unwrap_or_default();
         let Ok(r) = val(rank).trim().parse::<i64>() else {
-            return notice.set("rank must be 0-1000000".into());
+            return notice.set(tr().v_rank_bad.into());
         };
         let level = VipLevel {
             id: val(id),
@@ -50,7 +50,7 @@ pub fn VipLevels(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> i
             let t = token.get_untracked().unwrap_or_default();
             match call::<Status>("POST", "/api/admin/vip/put", Some(body), Some(&t)).await {
                 Ok(_) => {
-                    notice.set(format!("VIP level {} saved.", level.id.trim()));
+                    notice.set(place(&tr().v_saved, level.id.trim()));
                     reload();
                 }
                 Err(e) => notice.set(e),
@@ -75,30 +75,29 @@ pub fn VipLevels(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> i
     };
     view! {
         <section aria-labelledby="a-h-vip">
-            <h2 id="a-h-vip">"VIP levels"</h2>
-            <p class="c-muted">"A page's vip_level names a level by id or name; higher ranks are served first."</p>
+            <h2 id="a-h-vip">{tr().v_title}</h2>
+            <p class="c-muted">{tr().v_help}</p>
             <table class="c-faqs">
-                <thead><tr><th>"id"</th><th>"Name"</th><th>"Rank"</th></tr></thead>
+                <thead><tr><th>"id"</th><th>{tr().name}</th><th>{tr().v_rank}</th></tr></thead>
                 <tbody data-testid="fd-a-vips">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-vip-form">
-                <h3 id="a-h-vip-form">"Add or change a level"</h3>
-                <label for="a-v-id">"id (a level with this id is changed)"</label>
+                <h3 id="a-h-vip-form">{tr().v_form}</h3>
+                <label for="a-v-id">{tr().v_id}</label>
                 <input id="a-v-id" node_ref=id data-testid="fd-a-vip-id"/>
-                <label for="a-v-name">"Name"</label>
+                <label for="a-v-name">{tr().name}</label>
                 <input id="a-v-name" node_ref=name data-testid="fd-a-vip-name" maxlength="64"/>
-                <label for="a-v-rank">"Rank (0-1000000)"</label>
+                <label for="a-v-rank">{tr().v_rank_label}</label>
                 <input id="a-v-rank" node_ref=rank data-testid="fd-a-vip-rank-input" inputmode="numeric"/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-vip-save">"Save level"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-vip-save">{tr().v_save}</button>
             </form>
         </section>
     }
 }
 
-/// When, as the admin's browser shows times.
+/// When, in the agent's (else the browser's) time zone and the console's language.
 fn when(ms: i64) -> String {
-    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    String::from(d.to_locale_string("default", &JsValue::UNDEFINED))
+    crate::i18n::when(ms)
 }
 
 /// The audit log section: the site's last 200 changes through the admin API.
@@ -138,11 +137,11 @@ pub fn AuditLog(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
     };
     view! {
         <section aria-labelledby="a-h-audit">
-            <h2 id="a-h-audit">"Audit log"</h2>
-            <p class="c-muted">"Every change made here: who, what, when (newest first; passwords are never shown)."</p>
-            <button type="button" class="c-btn" data-testid="fd-a-audit-reload" on:click=move |_| reload()>"Read again"</button>
+            <h2 id="a-h-audit">{tr().au_title}</h2>
+            <p class="c-muted">{tr().au_help}</p>
+            <button type="button" class="c-btn" data-testid="fd-a-audit-reload" on:click=move |_| reload()>{tr().au_reload}</button>
             <table class="c-faqs">
-                <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Request"</th></tr></thead>
+                <thead><tr><th>{tr().au_when}</th><th>{tr().au_who}</th><th>{tr().au_what}</th><th>{tr().au_request}</th></tr></thead>
                 <tbody data-testid="fd-a-audit">{rows}</tbody>
             </table>
         </section>

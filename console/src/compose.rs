@@ -9,6 +9,7 @@ use shared::agent::Request;
 use shared::card::{parse_cents, safe_url, OrderBody, ProductBody};
 use shared::visitor::MsgKind;
 
+use crate::i18n::{place, t as tr};
 use crate::store::Store;
 use crate::{conn, http};
 
@@ -74,7 +75,7 @@ pub fn Attach(store: Store, gid: Signal<String>) -> impl IntoView {
         let token = store.token.get_untracked().unwrap_or_default();
         let gid = gid.get_untracked();
         busy.set(true);
-        store.notice.set(format!("Uploading {}…", file.name));
+        store.notice.set(place(&tr().uploading, &file.name));
         leptos::task::spawn_local(async move {
             match http::upload(&token, &file).await {
                 Ok(up) => {
@@ -89,8 +90,8 @@ pub fn Attach(store: Store, gid: Signal<String>) -> impl IntoView {
     view! {
         <input type="file" id="c-file" class="c-sr" node_ref=input data-testid="fd-c-file-input"
             on:change=on_change disabled=move || busy.get()/>
-        <label for="c-file" class="c-btn" class=("c-busy", move || busy.get()) title="Send an image or a file">
-            "Attach"
+        <label for="c-file" class="c-btn" class=("c-busy", move || busy.get()) title=tr().attach_title>
+            {tr().attach}
         </label>
     }
 }
@@ -119,7 +120,7 @@ fn url_field(name: &str, v: String) -> Result<String, String> {
     if v.is_empty() || safe_url(&v).is_some() {
         Ok(v)
     } else {
-        Err(format!("{name} must start with http:// or https://."))
+        Err(place(&tr().url_must, name))
     }
 }
 
@@ -148,7 +149,7 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
         if order.get_untracked() {
             let order_code = value(code);
             if order_code.is_empty() {
-                return Err("Enter the order number.".into());
+                return Err(tr().enter_order_no.into());
             }
             let s = status
                 .get_untracked()
@@ -159,20 +160,20 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
             let total_fee = if t.is_empty() {
                 None
             } else {
-                Some(parse_cents(&t).ok_or("Total must be an amount like 12.50.")?)
+                Some(parse_cents(&t).ok_or(tr().total_bad)?)
             };
             let n = value(count);
             let goods_count = if n.is_empty() {
                 None
             } else {
-                Some(n.parse().map_err(|_| "Items must be a whole number.")?)
+                Some(n.parse().map_err(|_| tr().items_bad)?)
             };
             let card = OrderBody {
                 create_time: js_sys::Date::now() as i64,
                 goods_count,
                 order_code,
                 order_status: s.parse().unwrap_or(0),
-                order_url: given(url_field("The link", value(order_url))?),
+                order_url: given(url_field(tr().the_link, value(order_url))?),
                 status_custom,
                 total_fee,
             };
@@ -183,14 +184,14 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
         } else {
             let card_title = value(title);
             if card_title.is_empty() {
-                return Err("Enter the product title.".into());
+                return Err(tr().enter_title.into());
             }
             let card = ProductBody {
                 card_title,
-                card_url: given(url_field("The link", value(url))?),
+                card_url: given(url_field(tr().the_link, value(url))?),
                 card_desc: given(value(desc)),
                 card_note: given(value(note)),
-                card_picture: given(url_field("The picture", value(picture))?),
+                card_picture: given(url_field(tr().the_picture, value(picture))?),
             };
             Ok((
                 MsgKind::Product,
@@ -210,49 +211,50 @@ pub fn CardForm(gid: Signal<String>, open: RwSignal<bool>) -> impl IntoView {
         }
     };
     let statuses = [
-        (1, "Awaiting payment"),
-        (2, "Awaiting shipment"),
-        (3, "In transit"),
-        (4, "Out for delivery"),
-        (5, "Completed"),
-        (6, "Awaiting review"),
-        (7, "Cancelled"),
-        (0, "Other (below)"),
+        (1, tr().st_payment),
+        (2, tr().st_shipment),
+        (3, tr().st_transit),
+        (4, tr().st_delivery),
+        (5, tr().st_completed),
+        (6, tr().st_review),
+        (7, tr().st_cancelled),
+        (0, tr().st_other),
     ];
     view! {
-        <form class="c-cardform" data-testid="fd-c-cardform" on:submit=submit aria-label="Send a card">
+        <form class="c-cardform" data-testid="fd-c-cardform" on:submit=submit aria-label=tr().send_card_label>
             <fieldset class="c-kind">
-                <legend>"Card"</legend>
+                <legend>{tr().card}</legend>
                 <label><input type="radio" name="c-kind" checked=move || !order.get()
-                    data-testid="fd-c-kind-product" on:change=move |_| order.set(false)/>" Product"</label>
+                    data-testid="fd-c-kind-product" on:change=move |_| order.set(false)/>" "{tr().product}</label>
                 <label><input type="radio" name="c-kind" checked=move || order.get()
-                    data-testid="fd-c-kind-order" on:change=move |_| order.set(true)/>" Order"</label>
+                    data-testid="fd-c-kind-order" on:change=move |_| order.set(true)/>" "{tr().order}</label>
             </fieldset>
             <Show when=move || !order.get() fallback=move || view! {
                 <div class="c-grid">
-                    {field("fd-c-order-code", "Order number", code)}
-                    <label for="fd-c-order-status">"Status"</label>
+                    {field("fd-c-order-code", tr().order_number, code)}
+                    <label for="fd-c-order-status">{tr().status}</label>
                     <select id="fd-c-order-status" node_ref=status data-testid="fd-c-order-status">
                         {statuses.map(|(n, l)| view! { <option value=n.to_string()>{l}</option> }).collect_view()}
                     </select>
-                    {field("fd-c-order-custom", "Other status", custom)}
-                    {field("fd-c-order-total", "Total", total)}
-                    {field("fd-c-order-count", "Items", count)}
-                    {field("fd-c-order-url", "Link", order_url)}
+                    {field("fd-c-order-custom", tr().other_status, custom)}
+                    {field("fd-c-order-total", tr().total_label, total)}
+                    {field("fd-c-order-count", tr().items_label, count)}
+                    {field("fd-c-order-url", tr().link, order_url)}
                 </div>
             }>
                 <div class="c-grid">
-                    {field("fd-c-card-title-in", "Title", title)}
-                    {field("fd-c-card-url", "Link", url)}
-                    {field("fd-c-card-desc", "Description", desc)}
-                    {field("fd-c-card-note", "Price / note", note)}
-                    {field("fd-c-card-picture", "Picture URL", picture)}
+                    {field("fd-c-card-title-in", tr().title, title)}
+                    {field("fd-c-card-url", tr().link, url)}
+                    {field("fd-c-card-desc", tr().description, desc)}
+                    {field("fd-c-card-note", tr().price_note, note)}
+                    {field("fd-c-card-picture", tr().picture_url, picture)}
                 </div>
             </Show>
             <p class="c-err" role="alert" data-testid="fd-c-card-error">{move || error.get()}</p>
             <div class="c-row">
-                <button type="submit" class="c-btn c-pri" data-testid="fd-c-card-send">"Send card"</button>
-                <button type="button" class="c-btn" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-c-card-send">{tr().send_card}</button>
+                <button type="button" class="c-btn" on:click=move |_| open.set(false)>{tr().cancel}</button>
+
             </div>
         </form>
     }

@@ -207,7 +207,7 @@ fn connect(c: &mut Conn) {
             return;
         }
         if code == 4001 {
-            logout("You were logged out. Please log in again.");
+            logout(crate::i18n::t().logged_out_again);
             return;
         }
         with(|c| {
@@ -226,7 +226,7 @@ fn connect(c: &mut Conn) {
 fn schedule_reconnect(c: &mut Conn) {
     let delay = shared::reconnect_delay_ms(c.attempt, js_sys::Math::random());
     c.attempt = c.attempt.saturating_add(1);
-    c.store.notice.set("Connection lost, reconnecting…".into());
+    c.store.notice.set(crate::i18n::t().reconnecting.into());
     c.reconnect = set_timeout_with_handle(
         || {
             with(|c| {
@@ -250,9 +250,7 @@ fn send(c: &Conn, frame: &Request) -> bool {
 pub fn request(frame: Request) {
     with(|c| {
         if !send(c, &frame) {
-            c.store
-                .notice
-                .set("Not connected: the request was not sent.".into());
+            c.store.notice.set(crate::i18n::t().not_connected.into());
         }
     });
 }
@@ -267,12 +265,12 @@ fn handle(store: Store, frame: Value) {
     let key = frame.get("api_key").and_then(Value::as_i64).unwrap_or(-1);
     let status = frame.get("code").and_then(Value::as_i64).unwrap_or(0);
     if status == code::RELOGIN {
-        logout("Your session has ended. Please log in again.");
+        logout(crate::i18n::t().session_ended);
         return;
     }
     if status != code::OK {
         if key == api::LOGIN {
-            logout("Your session has expired. Please log in again.");
+            logout(crate::i18n::t().session_expired);
             return;
         }
         if key == api::TYPING {
@@ -280,10 +278,18 @@ fn handle(store: Store, frame: Value) {
             return;
         }
         let msg = frame.get("message").and_then(Value::as_str).unwrap_or("");
+        if key == api::PREFS {
+            store.prefs_error.set(msg.to_owned());
+            return;
+        }
         crate::workbench::failed(store, key, msg);
-        store
-            .notice
-            .set(format!("Request {key} failed ({status}): {msg}"));
+        store.notice.set(
+            crate::i18n::place(
+                &crate::i18n::t().request_failed,
+                &format!("{key} ({status})"),
+            ) + " "
+                + msg,
+        );
         return;
     }
     match key {
@@ -296,6 +302,13 @@ fn handle(store: Store, frame: Value) {
                 store.token.set(Some(d.refresh_token.clone()));
             }
             if key == api::LOGIN {
+                // The agent's language and zone, from the server (they follow the agent to
+                // another browser). Only on login and `32950`'s answer: the server's `32000`
+                // shows the `me` of the connection's login, which a `32950` since then has
+                // changed.
+                if let Some(me) = d.me.clone() {
+                    store.set_me(me);
+                }
                 with(|c| c.attempt = 0);
                 store.online.set(true);
                 store.notice.set(String::new());
@@ -310,6 +323,12 @@ fn handle(store: Store, frame: Value) {
                 if let Some(gid) = store.open.get_untracked() {
                     history(&gid, 1);
                 }
+            }
+        }
+        api::PREFS => {
+            if let Some(me) = data::<shared::agent::Me>(frame) {
+                store.prefs_error.set(String::new());
+                store.set_me(me);
             }
         }
         api::VISITOR_MESSAGE => {
@@ -356,7 +375,7 @@ fn handle(store: Store, frame: Value) {
             if let Some(d) = data::<TransferData>(frame) {
                 let name = d.guest_info.uname.clone();
                 store.transfer(d);
-                notify::alert(&name, "A chat was handed to you");
+                notify::alert(&name, crate::i18n::t().handed_to_you);
             }
         }
         api::TRANSFER | api::TRANSFER_DONE => {
@@ -393,14 +412,14 @@ fn handle(store: Store, frame: Value) {
         }
         api::LEAVE_ANSWER | api::LEAVE_DONE => {
             store.notice.set(if key == api::LEAVE_ANSWER {
-                "Answer sent: the visitor sees it in the chat.".into()
+                crate::i18n::t().answer_sent.into()
             } else {
-                "Marked done.".into()
+                crate::i18n::t().marked_done.into()
             });
             request(left_list());
         }
         api::INVITE => {
-            store.notice.set("Invitation sent.".into());
+            store.notice.set(crate::i18n::t().invitation_sent.into());
         }
         api::SUSPEND => {
             store.suspended.update(|s| *s = !*s);

@@ -15,6 +15,7 @@ use shared::leave::FieldKind;
 use shared::robot::Status;
 
 use crate::admin::call;
+use crate::i18n::{place, place2, t as tr};
 
 /// Fields a new form may have in this view (the server allows more through the CLI).
 const FIELD_ROWS: usize = 4;
@@ -93,11 +94,7 @@ pub fn LeaveTemplates(token: RwSignal<Option<String>>, notice: RwSignal<String>)
             .await
             {
                 Ok(s) => {
-                    notice.set(format!(
-                        "Form {} saved: pages use it with templateid={}.",
-                        req.name.trim(),
-                        s.id
-                    ));
+                    notice.set(place2(&tr().f_saved, req.name.trim(), &s.id.to_string()));
                     reload();
                 }
                 Err(e) => notice.set(e),
@@ -117,7 +114,7 @@ pub fn LeaveTemplates(token: RwSignal<Option<String>>, notice: RwSignal<String>)
                                 "{} ({}{})",
                                 f.label,
                                 f.kind.as_str(),
-                                if f.required { ", required" } else { "" }
+                                if f.required { tr().f_required_mark } else { "" }
                             )
                         })
                         .collect::<Vec<_>>()
@@ -140,9 +137,9 @@ pub fn LeaveTemplates(token: RwSignal<Option<String>>, notice: RwSignal<String>)
             let (k_id, l_id) = (format!("a-t-kind-{i}"), format!("a-t-label-{i}"));
             view! {
                 <div class="c-field-row" data-testid="fd-a-template-field">
-                    <label for=l_id.clone()>{format!("Field {} label", i + 1)}</label>
+                    <label for=l_id.clone()>{place(&tr().f_field_label, &(i + 1).to_string())}</label>
                     <input id=l_id node_ref=label data-testid="fd-a-template-label" maxlength="40"/>
-                    <label for=k_id.clone()>"Kind"</label>
+                    <label for=k_id.clone()>{tr().f_kind}</label>
                     <select id=k_id node_ref=kind data-testid="fd-a-template-kind">
                         {FieldKind::ALL.iter().map(|k| view! {
                             <option value=k.as_str()>{k.as_str()}</option>
@@ -150,7 +147,7 @@ pub fn LeaveTemplates(token: RwSignal<Option<String>>, notice: RwSignal<String>)
                     </select>
                     <label>
                         <input type="checkbox" node_ref=required data-testid="fd-a-template-required"/>
-                        " Required"
+                        " "{tr().f_required}
                     </label>
                 </div>
             }
@@ -158,18 +155,18 @@ pub fn LeaveTemplates(token: RwSignal<Option<String>>, notice: RwSignal<String>)
         .collect_view();
     view! {
         <section aria-labelledby="a-h-templates">
-            <h2 id="a-h-templates">"Leave-message forms"</h2>
-            <p class="c-muted">"Without templateid a page shows the default form: the message, and a phone number or an email."</p>
+            <h2 id="a-h-templates">{tr().f_templates}</h2>
+            <p class="c-muted">{tr().f_templates_help}</p>
             <table class="c-faqs">
-                <thead><tr><th>"templateid"</th><th>"Name"</th><th>"Fields"</th></tr></thead>
+                <thead><tr><th>{tr().f_templateid}</th><th>{tr().f_form_name}</th><th>{tr().f_fields}</th></tr></thead>
                 <tbody data-testid="fd-a-templates">{shown}</tbody>
             </table>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-template-add">
-                <h3 id="a-h-template-add">"New form"</h3>
-                <label for="a-t-name">"Name"</label>
+                <h3 id="a-h-template-add">{tr().f_new}</h3>
+                <label for="a-t-name">{tr().f_form_name}</label>
                 <input id="a-t-name" node_ref=name data-testid="fd-a-template-name" maxlength="100"/>
                 {field_rows}
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-template-save">"Save form"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-template-save">{tr().f_save}</button>
             </form>
         </section>
     }
@@ -199,7 +196,7 @@ pub fn SiteCanned(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> 
             let t = token.get_untracked().unwrap_or_default();
             match call::<Status>("POST", "/api/admin/canned/delete", Some(body), Some(&t)).await {
                 Ok(_) => {
-                    notice.set("Canned reply deleted.".into());
+                    notice.set(tr().f_canned_deleted.into());
                     reload();
                 }
                 Err(e) => notice.set(e),
@@ -219,7 +216,7 @@ pub fn SiteCanned(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> 
             let t = token.get_untracked().unwrap_or_default();
             match call::<Saved>("POST", "/api/admin/canned/add", Some(body), Some(&t)).await {
                 Ok(_) => {
-                    notice.set(format!("Canned reply /{} saved.", req.shortcut.trim()));
+                    notice.set(place(&tr().f_canned_saved, req.shortcut.trim()));
                     reload();
                 }
                 Err(e) => notice.set(e),
@@ -237,7 +234,7 @@ pub fn SiteCanned(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> 
                             <td data-testid="fd-a-canned-shortcut">{format!("/{}", c.shortcut)}</td>
                             <td>{c.text}</td>
                             <td><button type="button" class="c-btn" data-testid="fd-a-canned-delete"
-                                on:click=move |_| delete(id)>"Delete"</button></td>
+                                on:click=move |_| delete(id)>{tr().f_delete}</button></td>
                         </tr>
                     }
                 })
@@ -246,19 +243,19 @@ pub fn SiteCanned(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> 
     };
     view! {
         <section aria-labelledby="a-h-canned">
-            <h2 id="a-h-canned">"Canned replies of the site"</h2>
-            <p class="c-muted">"Every agent is offered these (/shortcut in the reply box); {name} becomes the visitor's name."</p>
+            <h2 id="a-h-canned">{tr().f_canned}</h2>
+            <p class="c-muted">{tr().f_canned_help}</p>
             <table class="c-faqs">
-                <thead><tr><th>"Shortcut"</th><th>"Text"</th><th></th></tr></thead>
+                <thead><tr><th>{tr().f_shortcut}</th><th>{tr().f_text}</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-canned-list">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-canned-add">
-                <h3 id="a-h-canned-add">"Add or change a reply"</h3>
-                <label for="a-c-shortcut">"Shortcut (a reply with this shortcut is changed)"</label>
+                <h3 id="a-h-canned-add">{tr().f_canned_add}</h3>
+                <label for="a-c-shortcut">{tr().f_shortcut_label}</label>
                 <input id="a-c-shortcut" node_ref=shortcut data-testid="fd-a-canned-shortcut-input" maxlength="32"/>
-                <label for="a-c-text">"Text"</label>
+                <label for="a-c-text">{tr().f_text}</label>
                 <textarea id="a-c-text" node_ref=text data-testid="fd-a-canned-text" rows="3" maxlength="5000"></textarea>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-canned-save">"Save reply"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-canned-save">{tr().f_canned_save}</button>
             </form>
         </section>
     }

@@ -8,6 +8,8 @@ use shared::agent::Uploaded;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::{place, t};
+
 /// The server's upload cap (`server/src/files.rs`), checked here first to spare the upload.
 pub const MAX_UPLOAD_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
 
@@ -28,8 +30,8 @@ async fn post(
     init.set_body(body);
     let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|_| "The server cannot be reached.".to_owned())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "bad response")?;
+        .map_err(|_| t().unreachable.to_owned())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| t().unexpected_answer)?;
     let text = match resp.text() {
         Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
         Err(_) => None,
@@ -53,7 +55,7 @@ fn server_message(text: &str) -> String {
 /// Logs in → the console token, or a text for the login form.
 pub async fn login(account: String, password: String) -> Result<String, String> {
     let body = serde_json::to_string(&LoginRequest { account, password })
-        .map_err(|_| "The login could not be sent.".to_owned())?;
+        .map_err(|_| t().login_not_sent.to_owned())?;
     let (status, text) = post(
         "/api/agent/login",
         &[("content-type", "application/json")],
@@ -63,11 +65,11 @@ pub async fn login(account: String, password: String) -> Result<String, String> 
     match status {
         200 => serde_json::from_str::<LoginResponse>(&text)
             .map(|r| r.token)
-            .map_err(|_| "Unexpected answer from the server.".to_owned()),
-        401 => Err("Wrong account or password.".into()),
-        403 => Err("This account is disabled.".into()),
-        429 => Err("Too many attempts. Please wait a minute and try again.".into()),
-        s => Err(format!("Login failed (HTTP {s}).")),
+            .map_err(|_| t().unexpected_answer.to_owned()),
+        401 => Err(t().wrong_password.into()),
+        403 => Err(t().account_disabled.into()),
+        429 => Err(t().too_many_attempts.into()),
+        s => Err(place(&t().login_failed, &s.to_string())),
     }
 }
 
@@ -96,17 +98,18 @@ pub async fn wrong_origin() -> Option<(String, String)> {
         return None;
     }
     let public = allowed[0].to_owned();
-    let why = format!(
-        "This console is open at {here}, but the server accepts agents only from {} \
-         (its public URL{}), so it cannot connect from here. Open the console at {public}/console/ \
-         instead, or start the server with --public-url {here} (or --agent-origins {here}).",
-        allowed.join(", "),
-        if allowed.len() > 1 {
-            " and --agent-origins"
-        } else {
-            ""
-        },
-    );
+    let why = [
+        t().wrong_origin_why[0],
+        &here,
+        t().wrong_origin_why[1],
+        &allowed.join(", "),
+        t().wrong_origin_why[2],
+        &format!("{public}/console/"),
+        t().wrong_origin_why[3],
+        &here,
+        t().wrong_origin_why[4],
+    ]
+    .concat();
     Some((public, why))
 }
 
@@ -140,10 +143,10 @@ pub fn picked(input: &web_sys::HtmlInputElement) -> Option<Picked> {
 /// Uploads `f` with the agent's token → where it is served and the `file_type` to send.
 pub async fn upload(token: &str, f: &Picked) -> Result<Uploaded, String> {
     if f.size > MAX_UPLOAD_BYTES {
-        return Err("The file is larger than 10 MiB.".into());
+        return Err(t().too_large.into());
     }
     if f.size == 0.0 {
-        return Err("The file is empty.".into());
+        return Err(t().empty_file.into());
     }
     let url = format!(
         "/api/files?name={}",
@@ -162,16 +165,15 @@ pub async fn upload(token: &str, f: &Picked) -> Result<Uploaded, String> {
     )
     .await?;
     match status {
-        200 => serde_json::from_str::<Uploaded>(&text)
-            .map_err(|_| "Unexpected answer from the server.".to_owned()),
-        401 => Err("Your session has expired. Please log in again.".into()),
-        413 => Err("The file is larger than 10 MiB.".into()),
-        415 => Err(format!(
-            "This file type is not accepted. {}",
-            server_message(&text)
-        )),
+        200 => {
+            serde_json::from_str::<Uploaded>(&text).map_err(|_| t().unexpected_answer.to_owned())
+        }
+        401 => Err(t().session_expired.into()),
+        413 => Err(t().too_large.into()),
+        415 => Err(format!("{} {}", t().type_refused, server_message(&text))),
         s => Err(format!(
-            "Upload failed (HTTP {s}). {}",
+            "{} {}",
+            place(&t().upload_failed, &s.to_string()),
             server_message(&text)
         )),
     }

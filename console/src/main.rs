@@ -9,6 +9,8 @@
 //!   only `http(s)` URLs become links or sources.
 //! - [`compose`]: attachments, cards and the typing signal.
 //! - [`http`]: the REST calls (login, upload).
+//! - [`i18n`]: the agent's language (`console-…` strings of `shared/locales/*.ftl`, compiled
+//!   in) and time zone, and how times are shown.
 //! - [`notify`]: desktop notification, beep and the tab title.
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
 //!   [`settings`]: the site's settings there; [`people`]: its groups and agents;
@@ -25,6 +27,7 @@ mod compose;
 mod conn;
 mod forms;
 mod http;
+mod i18n;
 mod media;
 mod notify;
 mod people;

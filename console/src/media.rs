@@ -8,10 +8,10 @@
 //! until the agent clicks, so a visitor cannot learn agents' addresses or make their
 //! browsers call internal hosts by sending a URL. Our own uploads (`/files/…`) load at once.
 
+use crate::i18n::{place, place2, t};
 use leptos::prelude::*;
 use shared::agent::MessageInfo;
 use shared::card::{file_name, price, safe_url, Order, Product, RawCard};
-use shared::config::Locale;
 use shared::visitor::MsgKind;
 
 fn kind(m: &MessageInfo) -> MsgKind {
@@ -26,17 +26,17 @@ fn card(m: &MessageInfo) -> Option<RawCard> {
 pub fn preview(m: &MessageInfo) -> String {
     match kind(m) {
         MsgKind::Text => m.msg.clone(),
-        MsgKind::Image => "[Image]".into(),
-        MsgKind::Voice => "[Voice]".into(),
-        MsgKind::Video => "[Video]".into(),
-        MsgKind::File => format!("[File] {}", file_name(&m.msg)),
+        MsgKind::Image => format!("[{}]", t().image),
+        MsgKind::Voice => format!("[{}]", t().voice),
+        MsgKind::Video => format!("[{}]", t().video),
+        MsgKind::File => format!("[{}] {}", t().file, file_name(&m.msg)),
         MsgKind::Product => match card(m).and_then(|c| c.product()) {
-            Some(p) => format!("[Product] {}", p.title),
-            None => "[Product]".into(),
+            Some(p) => format!("[{}] {}", t().product, p.title),
+            None => format!("[{}]", t().product),
         },
         MsgKind::Order => match card(m).and_then(|c| c.order(|g| serde_json::from_str(g).ok())) {
-            Some(o) => format!("[Order] {}", o.code),
-            None => "[Order]".into(),
+            Some(o) => format!("[{}] {}", t().order, o.code),
+            None => format!("[{}]", t().order),
         },
     }
 }
@@ -64,7 +64,7 @@ pub(crate) fn gated(
     if ours(url) {
         return make();
     }
-    let label = format!("Load {what} from {}", host(url));
+    let label = place2(&t().load_from, what, &host(url));
     let shown = RwSignal::new(false);
     view! {
         {move || {
@@ -107,7 +107,7 @@ fn product_view(p: Product) -> AnyView {
     let inner = view! {
         {p.picture.map(|src| {
             let s = src.clone();
-            gated(&src, "picture", move || {
+            gated(&src, t().what_picture, move || {
                 view! { <img class="c-card-pic" src=s.clone() alt="" loading="lazy"/> }.into_any()
             })
         })}
@@ -121,11 +121,8 @@ fn product_view(p: Product) -> AnyView {
 }
 
 fn order_view(o: Order) -> AnyView {
-    let status = o.status_text(Locale::En);
-    let created = o.create_time.map(|ms| {
-        let d = js_sys::Date::new(&(ms as f64).into());
-        String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
-    });
+    let status = o.status_text(crate::i18n::locale().get_untracked());
+    let created = o.create_time.map(crate::i18n::when);
     let total = o.total_fee.map(price);
     let count = o.goods_count;
     let goods = o
@@ -136,7 +133,7 @@ fn order_view(o: Order) -> AnyView {
                 <li>
                     {g.picture.map(|src| {
                         let s = src.clone();
-                        gated(&src, "picture", move || {
+                        gated(&src, t().what_picture, move || {
                             view! { <img class="c-card-thumb" src=s.clone() alt="" loading="lazy"/> }
                                 .into_any()
                         })
@@ -148,14 +145,14 @@ fn order_view(o: Order) -> AnyView {
         .collect_view();
     let body = view! {
         <span class="c-card-text">
-            <strong data-testid="fd-c-card-title">"Order "{o.code}</strong>
+            <strong data-testid="fd-c-card-title">{place(&t().order_no, &o.code)}</strong>
             <span class="c-card-note">{status}</span>
             {created.map(|c| view! { <span class="c-card-desc">{c}</span> })}
             <ul class="c-card-goods">{goods}</ul>
             {(count.is_some() || total.is_some()).then(|| view! {
                 <span class="c-card-desc">
-                    {count.map(|n| format!("{n} items "))}
-                    {total.map(|t| format!("Total {t}"))}
+                    {count.map(|n| place(&t().items, &n.to_string()) + " ")}
+                    {total.map(|v| place(&t().total, &v))}
                 </span>
             })}
         </span>
@@ -168,21 +165,22 @@ pub fn body(m: &MessageInfo) -> AnyView {
     let text = m.msg.clone();
     let url = safe_url(&m.msg);
     match (kind(m), url) {
-        (MsgKind::Image, Some(src)) => gated(&src.clone(), "image", move || {
+        (MsgKind::Image, Some(src)) => gated(&src.clone(), t().what_image, move || {
             let href = src.clone();
             view! {
                 <a href=href rel="noopener noreferrer" target="_blank">
-                    <img class="c-img" data-testid="fd-c-img" src=src.clone() alt="Image" loading="lazy"/>
+                    <img class="c-img" data-testid="fd-c-img" src=src.clone() alt=t().image loading="lazy"/>
                 </a>
             }
             .into_any()
         }),
-        (MsgKind::Voice, Some(src)) => gated(&src.clone(), "voice message", move || {
-            let fallback = link(src.clone(), "Voice message".into());
+        (MsgKind::Voice, Some(src)) => gated(&src.clone(), t().what_voice, move || {
+            let fallback = link(src.clone(), t().voice_message.into());
             view! { <audio controls preload="none" src=src.clone()>{fallback}</audio> }.into_any()
         }),
-        (MsgKind::Video, Some(src)) => gated(&src.clone(), "video", move || {
-            let fallback = link(src.clone(), "Video".into());
+        (MsgKind::Video, Some(src)) => gated(&src.clone(), t().what_video, move || {
+            let fallback = link(src.clone(), t().video.into());
+
             view! { <video class="c-img" controls preload="metadata" src=src.clone()>{fallback}</video> }
                 .into_any()
         }),

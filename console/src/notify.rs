@@ -96,9 +96,9 @@ fn desktop(title: &str, body: &str) {
 /// A new visitor message somewhere the agent is not looking.
 pub fn alert(who: &str, text: &str) {
     let title = if who.is_empty() {
-        "New message".to_owned()
+        crate::i18n::t().new_message.to_owned()
     } else {
-        format!("New message from {who}")
+        crate::i18n::place(&crate::i18n::t().new_message_from, who)
     };
     // Notification bodies are plain text; keep them short.
     let body: String = text.chars().take(140).collect();

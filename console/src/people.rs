@@ -14,6 +14,7 @@ use shared::agent::Role;
 use shared::robot::Status;
 
 use crate::admin::call;
+use crate::i18n::{place, place2, t as tr};
 
 fn value(n: NodeRef<html::Input>) -> String {
     n.get_untracked().map(|i| i.value()).unwrap_or_default()
@@ -31,7 +32,7 @@ fn group_ids(s: &str) -> Result<Vec<i64>, String> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| p.trim().parse::<i64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| "Groups: group ids (numbers), separated by commas.".to_owned())
+        .map_err(|_| tr().g_ids_bad.to_owned())
 }
 
 fn ids_text(ids: &[i64]) -> String {
@@ -104,7 +105,7 @@ pub fn Groups(
             let t = token.get_untracked().unwrap_or_default();
             match call::<Saved>("POST", "/api/admin/group/save", Some(body), Some(&t)).await {
                 Ok(s) => {
-                    notice.set(format!("Group {} saved.", s.id));
+                    notice.set(place(&tr().g_saved, &s.id.to_string()));
                     fill(None);
                     reload();
                 }
@@ -112,17 +113,18 @@ pub fn Groups(
             }
         });
     };
-    let rows = move || {
-        groups.get().map(|l| {
-            l.groups
+    let rows =
+        move || {
+            groups.get().map(|l| {
+                l.groups
                 .into_iter()
                 .map(|g| {
                     let hours = if g.hours.is_empty() {
-                        "always".to_owned()
+                        tr().g_always.to_owned()
                     } else {
                         format!("{} ({})", g.hours, g.tz)
                     };
-                    let state = if g.disabled { "disabled" } else { "enabled" };
+                    let state = if g.disabled { tr().disabled } else { tr().enabled };
                     let edit = g.clone();
                     view! {
                         <tr data-testid="fd-a-group">
@@ -132,13 +134,13 @@ pub fn Groups(
                             <td data-testid="fd-a-group-hours">{hours}</td>
                             <td data-testid="fd-a-group-state">{state}</td>
                             <td><button type="button" class="c-btn" data-testid="fd-a-group-edit"
-                                on:click=move |_| fill(Some(&edit))>"Change"</button></td>
+                                on:click=move |_| fill(Some(&edit))>{tr().change}</button></td>
                         </tr>
                     }
                 })
                 .collect_view()
-        })
-    };
+            })
+        };
     let zones = move || {
         groups
             .with(|l| {
@@ -151,33 +153,33 @@ pub fn Groups(
             .collect_view()
     };
     let title = move || match editing.get() {
-        Some(id) => format!("Change group {id}"),
-        None => "New group".to_owned(),
+        Some(id) => place(&tr().g_change, &id.to_string()),
+        None => tr().g_new.to_owned(),
     };
     view! {
         <section aria-labelledby="a-h-groups">
-            <h2 id="a-h-groups">"Groups and working hours"</h2>
+            <h2 id="a-h-groups">{tr().g_title}</h2>
             <table class="c-faqs">
-                <thead><tr><th>"id"</th><th>"Name"</th><th>"External id"</th><th>"Working hours"</th><th>"State"</th><th></th></tr></thead>
+                <thead><tr><th>"id"</th><th>{tr().name}</th><th>{tr().g_ext}</th><th>{tr().g_hours}</th><th>{tr().state}</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-groups">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-group-form">
                 <h3 id="a-h-group-form" data-testid="fd-a-group-title">{title}</h3>
-                <label for="a-g-name">"Name"</label>
+                <label for="a-g-name">{tr().name}</label>
                 <input id="a-g-name" node_ref=name data-testid="fd-a-group-name-input" maxlength="100"
                     disabled=move || editing.get().is_some()/>
-                <label for="a-g-ext">"External id (optional)"</label>
+                <label for="a-g-ext">{tr().g_ext_label}</label>
                 <input id="a-g-ext" node_ref=external data-testid="fd-a-group-external"/>
-                <label for="a-g-hours">"Working hours, e.g. Mon-Fri 09:00-18:00; Sat 10:00-14:00 (empty: always on duty)"</label>
+                <label for="a-g-hours">{tr().g_hours_label}</label>
                 <input id="a-g-hours" node_ref=hours data-testid="fd-a-group-hours-input"/>
-                <label for="a-g-tz">"Time zone of the hours"</label>
+                <label for="a-g-tz">{tr().g_tz}</label>
                 <select id="a-g-tz" node_ref=tz data-testid="fd-a-group-tz">{zones}</select>
                 <label>
                     <input type="checkbox" node_ref=disabled data-testid="fd-a-group-disabled"/>
-                    " Disabled (its agents without another group cannot log in)"
+                    {tr().g_disabled}
                 </label>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-group-save">"Save group"</button>
-                <button type="button" class="c-btn" data-testid="fd-a-group-new" on:click=move |_| fill(None)>"New group"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-group-save">{tr().g_save}</button>
+                <button type="button" class="c-btn" data-testid="fd-a-group-new" on:click=move |_| fill(None)>{tr().g_new}</button>
             </form>
         </section>
     }
@@ -218,7 +220,7 @@ pub fn Agents(
             Err(e) => return notice.set(e),
         };
         let Ok(max_chats) = value(max).trim().parse::<i64>() else {
-            return notice.set("max chats must be 1-1000".into());
+            return notice.set(tr().p_max_bad.into());
         };
         let req = AgentCreate {
             account: value(account).trim().to_owned(),
@@ -233,7 +235,7 @@ pub fn Agents(
             let t = token.get_untracked().unwrap_or_default();
             match call::<Saved>("POST", "/api/admin/agent/create", Some(body), Some(&t)).await {
                 Ok(s) => {
-                    notice.set(format!("Agent {} ({}) created.", req.account, s.id));
+                    notice.set(place2(&tr().p_created, &req.account, &s.id.to_string()));
                     for n in [account, nick, password, member] {
                         set(n, "");
                     }
@@ -262,7 +264,7 @@ pub fn Agents(
             Err(e) => return notice.set(e),
         };
         let Ok(max_chats) = value(e_max).trim().parse::<i64>() else {
-            return notice.set("max chats must be 1-1000".into());
+            return notice.set(tr().p_max_bad.into());
         };
         let pw = value(e_password);
         let req = AgentSet {
@@ -280,7 +282,7 @@ pub fn Agents(
             let t = token.get_untracked().unwrap_or_default();
             match call::<Status>("POST", "/api/admin/agent/set", Some(body), Some(&t)).await {
                 Ok(_) => {
-                    notice.set(format!("Agent {} saved.", req.account));
+                    notice.set(place(&tr().p_saved, &req.account));
                     editing.set(None);
                     reload();
                 }
@@ -307,7 +309,7 @@ pub fn Agents(
                 .into_iter()
                 .map(|a| {
                     let names = group_names(&a.groups);
-                    let state = if a.disabled { "disabled" } else { "enabled" };
+                    let state = if a.disabled { tr().disabled } else { tr().enabled };
                     let edit = a.clone();
                     let pick = move |_| {
                         let a = edit.clone();
@@ -333,7 +335,7 @@ pub fn Agents(
                             <td data-testid="fd-a-agent-max">{a.max_chats.to_string()}</td>
                             <td data-testid="fd-a-agent-role">{a.role.as_str()}</td>
                             <td data-testid="fd-a-agent-state">{state}</td>
-                            <td><button type="button" class="c-btn" data-testid="fd-a-agent-edit" on:click=pick>"Change"</button></td>
+                            <td><button type="button" class="c-btn" data-testid="fd-a-agent-edit" on:click=pick>{tr().change}</button></td>
                         </tr>
                     }
                 })
@@ -344,54 +346,54 @@ pub fn Agents(
     let who = move || {
         editing.with(|a| {
             a.as_ref()
-                .map(|a| format!("Change {}", a.kf_account))
+                .map(|a| place(&tr().p_change, &a.kf_account))
                 .unwrap_or_default()
         })
     };
     view! {
         <section aria-labelledby="a-h-agents">
-            <h2 id="a-h-agents">"Agents"</h2>
+            <h2 id="a-h-agents">{tr().p_title}</h2>
             <table class="c-faqs">
-                <thead><tr><th>"kf_id"</th><th>"Account"</th><th>"Nick"</th><th>"Groups"</th><th>"Max chats"</th><th>"Role"</th><th>"State"</th><th></th></tr></thead>
+                <thead><tr><th>"kf_id"</th><th>{tr().account}</th><th>{tr().nick}</th><th>{tr().groups}</th><th>{tr().p_max}</th><th>{tr().role}</th><th>{tr().state}</th><th></th></tr></thead>
                 <tbody data-testid="fd-a-agents">{rows}</tbody>
             </table>
             <form class="c-admin-form" on:submit=change aria-labelledby="a-h-agent-change"
                 data-testid="fd-a-agent-change" hidden=move || !shown()>
                 <h3 id="a-h-agent-change">{who}</h3>
-                <label for="a-e-nick">"Nick"</label>
+                <label for="a-e-nick">{tr().nick}</label>
                 <input id="a-e-nick" node_ref=e_nick data-testid="fd-a-agent-e-nick" maxlength="64"/>
-                <label for="a-e-groups">"Groups (ids, comma-separated)"</label>
+                <label for="a-e-groups">{tr().p_groups}</label>
                 <input id="a-e-groups" node_ref=e_groups data-testid="fd-a-agent-e-groups"/>
-                <label for="a-e-max">"Most chats at once (1-1000)"</label>
+                <label for="a-e-max">{tr().p_max_label}</label>
                 <input id="a-e-max" node_ref=e_max data-testid="fd-a-agent-e-max" inputmode="numeric"/>
-                <label for="a-e-avatar">"Avatar (http(s) URL; empty: none)"</label>
+                <label for="a-e-avatar">{tr().p_avatar}</label>
                 <input id="a-e-avatar" node_ref=e_avatar data-testid="fd-a-agent-e-avatar" type="url"/>
-                <label for="a-e-role">"Role"</label>
+                <label for="a-e-role">{tr().role}</label>
                 <RoleSelect id="a-e-role" node=e_role testid="fd-a-agent-e-role"/>
                 <label>
                     <input type="checkbox" node_ref=e_disabled data-testid="fd-a-agent-e-disabled"/>
-                    " Disabled (cannot log in; open sessions end)"
+                    {tr().p_disabled}
                 </label>
-                <label for="a-e-pw">"New password (empty: keep; a new one ends its logins)"</label>
+                <label for="a-e-pw">{tr().p_pw_new}</label>
                 <input id="a-e-pw" node_ref=e_password type="password" autocomplete="new-password" data-testid="fd-a-agent-e-password"/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-agent-save">"Save agent"</button>
-                <button type="button" class="c-btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-agent-save">{tr().p_save}</button>
+                <button type="button" class="c-btn" on:click=move |_| editing.set(None)>{tr().cancel}</button>
             </form>
             <form class="c-admin-form" on:submit=create aria-labelledby="a-h-agent-add">
-                <h3 id="a-h-agent-add">"New agent"</h3>
-                <label for="a-n-account">"Account (prefix@site)"</label>
+                <h3 id="a-h-agent-add">{tr().p_new}</h3>
+                <label for="a-n-account">{tr().p_account}</label>
                 <input id="a-n-account" node_ref=account data-testid="fd-a-agent-account-input" autocomplete="off"/>
-                <label for="a-n-nick">"Nick"</label>
+                <label for="a-n-nick">{tr().nick}</label>
                 <input id="a-n-nick" node_ref=nick data-testid="fd-a-agent-nick-input" maxlength="64"/>
-                <label for="a-n-pw">"Password (at least 8 characters)"</label>
+                <label for="a-n-pw">{tr().p_pw}</label>
                 <input id="a-n-pw" node_ref=password type="password" autocomplete="new-password" data-testid="fd-a-agent-password-input"/>
-                <label for="a-n-groups">"Groups (ids, comma-separated)"</label>
+                <label for="a-n-groups">{tr().p_groups}</label>
                 <input id="a-n-groups" node_ref=member data-testid="fd-a-agent-groups-input"/>
-                <label for="a-n-max">"Most chats at once (1-1000)"</label>
+                <label for="a-n-max">{tr().p_max_label}</label>
                 <input id="a-n-max" node_ref=max data-testid="fd-a-agent-max-input" inputmode="numeric" value="5"/>
-                <label for="a-n-role">"Role"</label>
+                <label for="a-n-role">{tr().role}</label>
                 <RoleSelect id="a-n-role" node=role testid="fd-a-agent-role-input"/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-agent-create">"Create agent"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-agent-create">{tr().p_create}</button>
             </form>
         </section>
     }
@@ -412,9 +414,9 @@ fn RoleSelect(
 ) -> impl IntoView {
     view! {
         <select id=id node_ref=node data-testid=testid>
-            <option value="agent">"Agent: its own chats"</option>
-            <option value="supervisor">"Supervisor: also sees, joins and takes every chat"</option>
-            <option value="admin">"Admin: also this admin view"</option>
+            <option value="agent">{tr().role_agent}</option>
+            <option value="supervisor">{tr().role_supervisor}</option>
+            <option value="admin">{tr().role_admin}</option>
         </select>
     }
 }

@@ -4,18 +4,14 @@
 //! group, and the CSV export (`shared::report::csv`, a `data:` link: nothing leaves the
 //! browser). Every string is text.
 
+use crate::i18n::{place, t as tr};
 use leptos::html;
 use leptos::prelude::*;
 use shared::report::{Report, ReportAnswer};
-use wasm_bindgen::JsValue;
 
-/// The browser's time zone (IANA name), else `UTC`.
+/// The agent's time zone when known (`crate::i18n`), else the browser's.
 fn browser_zone() -> String {
-    let f = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
-    js_sys::Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone"))
-        .ok()
-        .and_then(|z| z.as_string())
-        .unwrap_or_else(|| "UTC".into())
+    crate::i18n::tz().get_untracked()
 }
 
 fn enc(s: &str) -> String {
@@ -25,9 +21,9 @@ fn enc(s: &str) -> String {
 fn secs(v: Option<f64>) -> String {
     v.map_or("–".into(), |s| {
         if s >= 60.0 {
-            format!("{:.1} min", s / 60.0)
+            place(&tr().r_min, &format!("{:.1}", s / 60.0))
         } else {
-            format!("{s:.0} s")
+            place(&tr().r_s, &format!("{s:.0}"))
         }
     })
 }
@@ -129,7 +125,7 @@ fn figures(r: Report) -> impl IntoView {
         .iter()
         .map(|g| {
             let name = if g.groupname.is_empty() {
-                "(no group)".to_owned()
+                tr().r_no_group.to_owned()
             } else {
                 g.groupname.clone()
             };
@@ -142,35 +138,35 @@ fn figures(r: Report) -> impl IntoView {
         .collect_view();
     let average = r.csat.average.map_or("–".to_owned(), |a| format!("{a:.2}"));
     view! {
-        <p class="c-muted" data-testid="fd-a-rep-range">{format!("{} to {} ({})", r.since, r.until, r.tz)}</p>
+        <p class="c-muted" data-testid="fd-a-rep-range">{[tr().r_range[0], &r.since, tr().r_range[1], &r.until, tr().r_range[2], &r.tz, tr().r_range[3]].concat()}</p>
         <dl class="c-stats">
-            {stat("Conversations", "conversations", r.conversations.to_string())}
-            {stat("Messages", "messages", r.messages.to_string())}
-            {stat("Answered", "answered", r.answered.to_string())}
-            {stat("Abandoned in the queue", "abandoned", r.abandoned.to_string())}
-            {stat("First response p50", "first_response_p50_s", secs(r.first_response_p50_s))}
-            {stat("First response p90", "first_response_p90_s", secs(r.first_response_p90_s))}
-            {stat("Resolution p50", "resolution_p50_s", secs(r.resolution_p50_s))}
-            {stat("Resolution p90", "resolution_p90_s", secs(r.resolution_p90_s))}
-            {stat("Ratings (average)", "csat", format!("{} ({average})", r.csat.count))}
+            {stat(tr().r_conversations, "conversations", r.conversations.to_string())}
+            {stat(tr().messages, "messages", r.messages.to_string())}
+            {stat(tr().r_answered, "answered", r.answered.to_string())}
+            {stat(tr().r_abandoned_queue, "abandoned", r.abandoned.to_string())}
+            {stat(tr().r_first_p50, "first_response_p50_s", secs(r.first_response_p50_s))}
+            {stat(tr().r_first_p90, "first_response_p90_s", secs(r.first_response_p90_s))}
+            {stat(tr().r_res_p50, "resolution_p50_s", secs(r.resolution_p50_s))}
+            {stat(tr().r_res_p90, "resolution_p90_s", secs(r.resolution_p90_s))}
+            {stat(tr().r_ratings_avg, "csat", format!("{} ({average})", r.csat.count))}
         </dl>
         <div class="c-charts">
-            {bars("Conversations per day", "fd-a-chart-days", per_day)}
-            {bars("Messages per day", "fd-a-chart-messages", msgs_day)}
-            {bars("Conversations by hour", "fd-a-chart-hours", per_hour)}
-            {bars("Ratings", "fd-a-chart-csat", csat)}
+            {bars(tr().r_per_day, "fd-a-chart-days", per_day)}
+            {bars(tr().r_msgs_day, "fd-a-chart-messages", msgs_day)}
+            {bars(tr().r_by_hour, "fd-a-chart-hours", per_hour)}
+            {bars(tr().ratings, "fd-a-chart-csat", csat)}
         </div>
         <table class="c-faqs">
-            <caption>"Per agent"</caption>
-            <thead><tr><th>"Agent"</th><th>"Conversations"</th><th>"Answered"</th><th>"First response p50"</th><th>"Resolution p50"</th></tr></thead>
+            <caption>{tr().r_per_agent}</caption>
+            <thead><tr><th>{tr().r_agent}</th><th>{tr().r_conversations}</th><th>{tr().r_answered}</th><th>{tr().r_first_p50}</th><th>{tr().r_res_p50}</th></tr></thead>
             <tbody>{agents}</tbody>
         </table>
         <table class="c-faqs">
-            <caption>"Per group"</caption>
-            <thead><tr><th>"Group"</th><th>"Conversations"</th><th>"Abandoned"</th></tr></thead>
+            <caption>{tr().r_per_group}</caption>
+            <thead><tr><th>{tr().a_group}</th><th>{tr().r_conversations}</th><th>{tr().r_abandoned}</th></tr></thead>
             <tbody>{groups}</tbody>
         </table>
-        <p><a href=csv download=file data-testid="fd-a-rep-csv">"Export CSV"</a></p>
+        <p><a href=csv download=file data-testid="fd-a-rep-csv">{tr().r_csv}</a></p>
     }
 }
 
@@ -204,15 +200,15 @@ pub fn Reports(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> imp
     };
     view! {
         <section aria-labelledby="a-h-reports" data-testid="fd-a-reports">
-            <h2 id="a-h-reports">"Reports"</h2>
-            <form class="c-admin-form" on:submit=show aria-label="Report range">
-                <label for="a-r-since">"From (YYYY-MM-DD, empty: 6 days before the end)"</label>
+            <h2 id="a-h-reports">{tr().r_title}</h2>
+            <form class="c-admin-form" on:submit=show aria-label=tr().r_range_label>
+                <label for="a-r-since">{tr().r_from}</label>
                 <input id="a-r-since" node_ref=since data-testid="fd-a-rep-since" placeholder="2026-01-01"/>
-                <label for="a-r-until">"To (inclusive, empty: today)"</label>
+                <label for="a-r-until">{tr().r_to}</label>
                 <input id="a-r-until" node_ref=until data-testid="fd-a-rep-until"/>
-                <label for="a-r-tz">"Time zone"</label>
+                <label for="a-r-tz">{tr().time_zone}</label>
                 <input id="a-r-tz" node_ref=zone data-testid="fd-a-rep-tz" value=browser_zone()/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-rep-show">"Show"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-rep-show">{tr().r_show}</button>
             </form>
             {move || report.get().map(figures)}
         </section>

@@ -10,6 +10,7 @@ use shared::admin::{SiteAnswer, SiteSettings};
 use shared::robot::Status;
 
 use crate::admin::call;
+use crate::i18n::{place, t as tr};
 
 /// The settings section; `token` the admin's access token, `notice` where outcomes show.
 #[component]
@@ -46,7 +47,7 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
             None | Some("") => None,
             Some(v) => match v.parse::<i64>() {
                 Ok(n) => Some(n),
-                Err(_) => return notice.set("manual-after must be 0-100".into()),
+                Err(_) => return notice.set(tr().s_manual_bad.into()),
             },
         };
         let s = SiteSettings {
@@ -65,7 +66,7 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
             let t = token.get_untracked().unwrap_or_default();
             match call::<Status>("POST", "/api/admin/site/set", Some(body), Some(&t)).await {
                 Ok(_) => {
-                    notice.set("Settings saved.".into());
+                    notice.set(tr().s_saved.into());
                     reload();
                 }
                 // The form keeps what was typed, to be corrected.
@@ -79,57 +80,57 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
     let heading = move || {
         now.with(|a| {
             a.as_ref()
-                .map(|a| format!("Site settings: {} ({})", a.name, a.sysnum))
-                .unwrap_or_else(|| "Site settings".into())
+                .map(|a| place(&tr().s_heading_of, &format!("{} ({})", a.name, a.sysnum)))
+                .unwrap_or_else(|| tr().s_heading.into())
         })
     };
     view! {
         <section aria-labelledby="a-h-site" data-testid="fd-a-site">
             <h2 id="a-h-site">{heading}</h2>
             <form class="c-admin-form" on:submit=submit aria-labelledby="a-h-site">
-                <label for="a-s-reception">"Reception for pages that do not say"</label>
+                <label for="a-s-reception">{tr().s_reception}</label>
                 <select id="a-s-reception" node_ref=reception data-testid="fd-a-site-reception"
                     prop:value=text(|s| s.reception.map(|r| r.to_string()))>
-                    <option value="1">"1 robot only"</option>
-                    <option value="2">"2 people only"</option>
-                    <option value="3">"3 robot first"</option>
-                    <option value="4">"4 people first"</option>
+                    <option value="1">{tr().s_r1}</option>
+                    <option value="2">{tr().s_r2}</option>
+                    <option value="3">{tr().s_r3}</option>
+                    <option value="4">{tr().s_r4}</option>
                 </select>
-                <label for="a-s-manual">"Robot misses before the hand-over control shows (0-100)"</label>
+                <label for="a-s-manual">{tr().s_manual}</label>
                 <input id="a-s-manual" node_ref=manual_after data-testid="fd-a-site-manual-after" inputmode="numeric"
                     prop:value=text(|s| s.manual_after.map(|n| n.to_string()))/>
-                <label for="a-s-offline">"Shown when nobody is available (empty: the default)"</label>
+                <label for="a-s-offline">{tr().s_offline}</label>
                 <input id="a-s-offline" node_ref=offline_title data-testid="fd-a-site-offline-title" maxlength="500"
                     prop:value=text(|s| s.offline_title.clone())/>
-                <label for="a-s-hello">"Said when an agent takes the chat (empty: nothing)"</label>
+                <label for="a-s-hello">{tr().s_hello}</label>
                 <input id="a-s-hello" node_ref=agent_hello data-testid="fd-a-site-agent-hello" maxlength="500"
                     prop:value=text(|s| s.agent_hello.clone())/>
-                <label for="a-s-push">"Push URL (http or https; empty: none)"</label>
+                <label for="a-s-push">{tr().s_push}</label>
                 <input id="a-s-push" node_ref=push_url data-testid="fd-a-site-push-url" type="text"
                     prop:value=text(|s| s.push_url.clone())/>
                 <label>
                     <input type="checkbox" node_ref=push_private data-testid="fd-a-site-push-private"
                         prop:checked=move || now.with(|a| a.as_ref().and_then(|a| a.settings.push_allow_private).unwrap_or(false))/>
-                    " Allow pushes to loopback and private addresses"
+                    {tr().s_push_private}
                 </label>
-                <label for="a-s-sign">"Visitor security check (sign)"</label>
+                <label for="a-s-sign">{tr().s_sign}</label>
                 <select id="a-s-sign" node_ref=sign_check data-testid="fd-a-site-sign-check"
                     prop:value=text(|s| s.sign_check.clone())>
-                    <option value="off">"off"</option>
-                    <option value="md5">"md5 (seed 003)"</option>
-                    <option value="hmac">"hmac (recommended)"</option>
+                    <option value="off">{tr().off}</option>
+                    <option value="md5">{tr().s_md5}</option>
+                    <option value="hmac">{tr().s_hmac}</option>
                 </select>
-                <label for="a-s-trust">"Honour queue priority and greetings only the page gives"</label>
+                <label for="a-s-trust">{tr().s_trust}</label>
                 <select id="a-s-trust" node_ref=page_trust data-testid="fd-a-site-page-trust"
                     prop:value=text(|s| s.page_trust.clone())>
-                    <option value="auto">"auto (unless the sign check is on)"</option>
-                    <option value="on">"on"</option>
-                    <option value="off">"off"</option>
+                    <option value="auto">{tr().s_auto}</option>
+                    <option value="on">{tr().on}</option>
+                    <option value="off">{tr().off}</option>
                 </select>
-                <label for="a-s-origins">"Origins allowed to embed the chat, comma-separated (empty: any)"</label>
+                <label for="a-s-origins">{tr().s_origins}</label>
                 <input id="a-s-origins" node_ref=origins data-testid="fd-a-site-origins"
                     prop:value=text(|s| s.origins.clone())/>
-                <button type="submit" class="c-btn c-pri" data-testid="fd-a-site-save">"Save settings"</button>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-a-site-save">{tr().s_save}</button>
             </form>
         </section>
     }

@@ -41,6 +41,12 @@ pub struct Store {
     pub left: RwSignal<shared::leave::LeftList>,
     /// Our role, and for supervisors every chat of the site.
     pub sv: crate::supervise::Sv,
+    /// The logged-in agent (`31000`/`32000`'s `me`, `32950`'s answer): role, language, zone.
+    pub me: RwSignal<shared::agent::Me>,
+    /// Why the server refused the language/zone settings (`-32951`'s message).
+    pub prefs_error: RwSignal<String>,
+    /// The language/zone form is open.
+    pub prefs_open: RwSignal<bool>,
 }
 
 /// A visitor's typing indicator lapses this long after their last `32799 status 1` (they
@@ -71,6 +77,9 @@ impl Store {
                 items: Vec::new(),
             }),
             sv: crate::supervise::Sv::new(),
+            me: RwSignal::new(shared::agent::Me::default()),
+            prefs_error: RwSignal::new(String::new()),
+            prefs_open: RwSignal::new(false),
         }
     }
 
@@ -98,6 +107,14 @@ impl Store {
                 })
                 .collect(),
         );
+    }
+
+    /// The agent as the server tells it: their language and zone apply at once (issue 25).
+    pub fn set_me(&self, me: shared::agent::Me) {
+        crate::i18n::apply(&me.locale, &me.tz);
+        if self.me.with_untracked(|m| *m != me) {
+            self.me.set(me);
+        }
     }
 
     /// Adds messages of the open chat (history pages, live ones), each once, ordered by `seq`.

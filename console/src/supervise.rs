@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 use shared::agent::{api, Envelope, MessageData, Request, Role, WatchList, Watched};
 
+use crate::i18n::{place, t};
 use crate::store::Store;
 use crate::{conn, media, notify};
 
@@ -96,16 +97,14 @@ pub fn handle(store: Store, key: i64, frame: Value) {
                 store.sv.chats.update(|c| {
                     c.insert(gid.clone(), w);
                 });
-                store.notice.set("The chat is yours now.".into());
+                store.notice.set(t().taken.into());
                 conn::mark_read(&gid);
             }
         }
         api::ASK_RATING => {
             if let Some(d) = data::<MessageData>(frame) {
                 store.message(d.message_info, false);
-                store
-                    .notice
-                    .set("The visitor was asked to rate the chat.".into());
+                store.notice.set(t().rating_asked.into());
             }
         }
         _ => {}
@@ -146,10 +145,10 @@ pub fn AllChats(store: Store) -> impl IntoView {
     };
     view! {
         <Show when=move || store.sv.supervises()>
-            <h2 id="c-h-all">"All chats"</h2>
+            <h2 id="c-h-all">{t().all_chats}</h2>
             <button type="button" class="c-btn" data-testid="fd-c-all-refresh"
                 disabled=move || !store.online.get()
-                on:click=move |_| conn::request(Request::watch_list())>"Refresh"</button>
+                on:click=move |_| conn::request(Request::watch_list())>{t().refresh}</button>
             <ul data-testid="fd-c-all" aria-labelledby="c-h-all">
                 <For each=chats
                     key=|w| (w.guest.gid.clone(), w.guest.kf_id.clone(),
@@ -163,9 +162,9 @@ pub fn AllChats(store: Store) -> impl IntoView {
                         let last = w.guest.last_msg.as_ref().map(media::preview).unwrap_or_default();
                         let name = crate::view::guest_name(&w.guest);
                         let who = if w.guest.kf_id.is_empty() {
-                            "waiting".to_owned()
+                            t().all_waiting.to_owned()
                         } else {
-                            format!("served by {}", w.kf_nick)
+                            place(&t().all_served_by, &w.kf_nick)
                         };
                         let item_gid = gid.clone();
                         view! {
@@ -192,11 +191,11 @@ pub fn ChatActions(store: Store, gid: Signal<String>, mine: Signal<bool>) -> imp
     view! {
         <Show when=move || !mine.get() && store.sv.supervises()>
             <button type="button" class="c-btn" data-testid="fd-c-take"
-                on:click=move |_| conn::request(Request::take(&gid.get_untracked()))>"Take this chat"</button>
+                on:click=move |_| conn::request(Request::take(&gid.get_untracked()))>{t().take}</button>
         </Show>
         <Show when=move || mine.get()>
             <button type="button" class="c-btn" data-testid="fd-c-ask-rating"
-                on:click=move |_| conn::request(Request::ask_rating(&gid.get_untracked()))>"Ask for a rating"</button>
+                on:click=move |_| conn::request(Request::ask_rating(&gid.get_untracked()))>{t().ask_rating}</button>
         </Show>
     }
 }
@@ -206,7 +205,7 @@ pub fn ChatActions(store: Store, gid: Signal<String>, mine: Signal<bool>) -> imp
 pub fn AdminLink(store: Store) -> impl IntoView {
     view! {
         <Show when=move || store.sv.role.get() == Role::Admin>
-            <a class="c-btn" href="?admin" data-testid="fd-c-site-admin">"Site admin"</a>
+            <a class="c-btn" href="?admin" data-testid="fd-c-site-admin">{t().site_admin}</a>
         </Show>
     }
 }

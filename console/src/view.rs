@@ -8,13 +8,21 @@ use shared::agent::{Direction, GuestEntry, MessageInfo, Request};
 use shared::visitor::MsgKind;
 
 use crate::compose::{Attach, CardForm, Typing};
+use crate::i18n::{self, place, t};
 use crate::store::Store;
 use crate::{conn, http, media, notify};
 
 #[component]
 pub fn App() -> impl IntoView {
+    i18n::set_html_lang();
     if crate::admin::wanted() {
-        return view! { <crate::admin::AdminView/> }.into_any();
+        // Re-rendered when the language or zone changes.
+        return (move || {
+            i18n::locale().track();
+            i18n::tz().track();
+            view! { <crate::admin::AdminView/> }
+        })
+        .into_any();
     }
     let store = Store::new(None);
     // Opened under a host name the agent socket refuses: say so instead of reconnecting
@@ -37,7 +45,13 @@ pub fn App() -> impl IntoView {
             fallback=move || view! { <WrongOrigin wrong_origin/> }>
             <Show when=move || store.token.with(Option::is_some)
                 fallback=move || view! { <Login store/> }>
-                <Console store/>
+                // The agent's language or zone changed (theirs on login, or the settings):
+                // the whole view is rendered again in it; the state is in `store`.
+                {move || {
+                    i18n::locale().track();
+                    i18n::tz().track();
+                    view! { <Console store/> }
+                }}
             </Show>
         </Show>
     }
@@ -52,9 +66,9 @@ fn WrongOrigin(wrong_origin: RwSignal<Option<(String, String)>>) -> impl IntoVie
     view! {
         <main>
             <div class="c-login" role="alert" data-testid="fd-c-wrong-origin">
-                <h1>"Cannot connect from this address"</h1>
+                <h1>{t().wrong_origin}</h1>
                 <p>{why}</p>
-                <a class="c-btn c-pri" href=href.clone() data-testid="fd-c-right-origin">"Open " {href.clone()}</a>
+                <a class="c-btn c-pri" href=href.clone() data-testid="fd-c-right-origin">{place(&t().open_at, &href)}</a>
             </div>
         </main>
     }
@@ -73,7 +87,7 @@ fn Login(store: Store) -> impl IntoView {
         };
         let (a, p) = (a.value(), p.value());
         if a.trim().is_empty() || p.is_empty() {
-            store.notice.set("Enter your account and password.".into());
+            store.notice.set(t().login_empty.into());
             return;
         }
         busy.set(true);
@@ -88,17 +102,18 @@ fn Login(store: Store) -> impl IntoView {
     view! {
         <main>
             <form class="c-login" on:submit=submit aria-labelledby="c-login-h">
-                <h1 id="c-login-h">"Frontdesk agent console"</h1>
-                <label for="c-account">"Account"</label>
+                <h1 id="c-login-h">{move || i18n::tracked().login_title}</h1>
+                <label for="c-account">{move || i18n::tracked().account}</label>
                 <input id="c-account" node_ref=account data-testid="fd-c-account" autocomplete="username" required/>
-                <label for="c-password">"Password"</label>
+                <label for="c-password">{move || i18n::tracked().password}</label>
                 <input id="c-password" node_ref=password type="password" data-testid="fd-c-password"
                     autocomplete="current-password" required/>
                 <p class="c-err" role="alert" data-testid="fd-c-error">{move || store.notice.get()}</p>
                 <button type="submit" class="c-btn c-pri" data-testid="fd-c-login" disabled=move || busy.get()>
-                    "Log in"
+                    {move || i18n::tracked().login}
                 </button>
-                <a href="?admin" data-testid="fd-c-admin-link">"Site admin (FAQ robot)"</a>
+                <a href="?admin" data-testid="fd-c-admin-link">{move || i18n::tracked().admin_link}</a>
+                <LangPick/>
             </form>
         </main>
     }
@@ -110,7 +125,7 @@ pub(crate) fn guest_name(g: &GuestEntry) -> String {
     } else if !g.partnerid.is_empty() {
         g.partnerid.clone()
     } else {
-        format!("Visitor {}", g.gid)
+        place(&t().visitor, &g.gid)
     }
 }
 
@@ -138,21 +153,21 @@ fn open_chat(store: Store, gid: String) {
 fn OnSiteList(store: Store) -> impl IntoView {
     let refresh = move |_| conn::request(Request::on_site());
     view! {
-        <h2 id="c-h-site">"On the site now"</h2>
+        <h2 id="c-h-site">{t().on_site}</h2>
         <button type="button" class="c-btn" data-testid="fd-c-onsite-refresh"
-            disabled=move || !store.online.get() on:click=refresh>"Refresh"</button>
+            disabled=move || !store.online.get() on:click=refresh>{t().refresh}</button>
         <ul data-testid="fd-c-onsite" aria-labelledby="c-h-site">
             <For each=move || store.on_site.get() key=|v| (v.vid.clone(), v.url.clone(), v.last)
                 children=move |v| {
                     let vid = v.vid.clone();
-                    let mins = ((v.last - v.since).max(0) / 60_000).to_string();
+                    let mins = place(&t().minutes, &((v.last - v.since).max(0) / 60_000).to_string());
                     view! {
                         <li class="c-agent" data-testid="fd-c-visitor-on-site" data-vid=v.vid.clone()>
                             {v.title.clone()} " "
-                            <span class="c-muted">{v.url.clone()} " · " {mins} " min"</span> " "
+                            <span class="c-muted">{v.url.clone()} " · " {mins}</span> " "
                             <button type="button" class="c-btn" data-testid="fd-c-invite"
                                 on:click=move |_| conn::request(Request::invite(&vid, None))>
-                                "Invite"
+                                {t().invite}
                             </button>
                         </li>
                     }
@@ -167,9 +182,9 @@ fn OnSiteList(store: Store) -> impl IntoView {
 #[component]
 fn LeftMessages(store: Store) -> impl IntoView {
     view! {
-        <h2 id="c-h-left">"Left messages "
+        <h2 id="c-h-left">{t().left_title}" "
             <span class="c-muted" data-testid="fd-c-left-count">
-                {move || format!("({} open)", store.left.with(|l| l.open))}
+                {move || place(&t().left_open, &store.left.with(|l| l.open).to_string())}
             </span>
         </h2>
         <ul data-testid="fd-c-left" aria-labelledby="c-h-left">
@@ -178,7 +193,7 @@ fn LeftMessages(store: Store) -> impl IntoView {
                     let id = m.id;
                     let answer: NodeRef<html::Textarea> = NodeRef::new();
                     let box_id = format!("c-left-{id}");
-                    let who = if m.uname.is_empty() { format!("Visitor {}", m.gid) } else { m.uname.clone() };
+                    let who = if m.uname.is_empty() { place(&t().visitor, &m.gid) } else { m.uname.clone() };
                     let send = move |_| {
                         if let Some(t) = answer.get() {
                             let text = t.value();
@@ -190,18 +205,19 @@ fn LeftMessages(store: Store) -> impl IntoView {
                     view! {
                         <li class="c-agent c-left" data-testid="fd-c-left-item" data-id=id.to_string()>
                             <strong>{who}</strong>" "
-                            <span class="c-muted">{m.partnerid.clone()}</span>
+                            <span class="c-muted">{m.partnerid.clone()}</span>" "
+                            {i18n::time_view(m.created_at)}
                             <p class="c-left-text" data-testid="fd-c-left-content">{m.content.clone()}</p>
                             <ul>
                                 {m.fields.iter().map(|f| view! {
                                     <li class="c-muted">{f.label.clone()}": "{f.value.clone()}</li>
                                 }).collect_view()}
                             </ul>
-                            <label for=box_id.clone()>"Answer"</label>
+                            <label for=box_id.clone()>{t().answer}</label>
                             <textarea id=box_id data-testid="fd-c-left-answer" node_ref=answer rows="2"></textarea>
-                            <button type="button" class="c-btn" data-testid="fd-c-left-send" on:click=send>"Send answer"</button>" "
+                            <button type="button" class="c-btn" data-testid="fd-c-left-send" on:click=send>{t().send_answer}</button>" "
                             <button type="button" class="c-btn" data-testid="fd-c-left-done"
-                                on:click=move |_| conn::request(Request::leave_done(id, true))>"Done"</button>
+                                on:click=move |_| conn::request(Request::leave_done(id, true))>{t().done}</button>
                         </li>
                     }
                 }/>
@@ -230,7 +246,7 @@ fn guest_item(store: Store, g: GuestEntry) -> impl IntoView {
                 <span class="c-who">{name}<span class="c-last">{last}</span></span>
                 {(unread > 0).then(|| view! {
                     <span class="c-badge" data-testid="fd-c-unread">{unread.to_string()}</span>
-                    <span class="c-sr">" unread"</span>
+                    <span class="c-sr">" "{t().unread}</span>
                 })}
             </button>
         </li>
@@ -295,7 +311,7 @@ fn Console(store: Store) -> impl IntoView {
         // On a phone one of the two shows at a time (index.html's narrow layout): the lists,
         // or the open chat with a "Chats" button back to them.
         <div class="c-app" class:c-chat-open=move || store.open.with(Option::is_some)>
-            <nav class="c-side" aria-label="Chats">
+            <nav class="c-side" aria-label=t().chats>
                 <div class="c-top">
                     <span>{me_nick}</span>
                     // Enabled once the socket session (31000) is live: a request sent before
@@ -303,28 +319,29 @@ fn Console(store: Store) -> impl IntoView {
                     <button type="button" class="c-btn" data-testid="fd-c-suspend"
                         disabled=move || !store.online.get()
                         aria-pressed=move || store.suspended.get().to_string() on:click=suspend>
-                        {move || if store.suspended.get() { "Resume" } else { "Suspend" }}
+                        {move || if store.suspended.get() { t().resume } else { t().suspend }}
                     </button>
                     <button type="button" class="c-btn" data-testid="fd-c-logout"
-                        on:click=move |_| conn::logout("Logged out.")>"Log out"</button>
+                        on:click=move |_| conn::logout(t().logged_out)>{t().logout}</button>
                     <crate::supervise::AdminLink store/>
                 </div>
-                <h2 id="c-h-wait">"Waiting"</h2>
+                <Prefs store/>
+                <h2 id="c-h-wait">{t().waiting}</h2>
                 <ul data-testid="fd-c-waiting" aria-labelledby="c-h-wait">
                     <For each=waiting key=guest_key children=move |g| guest_item(store, g)/>
                 </ul>
-                <h2 id="c-h-mine">"My chats"</h2>
+                <h2 id="c-h-mine">{t().my_chats}</h2>
                 <ul data-testid="fd-c-mine" aria-labelledby="c-h-mine">
                     <For each=mine key=guest_key children=move |g| guest_item(store, g)/>
                 </ul>
-                <h2 id="c-h-agents">"Agents online"</h2>
+                <h2 id="c-h-agents">{t().agents_online}</h2>
                 <ul data-testid="fd-c-agents" aria-labelledby="c-h-agents">
                     <For each=others key=|a| (a.ix.clone(), a.status, a.accepted_case)
                         children=move |a| view! {
                             <li class="c-agent" data-testid="fd-c-agent" data-ix=a.ix.clone()>
                                 {a.kf_nick.clone()}" "
                                 <span class="c-muted">
-                                    {if a.status == 2 { "(suspended)".to_owned() } else { format!("({} chats)", a.accepted_case) }}
+                                    {if a.status == 2 { t().suspended.to_owned() } else { place(&t().chats_count, &a.accepted_case.to_string()) }}
                                 </span>
                             </li>
                         }/>
@@ -341,7 +358,7 @@ fn Console(store: Store) -> impl IntoView {
                 </Show>
                 <crate::workbench::viewer::Viewer store/>
                 <Show when=move || store.open.with(Option::is_some)
-                    fallback=|| view! { <p class="c-empty">"Choose a chat on the left."</p> }>
+                    fallback=|| view! { <p class="c-empty">{t().choose_chat}</p> }>
                     <ChatPane store/>
                 </Show>
             </main>
@@ -438,14 +455,14 @@ fn ChatPane(store: Store) -> impl IntoView {
     view! {
         <header class="c-head">
             <button type="button" class="c-btn c-back" data-testid="fd-c-back"
-                on:click=move |_| store.close_chat()>"‹ Chats"</button>
+                on:click=move |_| store.close_chat()>"‹ "{t().chats}</button>
             <h2 data-testid="fd-c-title">{title}
                 {move || partner().map(|(p, verified)| view! {
                     " " <span class="c-muted" data-testid="fd-c-partnerid">{p}</span>
                     {(!verified).then(|| view! {
                         " " <span class="c-muted c-unverified" data-testid="fd-c-unverified"
-                            title="Claimed by the visitor's page, not verified by the site's sign check">
-                            "(unverified)"
+                            title=t().unverified_title>
+                            {t().unverified}
                         </span>
                     })}
                 })}
@@ -456,7 +473,7 @@ fn ChatPane(store: Store) -> impl IntoView {
                     view! {
                         <button type="button" class="c-btn" data-testid="fd-c-transfer" data-aix=ix.clone()
                             on:click=move |_| conn::request(Request::transfer(&gid(), &ix))>
-                            "Transfer to "{a.kf_nick.clone()}
+                            {place(&t().transfer_to, &a.kf_nick)}
                         </button>
                     }
                 }/>
@@ -466,17 +483,17 @@ fn ChatPane(store: Store) -> impl IntoView {
         </header>
         <crate::workbench::customer::CustomerPanel store/>
         <crate::workbench::notes::Notes store/>
-        <div class="c-list" node_ref=list role="log" aria-label="Messages" data-testid="fd-c-messages"
+        <div class="c-list" node_ref=list role="log" aria-label=t().messages data-testid="fd-c-messages"
             on:scroll=on_scroll>
             <Show when=has_older>
                 <button type="button" class="c-btn" data-testid="fd-c-older" on:click=move |_| load_older()>
-                    "Load older messages"
+                    {t().load_older}
                 </button>
             </Show>
             <For each=move || store.messages.get() key=|m| m.id.clone() children=message/>
         </div>
         <Show when=visitor_typing>
-            <p class="c-typing" data-testid="fd-c-typing" role="status">"The visitor is typing…"</p>
+            <p class="c-typing" data-testid="fd-c-typing" role="status">{t().visitor_typing}</p>
         </Show>
         <Show when=move || is_mine() && card_open.get()>
             <CardForm gid=gid_signal open=card_open/>
@@ -491,12 +508,12 @@ fn ChatPane(store: Store) -> impl IntoView {
                     <Attach store gid=gid_signal/>
                     <button type="button" class="c-btn" data-testid="fd-c-card-toggle"
                         aria-expanded=move || card_open.get().to_string()
-                        on:click=move |_| card_open.update(|o| *o = !*o)>"Card"</button>
+                        on:click=move |_| card_open.update(|o| *o = !*o)>{t().card}</button>
                 </div>
             </Show>
-            <label for="c-in" class="c-sr">"Reply"</label>
+            <label for="c-in" class="c-sr">{t().reply}</label>
             <textarea id="c-in" node_ref=input data-testid="fd-c-input" rows="2" maxlength="5000"
-                placeholder="Type a reply, Enter sends"
+                placeholder=t().reply_placeholder
                 on:input=move |_| {
                     crate::workbench::canned::on_input(store, input);
                     let typed = input.get_untracked().is_some_and(|el| !el.value().trim().is_empty());
@@ -513,7 +530,7 @@ fn ChatPane(store: Store) -> impl IntoView {
                         submit();
                     }
                 }></textarea>
-            <button type="submit" class="c-btn c-pri" data-testid="fd-c-send">"Send"</button>
+            <button type="submit" class="c-btn c-pri" data-testid="fd-c-send">{t().send}</button>
         </form>
     }
 }
@@ -531,11 +548,97 @@ fn message(m: MessageInfo) -> impl IntoView {
     };
     let label = robot.then(|| {
         view! {
-            <span class="c-robot" data-testid="fd-c-robot">"Robot · "{m.kf_nick.clone()}</span>
+            <span class="c-robot" data-testid="fd-c-robot">{place(&t().robot, &m.kf_nick)}</span>
         }
     });
     view! {
         <div class="c-msg" data-testid="fd-c-msg" data-from=from data-seq=m.seq.to_string()
             data-kind=m.file_type.to_string()>{label}{media::body(&m)}</div>
+        // Beside the bubble, not in it: the bubble's text is the message's, exactly.
+        {i18n::time_view(m.ts)}
+    }
+}
+
+/// The login page's language choice (before any agent is known: the browser's, or this
+/// pick for this page).
+#[component]
+pub fn LangPick() -> impl IntoView {
+    let pick = move |e: ev::Event| {
+        let v = event_target_value(&e);
+        i18n::apply(&v, &i18n::tz().get_untracked());
+    };
+    view! {
+        <select class="c-lang" data-testid="fd-c-login-lang" on:change=pick
+            aria-label=move || i18n::tracked().language>
+            {[shared::config::Locale::Cn, shared::config::Locale::En, shared::config::Locale::Tw]
+                .into_iter()
+                .map(|l| view! {
+                    <option value=l.as_str() selected=move || i18n::locale().get() == l>
+                        {move || lang_name(l)}
+                    </option>
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// Each language's name in the console's language (no Chinese in the `en` chrome).
+fn lang_name(l: shared::config::Locale) -> &'static str {
+    let t = i18n::tracked();
+    match l {
+        shared::config::Locale::Cn => t.lang_cn,
+        shared::config::Locale::En => t.lang_en,
+        shared::config::Locale::Tw => t.lang_tw,
+    }
+}
+
+/// The agent's language and time zone (`32950`): saved on the server (they follow the agent
+/// to another browser) and applied at once; a refused value shows the server's message.
+#[component]
+fn Prefs(store: Store) -> impl IntoView {
+    // In the store: the view is rendered again when the language changes, and the form
+    // stays open to show what was saved.
+    let open = store.prefs_open;
+    let lang: NodeRef<html::Select> = NodeRef::new();
+    let zone: NodeRef<html::Input> = NodeRef::new();
+    let save = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let (Some(l), Some(z)) = (lang.get_untracked(), zone.get_untracked()) else {
+            return;
+        };
+        let (l, z) = (l.value(), z.value());
+        store.prefs_error.set(String::new());
+        conn::request(Request::prefs(Some(&l), Some(z.trim())));
+    };
+    let me = store.me;
+    view! {
+        <button type="button" class="c-btn" data-testid="fd-c-prefs-toggle"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>{t().prefs}</button>
+        <Show when=move || open.get()>
+            <form class="c-prefs" data-testid="fd-c-prefs" on:submit=save>
+                <label for="c-pref-lang">{t().language}</label>
+                <select id="c-pref-lang" node_ref=lang data-testid="fd-c-pref-lang">
+                    <option value="" selected=move || me.with(|m| m.locale.is_empty())>{t().browser_default}</option>
+                    {[shared::config::Locale::Cn, shared::config::Locale::En, shared::config::Locale::Tw]
+                        .into_iter()
+                        .map(|l| view! {
+                            <option value=l.as_str() selected=move || me.with(|m| m.locale == l.as_str())>
+                                {move || lang_name(l)}
+                            </option>
+                        })
+                        .collect_view()}
+                </select>
+                <label for="c-pref-tz">{t().time_zone}</label>
+                <input id="c-pref-tz" node_ref=zone data-testid="fd-c-pref-tz" list="c-zones"
+                    placeholder=i18n::browser_tz() value=me.get_untracked().tz autocomplete="off"/>
+                <datalist id="c-zones">
+                    {i18n::zones().into_iter().map(|z| view! { <option value=z/> }).collect_view()}
+                </datalist>
+                <button type="submit" class="c-btn c-pri" data-testid="fd-c-pref-save"
+                    disabled=move || !store.online.get()>{t().save}</button>
+                <p class="c-err" role="alert" data-testid="fd-c-pref-error">{move || store.prefs_error.get()}</p>
+            </form>
+        </Show>
     }
 }

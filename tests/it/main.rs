@@ -50,6 +50,7 @@ mod group_commit;
 mod leave;
 mod limits;
 mod ops;
+mod prefs;
 mod privacy;
 mod push;
 mod rating;

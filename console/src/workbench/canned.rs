@@ -111,7 +111,7 @@ pub fn Suggest(store: Store, input: NodeRef<html::Textarea>) -> impl IntoView {
     let wb = store.wb;
     view! {
         <Show when=move || !wb.suggest.with(Vec::is_empty)>
-            <ul class="c-suggest" role="listbox" aria-label="Canned replies" data-testid="fd-c-canned-suggest">
+            <ul class="c-suggest" role="listbox" aria-label=crate::i18n::t().canned data-testid="fd-c-canned-suggest">
                 {move || wb.suggest.get().into_iter().enumerate().map(|(i, c)| {
                     let selected = move || wb.pick.get() == i;
                     let label = format!("/{}", c.shortcut);
@@ -155,29 +155,29 @@ pub fn CannedPanel(store: Store) -> impl IntoView {
     };
     view! {
         <details class="c-canned" data-testid="fd-c-canned">
-            <summary><h2 id="c-h-canned">"Canned replies"</h2></summary>
+            <summary><h2 id="c-h-canned">{crate::i18n::t().canned}</h2></summary>
             <ul aria-labelledby="c-h-canned">
                 <For each=move || wb.canned.get() key=|c| (c.id.clone(), c.text.clone()) children=move |c| {
                     let id = c.id.clone();
                     view! {
                         <li class="c-agent" data-testid="fd-c-canned-item" data-shortcut=c.shortcut.clone()>
                             <strong>"/"{c.shortcut.clone()}</strong>" "
-                            <span class="c-muted">{if c.mine { "mine" } else { "site" }}</span>" "
+                            <span class="c-muted">{if c.mine { crate::i18n::t().canned_mine } else { crate::i18n::t().canned_site }}</span>" "
                             <span>{c.text.clone()}</span>
                             {c.mine.then(|| view! {
                                 " "<button type="button" class="c-btn" data-testid="fd-c-canned-delete"
-                                    on:click=move |_| conn::request(Request::canned_delete(&id))>"Delete"</button>
+                                    on:click=move |_| conn::request(Request::canned_delete(&id))>{crate::i18n::t().delete}</button>
                             })}
                         </li>
                     }
                 }/>
             </ul>
-            <form class="c-admin-form" on:submit=submit aria-label="Add a canned reply of mine">
-                <label for="c-canned-key">"Shortcut"</label>
+            <form class="c-admin-form" on:submit=submit aria-label=crate::i18n::t().canned_add_label>
+                <label for="c-canned-key">{crate::i18n::t().shortcut}</label>
                 <input id="c-canned-key" node_ref=shortcut data-testid="fd-c-canned-shortcut" maxlength="32"/>
-                <label for="c-canned-text">"Text ({name}, {partnerid}, {agent})"</label>
+                <label for="c-canned-text">{crate::i18n::t().canned_text}</label>
                 <textarea id="c-canned-text" node_ref=text data-testid="fd-c-canned-text" rows="2" maxlength="5000"></textarea>
-                <button type="submit" class="c-btn" data-testid="fd-c-canned-add">"Add"</button>
+                <button type="submit" class="c-btn" data-testid="fd-c-canned-add">{crate::i18n::t().add}</button>
             </form>
         </details>
     }

@@ -20,12 +20,12 @@ use crate::store::Store;
 fn label(f: &Field) -> String {
     match f.group {
         FieldGroup::Crm => match f.key.as_str() {
-            "realname" => "Name",
-            "uname" => "Nickname",
-            "tel" => "Phone",
-            "email" => "Email",
+            "realname" => crate::i18n::t().f_name,
+            "uname" => crate::i18n::t().f_nickname,
+            "tel" => crate::i18n::t().f_phone,
+            "email" => crate::i18n::t().f_email,
             "qq" => "QQ",
-            "remark" => "Remark",
+            "remark" => crate::i18n::t().f_remark,
             other => other,
         }
         .to_owned(),
@@ -44,10 +44,10 @@ fn group_name(g: FieldGroup) -> &'static str {
 /// One page of the trace: when, what kind, title and URL, and the page's own extras.
 fn page(p: TracePage) -> impl IntoView {
     let kind = match p.page.kind {
-        PageKind::Land => "Landed",
-        PageKind::View => "Viewed",
-        PageKind::Chat => "Chat started",
-        PageKind::Manual => "Page",
+        PageKind::Land => crate::i18n::t().p_landed,
+        PageKind::View => crate::i18n::t().p_viewed,
+        PageKind::Chat => crate::i18n::t().p_chat,
+        PageKind::Manual => crate::i18n::t().p_page,
     };
     let extras: Vec<String> = p
         .page
@@ -73,17 +73,17 @@ fn earlier(c: Conversation, gid: String) -> impl IntoView {
     let id = c.id.clone();
     let started = when(c.started_at);
     let who = if c.kf_nick.is_empty() {
-        "nobody took it".to_owned()
+        crate::i18n::t().nobody_took.to_owned()
     } else {
         c.kf_nick.clone()
     };
     let state = if c.ended_at.is_some() {
-        ""
+        String::new()
     } else {
-        " · going on"
+        format!(" · {}", crate::i18n::t().going_on)
     };
     let other = (c.gid != gid)
-        .then(|| view! { <span class="c-muted">" · another visitor "{c.gid.clone()}</span> });
+        .then(|| view! { <span class="c-muted">" · "{crate::i18n::place(&crate::i18n::t().another_visitor, &c.gid)}</span> });
     let about = [c.category.as_str(), c.summary.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -105,8 +105,8 @@ fn head(v: &VisitInfo) -> impl IntoView {
     let c = &v.customer;
     let face = c.face.clone().map(|url| {
         let src = url.clone();
-        crate::media::gated(&url, "photo", move || {
-            view! { <img class="c-face" data-testid="fd-c-face" src=src.clone() alt="Customer photo" width="40" height="40"/> }
+        crate::media::gated(&url, crate::i18n::t().what_photo, move || {
+            view! { <img class="c-face" data-testid="fd-c-face" src=src.clone() alt=crate::i18n::t().customer_photo width="40" height="40"/> }
                 .into_any()
         })
     });
@@ -128,8 +128,8 @@ fn head(v: &VisitInfo) -> impl IntoView {
     let now = v.trace.last().cloned().map(|p| {
         let at = when(p.ts);
         view! {
-            <p data-testid="fd-c-now"><span class="c-muted">"Now on "</span>{p.page.title}" "
-                <span class="c-muted">{p.page.url}" · since "{at}</span></p>
+            <p data-testid="fd-c-now"><span class="c-muted">{crate::i18n::t().now_on}" "</span>{p.page.title}" "
+                <span class="c-muted">{p.page.url}" · "{crate::i18n::place(&crate::i18n::t().since, &at)}</span></p>
         }
     });
     view! {
@@ -206,16 +206,16 @@ pub fn CustomerPanel(store: Store) -> impl IntoView {
             .with(|l| l.as_ref().map_or(0, |l| l.conversations.len()))
     };
     view! {
-        <section class="c-visit" data-testid="fd-c-visit" aria-label="Customer">
+        <section class="c-visit" data-testid="fd-c-visit" aria-label=crate::i18n::t().customer>
             {move || info().map(|v| head(&v))}
             <dl data-testid="fd-c-fields">{fields}</dl>
-            <ul class="c-ratings" aria-label="Ratings">{ratings}</ul>
+            <ul class="c-ratings" aria-label=crate::i18n::t().ratings>{ratings}</ul>
             <details data-testid="fd-c-pages" open>
-                <summary>"Pages (" {pages} ")"</summary>
+                <summary>{crate::i18n::t().pages}" (" {pages} ")"</summary>
                 <ol>{trace}</ol>
             </details>
             <details data-testid="fd-c-earlier-list">
-                <summary>"Conversations (" {earlier_count} ")"</summary>
+                <summary>{crate::i18n::t().conversations}" (" {earlier_count} ")"</summary>
                 <ul class="c-earlier">{earlier_list}</ul>
             </details>
         </section>

@@ -64,11 +64,11 @@ pub fn EndChat(store: Store, gid: Signal<String>) -> impl IntoView {
     };
     view! {
         <button type="button" class="c-btn" data-testid="fd-c-end" aria-expanded=move || open.get().to_string()
-            on:click=toggle>"End chat"</button>
+            on:click=toggle>{crate::i18n::t().end_chat}</button>
         <Show when=move || open.get()>
-            <form class="c-endform c-grid" data-testid="fd-c-end-form" on:submit=submit aria-label="End the chat">
+            <form class="c-endform c-grid" data-testid="fd-c-end-form" on:submit=submit aria-label=crate::i18n::t().end_label>
                 <label for="c-end-cat">
-                    "Category"{move || required().then_some(" (required)")}
+                    {crate::i18n::t().category}{move || required().then_some(crate::i18n::t().required)}
                 </label>
                 {move || {
                     let list = categories();
@@ -85,14 +85,14 @@ pub fn EndChat(store: Store, gid: Signal<String>) -> impl IntoView {
                         .into_any()
                     }
                 }}
-                <label for="c-end-sum">"Summary"{move || required().then_some(" (required)")}</label>
+                <label for="c-end-sum">{crate::i18n::t().summary}{move || required().then_some(crate::i18n::t().required)}</label>
                 <textarea id="c-end-sum" node_ref=summary data-testid="fd-c-end-summary" rows="2" maxlength="2000"></textarea>
-                <label for="c-end-labels">"Labels (comma-separated)"</label>
+                <label for="c-end-labels">{crate::i18n::t().labels}</label>
                 <input id="c-end-labels" node_ref=labels data-testid="fd-c-end-labels"/>
                 <p class="c-err" role="alert" data-testid="fd-c-end-error">{move || wb.error.get()}</p>
                 <div class="c-row">
-                    <button type="submit" class="c-btn c-pri" data-testid="fd-c-end-confirm">"End chat"</button>
-                    <button type="button" class="c-btn" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="c-btn c-pri" data-testid="fd-c-end-confirm">{crate::i18n::t().end_chat}</button>
+                    <button type="button" class="c-btn" on:click=move |_| open.set(false)>{crate::i18n::t().cancel}</button>
                 </div>
             </form>
         </Show>

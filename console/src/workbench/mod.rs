@@ -177,10 +177,7 @@ pub fn failed(store: Store, key: i64, message: &str) -> bool {
     }
 }
 
-/// `ts` (ms since the epoch) as the browser's local date and time.
+/// `ts` (ms since the epoch) in the agent's time zone and language ([`crate::i18n::when`]).
 pub fn when(ts: i64) -> String {
-    js_sys::Date::new(&(ts as f64).into())
-        .to_locale_string("default", &js_sys::Object::new())
-        .as_string()
-        .unwrap_or_default()
+    crate::i18n::when(ts)
 }

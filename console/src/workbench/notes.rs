@@ -38,7 +38,7 @@ pub fn Notes(store: Store) -> impl IntoView {
     let count = move || wb.notes.with(Vec::len);
     view! {
         <details class="c-notes" data-testid="fd-c-notes" open>
-            <summary>"Private notes ("{count}")"</summary>
+            <summary>{crate::i18n::t().notes}" ("{count}")"</summary>
             <ul>
                 <For each=move || wb.notes.get() key=|n| n.id.clone() children=|n| {
                     let at = when(n.ts);
@@ -50,10 +50,10 @@ pub fn Notes(store: Store) -> impl IntoView {
                 }/>
             </ul>
             <form class="c-row" on:submit=submit>
-                <label for="c-note-in" class="c-sr">"Private note"</label>
+                <label for="c-note-in" class="c-sr">{crate::i18n::t().note}</label>
                 <textarea id="c-note-in" node_ref=input data-testid="fd-c-note-input" rows="2"
-                    maxlength="5000" placeholder="Only agents see this"></textarea>
-                <button type="submit" class="c-btn" data-testid="fd-c-note-add">"Add note"</button>
+                    maxlength="5000" placeholder=crate::i18n::t().note_placeholder></textarea>
+                <button type="submit" class="c-btn" data-testid="fd-c-note-add">{crate::i18n::t().add_note}</button>
             </form>
         </details>
     }

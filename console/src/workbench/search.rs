@@ -17,10 +17,10 @@ pub const PAGE: u32 = 10;
 
 fn field_label(f: HitField) -> &'static str {
     match f {
-        HitField::Message => "message",
-        HitField::Note => "note",
-        HitField::Summary => "summary",
-        HitField::Profile => "profile",
+        HitField::Message => crate::i18n::t().h_message,
+        HitField::Note => crate::i18n::t().h_note,
+        HitField::Summary => crate::i18n::t().h_summary,
+        HitField::Profile => crate::i18n::t().h_profile,
     }
 }
 
@@ -39,7 +39,7 @@ fn hit_view(h: SearchHit) -> impl IntoView {
     } else if !h.partnerid.is_empty() {
         h.partnerid.clone()
     } else {
-        format!("Visitor {}", h.gid)
+        crate::i18n::place(&crate::i18n::t().visitor, &h.gid)
     };
     let marks = h
         .snippet
@@ -94,9 +94,9 @@ pub fn Search(store: Store) -> impl IntoView {
     let summary = move || {
         wb.results.with(|r| {
             r.as_ref().map(|r| match r.total {
-                0 => format!("No results for “{}”.", r.q),
-                1 => "1 result".to_owned(),
-                n => format!("{n} results"),
+                0 => crate::i18n::place(&crate::i18n::t().no_results, &r.q),
+                1 => crate::i18n::t().one_result.to_owned(),
+                n => crate::i18n::place(&crate::i18n::t().n_results, &n.to_string()),
             })
         })
     };
@@ -107,24 +107,24 @@ pub fn Search(store: Store) -> impl IntoView {
         })
     };
     view! {
-        <h2 id="c-h-search">"Search"</h2>
+        <h2 id="c-h-search">{crate::i18n::t().search}</h2>
         <form class="c-search" role="search" aria-labelledby="c-h-search" on:submit=submit>
-            <label for="c-q" class="c-sr">"Search conversations"</label>
+            <label for="c-q" class="c-sr">{crate::i18n::t().search_label}</label>
             <input id="c-q" node_ref=input type="search" data-testid="fd-c-search"
-                placeholder="Name, partnerid, words…" maxlength="200"/>
+                placeholder=crate::i18n::t().search_placeholder maxlength="200"/>
             <button type="submit" class="c-btn" data-testid="fd-c-search-go"
-                disabled=move || !store.online.get()>"Search"</button>
+                disabled=move || !store.online.get()>{crate::i18n::t().search}</button>
         </form>
         <p class="c-muted" role="status" data-testid="fd-c-search-summary">{summary}</p>
-        <ul data-testid="fd-c-hits" aria-label="Search results">
+        <ul data-testid="fd-c-hits" aria-label=crate::i18n::t().search_results>
             {move || wb.results.get().map(|r| r.hits.into_iter().map(hit_view).collect_view())}
         </ul>
         <Show when=move || wb.results.with(Option::is_some)>
             <div class="c-row">
                 <button type="button" class="c-btn" data-testid="fd-c-search-prev"
-                    disabled=move || page() <= 1 on:click=move |_| run(page() - 1)>"Previous"</button>
+                    disabled=move || page() <= 1 on:click=move |_| run(page() - 1)>{crate::i18n::t().previous}</button>
                 <button type="button" class="c-btn" data-testid="fd-c-search-next"
-                    disabled=move || !more() on:click=move |_| run(page() + 1)>"Next"</button>
+                    disabled=move || !more() on:click=move |_| run(page() + 1)>{crate::i18n::t().next}</button>
             </div>
         </Show>
     }

@@ -32,7 +32,7 @@ fn note(n: Note) -> AnyView {
     let at = when(n.ts);
     view! {
         <div class="c-note" data-testid="fd-c-viewer-note">
-            <span class="c-muted">"Note · "{n.kf_nick}" · "{at}</span>
+            <span class="c-muted">{crate::i18n::t().note}" · "{n.kf_nick}" · "{at}</span>
             <span>{n.msg}</span>
         </div>
     }
@@ -61,13 +61,13 @@ pub fn Viewer(store: Store) -> impl IntoView {
     move || {
         wb.viewing.get().map(|d| {
             let c = d.conversation.clone();
-            let title = format!("Conversation of visitor {}", c.gid);
+            let title = crate::i18n::place(&crate::i18n::t().conversation_of, &c.gid);
             let span = format!(
                 "{}{}",
                 when(c.started_at),
-                c.ended_at.map(|e| format!(" – {}", when(e))).unwrap_or_else(|| " (going on)".into())
+                c.ended_at.map(|e| format!(" – {}", when(e))).unwrap_or_else(|| format!(" ({})", crate::i18n::t().going_on))
             );
-            let agent = (!c.kf_nick.is_empty()).then(|| format!("Served by {}", c.kf_nick));
+            let agent = (!c.kf_nick.is_empty()).then(|| crate::i18n::place(&crate::i18n::t().served_by, &c.kf_nick));
             let labels = c
                 .labels
                 .iter()
@@ -86,14 +86,14 @@ pub fn Viewer(store: Store) -> impl IntoView {
                         <h2 id="c-h-viewer">{title}</h2>
                         <span class="c-muted">{span}</span>
                         <button type="button" class="c-btn" data-testid="fd-c-viewer-close"
-                            on:click=move |_| wb.viewing.set(None)>"Close"</button>
+                            on:click=move |_| wb.viewing.set(None)>{crate::i18n::t().close}</button>
                     </header>
                     <div class="c-viewer-meta">
                         {agent.map(|a| view! { <p class="c-muted">{a}</p> })}
                         {summary}
                         <p>{labels}</p>
                     </div>
-                    <div class="c-list" role="log" aria-label="Messages (read only)">{thread(&d)}</div>
+                    <div class="c-list" role="log" aria-label=crate::i18n::t().messages_read_only>{thread(&d)}</div>
                 </section>
             }
         })
