@@ -81,3 +81,26 @@ test('satDegree_A: when the agent ends the chat the visitor is asked to rate it'
   agent.close();
   await ctx.close();
 });
+
+test('show_evaluate: closing the window of an answered chat asks for a rating first, then closes', async () => {
+  const agent = await Agent.login(server);
+  const { ctx, page, host, frame } = await chatWith('zc("config", {show_evaluate: 1, locale: "en"});');
+  // Nothing answered yet: closing closes.
+  await frame.getByTestId('fd-collapse').click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  await host.open();
+  await host.chat.send('Do you ship to Macau?');
+  const push = await agent.visitorMessage('Do you ship to Macau?');
+  await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'Yes, in 3 days.', file_type: 0 });
+  await host.chat.message('Yes, in 3 days.', 'agent').waitFor();
+  await frame.getByTestId('fd-collapse').click();
+  await frame.getByTestId('fd-rate').waitFor();
+  assert.ok(await host.frameElement.isVisible(), 'the window stays open for the rating');
+  // The next close closes.
+  await frame.getByTestId('fd-collapse').click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  assert.ok(page);
+  await agent.request({ api_key: 32600, gid: push.data.gid });
+  agent.close();
+  await ctx.close();
+});

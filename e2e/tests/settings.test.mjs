@@ -85,7 +85,7 @@ test('settings: the site admin changes reception, push URL, sign check and origi
   await f('save').click();
   await notice.filter({ hasText: 'Settings saved.' }).waitFor();
   await signIn();
-  await page.waitForFunction(() => document.querySelector('[data-testid="fd-a-site-manual-after"]').value === '3');
+  await page.waitForFunction(() => document.querySelector('[data-testid="fd-a-site-manual-after"]')?.value === '3');
   assert.equal(await f('reception').inputValue(), '4');
   assert.equal(await f('offline-title').inputValue(), 'We are away; leave a message');
   assert.equal(await f('push-url').inputValue(), 'https://hooks.example/fd');

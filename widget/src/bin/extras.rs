@@ -24,6 +24,14 @@ pub fn page() {
     frontdesk_widget::extras::page::page();
 }
 
+/// `rate_now()`: the rating panel at once (seed 003 `show_evaluate`: the visitor closes the
+/// window of a chat an agent answered).
+#[cfg(feature = "json")]
+#[wasm_bindgen]
+pub fn rate_now() {
+    frontdesk_widget::extras::rate::now();
+}
+
 /// `frame(json)`: a server frame, as the chat page received it.
 #[wasm_bindgen]
 pub fn frame(json: String) {

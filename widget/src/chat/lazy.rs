@@ -59,6 +59,11 @@ pub fn page() {
     fd_reception(VERSION, "page", "");
 }
 
+/// The rating panel at once, loading the tier first if needed (`extras::rate::now`).
+pub fn rate_now() {
+    fd_reception(VERSION, "rate_now", "");
+}
+
 /// Hands a server frame, as it came, to the tier's `frame()`: at once when it is loaded,
 /// kept (a bounded queue, replayed in order) while it loads or may be wanted, dropped
 /// otherwise (widget/index.html).

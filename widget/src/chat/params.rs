@@ -29,6 +29,9 @@ pub struct Params {
     /// seed 003 `is_link`: `0` shows URLs in messages as plain text; anything else (the
     /// default) makes `http(s)` URLs links.
     pub links: bool,
+    /// seed 003 `show_evaluate=1`: closing the window of a chat an agent answered asks for a
+    /// rating first.
+    pub show_evaluate: bool,
     /// The query string itself, for `hello`: the server reads seed 003's reception keys
     /// (`type`, `robotid`, `locale`, …) from it (`shared::reception::Reception::from_query`).
     pub query: Option<String>,
@@ -80,6 +83,7 @@ impl Params {
             host: get("host"),
             emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
             links: get("is_link").is_none_or(|v| v.trim() != "0"),
+            show_evaluate: get("show_evaluate").is_some_and(|v| parse_flag(&v) == Some(true)),
             query: Some(search.to_owned()).filter(|q| q.len() > 1),
         };
         (params, bad)
@@ -133,6 +137,8 @@ mod tests {
         assert!(!parse(&[("emoji_state", "hide")]).0.emoji);
         assert!(parse(&[]).0.links && parse(&[("is_link", "1")]).0.links);
         assert!(!parse(&[("is_link", "0")]).0.links);
+        assert!(!parse(&[]).0.show_evaluate && !parse(&[("show_evaluate", "0")]).0.show_evaluate);
+        assert!(parse(&[("show_evaluate", "1")]).0.show_evaluate);
 
         let (p, bad) = parse(&[("sysnum", "x"), ("color", "red"), ("locale", "fr")]);
         assert_eq!(bad, ["sysnum", "color", "locale"]);

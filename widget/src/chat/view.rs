@@ -51,12 +51,24 @@ pub fn App() -> impl IntoView {
             let _ = el.focus();
         }
     };
+    // Seed 003 `show_evaluate=1`: closing the window of a chat an agent answered asks for a
+    // rating first (once; the next close closes).
+    let evaluate = params.show_evaluate;
+    let asked = StoredValue::new(false);
+    let close = move |h: &str| {
+        if evaluate && !asked.get_value() && answered(&store) {
+            asked.set_value(true);
+            lazy::rate_now();
+        } else {
+            bridge::post_collapse(h);
+        }
+    };
     if let Some(h) = host.clone() {
         bridge::listen_expand(h.clone(), focus_input);
         // Escape collapses the window, like the header button.
         let on_key = window_event_listener(ev::keydown, move |e| {
             if e.key() == "Escape" && !e.is_composing() {
-                bridge::post_collapse(&h);
+                close(&h);
             }
         });
         on_cleanup(move || on_key.remove());
@@ -77,7 +89,7 @@ pub fn App() -> impl IntoView {
     let collapse = host.map(|h| {
         view! {
             <button type="button" class="fd-x" data-testid="fd-collapse" aria-label=t.collapse
-                title=t.collapse on:click=move |_| bridge::post_collapse(&h)>
+                title=t.collapse on:click=move |_| close(&h)>
                 <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                     <path d="M5 11h14v2H5z"></path>
                 </svg>
@@ -349,6 +361,20 @@ fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
         ],
     );
     link(bubble, "fd-o", src).set_text_content(Some(t.open));
+}
+
+/// Whether an agent wrote since the last chat ended (there is a chat to rate).
+fn answered(store: &Store) -> bool {
+    store.messages.with_untracked(|m| {
+        m.iter()
+            .rev()
+            .find_map(|m| match m.from {
+                Author::Agent => Some(true),
+                Author::System if m.body == shared::visitor::CHAT_ENDED => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false)
+    })
 }
 
 /// A system line in the visitor's locale: the server stores the seed's Chinese lines (agents'

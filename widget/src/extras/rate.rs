@@ -59,6 +59,15 @@ pub fn follow() {
     }
 }
 
+/// The panel at once (`show_evaluate`: the visitor is closing the window of a chat an agent
+/// answered; the chat page asks once).
+pub fn now() {
+    let _ = offer();
+    if document().is_some_and(|d| d.get_element_by_id("fd-rt").is_none()) {
+        let _ = panel();
+    }
+}
+
 fn offer() -> Option<()> {
     let doc = document()?;
     if doc.get_element_by_id("fd-rate-open").is_some() || doc.get_element_by_id("fd-rt").is_some() {
