@@ -32,6 +32,16 @@ pub struct Params {
     /// seed 003 `show_evaluate=1`: closing the window of a chat an agent answered asks for a
     /// rating first.
     pub show_evaluate: bool,
+    /// seed 003 `custom_title`: the page's title (and, with `top_bar_flag=1` and
+    /// `title_flag=2`, the header's); 1–30 characters.
+    pub custom_title: Option<String>,
+    /// seed 003 `title_flag` (with `top_bar_flag=1`): 2 the header shows `custom_title`, 3
+    /// the serving agent's name; anything else our title.
+    pub title_flag: u8,
+    /// seed 003 `top_bar_flag` (H5 only): `Some(false)` hides the header of the chat link.
+    pub top_bar: Option<bool>,
+    /// seed 003 `time`: show the history of only the last this many minutes (10–2880).
+    pub history_minutes: Option<u32>,
     /// The query string itself, for `hello`: the server reads seed 003's reception keys
     /// (`type`, `robotid`, `locale`, …) from it (`shared::reception::Reception::from_query`).
     pub query: Option<String>,
@@ -84,6 +94,16 @@ impl Params {
             emoji: get("emoji_state").is_none_or(|v| v.trim() != "hide"),
             links: get("is_link").is_none_or(|v| v.trim() != "0"),
             show_evaluate: get("show_evaluate").is_some_and(|v| parse_flag(&v) == Some(true)),
+            custom_title: get("custom_title")
+                .map(|s| s.trim().to_owned())
+                .filter(|s| s.chars().count() <= 30),
+            title_flag: get("title_flag")
+                .and_then(|f| f.trim().parse().ok())
+                .unwrap_or(0),
+            top_bar: get("top_bar_flag").and_then(|f| parse_flag(&f)),
+            history_minutes: get("time")
+                .and_then(|m| m.trim().parse().ok())
+                .filter(|m| (10..=2880).contains(m)),
             query: Some(search.to_owned()).filter(|q| q.len() > 1),
         };
         (params, bad)
@@ -139,6 +159,32 @@ mod tests {
         assert!(!parse(&[("is_link", "0")]).0.links);
         assert!(!parse(&[]).0.show_evaluate && !parse(&[("show_evaluate", "0")]).0.show_evaluate);
         assert!(parse(&[("show_evaluate", "1")]).0.show_evaluate);
+        let (p, _) = parse(&[
+            ("custom_title", "我的店铺"),
+            ("title_flag", "2"),
+            ("top_bar_flag", "0"),
+            ("time", "60"),
+        ]);
+        assert_eq!(
+            (
+                p.custom_title.as_deref(),
+                p.title_flag,
+                p.top_bar,
+                p.history_minutes
+            ),
+            (Some("我的店铺"), 2, Some(false), Some(60))
+        );
+        let long = "x".repeat(31);
+        let (p, _) = parse(&[
+            ("custom_title", long.as_str()),
+            ("time", "5"),
+            ("top_bar_flag", "maybe"),
+        ]);
+        assert_eq!(
+            (p.custom_title, p.history_minutes, p.top_bar),
+            (None, None, None)
+        );
+        assert_eq!(parse(&[("time", "2881")]).0.history_minutes, None);
 
         let (p, bad) = parse(&[("sysnum", "x"), ("color", "red"), ("locale", "fr")]);
         assert_eq!(bad, ["sysnum", "color", "locale"]);

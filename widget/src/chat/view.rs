@@ -27,11 +27,11 @@ use crate::i18n::{place, texts, Texts};
 /// variables (`--c`, `--ci` black or white text on it, `--ct` it as text on white) are set by
 /// `index.html`'s first script from the same `color` before this runs: the contrast rule
 /// (`shared::config::ink_on`, `on_white`) costs the chat's budgeted bundle nothing there.
-fn apply_page(t: &Texts) {
+fn apply_page(t: &Texts, custom_title: Option<&str>) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    doc.set_title(t.title);
+    doc.set_title(custom_title.unwrap_or(t.title));
     if let Some(root) = doc.document_element() {
         let _ = root.set_attribute("lang", t.lang);
     }
@@ -42,7 +42,17 @@ pub fn App() -> impl IntoView {
     let params = Params::from_location();
     LINKS.store(params.links, Ordering::Relaxed);
     let t = texts(params.locale);
-    apply_page(t);
+    apply_page(t, params.custom_title.as_deref());
+    // The header (seed 003 `top_bar_flag`/`title_flag`/`custom_title`): hidden on a chat link
+    // that says `top_bar_flag=0`; with `top_bar_flag=1` its title is the custom one (2) or
+    // the serving agent's name (3).
+    let no_header = !params.embed && params.top_bar == Some(false);
+    let custom = match (params.top_bar, params.title_flag) {
+        (Some(true), 2) => params.custom_title.clone(),
+        _ => None,
+    };
+    let agent_title = params.top_bar == Some(true) && params.title_flag == 3;
+    let history = params.history_minutes;
     let store = Store::default();
     let host = bridge::host_origin(&params);
     let input: NodeRef<html::Textarea> = NodeRef::new();
@@ -116,8 +126,12 @@ pub fn App() -> impl IntoView {
     let waiting = move || !is_final() && store.line.get().queue != 0;
 
     view! {
-        <header class="fd-h">
-            <h1>{t.title}</h1>
+        <header class="fd-h" hidden=no_header>
+            <h1 data-testid="fd-title">{move || match &custom {
+                Some(c) => c.clone(),
+                None if agent_title => agent_nick(&store).unwrap_or_else(|| t.title.into()),
+                None => t.title.into(),
+            }}</h1>
             {collapse}
         </header>
         <p class="fd-s" class=("fd-bad", is_final) class=("fd-warn", is_down) data-testid="fd-status"
@@ -130,7 +144,7 @@ pub fn App() -> impl IntoView {
             </p>
         </Show>
         <Show when=move || !is_final()>
-            <Conversation store t input emoji/>
+            <Conversation store t input emoji history/>
         </Show>
     }
 }
@@ -141,8 +155,11 @@ fn Conversation(
     t: &'static Texts,
     input: NodeRef<html::Textarea>,
     emoji: bool,
+    history: Option<u32>,
 ) -> impl IntoView {
     let list: NodeRef<html::Div> = NodeRef::new();
+    // Seed 003 `time`: the history of only the last `history` minutes before the page opened.
+    let since = history.map_or(0.0, |m| js_sys::Date::now() - f64::from(m) * 60_000.0) as i64;
     // Keep the newest message in view.
     Effect::new(move |_| {
         store.messages.track();
@@ -172,7 +189,11 @@ fn Conversation(
             <Show when=empty>
                 <p class="fd-e">{t.greeting}</p>
             </Show>
-            <For each=move || store.messages.get() key=|m| m.seq.0
+            <For each=move || {
+                    let mut m = store.messages.get();
+                    m.retain(|m| m.ts >= since);
+                    m
+                } key=|m| m.seq.0
                 children=move |m| bubble(m, t)/>
             <For each=move || store.outbox.get() key=|p| (p.cmid.clone(), p.failed)
                 children=move |p| pending(p, t)/>
@@ -361,6 +382,16 @@ fn player(bubble: &Element, tag: &str, preload: &str, src: &str, t: &Texts) {
         ],
     );
     link(bubble, "fd-o", src).set_text_content(Some(t.open));
+}
+
+/// The name of the agent who wrote last, if any.
+fn agent_nick(store: &Store) -> Option<String> {
+    store.messages.with(|m| {
+        m.iter()
+            .rev()
+            .find(|m| m.from == Author::Agent)
+            .and_then(|m| m.nick.clone())
+    })
 }
 
 /// Whether an agent wrote since the last chat ended (there is a chat to rate).
