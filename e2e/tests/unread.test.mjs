@@ -183,3 +183,29 @@ window.__ready++;
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('a notifier started on page entry for the visit (CRM values) also feeds the badge', async () => {
+  const agent = await Agent.login(server);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const log = watchConsole(page);
+  const host = new HostPage(page);
+  await shop.open(page, html(`${EVENTS}
+zc("config", {tel: "13800000000", realname: "Li Lei"});`));
+  await page.getByTestId('fd-notify').waitFor({ state: 'attached' });
+  await host.open();
+  await host.chat.send('Notifier first');
+  const gid = (await agent.visitorMessage('Notifier first')).data.gid;
+  await agent.request({ api_key: 32300, gid, msg: 'Answer one', file_type: 0 });
+  await host.chat.message('Answer one', 'agent').waitFor();
+  await host.launcher.click();
+  await host.frameElement.waitFor({ state: 'hidden' });
+  await agent.request({ api_key: 32300, gid, msg: 'Answer two', file_type: 0 });
+  await page.getByTestId('fd-preview').filter({ hasText: 'Answer two' }).waitFor();
+  assert.equal(await page.getByTestId('fd-badge').innerText(), '1');
+  await page.waitForFunction(() => window.__evt.length === 1);
+  assert.deepEqual(log.errors, []);
+  await agent.request({ api_key: 32600, gid });
+  agent.close();
+  await context.close();
+});

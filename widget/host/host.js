@@ -89,7 +89,9 @@ export function badge(fresh) {
     V.addEventListener("scroll", fit);
     fit();
   }
-  if (!open) listenNow();
+  // A notifier started earlier (for a report or an invitation) hands messages over from now.
+  if (frame) post({ listen: true });
+  else if (!open) listenNow();
 }
 
 /** Starts the notifier for the badge. When the visitor had the chat open in this page view,
