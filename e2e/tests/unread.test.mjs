@@ -7,7 +7,25 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { Agent, watchConsole, HostPage, seedSnippet, withWorld } from '../lib.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious or critical axe-core WCAG 2.1 A/AA violations in the badge and preview. */
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(['[data-testid="fd-launcher"]', '[data-testid="fd-preview"]'], {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 let server, browser, site, shop;
 withWorld({ shop: true, ready: (w) => ({ server, browser, site, shop } = w) });
@@ -51,6 +69,7 @@ test('collapsed: unread badge and preview (as text), zhichiReceive and receive_m
   assert.match(text, /Kim/);
   assert.match(text, /<b>x<\/b> Yes, we do ship to Oslo/, 'the agent text shown as text');
   assert.equal(await preview.locator('b').count(), 0, 'no element made from the text');
+  assert.deepEqual(await axeViolations(page), [], 'badge and preview: no serious axe violations');
   await page.waitForFunction(() => window.__evt.length === 1);
   let evt = await page.evaluate(() => window.__evt);
   assert.equal(evt[0].msg, '<b>x</b> Yes, we do ship to Oslo');

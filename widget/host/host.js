@@ -393,8 +393,12 @@ function show(g) {
       n = el("span", "fd-badge");
       n.id = "fd-badge";
       n.setAttribute("data-testid", "fd-badge");
-      b.appendChild(n);
+      // Beside the button, not in it (its name stays its label); the count is read out with
+      // the preview (role=status).
+      n.setAttribute("aria-hidden", "true");
+      document.body.appendChild(n);
     }
+    n.className = "fd-badge" + (/\bfd-left\b/.test(b.className) ? " fd-badge-l" : "");
     n.textContent = unread > 99 ? "99+" : String(unread);
   }
   if (!g || typeof g !== "object") return;
@@ -538,7 +542,7 @@ function style() {
     + ".fd-invite-ok{border:0;border-radius:6px;padding:8px 14px;color:#fff;font:inherit;cursor:pointer}"
     + ".fd-invite-x{position:absolute;top:6px;right:6px;width:28px;height:28px;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}"
     + ".fd-invite button:focus-visible,.fd-pv button:focus-visible{outline:3px solid #111;outline-offset:2px}"
-    + ".fd-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;box-sizing:border-box;padding:0 6px;border-radius:10px;background:#d92d20;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}"
+    + ".fd-badge{position:fixed;bottom:64px;right:20px;z-index:2147483001;pointer-events:none;min-width:20px;height:20px;box-sizing:border-box;padding:0 6px;border-radius:10px;background:#d92d20;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}.fd-badge-l{right:auto;left:64px}"
     + ".fd-pv{position:fixed;right:24px;bottom:92px;z-index:2147483001;width:300px;max-width:calc(100vw - 48px);box-sizing:border-box;border-radius:12px;background:#fff;color:#222;font:14px/1.4 system-ui,sans-serif;box-shadow:0 8px 32px rgba(0,0,0,.28)}"
     + ".fd-pv-o{display:block;width:100%;box-sizing:border-box;padding:12px 36px 12px 14px;border:0;border-radius:12px;background:none;color:inherit;font:inherit;text-align:left;cursor:pointer;overflow-wrap:anywhere}"
     + ".fd-pv-o strong{display:block;margin-bottom:2px}";
