@@ -24,7 +24,8 @@
             }));
           }, badge = function (f) {
             // The unread badge and preview (host.js badge()): on page entry when the visitor
-            // chatted here before, else once the chat window collapses (a phone: opens).
+            // chatted here before, else once the chat window collapses (or, below, its
+            // visual viewport shrinks).
             b = 1;
             load().then(function (h) { h.badge(f); }, warn);
           };
@@ -56,10 +57,16 @@
           w.zc = function () { call(arguments); };
           // A single-page app replacing body or its children: ours go back into body.
           var k = ".fd-launcher,.fd-panel,[data-testid=fd-notify]";
-          new MutationObserver(function (rs) {
+          // The badge once the window of this page view collapses; and host.js's fit() once the
+          // visual viewport of the open window shrinks (a phone's keyboard).
+          var V = w.visualViewport, chk = function () {
             var p = !b && d.querySelector(".fd-panel");
             if (p && !p.hidden) o = 1;
-            if (p && o && (p.hidden || innerWidth < 501)) badge(1);
+            if (p && o && (p.hidden || V && V.height < innerHeight - 1)) badge(1);
+          };
+          if (V) V.addEventListener("resize", chk);
+          new MutationObserver(function (rs) {
+            chk();
             rs.forEach(function (r) {
               r.removedNodes.forEach(function (n) {
                 if (n.querySelectorAll) [n].concat([].slice.call(n.querySelectorAll(k))).forEach(function (e) {

@@ -77,10 +77,14 @@ async function inputInView(page, frame, what) {
 test('the launcher window at 320×568: fits, fields ≥ 16 px (chat, leave-message form, rating); stays above a shrunken visual viewport', async () => {
   const agent = await Agent.login(server);
   const { context, page, log } = await phone();
+  const urls = [];
+  page.on('request', (r) => urls.push(new URL(r.url()).pathname));
   await shop.open(page, `<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width,initial-scale=1"><title>Shop</title></head><body><h1>Shop</h1>${seedSnippet(server.url, site.sysnum, { extra: 'zc("config", {feedback_flag: 1, leave_msg_flag: 1, locale: "en"});' })}</body></html>`);
   const host = new HostPage(page);
   await host.open();
   const frame = chatFrame(page);
+  await host.chat.root.getByTestId('fd-status').waitFor();
+  assert.ok(!urls.some((u) => u.endsWith('/host.js')), 'opening the chat on a phone loads no more than on a desktop');
   const panel = await host.frameElement.boundingBox();
   assert.ok(panel.x >= 0 && panel.x + panel.width <= W, `the window fits the screen: ${JSON.stringify(panel)}`);
   const l = await fits(frame, 'chat');

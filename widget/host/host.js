@@ -71,8 +71,8 @@ export function init(launcher, b, s, c, k) {
 }
 
 /** Called by entrance.js on page entry when the visitor chatted on this site before
- * (`fresh` false), or when the chat window of this page view first collapses (or first opens,
- * on a phone) (`fresh` true): the launcher shows an unread badge and a preview of the last
+ * (`fresh` false), or when the chat window of this page view first collapses or, open, first
+ * has its visual viewport shrunk (a phone's keyboard) (`fresh` true): the launcher shows an unread badge and a preview of the last
  * agent message while the window is collapsed (and after a reload: the notifier counts what
  * arrived after the sequence the visitor saw), `receive_message`/`zhichiReceive` fire for
  * pages that only listen, and on a phone the open window stays above the on-screen keyboard.
