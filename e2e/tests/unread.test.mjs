@@ -144,6 +144,15 @@ test('a message that arrives while the window is collapsed in the same page view
   await badge.waitFor();
   assert.equal(await badge.innerText(), '1');
   assert.match(await page.getByTestId('fd-preview').innerText(), /Two left/);
+  // A single-page app replaces body's children: the badge and preview come back with the
+  // launcher.
+  await page.evaluate(() => document.body.replaceChildren(Object.assign(document.createElement('h1'), { textContent: 'Next view' })));
+  await page.getByText('Next view').waitFor();
+  await host.launcher.waitFor();
+  await badge.waitFor();
+  assert.equal(await badge.innerText(), '1');
+  await page.getByTestId('fd-preview').filter({ hasText: 'Two left' }).waitFor();
+  assert.equal(await badge.count(), 1);
   assert.deepEqual(log.errors, []);
   await agent.request({ api_key: 32600, gid }); // ends the chat (the agent's chat limit)
   agent.close();

@@ -19,7 +19,7 @@
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
 // The launcher's unread badge and preview (badge()): on, the notifier's "seen" hint, unread.
-var badged = false, saw = false, hint = 0, asking = false, unread = 0, ac;
+var badged = false, saw = false, hint = 0, asking = false, unread = 0, ac, kept = [];
 var rcv = [], off = [], warned = {}, opt = {}, started = false;
 // Posts wait for the notifier's document (a post to its initial about:blank would be lost).
 var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false, listed = false;
@@ -48,6 +48,9 @@ export function init(launcher, b, s, c, k) {
   // The window's state is the launcher's panel's `hidden` attribute.
   var state = function () {
     var p = document.querySelector(".fd-panel"), o = !!p && !p.hidden;
+    // A single-page app replacing body's children: the badge and preview go back (as
+    // entrance.js puts back the launcher).
+    kept.forEach(function (e) { if (!e.isConnected && document.body) document.body.appendChild(e); });
     if (o === open) return;
     open = o;
     post({ open: open });
@@ -385,7 +388,7 @@ function onMessage(e) {
 /** The unread count on the launcher and a preview of agent message `g` (`{name,msg}`) beside
  * it: text nodes only; a click opens the chat, × closes the preview. Only with badge(). */
 function show(g) {
-  var b = document.querySelector('[data-testid="fd-launcher"]'), T = TEXTS[loc()], n = document.getElementById("fd-badge");
+  var b = document.querySelector('[data-testid="fd-launcher"]'), T = TEXTS[loc()], n = mine("fd-badge");
   if (!badged) return;
   style();
   if (b) {
@@ -397,13 +400,14 @@ function show(g) {
       // the preview (role=status).
       n.setAttribute("aria-hidden", "true");
       document.body.appendChild(n);
+      kept.push(n);
     }
     n.className = "fd-badge" + (/\bfd-left\b/.test(b.className) ? " fd-badge-l" : "");
     n.textContent = unread > 99 ? "99+" : String(unread);
   }
   if (!g || typeof g !== "object") return;
-  var box = document.getElementById("fd-preview");
-  if (box) box.remove();
+  var box = mine("fd-preview");
+  if (box) drop(box);
   box = el("div", "fd-pv" + (String(merged().location) === "2" ? " fd-invite-l" : ""));
   box.id = "fd-preview";
   box.setAttribute("role", "status");
@@ -418,18 +422,26 @@ function show(g) {
   x.setAttribute("aria-label", T[2]);
   x.setAttribute("data-testid", "fd-preview-close");
   o.addEventListener("click", function () { if (!open) L.zc("frame_status"); });
-  x.addEventListener("click", function () { box.remove(); });
+  x.addEventListener("click", function () { drop(box); });
   box.appendChild(o);
   box.appendChild(x);
   document.body.appendChild(box);
+  kept.push(box);
 }
 
 function clear() {
   unread = 0;
-  ["fd-badge", "fd-preview"].forEach(function (id) {
-    var e = document.getElementById(id);
-    if (e) e.remove();
-  });
+  kept.splice(0).forEach(function (e) { e.remove(); });
+}
+
+/** The badge or preview shown (by id), even while a single-page app has it out of body. */
+function mine(id) {
+  return kept.filter(function (e) { return e.id === id; })[0];
+}
+
+function drop(e) {
+  e.remove();
+  kept = kept.filter(function (k) { return k !== e; });
 }
 
 /** zc("config", {sound: true}): a short tone with each agent message while collapsed (off
