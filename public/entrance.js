@@ -17,11 +17,17 @@
     import(dir + "launcher.js" + v)
       .then(function (m) {
         return m.default({ module_or_path: dir + "launcher_bg.wasm" + v }).then(function () {
-          var cfgs = [], host, load = function () {
+          var cfgs = [], host, b, o, load = function () {
             return (host = host || import(dir + "host.js" + v).then(function (h) {
               h.init(m, base, sysnum, cfgs, cls);
               return h;
             }));
+          }, badge = function (f) {
+            // The unread badge and preview (host.js badge()): on page entry when the visitor
+            // chatted here before, else once the chat window collapses (or, below, its
+            // visual viewport shrinks).
+            b = 1;
+            load().then(function (h) { h.badge(f); }, warn);
           };
           var call = function (args) {
             var n = args[0], a = args[1];
@@ -36,6 +42,7 @@
             } catch (e) { warn("zc failed", e); }
           };
           m.boot(base, sysnum, cls);
+          try { if (localStorage.getItem("frontdesk:chat:" + sysnum)) badge(); } catch (e) { /* blocked */ }
           // Calls made during the replay (from a callback) are appended and replayed too.
           var q = w.cbk || [];
           for (var i = 0; i < q.length; i++) call(q[i]);
@@ -50,7 +57,16 @@
           w.zc = function () { call(arguments); };
           // A single-page app replacing body or its children: ours go back into body.
           var k = ".fd-launcher,.fd-panel,[data-testid=fd-notify]";
+          // The badge once the window of this page view collapses; and host.js's fit() once the
+          // visual viewport of the open window shrinks (a phone's keyboard).
+          var V = w.visualViewport, chk = function () {
+            var p = !b && d.querySelector(".fd-panel");
+            if (p && !p.hidden) o = 1;
+            if (p && o && (p.hidden || V && V.height < innerHeight - 1)) badge(1);
+          };
+          if (V) V.addEventListener("resize", chk);
           new MutationObserver(function (rs) {
+            chk();
             rs.forEach(function (r) {
               r.removedNodes.forEach(function (n) {
                 if (n.querySelectorAll) [n].concat([].slice.call(n.querySelectorAll(k))).forEach(function (e) {
@@ -58,7 +74,7 @@
                 });
               });
             });
-          }).observe(d.documentElement, { childList: true, subtree: true });
+          }).observe(d.documentElement, { attributes: true, attributeFilter: ["hidden"], childList: true, subtree: true });
         });
       })
       .catch(function (e) { warn("could not load the chat widget", e); });

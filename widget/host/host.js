@@ -18,6 +18,8 @@
  * Values come as the seed shows them (strings, numbers, booleans); a bad one warns once and
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
+// The launcher's unread badge and preview (badge()): on, the notifier's "seen" hint, unread.
+var badged = false, saw = false, hint = 0, asking = false, unread = 0, ac, kept = [];
 var rcv = [], off = [], warned = {}, opt = {}, started = false;
 // Posts wait for the notifier's document (a post to its initial about:blank would be lost).
 var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false, listed = false;
@@ -44,11 +46,18 @@ export function init(launcher, b, s, c, k) {
   cfgs = c;
   cls = k;
   // The window's state is the launcher's panel's `hidden` attribute.
-  new MutationObserver(function () {
+  var state = function () {
     var p = document.querySelector(".fd-panel"), o = !!p && !p.hidden;
+    // A single-page app replacing body's children: the badge and preview go back (as
+    // entrance.js puts back the launcher).
+    kept.forEach(function (e) { if (!e.isConnected && document.body) document.body.appendChild(e); });
     if (o === open) return;
     open = o;
     post({ open: open });
+    // Opened: the visitor sees every message (the badge and preview go); collapsed with the
+    // badge on: the notifier listens from now (badge()).
+    if (open) clear();
+    else if (badged) listenNow();
     if (open && !chatTraced && val(merged(), "man_trace", flag, false)) {
       chatTraced = true;
       report({ page: page("chat", merged()) });
@@ -57,8 +66,57 @@ export function init(launcher, b, s, c, k) {
     var f = p && p.querySelector("iframe");
     if (open && was && opt.reload && f) f.src = f.src;
     if (open) was = true;
-  }).observe(document.documentElement, { attributes: true, attributeFilter: ["hidden"], childList: true, subtree: true });
+  };
+  addEventListener("message", onMessage);
+  state();
+  new MutationObserver(state).observe(document.documentElement, { attributes: true, attributeFilter: ["hidden"], childList: true, subtree: true });
   addEventListener("click", onClick, true);
+}
+
+/** Called by entrance.js on page entry when the visitor chatted on this site before
+ * (`fresh` false), or when the chat window of this page view first collapses or, open, first
+ * has its visual viewport shrunk (a phone's keyboard) (`fresh` true): the launcher shows an unread badge and a preview of the last
+ * agent message while the window is collapsed (and after a reload: the notifier counts what
+ * arrived after the sequence the visitor saw), `receive_message`/`zhichiReceive` fire for
+ * pages that only listen, and on a phone the open window stays above the on-screen keyboard.
+ * The notifier starts while the window is collapsed only. */
+export function badge(fresh) {
+  if (badged) return;
+  badged = true;
+  saw = !!fresh;
+  // Remembered for the next pages (entrance.js): this visitor chatted on this site.
+  try { localStorage.setItem("frontdesk:chat:" + sysnum, "1"); } catch (e) { /* blocked */ }
+  var V = window.visualViewport;
+  if (V) {
+    V.addEventListener("resize", fit);
+    V.addEventListener("scroll", fit);
+    fit();
+  }
+  // A notifier started earlier (for a report or an invitation) hands messages over from now.
+  if (frame) post({ listen: true });
+  else if (!open) listenNow();
+}
+
+/** Starts the notifier for the badge. When the visitor had the chat open in this page view,
+ * the chat page says first which sequence it showed (fd_seen), so that what arrived since is
+ * unread and what it showed is not; without an answer in 3 s the notifier starts anyway. */
+function listenNow() {
+  var f = document.querySelector('[data-testid="fd-frame"]');
+  if (frame || asking) return;
+  if (!saw || !f || !f.contentWindow) return notifier();
+  asking = true;
+  f.contentWindow.postMessage('{"name":"fd_seen"}', base);
+  setTimeout(notifier, 3000);
+}
+
+/** Phones (the window fills the screen): the window is the visual viewport, so the on-screen
+ * keyboard, which shrinks only that, never covers the chat's input. */
+function fit() {
+  var p = document.querySelector(".fd-panel"), V = window.visualViewport;
+  var k = !!V && innerWidth < 501 && V.height < innerHeight - 1;
+  if (!p) return;
+  p.style.top = k ? V.offsetTop + "px" : "";
+  p.style.height = k ? V.height + "px" : "";
 }
 
 function merged() {
@@ -245,6 +303,7 @@ function notifier() {
   var u = new URL(base + "/chat/frame/v2/notify.html");
   u.searchParams.set("sysnum", sysnum);
   u.searchParams.set("host", location.origin);
+  if (hint > 0) u.searchParams.set("seen", String(hint));
   ["partnerid", "sign", "uname"].forEach(function (k) {
     var v = p[k];
     if (typeof v === "string" || typeof v === "number") u.searchParams.set(k, String(v));
@@ -255,11 +314,10 @@ function notifier() {
   frame.tabIndex = -1;
   frame.title = "";
   frame.style.cssText = "position:fixed;left:-10px;top:-10px;width:1px;height:1px;border:0;opacity:0;pointer-events:none";
-  addEventListener("message", onMessage);
   frame.addEventListener("load", function () {
     ready = true;
     post({ open: open });
-    if (rcv.length) post({ listen: true });
+    if (rcv.length || badged) post({ listen: true });
     queue.splice(0).forEach(post);
   });
   frame.src = u.href;
@@ -276,11 +334,19 @@ function seen() {
 }
 
 function onMessage(e) {
-  if (!frame || e.origin !== base || typeof e.data !== "string") return;
+  if (e.origin !== base || typeof e.data !== "string") return;
   var chat = document.querySelector('[data-testid="fd-frame"]');
   var m;
   try { m = JSON.parse(e.data); } catch (x) { return; }
-  if (chat && e.source === chat.contentWindow && m && m.name === "fd_store" && m.data && TOK.test(m.data.token || "")) {
+  var fromChat = chat && e.source === chat.contentWindow && m && m.data;
+  if (fromChat && m.name === "fd_seen" && asking && !frame) {
+    // The chat page's answer to listenNow(): the highest sequence it showed.
+    hint = Math.max(0, +m.data.seq || 0);
+    notifier();
+    return;
+  }
+  if (!frame) return;
+  if (fromChat && m.name === "fd_store" && TOK.test(m.data.token || "")) {
     // The chat page's storage is blocked and it just handed the launcher the visitor's token
     // (kept in this page's storage): the notifier, blocked alike, follows that visitor too.
     post({ token: m.data.token, seen: seen() });
@@ -305,6 +371,7 @@ function onMessage(e) {
   if (typeof d.count === "number" && count === null) {
     count = d.count;
     fire(off, count);
+    if (count > 0 && !open) { unread += count; show(d.last); }
   }
   if (typeof d.invite === "string") invite(d.invite); // an agent's invitation
   var g = d.msg;
@@ -312,15 +379,107 @@ function onMessage(e) {
     var r = { img: String(g.img || ""), name: String(g.name || ""), msg: String(g.msg || ""), t: g.t };
     fire(rcv, r);
     try { dispatchEvent(new CustomEvent("zhichiReceive", { detail: r })); } catch (x) { warn("zhichiReceive failed", x); }
+    unread++;
+    show(r);
+    ding();
   }
+}
+
+/** The unread count on the launcher and a preview of agent message `g` (`{name,msg}`) beside
+ * it: text nodes only; a click opens the chat, × closes the preview. Only with badge(). */
+function show(g) {
+  var b = document.querySelector('[data-testid="fd-launcher"]'), T = TEXTS[loc()], n = mine("fd-badge");
+  if (!badged) return;
+  style();
+  if (b) {
+    if (!n) {
+      n = el("span", "fd-badge");
+      n.id = "fd-badge";
+      n.setAttribute("data-testid", "fd-badge");
+      // Beside the button, not in it (its name stays its label); the count is read out with
+      // the preview (role=status).
+      n.setAttribute("aria-hidden", "true");
+      document.body.appendChild(n);
+      kept.push(n);
+    }
+    n.className = "fd-badge" + (/\bfd-left\b/.test(b.className) ? " fd-badge-l" : "");
+    n.textContent = unread > 99 ? "99+" : String(unread);
+  }
+  if (!g || typeof g !== "object") return;
+  var box = mine("fd-preview");
+  if (box) drop(box);
+  box = el("div", "fd-pv" + (String(merged().location) === "2" ? " fd-invite-l" : ""));
+  box.id = "fd-preview";
+  box.setAttribute("role", "status");
+  box.setAttribute("data-testid", "fd-preview");
+  var o = el("button", "fd-pv-o"), x = el("button", "fd-invite-x", "×");
+  o.type = x.type = "button";
+  o.setAttribute("data-testid", "fd-preview-open");
+  // The agent's name and the first 80 characters of the text, as text.
+  var t = Array.from(String(g.msg || "").replace(/\s+/g, " ").trim());
+  o.appendChild(el("strong", "", String(g.name || "") || T[3]));
+  o.appendChild(el("span", "", t.slice(0, 80).join("") + (t.length > 80 ? "…" : "")));
+  x.setAttribute("aria-label", T[2]);
+  x.setAttribute("data-testid", "fd-preview-close");
+  o.addEventListener("click", function () { if (!open) L.zc("frame_status"); });
+  x.addEventListener("click", function () { drop(box); });
+  box.appendChild(o);
+  box.appendChild(x);
+  document.body.appendChild(box);
+  kept.push(box);
+}
+
+function clear() {
+  unread = 0;
+  kept.splice(0).forEach(function (e) { e.remove(); });
+}
+
+/** The badge or preview shown (by id), even while a single-page app has it out of body. */
+function mine(id) {
+  return kept.filter(function (e) { return e.id === id; })[0];
+}
+
+function drop(e) {
+  e.remove();
+  kept = kept.filter(function (k) { return k !== e; });
+}
+
+/** zc("config", {sound: true}): a short tone with each agent message while collapsed (off
+ * by default; browsers play it only once the visitor has interacted with the page). */
+function ding() {
+  if (!val(merged(), "sound", flag, false)) return;
+  try {
+    ac = ac || new (window.AudioContext || window.webkitAudioContext)();
+    var o = ac.createOscillator(), v = ac.createGain(), t = ac.currentTime;
+    o.frequency.value = 880;
+    v.gain.setValueAtTime(0.2, t);
+    v.gain.exponentialRampToValueAtTime(0.001, t + 0.35);
+    o.connect(v);
+    v.connect(ac.destination);
+    o.start(t);
+    o.stop(t + 0.35);
+    if (ac.state === "suspended") ac.resume().catch(function () { /* no gesture yet */ });
+  } catch (e) { /* no audio */ }
 }
 
 // Default invitation texts and the close button's label, by locale.
 var TEXTS = {
-  cn: ["您好,有什么可以帮您?", "开始聊天吧", "关闭"],
-  en: ["Hello! Can we help you?", "Start chatting", "Close"],
-  tw: ["您好,有什麼可以幫您?", "開始聊天吧", "關閉"]
+  cn: ["您好,有什么可以帮您?", "开始聊天吧", "关闭", "客服"],
+  en: ["Hello! Can we help you?", "Start chatting", "Close", "Agent"],
+  tw: ["您好,有什麼可以幫您?", "開始聊天吧", "關閉", "客服"]
 };
+
+function loc() {
+  var l = String(merged().locale).trim();
+  return /^(en|tw)$/.test(l) ? l : "cn";
+}
+
+function el(tag, cls, txt) {
+  var e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (txt) e.textContent = txt;
+  return e;
+}
 
 function later(s) {
   setTimeout(function () { invite(); }, s * 1000);
@@ -343,16 +502,9 @@ function invite(text) {
   var p = merged(), auto = text === undefined;
   if (open || document.getElementById("fd-invite")) return;
   if (auto && !take(val(p, "invite_count", secs, 3))) return;
-  var loc = /^(en|tw)$/.test(String(p.locale).trim()) ? String(p.locale).trim() : "cn";
-  var T = TEXTS[loc];
+  var T = TEXTS[loc()];
   var tip = text || (p.tip_title != null && String(p.tip_title)) || T[0];
   var color = /^#?[0-9a-f]{6}$/i.test(String(p.color || "")) ? "#" + String(p.color).replace("#", "") : "#1e6fd9";
-  var el = function (tag, cls, txt) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (txt) e.textContent = txt;
-    return e;
-  };
   var box = el("div", "fd-invite" + (String(p.location) === "2" ? " fd-invite-l" : ""));
   box.id = "fd-invite";
   box.setAttribute("role", "dialog");
@@ -401,6 +553,10 @@ function style() {
     + ".fd-invite-l{right:auto;left:24px}.fd-invite img{display:block;max-width:100%;max-height:80px;margin-bottom:8px}.fd-invite p{margin:0 0 12px}"
     + ".fd-invite-ok{border:0;border-radius:6px;padding:8px 14px;color:#fff;font:inherit;cursor:pointer}"
     + ".fd-invite-x{position:absolute;top:6px;right:6px;width:28px;height:28px;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}"
-    + ".fd-invite button:focus-visible{outline:3px solid #111;outline-offset:2px}";
+    + ".fd-invite button:focus-visible,.fd-pv button:focus-visible{outline:3px solid #111;outline-offset:2px}"
+    + ".fd-badge{position:fixed;bottom:64px;right:20px;z-index:2147483001;pointer-events:none;min-width:20px;height:20px;box-sizing:border-box;padding:0 6px;border-radius:10px;background:#d92d20;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}.fd-badge-l{right:auto;left:64px}"
+    + ".fd-pv{position:fixed;right:24px;bottom:92px;z-index:2147483001;width:300px;max-width:calc(100vw - 48px);box-sizing:border-box;border-radius:12px;background:#fff;color:#222;font:14px/1.4 system-ui,sans-serif;box-shadow:0 8px 32px rgba(0,0,0,.28)}"
+    + ".fd-pv-o{display:block;width:100%;box-sizing:border-box;padding:12px 36px 12px 14px;border:0;border-radius:12px;background:none;color:inherit;font:inherit;text-align:left;cursor:pointer;overflow-wrap:anywhere}"
+    + ".fd-pv-o strong{display:block;margin-bottom:2px}";
   (document.head || document.body).appendChild(st);
 }

@@ -66,8 +66,8 @@ struct Launcher {
     panel: Option<HtmlElement>,
     frame: Option<HtmlIFrameElement>,
 
+    /// `frame_manual` and `frame_ready` callbacks until the widget is ready ([`ready`]).
     ready_cbs: Vec<Function>,
-    manual_cbs: Vec<Function>,
     /// Command names already warned about, so each one warns once.
     warned: Vec<String>,
 
@@ -153,7 +153,6 @@ pub fn boot(base_url: &str, sysnum: &str, class_name: &str) {
             panel: None,
             frame: None,
             ready_cbs: Vec::new(),
-            manual_cbs: Vec::new(),
             warned: Vec::new(),
             on_start: None,
             on_toggle: None,
@@ -186,16 +185,25 @@ fn schedule_start() -> Option<()> {
 }
 
 fn start() {
-    let cbs = with(|st| {
-        if st.started {
-            return Vec::new();
-        }
+    with(|st| {
         st.started = true;
-        if st.manual && !st.released {
-            return Vec::new();
+        if !st.manual || st.released {
+            install(st);
         }
-        install(st);
-        take(&mut st.manual_cbs)
+    });
+    ready();
+}
+
+/// Calls the `frame_manual` and `frame_ready` callbacks (in the order they were given) once
+/// the widget is ready: the launcher shown or the custom buttons bound, on page load; a
+/// callback given after that is called at once.
+fn ready() {
+    let cbs = with(|st| {
+        if st.installed {
+            take(&mut st.ready_cbs)
+        } else {
+            Vec::new()
+        }
     });
     call_all(cbs.unwrap_or_default(), &JsValue::UNDEFINED);
 }
@@ -314,19 +322,16 @@ fn set_param(params: &mut Vec<(String, String)>, key: &str, value: Option<String
 }
 
 fn frame_manual(cb: JsValue) {
-    let cbs = with(|st| {
+    with(|st| {
         st.released = true;
         if let Ok(f) = cb.dyn_into::<Function>() {
-            st.manual_cbs.push(f);
+            st.ready_cbs.push(f);
         }
-        if !st.started {
-            // start() installs and calls the callbacks.
-            return Vec::new();
+        if st.started {
+            install(st);
         }
-        install(st);
-        take(&mut st.manual_cbs)
     });
-    call_all(cbs.unwrap_or_default(), &JsValue::UNDEFINED);
+    ready();
 }
 
 fn frame_ready(cb: JsValue) {
@@ -337,18 +342,8 @@ fn frame_ready(cb: JsValue) {
         );
         return;
     };
-    let now = with(|st| {
-        if st.loaded {
-            Some(cb)
-        } else {
-            st.ready_cbs.push(cb);
-            None
-        }
-    })
-    .flatten();
-    if let Some(cb) = now {
-        call_all(vec![cb], &JsValue::UNDEFINED);
-    }
+    with(|st| st.ready_cbs.push(cb));
+    ready();
 }
 
 fn frame_status(cb: JsValue) {
@@ -504,14 +499,12 @@ fn ensure_frame(st: &mut Launcher) -> Option<()> {
     frame.set_attribute("allow", "clipboard-write").ok()?;
 
     let on_load = Closure::<dyn FnMut(Event)>::new(|_| {
-        let cbs = with(|st| {
+        with(|st| {
             st.loaded = true;
             if st.expanded {
                 post_to_frame(st, wire::EXPAND);
             }
-            take(&mut st.ready_cbs)
         });
-        call_all(cbs.unwrap_or_default(), &JsValue::UNDEFINED);
     });
     frame
         .add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref())
@@ -556,6 +549,9 @@ fn set_expanded(open: bool) -> Option<bool> {
                 post_to_frame(st, wire::EXPAND);
             }
         } else {
+            if st.loaded {
+                post_to_frame(st, wire::COLLAPSED);
+            }
             // Focus was inside the chat (its collapse button): give it back to the launcher.
             let frame: Option<JsValue> = st.frame.clone().map(Into::into);
             let active: Option<JsValue> = document()?.active_element().map(Into::into);

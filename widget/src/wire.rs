@@ -15,6 +15,11 @@ pub const ACTION_COLLAPSE: &str = "chat_collapse_window";
 /// page can move focus to its input.
 pub const EXPAND: &str = r#"{"name":"fd_expand"}"#;
 
+/// What the launcher posts into the chat iframe each time the window is collapsed: from then
+/// on the chat page does not count what it renders as shown (its `fd_seen` answer to
+/// host.js, widget/index.html).
+pub const COLLAPSED: &str = r#"{"name":"fd_collapse"}"#;
+
 /// `name` of the token-store messages. Used only when the chat page's own storage is
 /// unusable (third-party storage blocked): the launcher then keeps the visitor token in the
 /// host page's first-party `localStorage["frontdesk:" + sysnum]`, and the unsent messages only

@@ -38,6 +38,7 @@ const CSS: &str = "[hidden]{display:none!important}.fd-lv-end{flex:none;margin:0
 .fd-la{display:flex;justify-content:flex-end;gap:8px;margin-top:16px}\
 .fd-la button,.fd-lb{min-height:40px;padding:0 18px;border-radius:20px;font:inherit;font-size:14px;cursor:pointer}\
 .fd-lx{border:1px solid #8c959f;background:#fff;color:#1f2328}\
+.fd-f .fd-lx{height:40px;padding:0 14px;border-radius:20px;font:inherit;font-size:14px;cursor:pointer}\
 .fd-ls,.fd-lb{border:0;background:var(--c,#1e6fd9);color:var(--ci,#fff);font-weight:600}\
 .fd-lb{display:block;width:max-content;margin:6px auto;min-height:32px}a.fd-lb{line-height:32px;text-decoration:none}";
 

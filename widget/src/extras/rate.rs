@@ -18,7 +18,7 @@ use super::page::{self, conversation, locale, query};
 use super::{document, el};
 use crate::i18n::rate as texts;
 
-const CSS: &str = ".fd-rt{flex:none;margin:0 8px 8px;padding:12px;border-radius:12px;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
+const CSS: &str = ".fd-rt{flex:0 1 auto;min-height:0;overflow-y:auto;margin:0 8px 8px;padding:12px;border-radius:12px;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
 .fd-rt h2{margin:0 0 6px;font-size:14px}\
 .fd-rs{display:flex;gap:4px;border:0;margin:0;padding:0}\
 .fd-rs label{font-size:28px;line-height:1;color:#8c959f;cursor:pointer}\
