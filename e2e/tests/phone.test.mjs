@@ -127,7 +127,8 @@ test('nobody online at 320×568: the leave-message form fits, its fields ≥ 16 
   await host.chat.send('Anyone there?');
   await host.chat.root.getByTestId('fd-offline').waitFor();
   await host.chat.root.getByTestId('fd-leave-open').click();
-  await host.chat.root.getByTestId('fd-leave').waitFor();
+  // The form's fields come with its template (fetched after the section shows).
+  await host.chat.root.getByTestId('fd-leave').getByTestId('fd-leave-send').waitFor();
   const l = await fits(chatFrame(page), 'leave-message form');
   assert.ok(l.fields >= 2);
   assert.deepEqual(log.errors, []);

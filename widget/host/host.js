@@ -19,7 +19,10 @@
  * keeps the default. Never throws into the page. */
 var L, base, sysnum, cls, cfgs, frame, open = false, count = null, was = false;
 // The launcher's unread badge and preview (badge()): on, the notifier's "seen" hint, unread.
-var badged = false, saw = false, hint = 0, asking = false, unread = 0, ac, kept = [];
+// `handed`: the highest sequence a notifier handed over as a message: a notifier started
+// again (the page replaced its body) replays what came after its "seen", and those are not
+// counted twice.
+var badged = false, saw = false, hint = 0, asking = false, unread = 0, handed = 0, ac, kept = [];
 var rcv = [], off = [], warned = {}, opt = {}, started = false;
 // Posts wait for the notifier's document (a post to its initial about:blank would be lost).
 var ready = false, queue = [], sentParams = null, traced = false, chatTraced = false, listed = false;
@@ -375,7 +378,8 @@ function onMessage(e) {
   }
   if (typeof d.invite === "string") invite(d.invite); // an agent's invitation
   var g = d.msg;
-  if (g && typeof g === "object" && !open) {
+  if (g && typeof g === "object" && !open && !(+g.seq <= handed)) {
+    handed = Math.max(handed, +g.seq || 0);
     var r = { img: String(g.img || ""), name: String(g.name || ""), msg: String(g.msg || ""), t: g.t };
     fire(rcv, r);
     try { dispatchEvent(new CustomEvent("zhichiReceive", { detail: r })); } catch (x) { warn("zhichiReceive failed", x); }
