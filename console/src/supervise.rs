@@ -13,7 +13,7 @@ use shared::agent::{api, Envelope, MessageData, Request, Role, WatchList, Watche
 
 use crate::i18n::{place, t};
 use crate::store::Store;
-use crate::{conn, media, notify};
+use crate::{conn, media};
 
 /// The supervisor's state (signals, `Copy`), part of [`Store`].
 #[derive(Clone, Copy)]
@@ -118,15 +118,7 @@ fn is_ours(store: Store, gid: &str) -> bool {
 
 /// Opens a chat of "All chats" in the chat pane, without marking it read.
 fn open_watched(store: Store, gid: String) {
-    notify::on_user_gesture();
-    if store.open.get_untracked().as_deref() == Some(gid.as_str()) {
-        return;
-    }
-    store.close_chat();
-    store.open.set(Some(gid.clone()));
-    store.notice.set(String::new());
-    conn::history(&gid, 1);
-    conn::visit(&gid);
+    crate::view::show_chat(store, &gid);
 }
 
 /// The guest entry of the open chat when it is one we only watch.

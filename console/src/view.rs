@@ -129,22 +129,32 @@ pub(crate) fn guest_name(g: &GuestEntry) -> String {
     }
 }
 
+/// Opens one of our chats: shown, and marked read.
 fn open_chat(store: Store, gid: String) {
-    notify::on_user_gesture();
-    if store.open.get_untracked().as_deref() == Some(gid.as_str()) {
+    if !show_chat(store, &gid) {
         return;
     }
-    store.close_chat();
-    store.open.set(Some(gid.clone()));
-    store.notice.set(String::new());
     store.guests.update(|g| {
         if let Some(e) = g.get_mut(&gid) {
             e.unread = 0;
         }
     });
-    conn::history(&gid, 1);
-    conn::visit(&gid);
     conn::mark_read(&gid);
+}
+
+/// Shows chat `gid` in the chat pane (its newest messages and visit); false when it is the
+/// open one already. Reading it marks nothing read (`supervise`: a colleague's chat).
+pub(crate) fn show_chat(store: Store, gid: &str) -> bool {
+    notify::on_user_gesture();
+    if store.open.get_untracked().as_deref() == Some(gid) {
+        return false;
+    }
+    store.close_chat();
+    store.open.set(Some(gid.to_owned()));
+    store.notice.set(String::new());
+    conn::history(gid, 1);
+    conn::visit(gid);
+    true
 }
 
 /// Who is on the site now (`32810`, pages with `invite_flag`), each with an "Invite" button
