@@ -1,5 +1,6 @@
 //! The site's settings in the admin view (issue 25, item 9): reception defaults, push URL,
-//! sign check, embedding origins — read from `GET /api/admin/site` and saved with
+//! sign check, embedding origins, the platform code, retention, the end-of-chat summary
+//! rules — read from `GET /api/admin/site` and saved with
 //! `POST /api/admin/site/set` (`shared::admin` shapes only). The server validates them with
 //! `frontdesk admin site set`'s checks, so a bad value is shown with the CLI's text.
 
@@ -39,6 +40,10 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
     let sign_check: NodeRef<html::Select> = NodeRef::new();
     let page_trust: NodeRef<html::Select> = NodeRef::new();
     let origins: NodeRef<html::Input> = NodeRef::new();
+    let platform: NodeRef<html::Input> = NodeRef::new();
+    let retain: NodeRef<html::Input> = NodeRef::new();
+    let summary_required: NodeRef<html::Input> = NodeRef::new();
+    let categories: NodeRef<html::Input> = NodeRef::new();
     let submit = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let input = |n: NodeRef<html::Input>| n.get_untracked().map(|i| i.value());
@@ -48,6 +53,13 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
             Some(v) => match v.parse::<i64>() {
                 Ok(n) => Some(n),
                 Err(_) => return notice.set(tr().s_manual_bad.into()),
+            },
+        };
+        let retain_days = match input(retain).as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => return notice.set(tr().s_retain_bad.into()),
             },
         };
         let s = SiteSettings {
@@ -60,6 +72,10 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
             sign_check: select(sign_check),
             page_trust: select(page_trust),
             origins: input(origins),
+            platform: input(platform),
+            retain_days,
+            summary_required: summary_required.get_untracked().map(|c| c.checked()),
+            summary_categories: input(categories),
         };
         leptos::task::spawn_local(async move {
             let body = serde_json::to_string(&s).unwrap_or_default();
@@ -130,6 +146,20 @@ pub fn SiteForm(token: RwSignal<Option<String>>, notice: RwSignal<String>) -> im
                 <label for="a-s-origins">{tr().s_origins}</label>
                 <input id="a-s-origins" node_ref=origins data-testid="fd-a-site-origins"
                     prop:value=text(|s| s.origins.clone())/>
+                <label for="a-s-platform">{tr().s_platform}</label>
+                <input id="a-s-platform" node_ref=platform data-testid="fd-a-site-platform" maxlength="64"
+                    prop:value=text(|s| s.platform.clone())/>
+                <label for="a-s-retain">{tr().s_retain}</label>
+                <input id="a-s-retain" node_ref=retain data-testid="fd-a-site-retain-days" inputmode="numeric"
+                    prop:value=text(|s| s.retain_days.map(|n| n.to_string()))/>
+                <label>
+                    <input type="checkbox" node_ref=summary_required data-testid="fd-a-site-summary-required"
+                        prop:checked=move || now.with(|a| a.as_ref().and_then(|a| a.settings.summary_required).unwrap_or(false))/>
+                    {tr().s_summary_required}
+                </label>
+                <label for="a-s-categories">{tr().s_summary_categories}</label>
+                <input id="a-s-categories" node_ref=categories data-testid="fd-a-site-summary-categories"
+                    prop:value=text(|s| s.summary_categories.clone())/>
                 <button type="submit" class="c-btn c-pri" data-testid="fd-a-site-save">{tr().s_save}</button>
             </form>
         </section>

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, openConsole, watchConsole, withWorld } from '../lib.mjs';
+import { admin, Agent, openConsole, watchConsole, withWorld } from '../lib.mjs';
 
 let db, server, browser, site;
 withWorld({ ready: (w) => ({ db, server, browser, site } = w) });
@@ -75,6 +75,30 @@ test('a site canned reply made in the browser is offered to agents; a bad one is
   // Deleted: gone.
   await page.getByTestId('fd-a-canned').filter({ hasText: '/ship' }).getByTestId('fd-a-canned-delete').click();
   await page.getByTestId('fd-a-canned').filter({ hasText: '/ship' }).waitFor({ state: 'detached' });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the site form keeps messages N days and asks for a summary; a bad number gets the CLI\'s words', async () => {
+  const { context, page, log } = await adminPage();
+  const f = (n) => page.getByTestId(`fd-a-site-${n}`);
+  const notice = page.getByTestId('fd-a-notice');
+  await page.getByTestId('fd-a-site').filter({ hasText: site.sysnum }).waitFor();
+  await f('retain-days').fill('-3');
+  await f('save').click();
+  await notice.filter({ hasText: 'retain days must be 0 (keep for ever) to 36500' }).waitFor();
+  await f('retain-days').fill('30');
+  await f('summary-required').check();
+  await f('summary-categories').fill('Returns, Questions');
+  await f('save').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="fd-a-site-summary-categories"]')?.value === 'Returns,Questions');
+  assert.equal(await f('retain-days').inputValue(), '30');
+  assert.equal(await f('summary-required').isChecked(), true);
+  // Agents are asked for it when they end a chat (32610).
+  const agent = await Agent.login(server);
+  const rules = await agent.request({ api_key: 32610 });
+  assert.deepEqual([rules.data.required, rules.data.categories], [true, ['Returns', 'Questions']], JSON.stringify(rules));
+  agent.close();
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -304,12 +304,20 @@ async fn site_get(
     q: Params,
 ) -> ApiResult<SiteAnswer> {
     let (site, _) = site(&state, &headers, q).await?;
+    let (required, categories) = state.db.summary_rules(site.id).await?;
+    let settings = SiteSettings {
+        platform: Some(state.db.site_platform(site.id).await?.unwrap_or_default()),
+        retain_days: Some(state.db.site_retention(site.id).await?.unwrap_or(0)),
+        summary_required: Some(required),
+        summary_categories: Some(categories),
+        ..crate::admin::site_settings(&site)
+    };
     Ok(Json(SiteAnswer {
         errcode: OK,
         errmsg: "ok".into(),
         name: site.name.clone(),
         sysnum: site.sysnum.to_string(),
-        settings: crate::admin::site_settings(&site),
+        settings,
     }))
 }
 
@@ -321,8 +329,28 @@ async fn site_set(
 ) -> ApiResult<Status> {
     let (site, _) = site(&state, &headers, q).await?;
     let req: SiteSettings = body_json(&body)?;
+    // Every value is checked before any is stored (`change_site` checks its own first).
+    if let Some(days) = req.retain_days {
+        crate::admin::check_retention(days)?;
+    }
+    if let Some(list) = &req.summary_categories {
+        crate::admin::summary_categories(list)?;
+    }
+    let sysnum = site.sysnum.as_str();
     let (settings, reception) = crate::admin::settings_of(req.clone());
-    crate::admin::change_site(&state.db, site.sysnum.as_str(), settings, reception).await?;
+    crate::admin::change_site(&state.db, sysnum, settings, reception).await?;
+    if let Some(days) = req.retain_days {
+        crate::admin::set_retention(&state.db, sysnum, days).await?;
+    }
+    if req.summary_required.is_some() || req.summary_categories.is_some() {
+        crate::admin::set_summary_rules(
+            &state.db,
+            sysnum,
+            req.summary_required,
+            req.summary_categories.as_deref(),
+        )
+        .await?;
+    }
     audit(&state, &site, "site/set", &req).await?;
     done()
 }

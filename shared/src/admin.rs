@@ -44,6 +44,18 @@ pub struct SiteSettings {
     /// Origins allowed to embed the chat, comma-separated (`""`: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<String>,
+    /// The platform code linking sites for `flowType` overflow (`""`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Days messages and uploads are kept (0: for ever, up to 36 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_days: Option<i64>,
+    /// Whether ending a chat needs a category and a summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_required: Option<bool>,
+    /// The categories offered when a chat ends, comma-separated (`""`: any text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_categories: Option<String>,
 }
 
 /// `GET /api/admin/site`: the site's settings now (every field present).
@@ -284,7 +296,8 @@ mod tests {
             let s = SiteSettings {
                 reception: n, manual_after: n, offline_title: t.clone(), agent_hello: t.clone(),
                 push_url: t.clone(), push_allow_private: b, sign_check: t.clone(),
-                page_trust: t.clone(), origins: t,
+                page_trust: t.clone(), origins: t.clone(), platform: t.clone(), retain_days: n,
+                summary_required: b, summary_categories: t,
             };
             let json = serde_json::to_string(&s).unwrap();
             prop_assert_eq!(serde_json::from_str::<SiteSettings>(&json).unwrap(), s.clone());

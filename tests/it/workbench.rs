@@ -1893,3 +1893,75 @@ async fn leave_templates_and_site_canned_replies_are_managed_in_the_browser() {
     );
     srv.stop().await;
 }
+
+/// The site form's platform code, retention and summary rules (what `admin site set
+/// --platform --retain-days --summary-required --summary-categories` changes): read with the
+/// other settings, saved with the CLI's checks, and a bad one changes nothing of the form.
+#[tokio::test]
+async fn the_site_form_sets_platform_retention_and_summary_rules_with_the_clis_checks() {
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    let token = admin_token(&srv, &site).await;
+    let now = admin_api(&srv, &token, "/api/admin/site", None).await;
+    let s = &now["settings"];
+    assert_eq!(
+        (
+            &s["platform"],
+            &s["retain_days"],
+            &s["summary_required"],
+            &s["summary_categories"]
+        ),
+        (&json!(""), &json!(0), &json!(false), &json!("")),
+        "{now}"
+    );
+    let r = admin_api(
+        &srv,
+        &token,
+        "/api/admin/site/set",
+        Some(json!({
+        "platform": "shop-group", "retain_days": 30, "summary_required": true,
+        "summary_categories": "退货, 咨询，退货"})),
+    )
+    .await;
+    assert_eq!(r["errcode"], 0, "{r}");
+    let now = admin_api(&srv, &token, "/api/admin/site", None).await;
+    let s = &now["settings"];
+    assert_eq!(
+        (
+            &s["platform"],
+            &s["retain_days"],
+            &s["summary_required"],
+            &s["summary_categories"]
+        ),
+        (
+            &json!("shop-group"),
+            &json!(30),
+            &json!(true),
+            &json!("退货,咨询")
+        ),
+        "{now}"
+    );
+    // One bad value: the CLI's words, and nothing of the form is stored.
+    let long = "长".repeat(65);
+    for (bad, why) in [
+        (
+            json!({"retain_days": -1, "push_url": "https://hooks.example/x"}),
+            "retain days must be 0",
+        ),
+        (
+            json!({"summary_categories": long, "push_url": "https://hooks.example/x"}),
+            "category",
+        ),
+        (
+            json!({"platform": "has space", "retain_days": 7}),
+            "platform must be",
+        ),
+    ] {
+        let r = admin_api(&srv, &token, "/api/admin/site/set", Some(bad.clone())).await;
+        assert_eq!(r["errcode"], 40035, "{bad} {r}");
+        assert!(r["errmsg"].as_str().unwrap().contains(why), "{bad} {r}");
+    }
+    let after = admin_api(&srv, &token, "/api/admin/site", None).await;
+    assert_eq!(after["settings"], now["settings"], "nothing changed");
+    srv.stop().await;
+}

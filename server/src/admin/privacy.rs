@@ -234,13 +234,19 @@ pub async fn erase_visitor(
     Ok(e)
 }
 
-/// Keeps site `sysnum`'s messages and uploads `days` days (0: for ever).
-pub async fn set_retention(db: &Db, sysnum: &str, days: i64) -> Result<(), AdminError> {
+/// Whether `days` is a retention a site may have.
+pub fn check_retention(days: i64) -> Result<(), AdminError> {
     if !(0..=36_500).contains(&days) {
         return Err(AdminError::Invalid(
             "retain days must be 0 (keep for ever) to 36500".into(),
         ));
     }
+    Ok(())
+}
+
+/// Keeps site `sysnum`'s messages and uploads `days` days (0: for ever).
+pub async fn set_retention(db: &Db, sysnum: &str, days: i64) -> Result<(), AdminError> {
+    check_retention(days)?;
     let site = site_id(db, sysnum).await?;
     db.set_site_retention(site, (days > 0).then_some(days))
         .await?;

@@ -249,6 +249,11 @@ pub fn site_settings(site: &crate::db::Site) -> shared::admin::SiteSettings {
         sign_check: Some(site.sign_check.clone()),
         page_trust: Some(site.page_trust.clone()),
         origins: Some(site.origins.join(",")),
+        // Read beside the row (`site_get`): platform, retention, summary rules.
+        platform: None,
+        retain_days: None,
+        summary_required: None,
+        summary_categories: None,
     }
 }
 
@@ -267,7 +272,7 @@ pub fn settings_of(s: shared::admin::SiteSettings) -> (SiteSettings, ReceptionSe
             manual_after: s.manual_after,
             offline_title: s.offline_title,
             agent_hello: s.agent_hello,
-            platform: None,
+            platform: s.platform,
         },
     )
 }

@@ -16,30 +16,31 @@ pub async fn set_summary_rules(
     categories: Option<&str>,
 ) -> Result<(), AdminError> {
     let site = site_of(db, sysnum).await?;
-    let categories = match categories {
-        None => None,
-        Some(list) => {
-            let mut clean: Vec<String> = Vec::new();
-            for c in list
-                .split([',', '，'])
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
-                check_name("category", c, shared::workbench::MAX_CATEGORY_CHARS)?;
-                if !clean.iter().any(|x| x == c) {
-                    clean.push(c.to_owned());
-                }
-            }
-            if clean.len() > MAX_CATEGORIES {
-                return Err(AdminError::Invalid(format!(
-                    "at most {MAX_CATEGORIES} categories"
-                )));
-            }
-            Some(clean.join(","))
-        }
-    };
+    let categories = categories.map(summary_categories).transpose()?;
     db.set_summary_rules(site.id, required, categories).await?;
     Ok(())
+}
+
+/// A list of summary categories as stored: comma-separated (`,` or `，`), each 1-64
+/// characters, duplicates once, at most [`MAX_CATEGORIES`].
+pub fn summary_categories(list: &str) -> Result<String, AdminError> {
+    let mut clean: Vec<String> = Vec::new();
+    for c in list
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        check_name("category", c, shared::workbench::MAX_CATEGORY_CHARS)?;
+        if !clean.iter().any(|x| x == c) {
+            clean.push(c.to_owned());
+        }
+    }
+    if clean.len() > MAX_CATEGORIES {
+        return Err(AdminError::Invalid(format!(
+            "at most {MAX_CATEGORIES} categories"
+        )));
+    }
+    Ok(clean.join(","))
 }
 
 // ----- canned replies ----------------------------------------------------------------------
