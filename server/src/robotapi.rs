@@ -1,5 +1,6 @@
 //! The FAQ robot's admin REST API, for the console's admin view and integrators. Wire shapes
-//! in `shared::robot`. Every request carries a site's seed 002 `access_token`
+//! in `shared::robot`. Every request carries a site's seed 002 `access_token` (or, as the
+//! bearer, the console token of an agent of the site with the `admin` role: [`site`])
 //! (`GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`, checked exactly as
 //! `compat.rs` checks it) as a query parameter; everything it does is on that site only.
 //!
@@ -26,6 +27,7 @@
 //! | 46001 | `no such robot` | `robotid` the site does not have |
 //! | 46002 | `no such faq entry` | delete of an id the site does not have |
 //! | 46003 | `no such block` | (`crate::adminapi`) delete of a block the site does not have |
+//! | 48001 | `not an admin: this agent's role is …` | an agent's console token as the bearer, of an agent whose role is not `admin` |
 
 use std::collections::HashMap;
 
