@@ -1,8 +1,9 @@
 //! The FAQ robot's admin REST API, for the console's admin view and integrators. Wire shapes
-//! in `shared::robot`. Every request carries a site's seed 002 `access_token` (or, as the
-//! bearer, the console token of an agent of the site with the `admin` role: [`site`])
+//! in `shared::robot`. Every request carries a site's seed 002 `access_token`
 //! (`GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`, checked exactly as
-//! `compat.rs` checks it) as a query parameter; everything it does is on that site only.
+//! `compat.rs` checks it) as a query parameter or the bearer, or as the bearer the console
+//! token of an agent of the site with the `admin` role ([`site`]); everything it does is on
+//! that site only.
 //!
 //! - `GET /api/robot/list` → `RobotList`
 //! - `GET /api/robot/faq/list?robotid=&offset=&limit=` → `FaqPage` (`limit` 1–200, default 50)
