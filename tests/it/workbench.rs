@@ -1230,7 +1230,8 @@ async fn site_settings_are_changed_in_the_browser_with_the_clis_validation() {
     assert_eq!(s["sysnum"], site.sysnum.as_str());
     let defaults = json!({"reception": 2, "manual_after": 1, "offline_title": "",
         "agent_hello": "", "push_url": "", "push_allow_private": false, "sign_check": "off",
-        "page_trust": "auto", "origins": ""});
+        "page_trust": "auto", "origins": "", "platform": "", "retain_days": 0,
+        "summary_required": false, "summary_categories": ""});
     assert_eq!(s["settings"], defaults);
 
     // Each bad value: the CLI's error text (as 40035 `invalid parameter: …`), nothing stored,
@@ -1286,7 +1287,8 @@ async fn site_settings_are_changed_in_the_browser_with_the_clis_validation() {
         json!({"reception": 4, "manual_after": 3, "offline_title": "We are away",
             "agent_hello": "Hello, I am here", "push_url": "https://hooks.example/fd",
             "push_allow_private": true, "sign_check": "hmac", "page_trust": "off",
-            "origins": "https://shop.example,https://m.shop.example"})
+            "origins": "https://shop.example,https://m.shop.example", "platform": "",
+            "retain_days": 0, "summary_required": false, "summary_categories": ""})
     );
     let row = srv.db.site_by_sysnum(&site.sysnum).await.unwrap().unwrap();
     assert_eq!(row.sign_check, "hmac");
