@@ -262,16 +262,6 @@ impl Uploader {
     }
 }
 
-/// The request's `Authorization: Bearer` token (`""` without one).
-fn bearer(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("")
-}
-
 /// An agent's upload (`POST /api/files`).
 async fn upload(
     State(state): State<AppState>,
@@ -279,7 +269,11 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let agent = match state.db.agent_token(bearer(&headers)).await? {
+    let agent = match state
+        .db
+        .agent_token(crate::security::bearer(&headers).unwrap_or(""))
+        .await?
+    {
         Some(t) => state.db.agent_by_id(t.agent_id).await?,
         None => None,
     };
@@ -303,29 +297,19 @@ async fn visitor_upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    if headers.get(header::ORIGIN).is_none() || !crate::security::same_origin(&state, &headers) {
-        return Ok(refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "files are sent only from the chat's own page",
-        ));
-    }
-    if !state
-        .limits
-        .connects
-        .check(&crate::clientip::bucket(addr.ip()))
-    {
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "slow down",
-        ));
+    if let Err(refused) = crate::trace::from_chat_page(
+        &state,
+        addr,
+        &headers,
+        "files are sent only from the chat's own page",
+    ) {
+        return Ok(*refused);
     }
     let site = match q.get("sysnum").map(|s| Sysnum::parse(s.trim())) {
         Some(Ok(s)) => state.db.site_by_sysnum(s.as_str()).await?,
         _ => None,
     };
-    let token = bearer(&headers);
+    let token = crate::security::bearer(&headers).unwrap_or("");
     let visitor = match &site {
         Some(site) if !token.is_empty() && token.len() <= 128 => {
             state.db.visitor_by_token(site.id, token).await?

@@ -100,14 +100,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Whether `headers` carry `Authorization: Bearer <token>` (compared in constant time).
 fn authorized(headers: &HeaderMap, token: &str) -> bool {
     use subtle::ConstantTimeEq;
-    let Some(given) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    given.trim().as_bytes().ct_eq(token.as_bytes()).into()
+    crate::security::bearer(headers)
+        .is_some_and(|given| given.as_bytes().ct_eq(token.as_bytes()).into())
 }
 
 type Labels = Vec<(&'static str, String)>;

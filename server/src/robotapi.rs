@@ -165,15 +165,11 @@ pub(crate) async fn site(
     q: Params,
 ) -> Result<(Caller, HashMap<String, String>), ApiError> {
     let mut q = params(q)?;
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(t) = bearer {
-        if let Some(admin) = admin_agent(state, t.trim()).await? {
+    if let Some(t) = crate::security::bearer(headers) {
+        if let Some(admin) = admin_agent(state, t).await? {
             return Ok((admin, q));
         }
-        q.insert("access_token".into(), t.trim().to_owned());
+        q.insert("access_token".into(), t.to_owned());
     }
     let site = authed_site(state, &q).await?;
     let actor = format!("site admin (appid {})", site.appid);

@@ -176,6 +176,15 @@ pub fn same_origin(state: &crate::AppState, headers: &axum::http::HeaderMap) -> 
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
 }
 
+/// The token of the request's `Authorization: Bearer <token>` header, trimmed.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,25 @@ pub(crate) fn admit<T: serde::de::DeserializeOwned>(
     body: &[u8],
     forbidden: &str,
 ) -> Result<T, Box<Response>> {
+    from_chat_page(state, addr, headers, forbidden)?;
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &e.to_string(),
+        ))
+    })
+}
+
+/// [`admit`]'s checks before the body: the request comes from the chat's own origin (else
+/// 403 `forbidden` with `forbidden` as the message) and the client is within its budget
+/// (else 429 `rate_limited`). Also for bodies that are not JSON (a visitor's upload).
+pub(crate) fn from_chat_page(
+    state: &AppState,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    forbidden: &str,
+) -> Result<(), Box<Response>> {
     // Browsers send `Origin` with every POST; these endpoints serve only the notifier frame
     // and the chat page, so a request without one (a script elsewhere replaying a visitor's
     // token, issue 22) is refused too.
@@ -88,13 +107,7 @@ pub(crate) fn admit<T: serde::de::DeserializeOwned>(
             "slow down",
         )));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        Box::new(error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            &e.to_string(),
-        ))
-    })
+    Ok(())
 }
 
 async fn report(
