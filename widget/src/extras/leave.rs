@@ -54,12 +54,12 @@ thread_local! {
 
 /// Whether the page turned the chat's leave-message prompts off (seed 003 `msg_flag` 1/true).
 pub fn prompts_off() -> bool {
-    matches!(query("msg_flag").as_deref(), Some("1" | "true"))
+    super::page::on("msg_flag")
 }
 
 /// Whether the page asks for the input bar's leave-message button (`leave_msg_flag` 1/true).
 pub fn button_on() -> bool {
-    matches!(query("leave_msg_flag").as_deref(), Some("1" | "true"))
+    super::page::on("leave_msg_flag")
 }
 
 fn style(doc: &Document) -> Option<()> {
@@ -75,7 +75,7 @@ fn style(doc: &Document) -> Option<()> {
 /// The site's own leave-message page (seed 003 `leave_customsys_flag` 1 with
 /// `leave_customsys_url`, encoded or not): only an `http(s)` URL.
 fn custom_page() -> Option<String> {
-    matches!(query("leave_customsys_flag").as_deref(), Some("1" | "true"))
+    super::page::on("leave_customsys_flag")
         .then(|| query("leave_customsys_url"))
         .flatten()
         .and_then(|u| shared::card::safe_url(&u))

@@ -24,6 +24,11 @@ pub fn query(k: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
+/// Whether the page turns seed 003 switch `k` on (`1` or `true`).
+pub fn on(k: &str) -> bool {
+    matches!(query(k).as_deref(), Some("1" | "true"))
+}
+
 /// The page's `locale` (default `cn`).
 pub fn locale() -> Locale {
     query("locale")

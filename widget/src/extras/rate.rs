@@ -38,10 +38,6 @@ thread_local! {
     static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
 }
 
-fn on(v: Option<String>) -> bool {
-    matches!(v.as_deref(), Some("1" | "true"))
-}
-
 /// After a frame changed what the tier knows: offer the rating when the page asks for it
 /// (`feedback_flag` once an agent answered; `satDegree_A` or `feedback_flag` once the chat
 /// ended) or the agent did (`32620`, in this chat: the panel opens at once when the
@@ -49,8 +45,8 @@ fn on(v: Option<String>) -> bool {
 pub fn follow() {
     let (answered, ended, invited) = conversation(|c| (c.answered, c.ended, c.invited));
     let wanted = invited
-        || (answered && on(query("feedback_flag")))
-        || (ended && (on(query("satDegree_A")) || on(query("feedback_flag"))));
+        || (answered && page::on("feedback_flag"))
+        || (ended && (page::on("satDegree_A") || page::on("feedback_flag")));
     if wanted {
         let _ = offer();
     }

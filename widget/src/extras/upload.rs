@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
 
-use super::page::{conversation, locale, query};
+use super::page::{self, conversation, locale, query};
 use super::{document, el};
 use crate::i18n::upload as texts;
 
@@ -35,14 +35,10 @@ thread_local! {
     static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
 }
 
-fn on(v: Option<String>) -> bool {
-    matches!(v.as_deref(), Some("1" | "true"))
-}
-
 /// After a frame changed what the tier knows: the control, once an agent serves the chat on
 /// a page with `photo_flag`.
 pub fn follow() {
-    if conversation(|c| c.answered) && on(query("photo_flag")) {
+    if conversation(|c| c.answered) && page::on("photo_flag") {
         let _ = offer();
     }
 }
