@@ -7,7 +7,8 @@
 //! and the page keeps it where the chat page looks). An agent's answer is stored on the left
 //! message and said as that agent in the visitor's conversation (`conversation::committed`:
 //! the visitor sees it on their next visit, it counts in `offline_message_count` and goes to
-//! the site's push URL like any agent message).
+//! the site's push URL like any agent message). The left message itself goes to the push URL
+//! too (`push::enqueue_left`), once it is stored.
 //!
 //! Limits: the message 1–2 000 characters, each field ≤ 200, no control characters; a
 //! client's and a site's left messages count against the same budgets as their chat messages
@@ -347,7 +348,7 @@ async fn store(state: &AppState, addr: SocketAddr, r: LeaveRequest) -> Result<Le
                 templateid: t.templateid,
                 group_id,
                 source,
-                content,
+                content: content.clone(),
                 fields,
             },
             MAX_OPEN_PER_SITE,
@@ -360,6 +361,18 @@ async fn store(state: &AppState, addr: SocketAddr, r: LeaveRequest) -> Result<Le
             None,
         ))?;
     tracing::info!(site = site.id, left = id, "a message was left");
+    crate::push::enqueue_left(
+        state,
+        crate::push::LeftPush {
+            id,
+            site_id: site.id,
+            visitor_id: visitor.id,
+            content: &content,
+            fields: &values,
+            group_id,
+        },
+    )
+    .await;
     Ok(Left { id, token })
 }
 

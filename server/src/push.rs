@@ -46,9 +46,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use shared::agent::{Direction, Presence};
+use shared::leave::FieldValue;
 use shared::visitor::Author;
 
-use crate::db::{now_ms, now_s, AttemptResult, PushDelivery, StoredMessage};
+use crate::db::{now_ms, now_s, AttemptResult, DbResult, PushDelivery, PushOf, StoredMessage};
 use crate::AppState;
 
 /// The seed 000 push body. Field names are the wire format.
@@ -89,25 +90,46 @@ pub async fn enqueue(state: &AppState, site_id: i64, m: &StoredMessage, serving:
     }
 }
 
+/// The site's push URL, if it has one.
+async fn push_url(state: &AppState, site_id: i64) -> DbResult<Option<String>> {
+    // Most sites have no push URL: answered from memory, no query per message.
+    if state.db.site_push_url(site_id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(state
+        .db
+        .site_by_id(site_id)
+        .await?
+        .and_then(|site| site.push_url)
+        .filter(|u| !u.is_empty()))
+}
+
+/// Writes the outbox row of `payload` for `of` and wakes the worker.
+async fn queue(
+    state: &AppState,
+    of: PushOf,
+    site_id: i64,
+    url: &str,
+    payload: &PushPayload,
+) -> DbResult<()> {
+    let body = serde_json::to_string(payload).expect("payload serialises");
+    state.db.enqueue_push(of, site_id, url, &body).await?;
+    state.push_wake.notify_one();
+    Ok(())
+}
+
 async fn try_enqueue(
     state: &AppState,
     site_id: i64,
     m: &StoredMessage,
     serving: Option<i64>,
-) -> crate::db::DbResult<()> {
-    // Most sites have no push URL: answered from memory, no query per message.
-    if state.db.site_push_url(site_id).await?.is_none() {
-        return Ok(());
-    }
-    let Some(site) = state.db.site_by_id(site_id).await? else {
-        return Ok(());
-    };
-    let Some(url) = site.push_url.filter(|u| !u.is_empty()) else {
-        return Ok(());
-    };
+) -> DbResult<()> {
     if m.author == Author::System {
         return Ok(());
     }
+    let Some(url) = push_url(state, site_id).await? else {
+        return Ok(());
+    };
     // A robot message names no agent (`service_name` is the robot's name).
     let agent_id = match m.author {
         Author::Robot => None,
@@ -143,10 +165,71 @@ async fn try_enqueue(
         },
         service_url: agent.map(|a| a.headimgurl).unwrap_or_default(),
     };
-    let body = serde_json::to_string(&payload).expect("payload serialises");
-    state.db.enqueue_push(m.id, site_id, &url, &body).await?;
-    state.push_wake.notify_one();
-    Ok(())
+    queue(state, PushOf::Message(m.id), site_id, &url, &payload).await
+}
+
+/// A message a visitor left (issue 24), as the push sees it.
+pub struct LeftPush<'a> {
+    pub id: i64,
+    pub site_id: i64,
+    pub visitor_id: i64,
+    pub content: &'a str,
+    /// The form's other fields (phone, email, …), as the form labelled them.
+    pub fields: &'a [FieldValue],
+    pub group_id: Option<i64>,
+}
+
+/// After a visitor left a message: queue its push when the site has a push URL, like a
+/// visitor's message nobody serves (`direction` `to_service`, `service_*` empty, `group` the
+/// group the page asked for). The seed's payload has no field for the form's values, so
+/// `content` is the message followed by one `label: value` line per filled field (a
+/// receiver needs the phone or email to answer). Failures are logged; the message is kept.
+pub async fn enqueue_left(state: &AppState, left: LeftPush<'_>) {
+    if let Err(e) = try_enqueue_left(state, &left).await {
+        tracing::error!(error = %e, left = left.id, "queueing a push failed");
+    }
+}
+
+async fn try_enqueue_left(state: &AppState, left: &LeftPush<'_>) -> DbResult<()> {
+    let Some(url) = push_url(state, left.site_id).await? else {
+        return Ok(());
+    };
+    let group = match left.group_id {
+        Some(g) => state
+            .db
+            .groups_of_site(left.site_id)
+            .await?
+            .into_iter()
+            .find(|x| x.id == g)
+            .map(|x| x.groupname)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let payload = PushPayload {
+        visiter_id: left.visitor_id.to_string(),
+        content: left_content(left.content, left.fields),
+        business_id: left.site_id,
+        service_id: String::new(),
+        direction: Direction::ToService,
+        timestamp: now_s(),
+        group,
+        state: Presence::of(crate::presence::visitor_online(state, left.visitor_id).await?),
+        service_name: String::new(),
+        service_url: String::new(),
+    };
+    queue(state, PushOf::Left(left.id), left.site_id, &url, &payload).await
+}
+
+/// A left message's `content`: the text, then `label: value` for each filled field.
+fn left_content(content: &str, fields: &[FieldValue]) -> String {
+    let mut out = content.to_owned();
+    for f in fields.iter().filter(|f| !f.value.is_empty()) {
+        out.push('\n');
+        out.push_str(&f.label);
+        out.push_str(": ");
+        out.push_str(&f.value);
+    }
+    out
 }
 
 /// Whether a push may not go to `ip` (without the site's `push_allow_private`).

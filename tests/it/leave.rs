@@ -387,3 +387,86 @@ async fn left_messages_count_against_the_clients_message_budget() {
     assert_eq!(n, 2);
     srv.stop().await;
 }
+
+/// Issue 24: "posted to the site's push URL like any message": the left message (with the
+/// form's values, since the seed's payload has no field for them) and then the agent's answer
+/// reach a real receiver with the seed's ten fields and a valid signature.
+#[tokio::test]
+async fn a_left_message_and_its_answer_go_to_the_push_url() {
+    let rx = crate::push::Receiver::start(0).await;
+    let srv = TestServer::start_open().await;
+    let site = srv.site().await;
+    crate::push::set_push(&srv, &site.sysnum, &format!("{}/hook", rx.base), true).await;
+    let g = frontdesk_server::admin::create_group(&srv.db, &site.sysnum, "售后")
+        .await
+        .unwrap();
+    srv.agent_with(&site.sysnum, "kf@push", &[g.id], 5).await;
+    let mut r = req(&site.sysnum, "请回电", &[("phone", "138 0013 8000")]);
+    r.groupid = Some(g.id.to_string());
+    let (status, body) = leave(&srv, &r).await;
+    assert_eq!(status, 201, "{body}");
+    let left: Left = serde_json::from_value(body).unwrap();
+
+    let got = rx.wait_for(1).await;
+    assert_eq!(got.len(), 1, "one push for one left message");
+    let b: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(
+        b.as_object().unwrap().len(),
+        10,
+        "the seed's ten fields: {b}"
+    );
+    assert_eq!(b["direction"], "to_service");
+    assert_eq!(b["content"], "请回电\nphone: 138 0013 8000");
+    assert_eq!(b["business_id"], json!(site.business_id));
+    assert_eq!(
+        (&b["service_id"], &b["service_name"]),
+        (&json!(""), &json!(""))
+    );
+    assert_eq!(b["group"], "售后");
+    assert_eq!(b["state"], "offline", "nobody has the chat open");
+    let gid = b["visiter_id"].as_str().unwrap().to_owned();
+    let delivery = srv
+        .db
+        .push_deliveries_of_site(site.business_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (delivery[0].left_id, delivery[0].message_id),
+        (Some(left.id), None)
+    );
+
+    // The agent's answer goes as an agent message to the same visitor.
+    let (mut agent, _) = srv.agent_client("kf@push").await;
+    let answered = agent_req(&mut agent, Request::leave_answer(left.id, "明天联系您")).await;
+    assert_eq!(answered["code"], 200, "{answered}");
+    let got = rx.wait_for(2).await;
+    let b: Value = serde_json::from_slice(&got[1].body).unwrap();
+    assert_eq!(
+        (&b["direction"], &b["content"], &b["visiter_id"]),
+        (&json!("to_visiter"), &json!("明天联系您"), &json!(gid))
+    );
+    assert_eq!(b["service_name"], "kf@push");
+
+    // Erasing the visitor empties the left message's push too (its text was in it).
+    let (code, _, err) = run(
+        &srv.tdb.url,
+        &[
+            "visitor",
+            "erase",
+            "--site",
+            &site.sysnum,
+            "--visitor",
+            &gid,
+            "--reason",
+            "asked",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let log = srv
+        .db
+        .push_deliveries_of_site(site.business_id)
+        .await
+        .unwrap();
+    assert!(log.iter().all(|d| d.payload == "{}"), "{log:?}");
+    srv.stop().await;
+}

@@ -97,7 +97,7 @@ impl Receiver {
     }
 }
 
-async fn set_push(srv: &TestServer, sysnum: &str, url: &str, allow_private: bool) {
+pub(crate) async fn set_push(srv: &TestServer, sysnum: &str, url: &str, allow_private: bool) {
     admin::set_site(
         &srv.db,
         sysnum,

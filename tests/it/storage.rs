@@ -308,7 +308,12 @@ async fn a_push_row_is_leased_by_one_node_at_a_time() {
             .unwrap()
             .message;
         srv.db
-            .enqueue_push(m.id, site.business_id, "http://127.0.0.1:9/", "{}")
+            .enqueue_push(
+                frontdesk_server::db::PushOf::Message(m.id),
+                site.business_id,
+                "http://127.0.0.1:9/",
+                "{}",
+            )
             .await
             .unwrap();
     }

@@ -87,12 +87,14 @@ impl Db {
         let at = now_ms();
         self.write_visitor(visitor_id, move |c| {
             Box::pin(async move {
+                // Pushes of their messages and of their left messages (issue 24).
                 let mine = "SELECT id FROM messages WHERE visitor_id = $1";
+                let left = "SELECT id FROM left_messages WHERE visitor_id = $1";
                 sqlx::query(&format!(
                     "UPDATE push_deliveries SET payload = '{{}}', \
                      last_error = 'erased on request', \
                      state = CASE WHEN state = 'pending' THEN 'failed' ELSE state END \
-                     WHERE message_id IN ({mine})"
+                     WHERE message_id IN ({mine}) OR left_id IN ({left})"
                 ))
                 .bind(visitor_id)
                 .execute(&mut *c)

@@ -111,7 +111,7 @@ pub use ratings::RateOutcome;
 mod runs;
 pub use blocks::NewBlock;
 pub use presence::PresenceRenewal;
-pub use push::AttemptResult;
+pub use push::{AttemptResult, PushOf};
 pub use reception::ReceptionValues;
 pub use report::{ReportConversation, QUARTER_MS};
 pub use robots::{NewFaq, MAX_FAQS_PER_SITE, MAX_FAQ_CHARS_PER_SITE};

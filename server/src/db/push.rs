@@ -1,5 +1,6 @@
 //! The push outbox and delivery log (seed 000 custom push URL): `push_deliveries` holds one
-//! row per message to push, `push_attempts` every attempt's outcome.
+//! row per message or left message to push ([`PushOf`]), `push_attempts` every attempt's
+//! outcome.
 //!
 //! Leasing: a push worker takes due rows with [`Db::lease_pushes`], which marks them
 //! (`lease_holder`, `lease_until`) in one write, so with several server processes on one
@@ -15,6 +16,13 @@
 
 use super::{now_ms, Backend, Db, DbResult, PushAttempt, PushDelivery};
 
+/// What a delivery pushes: a stored message or a left message (issue 24), each at most once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOf {
+    Message(i64),
+    Left(i64),
+}
+
 /// The outcome of one attempt, to record.
 #[derive(Debug, Clone)]
 pub struct AttemptResult {
@@ -26,33 +34,38 @@ pub struct AttemptResult {
     pub next_attempt_at: i64,
 }
 
-const DELIVERY_COLS: &str = "id, message_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
+const DELIVERY_COLS: &str = "id, message_id, left_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
 
 impl Db {
-    /// Queues a push of message `message_id`, due now. A message is queued at most once.
+    /// Queues a push of `of`, due now. A message or left message is queued at most once.
     pub async fn enqueue_push(
         &self,
-        message_id: i64,
+        of: PushOf,
         site_id: i64,
         url: &str,
         payload: &str,
     ) -> DbResult<()> {
         let now = now_ms();
+        let (column, id) = match of {
+            PushOf::Message(id) => ("message_id", id),
+            PushOf::Left(id) => ("left_id", id),
+        };
+        let sql = format!(
+            "INSERT INTO push_deliveries ({column}, site_id, url, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT({column}) DO NOTHING"
+        );
         let (url, payload) = (url.to_owned(), payload.to_owned());
         self.write(move |c| {
             Box::pin(async move {
-        sqlx::query(
-            "INSERT INTO push_deliveries (message_id, site_id, url, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(message_id) DO NOTHING",
-        )
-        .bind(message_id)
-        .bind(site_id)
-        .bind(url)
-        .bind(payload)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-        Ok(())
+                sqlx::query(&sql)
+                    .bind(id)
+                    .bind(site_id)
+                    .bind(url)
+                    .bind(payload)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
             })
         })
         .await

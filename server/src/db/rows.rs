@@ -305,11 +305,14 @@ pub struct FaqRow {
     pub similar: Vec<String>,
 }
 
-/// One message to push and where its delivery stands.
+/// One message (or left message) to push and where its delivery stands.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PushDelivery {
     pub id: i64,
-    pub message_id: i64,
+    /// The message pushed, or `None` for a left message.
+    pub message_id: Option<i64>,
+    /// The left message pushed (issue 24), or `None` for a message.
+    pub left_id: Option<i64>,
     pub site_id: i64,
     pub url: String,
     /// The exact JSON body that is POSTed (and signed).
