@@ -1,7 +1,8 @@
-# Simplified Chinese (seed 003 `locale: "cn"`, the default). Every string a visitor sees,
-# one file per locale (en.ftl, tw.ftl have the same keys). `table-name = value`; a
-# `{ $x }` placeholder is filled in by the code. widget/build.rs makes the widget's tables
-# of them; the server reads its own keys (`server-…`) through `shared::texts`.
+# Simplified Chinese (seed 003 `locale: "cn"`, the default). Every string a visitor or an
+# agent sees, one file per locale (en.ftl, tw.ftl have the same messages), in Fluent syntax:
+# `table-name = value`; a `{ $x }` variable is filled in by the code; `{"{"}` is a literal
+# brace. widget/build.rs and console/build.rs make static tables of them with the
+# `fluent-syntax` parser (shared/locales/gen.rs): a syntax error fails the build.
 
 ## The chat page (bundle `chat`)
 chat-lang = zh-CN
@@ -226,7 +227,7 @@ console-canned-site = 全站
 console-delete = 删除
 console-canned-add-label = 添加我的快捷回复
 console-shortcut = 快捷键
-console-canned-text = 内容（{name}、{partnerid}、{agent}）
+console-canned-text = 内容（{"{"}name{"}"}、{"{"}partnerid{"}"}、{"{"}agent{"}"}）
 console-add = 添加
 console-f-name = 姓名
 console-f-nickname = 昵称
@@ -450,7 +451,7 @@ console-f-required-mark = ，必填
 console-f-save = 保存表单
 console-f-saved = 表单 { $name } 已保存：页面用 templateid={ $id } 使用它。
 console-f-canned = 站点快捷回复
-console-f-canned-help = 所有客服都可使用（在回复框输入 /快捷键）；{name} 会替换为访客名称。
+console-f-canned-help = 所有客服都可使用（在回复框输入 /快捷键）；{"{"}name{"}"} 会替换为访客名称。
 console-f-shortcut = 快捷键
 console-f-text = 内容
 console-f-canned-add = 添加或修改回复

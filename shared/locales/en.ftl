@@ -1,4 +1,4 @@
-# English (seed 003 `locale: "en"`). Same keys as cn.ftl.
+# English (seed 003 `locale: "en"`). Same messages as cn.ftl. Fluent syntax (shared/locales/gen.rs).
 
 ## The chat page (bundle `chat`)
 chat-lang = en
@@ -67,7 +67,7 @@ leave-open = Leave a message
 leave-content = Your message
 leave-phone = Phone
 leave-email = Email
-leave-optional =  (optional)
+leave-optional = {" "}(optional)
 leave-submit = Send
 leave-cancel = Back
 leave-thanks = Thank you. Our answer will be here when you come back.
@@ -224,7 +224,7 @@ console-canned-site = site
 console-delete = Delete
 console-canned-add-label = Add a canned reply of mine
 console-shortcut = Shortcut
-console-canned-text = Text ({name}, {partnerid}, {agent})
+console-canned-text = Text ({"{"}name{"}"}, {"{"}partnerid{"}"}, {"{"}agent{"}"})
 console-add = Add
 console-f-name = Name
 console-f-nickname = Nickname
@@ -448,7 +448,7 @@ console-f-required-mark = , required
 console-f-save = Save form
 console-f-saved = Form { $name } saved: pages use it with templateid={ $id }.
 console-f-canned = Canned replies of the site
-console-f-canned-help = Every agent is offered these (/shortcut in the reply box); {name} becomes the visitor's name.
+console-f-canned-help = Every agent is offered these (/shortcut in the reply box); {"{"}name{"}"} becomes the visitor's name.
 console-f-shortcut = Shortcut
 console-f-text = Text
 console-f-canned-add = Add or change a reply

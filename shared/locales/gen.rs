@@ -3,63 +3,116 @@
 // agent console (`console/build.rs`: the `console` table only), so both crates read the same
 // files the same way and each links only its own strings.
 //
-// The files are a subset of Fluent: `key = value` lines, `#` comments; a value's
-// `{ $name }` placeholders split it into pieces. Each key is `<table>-<name>`: a table is one
-// struct, `<Table>Texts` with a field per name, and one `static` per locale (`CHAT_CN`,
-// `CHAT_EN`, …). A value without a placeholder is a `&str`; with `n` of them an array of the
-// `n + 1` pieces around them. Every locale must have every key, with the same number of
-// placeholders: the build fails otherwise.
+// The files are Fluent (projectfluent.org), parsed by the `fluent-syntax` crate, so a
+// translator's tools and Fluent's own syntax apply: `#` comments, multi-line values,
+// `{ $name }` variables, `{ -term }` references to terms, string literals (`{"{"}` for a
+// literal brace). Each message id is `<table>-<name>`: a table is one struct,
+// `<Table>Texts` with a field per name, and one `static` per locale (`CHAT_CN`, `CHAT_EN`,
+// …). Everything is resolved here, at build time: a value without a variable is a `&str`;
+// with `n` of them an array of the `n + 1` pieces around them, which the code fills in order.
+// What needs a runtime (select expressions, functions, message references, attributes) is a
+// build error, as is a syntax error, a locale lacking a message, or a locale whose message
+// has other variables (or the same ones in another order) than cn.ftl's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+
 const LOCALES: [(&str, &str); 3] = [("cn", "Cn"), ("en", "En"), ("tw", "Tw")];
 
-/// A value: its pieces around the placeholders.
-type Pieces = Vec<String>;
+/// A message's value: its pieces around the variables, and the variables' names in order.
+struct Pieces {
+    pieces: Vec<String>,
+    vars: Vec<String>,
+}
 
 fn parse(path: &Path) -> BTreeMap<String, Pieces> {
+    let where_ = path.display();
     let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {where_}: {e}"));
+    let resource = fluent_syntax::parser::parse(text.as_str())
+        .unwrap_or_else(|(_, errors)| panic!("{where_}: not valid Fluent: {errors:?}"));
+    let terms: BTreeMap<&str, &Pattern<&str>> = resource
+        .body
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Term(t) => Some((t.id.name, &t.value)),
+            _ => None,
+        })
+        .collect();
     let mut out = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim_end();
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once(" = ")
-            .or_else(|| line.strip_suffix(" =").map(|k| (k, "")))
-            .unwrap_or_else(|| panic!("{}:{}: expected `key = value`", path.display(), n + 1));
-        let key = key.trim();
+    for entry in &resource.body {
+        let Entry::Message(m) = entry else { continue };
+        let key = m.id.name;
         assert!(
             key.contains('-')
                 && key
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            "{}:{}: key `{key}` must be `table-name` in lowercase",
-            path.display(),
-            n + 1
+            "{where_}: message `{key}` must be `table-name` in lowercase"
         );
-        let mut pieces = Vec::new();
-        let mut rest = value;
-        while let Some(open) = rest.find("{ $") {
-            let close = rest[open..]
-                .find(" }")
-                .unwrap_or_else(|| panic!("{}:{}: unclosed placeholder", path.display(), n + 1));
-            pieces.push(rest[..open].to_owned());
-            rest = &rest[open + close + 2..];
-        }
-        pieces.push(rest.to_owned());
         assert!(
-            out.insert(key.to_owned(), pieces).is_none(),
-            "{}:{}: `{key}` given twice",
-            path.display(),
-            n + 1
+            m.attributes.is_empty(),
+            "{where_}: `{key}`: attributes are not supported in static tables"
+        );
+        let value = m
+            .value
+            .as_ref()
+            .unwrap_or_else(|| panic!("{where_}: `{key}` has no value"));
+        let mut p = Pieces {
+            pieces: vec![String::new()],
+            vars: Vec::new(),
+        };
+        flatten(value, &terms, &mut p, &format!("{where_}: `{key}`"));
+        assert!(
+            out.insert(key.to_owned(), p).is_none(),
+            "{where_}: `{key}` given twice"
         );
     }
     out
+}
+
+/// Appends `pattern` to `p`: text and literals to the current piece, a variable starts the
+/// next one, a term is inlined.
+fn flatten(pattern: &Pattern<&str>, terms: &BTreeMap<&str, &Pattern<&str>>, p: &mut Pieces, at: &str) {
+    for element in &pattern.elements {
+        match element {
+            PatternElement::TextElement { value } => p.pieces.last_mut().unwrap().push_str(value),
+            PatternElement::Placeable { expression } => placeable(expression, terms, p, at),
+        }
+    }
+}
+
+fn placeable(e: &Expression<&str>, terms: &BTreeMap<&str, &Pattern<&str>>, p: &mut Pieces, at: &str) {
+    let Expression::Inline(inline) = e else {
+        panic!("{at}: select expressions need a runtime; use one message per case")
+    };
+    match inline {
+        InlineExpression::VariableReference { id } => {
+            p.vars.push(id.name.to_owned());
+            p.pieces.push(String::new());
+        }
+        InlineExpression::StringLiteral { value } => p
+            .pieces
+            .last_mut()
+            .unwrap()
+            .push_str(&fluent_syntax::unicode::unescape_unicode_to_string(value)),
+        InlineExpression::NumberLiteral { value } => p.pieces.last_mut().unwrap().push_str(value),
+        InlineExpression::TermReference {
+            id,
+            attribute: None,
+            arguments: None,
+        } => {
+            let term = terms
+                .get(id.name)
+                .unwrap_or_else(|| panic!("{at}: no term `-{}`", id.name));
+            flatten(term, terms, p, at);
+        }
+        InlineExpression::Placeable { expression } => placeable(expression, terms, p, at),
+        _ => panic!("{at}: functions, message references and parameterised terms need a runtime"),
+    }
 }
 
 fn camel(table: &str) -> String {
@@ -92,9 +145,8 @@ fn generate(by: &str, keep: impl Fn(&str) -> bool) {
                 .get(k)
                 .unwrap_or_else(|| panic!("{}.ftl lacks `{k}`", LOCALES[i].0));
             assert_eq!(
-                other.len(),
-                v.len(),
-                "`{k}`: placeholders differ in {}.ftl",
+                other.vars, v.vars,
+                "`{k}`: the variables differ in {}.ftl",
                 LOCALES[i].0
             );
         }
@@ -116,7 +168,7 @@ fn generate(by: &str, keep: impl Fn(&str) -> bool) {
         tables
             .entry(table.to_owned())
             .or_default()
-            .push((name.replace('-', "_"), v.len()));
+            .push((name.replace('-', "_"), v.pieces.len()));
     }
     let mut out = format!("// Generated by {by} from shared/locales/*.ftl: edit those.\n");
     for (table, fields) in &tables {
@@ -145,7 +197,7 @@ fn generate(by: &str, keep: impl Fn(&str) -> bool) {
             .unwrap();
             for (f, n) in fields {
                 let key = format!("{table}-{}", f.replace('_', "-"));
-                let pieces = &files[i][&key];
+                let pieces = &files[i][&key].pieces;
                 if *n == 1 {
                     writeln!(out, "    {f}: {:?},", pieces[0]).unwrap();
                 } else {

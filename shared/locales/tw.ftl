@@ -1,4 +1,4 @@
-# Traditional Chinese (seed 003 `locale: "tw"`). Same keys as cn.ftl.
+# Traditional Chinese (seed 003 `locale: "tw"`). Same messages as cn.ftl. Fluent syntax (shared/locales/gen.rs).
 
 ## The chat page (bundle `chat`)
 chat-lang = zh-TW
@@ -223,7 +223,7 @@ console-canned-site = 全站
 console-delete = 刪除
 console-canned-add-label = 新增我的快捷回覆
 console-shortcut = 快捷鍵
-console-canned-text = 內容（{name}、{partnerid}、{agent}）
+console-canned-text = 內容（{"{"}name{"}"}、{"{"}partnerid{"}"}、{"{"}agent{"}"}）
 console-add = 新增
 console-f-name = 姓名
 console-f-nickname = 暱稱
@@ -447,7 +447,7 @@ console-f-required-mark = ，必填
 console-f-save = 儲存表單
 console-f-saved = 表單 { $name } 已儲存：頁面用 templateid={ $id } 使用它。
 console-f-canned = 站點快捷回覆
-console-f-canned-help = 所有客服都可使用（在回覆框輸入 /快捷鍵）；{name} 會替換為訪客名稱。
+console-f-canned-help = 所有客服都可使用（在回覆框輸入 /快捷鍵）；{"{"}name{"}"} 會替換為訪客名稱。
 console-f-shortcut = 快捷鍵
 console-f-text = 內容
 console-f-canned-add = 新增或修改回覆
