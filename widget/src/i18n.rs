@@ -1,11 +1,11 @@
 //! User-visible strings for seed 003's `locale` values: `cn` (simplified Chinese, default),
 //! `en` and `tw` (traditional Chinese). One Fluent file per locale, `shared/locales/*.ftl`,
-//! is parsed by the `fluent-syntax` crate and compiled by `build.rs` into static tables — one struct per table (`chat-…` keys are
-//! [`ChatTexts`], `launcher-…` [`LauncherTexts`], the lazy tier's `emoji-…`, `card-…`, …), one
-//! `static` per locale — so nothing is parsed or formatted at run time beyond filling in a
-//! placeholder, and each bundle links only the tables it uses: the launcher does not carry
-//! the chat page's strings, nor the chat page those of its lazy tier. A value with
-//! placeholders is an array of the pieces around them.
+//! is parsed by the `fluent-syntax` crate and compiled by `build.rs` into static tables —
+//! one struct per table (`chat-…` keys are [`ChatTexts`], `launcher-…` [`LauncherTexts`],
+//! the lazy tier's `emoji-…`, `card-…`, …), one `static` per locale — so nothing is parsed
+//! or formatted at run time beyond filling in a placeholder, and each bundle links only the
+//! tables it uses: the launcher does not carry the chat page's strings, nor the chat page
+//! those of its lazy tier. A value with placeholders is an array of the pieces around them.
 
 include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 
