@@ -46,9 +46,15 @@ export async function inWorld(engine, flow) {
   }
 }
 
+// Before the snippet: records the host page's uncaught errors (the loader and launcher run
+// there), as the Chromium tests' watchConsole does.
+const ERRORS = `<script>window.__errors = [];
+addEventListener('error', function (e) { __errors.push(String(e.message)); });
+addEventListener('unhandledrejection', function (e) { __errors.push(String(e.reason)); });</script>`;
+
 /** Publishes a customer page with the seed snippet (and `extra` after it) and opens it. */
 async function openShop({ page, shop, server, site }, extra = '') {
-  const html = `<!DOCTYPE html><html><head><title>Shop</title></head><body><h1>Shop</h1>${seedSnippet(server.url, site.sysnum, { extra })}</body></html>`;
+  const html = `<!DOCTYPE html><html><head><title>Shop</title>${ERRORS}</head><body><h1>Shop</h1>${seedSnippet(server.url, site.sysnum, { extra })}</body></html>`;
   // startHostSite's open() takes a Playwright page; any object with goto() does.
   await shop.open(page, html);
 }
@@ -115,6 +121,7 @@ export async function snippetChatWithReload(world, step) {
     const again = agent.frames.filter((f) => f.api_key === 32399);
     assert.deepEqual(again, [], 'no visitor message pushed to the agent twice');
     assert.equal(await page.count(tid('fd-msg'), { frame: FRAME }), 4);
+    assert.deepEqual(await page.evaluate(() => window.__errors), [], 'no uncaught errors on the host page');
   });
 }
 
@@ -202,6 +209,7 @@ export async function receiveMessageCollapsed(world, step) {
     await page.waitFor(tid('fd-msg', 'agent'), { frame: FRAME, text: 'It left today' });
     await page.waitFor(tid('fd-badge'), { state: 'detached' });
     assert.equal((await got()).rcv.length, 1, 'nothing more handed over');
+    assert.deepEqual(await page.evaluate(() => window.__errors), [], 'no uncaught errors on the host page');
   });
 }
 
