@@ -10,8 +10,14 @@ SCRIPT=build-console
 # shellcheck source=scripts/wasm-tools.sh
 source scripts/wasm-tools.sh
 
+if unchanged console console shared scripts Cargo.toml Cargo.lock .cargo && [ -s dist/console/index.html ]; then
+    echo "build-console: nothing changed since the last build of dist/console (FD_REBUILD=1 builds anyway)"
+    exit 0
+fi
+rm -f dist/.console.stamp
 echo "build-console: agent console -> dist/console"
 (cd console && trunk build --release --offline=true)
 
 [ -s dist/console/index.html ] || die "expected output dist/console/index.html is missing"
+stamp console
 echo "build-console: done"

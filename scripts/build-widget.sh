@@ -27,6 +27,15 @@ if [ ! -d widget/tools/node_modules/terser ] || [ ! -d widget/tools/node_modules
     npm ci --prefix widget/tools --no-audit --no-fund >&2 || die "npm ci --prefix widget/tools failed"
 fi
 
+# Everything the three bundles are built from (the chat page's Trunk.toml is the root's).
+INPUTS=(widget shared public/entrance.js scripts Cargo.toml Cargo.lock Trunk.toml .cargo)
+if unchanged widget "${INPUTS[@]}" &&
+    [ -s dist/chat/index.html ] && [ -s dist/launcher/launcher.js ] && [ -s dist/extras/extras.js ]; then
+    echo "build-widget: nothing changed since the last build of dist/ (FD_REBUILD=1 builds anyway)"
+    exit 0
+fi
+rm -f dist/.widget.stamp
+
 # wasm-bindgen's output folder is shared by the three builds and keeps `snippets/` of earlier
 # ones; Trunk would copy (and preload) those stale files into every bundle.
 clear_snippets() { rm -rf "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/snippets; }
@@ -83,4 +92,5 @@ node scripts/minify-js.mjs dist/chat dist/launcher
 cp public/entrance.js dist/entrance.js
 node scripts/minify-js.mjs --script dist/entrance.js
 node scripts/precompress.mjs dist/chat dist/launcher dist/extras
+stamp widget
 echo "build-widget: done"

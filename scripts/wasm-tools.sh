@@ -31,3 +31,29 @@ for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
     [ -d "$d" ] && fd_rustflags="$fd_rustflags --remap-path-prefix=$d="
 done
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${fd_rustflags# }"
+
+# Later builds are incremental: a build whose inputs are byte for byte those of the last
+# successful one (the files below, the tool versions, the flags) is skipped, which makes a
+# second `./x run` seconds instead of a minute (Trunk and wasm-opt would redo everything).
+#   unchanged NAME PATH…   true when dist/.NAME.stamp holds the stamp of PATH… now
+#   stamp NAME             records it, after a successful build
+# FD_REBUILD=1 builds anyway.
+fd_stamp() {
+    {
+        find "$@" -type f -not -path '*/node_modules/*' -not -path '*/target/*' -print0 |
+            sort -z | xargs -0 sha256sum
+        trunk --version
+        wasm-bindgen --version
+        wasm-opt --version
+        rustc --version
+        echo "$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS ${CARGO_TARGET_DIR:-}"
+    } | sha256sum | cut -d' ' -f1
+}
+unchanged() {
+    local name=$1
+    shift
+    FD_STAMP_NOW=$(fd_stamp "$@")
+    [ "${FD_REBUILD:-0}" != 1 ] && [ -f "dist/.$name.stamp" ] &&
+        [ "$(cat "dist/.$name.stamp")" = "$FD_STAMP_NOW" ]
+}
+stamp() { echo "$FD_STAMP_NOW" >"dist/.$1.stamp"; }
