@@ -103,7 +103,11 @@ export class Agent {
       if (i >= 0) return this.frames.splice(i, 1)[0];
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`agent: no ${what} within ${timeout} ms; got ${JSON.stringify(this.frames)}`);
-      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
+      // The timer is cleared when a frame wakes the wait first: a pending one would keep
+      // node (and so the test file) alive until it fires.
+      let timer;
+      await new Promise((r) => { this.waiters.push(r); timer = setTimeout(r, left); });
+      clearTimeout(timer);
     }
   }
 
