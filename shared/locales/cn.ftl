@@ -113,6 +113,14 @@ upload-not-served = 客服接入后即可发送文件。
 upload-busy = 同时发送的文件太多，请稍候。
 upload-failed = 文件发送失败，请重试。
 
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = 截图
+shot-title = 待发送的截图
+shot-send = 发送
+shot-cancel = 取消
+shot-cancelled = 截图已取消或未获允许。
+shot-failed = 截图失败。
+
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = 无法从此地址连接
 console-open-at = 打开 { $url }

@@ -111,6 +111,14 @@ upload-not-served = You can send files once an agent has answered you.
 upload-busy = Too many files at once: please wait for the others.
 upload-failed = The file could not be sent. Please try again.
 
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = Screenshot
+shot-title = Screenshot to send
+shot-send = Send
+shot-cancel = Cancel
+shot-cancelled = Screenshot cancelled or not allowed.
+shot-failed = The screenshot could not be taken.
+
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = Cannot connect from this address
 console-open-at = Open { $url }

@@ -110,6 +110,14 @@ upload-not-served = 客服接入後即可傳送檔案。
 upload-busy = 同時傳送的檔案太多，請稍候。
 upload-failed = 檔案傳送失敗，請重試。
 
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = 截圖
+shot-title = 待傳送的截圖
+shot-send = 傳送
+shot-cancel = 取消
+shot-cancelled = 截圖已取消或未獲允許。
+shot-failed = 無法截圖。
+
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = 無法從此地址連線
 console-open-at = 開啟 { $url }

@@ -3,8 +3,9 @@
 //! (and pasting an image into the input) uploads the file to `POST /api/visitor/files` with
 //! the session's token — a preview of a picture, a progress bar — then sends its URL through
 //! the chat's outbox (`fd_send`) as the kind the server sniffed (1 image, 2 voice, 5 video, 6
-//! file). A refused file gets a reason in the visitor's locale; the server checks everything
-//! again (type by content, 10 MiB, quota, rate limits, only once served).
+//! file). shot.rs's screenshots take the same path ([`upload`]). A refused file gets a reason
+//! in the visitor's locale; the server checks everything again (type by content, 10 MiB,
+//! quota, rate limits, only once served).
 //!
 //! Test hooks: `fd-up-open`, `fd-up-file` (the file input), `fd-up` (the panel),
 //! `fd-up-progress`, `fd-up-error`, `fd-up-done`.
@@ -109,6 +110,8 @@ fn offer() -> Option<()> {
             .ok()?;
     }
     HANDLERS.with(|v| v.borrow_mut().extend([on_click, on_change, on_paste]));
+    // The screenshot tool beside it, where the page and the device allow it.
+    let _ = super::shot::offer(&b);
     Some(())
 }
 
@@ -198,7 +201,9 @@ fn reason(status: u16, body: &str) -> &'static str {
     }
 }
 
-fn upload(file: JsValue) {
+/// Sends `file` (a `File`: picked, pasted or a screenshot, shot.rs) with its panel: the one
+/// way a visitor's file reaches the chat.
+pub fn upload(file: JsValue) {
     let Some((bar, status)) = panel(&file) else {
         return;
     };
