@@ -46,7 +46,12 @@ thread_local! {
     static SHOT: RefCell<Option<(JsValue, [Handler; 2])>> = const { RefCell::new(None) };
     /// A capture under way: a second click waits for it.
     static BUSY: RefCell<bool> = const { RefCell::new(false) };
+    /// The stream granted, until its first frame is drawn or [`WAIT_MS`] pass.
+    static STREAM: RefCell<Option<JsValue>> = const { RefCell::new(None) };
 }
+
+/// How long a granted capture may take to show its first frame.
+const WAIT_MS: i32 = 5000;
 
 /// `obj.name(...args)`.
 fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
@@ -134,7 +139,9 @@ fn capture() -> Option<()> {
         .dyn_into()
         .ok()?;
     let got = Closure::once(move |stream: JsValue| {
-        if first_frame(stream).is_none() {
+        if first_frame(stream.clone()).is_none() {
+            STREAM.with(|s| s.borrow_mut().take());
+            stop(&stream);
             done(None);
         }
     });
@@ -154,25 +161,39 @@ fn capture() -> Option<()> {
     Some(())
 }
 
-/// Plays `stream` in a detached, muted `<video>` and draws its first frame once it has one.
+/// Plays `stream` in a detached, muted `<video>` and draws its first frame once it has one
+/// (or gives up after [`WAIT_MS`]).
 fn first_frame(stream: JsValue) -> Option<()> {
     let doc = document()?;
     let video = el(&doc, "video", "")?;
+    STREAM.with(|s| *s.borrow_mut() = Some(stream.clone()));
     Reflect::set(&video, &"muted".into(), &true.into()).ok()?;
     Reflect::set(&video, &"srcObject".into(), &stream).ok()?;
     let v = video.clone();
-    let s = stream.clone();
     let loaded = Closure::once(move |_: JsValue| {
+        let Some(s) = STREAM.with(|s| s.borrow_mut().take()) else {
+            return; // too late: already given up
+        };
         let file = draw(&v);
         stop(&s);
         let _ = Reflect::set(&v, &"srcObject".into(), &JsValue::NULL);
         done(file);
     });
-    if Reflect::set(&video, &"onloadeddata".into(), loaded.as_ref()).is_err() {
-        stop(&stream);
-        return None;
-    }
+    Reflect::set(&video, &"onloadeddata".into(), loaded.as_ref()).ok()?;
     loaded.forget();
+    let late = Closure::once(move || {
+        if let Some(s) = STREAM.with(|s| s.borrow_mut().take()) {
+            stop(&s);
+            done(None);
+        }
+    });
+    web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            late.as_ref().unchecked_ref(),
+            WAIT_MS,
+        )
+        .ok()?;
+    late.forget();
     if let Some(p) = call(&video, "play", &[]).and_then(|p| p.dyn_into::<Promise>().ok()) {
         // A refused play shows as no frame: the capture fails below, not with an exception.
         let ignore = Closure::once(move |_: JsValue| {});
