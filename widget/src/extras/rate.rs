@@ -36,8 +36,23 @@ const CSS: &str = ".fd-rt{flex:0 1 auto;min-height:0;overflow-y:auto;margin:0 8p
 .fd-rt button:focus-visible{outline:2px solid var(--ct,#1e6fd9);outline-offset:2px}\
 .fd-rt textarea{display:block;width:100%;margin-top:8px;padding:6px 10px;border:1px solid #8c959f;border-radius:8px;font:inherit;font-size:16px}\
 .fd-rt button{margin-top:8px;min-height:36px;padding:0 16px;border:0;border-radius:18px;background:var(--c,#1e6fd9);color:var(--ci,#fff);font:inherit;font-weight:600;cursor:pointer}\
-.fd-rt p{margin:6px 0 0;font-size:13px}\
-.fd-rb{display:block;width:max-content;margin:6px auto;min-height:32px;padding:0 14px;border:1px solid #8c959f;border-radius:16px;background:#fff;color:#1f2328;font:inherit;font-size:13px;cursor:pointer}";
+.fd-rt p{margin:6px 0 0;font-size:13px}";
+
+/// The look of the buttons the tier puts above the chat's input (class `fd-rb`: "Rate this
+/// chat", "Send a picture or file"), injected once by whichever comes first.
+const BAR_BUTTON_CSS: &str = ".fd-rb{display:block;width:max-content;margin:6px auto;min-height:32px;padding:0 14px;border:1px solid #8c959f;border-radius:16px;background:#fff;color:#1f2328;font:inherit;font-size:13px;cursor:pointer}\
+.fd-rb:focus-visible{outline:2px solid var(--ct,#1e6fd9);outline-offset:2px}";
+
+/// Injects [`BAR_BUTTON_CSS`] once.
+pub fn bar_button_style(doc: &web_sys::Document) -> Option<()> {
+    if doc.get_element_by_id("fd-rb-css").is_none() {
+        let s = el(doc, "style", "")?;
+        s.set_id("fd-rb-css");
+        s.set_text_content(Some(BAR_BUTTON_CSS));
+        doc.head()?.append_child(&s).ok()?;
+    }
+    Some(())
+}
 
 /// An event handler kept as long as the page.
 type Handler = Closure<dyn FnMut(Event)>;
@@ -84,6 +99,7 @@ fn offer() -> Option<()> {
         s.set_text_content(Some(CSS));
         doc.head()?.append_child(&s).ok()?;
     }
+    bar_button_style(&doc)?;
     let form = doc.query_selector(".fd-f").ok()??;
     let t = texts(locale());
     let b = el(&doc, "button", "fd-rb")?;

@@ -52,6 +52,7 @@ fn offer() -> Option<()> {
     let s = el(&doc, "style", "")?;
     s.set_text_content(Some(CSS));
     doc.head()?.append_child(&s).ok()?;
+    super::rate::bar_button_style(&doc)?;
     let form = doc.query_selector(".fd-f").ok()??;
     let t = texts(locale());
     let b = el(&doc, "button", "fd-rb")?;
@@ -138,23 +139,15 @@ fn panel(file: &JsValue) -> Option<(Element, Element)> {
     let sec = el(&doc, "section", "fd-up")?;
     sec.set_id("fd-up");
     sec.set_attribute("data-testid", "fd-up").ok()?;
-    if text_of(file, "type").starts_with("image/") {
-        // `URL.createObjectURL(file)` (through Reflect: no web-sys `Blob` feature here).
-        let url = web_sys::window()
-            .and_then(|w| Reflect::get(&w, &"URL".into()).ok())
-            .and_then(|u| {
-                let f: Function = Reflect::get(&u, &"createObjectURL".into())
-                    .ok()?
-                    .dyn_into()
-                    .ok()?;
-                f.call1(&u, file).ok()?.as_string()
-            });
-        if let Some(url) = url {
-            let img = el(&doc, "img", "")?;
-            img.set_attribute("src", &url).ok()?;
-            img.set_attribute("alt", &text_of(file, "name")).ok()?;
-            sec.append_child(&img).ok()?;
-        }
+    let size = Reflect::get(file, &"size".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0);
+    if text_of(file, "type").starts_with("image/") && size <= MAX_BYTES {
+        let img = el(&doc, "img", "")?;
+        img.set_attribute("alt", &text_of(file, "name")).ok()?;
+        sec.append_child(&img).ok()?;
+        let _ = preview(file, img);
     }
     let bar = el(&doc, "progress", "")?;
     for (k, v) in [
@@ -174,6 +167,35 @@ fn panel(file: &JsValue) -> Option<(Element, Element)> {
     let form = doc.query_selector(".fd-f").ok()??;
     form.parent_node()?.insert_before(&sec, Some(&form)).ok()?;
     Some((bar, status))
+}
+
+/// Shows `file` in `img` as a `data:` URL read by a `FileReader` (the chat page's CSP allows
+/// `data:` pictures, not `blob:` ones).
+fn preview(file: &JsValue, img: Element) -> Option<()> {
+    let w = web_sys::window()?;
+    let ctor: Function = Reflect::get(&w, &"FileReader".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let reader = Reflect::construct(&ctor, &js_sys::Array::new()).ok()?;
+    let r = reader.clone();
+    let loaded = Closure::once(move |_: JsValue| {
+        if let Some(url) = Reflect::get(&r, &"result".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            let _ = img.set_attribute("src", &url);
+        }
+    });
+    Reflect::set(&reader, &"onload".into(), loaded.as_ref()).ok()?;
+    let read: Function = Reflect::get(&reader, &"readAsDataURL".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    read.call1(&reader, file).ok()?;
+    // Called once, by this reader only.
+    loaded.forget();
+    Some(())
 }
 
 fn say(status: &Element, s: &str, bad: bool) {
