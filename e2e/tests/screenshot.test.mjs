@@ -81,6 +81,14 @@ test('photo_flag on a desktop: Screenshot, preview, Send; the agent gets a PNG a
   await shot.getByTestId('fd-shot-send').click();
   await frame.getByTestId('fd-up-done').filter({ hasText: 'Sent' }).waitFor();
   assert.equal(await frame.getByTestId('fd-shot').count(), 0, 'the preview closes once sent');
+  // The upload's own preview shows it too (a data: URL: the chat page's CSP has no blob:).
+  const upImg = frame.getByTestId('fd-up').locator('img[alt="screenshot.png"]');
+  await upImg.evaluate((i) => i.decode());
+  assert.deepEqual(await upImg.evaluate((i) => [i.naturalWidth, i.naturalHeight]), size);
+  // Both controls styled as the chat's buttons, side by side.
+  const [up, sh] = [await frame.getByTestId('fd-up-open').boundingBox(), await frame.getByTestId('fd-shot-open').boundingBox()];
+  assert.ok(Math.abs(up.y - sh.y) < 2 && sh.x > up.x + up.width, `one row: ${JSON.stringify([up, sh])}`);
+  assert.equal(await frame.getByTestId('fd-shot-open').evaluate((b) => getComputedStyle(b).borderRadius), '16px');
   const pic = await agent.next((f) => f.api_key === 32399 && f.data?.message_info?.file_type === 1, 'the screenshot');
   const url = pic.data.message_info.msg;
   assert.match(url, /\/files\/[0-9a-f]{32}\/screenshot\.png$/);

@@ -31,8 +31,8 @@ use crate::i18n::shot as texts;
 const MAX_SIDE: f64 = 1920.0;
 
 const CSS: &str = ".fd-ur{display:flex;flex-wrap:wrap;justify-content:center;gap:8px;margin:6px 8px}\
-.fd-ur button{margin:0;min-height:32px;padding:0 14px;border:1px solid #8c959f;border-radius:16px;background:#fff;color:#1f2328;font:inherit;font-size:13px;cursor:pointer}\
-.fd-ur button:focus-visible,.fd-sh button:focus-visible{outline:2px solid var(--ct,#1e6fd9);outline-offset:2px}\
+.fd-ur .fd-rb{margin:0}\
+.fd-sh button:focus-visible{outline:2px solid var(--ct,#1e6fd9);outline-offset:2px}\
 .fd-sh img{display:block;max-width:100%;max-height:160px;margin-bottom:6px;border:1px solid #d0d7de;border-radius:6px}\
 .fd-sh button{min-height:32px;margin-right:8px;padding:0 14px;border:1px solid #8c959f;border-radius:16px;background:#fff;color:#1f2328;font:inherit;font-size:13px;cursor:pointer}\
 .fd-sh button.fd-go{border-color:var(--c,#1e6fd9);background:var(--c,#1e6fd9);color:var(--ci,#fff);font-weight:600}";
@@ -109,7 +109,7 @@ pub fn offer(upload: &Element) -> Option<()> {
         .insert_before(&row, Some(upload))
         .ok()?;
     row.append_child(upload).ok()?;
-    let b = el(&doc, "button", "")?;
+    let b = el(&doc, "button", "fd-rb")?;
     b.set_id("fd-shot-open");
     b.set_text_content(Some(texts(locale()).open));
     for (k, v) in [("type", "button"), ("data-testid", "fd-shot-open")] {
