@@ -7,6 +7,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   admin, Agent, HostPage, openConsole, seedSnippet, watchConsole, withWorld,
 } from '../lib.mjs';
@@ -66,7 +68,7 @@ test('feedback_flag: rate once an agent answered; stored and listed; changeable'
 
 test('tags: the chosen score\'s set in the page\'s language, toggled by mouse or keyboard; stored and shown to the agent', async () => {
   const agent = await Agent.login(server);
-  const { ctx, log, host, frame } = await chatWith('zc("config", {feedback_flag: 1, locale: "en"});');
+  const { ctx, page, log, host, frame } = await chatWith('zc("config", {feedback_flag: 1, locale: "en"});');
   await host.chat.send('Where is my refund?');
   const push = await agent.visitorMessage('Where is my refund?');
   await agent.request({ api_key: 32300, gid: push.data.gid, msg: 'Still checking.', file_type: 0 });
@@ -95,6 +97,13 @@ test('tags: the chosen score\'s set in the page\'s language, toggled by mouse or
   await frame.locator(':focus').press('Space');
   assert.deepEqual(await pressed(), ['Slow to answer', 'Had to repeat myself']);
   assert.equal(await tag('Slow to answer').getAttribute('aria-pressed'), 'true');
+  // Chosen and not: readable (≥ 4.5:1) and named, as axe-core (npm) checks them.
+  const chat = page.frames().find((f) => f.url().includes('/chat/h5/v2/'));
+  await chat.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  const axe = await chat.evaluate(async () => (await axe.run('#fd-rt-tg', {
+    runOnly: ['color-contrast', 'button-name', 'aria-allowed-attr', 'aria-valid-attr-value'],
+  })).violations.map((v) => v.id));
+  assert.deepEqual(axe, []);
   await panel.getByTestId('fd-rate-send').click();
   await panel.getByTestId('fd-rate-done').waitFor();
   const mine = admin(db, 'ratings', '--site', site.sysnum).filter((r) => r.gid === push.data.gid);
