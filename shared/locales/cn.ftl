@@ -96,6 +96,15 @@ rate-send = 提交评价
 rate-pick = 请先选择星级
 rate-thanks = 感谢您的评价！下次会话前您仍可修改。
 rate-failed = 评价提交失败，请稍后再试
+rate-tags = 印象标签（选填）
+rate-tag-low-1 = 回复慢
+rate-tag-low-2 = 没有解决问题
+rate-tag-low-3 = 态度不好
+rate-tag-low-4 = 需要反复说明
+rate-tag-high-1 = 回复快
+rate-tag-high-2 = 解决了问题
+rate-tag-high-3 = 态度友好
+rate-tag-high-4 = 解答清楚
 upload-open = 发送图片或文件
 upload-sending = 发送中…
 upload-sent = 已发送
@@ -104,6 +113,14 @@ upload-unsupported = 不支持这种文件：可发送图片（PNG、JPEG、GIF�
 upload-not-served = 客服接入后即可发送文件。
 upload-busy = 同时发送的文件太多，请稍候。
 upload-failed = 文件发送失败，请重试。
+
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = 截图
+shot-title = 待发送的截图
+shot-send = 发送
+shot-cancel = 取消
+shot-cancelled = 截图已取消或未获允许。
+shot-failed = 截图失败。
 
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = 无法从此地址连接

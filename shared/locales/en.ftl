@@ -93,6 +93,15 @@ rate-send = Send rating
 rate-pick = Please choose a number of stars
 rate-thanks = Thank you for your rating! You can change it until your next chat.
 rate-failed = Could not send your rating; please try again later
+rate-tags = What stood out? (optional)
+rate-tag-low-1 = Slow to answer
+rate-tag-low-2 = Problem not solved
+rate-tag-low-3 = Unfriendly
+rate-tag-low-4 = Had to repeat myself
+rate-tag-high-1 = Fast
+rate-tag-high-2 = Solved my problem
+rate-tag-high-3 = Friendly
+rate-tag-high-4 = Clear answers
 upload-open = Send a picture or file
 upload-sending = Sending…
 upload-sent = Sent
@@ -101,6 +110,14 @@ upload-unsupported = This kind of file cannot be sent: pictures (PNG, JPEG, GIF,
 upload-not-served = You can send files once an agent has answered you.
 upload-busy = Too many files at once: please wait for the others.
 upload-failed = The file could not be sent. Please try again.
+
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = Screenshot
+shot-title = Screenshot to send
+shot-send = Send
+shot-cancel = Cancel
+shot-cancelled = Screenshot cancelled or not allowed.
+shot-failed = The screenshot could not be taken.
 
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = Cannot connect from this address

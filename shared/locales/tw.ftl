@@ -92,6 +92,15 @@ rate-send = 提交評價
 rate-pick = 請先選擇星級
 rate-thanks = 感謝您的評價！下次會話前您仍可修改。
 rate-failed = 評價提交失敗，請稍後再試
+rate-tags = 印象標籤（選填）
+rate-tag-low-1 = 回覆慢
+rate-tag-low-2 = 沒有解決問題
+rate-tag-low-3 = 態度不好
+rate-tag-low-4 = 需要反覆說明
+rate-tag-high-1 = 回覆快
+rate-tag-high-2 = 解決了問題
+rate-tag-high-3 = 態度友善
+rate-tag-high-4 = 解答清楚
 upload-open = 傳送圖片或檔案
 upload-sending = 傳送中…
 upload-sent = 已傳送
@@ -100,6 +109,14 @@ upload-unsupported = 不支援這種檔案：可傳送圖片（PNG、JPEG、GIF�
 upload-not-served = 客服接入後即可傳送檔案。
 upload-busy = 同時傳送的檔案太多，請稍候。
 upload-failed = 檔案傳送失敗，請重試。
+
+## The lazy tier: the screenshot tool (seed 003 cut_flag)
+shot-open = 截圖
+shot-title = 待傳送的截圖
+shot-send = 傳送
+shot-cancel = 取消
+shot-cancelled = 截圖已取消或未獲允許。
+shot-failed = 無法截圖。
 
 ## The agent console (crate `console`, `console/build.rs`): every visible string of its own chrome
 console-wrong-origin = 無法從此地址連線

@@ -22,6 +22,8 @@ pub mod page;
 pub mod rate;
 pub mod reception;
 #[cfg(feature = "json")]
+pub mod shot;
+#[cfg(feature = "json")]
 pub mod upload;
 
 use std::cell::RefCell;

@@ -496,7 +496,10 @@ fn ensure_frame(st: &mut Launcher) -> Option<()> {
     panel.set_hidden(true);
     let frame: HtmlIFrameElement = doc.create_element("iframe").ok()?.dyn_into().ok()?;
     frame.set_attribute("data-testid", "fd-frame").ok()?;
-    frame.set_attribute("allow", "clipboard-write").ok()?;
+    // The chat's screenshot tool (extras/shot.rs) captures the screen from inside the frame.
+    frame
+        .set_attribute("allow", "clipboard-write; display-capture")
+        .ok()?;
 
     let on_load = Closure::<dyn FnMut(Event)>::new(|_| {
         with(|st| {

@@ -171,7 +171,8 @@ pub fn CustomerPanel(store: Store) -> impl IntoView {
                 .collect_view()
         })
     };
-    // The visitor's ratings of their chats (issue 24): stars, score, agent, comment as text.
+    // The visitor's ratings of their chats (issue 24): stars, score, agent, comment and tags as
+    // text.
     let ratings = move || {
         info().map(|v| {
             v.ratings
@@ -180,10 +181,15 @@ pub fn CustomerPanel(store: Store) -> impl IntoView {
                     let stars: String = (1..=5)
                         .map(|n| if n <= r.score { '★' } else { '☆' })
                         .collect();
+                    let tags = r
+                        .tags
+                        .into_iter()
+                        .map(|t| view! { " " <span class="c-tag" data-testid="fd-c-rating-tag">{t}</span> })
+                        .collect_view();
                     view! {
                         <li data-testid="fd-c-rating">
                             <span aria-hidden="true">{stars}</span> " " {format!("{}/5", r.score)}
-                            " " <span class="c-muted">{r.agent}</span> " " {r.comment}
+                            " " <span class="c-muted">{r.agent}</span> " " {r.comment} {tags}
                         </li>
                     }
                 })

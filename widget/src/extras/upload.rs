@@ -3,8 +3,9 @@
 //! (and pasting an image into the input) uploads the file to `POST /api/visitor/files` with
 //! the session's token — a preview of a picture, a progress bar — then sends its URL through
 //! the chat's outbox (`fd_send`) as the kind the server sniffed (1 image, 2 voice, 5 video, 6
-//! file). A refused file gets a reason in the visitor's locale; the server checks everything
-//! again (type by content, 10 MiB, quota, rate limits, only once served).
+//! file). shot.rs's screenshots take the same path ([`upload`]). A refused file gets a reason
+//! in the visitor's locale; the server checks everything again (type by content, 10 MiB,
+//! quota, rate limits, only once served).
 //!
 //! Test hooks: `fd-up-open`, `fd-up-file` (the file input), `fd-up` (the panel),
 //! `fd-up-progress`, `fd-up-error`, `fd-up-done`.
@@ -51,6 +52,7 @@ fn offer() -> Option<()> {
     let s = el(&doc, "style", "")?;
     s.set_text_content(Some(CSS));
     doc.head()?.append_child(&s).ok()?;
+    super::rate::bar_button_style(&doc)?;
     let form = doc.query_selector(".fd-f").ok()??;
     let t = texts(locale());
     let b = el(&doc, "button", "fd-rb")?;
@@ -109,6 +111,8 @@ fn offer() -> Option<()> {
             .ok()?;
     }
     HANDLERS.with(|v| v.borrow_mut().extend([on_click, on_change, on_paste]));
+    // The screenshot tool beside it, where the page and the device allow it.
+    let _ = super::shot::offer(&b);
     Some(())
 }
 
@@ -135,23 +139,15 @@ fn panel(file: &JsValue) -> Option<(Element, Element)> {
     let sec = el(&doc, "section", "fd-up")?;
     sec.set_id("fd-up");
     sec.set_attribute("data-testid", "fd-up").ok()?;
-    if text_of(file, "type").starts_with("image/") {
-        // `URL.createObjectURL(file)` (through Reflect: no web-sys `Blob` feature here).
-        let url = web_sys::window()
-            .and_then(|w| Reflect::get(&w, &"URL".into()).ok())
-            .and_then(|u| {
-                let f: Function = Reflect::get(&u, &"createObjectURL".into())
-                    .ok()?
-                    .dyn_into()
-                    .ok()?;
-                f.call1(&u, file).ok()?.as_string()
-            });
-        if let Some(url) = url {
-            let img = el(&doc, "img", "")?;
-            img.set_attribute("src", &url).ok()?;
-            img.set_attribute("alt", &text_of(file, "name")).ok()?;
-            sec.append_child(&img).ok()?;
-        }
+    let size = Reflect::get(file, &"size".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0);
+    if text_of(file, "type").starts_with("image/") && size <= MAX_BYTES {
+        let img = el(&doc, "img", "")?;
+        img.set_attribute("alt", &text_of(file, "name")).ok()?;
+        sec.append_child(&img).ok()?;
+        let _ = preview(file, img);
     }
     let bar = el(&doc, "progress", "")?;
     for (k, v) in [
@@ -171,6 +167,35 @@ fn panel(file: &JsValue) -> Option<(Element, Element)> {
     let form = doc.query_selector(".fd-f").ok()??;
     form.parent_node()?.insert_before(&sec, Some(&form)).ok()?;
     Some((bar, status))
+}
+
+/// Shows `file` in `img` as a `data:` URL read by a `FileReader` (the chat page's CSP allows
+/// `data:` pictures, not `blob:` ones).
+fn preview(file: &JsValue, img: Element) -> Option<()> {
+    let w = web_sys::window()?;
+    let ctor: Function = Reflect::get(&w, &"FileReader".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let reader = Reflect::construct(&ctor, &js_sys::Array::new()).ok()?;
+    let r = reader.clone();
+    let loaded = Closure::once(move |_: JsValue| {
+        if let Some(url) = Reflect::get(&r, &"result".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            let _ = img.set_attribute("src", &url);
+        }
+    });
+    Reflect::set(&reader, &"onload".into(), loaded.as_ref()).ok()?;
+    let read: Function = Reflect::get(&reader, &"readAsDataURL".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    read.call1(&reader, file).ok()?;
+    // Called once, by this reader only.
+    loaded.forget();
+    Some(())
 }
 
 fn say(status: &Element, s: &str, bad: bool) {
@@ -198,7 +223,9 @@ fn reason(status: u16, body: &str) -> &'static str {
     }
 }
 
-fn upload(file: JsValue) {
+/// Sends `file` (a `File`: picked, pasted or a screenshot, shot.rs) with its panel: the one
+/// way a visitor's file reaches the chat.
+pub fn upload(file: JsValue) {
     let Some((bar, status)) = panel(&file) else {
         return;
     };
