@@ -37,6 +37,7 @@ pub(crate) mod cluster;
 pub(crate) mod compat;
 pub(crate) mod conversation;
 pub mod db;
+pub(crate) mod face;
 pub mod files;
 pub(crate) mod home;
 pub(crate) mod http;
@@ -507,6 +508,7 @@ pub fn app(state: AppState) -> Router {
         .merge(home::router())
         .merge(leave::router())
         .merge(rating::router())
+        .merge(face::router())
         .merge(ops::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

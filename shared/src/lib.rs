@@ -32,6 +32,7 @@ pub mod admin;
 pub mod agent;
 pub mod card;
 pub mod config;
+pub mod face;
 pub mod ids;
 pub mod leave;
 pub mod rating;

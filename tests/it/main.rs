@@ -44,6 +44,7 @@ mod cli;
 mod cluster;
 mod compat;
 mod entry;
+mod face;
 mod files;
 mod fuzz_replay;
 mod group_commit;

@@ -16,6 +16,8 @@
 
 pub mod card;
 #[cfg(feature = "json")]
+pub mod face;
+#[cfg(feature = "json")]
 pub mod leave;
 pub mod page;
 #[cfg(feature = "json")]

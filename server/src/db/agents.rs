@@ -7,7 +7,8 @@
 //! `set_agent_disabled`, `set_agent_password`, `set_agent_profile`, `set_agent_prefs`, `account_suffix_used_elsewhere`,
 //! `set_agent_external_id`, `resolve_agent`, `create_group`, `groups_of_site`,
 //! `groups_of_agent`, `enabled_group_ids`, `set_group_disabled`, `set_group_routing`,
-//! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`.
+//! `resolve_group`, `external_id_owner`, `routing_groups`, `group_memberships`,
+//! `agent_faces_of_visitor`.
 //!
 //! Routing reads a site's agents, groups and memberships with one query each
 //! (`agents_of_site`, `routing_groups`, `group_memberships`), never one per candidate.
@@ -127,6 +128,19 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    /// `(nick, avatar URL)` of every agent with an avatar who wrote in `visitor_id`'s
+    /// conversation (seed 003 `show_face`), by nick.
+    pub async fn agent_faces_of_visitor(&self, visitor_id: i64) -> DbResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT nick, headimgurl FROM agents WHERE headimgurl <> '' AND id IN \
+             (SELECT DISTINCT agent_id FROM messages WHERE visitor_id = $1 AND agent_id IS NOT NULL) \
+             ORDER BY nick",
+        )
+        .bind(visitor_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn agent_by_account(&self, account: &str) -> DbResult<Option<Agent>> {

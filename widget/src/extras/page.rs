@@ -100,6 +100,8 @@ pub fn frame(json: &str) {
         }
         Some("synced") => {
             CONV.with(|c| c.borrow_mut().synced = true);
+            #[cfg(feature = "json")]
+            super::face::follow(None);
             return;
         }
         _ => return,
@@ -127,6 +129,10 @@ pub fn frame(json: &str) {
     });
     #[cfg(feature = "json")]
     {
+        let nick = (from.as_deref() == Some("agent"))
+            .then(|| field(&f, "nick"))
+            .flatten();
+        super::face::follow(nick.as_deref());
         super::rate::follow();
         super::upload::follow();
         super::leave::follow_end(conversation(|c| c.ended));
