@@ -1,4 +1,5 @@
-//! Seed 000 "custom push URL": every message of a site that has a push URL is POSTed there.
+//! Seed 000 "custom push URL": every message of a site that has a push URL is POSTed there,
+//! and every message a visitor leaves ([`enqueue_left`], issue 24).
 //!
 //! **Payload.** A JSON object (`Content-Type: application/json`) with exactly the seed's ten
 //! fields: `visiter_id` (the visitor's `gid`, string), `content` (the message body),
