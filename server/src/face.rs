@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use shared::face::{Face, Faces, FacesRequest};
-use shared::ids::Sysnum;
 
 use crate::trace::error;
 use crate::AppState;
@@ -58,23 +57,15 @@ async fn faces(
 
 /// The faces of `r`'s conversation; `None` when the site or the token names nobody.
 async fn lookup(state: &AppState, r: &FacesRequest) -> crate::db::DbResult<Option<Faces>> {
-    let Ok(sysnum) = Sysnum::parse(r.sysnum.trim()) else {
-        return Ok(None);
-    };
-    let Some(site) = state.db.site_by_sysnum(sysnum.as_str()).await? else {
-        return Ok(None);
-    };
-    if r.token.len() > 128 {
-        return Ok(None);
-    }
-    let Some(v) = state.db.visitor_by_token(site.id, &r.token).await? else {
+    let v = match crate::trace::token_holder(state, &r.sysnum, &r.token).await? {
+        None => return Ok(None),
+        Some((_, Some(v))) => v,
         // A visitor who has not written yet holds a pending token: no conversation, no faces.
-        let pending = crate::security::is_pending_token(
-            &state.db.pending_token_key().await?,
-            site.id,
-            &r.token,
-        );
-        return Ok(pending.then(Faces::default));
+        Some((site, None)) => {
+            let key = state.db.pending_token_key().await?;
+            let pending = crate::security::is_pending_token(&key, site.id, &r.token);
+            return Ok(pending.then(Faces::default));
+        }
     };
     let faces = state
         .db

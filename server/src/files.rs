@@ -35,7 +35,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::StreamExt;
 use shared::agent::Uploaded;
-use shared::ids::Sysnum;
 use shared::visitor::MsgKind;
 use tokio::io::AsyncWriteExt;
 
@@ -305,18 +304,9 @@ async fn visitor_upload(
     ) {
         return Ok(*refused);
     }
-    let site = match q.get("sysnum").map(|s| Sysnum::parse(s.trim())) {
-        Some(Ok(s)) => state.db.site_by_sysnum(s.as_str()).await?,
-        _ => None,
-    };
+    let sysnum = q.get("sysnum").map_or("", String::as_str);
     let token = crate::security::bearer(&headers).unwrap_or("");
-    let visitor = match &site {
-        Some(site) if !token.is_empty() && token.len() <= 128 => {
-            state.db.visitor_by_token(site.id, token).await?
-        }
-        _ => None,
-    };
-    let Some(v) = visitor else {
+    let Some((_, Some(v))) = crate::trace::token_holder(&state, sysnum, token).await? else {
         return Ok(refuse(
             StatusCode::FORBIDDEN,
             "forbidden",

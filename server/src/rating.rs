@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use shared::ids::Sysnum;
 use shared::rating::{RateRequest, Rated, MAX_COMMENT_CHARS, MAX_TAGS, MAX_TAG_CHARS};
 
 use crate::db::RateOutcome;
@@ -97,16 +96,8 @@ async fn rate(
 
 /// Stores `r` for its visitor; `None` when the site or the token names nobody.
 async fn store(state: &AppState, r: &RateRequest) -> crate::db::DbResult<Option<RateOutcome>> {
-    let Ok(sysnum) = Sysnum::parse(r.sysnum.trim()) else {
-        return Ok(None);
-    };
-    let Some(site) = state.db.site_by_sysnum(sysnum.as_str()).await? else {
-        return Ok(None);
-    };
-    if r.token.len() > 128 {
-        return Ok(None);
-    }
-    let Some(v) = state.db.visitor_by_token(site.id, &r.token).await? else {
+    let Some((site, Some(v))) = crate::trace::token_holder(state, &r.sysnum, &r.token).await?
+    else {
         return Ok(None);
     };
     let tags: Vec<&str> = r.tags.iter().map(|t| t.trim()).collect();

@@ -75,6 +75,28 @@ pub(crate) fn admit<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The site `sysnum` names and the stored visitor there who holds `token` (`None` inside:
+/// a pending token, or nobody's); `None` when no site has that sysnum. For the chat origin's
+/// endpoints that act on the visitor's behalf (rating, avatars, uploads).
+pub(crate) async fn token_holder(
+    state: &AppState,
+    sysnum: &str,
+    token: &str,
+) -> DbResult<Option<(crate::db::Site, Option<crate::db::Visitor>)>> {
+    let Ok(sysnum) = shared::ids::Sysnum::parse(sysnum.trim()) else {
+        return Ok(None);
+    };
+    let Some(site) = state.db.site_by_sysnum(sysnum.as_str()).await? else {
+        return Ok(None);
+    };
+    let visitor = if token.is_empty() || token.len() > 128 {
+        None
+    } else {
+        state.db.visitor_by_token(site.id, token).await?
+    };
+    Ok(Some((site, visitor)))
+}
+
 /// [`admit`]'s checks before the body: the request comes from the chat's own origin (else
 /// 403 `forbidden` with `forbidden` as the message) and the client is within its budget
 /// (else 429 `rate_limited`). Also for bodies that are not JSON (a visitor's upload).
