@@ -60,7 +60,8 @@ pub fn register() {
     let _ = Reflect::set(&opts, &"scope".into(), &SCOPE.into());
     if let Ok(p) = call(&c, "register", &[WORKER.into(), opts.into()]) {
         if let Ok(p) = p.dyn_into::<Promise>() {
-            leptos::task::spawn_local(async move {
+            // Before the app mounts, so not Leptos' executor: a failure is only ignored.
+            wasm_bindgen_futures::spawn_local(async move {
                 let _ = JsFuture::from(p).await;
             });
         }
@@ -265,6 +266,7 @@ thread_local! {
 #[component]
 pub fn PushSwitch(token: RwSignal<Option<String>>) -> impl IntoView {
     let on = RwSignal::new(false);
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let busy = RwSignal::new(false);
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());
@@ -294,12 +296,16 @@ pub fn PushSwitch(token: RwSignal<Option<String>>) -> impl IntoView {
                 }
                 Err(e) => error.set(e),
             }
+            // The box shows what is, also when the click's own toggle did not happen.
+            if let Some(el) = input.get_untracked() {
+                el.set_checked(on.get_untracked());
+            }
             busy.set(false);
         });
     };
     view! {
         <label class="c-push">
-            <input type="checkbox" role="switch" data-testid="fd-c-push"
+            <input type="checkbox" role="switch" data-testid="fd-c-push" node_ref=input
                 prop:checked=move || on.get() disabled=move || busy.get() on:change=toggle/>
             {t().push}
         </label>
