@@ -1,7 +1,7 @@
 // The console as an installable app with web push (issue 27 item 6). Chromium accepts the
 // console's manifest (no errors; the only installability objection is the test's incognito
 // context) and fetches its icons; the service worker is ready with a scope covering
-// /console/. The "Notifications on this device" switch asks for permission, reads the
+// /console/ and shows pushes as one notification per chat. The "Notifications on this device" switch asks for permission, reads the
 // server's VAPID key, subscribes and posts the subscription; then, with no console open, a
 // visitor starts a chat and a push endpoint on 127.0.0.1 run by this file receives the
 // push, verifies the VAPID JWT (ES256, with node's crypto and the server's published key)
@@ -149,6 +149,7 @@ async function consoleWithPush(endpoint, keys) {
 
 test('the console is an installable app: manifest, icons, service worker', async () => {
   const context = await browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: server.url });
   const page = await context.newPage();
   const log = watchConsole(page);
   await page.goto(`${server.url}/console/`);
@@ -185,6 +186,34 @@ test('the console is an installable app: manifest, icons, service worker', async
   const sw = await fetch(`${server.url}/console/sw.js`);
   assert.equal(sw.headers.get('content-type'), 'text/javascript; charset=utf-8');
   assert.equal(sw.headers.get('cache-control'), 'no-cache');
+  // The worker shows a push as a notification, one per chat: a second push for the same
+  // chat replaces the first (pushes delivered to it through the DevTools protocol).
+  const regs = new Promise((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+    const r = e.registrations.find((x) => x.scopeURL === `${server.url}/console/` && !x.isDeleted);
+    if (r) resolve(r.registrationId);
+  }));
+  await cdp.send('ServiceWorker.enable');
+  const registrationId = await regs;
+  for (const body of ['Is this in stock?', 'Hello?']) {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: server.url, registrationId, data: JSON.stringify({ title: 'Ann', body, gid: '42' }),
+    });
+  }
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: server.url, registrationId, data: JSON.stringify({ title: 'Bo', body: 'Hi', gid: '43' }),
+  });
+  const shown = await page.waitForFunction(async () => {
+    const r = await navigator.serviceWorker.ready;
+    const ns = await r.getNotifications();
+    const both = ns.some((n) => n.body === 'Hello?') && ns.some((n) => n.tag === 'chat-43');
+    return both && ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+  });
+  const notes = (await shown.jsonValue()).sort((a, b) => a.tag.localeCompare(b.tag));
+  assert.deepEqual(notes, [
+    { title: 'Ann', body: 'Hello?', tag: 'chat-42' },
+    { title: 'Bo', body: 'Hi', tag: 'chat-43' },
+  ]);
+
   const csp = (await fetch(`${server.url}/console/`)).headers.get('content-security-policy');
   assert.match(csp, /worker-src 'self'/);
   assert.match(csp, /manifest-src 'self'/);
