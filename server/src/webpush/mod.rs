@@ -265,11 +265,19 @@ pub async fn worker(state: AppState) {
             }
         };
         // One batch at a time, its attempts side by side (each bounded by the timeout).
+        let idle = due.is_empty();
         let batch = due.into_iter().map(|d| attempt(&state, d));
         futures_util::future::join_all(batch).await;
         let wait = match state.db.next_webpush_due().await {
             Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64),
             _ => Duration::from_secs(60),
+        };
+        // Nothing could be leased although something is due (a failing database): don't
+        // spin on it.
+        let wait = if idle {
+            wait.max(Duration::from_millis(500))
+        } else {
+            wait
         };
         if wait.is_zero() {
             continue;
