@@ -6,7 +6,8 @@
 // visitor starts a chat and a push endpoint on 127.0.0.1 run by this file receives the
 // push, verifies the VAPID JWT (ES256, with node's crypto and the server's published key)
 // and decrypts the aes128gcm body (ECDH + HKDF per RFC 8291) with the keys it generated.
-// Turning the switch off deletes the subscription: the next chat pushes nothing.
+// The notification's tap opens that chat in the console. Turning the switch off deletes the
+// subscription: the next chat pushes nothing.
 //
 // Headless Chromium here has no push service (a test context is incognito, where Chromium
 // refuses the Push API, and the machine is offline), so `PushManager.prototype.subscribe`
@@ -270,6 +271,19 @@ test('the switch subscribes; a new chat reaches the phone signed and encrypted; 
   assert.equal(notice.body, 'Do you ship to Norway?');
   assert.match(notice.gid, /^\d+$/, 'the chat a tap opens');
   assert.ok(notice.title);
+
+  // A tap on the notification opens /console/#chat=<gid> (sw.js): that chat opens once the
+  // agent is logged in.
+  const tap = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const tp = await tap.newPage();
+  const tapLog = watchConsole(tp);
+  await tp.goto(`${server.url}/console/#chat=${notice.gid}`);
+  await tp.getByTestId('fd-c-account').fill('kf1@e2e');
+  await tp.getByTestId('fd-c-password').fill(PASSWORD);
+  await tp.getByTestId('fd-c-login').click();
+  await new ConsolePage(tp).message('Do you ship to Norway?', 'visitor').waitFor();
+  assert.deepEqual(tapLog.errors, []);
+  await tap.close();
 
   // Off: the console deletes the subscription; the next chat buzzes nothing.
   const again = await consoleWithPush(url, keys);
