@@ -15,18 +15,43 @@
 // keys node generated. Everything else is the console's own code: permission, the key, the
 // POST and DELETE through the same API.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import { ConsolePage, PASSWORD, watchConsole, withWorld } from '../lib.mjs';
+import { admin, Agent, ConsolePage, PASSWORD, watchConsole, withWorld } from '../lib.mjs';
 
-let server, browser, site;
+let server, browser, site, watcher;
 withWorld({
   serveFlags: ['--webpush-allow-private', '--client-new-visitor-burst', '1000'],
-  ready: (w) => ({ server, browser, site } = w),
+  // A second agent, suspended (routing gives it no chats), sees when Kim's console is gone.
+  prepare: (w) => admin(w.db, 'agent', 'create', '--site', w.site.sysnum, '--account', 'kf2@e2e',
+    '--nick', 'Lee', '--password', PASSWORD),
+  ready: async (w) => {
+    ({ server, browser, site } = w);
+    watcher = await Agent.login(server, 'kf2@e2e');
+    const r = await watcher.request({ api_key: 32500, status: 1 });
+    assert.equal(r.code, 200, JSON.stringify(r));
+  },
 });
+
+after(() => watcher?.close());
+
+/** Whether the server counts a console connection of `account` (the `33000` list). */
+async function online(account) {
+  const r = await watcher.request({ api_key: 33000 });
+  return Object.values(r.data ?? {}).some((a) => a.kf_account === account);
+}
+
+/** Waits until the server no longer counts a connection of `account` (its console closed). */
+async function consoleGone(account) {
+  const deadline = Date.now() + 15000;
+  while (await online(account)) {
+    if (Date.now() > deadline) throw new Error(`${account} is still online`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
 
 /** A push endpoint on 127.0.0.1: records every request, answers 201. */
 async function pushEndpoint() {
@@ -203,13 +228,16 @@ test('the console is an installable app: manifest, icons, service worker', async
   await cdp.send('ServiceWorker.deliverPushMessage', {
     origin: server.url, registrationId, data: JSON.stringify({ title: 'Bo', body: 'Hi', gid: '43' }),
   });
-  const shown = await page.waitForFunction(async () => {
+  const shown = async () => page.evaluate(async () => {
     const r = await navigator.serviceWorker.ready;
-    const ns = await r.getNotifications();
-    const both = ns.some((n) => n.body === 'Hello?') && ns.some((n) => n.tag === 'chat-43');
-    return both && ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+    return (await r.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
   });
-  const notes = (await shown.jsonValue()).sort((a, b) => a.tag.localeCompare(b.tag));
+  let notes = await shown();
+  for (const until = Date.now() + 10000; Date.now() < until; notes = await shown()) {
+    if (notes.some((n) => n.body === 'Hello?') && notes.some((n) => n.tag === 'chat-43')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  notes.sort((a, b) => a.tag.localeCompare(b.tag));
   assert.deepEqual(notes, [
     { title: 'Ann', body: 'Hello?', tag: 'chat-42' },
     { title: 'Bo', body: 'Hi', tag: 'chat-43' },
@@ -253,7 +281,9 @@ test('the switch subscribes; a new chat reaches the phone signed and encrypted; 
   const used = await page.evaluate(() => self.__applicationServerKey);
   assert.equal(b64u(Buffer.from(used)), serverKey);
   // The phone goes into a pocket: no console of Kim's is connected.
+  assert.ok(await online('kf1@e2e'));
   await context.close();
+  await consoleGone('kf1@e2e');
 
   const { ws } = await visitorSays(site.sysnum, 'Do you ship to Norway?');
   const push = await endpoint.next(1);
@@ -299,6 +329,7 @@ test('the switch subscribes; a new chat reaches the phone signed and encrypted; 
   assert.equal((await deleted).status(), 204);
   await again.page.locator('[data-testid="fd-c-push"]:not(:checked):enabled').waitFor();
   await again.context.close();
+  await consoleGone('kf1@e2e');
   const second = await visitorSays(site.sysnum, 'Hello again');
   await new Promise((r) => setTimeout(r, 1500));
   second.ws.close();
