@@ -12,6 +12,8 @@
 //! - [`i18n`]: the agent's language (`console-…` strings of `shared/locales/*.ftl`, compiled
 //!   in) and time zone, and how times are shown.
 //! - [`notify`]: desktop notification, beep and the tab title.
+//! - [`webpush`]: the service worker (an installable console) and the "Notifications on
+//!   this device" switch: push subscriptions for new chats while no console is open.
 //! - [`admin`]: the site admin view (`?admin`): the FAQ robot's entries, blocks, reports;
 //!   [`settings`]: the site's settings there; [`people`]: its groups and agents;
 //!   [`audit`]: its VIP levels and audit log; [`forms`]: its leave-message forms and canned
@@ -36,8 +38,10 @@ mod settings;
 mod store;
 mod supervise;
 mod view;
+mod webpush;
 mod workbench;
 
 fn main() {
+    webpush::register();
     leptos::mount::mount_to_body(view::App);
 }

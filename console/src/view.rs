@@ -40,6 +40,16 @@ pub fn App() -> impl IntoView {
     });
     // The tab title counts unread messages of our own chats.
     Effect::new(move |_| notify::set_title(store.unread_total()));
+    // A tapped notification (`webpush`): its chat opens once the agent's lists have it.
+    let wanted = RwSignal::new(crate::webpush::wanted_chat());
+    crate::webpush::on_open_chat(move |gid| wanted.set(Some(gid)));
+    Effect::new(move |_| {
+        let Some(gid) = wanted.get() else { return };
+        if store.guests.with(|g| g.contains_key(&gid)) {
+            wanted.set(None);
+            show_chat(store, &gid);
+        }
+    });
     view! {
         <Show when=move || wrong_origin.with(Option::is_none)
             fallback=move || view! { <WrongOrigin wrong_origin/> }>
@@ -648,6 +658,7 @@ fn Prefs(store: Store) -> impl IntoView {
                 <button type="submit" class="c-btn c-pri" data-testid="fd-c-pref-save"
                     disabled=move || !store.online.get()>{t().save}</button>
                 <p class="c-err" role="alert" data-testid="fd-c-pref-error">{move || store.prefs_error.get()}</p>
+                <crate::webpush::PushSwitch token=store.token/>
             </form>
         </Show>
     }

@@ -14,6 +14,9 @@
 //! 3. **queue the push** to the site's custom push URL (`crate::push::enqueue`; system lines
 //!    are not pushed).
 //!
+//! A visitor's message that starts a chat (routed because nobody served them) also queues
+//! web pushes to the phones of the agents it concerns (`crate::webpush::new_chat`).
+//!
 //! Routing returns whom it assigned ([`routing::Assigned`]); each of them is [`greet`]ed here
 //! and its agent told with `32401` ([`hand_to`]). The transport modules (`visitor.rs`,
 //! `agent/`) call the steps below and build only their own responses.
@@ -148,6 +151,8 @@ async fn to_people(
             if let (true, Some(agent)) = (r.assigned_now, r.serving) {
                 greet(state, m.visitor_id, agent).await;
             }
+            // A new chat: phones of agents with no console open hear of it.
+            crate::webpush::new_chat(state, site_id, m, r.serving, r.assigned_now).await;
             r.serving
         }
     };

@@ -14,7 +14,8 @@
 //! - `search` (issue 25): the search index of messages, notes and summaries, and queries.
 //! - `reception` (robot or people), `routing` with `rules` (who serves whom),
 //!   `robot` (the FAQ robot).
-//! - `push` (seed 000 webhooks), `presence` (where visitors' tabs are), `hub` (this
+//! - `push` (seed 000 webhooks), `webpush` (notifications to agents' phones, issue 27),
+//!   `presence` (where visitors' tabs are), `hub` (this
 //!   node's fan-out), `bus` (other nodes, Redis), `wire` (rows → frames).
 //! - `db`: every SQL statement (SQLite or PostgreSQL), one writer with group commit.
 //! - Beside them: `cluster` (heartbeats, leased sweeps), `admin` (validated operator
@@ -61,6 +62,7 @@ pub(crate) mod security;
 pub(crate) mod trace;
 pub(crate) mod visitor;
 pub(crate) mod web;
+pub mod webpush;
 pub(crate) mod wire;
 
 use std::future::Future;
@@ -154,6 +156,10 @@ pub struct Config {
     /// TLS for every connection (`--tls-cert`/`--tls-key`); `None`: plain HTTP (the usual
     /// setup behind a reverse proxy).
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// Web push endpoints may be `http://` and on loopback/private addresses
+    /// (`--webpush-allow-private`: tests and development only; browsers' push services are
+    /// public `https://` hosts).
+    pub webpush_allow_private: bool,
 }
 
 impl Config {
@@ -189,6 +195,7 @@ impl Config {
             metrics_token: None,
             retention_sweep: Duration::from_secs(600),
             tls: None,
+            webpush_allow_private: false,
         }
     }
 }
@@ -394,6 +401,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Wakes the push worker after a push was queued.
     pub push_wake: Arc<tokio::sync::Notify>,
+    /// The web push worker's wake-up and the VAPID key once read (see [`webpush`]).
+    pub(crate) webpush: Arc<webpush::Local>,
     /// Bounds uploads in flight (see [`files::UploadGate`]).
     pub uploads: Arc<files::UploadGate>,
     /// The FAQ robots, with this node's cached indexes (see [`robot`]).
@@ -423,6 +432,7 @@ impl AppState {
             limits: Arc::new(Limits::default()),
             shutdown: rx,
             push_wake: Arc::new(tokio::sync::Notify::new()),
+            webpush: Arc::default(),
             node: Default::default(),
             shutdown_tx: Arc::new(tx),
         }
@@ -493,6 +503,7 @@ pub fn app(state: AppState) -> Router {
         .merge(adminapi::router())
         .merge(trace::router())
         .merge(boxkey::router())
+        .merge(webpush::router())
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(
                 axum::http::header::CACHE_CONTROL,
@@ -568,6 +579,7 @@ pub async fn serve(
         })
     };
     let pusher = tokio::spawn(push::worker(state.clone()));
+    let webpusher = tokio::spawn(webpush::worker(state.clone()));
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     files::sweep_partials(&state.config.upload_dir).await;
     let nofile = listen::raise_nofile();
@@ -613,7 +625,8 @@ pub async fn serve(
             tracing::warn!(error = %e, "removing this node's row failed");
         }
     }
-    // The worker sees the shutdown flag between batches; don't wait on a slow receiver.
+    // The workers see the shutdown flag between batches; don't wait on a slow receiver.
+    webpusher.abort();
     let abort = pusher.abort_handle();
     if tokio::time::timeout(Duration::from_secs(2), pusher)
         .await

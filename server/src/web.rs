@@ -58,6 +58,7 @@ fn content_type(rel: &str) -> &'static str {
         "wasm" => "application/wasm",
         "css" => "text/css; charset=utf-8",
         "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "gif" => "image/gif",
@@ -435,6 +436,7 @@ async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Res
         "default-src 'self'; script-src 'self'{} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
          media-src 'self' https: http:; connect-src 'self'; \
+         worker-src 'self'; manifest-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         file_script_hashes(&state.config.web, "console/index.html").await
     );
@@ -463,6 +465,11 @@ async fn console_index(State(state): State<AppState>, headers: HeaderMap) -> Res
     }
 }
 
+/// The console's service worker (`console/pwa/sw.js`; scope `/console/`) and web app
+/// manifest, copied into `dist/console/` by Trunk.
+const PWA_WORKER: &str = "sw.js";
+const PWA_MANIFEST: &str = "manifest.webmanifest";
+
 async fn console_file(
     State(state): State<AppState>,
     UrlPath(file): UrlPath<String>,
@@ -475,7 +482,19 @@ async fn console_file(
         return StatusCode::NOT_FOUND.into_response();
     }
     let rel = format!("console/{file}");
-    match file_response(&state.config.web, &rel, &headers, IMMUTABLE, &[]).await {
+    // The PWA's files keep their names (the service worker's URL is its identity, the
+    // manifest and its icons are named by the page): a new version must be seen at once.
+    let cache = if file == PWA_WORKER || file == PWA_MANIFEST || file.starts_with("icon-") {
+        NO_CACHE
+    } else {
+        IMMUTABLE
+    };
+    let scope = [(
+        header::HeaderName::from_static("service-worker-allowed"),
+        HeaderValue::from_static("/console/"),
+    )];
+    let extra: &[(header::HeaderName, HeaderValue)] = if file == PWA_WORKER { &scope } else { &[] };
+    match file_response(&state.config.web, &rel, &headers, cache, extra).await {
         Some(r) => r,
         None => StatusCode::NOT_FOUND.into_response(),
     }

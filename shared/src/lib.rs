@@ -21,6 +21,7 @@
 //!   `frontdesk admin report`.
 //! - [`workbench`]: the agent's workbench (search, notes, a conversation's summary and
 //!   labels) carried by the agent-socket extensions `329xx`, `3283x`, `3261x`.
+//! - [`webpush`]: the console's push subscriptions and what a push carries (issue 27).
 //!
 //! Beside them: the size limits both ends enforce and [`reconnect_delay_ms`], the reconnect
 //! policy of both browser clients.
@@ -41,6 +42,7 @@ pub mod report;
 pub mod robot;
 pub mod visit;
 pub mod visitor;
+pub mod webpush;
 pub mod workbench;
 
 /// Largest WebSocket frame either side accepts, in bytes.

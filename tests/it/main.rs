@@ -20,6 +20,7 @@
 //! | visits, browse trace, presence, invitations (`328xx`), their storage bounds | `visits`, `abuse` |
 //! | uploads and their serving | `files`, `security` |
 //! | seed 000 custom push | `push` |
+//! | web push to agents' phones: subscriptions, the VAPID key, signed and encrypted pushes | `webpush` |
 //! | seed 002 account API, seed 000 group list | `compat`, `site_import` |
 //! | seed 000 chat entry (`/index/index/home`): identity, product, bad input | `entry` |
 //! | leave a message: templates, `34000`–`34200`, the answer in the chat, bad input, limits | `leave` |
@@ -68,4 +69,5 @@ mod storage;
 mod visitor;
 mod visits;
 mod web;
+mod webpush;
 mod workbench;

@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// How often sockets are pinged and agent sockets re-check their token and account (ms).
     #[arg(long, env = "FRONTDESK_PING_INTERVAL_MS", default_value_t = 25000, value_parser = clap::value_parser!(u64).range(10..))]
     pub ping_interval_ms: u64,
+    /// Let web push endpoints be http:// and loopback/private addresses (tests and
+    /// development only: real push services are public https hosts).
+    #[arg(long, env = "FRONTDESK_WEBPUSH_ALLOW_PRIVATE")]
+    pub webpush_allow_private: bool,
     /// Extra browser origins allowed to open /ws/agent, comma-separated.
     #[arg(long, env = "FRONTDESK_AGENT_ORIGINS", value_delimiter = ',')]
     pub agent_origins: Vec<String>,
@@ -293,6 +297,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.ping_interval = Duration::from_millis(args.ping_interval_ms);
     config.metrics_token = args.metrics_token.filter(|t| !t.trim().is_empty());
     config.retention_sweep = Duration::from_millis(args.retention_sweep_ms);
+    config.webpush_allow_private = args.webpush_allow_private;
     config.agent_origins = args
         .agent_origins
         .iter()

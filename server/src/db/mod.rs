@@ -23,6 +23,7 @@
 //! | `cluster.rs` | `nodes`, `agent_conns`, `agent_seen`, `leases`, `visitor_tabs` | register_node, node_heartbeat, revive_node, remove_node, sweep_dead_nodes, add_agent_conn, remove_agent_conn, set_conn_suspended, live_agent_conns, live_agent_conn, agent_online_anywhere, gone_agents, take_lease, visitor_tab_opened, visitor_tab_closed, site_visitors_online_elsewhere, visitor_online_elsewhere, watched_elsewhere, cluster_id, bus_key |
 //! | `presence.rs` | `presence` | renew_presence, presence_of, presence_invite, invite_present, take_presence_invite, present_on_site, sweep_presence |
 //! | `push.rs` | `push_deliveries`, `push_attempts` | enqueue_push, lease_pushes, release_push_leases, record_push_attempt, next_push_due, due_pushes, push_deliveries_of_site, push_attempts |
+//! | `webpush.rs` | `webpush_subscriptions`, `webpush_deliveries`, the `webpush_vapid_pkcs8` setting | webpush_vapid_key, add_webpush_subscription, delete_webpush_subscription, drop_webpush_subscription, webpush_subscriptions_of, webpush_subscription, webpush_subscribers, enqueue_webpush, lease_webpushes, record_webpush_attempt, next_webpush_due, webpush_deliveries_of |
 //! | `robots.rs` | `robots`, `faqs` | create_robot, robots_of_site, robot_for, robot_exact, robot_version, add_faqs, delete_faq, faqs_of_robot, faq_questions, faq_page |
 //! | `visits.rs` | `visits`, `visit_pages` | record_visit, expire_pending_visits, visitor_visits |
 //! | `leave.rs` | `leave_templates`, `left_messages` | create_leave_template, leave_templates, leave_template, insert_left_message, left_messages, visitor_left_messages, open_left_messages, left_message, answer_left_message, set_left_message_done |
@@ -96,6 +97,7 @@ mod tokens;
 pub(crate) use tokens::expired;
 mod visitors;
 mod visits;
+mod webpush;
 mod writer;
 
 pub use agents::{NewAgentRow, Profile};
@@ -125,6 +127,7 @@ pub(crate) use runs::storable;
 pub use search::SearchQuery;
 pub use sites::{NewSite, SiteKey, SiteReceptionUpdate};
 pub use visits::NewPage;
+pub use webpush::{WebpushDelivery, WebpushSubscription};
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
