@@ -454,3 +454,39 @@ async fn a_gone_subscription_is_deleted() {
         .is_empty());
     srv.stop().await;
 }
+
+/// A push the service refuses for good (a 400) is logged as failed and keeps no visitor text
+/// (the notice quotes the visitor's first message); the subscription stays.
+#[tokio::test]
+async fn a_refused_push_is_kept_as_failed_without_its_text() {
+    let srv = TestServer::start_with(|c| c.webpush_allow_private = true).await;
+    let site = srv.site().await;
+    let bo = srv.agent(&site.sysnum, "bo@test").await;
+    let token = srv.token("bo@test").await;
+    let endpoint = Endpoint::start(StatusCode::BAD_REQUEST).await;
+    let url = format!("{}/push/bad", endpoint.base);
+    assert_eq!(
+        subscribe(&srv, &token, &Browser::new().subscription(&url))
+            .await
+            .status(),
+        200
+    );
+    let mut v = VisitorClient::fresh(&srv.ws, &site.sysnum).await;
+    v.client.send_text("m1", "my secret order question").await;
+    v.client.ack("m1").await;
+    let log = eventually("the 400 was logged", || async {
+        let log = srv.db.webpush_deliveries_of(id(&bo)).await.unwrap();
+        match log.first() {
+            Some(d) if d.state == "failed" => Ok(log),
+            _ => Err(format!("{log:?}")),
+        }
+    })
+    .await;
+    assert_eq!(endpoint.got().len(), 1, "a 400 is not retried");
+    assert_eq!(
+        (log[0].last_status, log[0].payload.as_str()),
+        (Some(400), "{}")
+    );
+    assert_eq!(endpoints_of(&srv, id(&bo)).await, vec![url]);
+    srv.stop().await;
+}

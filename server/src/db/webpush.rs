@@ -252,7 +252,7 @@ impl Db {
 
     /// Moves notification `id` on after attempt number `attempt`: `delivered` deletes it,
     /// `retry` keeps it pending until `next_attempt_at`, `failed`/`refused` keep it as
-    /// such. Ends the lease.
+    /// such, without its text. Ends the lease.
     pub async fn record_webpush_attempt(
         &self,
         id: i64,
@@ -271,9 +271,12 @@ impl Db {
                     return Ok(());
                 }
                 let state = if outcome == "retry" { "pending" } else { outcome };
+                // A notice that will never be sent keeps no visitor text (it quotes the
+                // visitor's first message): only its outcome stays, for the log.
                 sqlx::query(
                     "UPDATE webpush_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, last_status = $4,
-                     last_error = $5, lease_holder = NULL, lease_until = NULL WHERE id = $6",
+                     last_error = $5, lease_holder = NULL, lease_until = NULL,
+                     payload = CASE WHEN $1 = 'pending' THEN payload ELSE '{}' END WHERE id = $6",
                 )
                 .bind(state)
                 .bind(attempt)
