@@ -1,8 +1,9 @@
 // Accessibility (WCAG 2.1 A/AA rules of axe-core, npm): no serious or critical violation on
 // the launcher, the chat window (framed, with messages both ways), the H5 link, the agent
-// console (login, a chat open) and the site admin view (sign-in, signed in). Each page is
-// checked twice: with the default theme colour and with a pale one (yellow) that white text
-// would fail on, so text on the brand colour must pick black or white for itself.
+// console (login, a chat open), the site admin view (sign-in, signed in) and the stand-alone
+// leave-message page. Each page is checked twice: with the default theme colour and with a
+// pale one (yellow) that white text would fail on, so text on the brand colour must pick
+// black or white for itself.
 // Keyboard: the launcher is reached with Tab and shows a focus ring, and opening the window
 // moves focus into it.
 
@@ -91,6 +92,24 @@ test('H5 chat link: no serious or critical axe violations, either theme colour',
     await chat.send('Hello from a phone');
     await chat.message('Hello from a phone', 'visitor').waitFor();
     found.push(...await violations(page, `H5 link (color ${color ?? 'default'})`));
+    await ctx.close();
+  }
+  assert.deepEqual(found, [], found.join('\n'));
+});
+
+test('leave-message page (seed 003 link), in both theme colours, and after a refused send: no serious or critical axe violations', async () => {
+  const found = [];
+  for (const color of COLORS) {
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 700 } });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/chat/h5/v2/leavemessage.html?sysnum=${site.sysnum}&source=9&locale=en${color ? `&color=${color}` : ''}`);
+    const form = page.getByTestId('fd-leave');
+    await form.getByTestId('fd-leave-send').waitFor();
+    found.push(...await violations(page, `leave page (color ${color ?? 'default'})`));
+    // The form's own error state (an empty message, refused before sending).
+    await form.getByTestId('fd-leave-send').click();
+    await form.getByTestId('fd-leave-error').first().waitFor();
+    found.push(...await violations(page, `leave page with an error (color ${color ?? 'default'})`));
     await ctx.close();
   }
   assert.deepEqual(found, [], found.join('\n'));
