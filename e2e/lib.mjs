@@ -194,6 +194,21 @@ ${extra}
 }
 
 /**
+ * A page of `shop` (the customer website) with the seed snippet for `site` and `extra` script
+ * after it, its chat window open → `{ ctx, page, log, host, frame }` (close `ctx` after).
+ */
+export async function openShopChat(browser, shop, server, site, extra) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const log = watchConsole(page);
+  await shop.open(page, `<!doctype html><meta charset="utf-8"><title>Shop</title><body><h1>Shop</h1>
+${seedSnippet(server.url, site.sysnum, { extra })}</body>`);
+  const host = new HostPage(page);
+  await host.open();
+  return { ctx, page, log, host, frame: page.frameLocator('[data-testid="fd-frame"]') };
+}
+
+/**
  * A customer website on another origin: a plain HTTP server on 127.0.0.1, addressed as
  * `http://localhost:PORT` (the Frontdesk server is addressed as 127.0.0.1, so host page and
  * chat are different origins and different sites, as on a real customer site).

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Agent, HostPage, seedSnippet, watchConsole, withWorld } from '../lib.mjs';
+import { Agent, openShopChat, withWorld } from '../lib.mjs';
 
 let db, server, browser, site, shop;
 withWorld({ shop: true, ready: (w) => ({ db, server, browser, site, shop } = w) });
@@ -19,16 +19,7 @@ function setAgent(...args) {
   execFileSync(process.env.FRONTDESK_BIN, ['admin', '--database-url', db, 'agent', 'set', '--account', 'kf1@e2e', ...args]);
 }
 
-async function chatWith(extra) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  const log = watchConsole(page);
-  await shop.open(page, `<!doctype html><meta charset="utf-8"><title>Shop</title><body><h1>Shop</h1>
-${seedSnippet(server.url, site.sysnum, { extra })}</body>`);
-  const host = new HostPage(page);
-  await host.open();
-  return { ctx, page, log, host, frame: page.frameLocator('[data-testid="fd-frame"]') };
-}
+const chatWith = (extra) => openShopChat(browser, shop, server, site, extra);
 
 /** The avatar of the bubble holding `text`: [tag, src or text, data-nick]. */
 function faceOf(frame, text) {

@@ -10,22 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
-  admin, Agent, HostPage, openConsole, seedSnippet, watchConsole, withWorld,
+  admin, Agent, openConsole, openShopChat, withWorld,
 } from '../lib.mjs';
 
 let db, server, browser, site, shop;
 withWorld({ shop: true, ready: (w) => ({ db, server, browser, site, shop } = w) });
 
-async function chatWith(extra) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  const log = watchConsole(page);
-  await shop.open(page, `<!doctype html><meta charset="utf-8"><title>Shop</title><body><h1>Shop</h1>
-${seedSnippet(server.url, site.sysnum, { extra })}</body>`);
-  const host = new HostPage(page);
-  await host.open();
-  return { ctx, page, log, host, frame: page.frameLocator('[data-testid="fd-frame"]') };
-}
+const chatWith = (extra) => openShopChat(browser, shop, server, site, extra);
 
 test('feedback_flag: rate once an agent answered; stored and listed; changeable', async () => {
   const agent = await Agent.login(server);
