@@ -354,6 +354,70 @@ pub fn backoff(base: Duration, max: Duration, failed: u32) -> Duration {
     half + half.mul_f64(rand::thread_rng().gen_range(0.0..=1.0))
 }
 
+/// The outcome of failed attempt `n` that may be tried again (a 5xx, 408, 429, a network
+/// or database error): `retry` after [`backoff`], or `failed` once `push_max_attempts` were
+/// made. Shared by this outbox and web push's.
+pub fn retry_or_give_up(
+    cfg: &crate::Config,
+    n: i64,
+    status: Option<i64>,
+    error: String,
+) -> AttemptResult {
+    if n >= i64::from(cfg.push_max_attempts) {
+        AttemptResult {
+            outcome: "failed",
+            status,
+            error: Some(format!("{error} (gave up after {n} attempts)")),
+            next_attempt_at: now_ms(),
+        }
+    } else {
+        let delay = backoff(cfg.push_backoff_base, cfg.push_backoff_max, n as u32);
+        AttemptResult {
+            outcome: "retry",
+            status,
+            error: Some(error),
+            next_attempt_at: now_ms() + delay.as_millis() as i64,
+        }
+    }
+}
+
+/// A final outcome (`delivered`, `failed`, `refused`): nothing is tried again.
+pub fn settled(outcome: &'static str, status: Option<i64>, error: Option<String>) -> AttemptResult {
+    AttemptResult {
+        outcome,
+        status,
+        error,
+        next_attempt_at: now_ms(),
+    }
+}
+
+/// Whether an HTTP status is worth another attempt: a server error, 408 or 429.
+pub fn retryable(status: reqwest::StatusCode) -> bool {
+    status.is_server_error()
+        || status == reqwest::StatusCode::REQUEST_TIMEOUT
+        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The HTTP client for one attempt at `target`: connects only to its vetted addresses
+/// (pinned, so a second DNS answer cannot rebind it), no proxy, no redirects, the push
+/// timeouts. Shared by this outbox and web push's.
+pub fn client(
+    cfg: &crate::Config,
+    target: &Target,
+    user_agent: &str,
+) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(cfg.push_connect_timeout)
+        .timeout(cfg.push_timeout)
+        .user_agent(user_agent);
+    if let Some(domain) = &target.domain {
+        builder = builder.resolve_to_addrs(domain, &target.addrs);
+    }
+    builder.build()
+}
+
 /// Delivers due pushes until the server shuts down.
 pub async fn worker(state: AppState) {
     let mut shutdown = state.shutdown.clone();
@@ -463,31 +527,8 @@ async fn attempt(state: &AppState, d: PushDelivery) {
 async fn try_deliver(state: &AppState, d: &PushDelivery) -> AttemptResult {
     let cfg = &state.config;
     let n = d.attempts + 1;
-    let retry = |status: Option<i64>, error: String| {
-        if n >= i64::from(cfg.push_max_attempts) {
-            AttemptResult {
-                outcome: "failed",
-                status,
-                error: Some(format!("{error} (gave up after {n} attempts)")),
-                next_attempt_at: now_ms(),
-            }
-        } else {
-            let delay = backoff(cfg.push_backoff_base, cfg.push_backoff_max, n as u32);
-            AttemptResult {
-                outcome: "retry",
-                status,
-                error: Some(error),
-                next_attempt_at: now_ms() + delay.as_millis() as i64,
-            }
-        }
-    };
-    let final_ =
-        |outcome: &'static str, status: Option<i64>, error: Option<String>| AttemptResult {
-            outcome,
-            status,
-            error,
-            next_attempt_at: now_ms(),
-        };
+    let retry = |status: Option<i64>, error: String| retry_or_give_up(cfg, n, status, error);
+    let final_ = settled;
     let site = match state.db.site_by_id(d.site_id).await {
         Ok(Some(s)) => s,
         Ok(None) => return final_("failed", None, Some("site no longer exists".into())),
@@ -498,16 +539,11 @@ async fn try_deliver(state: &AppState, d: &PushDelivery) -> AttemptResult {
         Err(Ok(refused)) => return final_("refused", None, Some(refused.to_string())),
         Err(Err(e)) => return retry(None, e),
     };
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(cfg.push_connect_timeout)
-        .timeout(cfg.push_timeout)
-        .user_agent(concat!("Frontdesk-Push/", env!("CARGO_PKG_VERSION")));
-    if let Some(domain) = &target.domain {
-        builder = builder.resolve_to_addrs(domain, &target.addrs);
-    }
-    let client = match builder.build() {
+    let client = match client(
+        cfg,
+        &target,
+        concat!("Frontdesk-Push/", env!("CARGO_PKG_VERSION")),
+    ) {
         Ok(c) => c,
         Err(e) => return retry(None, format!("http client: {e}")),
     };
@@ -528,10 +564,7 @@ async fn try_deliver(state: &AppState, d: &PushDelivery) -> AttemptResult {
             let code = Some(i64::from(status.as_u16()));
             if status.is_success() {
                 final_("delivered", code, None)
-            } else if status.is_server_error()
-                || status == reqwest::StatusCode::REQUEST_TIMEOUT
-                || status == reqwest::StatusCode::TOO_MANY_REQUESTS
-            {
+            } else if retryable(status) {
                 retry(code, format!("HTTP {status}"))
             } else if status.is_redirection() {
                 let to = resp

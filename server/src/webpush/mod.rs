@@ -41,6 +41,7 @@ use shared::webpush::{
 
 use crate::db::{now_ms, now_s, Agent, AttemptResult, DbResult, StoredMessage, WebpushDelivery};
 use crate::http::ApiError;
+use crate::push;
 use crate::AppState;
 use crypto::Vapid;
 
@@ -317,30 +318,8 @@ async fn attempt(state: &AppState, d: WebpushDelivery) {
 async fn try_deliver(state: &AppState, d: &WebpushDelivery) -> Option<AttemptResult> {
     let cfg = &state.config;
     let n = d.attempts + 1;
-    let retry = |status: Option<i64>, error: String| {
-        if n >= i64::from(cfg.push_max_attempts) {
-            AttemptResult {
-                outcome: "failed",
-                status,
-                error: Some(format!("{error} (gave up after {n} attempts)")),
-                next_attempt_at: now_ms(),
-            }
-        } else {
-            let delay = crate::push::backoff(cfg.push_backoff_base, cfg.push_backoff_max, n as u32);
-            AttemptResult {
-                outcome: "retry",
-                status,
-                error: Some(error),
-                next_attempt_at: now_ms() + delay.as_millis() as i64,
-            }
-        }
-    };
-    let final_ = |outcome: &'static str, status: Option<i64>, error: String| AttemptResult {
-        outcome,
-        status,
-        error: Some(error),
-        next_attempt_at: now_ms(),
-    };
+    let retry = |status: Option<i64>, error: String| push::retry_or_give_up(cfg, n, status, error);
+    let final_ = |outcome, status, error: String| push::settled(outcome, status, Some(error));
     let sub = match state.db.webpush_subscription(d.subscription_id).await {
         Ok(Some(s)) => s,
         Ok(None) => return None,
@@ -354,7 +333,7 @@ async fn try_deliver(state: &AppState, d: &WebpushDelivery) -> Option<AttemptRes
     if !(sub.endpoint.starts_with("https://") || allow_private) {
         return Some(final_("refused", None, "not an https:// endpoint".into()));
     }
-    let target = match crate::push::vet(&sub.endpoint, allow_private).await {
+    let target = match push::vet(&sub.endpoint, allow_private).await {
         Ok(t) => t,
         Err(Ok(refused)) => return Some(final_("refused", None, refused.to_string())),
         Err(Err(e)) => return Some(retry(None, e)),
@@ -379,16 +358,11 @@ async fn try_deliver(state: &AppState, d: &WebpushDelivery) -> Option<AttemptRes
     } else {
         "mailto:webpush@localhost".to_owned()
     };
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(cfg.push_connect_timeout)
-        .timeout(cfg.push_timeout)
-        .user_agent(concat!("Frontdesk-WebPush/", env!("CARGO_PKG_VERSION")));
-    if let Some(domain) = &target.domain {
-        builder = builder.resolve_to_addrs(domain, &target.addrs);
-    }
-    let client = match builder.build() {
+    let client = match push::client(
+        cfg,
+        &target,
+        concat!("Frontdesk-WebPush/", env!("CARGO_PKG_VERSION")),
+    ) {
         Ok(c) => c,
         Err(e) => return Some(retry(None, format!("http client: {e}"))),
     };
@@ -412,22 +386,14 @@ async fn try_deliver(state: &AppState, d: &WebpushDelivery) -> Option<AttemptRes
     let status = resp.status();
     let code = Some(i64::from(status.as_u16()));
     Some(if status.is_success() {
-        AttemptResult {
-            outcome: "delivered",
-            status: code,
-            error: None,
-            next_attempt_at: now_ms(),
-        }
+        push::settled("delivered", code, None)
     } else if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
         tracing::info!(subscription = sub.id, %status, "web push subscription gone: deleted");
         if let Err(e) = state.db.drop_webpush_subscription(sub.id).await {
             return Some(retry(code, format!("deleting the gone subscription: {e}")));
         }
         return None;
-    } else if status.is_server_error()
-        || status == reqwest::StatusCode::REQUEST_TIMEOUT
-        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
-    {
+    } else if push::retryable(status) {
         retry(code, format!("HTTP {status}"))
     } else {
         final_("failed", code, format!("HTTP {status}"))
