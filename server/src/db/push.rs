@@ -34,6 +34,33 @@ pub struct AttemptResult {
     pub next_attempt_at: i64,
 }
 
+/// The statement that leases up to `$4` pending rows of the outbox `table` due at `$3`
+/// whose lease is free or ran out, oldest first, to holder `$1` until `$2`, and returns their
+/// `cols`. On PostgreSQL the rows are locked with `SKIP LOCKED`, so two nodes leasing at once
+/// skip each other's rows; on SQLite the write lock makes it atomic. The seed 000 outbox's
+/// and web push's (`db/webpush.rs`).
+pub(super) fn lease_sql(backend: Backend, table: &str, cols: &str) -> String {
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    format!(
+        "UPDATE {table} SET lease_holder = $1, lease_until = $2 WHERE id IN (
+           SELECT id FROM {table} WHERE state = 'pending' AND next_attempt_at <= $3
+           AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4{lock})
+         RETURNING {cols}"
+    )
+}
+
+/// When the outbox `table`'s next pending row is due: its next attempt, or later while
+/// another holder's lease on it runs.
+pub(super) fn next_due_sql(table: &str) -> String {
+    format!(
+        "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+         FROM {table} WHERE state = 'pending'"
+    )
+}
+
 const DELIVERY_COLS: &str = "id, message_id, left_id, site_id, url, payload, state, attempts, next_attempt_at, last_status, last_error, delivered_at";
 
 impl Db {
@@ -92,16 +119,7 @@ impl Db {
         lease_ms: i64,
         limit: i64,
     ) -> DbResult<Vec<PushDelivery>> {
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
-        let sql = format!(
-            "UPDATE push_deliveries SET lease_holder = $1, lease_until = $2 WHERE id IN (
-               SELECT id FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= $3
-               AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4{lock})
-             RETURNING {DELIVERY_COLS}"
-        );
+        let sql = lease_sql(self.backend, "push_deliveries", DELIVERY_COLS);
         let holder = holder.to_owned();
         let mut leased = self
             .write(move |c| {
@@ -144,12 +162,11 @@ impl Db {
     /// When the next pending delivery is due (unix milliseconds), if any: its next attempt,
     /// or later while another holder's lease on it runs.
     pub async fn next_push_due(&self) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
-             FROM push_deliveries WHERE state = 'pending'",
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>(&next_due_sql("push_deliveries"))
+                .fetch_one(&self.pool)
+                .await?,
         )
-        .fetch_one(&self.pool)
-        .await?)
     }
 
     /// Logs attempt number `attempt` of delivery `id` and moves the delivery on: `retry`

@@ -14,7 +14,7 @@
 
 use super::sites::setting_or_insert;
 use super::writer::WriteConn;
-use super::{now_ms, AttemptResult, Backend, Db, DbResult};
+use super::{now_ms, AttemptResult, Db, DbResult};
 
 /// One browser's push subscription of an agent.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -222,16 +222,7 @@ impl Db {
         lease_ms: i64,
         limit: i64,
     ) -> DbResult<Vec<WebpushDelivery>> {
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
-        let sql = format!(
-            "UPDATE webpush_deliveries SET lease_holder = $1, lease_until = $2 WHERE id IN (
-               SELECT id FROM webpush_deliveries WHERE state = 'pending' AND next_attempt_at <= $3
-               AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4{lock})
-             RETURNING {DELIVERY_COLS}"
-        );
+        let sql = super::push::lease_sql(self.backend, "webpush_deliveries", DELIVERY_COLS);
         let holder = holder.to_owned();
         let mut leased = self
             .write(move |c| {
@@ -294,12 +285,11 @@ impl Db {
 
     /// When the next pending notification is due (unix milliseconds), if any.
     pub async fn next_webpush_due(&self) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
-             FROM webpush_deliveries WHERE state = 'pending'",
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>(&super::push::next_due_sql("webpush_deliveries"))
+                .fetch_one(&self.pool)
+                .await?,
         )
-        .fetch_one(&self.pool)
-        .await?)
     }
 
     /// What is still owed to (or failed for) an agent's subscriptions, oldest first.
