@@ -19,15 +19,28 @@ async fn post(
     headers: &[(&str, &str)],
     body: &JsValue,
 ) -> Result<(u16, String), String> {
+    request("POST", url, headers, Some(body)).await
+}
+
+/// `method url` with `headers` and `body` → (HTTP status, body text); `Err` when the server
+/// cannot be reached. Every REST call of the console goes through it (web push's too).
+pub async fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&JsValue>,
+) -> Result<(u16, String), String> {
     let win = web_sys::window().ok_or("no window")?;
     let h = web_sys::Headers::new().map_err(|_| "headers")?;
     for (k, v) in headers {
         let _ = h.set(k, v);
     }
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     init.set_headers(&h);
-    init.set_body(body);
+    if let Some(b) = body {
+        init.set_body(b);
+    }
     let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|_| t().unreachable.to_owned())?;

@@ -87,32 +87,20 @@ async fn current() -> Option<JsValue> {
         .filter(|s| !s.is_null() && !s.is_undefined())
 }
 
-/// `fetch(url, {method, headers: {authorization, content-type}, body})` → (status, text).
+/// `method url` with the agent's token (and a JSON `body`) → (status, text).
 async fn fetch(
     method: &str,
     url: &str,
     token: &str,
     body: Option<String>,
 ) -> Result<(u16, String), String> {
-    let win = web_sys::window().ok_or("no window")?;
-    let h = web_sys::Headers::new().map_err(|_| "headers")?;
-    let _ = h.set("authorization", &format!("Bearer {token}"));
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    if let Some(b) = body {
-        let _ = h.set("content-type", "application/json");
-        init.set_body(&b.into());
+    let auth = format!("Bearer {token}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
     }
-    init.set_headers(&h);
-    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|_| t().unreachable.to_owned())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| t().unexpected_answer)?;
-    let text = match resp.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    Ok((resp.status(), text.unwrap_or_default()))
+    let body = body.map(JsValue::from);
+    crate::http::request(method, url, &headers, body.as_ref()).await
 }
 
 fn js_text(e: &JsValue) -> String {
