@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  admin, Agent, HostPage, PASSWORD, openConsole, seedSnippet, watchConsole, withWorld,
+  admin, Agent, PASSWORD, openConsole, openShopChat, withWorld,
 } from '../lib.mjs';
 
 let db, server, browser, site, shop;
@@ -23,16 +23,7 @@ withWorld({
   ready: (w) => ({ db, server, browser, site, shop } = w),
 });
 
-async function visitor(extra = '') {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  const log = watchConsole(page);
-  await shop.open(page, `<!doctype html><meta charset="utf-8"><title>Shop</title><body><h1>Shop</h1>
-${seedSnippet(server.url, site.sysnum, { extra })}</body>`);
-  const host = new HostPage(page);
-  await host.open();
-  return { ctx, log, host, frame: page.frameLocator('[data-testid="fd-frame"]') };
-}
+const visitor = (extra = '') => openShopChat(browser, shop, server, site, extra);
 
 test('a supervisor sees every chat, writes in a colleague\'s and takes it', async () => {
   const kim = await Agent.login(server);
